@@ -1,0 +1,17 @@
+package org.updraft.api.ledger;
+
+/** The event types on the ledger. Payload schemas are documented in docs/ledger-events.md. */
+public final class EventTypes {
+
+    /** A manufacturer key became trusted for a vendor (and optionally some device classes). */
+    public static final String KEY_REGISTERED = "trust.key-registered";
+    /** A manufacturer key was replaced by a successor; releases it signed earlier stay valid. */
+    public static final String KEY_ROTATED = "trust.key-rotated";
+    /** A manufacturer key is no longer trusted; releases it signed are rejected from now on. */
+    public static final String KEY_REVOKED = "trust.key-revoked";
+    /** A release was verified, stored and published; the payload carries the signed manifest. */
+    public static final String RELEASE_PUBLISHED = "release.published";
+
+    private EventTypes() {
+    }
+}

@@ -1,0 +1,50 @@
+package org.updraft.api.ledger;
+
+import java.util.List;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The append-only ledger. Events form an RFC 9162 (Certificate Transparency v2) Merkle tree: leaf
+ * {@code i} hashes the encoded event as {@code SHA-256(0x00 || event)}, interior nodes as
+ * {@code SHA-256(0x01 || left || right)}. A device holding only the log's public key ({@link #logKey()})
+ * checks a {@link Checkpoint}'s signature and, with an {@link InclusionProof}, that an event is in it.
+ *
+ * <p>Implementations register with the service property {@value #KIND} ({@code local}, {@code evm}, …).
+ * <ul>
+ * <li>{@link #append} returns only once the event is durable: it survives a crash of the process.</li>
+ * <li>Indexes are dense, from 0; an event, once appended, never changes.</li>
+ * </ul>
+ */
+@ProviderType
+public interface Ledger {
+
+    /** Service property naming the backend, e.g. {@code ledger.kind=local}. */
+    String KIND = "ledger.kind";
+
+    /** Appends the event durably and returns its index and leaf hash. */
+    AppendReceipt append(LedgerEvent event) throws LedgerException;
+
+    /** Number of events in the log. */
+    long size();
+
+    /** The event at {@code index}, with its leaf hash as the log holds it. */
+    LedgerEntry get(long index) throws LedgerException;
+
+    /**
+     * Up to {@code max} events from {@code fromIndex} on, in order; fewer (or none) at the end of the log.
+     */
+    List<LedgerEntry> read(long fromIndex, int max) throws LedgerException;
+
+    /** A checkpoint over the whole log as it is now, signed by the log key. */
+    Checkpoint checkpoint() throws LedgerException;
+
+    /** Proof that the event at {@code index} is in the tree of the first {@code treeSize} events. */
+    InclusionProof inclusionProof(long index, long treeSize) throws LedgerException;
+
+    /** Proof that the tree of {@code firstSize} events is a prefix of the tree of {@code secondSize}. */
+    ConsistencyProof consistencyProof(long firstSize, long secondSize) throws LedgerException;
+
+    /** The log's public key as a did:key; devices are provisioned with it. */
+    String logKey();
+}

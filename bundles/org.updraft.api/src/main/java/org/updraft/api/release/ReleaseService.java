@@ -1,0 +1,33 @@
+package org.updraft.api.release;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Publishes and finds releases. Publishing verifies the manifest and the image as a device would (signature,
+ * trusted and unrevoked signer, digest, size, CID, a sequence above every earlier release of the class),
+ * stores the image, and appends a {@code release.published} event. Nothing is recorded unless everything
+ * checks out.
+ */
+@ProviderType
+public interface ReleaseService {
+
+    /**
+     * Verifies, stores and records a release.
+     *
+     * @param manifest the signed manifest (COSE_Sign1)
+     * @param firmware the image file
+     * @param progress told how many bytes of the image were stored so far; may be {@code null}
+     * @throws ReleaseException naming the check that failed
+     */
+    Release publish(byte[] manifest, Path firmware, PublishProgress progress) throws ReleaseException;
+
+    /** All published releases, oldest first. */
+    List<Release> list();
+
+    /** The release with that id ({@code vendor/class/sequence}), if published. */
+    Optional<Release> find(String id);
+}

@@ -1,0 +1,54 @@
+package org.updraft.api.trust;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The manufacturer keys the platform trusts to sign releases. Every change is a ledger event
+ * ({@code trust.key-registered}, {@code trust.key-rotated}, {@code trust.key-revoked}), so a device or an
+ * auditor can replay the trust history from the ledger alone.
+ *
+ * <p>Keys are did:key identities, Ed25519 or ECDSA P-256. The platform never holds the private keys.
+ * Implementations register with the service property {@value #KIND}.
+ */
+@ProviderType
+public interface TrustStore {
+
+    /** Service property naming the backend, e.g. {@code trust.kind=ledger}. */
+    String KIND = "trust.kind";
+
+    /**
+     * Trusts {@code did} to sign releases of {@code vendor}, for the given device classes or, when
+     * {@code deviceClasses} is empty, for all of the vendor's classes.
+     *
+     * @throws TrustException when the DID is malformed or already known
+     */
+    TrustedKey register(String did, String vendor, Set<String> deviceClasses) throws TrustException;
+
+    /**
+     * Replaces an active key by a successor for the same vendor and classes. Releases the old key signed
+     * stay valid; new ones must be signed by the successor.
+     *
+     * @param proof a signature by the old key over the successor's DID (UTF-8), or {@code null} when the
+     *        operator vouches for the rotation
+     * @throws TrustException when the old key is not active, the successor is already known, or the proof
+     *         does not verify
+     */
+    TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException;
+
+    /**
+     * Stops trusting a key: releases it signed, earlier ones included, are rejected from now on.
+     *
+     * @throws TrustException when the key is unknown or already revoked
+     */
+    TrustedKey revoke(String did, String reason) throws TrustException;
+
+    /** The key, in whatever state, or empty if it was never registered. */
+    Optional<TrustedKey> find(String did);
+
+    /** All keys ever registered, in order of registration. */
+    List<TrustedKey> list();
+}
