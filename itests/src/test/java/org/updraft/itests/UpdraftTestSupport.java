@@ -1,0 +1,470 @@
+package org.updraft.itests;
+
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.karafDistributionConfiguration;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.keepRuntimeFolder;
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+
+import org.apache.karaf.features.BootFinished;
+import org.apache.karaf.features.Feature;
+import org.apache.karaf.features.FeaturesService;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.After;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.CoreOptions;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.OptionUtils;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
+import org.ops4j.pax.exam.karaf.options.LogLevelOption.LogLevel;
+import org.ops4j.pax.exam.options.extra.VMOption;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Filter;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * Base class for Pax Exam tests that run inside the Updraft distribution (karaf-assembly's archive).
+ *
+ * <p>Subclasses are annotated {@code @RunWith(PaxExam.class)} and {@code @ExamReactorStrategy(PerClass.class)}:
+ * Karaf starts once per test class, so a test that changes installed features puts them back before it
+ * ends. {@link #additionalOptions()} adds Pax Exam options (configuration, extra bundles) to the defaults.
+ *
+ * <p>Fields are injected inside Karaf once its boot features are installed. The helpers: shell commands
+ * ({@link #executeCommand(String)}), features ({@link #installFeatures}, {@link #uninstallFeatures}),
+ * services ({@link #waitForService}), bundles and Declarative Services components.
+ */
+public abstract class UpdraftTestSupport {
+
+    /** The system property (set by the itests pom) holding the path of the distribution archive. */
+    public static final String DISTRIBUTION_PROPERTY = "updraft.distribution";
+
+    protected static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(30);
+    protected static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Prefix of every Updraft bundle's symbolic name. */
+    protected static final String UPDRAFT_BUNDLE_PREFIX = "org.updraft.";
+
+    @Inject
+    protected BundleContext bundleContext;
+
+    @Inject
+    protected FeaturesService featuresService;
+
+    @Inject
+    protected SessionFactory sessionFactory;
+
+    @Inject
+    protected ConfigurationAdmin configurationAdmin;
+
+    /** Injected only once Karaf has installed its boot features, so tests never see a half-booted Karaf. */
+    @Inject
+    protected BootFinished bootFinished;
+
+    private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+    private final ExecutorService commandRunner = Executors.newCachedThreadPool();
+
+    @ProbeBuilder
+    public TestProbeBuilder probeConfiguration(TestProbeBuilder probe) {
+        // The test classes run in a bundle of their own; let them see whatever the container exports.
+        probe.setHeader(Constants.DYNAMICIMPORT_PACKAGE, "*");
+        return probe;
+    }
+
+    @Configuration
+    public Option[] config() {
+        return OptionUtils.combine(distributionOptions(), additionalOptions());
+    }
+
+    /** Options a test class adds to the defaults, e.g. {@code editConfigurationFilePut(...)}. */
+    protected Option[] additionalOptions() {
+        return new Option[0];
+    }
+
+    @After
+    public void releaseTestResources() {
+        trackers.forEach(ServiceTracker::close);
+        trackers.clear();
+        commandRunner.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- container
+
+    private Option[] distributionOptions() {
+        File archive = distributionArchive();
+        String karafVersion = requiredProperty("karaf.version");
+        String localRepository = System.getProperty("maven.repo.local",
+                Paths.get(System.getProperty("user.home"), ".m2", "repository").toString());
+        List<Option> options = new ArrayList<>(List.of(
+                karafDistributionConfiguration()
+                        .frameworkUrl(archive.toURI().toString())
+                        .name("Updraft")
+                        .unpackDirectory(new File("target/exam"))
+                        .useDeployFolder(false),
+                configureConsole().ignoreLocalConsole(),
+                logLevel(LogLevel.INFO),
+                CoreOptions.systemTimeout(Duration.ofMinutes(3).toMillis()),
+                // Random ports: several containers may run on this machine at once.
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
+                editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
+                // Pax Exam's own bundles come from the build's local repository.
+                editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
+                        "org.ops4j.pax.url.mvn.localRepository", localRepository),
+                editConfigurationFilePut("etc/org.apache.karaf.features.cfg", "updateSnapshots", "none"),
+                editConfigurationFilePut("etc/branding.properties", "welcome", ""),
+                editConfigurationFilePut("etc/branding-ssh.properties", "welcome", "")));
+        if (Boolean.getBoolean("updraft.itest.keep")) {
+            options.add(keepRuntimeFolder());
+        }
+        options.addAll(java17ModuleFlags(karafVersion));
+        return options.toArray(new Option[0]);
+    }
+
+    /**
+     * The flags Karaf's own bin/karaf passes on Java 9+: Pax Exam starts java itself, not the script.
+     * Paths are relative to the unpacked distribution, the container's working directory.
+     */
+    private static List<Option> java17ModuleFlags(String karafVersion) {
+        List<String> flags = List.of(
+                "--add-reads=java.xml=java.logging",
+                "--add-exports=java.base/org.apache.karaf.specs.locator=java.xml,ALL-UNNAMED",
+                "--patch-module", "java.base=lib/endorsed/org.apache.karaf.specs.locator-" + karafVersion + ".jar",
+                "--patch-module", "java.xml=lib/endorsed/org.apache.karaf.specs.java.xml-" + karafVersion + ".jar",
+                "--add-opens", "java.base/java.security=ALL-UNNAMED",
+                "--add-opens", "java.base/java.net=ALL-UNNAMED",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "--add-opens", "java.base/java.util=ALL-UNNAMED",
+                "--add-opens", "java.naming/javax.naming.spi=ALL-UNNAMED",
+                "--add-opens", "java.rmi/sun.rmi.transport.tcp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.file=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.ftp=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.http=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.https=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.protocol.jar=ALL-UNNAMED",
+                "--add-exports=java.base/sun.net.www.content.text=ALL-UNNAMED",
+                "--add-exports=jdk.xml.dom/org.w3c.dom.html=ALL-UNNAMED",
+                "--add-exports=jdk.naming.rmi/com.sun.jndi.url.rmi=ALL-UNNAMED",
+                "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+                "--add-exports=java.security.sasl/com.sun.security.sasl=ALL-UNNAMED",
+                "--add-exports=java.naming/com.sun.jndi.ldap=ALL-UNNAMED",
+                // With -classpath among the VM options Pax Exam leaves the class path to us; jdk9plus holds JAXB.
+                "-classpath", String.join(File.pathSeparator, "lib/jdk9plus/*", "lib/boot/*"));
+        return flags.stream().map(VMOption::new).collect(Collectors.toList());
+    }
+
+    /** The distribution archive built by karaf-assembly. */
+    public static File distributionArchive() {
+        File archive = new File(requiredProperty(DISTRIBUTION_PROPERTY));
+        if (!archive.isFile()) {
+            throw new IllegalStateException(DISTRIBUTION_PROPERTY + " names " + archive
+                    + ", which does not exist: build karaf-assembly first (./mvnw verify from the top directory)");
+        }
+        return archive;
+    }
+
+    static String requiredProperty(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank() || value.startsWith("${")) {
+            throw new IllegalStateException("system property " + name
+                    + " is not set: run the integration tests through Maven (./mvnw verify)");
+        }
+        return value;
+    }
+
+    /** A TCP port nobody listens on right now. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free TCP port", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- shell
+
+    /** Runs a shell command as the console would and returns what it printed; fails the test if it fails. */
+    protected String executeCommand(String command) {
+        return executeCommand(command, COMMAND_TIMEOUT);
+    }
+
+    protected String executeCommand(String command, Duration timeout) {
+        waitForCommand(command, timeout);
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);
+        Session session = sessionFactory.create(new ByteArrayInputStream(new byte[0]), out, out);
+        Future<Object> running = commandRunner.submit(() -> session.execute(command));
+        try {
+            Object result = running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (result != null) {
+                out.println(result);
+            }
+            return output.toString(StandardCharsets.UTF_8);
+        } catch (TimeoutException e) {
+            running.cancel(true);
+            throw new AssertionError("command '" + command + "' did not finish within " + timeout
+                    + "; it printed:\n" + output.toString(StandardCharsets.UTF_8));
+        } catch (ExecutionException e) {
+            throw new AssertionError("command '" + command + "' failed: " + e.getCause()
+                    + "\nit printed:\n" + output.toString(StandardCharsets.UTF_8), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while running '" + command + "'", e);
+        } finally {
+            session.close();
+        }
+    }
+
+    /** Commands are services too: a feature's commands appear a moment after it is installed. */
+    private void waitForCommand(String command, Duration timeout) {
+        String first = command.trim().split("\\s+", 2)[0];
+        int colon = first.indexOf(':');
+        String scope = colon > 0 ? first.substring(0, colon) : "*";
+        String name = colon > 0 ? first.substring(colon + 1) : first;
+        await("command " + first + " to be registered", timeout,
+                () -> sessionFactory.getRegistry().getCommand(scope, name) != null);
+    }
+
+    // ---------------------------------------------------------------- services
+
+    /**
+     * Waits for a service of {@code type} matching {@code filter} (LDAP syntax, or null) and returns it.
+     * The service stays tracked until the test ends.
+     */
+    protected <T> T waitForService(Class<T> type, String filter, Duration timeout) {
+        String objectClass = "(" + Constants.OBJECTCLASS + "=" + type.getName() + ")";
+        String combined = filter == null || filter.isBlank() ? objectClass : "(&" + objectClass + filter + ")";
+        Filter osgiFilter;
+        try {
+            osgiFilter = FrameworkUtil.createFilter(combined);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad service filter " + combined + ": " + e.getMessage(), e);
+        }
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(bundleContext, osgiFilter, null);
+        tracker.open(true);
+        trackers.add(tracker);
+        try {
+            T service = tracker.waitForService(timeout.toMillis());
+            if (service == null) {
+                fail("no service " + combined + " within " + timeout + "\n" + componentReport());
+            }
+            return service;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for " + combined, e);
+        }
+    }
+
+    protected <T> T waitForService(Class<T> type) {
+        return waitForService(type, null, SERVICE_TIMEOUT);
+    }
+
+    // ---------------------------------------------------------------- features and bundles
+
+    protected void installFeatures(String... names) throws Exception {
+        featuresService.installFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
+        for (String name : names) {
+            assertTrue("feature " + name + " should be installed", isFeatureInstalled(name));
+        }
+    }
+
+    protected void uninstallFeatures(String... names) throws Exception {
+        featuresService.uninstallFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
+        for (String name : names) {
+            assertTrue("feature " + name + " should not be installed", !isFeatureInstalled(name));
+        }
+    }
+
+    protected boolean isFeatureInstalled(String name) throws Exception {
+        for (Feature feature : featuresService.listInstalledFeatures()) {
+            if (feature.getName().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    protected Bundle findBundle(String symbolicName) {
+        for (Bundle bundle : bundleContext.getBundles()) {
+            if (symbolicName.equals(bundle.getSymbolicName())) {
+                return bundle;
+            }
+        }
+        return null;
+    }
+
+    /** Symbolic name → state of every installed Updraft bundle. */
+    protected Map<String, String> updraftBundleStates() {
+        Map<String, String> states = new TreeMap<>();
+        for (Bundle bundle : bundleContext.getBundles()) {
+            if (bundle.getSymbolicName() != null && bundle.getSymbolicName().startsWith(UPDRAFT_BUNDLE_PREFIX)) {
+                states.put(bundle.getSymbolicName(), stateName(bundle.getState()));
+            }
+        }
+        return states;
+    }
+
+    /** Symbolic name/version of every installed bundle: what a clean uninstall must return to. */
+    protected Set<String> installedBundles() {
+        Set<String> ids = new TreeSet<>();
+        for (Bundle bundle : bundleContext.getBundles()) {
+            ids.add(bundle.getSymbolicName() + "/" + bundle.getVersion());
+        }
+        return ids;
+    }
+
+    /** Waits until each named bundle is installed and ACTIVE. */
+    protected void awaitBundlesActive(Set<String> symbolicNames, Duration timeout) {
+        await("bundles " + symbolicNames + " to be Active", timeout, () -> symbolicNames.stream().allMatch(name -> {
+            Bundle bundle = findBundle(name);
+            return bundle != null && bundle.getState() == Bundle.ACTIVE;
+        }), () -> "Updraft bundles: " + updraftBundleStates());
+    }
+
+    static String stateName(int state) {
+        switch (state) {
+            case Bundle.UNINSTALLED: return "Uninstalled";
+            case Bundle.INSTALLED: return "Installed";
+            case Bundle.RESOLVED: return "Resolved";
+            case Bundle.STARTING: return "Starting";
+            case Bundle.STOPPING: return "Stopping";
+            case Bundle.ACTIVE: return "Active";
+            default: return "State " + state;
+        }
+    }
+
+    // ---------------------------------------------------------------- Declarative Services
+
+    /**
+     * Components of Updraft bundles that cannot work: activation threw, or a mandatory reference has no
+     * service. Components waiting for a required configuration are not counted.
+     */
+    protected List<String> brokenUpdraftComponents() {
+        ServiceComponentRuntime scr = waitForService(ServiceComponentRuntime.class);
+        List<String> broken = new ArrayList<>();
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            if (!description.bundle.symbolicName.startsWith(UPDRAFT_BUNDLE_PREFIX)) {
+                continue;
+            }
+            if (!scr.isComponentEnabled(description)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
+                if (configuration.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    broken.add(description.name + ": activation failed: " + configuration.failure);
+                } else if (configuration.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) {
+                    broken.add(description.name + ": unsatisfied references "
+                            + Arrays.stream(configuration.unsatisfiedReferences)
+                                    .map(r -> r.name + " " + r.target).collect(Collectors.toList()));
+                }
+            }
+        }
+        return broken;
+    }
+
+    /** Every component of every Updraft bundle, with its state: for failure messages. */
+    protected String componentReport() {
+        ServiceReference<ServiceComponentRuntime> reference = bundleContext.getServiceReference(ServiceComponentRuntime.class);
+        ServiceComponentRuntime scr = reference == null ? null : bundleContext.getService(reference);
+        if (scr == null) {
+            return "(no ServiceComponentRuntime)";
+        }
+        try {
+            StringBuilder report = new StringBuilder("Updraft components:");
+            for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+                if (description.bundle.symbolicName.startsWith(UPDRAFT_BUNDLE_PREFIX)) {
+                    report.append("\n  ").append(description.name).append(':');
+                    for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(description)) {
+                        report.append(' ').append(componentStateName(c.state));
+                    }
+                }
+            }
+            return report.toString();
+        } finally {
+            bundleContext.ungetService(reference);
+        }
+    }
+
+    static String componentStateName(int state) {
+        switch (state) {
+            case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION: return "unsatisfied-configuration";
+            case ComponentConfigurationDTO.UNSATISFIED_REFERENCE: return "unsatisfied-reference";
+            case ComponentConfigurationDTO.SATISFIED: return "satisfied";
+            case ComponentConfigurationDTO.ACTIVE: return "active";
+            case ComponentConfigurationDTO.FAILED_ACTIVATION: return "failed-activation";
+            default: return "state-" + state;
+        }
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    protected static void await(String what, Duration timeout, BooleanSupplier condition) {
+        await(what, timeout, condition, () -> "");
+    }
+
+    protected static void await(String what, Duration timeout, BooleanSupplier condition,
+            Supplier<String> diagnostics) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("gave up waiting " + timeout + " for " + what + ". " + diagnostics.get());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for " + what, e);
+            }
+        }
+    }
+
+    /** Reads a file of the running Karaf (relative to karaf.base), e.g. {@code data/log/karaf.log}. */
+    protected String readKarafFile(String relativePath) throws IOException {
+        Path path = Paths.get(System.getProperty("karaf.base"), relativePath);
+        return Files.readString(path);
+    }
+}
