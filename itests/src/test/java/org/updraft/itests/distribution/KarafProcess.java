@@ -125,8 +125,10 @@ public final class KarafProcess implements AutoCloseable {
         builder.environment().remove("JAVA_HOME");
         builder.environment().remove("KARAF_HOME");
         builder.environment().remove("KARAF_BASE");
+        long begin = System.nanoTime();
         karaf = builder.start();
         awaitBootFinished(START_TIMEOUT);
+        log("started in " + home.getFileName() + " in " + millisSince(begin) + " ms (ssh port " + sshPort + ")");
     }
 
     /**
@@ -204,12 +206,14 @@ public final class KarafProcess implements AutoCloseable {
         if (!isRunning()) {
             return;
         }
+        long begin = System.nanoTime();
         Result stop = run("bin/stop");
         if (!karaf.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             kill();
             throw new IllegalStateException("Karaf did not stop within " + STOP_TIMEOUT + " of bin/stop ("
                     + stop.output() + "); killed it. Console:\n" + consoleTail());
         }
+        log("stopped in " + millisSince(begin) + " ms");
     }
 
     /** Kills Karaf and the JVM the script started, without a clean shutdown. */
@@ -307,6 +311,14 @@ public final class KarafProcess implements AutoCloseable {
     private static String read(Path file) throws IOException {
         Matcher matcher = ANSI_ESCAPE.matcher(Files.readString(file, StandardCharsets.UTF_8));
         return matcher.replaceAll("");
+    }
+
+    private static void log(String message) {
+        System.out.println("[KarafProcess] " + message);
+    }
+
+    private static long millisSince(long nanoTime) {
+        return (System.nanoTime() - nanoTime) / 1_000_000;
     }
 
     private boolean sshAnswers() {
