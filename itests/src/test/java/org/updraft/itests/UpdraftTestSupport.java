@@ -406,6 +406,12 @@ public abstract class UpdraftTestSupport {
         return broken;
     }
 
+    /** Components of Updraft bundles whose activation threw. */
+    protected List<String> failedUpdraftComponents() {
+        return brokenUpdraftComponents().stream().filter(c -> c.contains(": activation failed: "))
+                .collect(Collectors.toList());
+    }
+
     /** Every component of every Updraft bundle, with its state: for failure messages. */
     protected String componentReport() {
         ServiceReference<ServiceComponentRuntime> reference = bundleContext.getServiceReference(ServiceComponentRuntime.class);
