@@ -1,0 +1,30 @@
+package org.updraft.core.manifest;
+
+/** Why a manifest or image was refused. Each has a stable code for scripts, logs and the ledger. */
+public enum Failure {
+    MALFORMED("malformed-manifest"),
+    BAD_SIGNATURE("bad-signature"),
+    UNTRUSTED_SIGNER("untrusted-signer"),
+    REVOKED_SIGNER("revoked-signer"),
+    ROTATED_SIGNER("rotated-signer"),
+    WRONG_VENDOR("wrong-vendor"),
+    CLASS_NOT_AUTHORIZED("class-not-authorized"),
+    WRONG_CLASS("wrong-class"),
+    WRONG_PROFILE("wrong-profile"),
+    SEQUENCE_NOT_NEWER("sequence-not-newer"),
+    INSTALLED_VERSION_TOO_OLD("installed-version-too-old"),
+    SIZE_MISMATCH("size-mismatch"),
+    DIGEST_MISMATCH("digest-mismatch"),
+    CID_MISMATCH("cid-mismatch");
+
+    private final String code;
+
+    Failure(String code) {
+        this.code = code;
+    }
+
+    /** The stable, kebab-case code, e.g. {@code revoked-signer}. */
+    public String code() {
+        return code;
+    }
+}
