@@ -78,6 +78,7 @@ public final class FileLedger implements Ledger, AutoCloseable {
     private final GroupCommit commit;
     private volatile Head head;
     private volatile boolean closed;
+    private volatile long commits; // batches written, for measurements
     private byte[] batchBuffer = new byte[64 * 1024]; // leaders only, handed on under GroupCommit's lock
 
     private FileLedger(Path directory, String origin, SigningKey key, boolean sync, FileChannel lockChannel,
@@ -266,6 +267,7 @@ public final class FileLedger implements Ledger, AutoCloseable {
                 batch.get(k).index = index;
             }
             head = new Head(before.size + batch.size(), before.end + length);
+            commits++; // only the leader writes it
         }
 
         @Override
@@ -416,6 +418,11 @@ public final class FileLedger implements Ledger, AutoCloseable {
         return key.did();
     }
 
+    /** Number of commit batches written since open: appends divided by this is the mean batch size. */
+    long commits() {
+        return commits;
+    }
+
     /** The log's origin name, as its checkpoints carry it. */
     public String origin() {
         return origin;
@@ -428,13 +435,14 @@ public final class FileLedger implements Ledger, AutoCloseable {
 
     /**
      * The tree as of one head: upper levels from {@link SubtreeCache}, the lowest four rehashed from the leaf
-     * hashes of one block of 16 events read from the file (the last block read is kept, as a proof reads the same
-     * block for several heights).
+     * hashes of one block of 16 events read from the file. A proof asks for several heights within the same
+     * block, so the block's small tree is kept once built.
      */
     private final class TreeView implements SubtreeHashes {
         private final Head h;
         private long cachedBlock = -1;
-        private byte[][] cachedLeaves;
+        // blockLevels[height][i]: the complete subtrees of the cached block, heights 0 to 3
+        private byte[][][] blockLevels;
 
         TreeView(Head h) {
             this.h = h;
@@ -446,38 +454,39 @@ public final class FileLedger implements Ledger, AutoCloseable {
                 return tree.get(height, index);
             }
             long first = index << height;
-            byte[][] leaves = blockLeaves(first / SubtreeCache.BLOCK);
-            int from = (int) (first % SubtreeCache.BLOCK);
-            byte[][] level = Arrays.copyOfRange(leaves, from, from + (1 << height));
-            for (int n = level.length; n > 1; n /= 2) {
-                for (int i = 0; i < n / 2; i++) {
-                    level[i] = MerkleHash.nodeHash(level[2 * i], level[2 * i + 1]);
-                }
-            }
-            return level[0].clone();
+            byte[][][] levels = block(first / SubtreeCache.BLOCK);
+            return levels[height][(int) (first % SubtreeCache.BLOCK) >> height].clone();
         }
 
-        private byte[][] blockLeaves(long block) {
+        private byte[][][] block(long block) {
             if (block == cachedBlock) {
-                return cachedLeaves;
+                return blockLevels;
             }
             long first = block * SubtreeCache.BLOCK;
             int count = (int) Math.min(SubtreeCache.BLOCK, h.size - first);
             long offset = blockOffsets.get(block);
             long limit = first + SubtreeCache.BLOCK < h.size ? blockOffsets.get(block + 1) : h.end;
-            byte[][] leaves = new byte[count][];
+            byte[][][] levels = new byte[SubtreeCache.CACHED_HEIGHT][][];
+            levels[0] = new byte[count][];
             try {
                 RecordFile.Window window = events.window((int) Math.min(READ_WINDOW, limit - offset));
                 for (int j = 0; j < count; j++) {
-                    leaves[j] = events.bodyPrefix(window, offset, first + j, MerkleHash.SIZE, limit);
+                    levels[0][j] = events.bodyPrefix(window, offset, first + j, MerkleHash.SIZE, limit);
                     offset += RecordFile.frameSize(events.frameLength(window, offset, first + j, limit));
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            for (int height = 1; height < SubtreeCache.CACHED_HEIGHT; height++) {
+                byte[][] below = levels[height - 1];
+                levels[height] = new byte[below.length / 2][];
+                for (int i = 0; i < levels[height].length; i++) {
+                    levels[height][i] = MerkleHash.nodeHash(below[2 * i], below[2 * i + 1]);
+                }
+            }
             cachedBlock = block;
-            cachedLeaves = leaves;
-            return leaves;
+            blockLevels = levels;
+            return levels;
         }
     }
 

@@ -80,9 +80,10 @@ public final class LedgerBenchmark {
                 worker.join();
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            System.out.printf("appends, %3d appenders, fsync %-3s: %8.0f appends/s (%d events, %.0f bytes each on disk)%n",
-                    threads, sync ? "on" : "off", count.get() / elapsed, ledger.size(),
-                    (double) (Files.size(dir.resolve(FileLedger.EVENTS_FILE)) - 8) / ledger.size());
+            System.out.printf("appends, %3d appenders, fsync %-3s: %8.0f appends/s, %6.0f commits/s, %5.1f appends per"
+                    + " commit (%d events, %.0f bytes each on disk)%n", threads, sync ? "on" : "off",
+                    count.get() / elapsed, ledger.commits() / elapsed, (double) count.get() / ledger.commits(),
+                    ledger.size(), (double) (Files.size(dir.resolve(FileLedger.EVENTS_FILE)) - 8) / ledger.size());
         }
     }
 
