@@ -63,8 +63,9 @@ public final class LocalFirmwareStore implements FirmwareStore {
     private final boolean fsync;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    // Puts hold the read side for their whole run; close takes the write side, so it waits for running puts
-    // (which stop at their next block once they see the flag) before it lets go of the directory.
+    // A put holds the read side while it moves its blocks in and writes its record; close takes the write
+    // side, so it lets go of the directory only when no put is half published. Reading the content holds no
+    // lock: a stalled upload must not hold up a shutdown, and it stops at its next block once it sees the flag.
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closing;
 
@@ -128,7 +129,10 @@ public final class LocalFirmwareStore implements FirmwareStore {
         return Path.of(dir);
     }
 
-    /** Stops new requests, waits for running puts to stop, and lets go of the directory. */
+    /**
+     * Stops new requests, waits for puts that are publishing (moving blocks, writing the record) and lets go
+     * of the directory. Puts still reading their content fail at their next block.
+     */
     @Deactivate
     public void close() {
         closing = true;
@@ -149,40 +153,38 @@ public final class LocalFirmwareStore implements FirmwareStore {
     public StoredObject put(InputStream content, CidOptions options) throws StoreException {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(options, "options");
-        lifecycle.readLock().lock();
+        checkOpen();
+        Path dir;
         try {
-            checkOpen();
-            Path dir;
+            dir = Files.createTempDirectory(staging, "put-");
+        } catch (IOException e) {
+            throw new StoreException("cannot stage a put in " + staging + ": " + e.getMessage(), e);
+        }
+        try (StagedPut staged = new StagedPut(dir, blocks, fsync, () -> closing)) {
+            UnixFsImporter importer = new UnixFsImporter(options, staged);
             try {
-                dir = Files.createTempDirectory(staging, "put-");
-            } catch (IOException e) {
-                throw new StoreException("cannot stage a put in " + staging + ": " + e.getMessage(), e);
-            }
-            try (StagedPut staged = new StagedPut(dir, blocks, fsync, () -> closing)) {
-                UnixFsImporter importer = new UnixFsImporter(options, staged);
-                try {
-                    importer.readFrom(content);
-                } catch (StoreException e) {
-                    throw e;
-                } catch (IOException | RuntimeException e) {
-                    throw new StoreException("put failed after " + importer.size() + " bytes: reading the content "
-                            + "failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
-                }
-                ImportedFile file = importer.finish();
-                staged.commit();
-                if (closing) {
-                    throw new StoreException("the store is shutting down");
-                }
-                records.write(new ObjectStat(file.cid(), file.size(), file.blocks(), true));
-                LOG.debug("Stored {} ({} bytes, {} blocks)", file.cid(), file.size(), file.blocks());
-                return new StoredObject(file.cid(), file.size());
+                importer.readFrom(content);
             } catch (StoreException e) {
                 throw e;
-            } catch (IOException e) {
-                throw new StoreException("put failed: " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                throw new StoreException("put failed after " + importer.size() + " bytes: reading the content "
+                        + "failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
             }
-        } finally {
-            lifecycle.readLock().unlock();
+            ImportedFile file = importer.finish();
+            lifecycle.readLock().lock();
+            try {
+                checkOpen();
+                staged.commit();
+                records.write(new ObjectStat(file.cid(), file.size(), file.blocks(), true));
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+            LOG.debug("Stored {} ({} bytes, {} blocks)", file.cid(), file.size(), file.blocks());
+            return new StoredObject(file.cid(), file.size());
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("put failed: " + e.getMessage(), e);
         }
     }
 
@@ -231,12 +233,17 @@ public final class LocalFirmwareStore implements FirmwareStore {
 
     private void setPinned(Cid cid, boolean pinned) throws StoreException {
         Objects.requireNonNull(cid, "cid");
-        checkOpen();
-        synchronized (records) {
-            ObjectStat record = records.read(cid).orElseThrow(() -> new ObjectNotFoundException(cid));
-            if (record.pinned() != pinned) {
-                records.write(new ObjectStat(cid, record.size(), record.blocks(), pinned));
+        lifecycle.readLock().lock();
+        try {
+            checkOpen();
+            synchronized (records) {
+                ObjectStat record = records.read(cid).orElseThrow(() -> new ObjectNotFoundException(cid));
+                if (record.pinned() != pinned) {
+                    records.write(new ObjectStat(cid, record.size(), record.blocks(), pinned));
+                }
             }
+        } finally {
+            lifecycle.readLock().unlock();
         }
     }
 
