@@ -29,7 +29,8 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
 
     /** The bundles the `updraft` feature must bring; later features may add more org.updraft.* bundles. */
     private static final Set<String> EMBEDDED_DEFAULTS = Set.of(
-            "org.updraft.api", "org.updraft.core", "org.updraft.storage.local", "org.updraft.ledger.local");
+            "org.updraft.api", "org.updraft.core", "org.updraft.storage.local", "org.updraft.ledger.local",
+            "org.updraft.shell");
 
     private static final Duration SETTLE = Duration.ofSeconds(30);
 

@@ -22,7 +22,8 @@ import org.junit.Test;
 public class DistributionRestartIT {
 
     private static final List<String> EMBEDDED_DEFAULTS = List.of(
-            "org.updraft.api", "org.updraft.core", "org.updraft.storage.local", "org.updraft.ledger.local");
+            "org.updraft.api", "org.updraft.core", "org.updraft.storage.local", "org.updraft.ledger.local",
+            "org.updraft.shell");
 
     private static KarafProcess karaf;
 

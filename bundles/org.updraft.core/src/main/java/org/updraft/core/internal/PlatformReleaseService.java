@@ -57,9 +57,12 @@ import org.updraft.core.unixfs.UnixFsImporter;
  *
  * <p>The firmware store is a dynamic reference: swapping storage backends does not restart this service.
  */
-@Component(service = ReleaseService.class)
+@Component(service = ReleaseService.class, configurationPid = PlatformReleaseService.PID)
 @Designate(ocd = PlatformReleaseService.Config.class)
 public final class PlatformReleaseService implements ReleaseService {
+
+    /** Configuration PID: etc/org.updraft.release.cfg. */
+    public static final String PID = "org.updraft.release";
 
     @ObjectClassDefinition(name = "Updraft release service",
             description = "Verifies, stores and records releases.")

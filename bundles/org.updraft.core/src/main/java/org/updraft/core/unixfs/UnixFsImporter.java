@@ -60,10 +60,13 @@ public final class UnixFsImporter {
     private ImportedFile result;
     private boolean failed;
 
-    /** An importer that sends each block to {@code sink}. */
+    /**
+     * An importer that sends each block to {@code sink}; with a {@code null} sink it keeps nothing and only
+     * computes the CID (as {@link BlockSink#DISCARD}).
+     */
     public UnixFsImporter(CidOptions options, BlockSink sink) {
         this.options = Objects.requireNonNull(options, "options");
-        this.sink = Objects.requireNonNull(sink, "sink");
+        this.sink = sink == null ? BlockSink.DISCARD : sink;
         this.sha256 = newSha256();
         this.chunkSize = options.chunkSize();
         this.chunk = new byte[HEADER_ROOM + chunkSize + TRAILER_ROOM];

@@ -29,7 +29,7 @@ public final class UnixFsReader {
     /**
      * Opens {@code length} bytes of the file {@code root} from {@code offset}; a negative {@code length} reads
      * to the end, and a range past the end is cut there. The root block is fetched and checked now, the
-     * others as the stream reaches them.
+     * others when the stream first reads from them; their failures surface from {@code read}.
      *
      * @throws CorruptObjectException when the root block does not match its CID or is not a UnixFS file
      * @throws IOException what {@code source} throws for a missing block
@@ -70,6 +70,8 @@ public final class UnixFsReader {
         private final Deque<Frame> path = new ArrayDeque<>();
         private final long end;
         private long position;
+        // the verified root until the first read walks down from it
+        private UnixFsNode top;
         // the verified bytes being served and where they stop
         private byte[] segment;
         private int segmentPos;
@@ -79,13 +81,10 @@ public final class UnixFsReader {
         RangeStream(BlockSource source, Cid root, long offset, long length) throws IOException {
             this.source = source;
             this.root = root;
-            UnixFsNode top = load(root, -1);
+            this.top = load(root, -1);
             long size = top.fileSize();
             this.position = Math.min(offset, size);
             this.end = length < 0 || length > size - position ? size : position + length;
-            if (position < end) {
-                descend(root, top, 0);
-            }
         }
 
         @Override
@@ -107,7 +106,11 @@ public final class UnixFsReader {
             if (position >= end) {
                 return -1;
             }
-            if (segmentPos == segmentEnd) {
+            if (top != null) {
+                UnixFsNode start = top;
+                top = null;
+                descend(root, start, 0);
+            } else if (segmentPos == segmentEnd) {
                 advance();
             }
             int n = (int) Math.min(Math.min(len, segmentEnd - segmentPos), end - position);
@@ -126,7 +129,10 @@ public final class UnixFsReader {
         public void close() {
             closed = true;
             path.clear();
+            top = null;
             segment = null;
+            segmentPos = 0;
+            segmentEnd = 0;
         }
 
         /** Moves to the next file bytes after the current segment: the next child of the nearest unfinished node. */
