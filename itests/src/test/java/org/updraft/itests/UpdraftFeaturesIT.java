@@ -2,7 +2,6 @@ package org.updraft.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
@@ -18,6 +17,8 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 
 /**
  * The distribution boots with Updraft's embedded defaults, and its features can be removed, put back and
@@ -33,6 +34,10 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
             "org.updraft.shell");
 
     private static final Duration SETTLE = Duration.ofSeconds(30);
+
+    // By name, not class: these tests uninstall org.updraft.api (see UpdraftTestSupport#waitForService).
+    private static final String RELEASE_SERVICE = "org.updraft.api.release.ReleaseService";
+    private static final String FIRMWARE_STORE = "org.updraft.api.store.FirmwareStore";
 
     @Test
     public void bootInstallsTheEmbeddedDefaultsWithEveryBundleActive() throws Exception {
@@ -80,45 +85,68 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
         assertEquals(withUpdraft, installedBundles());
     }
 
+    /**
+     * Hot swap: the firmware store is removed and added back while the release service keeps running as the
+     * same service (its store reference is dynamic), and core is neither reinstalled nor restarted.
+     */
     @Test
-    public void storageBackendCanBeRemovedAndAddedWhileCoreRuns() throws Exception {
+    public void storageBackendCanBeRemovedAndAddedWhileReleaseServiceRuns() throws Exception {
+        Set<String> before = installedBundles();
         try {
+            // Ask for the parts instead of the aggregate, which requires the store: nothing changes yet.
+            installFeatures("updraft-core", "updraft-storage-local", "updraft-ledger-local", "updraft-shell");
             uninstallFeatures("updraft");
-            installFeatures("updraft-core", "updraft-ledger-local");
-            awaitBundlesActive(Set.of("org.updraft.api", "org.updraft.core", "org.updraft.ledger.local"), SETTLE);
-            assertFalse("updraft-storage-local was not asked for", isFeatureInstalled("updraft-storage-local"));
-            assertEquals("no store bundle without its feature", null, findBundle("org.updraft.storage.local"));
+            assertEquals("swapping the aggregate for its parts changes no bundle", before, installedBundles());
 
+            long releaseService = serviceId(RELEASE_SERVICE);
+            waitForService(FIRMWARE_STORE, "(store.kind=local)", SETTLE);
             Bundle core = findBundle("org.updraft.core");
-            long coreId = core.getBundleId();
-            installFeatures("updraft-storage-local");
-            awaitBundlesActive(Set.of("org.updraft.storage.local"), SETTLE);
-            Bundle coreAfter = findBundle("org.updraft.core");
-            assertNotNull(coreAfter);
-            assertEquals("core is the same bundle, not reinstalled", coreId, coreAfter.getBundleId());
-            assertEquals(Bundle.ACTIVE, coreAfter.getState());
+            long coreLastModified = core.getLastModified();
 
             uninstallFeatures("updraft-storage-local");
             assertEquals("the store bundle goes with its feature", null, findBundle("org.updraft.storage.local"));
-            awaitBundlesActive(Set.of("org.updraft.api", "org.updraft.core", "org.updraft.ledger.local"), SETTLE);
+            assertEquals("no FirmwareStore while the store feature is out", 0, serviceReferences(FIRMWARE_STORE, null).size());
+            assertEquals("removing the store does not restart the release service",
+                    releaseService, serviceId(RELEASE_SERVICE));
+
+            installFeatures("updraft-storage-local");
+            awaitBundlesActive(Set.of("org.updraft.storage.local"), SETTLE);
+            waitForService(FIRMWARE_STORE, "(store.kind=local)", SETTLE);
+            assertEquals("adding the store does not restart the release service",
+                    releaseService, serviceId(RELEASE_SERVICE));
+
+            Bundle coreAfter = findBundle("org.updraft.core");
+            assertEquals("core was not reinstalled", core.getBundleId(), coreAfter.getBundleId());
+            assertEquals("core was not updated", coreLastModified, coreAfter.getLastModified());
+            assertEquals(Bundle.ACTIVE, coreAfter.getState());
         } finally {
-            String[] partial = requestedUpdraftFeatures();
-            if (partial.length > 0 && !isFeatureInstalled("updraft")) {
-                uninstallFeatures(partial);
+            installFeatures("updraft");
+            String[] parts = requestedUpdraftFeatures().stream().filter(f -> !f.equals("updraft")).toArray(String[]::new);
+            if (parts.length > 0) {
+                uninstallFeatures(parts);
             }
-            restoreUpdraft();
+            awaitBundlesActive(EMBEDDED_DEFAULTS, SETTLE);
         }
+        assertEquals("back to the aggregate, with the same bundles", before, installedBundles());
+    }
+
+    /** service.id of the one service of {@code objectClass}, once it is there: a new id means it was re-registered. */
+    private long serviceId(String objectClass) {
+        waitForService(objectClass, null, SETTLE);
+        List<ServiceReference<?>> references = serviceReferences(objectClass, null);
+        assertEquals("one " + objectClass + " service", 1, references.size());
+        return (Long) references.get(0).getProperty(Constants.SERVICE_ID);
     }
 
     /** Updraft features installed because someone asked for them, not as another feature's dependency. */
-    private String[] requestedUpdraftFeatures() throws Exception {
+    private Set<String> requestedUpdraftFeatures() throws Exception {
         Set<String> names = new TreeSet<>();
         for (Feature feature : featuresService.listInstalledFeatures()) {
             if (feature.getName().startsWith("updraft") && featuresService.isRequired(feature)) {
                 names.add(feature.getName());
             }
         }
-        return names.toArray(new String[0]);
+        return names;
     }
 
     private void restoreUpdraft() throws Exception {

@@ -276,19 +276,28 @@ public abstract class UpdraftTestSupport {
      * The service stays tracked until the test ends.
      */
     protected <T> T waitForService(Class<T> type, String filter, Duration timeout) {
-        String objectClass = "(" + Constants.OBJECTCLASS + "=" + type.getName() + ")";
-        String combined = filter == null || filter.isBlank() ? objectClass : "(&" + objectClass + filter + ")";
+        return type.cast(waitForService(type.getName(), filter, timeout));
+    }
+
+    /**
+     * The same by class name. A test that uninstalls the bundle exporting the service's package must use
+     * this form: once the test bundle loads a class of that package, uninstalling it makes Karaf refresh
+     * the test bundle, and the test loses its BundleContext.
+     */
+    protected Object waitForService(String objectClass, String filter, Duration timeout) {
+        String byClass = "(" + Constants.OBJECTCLASS + "=" + objectClass + ")";
+        String combined = filter == null || filter.isBlank() ? byClass : "(&" + byClass + filter + ")";
         Filter osgiFilter;
         try {
             osgiFilter = FrameworkUtil.createFilter(combined);
         } catch (InvalidSyntaxException e) {
             throw new IllegalArgumentException("bad service filter " + combined + ": " + e.getMessage(), e);
         }
-        ServiceTracker<T, T> tracker = new ServiceTracker<>(bundleContext, osgiFilter, null);
+        ServiceTracker<Object, Object> tracker = new ServiceTracker<>(bundleContext, osgiFilter, null);
         tracker.open(true);
         trackers.add(tracker);
         try {
-            T service = tracker.waitForService(timeout.toMillis());
+            Object service = tracker.waitForService(timeout.toMillis());
             if (service == null) {
                 fail("no service " + combined + " within " + timeout + "\n" + componentReport());
             }
@@ -296,6 +305,16 @@ public abstract class UpdraftTestSupport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for " + combined, e);
+        }
+    }
+
+    /** References to the services registered under {@code objectClass} (matching {@code filter}, or null) now. */
+    protected List<ServiceReference<?>> serviceReferences(String objectClass, String filter) {
+        try {
+            ServiceReference<?>[] references = bundleContext.getAllServiceReferences(objectClass, filter);
+            return references == null ? List.of() : List.of(references);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad service filter " + filter + ": " + e.getMessage(), e);
         }
     }
 
@@ -312,10 +331,13 @@ public abstract class UpdraftTestSupport {
         }
     }
 
+    /** Withdraws the request for these features; one that another installed feature needs stays installed. */
     protected void uninstallFeatures(String... names) throws Exception {
         featuresService.uninstallFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
         for (String name : names) {
-            assertTrue("feature " + name + " should not be installed", !isFeatureInstalled(name));
+            Feature feature = featuresService.getFeature(name);
+            assertTrue("feature " + name + " should no longer be requested",
+                    feature == null || !featuresService.isRequired(feature));
         }
     }
 
