@@ -50,6 +50,7 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
 
         String listed = executeCommand("feature:list -i");
         assertTrue("feature:list -i shows updraft:\n" + listed, listed.matches("(?s).*\\bupdraft\\s.*"));
+        executeCommand("updraft:release-list");
     }
 
     /** The embedded defaults are complete: every component finds the services it needs, none fails to start. */

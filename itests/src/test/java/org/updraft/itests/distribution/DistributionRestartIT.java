@@ -60,6 +60,8 @@ public class DistributionRestartIT {
         String features = karaf.execute("feature:list -i");
         assertTrue("updraft is still installed after a restart:\n" + features,
                 features.matches("(?s).*\\bupdraft\\s.*"));
+        karaf.awaitCommand("updraft:release-list", Duration.ofSeconds(30));
+        karaf.execute("updraft:release-list");
         karaf.stop();
     }
 

@@ -156,13 +156,14 @@ public final class KarafProcess implements AutoCloseable {
                 + "; last client output:\n" + last + "\nconsole:\n" + consoleTail() + "\nlog:\n" + logTail());
     }
 
-    /** Waits until {@code scope:name} is a known command. */
+    /** Waits until {@code scope:name} is a known command (its {@code --help} succeeds). */
     public void awaitCommand(String command, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Result last = null;
         while (System.nanoTime() < deadline) {
-            last = client("help " + command, Duration.ofSeconds(30));
-            if (last.exitCode() == 0 && !last.output().contains("Command not found")) {
+            // `help <command>` prints nothing over an exec channel; `<command> --help` does, or fails.
+            last = client(command + " --help", Duration.ofSeconds(30));
+            if (last.exitCode() == 0) {
                 return;
             }
             Thread.sleep(500);
@@ -185,7 +186,9 @@ public final class KarafProcess implements AutoCloseable {
                 "-h", "127.0.0.1", "-a", Integer.toString(sshPort), "-u", user, "-p", password,
                 "-r", "1", command);
         // bin/client closes the session as soon as its standard input ends, so keep it open until it exits.
-        return run(home, cmd, Map.of("TERM", "dumb"), null, timeout);
+        // A client JVM lives for one command: C1 and the serial collector start it about 25 % faster.
+        return run(home, cmd, Map.of("TERM", "dumb", "JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"),
+                null, timeout);
     }
 
     /** Runs one of the distribution's own scripts, e.g. {@code run("bin/updraft", "--help")}. */
