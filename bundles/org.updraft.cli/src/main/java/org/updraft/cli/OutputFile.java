@@ -3,6 +3,7 @@ package org.updraft.cli;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -59,7 +60,11 @@ final class OutputFile {
                 try {
                     // a hard link appears atomically and, unlike rename, fails when the name is taken
                     Files.createLink(file, tmp);
-                } catch (UnsupportedOperationException e) {
+                } catch (FileAlreadyExistsException e) {
+                    throw e;
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    // no hard links here (FAT, some network file systems): a plain move, which also refuses an
+                    // existing target, if not atomically
                     Files.move(tmp, file);
                 }
             }
