@@ -36,8 +36,19 @@ public interface Ledger {
      */
     List<LedgerEntry> read(long fromIndex, int max) throws LedgerException;
 
-    /** A checkpoint over the whole log as it is now, signed by the log key. */
+    /**
+     * A checkpoint over the whole log as it is now, signed by the log key. The log signs a new one only when its
+     * size changed since the last it issued (otherwise it returns that one), and keeps every checkpoint it
+     * issues before returning it (see {@link #checkpoints}).
+     */
     Checkpoint checkpoint() throws LedgerException;
+
+    /**
+     * Up to {@code max} of the checkpoints this log has issued, those with {@code treeSize >= fromTreeSize},
+     * oldest first; fewer (or none) after the newest. An auditor recomputes the tree from the events and checks
+     * every issued checkpoint's root against it: that makes tampering with stored events evident.
+     */
+    List<Checkpoint> checkpoints(long fromTreeSize, int max) throws LedgerException;
 
     /** Proof that the event at {@code index} is in the tree of the first {@code treeSize} events. */
     InclusionProof inclusionProof(long index, long treeSize) throws LedgerException;

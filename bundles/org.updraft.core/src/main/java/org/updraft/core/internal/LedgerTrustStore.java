@@ -35,9 +35,12 @@ import org.updraft.core.manifest.Manifest;
  * replay of those events. Nothing else is stored, so the ledger is the single source of truth and anyone
  * holding it can rebuild the same trust state.
  */
-@Component(service = TrustStore.class, property = TrustStore.KIND + "=ledger")
+@Component(service = TrustStore.class, property = TrustStore.KIND + "=ledger", configurationPid = LedgerTrustStore.PID)
 @Designate(ocd = LedgerTrustStore.Config.class)
 public final class LedgerTrustStore implements TrustStore {
+
+    /** Configuration PID: etc/org.updraft.trust.cfg. */
+    public static final String PID = "org.updraft.trust";
 
     @ObjectClassDefinition(name = "Updraft trust store (on the ledger)",
             description = "Manufacturer keys trusted to sign releases, recorded as ledger events.")
