@@ -31,7 +31,7 @@ final class CidCommand implements Command {
 
                 Prints only FILE's CID: the one a real IPFS node prints for 'ipfs add --only-hash' with the
                 same flags (UnixFS, balanced layout, 174 links per node).
-                  --cid-version 0|1          0 (default): CIDv0, Qm…; 1: CIDv1, printed in base32, b…
+                  --cid-version 0|1          0 (default): CIDv0, Qm...; 1: CIDv1, printed in base32, b...
                   --raw-leaves[=true|false]  leaves as raw blocks; default true with --cid-version 1, and
                                              not available with CIDv0
                   --chunker size-N           fixed chunks of N bytes, 1 to 1048576 (default size-262144)

@@ -36,7 +36,7 @@ final class RotateProofCommand implements Command {
                                             [--out FILE] [--force]
 
                 Signs, with the old key, the statement that SUCCESSOR replaces it, and prints the signature in
-                base64 (or writes it to FILE), for 'updraft:trust-rotate OLD-DID SUCCESSOR --proof FILE' on
+                base64 (or writes it to FILE), for 'updraft:trust-rotate --proof FILE OLD-DID SUCCESSOR' on
                 the platform.
                   --key OLDKEY                 private key file of the key being replaced
                   --successor DID|KEYFILE.pub  the new key, as did:key or public key file

@@ -160,7 +160,7 @@ public final class UpdraftCli {
                     + "directory)";
         }
         if (e instanceof OutOfMemoryError) {
-            return "out of memory (give the JVM more with JAVA_OPTS=-Xmx…)";
+            return "out of memory (give the JVM a larger heap with -Xmx)";
         }
         String message = e.getMessage();
         if (e instanceof IOException) {

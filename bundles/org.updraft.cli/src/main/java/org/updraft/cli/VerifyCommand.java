@@ -48,8 +48,8 @@ final class VerifyCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: updraft verify --manifest MANIFEST --firmware FILE --trust KEYFILE.pub|DID [--trust …]
-                                      [--revoked KEYFILE.pub|DID …] [--vendor V] [--class C] [--profile P]
+                usage: updraft verify --manifest MANIFEST --firmware FILE --trust KEYFILE.pub|DID [--trust ...]
+                                      [--revoked KEYFILE.pub|DID ...] [--vendor V] [--class C] [--profile P]
                                       [--installed-sequence N] [--installed-version X.Y.Z]
 
                 Checks, in order: the manifest is well formed; its signature verifies under the signer it
@@ -67,7 +67,7 @@ final class VerifyCommand implements Command {
                   --installed-version X.Y.Z    the version the device runs, checked against the manifest's
                                                minimum
 
-                Prints "valid: RELEASE …" and exits 0, or prints "updraft: rejected (CODE): REASON" on
+                Prints "valid: RELEASE ..." and exits 0, or prints "updraft: rejected (CODE): REASON" on
                 standard error and exits 1. Bad usage or input exits 2.
                 """;
     }
