@@ -1,6 +1,6 @@
 package org.updraft.api.ledger;
 
-/** The event types on the ledger. Payload schemas are documented in docs/ledger-events.md. */
+/** The event types on the ledger. Their payload schemas are defined in {@code org.updraft.core.event}. */
 public final class EventTypes {
 
     /** A manufacturer key became trusted for a vendor (and optionally some device classes). */

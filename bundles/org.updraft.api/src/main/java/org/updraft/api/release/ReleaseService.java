@@ -20,10 +20,13 @@ public interface ReleaseService {
      *
      * @param manifest the signed manifest (COSE_Sign1)
      * @param firmware the image file
+     * @param deviceClass the device class the operator means to publish for, checked against the manifest;
+     *        {@code null} to take the manifest's
      * @param progress told how many bytes of the image were stored so far; may be {@code null}
      * @throws ReleaseException naming the check that failed
      */
-    Release publish(byte[] manifest, Path firmware, PublishProgress progress) throws ReleaseException;
+    Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress)
+            throws ReleaseException;
 
     /** All published releases, oldest first. */
     List<Release> list();

@@ -32,8 +32,9 @@ public interface TrustStore {
      * Replaces an active key by a successor for the same vendor and classes. Releases the old key signed
      * stay valid; new ones must be signed by the successor.
      *
-     * @param proof a signature by the old key over the successor's DID (UTF-8), or {@code null} when the
-     *        operator vouches for the rotation
+     * @param proof the old key's signature over the rotation statement (the deterministic CBOR map
+     *        {@code {"did": did, "successor": successorDid}}; {@code updraft rotate} in the CLI makes it), or
+     *        {@code null} when the operator vouches for the rotation
      * @throws TrustException when the old key is not active, the successor is already known, or the proof
      *         does not verify
      */

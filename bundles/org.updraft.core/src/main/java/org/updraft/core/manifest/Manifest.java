@@ -60,7 +60,12 @@ public record Manifest(String vendor, String deviceClass, String profile, String
         sha256 = sha256.clone();
     }
 
-    private static void checkId(String what, String value) {
+    /**
+     * The rule for vendor, class and profile ids, in one place.
+     *
+     * @throws IllegalArgumentException naming {@code what} when {@code value} breaks it
+     */
+    public static void checkId(String what, String value) {
         if (value == null || !ID.matcher(value).matches()) {
             throw new IllegalArgumentException(what + " '" + value
                     + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");

@@ -1,0 +1,45 @@
+package org.updraft.shell.internal;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+import org.updraft.api.release.PublishProgress;
+
+/** A one-line progress bar for long uploads, redrawn at most ten times a second. */
+final class ProgressBar implements PublishProgress {
+
+    private static final int WIDTH = 30;
+    private static final long REDRAW_NANOS = 100_000_000L;
+
+    private final PrintStream out;
+    private final String label;
+    private long lastDraw;
+    private boolean drawn;
+
+    ProgressBar(PrintStream out, String label) {
+        this.out = out;
+        this.label = label;
+    }
+
+    @Override
+    public void bytesStored(long done, long total) {
+        long now = System.nanoTime();
+        if (done < total && drawn && now - lastDraw < REDRAW_NANOS) {
+            return;
+        }
+        lastDraw = now;
+        drawn = true;
+        int percent = total <= 0 ? 100 : (int) Math.min(100, done * 100 / total);
+        int filled = percent * WIDTH / 100;
+        out.print(String.format(Locale.ROOT, "\r%s [%s%s] %3d%% %s of %s", label, "#".repeat(filled),
+                " ".repeat(WIDTH - filled), percent, Format.bytes(done), Format.bytes(total)));
+        out.flush();
+    }
+
+    /** Ends the bar's line, if one was drawn. */
+    void finish() {
+        if (drawn) {
+            out.println();
+        }
+    }
+}

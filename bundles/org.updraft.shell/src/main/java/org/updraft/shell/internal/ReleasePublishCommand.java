@@ -1,0 +1,74 @@
+package org.updraft.shell.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.core.manifest.ManifestCodec;
+
+@Command(scope = "updraft", name = "release-publish", description = "Verifies a signed manifest and its firmware, "
+        + "stores the firmware and records the release on the ledger")
+@Service
+public class ReleasePublishCommand implements Action {
+
+    @Argument(index = 0, name = "manifest", description = "The signed manifest file (from updraft sign)",
+            required = true)
+    @Completion(FileCompleter.class)
+    String manifest;
+
+    @Argument(index = 1, name = "firmware", description = "The firmware image file", required = true)
+    @Completion(FileCompleter.class)
+    String firmware;
+
+    @Option(name = "--class", description = "The device class you mean to publish for; refused if the manifest "
+            + "names another")
+    String deviceClass;
+
+    @Option(name = "--quiet", aliases = "-q", description = "No progress bar")
+    boolean quiet;
+
+    @Reference(optional = true)
+    ReleaseService releases;
+
+    @Override
+    public Object execute() throws Exception {
+        ReleaseService service = Services.require(releases, "release service", "updraft");
+        byte[] manifestBytes = readManifest(Path.of(manifest).toAbsolutePath());
+        Path image = Path.of(firmware).toAbsolutePath();
+        ProgressBar progress = quiet ? null : new ProgressBar(System.out, "Storing");
+        Release release;
+        try {
+            release = service.publish(manifestBytes, image, deviceClass, progress);
+        } finally {
+            if (progress != null) {
+                progress.finish();
+            }
+        }
+        System.out.println("Published " + release.id());
+        ReleaseShowCommand.print(release);
+        return null;
+    }
+
+    static byte[] readManifest(Path file) throws IOException {
+        try {
+            if (Files.size(file) > ManifestCodec.MAX_MANIFEST_BYTES) {
+                throw new IllegalArgumentException(file + " is too large to be a manifest ("
+                        + Format.bytes(Files.size(file)) + ")");
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("manifest file " + file + " does not exist");
+        }
+    }
+}

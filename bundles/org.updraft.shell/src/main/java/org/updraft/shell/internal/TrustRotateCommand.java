@@ -1,0 +1,57 @@
+package org.updraft.shell.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.api.trust.TrustedKey;
+
+@Command(scope = "updraft", name = "trust-rotate", description = "Replaces a manufacturer key by a successor; "
+        + "releases the old key signed stay valid (recorded on the ledger)")
+@Service
+public class TrustRotateCommand implements Action {
+
+    @Argument(index = 0, name = "did", description = "The key to replace", required = true)
+    @Completion(TrustedKeyCompleter.class)
+    String did;
+
+    @Argument(index = 1, name = "successor", description = "The new key's did:key, or its public key file",
+            required = true)
+    @Completion(FileCompleter.class)
+    String successor;
+
+    @Option(name = "--proof", description = "File with the old key's signature of the rotation (from updraft "
+            + "rotate-proof); without it, the operator vouches for the rotation")
+    @Completion(FileCompleter.class)
+    String proof;
+
+    @Reference(optional = true)
+    TrustStore trust;
+
+    @Override
+    public Object execute() throws Exception {
+        byte[] signature = null;
+        if (proof != null) {
+            String text = Files.readString(Path.of(proof).toAbsolutePath()).trim();
+            try {
+                signature = Base64.getDecoder().decode(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(proof + " does not hold a base64 rotation proof");
+            }
+        }
+        TrustedKey rotated = Services.require(trust, "trust store", "updraft").rotate(did,
+                TrustAddCommand.did(successor), signature);
+        System.out.println("Rotated " + rotated.did() + " to " + rotated.successor());
+        TrustListCommand.print(rotated);
+        return null;
+    }
+}
