@@ -61,6 +61,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
     private final BlockFiles blocks;
     private final ObjectRecords records;
     private final boolean fsync;
+    private final DiskSync sync;
     private final FileChannel lockChannel;
     private final FileLock lock;
     // A put holds the read side while it moves its blocks in and writes its record; close takes the write
@@ -80,6 +81,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
         this.staging = this.directory.resolve("staging");
         this.blocks = new BlockFiles(this.directory.resolve("blocks"));
         this.records = new ObjectRecords(this.directory.resolve("objects"), staging, fsync);
+        this.sync = fsync ? new DiskSync("updraft-local-store") : null;
         try {
             Files.createDirectories(blocks.root());
             Files.createDirectories(this.directory.resolve("objects"));
@@ -145,6 +147,9 @@ public final class LocalFirmwareStore implements FirmwareStore {
             LOG.warn("Local store {}: releasing the directory lock failed: {}", directory, e.getMessage());
         } finally {
             closeQuietly(lockChannel);
+            if (sync != null) {
+                sync.close();
+            }
             lifecycle.writeLock().unlock();
         }
     }
@@ -160,7 +165,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
         } catch (IOException e) {
             throw new StoreException("cannot stage a put in " + staging + ": " + e.getMessage(), e);
         }
-        try (StagedPut staged = new StagedPut(dir, blocks, fsync, () -> closing)) {
+        try (StagedPut staged = new StagedPut(dir, blocks, sync, () -> closing)) {
             UnixFsImporter importer = new UnixFsImporter(options, staged);
             try {
                 importer.readFrom(content);

@@ -70,12 +70,12 @@ final class ObjectRecords {
             tmp = Files.createTempFile(temp, "record-", ".tmp");
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             if (fsync) {
-                BlockFiles.syncFile(tmp);
+                DiskSync.forceNow(tmp);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
             if (fsync) {
-                BlockFiles.syncDirectory(dir);
+                DiskSync.forceNow(dir);
             }
         } catch (IOException e) {
             throw new StoreException("cannot write object record " + target + ": " + e.getMessage(), e);
@@ -93,7 +93,7 @@ final class ObjectRecords {
     synchronized void delete(Cid cid) throws IOException {
         Files.deleteIfExists(dir.resolve(cid.toString()));
         if (fsync) {
-            BlockFiles.syncDirectory(dir);
+            DiskSync.forceNow(dir);
         }
     }
 

@@ -90,14 +90,12 @@ class LocalFirmwareStoreTest {
 
     @ParameterizedTest(name = "{0} bytes")
     @MethodSource("oracleSizes")
-    void cidIsWhatIpfsCidComputes(long size) throws Exception {
-        Path file = SeededContent.write(size, size, Files.createTempDirectory("oracle").resolve("content"));
-        try {
-            StoredObject stored = store.put(new SeededContent(size, size));
-            assertEquals(IpfsCidOracle.ask(file).v0(), stored.cid().toString());
-        } finally {
-            Files.delete(file);
-        }
+    void cidIsWhatIpfsCidComputes(long size, @TempDir Path scratch) throws Exception {
+        Path file = SeededContent.write(size, size, scratch.resolve("content"));
+
+        StoredObject stored = store.put(new SeededContent(size, size));
+
+        assertEquals(IpfsCidOracle.ask(file).v0(), stored.cid().toString());
     }
 
     static Stream<Long> oracleSizes() {
