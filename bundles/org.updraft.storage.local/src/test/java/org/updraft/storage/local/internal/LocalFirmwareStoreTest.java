@@ -291,6 +291,23 @@ class LocalFirmwareStoreTest {
     }
 
     @Test
+    void aStrayFileAmongTheRecordsKeepsEveryBlockAndIsNamed() throws Exception {
+        Cid kept = store.put(new SeededContent(15, 2L * CHUNK)).cid();
+        Cid unpinned = store.put(new SeededContent(16, 2L * CHUNK)).cid();
+        store.unpin(unpinned);
+        Files.writeString(dir.resolve("objects").resolve(kept + "~"), "left by an editor");
+        int blocks = filesUnder(dir.resolve("blocks")).size();
+        store.close();
+
+        store = new LocalFirmwareStore(dir, true);
+
+        // the sweep cannot know what the unreadable record protected, so it deletes nothing
+        assertEquals(blocks, filesUnder(dir.resolve("blocks")).size());
+        assertEquals(List.of(kept), store.list().stream().map(ObjectStat::cid).toList());
+        assertTrue(store.status().detail().contains("1 damaged object records"), store.status().detail());
+    }
+
+    @Test
     void aSecondStoreOnTheSameDirectoryIsRefused() {
         StoreException thrown = assertThrows(StoreException.class, () -> new LocalFirmwareStore(dir, true));
         assertTrue(thrown.getMessage().contains("in use"), thrown.getMessage());
