@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.store.CidOptions;
 import org.updraft.core.unixfs.UnixFsImporter;
 
@@ -12,7 +13,7 @@ import org.updraft.core.unixfs.UnixFsImporter;
 final class CidCommand implements Command {
 
     private static final Arguments.Spec SPEC = new Arguments.Spec("cid")
-            .value("cid-version").flag("raw-leaves").value("chunker").positional("a FILE", 1, 1);
+            .value("cid-version").flag("raw-leaves").value("chunker").flag("json").positional("a FILE", 1, 1);
 
     @Override
     public String name() {
@@ -28,6 +29,7 @@ final class CidCommand implements Command {
     public String usage() {
         return """
                 usage: updraft cid [--cid-version 0|1] [--raw-leaves[=true|false]] [--chunker size-N] FILE
+                       updraft cid --json FILE
 
                 Prints only FILE's CID: the one a real IPFS node prints for 'ipfs add --only-hash' with the
                 same flags (UnixFS, balanced layout, 174 links per node).
@@ -35,6 +37,10 @@ final class CidCommand implements Command {
                   --raw-leaves[=true|false]  leaves as raw blocks; default true with --cid-version 1, and
                                              not available with CIDv0
                   --chunker size-N           fixed chunks of N bytes, 1 to 1048576 (default size-262144)
+                  --json                     print {"CIDv0":"Qm...","CIDv1":"bafy..."} as Debian's ipfs_cid
+                                             does: the default CIDv0 and the same root named as CIDv1. For a
+                                             file of more than one chunk that CIDv1 is not what
+                                             'ipfs add --cid-version 1' prints (it links CIDv1 children).
                 """;
     }
 
@@ -45,11 +51,21 @@ final class CidCommand implements Command {
 
     @Override
     public int run(Arguments args, PrintStream out, PrintStream err) throws Exception {
+        boolean json = args.flag("json");
+        if (json && (args.has("cid-version") || args.has("raw-leaves") || args.has("chunker"))) {
+            throw new UsageException("--json prints the default layout's CIDs; it takes no other option");
+        }
         CidOptions options = options(args);
         Path file = Arguments.path("FILE", args.positional().get(0));
-        FirmwareImage.checkReadable("file", file);
+        InputFile.checkReadable("file", file);
+        Cid cid;
         try (InputStream in = Files.newInputStream(file)) {
-            out.println(UnixFsImporter.cid(in, options).cid());
+            cid = UnixFsImporter.cid(in, options).cid();
+        }
+        if (json) {
+            out.println("{\"CIDv0\":\"" + cid + "\",\"CIDv1\":\"" + cid.toV1() + "\"}");
+        } else {
+            out.println(cid);
         }
         return UpdraftCli.EXIT_OK;
     }

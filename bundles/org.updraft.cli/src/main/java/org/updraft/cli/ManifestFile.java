@@ -20,7 +20,7 @@ final class ManifestFile {
      * file; at most one byte more than a manifest may have is read, however large the file.
      */
     static SignedManifest read(Path file) throws IOException, UsageException {
-        FirmwareImage.checkReadable("manifest", file);
+        InputFile.checkReadable("manifest", file);
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(ManifestCodec.MAX_MANIFEST_BYTES + 1);

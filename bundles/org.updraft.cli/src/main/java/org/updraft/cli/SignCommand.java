@@ -10,6 +10,7 @@ import org.updraft.api.store.CidOptions;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.manifest.SemanticVersion;
 
 /** {@code updraft sign}: measures a firmware image and writes its signed manifest. */
@@ -75,11 +76,11 @@ final class SignCommand implements Command {
         boolean force = args.flag("force");
         CidOptions cidOptions = cidOptions(args);
         Path passphraseFile = args.optionalPath("passphrase-file");
-        FirmwareImage.checkReadable("firmware file", firmware);
+        InputFile.checkReadable("firmware file", firmware);
         OutputFile.checkWritable(manifestFile, force, "manifest");
 
         SigningKey key = Keys.signingKey(keyFile, passphraseFile);
-        FirmwareImage image = FirmwareImage.measure(firmware, List.of(cidOptions));
+        MeasuredImage image = MeasuredImage.of(firmware, List.of(cidOptions));
         Manifest manifest = new Manifest(vendor, deviceClass, profile, version, sequence, image.size(),
                 image.sha256(), image.cid(cidOptions), minVersion, Instant.now(), key.did());
         byte[] signed = ManifestCodec.sign(manifest, key);

@@ -3,19 +3,16 @@ package org.updraft.cli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import org.updraft.api.multiformats.Cid;
-import org.updraft.api.store.CidOptions;
 import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.manifest.Expectations;
-import org.updraft.core.manifest.Failure;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestVerifier;
+import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.manifest.SignedManifest;
 import org.updraft.core.manifest.VerificationException;
 import org.updraft.core.manifest.VerifiedManifest;
@@ -28,7 +25,6 @@ import org.updraft.core.manifest.VerifiedManifest;
 final class VerifyCommand implements Command {
 
     /** {@code ipfs add --cid-version 1 --raw-leaves=false}: the other way a CIDv1 of a file is commonly made. */
-    static final CidOptions V1_DAG_PB_LEAVES = new CidOptions(1, false, CidOptions.DEFAULT_CHUNK_SIZE);
 
     private static final Arguments.Spec SPEC = new Arguments.Spec("verify")
             .value("manifest").value("firmware").repeated("trust").repeated("revoked").value("vendor")
@@ -90,7 +86,7 @@ final class VerifyCommand implements Command {
         String profile = SignCommand.id(args, "profile", "device profile", false);
         long installedSequence = args.nonNegative("installed-sequence", -1);
         String installedVersion = SignCommand.version(args, "installed-version", false);
-        FirmwareImage.checkReadable("firmware file", firmware);
+        InputFile.checkReadable("firmware file", firmware);
         SignedManifest signed = ManifestFile.read(manifestFile);
         Map<String, TrustedKey> trust = trust(args, vendor != null ? vendor : signed.manifest().vendor());
 
@@ -100,11 +96,7 @@ final class VerifyCommand implements Command {
         Manifest m = signed.manifest();
         try {
             VerifiedManifest verified = verifier.verify(signed, expect);
-            List<CidOptions> candidates = m.cid().version() == 0 ? List.of(CidOptions.DEFAULT)
-                    : List.of(CidOptions.V1, V1_DAG_PB_LEAVES);
-            FirmwareImage image = FirmwareImage.measure(firmware, candidates);
-            verified.checkImage(image.facts());
-            checkCid(m.cid(), image, candidates);
+            verified.checkImage(MeasuredImage.forManifest(firmware, m));
         } catch (VerificationException e) {
             err.println("updraft: rejected (" + e.failure().code() + "): " + UpdraftCli.oneLine(e.getMessage()));
             return UpdraftCli.EXIT_REJECTED;
@@ -127,25 +119,5 @@ final class VerifyCommand implements Command {
                     "listed with --revoked", -1));
         }
         return trust;
-    }
-
-    /**
-     * The image's CID must be the manifest's: otherwise the platform would store it under another name and
-     * devices fetching the manifest's CID would get nothing. A CIDv1 may have been made with or without raw
-     * leaves; either is accepted.
-     */
-    private static void checkCid(Cid expected, FirmwareImage image, List<CidOptions> candidates)
-            throws VerificationException {
-        for (CidOptions o : candidates) {
-            if (image.cid(o).equals(expected)) {
-                return;
-            }
-        }
-        String computed = expected.version() == 0
-                ? "the firmware's CID is " + image.cid(CidOptions.DEFAULT)
-                : "the firmware's CIDv1 is " + image.cid(CidOptions.V1) + " (raw leaves) or "
-                        + image.cid(V1_DAG_PB_LEAVES) + " (dag-pb leaves)";
-        throw new VerificationException(Failure.CID_MISMATCH, computed + ", but the manifest names " + expected
-                + ": the manifest does not point at this image");
     }
 }

@@ -36,6 +36,7 @@ class CidCommandTest {
         IpfsCid.Answer oracle = IpfsCid.of(file);
 
         assertEquals(oracle.v0(), cid("cid", file.toString()), "CIDv0");
+        assertEquals(oracle.stdout(), Cli.run("cid", "--json", file.toString()).ok(), "ipfs_cid's own output, byte for byte");
         assertEquals(oracle.v0(), cid("cid", "--cid-version", "0", "--chunker", "size-262144", file.toString()));
 
         String v1DagPb = cid("cid", "--cid-version", "1", "--raw-leaves=false", file.toString());

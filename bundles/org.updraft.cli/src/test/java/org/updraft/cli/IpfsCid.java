@@ -20,7 +20,7 @@ final class IpfsCid {
     private static final Pattern OUTPUT = Pattern.compile(
             "\"CIDv0\"\\s*:\\s*\"(Qm[1-9A-HJ-NP-Za-km-z]+)\"\\s*,\\s*\"CIDv1\"\\s*:\\s*\"(b[a-z2-7]+)\"");
 
-    record Answer(String v0, String v1) {
+    record Answer(String v0, String v1, String stdout) {
     }
 
     private IpfsCid() {
@@ -40,7 +40,7 @@ final class IpfsCid {
         if (exit != 0 || !m.find()) {
             fail("ipfs_cid " + file + " exited with " + exit + " and printed: " + out);
         }
-        return new Answer(m.group(1), m.group(2));
+        return new Answer(m.group(1), m.group(2), out);
     }
 
     private static Path find() {
