@@ -52,9 +52,14 @@ public final class KeyFiles {
     private static final String ENCRYPTED_PRIVATE_KEY = "ENCRYPTED PRIVATE KEY";
     private static final String PUBLIC_KEY = "PUBLIC KEY";
 
-    // An unregistered provider instance: encryption of key files must not change the JVM's global
-    // provider list (inside Karaf, other bundles share it).
-    private static final Provider BC = new BouncyCastleProvider();
+    /**
+     * An unregistered provider instance: encryption of key files must not change the JVM's global provider
+     * list (inside Karaf, other bundles share it). Created on first use: building it costs a few hundred
+     * milliseconds, which only encrypted keys should pay.
+     */
+    private static final class Pbe {
+        static final Provider BC = new BouncyCastleProvider();
+    }
 
     private KeyFiles() {
     }
@@ -71,7 +76,7 @@ public final class KeyFiles {
                 OutputEncryptor encryptor = new JcePKCSPBEOutputEncryptorBuilder(
                         new PBKDF2Config.Builder().withIterationCount(PBKDF2_ITERATIONS)
                                 .withPRF(PBKDF2Config.PRF_SHA256).build(),
-                        NISTObjectIdentifiers.id_aes256_CBC).setProvider(BC).build(passphrase);
+                        NISTObjectIdentifiers.id_aes256_CBC).setProvider(Pbe.BC).build(passphrase);
                 pem = new PemObject(ENCRYPTED_PRIVATE_KEY,
                         new PKCS8EncryptedPrivateKeyInfoBuilder(info).build(encryptor).getEncoded());
             } else {
@@ -143,7 +148,7 @@ public final class KeyFiles {
                 }
                 try {
                     info = new PKCS8EncryptedPrivateKeyInfo(pem.getContent()).decryptPrivateKeyInfo(
-                            new JcePKCSPBEInputDecryptorProviderBuilder().setProvider(BC).build(passphrase));
+                            new JcePKCSPBEInputDecryptorProviderBuilder().setProvider(Pbe.BC).build(passphrase));
                 } catch (PKCSException | IOException | RuntimeException e) {
                     throw new KeyFileException("cannot decrypt " + file + ": wrong passphrase or corrupt key file");
                 }

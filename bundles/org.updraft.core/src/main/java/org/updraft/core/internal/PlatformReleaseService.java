@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -39,16 +38,14 @@ import org.updraft.api.trust.TrustStore;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.Failure;
-import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.ManifestFormatException;
 import org.updraft.core.manifest.ManifestVerifier;
 import org.updraft.core.manifest.SignedManifest;
 import org.updraft.core.manifest.VerificationException;
 import org.updraft.core.manifest.VerifiedManifest;
-import org.updraft.core.unixfs.BlockSink;
-import org.updraft.core.unixfs.UnixFsImporter;
 
 /**
  * Publishes releases: verifies the manifest and the image as a device will, stores the image, and records
@@ -180,35 +177,8 @@ public final class PlatformReleaseService implements ReleaseService {
      * @return the CID options that reproduce the manifest's CID
      */
     private static CidOptions checkImage(VerifiedManifest verified, Path firmware) throws ReleaseException {
-        Manifest m = verified.manifest();
-        List<CidOptions> candidates = cidOptionsFor(m.cid());
         try {
-            MessageDigest sha256 = ImageFacts.newDigest();
-            UnixFsImporter[] importers = candidates.stream().map(o -> new UnixFsImporter(o, BlockSink.DISCARD))
-                    .toArray(UnixFsImporter[]::new);
-            long size = 0;
-            try (InputStream in = Files.newInputStream(firmware)) {
-                byte[] buffer = new byte[256 * 1024];
-                for (int n; (n = in.read(buffer)) != -1;) {
-                    sha256.update(buffer, 0, n);
-                    for (UnixFsImporter importer : importers) {
-                        importer.write(buffer, 0, n);
-                    }
-                    size += n;
-                }
-            }
-            verified.checkImage(new ImageFacts(size, sha256.digest()));
-            Cid computed = null;
-            for (int i = 0; i < importers.length; i++) {
-                Cid cid = importers[i].finish().cid();
-                if (cid.equals(m.cid())) {
-                    return candidates.get(i);
-                }
-                computed = computed == null ? cid : computed;
-            }
-            throw new ReleaseException(Failure.CID_MISMATCH.code(), "the manifest names CID " + m.cid()
-                    + " but the firmware's CID is " + computed
-                    + " (sign with the default chunker: 256 KiB chunks, CIDv0 or CIDv1 with raw leaves)");
+            return verified.checkImage(MeasuredImage.forManifest(firmware, verified.manifest()));
         } catch (VerificationException e) {
             throw new ReleaseException(e.failure().code(), e.getMessage(), e);
         } catch (NoSuchFileException e) {
@@ -216,14 +186,6 @@ public final class PlatformReleaseService implements ReleaseService {
         } catch (IOException e) {
             throw new ReleaseException("no-firmware", "cannot read firmware file " + firmware + ": " + e.getMessage(), e);
         }
-    }
-
-    /** The ways {@code ipfs add} may have produced this CID with its default chunker. */
-    private static List<CidOptions> cidOptionsFor(Cid cid) {
-        if (cid.version() == 0) {
-            return List.of(CidOptions.DEFAULT);
-        }
-        return List.of(CidOptions.V1, new CidOptions(1, false, CidOptions.DEFAULT_CHUNK_SIZE));
     }
 
     private static ReleaseException alreadyPublished(Manifest m) {

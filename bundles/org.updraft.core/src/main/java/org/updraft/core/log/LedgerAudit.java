@@ -69,8 +69,10 @@ public final class LedgerAudit {
         }
         MerkleFrontier frontier = new MerkleFrontier();
         int nextCheckpoint = 0;
+        // the size of the last checkpoint that matched: an alteration lies after it
+        long matched = 0;
         while (nextCheckpoint < checkpoints.size() && checkpoints.get(nextCheckpoint).treeSize() == 0) {
-            String problem = compare(checkpoints.get(nextCheckpoint++), frontier);
+            String problem = compare(checkpoints.get(nextCheckpoint++), frontier, matched);
             if (problem != null) {
                 return new Result(0, nextCheckpoint, frontier.rootHash(), problem);
             }
@@ -80,8 +82,9 @@ public final class LedgerAudit {
             try {
                 page = ledger.read(index, PAGE);
             } catch (LedgerException e) {
-                return new Result(index, nextCheckpoint, frontier.rootHash(), "event #" + index
-                        + " cannot be read: " + e.getMessage());
+                long bad = firstUnreadable(ledger, index, Math.min(size, index + PAGE));
+                return new Result(bad, nextCheckpoint, frontier.rootHash(), "event #" + bad + " cannot be read: "
+                        + e.getMessage());
             }
             if (page.isEmpty()) {
                 return new Result(index, nextCheckpoint, frontier.rootHash(), "the log ends at event #" + index
@@ -101,10 +104,11 @@ public final class LedgerAudit {
                 index++;
                 while (nextCheckpoint < checkpoints.size()
                         && checkpoints.get(nextCheckpoint).treeSize() == frontier.size()) {
-                    String problem = compare(checkpoints.get(nextCheckpoint++), frontier);
+                    String problem = compare(checkpoints.get(nextCheckpoint++), frontier, matched);
                     if (problem != null) {
                         return new Result(index, nextCheckpoint, frontier.rootHash(), problem);
                     }
+                    matched = frontier.size();
                 }
                 if (index == size) {
                     break;
@@ -115,6 +119,18 @@ public final class LedgerAudit {
             }
         }
         return new Result(size, checkpoints.size(), frontier.rootHash(), null);
+    }
+
+    /** Reads one event at a time to name the first that fails, when a page of them did. */
+    private static long firstUnreadable(Ledger ledger, long from, long to) {
+        for (long i = from; i < to; i++) {
+            try {
+                ledger.get(i);
+            } catch (LedgerException e) {
+                return i;
+            }
+        }
+        return from;
     }
 
     private static List<Checkpoint> issuedCheckpoints(Ledger ledger) throws LedgerException {
@@ -130,12 +146,12 @@ public final class LedgerAudit {
         }
     }
 
-    private static String compare(Checkpoint c, MerkleFrontier frontier) {
+    private static String compare(Checkpoint c, MerkleFrontier frontier, long matched) {
         if (MessageDigest.isEqual(c.rootHash(), frontier.rootHash())) {
             return null;
         }
-        return describe(c) + " does not match the events: the log was altered at or before event #"
-                + (c.treeSize() - 1);
+        return describe(c) + " does not match the events: an event from #" + matched + " to #"
+                + (c.treeSize() - 1) + " was altered, inserted or removed after it was signed";
     }
 
     private static String describe(Checkpoint c) {

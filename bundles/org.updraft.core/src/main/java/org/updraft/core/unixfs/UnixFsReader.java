@@ -77,6 +77,7 @@ public final class UnixFsReader {
         private int segmentPos;
         private int segmentEnd;
         private boolean closed;
+        private final byte[] one = new byte[1];
 
         RangeStream(BlockSource source, Cid root, long offset, long length) throws IOException {
             this.source = source;
@@ -89,7 +90,6 @@ public final class UnixFsReader {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
             int n = read(one, 0, 1);
             return n < 0 ? -1 : one[0] & 0xFF;
         }

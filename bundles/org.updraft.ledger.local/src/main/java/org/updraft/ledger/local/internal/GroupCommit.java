@@ -37,6 +37,7 @@ final class GroupCommit {
         private String failure;
         private Throwable cause;
         private boolean finished;
+        private Condition wake;
 
         PendingAppend(byte[] bytes, byte[] leafHash, int frameSize) {
             this.bytes = bytes;
@@ -46,7 +47,9 @@ final class GroupCommit {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
+    // Signalled when no leader is writing; only close() waits on it. Appenders wait on their own condition, so
+    // a commit wakes exactly its own appenders and the next leader, not every thread in the queue.
+    private final Condition idle = lock.newCondition();
     private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
     private final BatchWriter writer;
     private final long maxBatchBytes;
@@ -65,12 +68,13 @@ final class GroupCommit {
             if (stopped != null) {
                 throw new LedgerException(stopped);
             }
+            append.wake = lock.newCondition();
             queue.add(append);
             while (!append.finished) {
                 if (leading) {
                     // Waiting must not be interruptible: once queued, the record may be written at any moment,
                     // and the caller must learn whether it was.
-                    changed.awaitUninterruptibly();
+                    append.wake.awaitUninterruptibly();
                 } else {
                     lead();
                 }
@@ -116,11 +120,16 @@ final class GroupCommit {
                 p.failure = failure;
                 p.cause = cause;
                 p.finished = true;
+                p.wake.signal();
             }
             if (broken) {
                 stop(failure);
             }
-            changed.signalAll();
+            PendingAppend next = queue.peek();
+            if (next != null) {
+                next.wake.signal(); // the next leader: it takes everything queued meanwhile
+            }
+            idle.signalAll();
         }
     }
 
@@ -132,9 +141,8 @@ final class GroupCommit {
         lock.lock();
         try {
             stop(reason);
-            changed.signalAll();
             while (leading) {
-                changed.awaitUninterruptibly();
+                idle.awaitUninterruptibly();
             }
         } finally {
             lock.unlock();
@@ -148,6 +156,7 @@ final class GroupCommit {
         for (PendingAppend p : queue) {
             p.failure = reason;
             p.finished = true;
+            p.wake.signal();
         }
         queue.clear();
     }

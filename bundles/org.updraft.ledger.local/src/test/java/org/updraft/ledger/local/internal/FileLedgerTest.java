@@ -455,6 +455,30 @@ class FileLedgerTest {
     }
 
     @Test
+    void anInterruptedCallerBreaksNothingForOthers() throws Exception {
+        try (FileLedger ledger = open()) {
+            appendAll(ledger, "i", 0, 40);
+            Thread.currentThread().interrupt();
+            try {
+                // The commit is not interruptible: once queued, the caller must learn its fate.
+                assertEquals(40, ledger.append(event("i", 40)).index());
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is kept for the caller");
+                LedgerException e = assertThrows(LedgerException.class, () -> ledger.get(3));
+                assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+            } finally {
+                Thread.interrupted();
+            }
+            // The JDK closed the read channel under the interrupted reader; everyone else carries on.
+            assertEquals(event("i", 3), ledger.get(3).event());
+            assertEquals(41, ledger.append(event("i", 41)).index());
+            MerkleTree.verifyInclusion(ledger.inclusionProof(7, 42), ledger.get(7).leafHash(), ledger.rootHash(42));
+        }
+        try (FileLedger ledger = open()) {
+            assertEquals(42, ledger.size());
+        }
+    }
+
+    @Test
     void aFileOfAnotherKindIsRefused() throws Exception {
         Files.createDirectories(dir);
         Files.writeString(events(), "this is not a ledger");

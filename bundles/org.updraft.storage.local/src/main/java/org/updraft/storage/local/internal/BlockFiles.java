@@ -83,19 +83,6 @@ final class BlockFiles {
         }
     }
 
-    /** Forces a directory's entries (new names, renames) to disk. */
-    static void syncDirectory(Path dir) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        }
-    }
-
-    static void syncFile(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-    }
-
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;

@@ -61,6 +61,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
     private final BlockFiles blocks;
     private final ObjectRecords records;
     private final boolean fsync;
+    private final DiskSync sync;
     private final FileChannel lockChannel;
     private final FileLock lock;
     // A put holds the read side while it moves its blocks in and writes its record; close takes the write
@@ -80,6 +81,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
         this.staging = this.directory.resolve("staging");
         this.blocks = new BlockFiles(this.directory.resolve("blocks"));
         this.records = new ObjectRecords(this.directory.resolve("objects"), staging, fsync);
+        this.sync = fsync ? new DiskSync("updraft-local-store") : null;
         try {
             Files.createDirectories(blocks.root());
             Files.createDirectories(this.directory.resolve("objects"));
@@ -109,8 +111,8 @@ public final class LocalFirmwareStore implements FirmwareStore {
         try {
             StartupSweep.Outcome outcome = StartupSweep.run(blocks, records, staging);
             if (outcome.skippedBecause() != null) {
-                LOG.warn("Local store {}: no unused blocks were deleted because {}; put that object again or "
-                        + "unpin it", this.directory, outcome.skippedBecause());
+                LOG.warn("Local store {}: deleted no unused blocks, to keep every block a pinned object may "
+                        + "need, because {}", this.directory, outcome.skippedBecause());
             }
             LOG.info("Local store open at {} (fsync {}): dropped {} unpinned objects, deleted {} unused blocks",
                     this.directory, fsync ? "on" : "off", outcome.unpinnedDropped(), outcome.blocksDeleted());
@@ -145,6 +147,9 @@ public final class LocalFirmwareStore implements FirmwareStore {
             LOG.warn("Local store {}: releasing the directory lock failed: {}", directory, e.getMessage());
         } finally {
             closeQuietly(lockChannel);
+            if (sync != null) {
+                sync.close();
+            }
             lifecycle.writeLock().unlock();
         }
     }
@@ -160,7 +165,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
         } catch (IOException e) {
             throw new StoreException("cannot stage a put in " + staging + ": " + e.getMessage(), e);
         }
-        try (StagedPut staged = new StagedPut(dir, blocks, fsync, () -> closing)) {
+        try (StagedPut staged = new StagedPut(dir, blocks, sync, () -> closing)) {
             UnixFsImporter importer = new UnixFsImporter(options, staged);
             try {
                 importer.readFrom(content);
@@ -250,8 +255,12 @@ public final class LocalFirmwareStore implements FirmwareStore {
     @Override
     public List<ObjectStat> list() throws StoreException {
         checkOpen();
+        ObjectRecords.Listing all = records.all();
+        for (String damage : all.damaged()) {
+            LOG.warn("Local store {}: {}", directory, damage);
+        }
         List<ObjectStat> pinned = new ArrayList<>();
-        for (ObjectStat record : records.all()) {
+        for (ObjectStat record : all.records()) {
             if (record.pinned()) {
                 pinned.add(record);
             }
@@ -268,7 +277,8 @@ public final class LocalFirmwareStore implements FirmwareStore {
         try {
             long objects = 0;
             long bytes = 0;
-            for (ObjectStat record : records.all()) {
+            ObjectRecords.Listing all = records.all();
+            for (ObjectStat record : all.records()) {
                 if (record.pinned()) {
                     objects++;
                     bytes += record.size();
@@ -276,7 +286,8 @@ public final class LocalFirmwareStore implements FirmwareStore {
             }
             long free = Files.getFileStore(directory).getUsableSpace();
             boolean writable = Files.isWritable(staging);
-            String detail = where + ", " + free + " bytes free on disk" + (writable ? "" : ", not writable");
+            String detail = where + ", " + free + " bytes free on disk" + (writable ? "" : ", not writable")
+                    + (all.damaged().isEmpty() ? "" : ", " + all.damaged().size() + " damaged object records");
             return new StoreStatus(KIND_LOCAL, writable, detail, objects, bytes);
         } catch (IOException | RuntimeException e) {
             return new StoreStatus(KIND_LOCAL, false, where + ": " + e.getMessage(), -1, -1);

@@ -1,6 +1,7 @@
 package org.updraft.storage.local.internal;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -47,17 +48,34 @@ final class ObjectRecords {
         }
     }
 
-    /** Every record; a file that is not a record is reported, not skipped silently. */
-    List<ObjectStat> all() throws StoreException {
+    /**
+     * The records, and what is wrong with each file in {@code objects/} that is not a readable record.
+     *
+     * @param records the readable records
+     * @param damaged one message per unreadable file, naming it
+     */
+    record Listing(List<ObjectStat> records, List<String> damaged) {
+    }
+
+    Listing all() throws StoreException {
         List<ObjectStat> records = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path file : files) {
-                records.add(parse(file, Files.readString(file, StandardCharsets.UTF_8)));
+                try {
+                    records.add(parse(file, Files.readString(file, StandardCharsets.UTF_8)));
+                } catch (StoreException e) {
+                    damaged.add(e.getMessage());
+                } catch (CharacterCodingException e) {
+                    damaged.add("object record " + file + " is not text");
+                } catch (IOException e) {
+                    damaged.add("cannot read object record " + file + ": " + e.getMessage());
+                }
             }
         } catch (IOException e) {
             throw new StoreException("cannot list object records in " + dir + ": " + e.getMessage(), e);
         }
-        return records;
+        return new Listing(records, damaged);
     }
 
     /** Writes the record atomically: after a crash it is either the old record or the new one. */
@@ -70,12 +88,12 @@ final class ObjectRecords {
             tmp = Files.createTempFile(temp, "record-", ".tmp");
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             if (fsync) {
-                BlockFiles.syncFile(tmp);
+                DiskSync.forceNow(tmp);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             tmp = null;
             if (fsync) {
-                BlockFiles.syncDirectory(dir);
+                DiskSync.forceNow(dir);
             }
         } catch (IOException e) {
             throw new StoreException("cannot write object record " + target + ": " + e.getMessage(), e);
@@ -93,7 +111,7 @@ final class ObjectRecords {
     synchronized void delete(Cid cid) throws IOException {
         Files.deleteIfExists(dir.resolve(cid.toString()));
         if (fsync) {
-            BlockFiles.syncDirectory(dir);
+            DiskSync.forceNow(dir);
         }
     }
 

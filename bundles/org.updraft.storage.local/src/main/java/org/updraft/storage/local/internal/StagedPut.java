@@ -27,13 +27,14 @@ final class StagedPut implements BlockSink, AutoCloseable {
 
     private final Path dir;
     private final BlockFiles blocks;
-    private final boolean fsync;
+    private final DiskSync sync;
     private final BooleanSupplier stopping;
 
-    StagedPut(Path dir, BlockFiles blocks, boolean fsync, BooleanSupplier stopping) {
+    /** With a {@code null} {@code sync}, nothing is forced to disk. */
+    StagedPut(Path dir, BlockFiles blocks, DiskSync sync, BooleanSupplier stopping) {
         this.dir = dir;
         this.blocks = blocks;
-        this.fsync = fsync;
+        this.sync = sync;
         this.stopping = stopping;
     }
 
@@ -59,36 +60,31 @@ final class StagedPut implements BlockSink, AutoCloseable {
 
     /** Makes the staged blocks durable, then moves each into the blocks directory with an atomic rename. */
     void commit() throws IOException {
-        if (fsync) {
-            // All blocks were written before the first force, so the kernel has had time to write them back.
+        if (sync != null) {
             try (DirectoryStream<Path> staged = Files.newDirectoryStream(dir)) {
-                for (Path file : staged) {
-                    BlockFiles.syncFile(file);
-                }
+                sync.force(staged);
             }
         }
-        Set<String> shards = new HashSet<>();
+        Set<Path> shards = new HashSet<>();
         boolean newShards = false;
         try (DirectoryStream<Path> staged = Files.newDirectoryStream(dir)) {
             for (Path file : staged) {
                 String name = file.getFileName().toString();
-                String shard = BlockFiles.shard(name);
-                Path shardDir = blocks.root().resolve(shard);
-                if (shards.add(shard) && !Files.isDirectory(shardDir)) {
-                    Files.createDirectories(shardDir);
+                Path shard = blocks.root().resolve(BlockFiles.shard(name));
+                if (shards.add(shard) && !Files.isDirectory(shard)) {
+                    Files.createDirectories(shard);
                     newShards = true;
                 }
-                Files.move(file, shardDir.resolve(name), StandardCopyOption.ATOMIC_MOVE,
+                Files.move(file, shard.resolve(name), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        if (fsync) {
-            for (String shard : shards) {
-                BlockFiles.syncDirectory(blocks.root().resolve(shard));
-            }
+        if (sync != null) {
+            // the renames are durable once the directories holding them are
             if (newShards) {
-                BlockFiles.syncDirectory(blocks.root());
+                shards.add(blocks.root());
             }
+            sync.force(shards);
         }
     }
 

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 import org.updraft.api.multiformats.Cid;
@@ -41,15 +40,19 @@ final class StartupSweep {
 
     static Outcome run(BlockFiles blocks, ObjectRecords records, Path staging) throws IOException {
         clear(staging);
-        List<ObjectStat> all;
+        ObjectRecords.Listing all;
         try {
             all = records.all();
         } catch (StoreException e) {
             return new Outcome(0, 0, e.getMessage());
         }
+        if (!all.damaged().isEmpty()) {
+            // a record that cannot be read may be a pinned object's: keep every block
+            return new Outcome(0, 0, String.join("; ", all.damaged()));
+        }
         int dropped = 0;
         Set<String> live = new HashSet<>();
-        for (ObjectStat object : all) {
+        for (ObjectStat object : all.records()) {
             if (!object.pinned()) {
                 records.delete(object.cid());
                 dropped++;
