@@ -259,6 +259,22 @@ public abstract class UpdraftTestSupport {
         }
     }
 
+    /**
+     * Runs a shell command that must fail, as the console would, and returns the error message the operator
+     * sees; fails the test if the command succeeds.
+     */
+    protected String executeCommandExpectingFailure(String command) {
+        try {
+            String output = executeCommand(command);
+            throw new AssertionError("command '" + command + "' should have failed, but printed:\n" + output);
+        } catch (AssertionError e) {
+            if (e.getCause() == null) {
+                throw e;
+            }
+            return String.valueOf(e.getCause().getMessage());
+        }
+    }
+
     /** Commands are services too: a feature's commands appear a moment after it is installed. */
     private void waitForCommand(String command, Duration timeout) {
         String first = command.trim().split("\\s+", 2)[0];

@@ -14,6 +14,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.core.manifest.ManifestCodec;
 
@@ -50,6 +51,9 @@ public class ReleasePublishCommand implements Action {
         Release release;
         try {
             release = service.publish(manifestBytes, image, deviceClass, progress);
+        } catch (ReleaseException e) {
+            // the reason code first: operators grep for it, scripts match on it
+            throw new IllegalStateException("release refused (" + e.reason() + "): " + e.getMessage());
         } finally {
             if (progress != null) {
                 progress.finish();

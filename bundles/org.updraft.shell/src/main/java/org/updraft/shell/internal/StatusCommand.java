@@ -1,0 +1,103 @@
+package org.updraft.shell.internal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.store.StoreStatus;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.api.trust.TrustedKey;
+
+@Command(scope = "updraft", name = "status", description = "Shows which backends run and how they are: ledger, "
+        + "trust store, firmware stores, releases")
+@Service
+public class StatusCommand implements Action {
+
+    /** The services the platform needs before it can publish. */
+    private static final List<Class<?>> ESSENTIAL = List.of(Ledger.class, TrustStore.class, FirmwareStore.class,
+            ReleaseService.class);
+
+    @Option(name = "--wait", description = "Wait up to this many seconds for every backend to be running (for "
+            + "scripts that run right after start-up)")
+    int waitSeconds;
+
+    @Reference
+    BundleContext bundleContext;
+
+    @Override
+    public Object execute() throws Exception {
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        while (!missing().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        List<String> missing = missing();
+
+        Ledger ledger = service(Ledger.class);
+        if (ledger != null) {
+            Checkpoint c = ledger.checkpoint();
+            row("ledger", kind(Ledger.class, Ledger.KIND) + ": " + c.treeSize() + " events, origin " + c.origin());
+            row("", "log key " + ledger.logKey());
+        }
+        TrustStore trust = service(TrustStore.class);
+        if (trust != null) {
+            Map<String, Integer> byStatus = new TreeMap<>();
+            for (TrustedKey k : trust.list()) {
+                byStatus.merge(k.status().name().toLowerCase(), 1, Integer::sum);
+            }
+            row("trust", kind(TrustStore.class, TrustStore.KIND) + ": " + (byStatus.isEmpty() ? "no keys" : byStatus));
+        }
+        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class, null)) {
+            FirmwareStore store = bundleContext.getService(ref);
+            if (store != null) {
+                try {
+                    StoreStatus s = store.status();
+                    row("store", s.kind() + ": " + (s.available() ? "available" : "UNAVAILABLE") + ", "
+                            + (s.objects() >= 0 ? s.objects() + " objects, " : "")
+                            + (s.bytes() >= 0 ? Format.bytes(s.bytes()) + ", " : "") + s.detail());
+                } finally {
+                    bundleContext.ungetService(ref);
+                }
+            }
+        }
+        ReleaseService releases = service(ReleaseService.class);
+        if (releases != null) {
+            row("releases", releases.list().size() + " published");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("not running: " + String.join(", ", missing)
+                    + " (feature:list -i shows what is installed; scr:list shows unsatisfied components)");
+        }
+        return null;
+    }
+
+    private List<String> missing() {
+        return ESSENTIAL.stream().filter(type -> bundleContext.getServiceReference(type) == null)
+                .map(Class::getSimpleName).toList();
+    }
+
+    private <T> T service(Class<T> type) {
+        ServiceReference<T> ref = bundleContext.getServiceReference(type);
+        return ref == null ? null : bundleContext.getService(ref);
+    }
+
+    private String kind(Class<?> type, String property) {
+        ServiceReference<?> ref = bundleContext.getServiceReference(type);
+        Object kind = ref == null ? null : ref.getProperty(property);
+        return kind == null ? "?" : kind.toString();
+    }
+
+    private static void row(String name, String value) {
+        System.out.println(String.format("%-9s %s", name, value));
+    }
+}

@@ -1,0 +1,179 @@
+package org.updraft.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEntry;
+import org.updraft.api.multiformats.Cid;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.store.CidOptions;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.CheckpointCodec;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.log.MerkleTree;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.manifest.MeasuredImage;
+
+/**
+ * Publishing through the shell, in the distribution, on the embedded defaults: a signed release is verified,
+ * stored under its CID and recorded on the ledger with a proof a device can check; each kind of bad release
+ * is refused with its own reason, and nothing of it is recorded.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ReleasePublishIT extends UpdraftTestSupport {
+
+    private Path work() throws Exception {
+        return Files.createTempDirectory("publish-it");
+    }
+
+    private static Path firmware(Path dir, String name, int size, long seed) throws Exception {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    /** What `updraft sign` does, with the same library: the manifest of {@code image}, signed by {@code key}. */
+    private static Path sign(Path dir, SigningKey key, Path image, String vendor, String deviceClass, long sequence,
+            CidOptions cidOptions) throws Exception {
+        MeasuredImage measured = MeasuredImage.of(image, List.of(cidOptions));
+        Manifest manifest = new Manifest(vendor, deviceClass, null, "1.0." + sequence, sequence, measured.size(),
+                measured.sha256(), measured.cid(cidOptions), null, Instant.now(), key.did());
+        return Files.write(dir.resolve(vendor + "-" + deviceClass + "-" + sequence + "-" + key.did().substring(12, 20)
+                + ".manifest"), ManifestCodec.sign(manifest, key));
+    }
+
+    @Test
+    public void aSignedReleaseIsVerifiedStoredAndRecordedWithAProof() throws Exception {
+        Path dir = work();
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        Path image = firmware(dir, "thermo.bin", 600_000, 1);
+        Path manifest = sign(dir, key, image, "acme", "thermo-v2", 7, CidOptions.DEFAULT);
+
+        String trusted = executeCommand("updraft:trust-add --vendor acme " + key.did());
+        assertTrue(trusted, trusted.contains("Trusted " + key.did()));
+        String published = executeCommand("updraft:release-publish " + manifest + " " + image);
+        assertTrue(published, published.contains("Published acme/thermo-v2/7"));
+
+        ReleaseService releases = waitForService(ReleaseService.class);
+        Release release = releases.find("acme/thermo-v2/7").orElseThrow();
+        Cid cid = MeasuredImage.of(image, List.of(CidOptions.DEFAULT)).cid(CidOptions.DEFAULT);
+        assertEquals(cid, release.cid());
+        assertTrue(published, published.contains(cid.toString()));
+
+        FirmwareStore store = waitForService(FirmwareStore.class, "(store.kind=local)", SERVICE_TIMEOUT);
+        try (InputStream in = store.get(cid)) {
+            assertArrayEquals("the store serves the image byte for byte", Files.readAllBytes(image), in.readAllBytes());
+        }
+
+        // the ledger entry, and its proof checked as a device checks it: the log key, the checkpoint, the path
+        Ledger ledger = waitForService(Ledger.class, "(ledger.kind=local)", SERVICE_TIMEOUT);
+        LedgerEntry entry = ledger.get(release.ledgerIndex());
+        assertEquals(EventTypes.RELEASE_PUBLISHED, entry.event().type());
+        assertEquals(key.did(), entry.event().actor());
+        Checkpoint checkpoint = CheckpointCodec.verify(ledger.checkpoint().envelope(), ledger.logKey());
+        InclusionProof proof = ledger.inclusionProof(release.ledgerIndex(), checkpoint.treeSize());
+        MerkleTree.verifyInclusion(proof, LedgerEventCodec.leafHash(entry.event()), checkpoint.rootHash());
+
+        String list = executeCommand("updraft:release-list");
+        assertTrue(list, list.contains("acme/thermo-v2/7") && list.contains(cid.toString()));
+        String show = executeCommand("updraft:release-show acme/thermo-v2/7");
+        assertTrue(show, show.contains(key.did()) && show.contains("#" + release.ledgerIndex()));
+        String proofOutput = executeCommand("updraft:ledger-proof --release acme/thermo-v2/7");
+        assertTrue(proofOutput, proofOutput.contains("Proof verified"));
+        String tail = executeCommand("updraft:ledger-tail -n 5");
+        assertTrue(tail, tail.contains("release.published") && tail.contains("acme/thermo-v2/7"));
+        String audit = executeCommand("updraft:ledger-verify");
+        assertTrue(audit, audit.contains("Ledger consistent"));
+        String stat = executeCommand("updraft:store-stat " + cid);
+        assertTrue(stat, stat.contains("pinned"));
+
+        // the next release of the class, addressed as CIDv1 with raw leaves
+        Path next = firmware(dir, "thermo-8.bin", 300_000, 2);
+        Path nextManifest = sign(dir, key, next, "acme", "thermo-v2", 8, CidOptions.V1);
+        String v1 = executeCommand("updraft:release-publish -q " + nextManifest + " " + next);
+        assertTrue(v1, v1.contains("Published acme/thermo-v2/8"));
+        Cid v1Cid = releases.find("acme/thermo-v2/8").orElseThrow().cid();
+        assertEquals(1, v1Cid.version());
+        assertTrue("the store holds the CIDv1 object", store.stat(v1Cid).isPresent());
+    }
+
+    @Test
+    public void eachBadReleaseIsRefusedWithItsOwnReasonAndNothingIsRecorded() throws Exception {
+        Path dir = work();
+        SigningKey vendorKey = SigningKey.generate(KeyAlgorithm.P256);
+        SigningKey stranger = SigningKey.generate(KeyAlgorithm.ED25519);
+        SigningKey leaked = SigningKey.generate(KeyAlgorithm.ED25519);
+        executeCommand("updraft:trust-add --vendor globex --classes cam-v1 " + vendorKey.did());
+        executeCommand("updraft:trust-add --vendor globex " + leaked.did());
+        String revoked = executeCommand("updraft:trust-revoke --reason 'key leaked' " + leaked.did());
+        assertTrue(revoked, revoked.contains("Revoked"));
+        String trustList = executeCommand("updraft:trust-list");
+        assertTrue(trustList, trustList.contains("revoked") && trustList.contains("key leaked"));
+
+        Path image = firmware(dir, "cam.bin", 400_000, 3);
+        executeCommand("updraft:release-publish -q " + sign(dir, vendorKey, image, "globex", "cam-v1", 5,
+                CidOptions.DEFAULT) + " " + image);
+
+        Ledger ledger = waitForService(Ledger.class, "(ledger.kind=local)", SERVICE_TIMEOUT);
+        FirmwareStore store = waitForService(FirmwareStore.class, "(store.kind=local)", SERVICE_TIMEOUT);
+        long events = ledger.size();
+        int releases = waitForService(ReleaseService.class).list().size();
+
+        Path tampered = firmware(dir, "cam-tampered.bin", 400_000, 3);
+        byte[] bytes = Files.readAllBytes(tampered);
+        bytes[123_456] ^= 1;
+        Files.write(tampered, bytes);
+        Path good6 = sign(dir, vendorKey, image, "globex", "cam-v1", 6, CidOptions.DEFAULT);
+        assertRefused(good6 + " " + tampered, "digest-mismatch", "SHA-256 does not match");
+        assertFalse("the tampered image was not stored",
+                store.stat(MeasuredImage.of(tampered, List.of(CidOptions.DEFAULT)).cid(CidOptions.DEFAULT))
+                        .isPresent());
+
+        assertRefused(sign(dir, stranger, image, "globex", "cam-v1", 6, CidOptions.DEFAULT) + " " + image,
+                "untrusted-signer", "is not a trusted manufacturer key");
+        assertRefused(sign(dir, leaked, image, "globex", "cam-v1", 6, CidOptions.DEFAULT) + " " + image,
+                "revoked-signer", "key leaked");
+        assertRefused(sign(dir, vendorKey, image, "globex", "cam-v1", 4, CidOptions.DEFAULT) + " " + image,
+                "sequence-not-newer", "not greater than 5");
+        assertRefused(sign(dir, vendorKey, image, "globex", "doorbell-v1", 6, CidOptions.DEFAULT) + " " + image,
+                "class-not-authorized", "not for 'doorbell-v1'");
+        assertRefused("--class doorbell-v1 " + good6 + " " + image, "wrong-class", "not 'doorbell-v1'");
+        Path garbage = Files.writeString(dir.resolve("garbage.manifest"), "not a manifest");
+        assertRefused(garbage + " " + image, "malformed-manifest", "not a signed Updraft manifest");
+
+        assertEquals("no refused release reached the ledger", events, ledger.size());
+        assertEquals(releases, waitForService(ReleaseService.class).list().size());
+        String published = executeCommand("updraft:release-publish -q " + good6 + " " + image);
+        assertTrue("the genuine release still publishes after all that: " + published,
+                published.contains("Published globex/cam-v1/6"));
+    }
+
+    private void assertRefused(String arguments, String reason, String explanation) {
+        String error = executeCommandExpectingFailure("updraft:release-publish -q " + arguments);
+        assertTrue("expected '" + reason + "' in: " + error, error.contains("(" + reason + ")"));
+        assertTrue("expected '" + explanation + "' in: " + error, error.contains(explanation));
+    }
+}
