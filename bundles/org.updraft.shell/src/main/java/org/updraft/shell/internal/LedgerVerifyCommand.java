@@ -19,7 +19,7 @@ public class LedgerVerifyCommand implements Action {
     public Object execute() throws Exception {
         Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
         long total = log.size();
-        ProgressBar bar = new ProgressBar(System.out, "Verifying");
+        ProgressBar bar = new ProgressBar(System.out, "Verifying", n -> n + " events");
         LedgerAudit.Result result;
         try {
             result = LedgerAudit.audit(log, done -> bar.bytesStored(done, total));

@@ -2,10 +2,11 @@ package org.updraft.shell.internal;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.LongFunction;
 
 import org.updraft.api.release.PublishProgress;
 
-/** A one-line progress bar for long uploads, redrawn at most ten times a second. */
+/** A one-line progress bar for long work (uploads, audits), redrawn at most ten times a second. */
 final class ProgressBar implements PublishProgress {
 
     private static final int WIDTH = 30;
@@ -13,12 +14,20 @@ final class ProgressBar implements PublishProgress {
 
     private final PrintStream out;
     private final String label;
+    private final LongFunction<String> unit;
     private long lastDraw;
     private boolean drawn;
 
+    /** A bar counting bytes. */
     ProgressBar(PrintStream out, String label) {
+        this(out, label, Format::bytes);
+    }
+
+    /** A bar counting whatever {@code unit} names, e.g. {@code n -> n + " events"}. */
+    ProgressBar(PrintStream out, String label, LongFunction<String> unit) {
         this.out = out;
         this.label = label;
+        this.unit = unit;
     }
 
     @Override
@@ -32,7 +41,7 @@ final class ProgressBar implements PublishProgress {
         int percent = total <= 0 ? 100 : (int) Math.min(100, done * 100 / total);
         int filled = percent * WIDTH / 100;
         out.print(String.format(Locale.ROOT, "\r%s [%s%s] %3d%% %s of %s", label, "#".repeat(filled),
-                " ".repeat(WIDTH - filled), percent, Format.bytes(done), Format.bytes(total)));
+                " ".repeat(WIDTH - filled), percent, unit.apply(done), unit.apply(total)));
         out.flush();
     }
 

@@ -1,0 +1,54 @@
+package org.updraft.itests.distribution;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * The README's first command ends in bin/updraft-quickstart: on a fresh distribution it makes a key, signs a
+ * sample release, starts Updraft and publishes the release through the shell, proves it and audits the
+ * ledger; the one-shot account it used is gone afterwards, and Updraft keeps running.
+ */
+public class QuickstartIT {
+
+    private KarafProcess karaf;
+
+    @Before
+    public void unpack() throws Exception {
+        karaf = KarafProcess.unpack("quickstart");
+    }
+
+    @After
+    public void stop() throws Exception {
+        if (karaf != null) {
+            karaf.run("bin/stop");
+            karaf.close();
+        }
+    }
+
+    @Test
+    public void publishesAFirstReleaseAndLeavesUpdraftRunning() throws Exception {
+        KarafProcess.Result run = karaf.runIn(List.of(karaf.home().resolve("bin/updraft-quickstart").toString()),
+                null, Duration.ofMinutes(4));
+        String out = run.output();
+        assertEquals(out, 0, run.exitCode());
+        assertTrue(out, out.contains("== Manufacturer, offline"));
+        assertTrue(out, out.matches("(?s).*Published acme/demo-sensor/\\d+.*"));
+        assertTrue(out, out.contains("Proof verified: the event is in the signed checkpoint."));
+        assertTrue(out, out.contains("Ledger consistent: 2 events"));
+        assertFalse("the one-shot account is removed",
+                Files.readString(karaf.home().resolve("etc/users.properties")).contains("quickstart-"));
+
+        // still running: the operator's own account reaches the release
+        String list = karaf.execute("updraft:release-list");
+        assertTrue(list, list.contains("acme/demo-sensor/"));
+    }
+}
