@@ -53,16 +53,16 @@ public final class LedgerTrustStore implements TrustStore {
 
     private final Ledger ledger;
     private final Map<String, TrustedKey> keys = new LinkedHashMap<>();
-    /** Number of ledger events already applied to {@link #keys}. */
-    private long replayed;
+    private final LedgerFollower follower;
 
     @Activate
     public LedgerTrustStore(@Reference(name = "ledger") Ledger ledger) throws LedgerException {
         this.ledger = ledger;
+        this.follower = new LedgerFollower(ledger, this::apply);
         synchronized (this) {
-            catchUp();
+            follower.catchUp();
         }
-        LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.size(), replayed);
+        LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.size(), follower.followed());
     }
 
     @Override
@@ -141,7 +141,7 @@ public final class LedgerTrustStore implements TrustStore {
             throws TrustException {
         try {
             ledger.append(new LedgerEvent(type, Instant.now(), actor, payload, signature));
-            catchUp();
+            follower.catchUp();
         } catch (LedgerException e) {
             throw new TrustException("the ledger did not record the change: " + e.getMessage(), e);
         }
@@ -158,7 +158,7 @@ public final class LedgerTrustStore implements TrustStore {
 
     private void catchUpOrFail() throws TrustException {
         try {
-            catchUp();
+            follower.catchUp();
         } catch (LedgerException e) {
             throw new TrustException("cannot read the ledger: " + e.getMessage(), e);
         }
@@ -166,24 +166,10 @@ public final class LedgerTrustStore implements TrustStore {
 
     private void catchUpQuietly() {
         try {
-            catchUp();
+            follower.catchUp();
         } catch (LedgerException e) {
             // answer from what was already replayed; the next call tries again
             LOG.warn("Trust store could not read new ledger events: {}", e.getMessage());
-        }
-    }
-
-    /** Applies the ledger events appended since the last call, by this node or any other. */
-    private void catchUp() throws LedgerException {
-        while (replayed < ledger.size()) {
-            List<LedgerEntry> page = ledger.read(replayed, 1000);
-            if (page.isEmpty()) {
-                return;
-            }
-            for (LedgerEntry entry : page) {
-                apply(entry);
-                replayed = entry.index() + 1;
-            }
         }
     }
 

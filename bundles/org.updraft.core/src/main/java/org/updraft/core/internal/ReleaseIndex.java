@@ -28,27 +28,17 @@ final class ReleaseIndex {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseIndex.class);
 
-    private final Ledger ledger;
     private final Map<String, Release> releases = new LinkedHashMap<>();
     private final Map<String, Long> latestSequence = new HashMap<>();
-    private long replayed;
+    private final LedgerFollower follower;
 
     ReleaseIndex(Ledger ledger) {
-        this.ledger = ledger;
+        this.follower = new LedgerFollower(ledger, this::apply);
     }
 
     /** Applies the events appended since the last call. */
     void catchUp() throws LedgerException {
-        while (replayed < ledger.size()) {
-            List<LedgerEntry> page = ledger.read(replayed, 1000);
-            if (page.isEmpty()) {
-                return;
-            }
-            for (LedgerEntry entry : page) {
-                apply(entry);
-                replayed = entry.index() + 1;
-            }
-        }
+        follower.catchUp();
     }
 
     private void apply(LedgerEntry entry) {
@@ -85,7 +75,7 @@ final class ReleaseIndex {
     }
 
     long replayed() {
-        return replayed;
+        return follower.followed();
     }
 
     private static String classKey(String vendor, String deviceClass) {

@@ -13,19 +13,19 @@ import java.util.regex.Pattern;
  * Debian's {@code ipfs_cid} (package ipfs-cid), an independent implementation of {@code ipfs add}'s default
  * layout. Missing, it fails the test: CI installs it with {@code .ci/setup}.
  */
-final class IpfsCidOracle {
+public final class IpfsCidOracle {
 
     private static final Path BINARY = Path.of("/usr/bin/ipfs_cid");
     private static final Pattern OUTPUT = Pattern.compile("\"CIDv0\"\\s*:\\s*\"(Qm\\w+)\"\\s*,\\s*\"CIDv1\"\\s*:\\s*\"(b\\w+)\"");
 
     /** The two CIDs ipfs_cid prints for a file. */
-    record Answer(String v0, String v1) {
+    public record Answer(String v0, String v1) {
     }
 
     private IpfsCidOracle() {
     }
 
-    static Answer ask(Path file) throws IOException, InterruptedException {
+    public static Answer ask(Path file) throws IOException, InterruptedException {
         Path binary = Files.isExecutable(BINARY) ? BINARY : findOnPath();
         if (binary == null) {
             fail("ipfs_cid is not installed, so CIDs cannot be checked against an independent implementation; "

@@ -11,18 +11,18 @@ import java.nio.file.Path;
  * on the seed and {@code i}, so the same file can be written to disk for an external oracle and streamed into
  * the importer. {@code main(seed, size, file)} writes one such file.
  */
-class SeededContent extends InputStream {
+public class SeededContent extends InputStream {
 
     private final long seed;
     private final long size;
     private long position;
 
-    SeededContent(long seed, long size) {
+    public SeededContent(long seed, long size) {
         this.seed = seed;
         this.size = size;
     }
 
-    static byte[] bytes(long seed, int size) {
+    public static byte[] bytes(long seed, int size) {
         byte[] out = new byte[size];
         try (SeededContent in = new SeededContent(seed, size)) {
             in.readNBytes(out, 0, size);
@@ -32,7 +32,7 @@ class SeededContent extends InputStream {
         return out;
     }
 
-    static Path write(long seed, long size, Path file) throws IOException {
+    public static Path write(long seed, long size, Path file) throws IOException {
         try (InputStream in = new SeededContent(seed, size); OutputStream out = Files.newOutputStream(file)) {
             in.transferTo(out);
         }

@@ -15,6 +15,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.core.config.DataPaths;
 
 /** The embedded ledger service ({@code ledger.kind=local}): a {@link FileLedger} opened from configuration. */
 @Component(service = Ledger.class, property = Ledger.KIND + "=local", configurationPid = LocalLedger.PID)
@@ -22,7 +23,6 @@ import org.updraft.api.ledger.LedgerException;
 public final class LocalLedger implements Ledger {
 
     public static final String PID = "org.updraft.ledger.local";
-    private static final String KARAF_DATA = "${karaf.data}";
 
     private final FileLedger log;
 
@@ -32,21 +32,12 @@ public final class LocalLedger implements Ledger {
                 config.origin(), config.fsync());
     }
 
-    /** Resolves {@code ${karaf.data}}, which configuration defaults carry literally. */
-    static Path path(String configured, String property) throws LedgerException {
-        if (configured == null || configured.isBlank()) {
-            throw new LedgerException("configuration " + PID + ": '" + property + "' is empty");
+    private static Path path(String configured, String property) throws LedgerException {
+        try {
+            return DataPaths.resolve(configured);
+        } catch (IllegalArgumentException e) {
+            throw new LedgerException("configuration " + PID + ": '" + property + "' " + e.getMessage());
         }
-        String value = configured.trim();
-        if (value.contains(KARAF_DATA)) {
-            String data = System.getProperty("karaf.data");
-            if (data == null || data.isBlank()) {
-                throw new LedgerException("configuration " + PID + ": '" + property + "' uses " + KARAF_DATA
-                        + " but the system property karaf.data is not set; configure an absolute path");
-            }
-            value = value.replace(KARAF_DATA, data);
-        }
-        return Path.of(value);
     }
 
     @Deactivate

@@ -30,6 +30,7 @@ import org.updraft.api.store.ObjectStat;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
+import org.updraft.core.config.DataPaths;
 import org.updraft.core.unixfs.ImportedFile;
 import org.updraft.core.unixfs.UnixFsImporter;
 import org.updraft.core.unixfs.UnixFsReader;
@@ -72,7 +73,7 @@ public final class LocalFirmwareStore implements FirmwareStore {
 
     @Activate
     public LocalFirmwareStore(LocalStoreConfig config) throws StoreException {
-        this(resolve(config.directory()), config.fsync());
+        this(directory(config.directory()), config.fsync());
     }
 
     LocalFirmwareStore(Path directory, boolean fsync) throws StoreException {
@@ -122,13 +123,12 @@ public final class LocalFirmwareStore implements FirmwareStore {
         }
     }
 
-    /** {@code ${karaf.data}} stands for the karaf.data system property, or {@code ./data} outside Karaf. */
-    static Path resolve(String configured) {
-        String dir = configured == null || configured.isBlank() ? "${karaf.data}/updraft/store" : configured.trim();
-        if (dir.contains("${karaf.data}")) {
-            dir = dir.replace("${karaf.data}", System.getProperty("karaf.data", "./data"));
+    private static Path directory(String configured) throws StoreException {
+        try {
+            return DataPaths.resolve(configured);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("configuration " + PID + ": 'directory' " + e.getMessage());
         }
-        return Path.of(dir);
     }
 
     /**

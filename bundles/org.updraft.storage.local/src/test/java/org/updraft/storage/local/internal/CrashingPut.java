@@ -1,5 +1,6 @@
 package org.updraft.storage.local.internal;
 
+import org.updraft.core.unixfs.SeededContent;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,5 +1,7 @@
 package org.updraft.storage.local.internal;
 
+import org.updraft.core.unixfs.SeededContent;
+import org.updraft.core.unixfs.IpfsCidOracle;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -361,22 +363,6 @@ class LocalFirmwareStoreTest {
             assertEquals(List.of(), filesUnder(dir.resolve("staging")));
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    @Test
-    void theDirectoryDefaultsUnderKarafData() {
-        String previous = System.getProperty("karaf.data");
-        try {
-            System.setProperty("karaf.data", "/opt/karaf/data");
-            assertEquals(Path.of("/opt/karaf/data/updraft/store"), LocalFirmwareStore.resolve("${karaf.data}/updraft/store"));
-            System.clearProperty("karaf.data");
-            assertEquals(Path.of("./data/updraft/store"), LocalFirmwareStore.resolve("${karaf.data}/updraft/store"));
-            assertEquals(Path.of("/srv/firmware"), LocalFirmwareStore.resolve("/srv/firmware"));
-        } finally {
-            if (previous != null) {
-                System.setProperty("karaf.data", previous);
-            }
         }
     }
 

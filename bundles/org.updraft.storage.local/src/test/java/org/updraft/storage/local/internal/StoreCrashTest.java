@@ -1,5 +1,6 @@
 package org.updraft.storage.local.internal;
 
+import org.updraft.core.unixfs.SeededContent;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
