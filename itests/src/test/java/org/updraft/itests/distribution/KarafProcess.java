@@ -219,6 +219,34 @@ public final class KarafProcess implements AutoCloseable {
         log("stopped in " + millisSince(begin) + " ms");
     }
 
+    /**
+     * Stops a Karaf that the distribution's own scripts started in the background (bin/start, as
+     * bin/updraft-quickstart does), and waits until its JVM is gone: bin/stop returns before Karaf has exited.
+     */
+    public void stopStartedByScripts() throws IOException, InterruptedException {
+        long begin = System.nanoTime();
+        Result stop = run("bin/stop");
+        long deadline = begin + STOP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (jvmsOfThisCopy().isEmpty()) {
+                log("stopped (bin/start's Karaf) in " + millisSince(begin) + " ms");
+                return;
+            }
+            Thread.sleep(250);
+        }
+        jvmsOfThisCopy().forEach(ProcessHandle::destroyForcibly);
+        throw new IllegalStateException("Karaf started by bin/start did not stop within " + STOP_TIMEOUT
+                + " of bin/stop (" + stop.output() + "); killed it");
+    }
+
+    /** The Karaf JVMs running from this copy, whoever started them. */
+    private List<ProcessHandle> jvmsOfThisCopy() throws IOException {
+        String marker = "-Dkaraf.home=" + home.toRealPath();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(line -> line.contains(marker)).orElse(false))
+                .toList();
+    }
+
     /** Kills Karaf and the JVM the script started, without a clean shutdown. */
     public void kill() throws InterruptedException {
         if (karaf == null) {

@@ -29,8 +29,11 @@ public class QuickstartIT {
     @After
     public void stop() throws Exception {
         if (karaf != null) {
-            karaf.run("bin/stop");
-            karaf.close();
+            try {
+                karaf.stopStartedByScripts();
+            } finally {
+                karaf.close();
+            }
         }
     }
 
