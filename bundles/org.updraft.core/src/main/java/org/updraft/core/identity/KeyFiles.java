@@ -9,7 +9,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.Provider;
 
 import org.bouncycastle.asn1.DEROctetString;
@@ -36,6 +35,7 @@ import org.bouncycastle.pkcs.jcajce.JcePKCSPBEOutputEncryptorBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
 import org.bouncycastle.util.io.pem.PemWriter;
+import org.updraft.core.io.AtomicFile;
 
 /**
  * Key files in the formats OpenSSL reads: private keys as PKCS#8 PEM ({@code PRIVATE KEY}, or
@@ -236,27 +236,8 @@ public final class KeyFiles {
         if (Files.exists(file)) {
             throw new FileAlreadyExistsException(file + " already exists; refusing to overwrite a key");
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            if (secret) {
-                try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException e) {
-                    // not a POSIX file system: the platform's default permissions apply
-                }
-            }
-            Files.writeString(tmp, pem(pem), StandardCharsets.US_ASCII);
-            try {
-                // a hard link appears atomically and, unlike rename, fails when the name is taken
-                Files.createLink(file, tmp);
-            } catch (UnsupportedOperationException e) {
-                Files.move(tmp, file);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        AtomicFile.create(file, pem(pem).getBytes(StandardCharsets.US_ASCII), secret ? "rw-------" : null);
     }
 
     private static String describe(Exception e) {
