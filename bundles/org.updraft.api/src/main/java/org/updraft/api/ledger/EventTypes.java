@@ -12,6 +12,17 @@ public final class EventTypes {
     /** A release was verified, stored and published; the payload carries the signed manifest. */
     public static final String RELEASE_PUBLISHED = "release.published";
 
+    /** A rollout was created (as a draft); the payload carries its whole spec. */
+    public static final String ROLLOUT_CREATED = "rollout.created";
+    /** A rollout changed state or wave: started, paused, resumed, advanced, completed or cancelled. */
+    public static final String ROLLOUT_CHANGED = "rollout.changed";
+    /** A device was offered a rollout's release for the first time. */
+    public static final String ROLLOUT_OFFERED = "rollout.offered";
+    /** A device reported on an update (downloading … installed, failed, rolled back), signed by its key. */
+    public static final String DEVICE_REPORTED = "device.reported";
+    /** A device enrolled itself (auto-registration), proving possession of its key. */
+    public static final String DEVICE_ENROLLED = "device.enrolled";
+
     private EventTypes() {
     }
 }

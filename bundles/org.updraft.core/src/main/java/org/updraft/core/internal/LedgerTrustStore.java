@@ -28,6 +28,7 @@ import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.event.TrustEvents;
 import org.updraft.core.identity.VerificationKey;
+import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.manifest.Manifest;
 
 /**

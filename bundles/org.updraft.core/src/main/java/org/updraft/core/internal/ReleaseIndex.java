@@ -16,6 +16,7 @@ import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.release.Release;
 import org.updraft.core.cbor.CborException;
+import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.SignedManifest;

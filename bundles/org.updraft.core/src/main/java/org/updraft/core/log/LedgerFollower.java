@@ -1,4 +1,4 @@
-package org.updraft.core.internal;
+package org.updraft.core.log;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -8,11 +8,11 @@ import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerException;
 
 /**
- * Keeps a view of the ledger (trust, releases) up to date: hands each event appended since the last call,
+ * Keeps a view of the ledger (trust, releases, rollouts) up to date: hands each event appended since the last call,
  * in order, to the view. Whoever appended them, this node or another, the view ends up the same. Not
  * thread-safe; its owner synchronizes.
  */
-final class LedgerFollower {
+public final class LedgerFollower {
 
     private static final int PAGE = 1000;
 
@@ -21,13 +21,13 @@ final class LedgerFollower {
     /** Number of events already handed to the view. */
     private long followed;
 
-    LedgerFollower(Ledger ledger, Consumer<LedgerEntry> view) {
+    public LedgerFollower(Ledger ledger, Consumer<LedgerEntry> view) {
         this.ledger = ledger;
         this.view = view;
     }
 
     /** Hands the events appended since the last call to the view. */
-    void catchUp() throws LedgerException {
+    public void catchUp() throws LedgerException {
         while (followed < ledger.size()) {
             List<LedgerEntry> page = ledger.read(followed, PAGE);
             if (page.isEmpty()) {
@@ -40,7 +40,7 @@ final class LedgerFollower {
         }
     }
 
-    long followed() {
+    public long followed() {
         return followed;
     }
 }

@@ -1,0 +1,71 @@
+package org.updraft.api.update;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.release.Release;
+
+/**
+ * The answer to a device's update check. {@link #tag()} identifies the answer's content: a transport hands it
+ * to the device (as a CoAP ETag), and an unchanged tag lets the device skip the payload.
+ */
+public sealed interface UpdateAnswer {
+
+    /** Short, stable identifier of this answer's content (at most 8 bytes, for CoAP's ETag). */
+    byte[] tag();
+
+    /**
+     * The release the device should install, with what it needs to check it offline: the manifest (inside
+     * {@code release}), the ledger event that published it, that event's inclusion proof, and the signed
+     * checkpoint the proof leads to.
+     *
+     * @param rolloutId the rollout offering it
+     * @param release the release; its manifest bytes are what the device verifies
+     * @param releaseEvent the {@code release.published} event as the ledger hashes it
+     *        ({@code org.updraft.core.log.LedgerEventCodec} bytes)
+     * @param proof inclusion proof of that event in {@code checkpoint}
+     * @param checkpoint the signed checkpoint (COSE_Sign1 by the log key)
+     */
+    record Offer(String rolloutId, Release release, byte[] releaseEvent, InclusionProof proof, Checkpoint checkpoint,
+            byte[] tag) implements UpdateAnswer {
+        public Offer {
+            Objects.requireNonNull(rolloutId, "rolloutId");
+            Objects.requireNonNull(release, "release");
+            releaseEvent = releaseEvent.clone();
+            Objects.requireNonNull(proof, "proof");
+            Objects.requireNonNull(checkpoint, "checkpoint");
+            tag = tag.clone();
+        }
+
+        @Override
+        public byte[] releaseEvent() {
+            return releaseEvent.clone();
+        }
+
+        @Override
+        public byte[] tag() {
+            return tag.clone();
+        }
+    }
+
+    /**
+     * Nothing to install now.
+     *
+     * @param reason why, for the device's log: {@code up-to-date}, {@code no-rollout}, {@code outside-window},
+     *        {@code download-cap}, {@code paused}
+     * @param retryAfter when the device should check again at the latest, or {@code null} to use its own schedule
+     */
+    record NoUpdate(String reason, Duration retryAfter, byte[] tag) implements UpdateAnswer {
+        public NoUpdate {
+            Objects.requireNonNull(reason, "reason");
+            tag = tag.clone();
+        }
+
+        @Override
+        public byte[] tag() {
+            return tag.clone();
+        }
+    }
+}

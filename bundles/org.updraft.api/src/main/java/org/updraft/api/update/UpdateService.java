@@ -1,0 +1,44 @@
+package org.updraft.api.update;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.updraft.api.device.Device;
+
+/**
+ * The device-facing side of the platform, shared by every transport. A transport decodes its own framing,
+ * hands the device's request here, and encodes the answer with {@code org.updraft.core.update}.
+ *
+ * <p>Rules every answer keeps: a device is never offered a release that is not newer (by sequence) than what
+ * it runs, nor one for another vendor, class or profile, nor one whose signer is revoked, nor one of a rollout
+ * that is not running or a wave it is not in. The first offer of a rollout to a device is a
+ * {@code rollout.offered} ledger event, so the ledger shows every device that was ever offered a release.
+ */
+@ProviderType
+public interface UpdateService {
+
+    /**
+     * Decides what a device should install.
+     *
+     * @param deviceId the device asking
+     * @param installedSequence the sequence number of the image it runs now, as it says
+     * @throws UpdateException {@code unknown-device}, or {@code unavailable} when the registry or ledger is down
+     */
+    UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException;
+
+    /**
+     * Records a device's signed status report ({@code org.updraft.core.update.DeviceReports}): verifies the
+     * device's signature with its registered key, appends a {@code device.reported} event, updates the
+     * registry and the rollout's counters (which may pass a wave or pause the rollout). A retransmitted report
+     * is recorded once.
+     */
+    ReportReceipt report(byte[] signedReport) throws UpdateException;
+
+    /**
+     * Registers a device that asks to be registered ({@code org.updraft.core.update.Enrollments}: signed by
+     * the key it enrolls, which proves possession). Transports call this only when their configuration allows
+     * auto-registration. Enrolling again with the same key and fields is accepted and changes nothing.
+     */
+    Device enroll(byte[] signedEnrollment) throws UpdateException;
+
+    /** Tells the service that a transport served image bytes of a release, for rollout statistics. */
+    void bytesServed(String releaseId, long bytes);
+}
