@@ -4,6 +4,10 @@ package org.updraft.core.manifest;
 public enum Failure {
     MALFORMED("malformed-manifest"),
     BAD_SIGNATURE("bad-signature"),
+    /** The signed checkpoint does not verify under the log key the device was provisioned with. */
+    BAD_CHECKPOINT("bad-checkpoint"),
+    /** The release event is not on the path to the checkpoint's root: the ledger never recorded this release. */
+    BAD_PROOF("bad-proof"),
     UNTRUSTED_SIGNER("untrusted-signer"),
     REVOKED_SIGNER("revoked-signer"),
     ROTATED_SIGNER("rotated-signer"),

@@ -1,0 +1,148 @@
+package org.updraft.core.update;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.core.cbor.Cbor;
+import org.updraft.core.cbor.CborException;
+import org.updraft.core.cbor.CborMap;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.log.InvalidEventException;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.manifest.SignedManifest;
+
+/**
+ * The bytes of an update check's answer, a deterministic CBOR map:
+ *
+ * <pre>
+ * offer   {"status": "offer", "rollout": text, "release": text, "event": bytes,
+ *          "proof": {"index": uint, "tree-size": uint, "path": [bytes…]}, "checkpoint": bytes}
+ * nothing {"status": "none", "reason": text, ? "retry-after": uint}          retry-after in seconds
+ * </pre>
+ *
+ * {@code event} is the {@code release.published} ledger event as the ledger hashes it; the signed manifest is
+ * inside its payload, so it is sent once.
+ */
+public final class UpdateAnswers {
+
+    /** The most an answer may take: a manifest (16 KiB), its event and a proof of a 2^64-leaf tree fit. */
+    public static final int MAX_ANSWER_BYTES = 24 * 1024;
+    /** Length of an answer's tag (a CoAP ETag holds at most 8 bytes). */
+    public static final int TAG_BYTES = 8;
+
+    private static final List<String> OFFER_FIELDS = List.of("status", "rollout", "release", "event", "proof",
+            "checkpoint");
+    private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after");
+    private static final List<String> PROOF_FIELDS = List.of("index", "tree-size", "path");
+
+    private UpdateAnswers() {
+    }
+
+    /** Encodes an answer for the device. */
+    public static byte[] encode(UpdateAnswer answer) {
+        Map<Object, Object> map = new TreeMap<>();
+        if (answer instanceof UpdateAnswer.Offer offer) {
+            map.put("status", "offer");
+            map.put("rollout", offer.rolloutId());
+            map.put("release", offer.release().id());
+            map.put("event", offer.releaseEvent());
+            map.put("proof", proof(offer.proof()));
+            map.put("checkpoint", offer.checkpoint().envelope());
+        } else {
+            UpdateAnswer.NoUpdate none = (UpdateAnswer.NoUpdate) answer;
+            map.put("status", "none");
+            map.put("reason", none.reason());
+            if (none.retryAfter() != null) {
+                map.put("retry-after", Math.max(0, none.retryAfter().toSeconds()));
+            }
+        }
+        return Cbor.encode(map);
+    }
+
+    /** An answer's tag: the first {@value #TAG_BYTES} bytes of the SHA-256 of its encoding. Equal answers, equal tags. */
+    public static byte[] tagOf(byte[] encodedAnswer) {
+        try {
+            return Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(encodedAnswer), TAG_BYTES);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static Map<Object, Object> proof(InclusionProof proof) {
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("index", proof.leafIndex());
+        map.put("tree-size", proof.treeSize());
+        map.put("path", new ArrayList<Object>(proof.path()));
+        return map;
+    }
+
+    /**
+     * Decodes an answer on the device side. Checks the structure only; {@link OfferVerifier} checks what it
+     * claims.
+     *
+     * @throws UpdateFormatException naming what is malformed
+     */
+    public static DeviceAnswer decode(byte[] bytes) throws UpdateFormatException {
+        if (bytes.length > MAX_ANSWER_BYTES) {
+            throw new UpdateFormatException("the answer has " + bytes.length + " bytes, more than the "
+                    + MAX_ANSWER_BYTES + " allowed");
+        }
+        try {
+            CborMap map = CborMap.decode("update answer", bytes);
+            String status = map.text("status");
+            switch (status) {
+            case "none": {
+                map.onlyKeys(NONE_FIELDS);
+                Duration retry = map.has("retry-after") ? Duration.ofSeconds(map.unsigned("retry-after")) : null;
+                return new DeviceAnswer.None(map.text("reason"), retry);
+            }
+            case "offer": {
+                map.onlyKeys(OFFER_FIELDS);
+                byte[] eventBytes = map.bytes("event");
+                LedgerEvent event = LedgerEventCodec.decode(eventBytes);
+                if (!EventTypes.RELEASE_PUBLISHED.equals(event.type())) {
+                    throw new UpdateFormatException("the offered event is a " + event.type() + ", not a "
+                            + EventTypes.RELEASE_PUBLISHED);
+                }
+                SignedManifest manifest = ReleaseEvents.decodePublished(event.payload());
+                String releaseId = map.text("release");
+                if (!releaseId.equals(manifest.manifest().releaseId())) {
+                    throw new UpdateFormatException("the offer names release " + releaseId
+                            + " but its event carries " + manifest.manifest().releaseId());
+                }
+                CborMap p = map.map("proof").onlyKeys(PROOF_FIELDS);
+                List<byte[]> path = new ArrayList<>();
+                for (Object hash : p.list("path")) {
+                    if (!(hash instanceof byte[] b) || b.length != 32) {
+                        throw new UpdateFormatException("update answer: every proof hash must be 32 bytes");
+                    }
+                    path.add(b);
+                }
+                InclusionProof proof;
+                try {
+                    proof = new InclusionProof(p.unsigned("index"), p.unsigned("tree-size"), path);
+                } catch (IllegalArgumentException e) {
+                    throw new UpdateFormatException("update answer: " + e.getMessage());
+                }
+                return new DeviceAnswer.Offer(map.text("rollout"), releaseId, eventBytes, event, manifest, proof,
+                        map.bytes("checkpoint"));
+            }
+            default:
+                throw new UpdateFormatException("update answer: unknown status '" + status
+                        + "', expected offer or none");
+            }
+        } catch (CborException | InvalidEventException e) {
+            throw new UpdateFormatException(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package org.updraft.core.update;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.multiformats.Cid;
+import org.updraft.api.release.Release;
+import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustedKey;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.core.cbor.Cbor;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.CheckpointCodec;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.log.MemoryMerkleTree;
+import org.updraft.core.log.MerkleHash;
+import org.updraft.core.log.MerkleTree;
+import org.updraft.core.manifest.Expectations;
+import org.updraft.core.manifest.Failure;
+import org.updraft.core.manifest.ImageFacts;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.manifest.SignedManifest;
+import org.updraft.core.manifest.VerificationException;
+
+/** The device payloads round-trip, and a device refuses every offer that is not provably on the ledger. */
+class UpdatePayloadsTest {
+
+    private final SigningKey vendor = SigningKey.generate(KeyAlgorithm.ED25519);
+    private final SigningKey log = SigningKey.generate(KeyAlgorithm.ED25519);
+    private final SigningKey device = SigningKey.generate(KeyAlgorithm.P256);
+    private final OfferVerifier verifier = new OfferVerifier(log.did(), did -> did.equals(vendor.did())
+            ? Optional.of(new TrustedKey(did, "acme", Set.of(), KeyStatus.ACTIVE, Instant.EPOCH, null, null, 0))
+            : Optional.empty());
+    private final Expectations thermostat = Expectations.none().deviceClass("thermo-v2").installedSequence(6);
+
+    /** A ledger of a few events with the release at index 3, and an offer as the platform makes it. */
+    private UpdateAnswer.Offer offer(SigningKey signer, SigningKey logKey) {
+        byte[] image = new byte[5000];
+        new Random(1).nextBytes(image);
+        byte[] sha = ImageFacts.newDigest().digest(image);
+        Manifest m = new Manifest("acme", "thermo-v2", null, "1.5.0", 7, image.length, sha, Cid.v0(sha), null,
+                Instant.parse("2026-11-20T10:00:00Z"), signer.did());
+        byte[] manifest = ManifestCodec.sign(m, signer);
+        SignedManifest signed;
+        try {
+            signed = ManifestCodec.parse(manifest);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.parse("2026-11-21T00:00:00Z"),
+                signer.did(), ReleaseEvents.published(signed), null);
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            LedgerEvent e = i == 3 ? published
+                    : new LedgerEvent("test.filler", Instant.ofEpochSecond(i), "x", Cbor.encode(Map.of("i", (long) i)),
+                            null);
+            leaves.add(LedgerEventCodec.leafHash(e));
+        }
+        MemoryMerkleTree tree = MemoryMerkleTree.of(leaves);
+        Checkpoint checkpoint = CheckpointCodec.sign("test-log", 6, tree.rootHash(), Instant.now(), logKey);
+        InclusionProof proof = MerkleTree.inclusionProof(tree, 3, 6);
+        Release release = new Release(m.releaseId(), "acme", "thermo-v2", null, "1.5.0", 7, image.length, sha,
+                m.cid(), signer.did(), m.created(), published.time(), 3, manifest);
+        return new UpdateAnswer.Offer("r-1", release, LedgerEventCodec.encode(published), proof, checkpoint,
+                new byte[8]);
+    }
+
+    private DeviceAnswer.Offer decoded(UpdateAnswer.Offer offer) throws UpdateFormatException {
+        return assertInstanceOf(DeviceAnswer.Offer.class, UpdateAnswers.decode(UpdateAnswers.encode(offer)));
+    }
+
+    @Test
+    void aGenuineOfferVerifiesOnTheDevice() throws Exception {
+        UpdateAnswer.Offer offer = offer(vendor, log);
+        DeviceAnswer.Offer got = decoded(offer);
+        assertEquals("r-1", got.rolloutId());
+        assertEquals("acme/thermo-v2/7", got.releaseId());
+        assertArrayEquals(offer.release().manifest(), got.manifest().bytes());
+        assertEquals(7, verifier.verify(got, thermostat).manifest().sequence());
+    }
+
+    @Test
+    void aValidlySignedManifestWithoutAValidInclusionProofIsRefused() throws Exception {
+        UpdateAnswer.Offer good = offer(vendor, log);
+        // a path hash altered: the event is not shown to be in the checkpoint
+        List<byte[]> path = new ArrayList<>(good.proof().path());
+        path.set(0, MerkleHash.leafHash(new byte[] {1}));
+        UpdateAnswer.Offer badPath = new UpdateAnswer.Offer("r-1", good.release(), good.releaseEvent(),
+                new InclusionProof(3, 6, path), good.checkpoint(), good.tag());
+        assertEquals(Failure.BAD_PROOF, failure(badPath));
+        // the proof of another index
+        UpdateAnswer.Offer otherIndex = new UpdateAnswer.Offer("r-1", good.release(), good.releaseEvent(),
+                new InclusionProof(2, 6, good.proof().path()), good.checkpoint(), good.tag());
+        assertEquals(Failure.BAD_PROOF, failure(otherIndex));
+        // a checkpoint signed by another log key (a platform that forged its own log)
+        UpdateAnswer.Offer forged = offer(vendor, SigningKey.generate(KeyAlgorithm.ED25519));
+        assertEquals(Failure.BAD_CHECKPOINT, failure(forged));
+        // a proof for a tree of another size than the checkpoint's
+        UpdateAnswer.Offer otherSize = new UpdateAnswer.Offer("r-1", good.release(), good.releaseEvent(),
+                new InclusionProof(3, 5, good.proof().path()), good.checkpoint(), good.tag());
+        assertEquals(Failure.BAD_PROOF, failure(otherSize));
+    }
+
+    @Test
+    void theManifestIsStillCheckedAfterTheProof() throws Exception {
+        assertEquals(Failure.UNTRUSTED_SIGNER, failure(offer(SigningKey.generate(KeyAlgorithm.ED25519), log)));
+        DeviceAnswer.Offer got = decoded(offer(vendor, log));
+        assertEquals(Failure.SEQUENCE_NOT_NEWER, assertThrows(VerificationException.class,
+                () -> verifier.verify(got, thermostat.installedSequence(7))).failure());
+        assertEquals(Failure.WRONG_CLASS, assertThrows(VerificationException.class,
+                () -> verifier.verify(got, thermostat.deviceClass("other"))).failure());
+    }
+
+    private Failure failure(UpdateAnswer.Offer offer) throws UpdateFormatException {
+        DeviceAnswer.Offer got = decoded(offer);
+        return assertThrows(VerificationException.class, () -> verifier.verify(got, thermostat)).failure();
+    }
+
+    @Test
+    void nothingNewRoundTrips() throws Exception {
+        byte[] bytes = UpdateAnswers.encode(new UpdateAnswer.NoUpdate("outside-window", Duration.ofMinutes(5),
+                new byte[8]));
+        DeviceAnswer.None none = assertInstanceOf(DeviceAnswer.None.class, UpdateAnswers.decode(bytes));
+        assertEquals("outside-window", none.reason());
+        assertEquals(Duration.ofMinutes(5), none.retryAfter());
+        DeviceAnswer.None plain = assertInstanceOf(DeviceAnswer.None.class, UpdateAnswers.decode(
+                UpdateAnswers.encode(new UpdateAnswer.NoUpdate("up-to-date", null, new byte[8]))));
+        assertNull(plain.retryAfter());
+        assertEquals(8, UpdateAnswers.tagOf(bytes).length);
+        assertNotEquals(List.of(UpdateAnswers.tagOf(bytes)), List.of(UpdateAnswers.tagOf(new byte[] {1})));
+    }
+
+    @Test
+    void malformedAnswersAreRefusedWithAReason() {
+        assertTrue(message(() -> UpdateAnswers.decode(new byte[] {(byte) 0xff})).contains("CBOR"));
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(Map.of("status", "maybe"))))
+                .contains("unknown status"));
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(Map.of("status", "none", "reason", "x",
+                "extra", 1L)))).contains("unknown field"));
+        assertTrue(message(() -> UpdateAnswers.decode(new byte[UpdateAnswers.MAX_ANSWER_BYTES + 1]))
+                .contains("more than"));
+    }
+
+    @Test
+    void reportsAreSignedByTheDeviceAndRefusedWhenTamperedWith() throws Exception {
+        DeviceReport report = new DeviceReport("dev-0001", "r-1", "acme/thermo-v2/7", DeviceState.ROLLED_BACK,
+                "watchdog reset in new image", "1.4.0", 6, Instant.parse("2026-11-22T10:00:00.700Z"), 12);
+        byte[] signed = DeviceReports.sign(report, device);
+        SignedReport parsed = DeviceReports.parse(signed);
+        assertEquals(Instant.parse("2026-11-22T10:00:00Z"), parsed.report().time());
+        assertEquals(report.counter(), parsed.report().counter());
+        assertEquals(DeviceState.ROLLED_BACK, parsed.report().state());
+        assertEquals(device.did(), parsed.signer());
+        parsed.verify(device.did());
+        assertTrue(assertThrows(UpdateFormatException.class,
+                () -> parsed.verify(SigningKey.generate(KeyAlgorithm.P256).did())).getMessage()
+                .contains("not by the device's key"));
+        // the same report signed by someone else under the device's name
+        SigningKey impostor = SigningKey.generate(KeyAlgorithm.ED25519);
+        assertThrows(UpdateFormatException.class,
+                () -> DeviceReports.parse(DeviceReports.sign(report, impostor)).verify(device.did()));
+        // one flipped bit in the payload breaks the signature
+        byte[] tampered = signed.clone();
+        int at = indexOf(tampered, "watchdog".getBytes());
+        tampered[at] ^= 0x01;
+        assertTrue(assertThrows(UpdateFormatException.class, () -> DeviceReports.parse(tampered).verify(device.did()))
+                .getMessage().contains("does not verify"));
+        // a manifest is not a report
+        assertThrows(UpdateFormatException.class, () -> DeviceReports.parse(offer(vendor, log).release().manifest()));
+    }
+
+    @Test
+    void enrollmentsProvePossessionOfTheKey() throws Exception {
+        Enrollment e = new Enrollment("dev-0002", device.did(), "acme", "thermo-v2", "cortex-m4", Set.of("beta"),
+                "eu-west", "1.4.0", 6, Instant.now());
+        Enrollment back = Enrollments.verify(Enrollments.sign(e, device));
+        assertEquals(e, back);
+        SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519);
+        Enrollment claimsOther = new Enrollment("dev-0003", other.did(), "acme", "thermo-v2", null, Set.of(), null,
+                "1.0.0", 0, Instant.now());
+        assertThrows(IllegalArgumentException.class, () -> Enrollments.sign(claimsOther, device));
+        assertTrue(message(() -> Enrollments.verify(new byte[] {1, 2, 3})).length() > 0);
+        assertThrows(IllegalArgumentException.class, () -> new Enrollment("bad id", device.did(), "acme", "c", null,
+                Set.of(), null, "1.0.0", 0, Instant.now()));
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer: for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    private static String message(Call call) {
+        return assertThrows(UpdateFormatException.class, call::run).getMessage();
+    }
+}
