@@ -1,0 +1,179 @@
+package org.updraft.rollout.internal;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEntry;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.rollout.RolloutState;
+import org.updraft.core.cbor.CborException;
+import org.updraft.core.event.RolloutEvents;
+import org.updraft.core.log.LedgerFollower;
+import org.updraft.core.update.DeviceReport;
+import org.updraft.core.update.DeviceReports;
+import org.updraft.core.update.SignedReport;
+import org.updraft.core.update.UpdateFormatException;
+
+/**
+ * The rollouts, their offers and the devices' reports, as the replay of the ledger's rollout and device
+ * events: nothing about a rollout is stored anywhere else, so every node sharing the ledger ends up with the
+ * same book. Not thread-safe; its owner synchronizes on it.
+ */
+final class RolloutBook {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RolloutBook.class);
+
+    /** The newest report recorded for a device: replay protection and retransmission detection. */
+    record LastReport(long counter, byte[] sha256, long ledgerIndex) {
+    }
+
+    private final Map<String, RolloutRecord> rollouts = new LinkedHashMap<>();
+    private final Map<String, LastReport> lastReports = new HashMap<>();
+    private final LedgerFollower follower;
+    /** Rollouts whose state changed since the last {@link #drainChanged()}, once the first replay is done. */
+    private final Set<String> changed = new LinkedHashSet<>();
+    private boolean replayed;
+
+    RolloutBook(Ledger ledger) {
+        this.follower = new LedgerFollower(ledger, this::apply);
+    }
+
+    /** Applies the events appended since the last call, by this node or any other. */
+    void catchUp() throws LedgerException {
+        follower.catchUp();
+        replayed = true;
+    }
+
+    long followed() {
+        return follower.followed();
+    }
+
+    RolloutRecord rollout(String id) {
+        return rollouts.get(id);
+    }
+
+    /** All rollouts, oldest first. */
+    List<RolloutRecord> rollouts() {
+        return new ArrayList<>(rollouts.values());
+    }
+
+    LastReport lastReport(String deviceId) {
+        return lastReports.get(deviceId);
+    }
+
+    /** The ids of the rollouts that changed since the last call (changes seen after the first replay only). */
+    Set<String> drainChanged() {
+        Set<String> ids = new LinkedHashSet<>(changed);
+        changed.clear();
+        return ids;
+    }
+
+    private void apply(LedgerEntry entry) {
+        LedgerEvent event = entry.event();
+        try {
+            switch (event.type()) {
+                case EventTypes.ROLLOUT_CREATED:
+                    RolloutEvents.Created c = (RolloutEvents.Created) RolloutEvents.decode(event.type(), event.payload());
+                    if (rollouts.containsKey(c.rollout())) {
+                        LOG.warn("Ignoring rollout.created #{}: rollout {} exists already", entry.index(), c.rollout());
+                        return;
+                    }
+                    rollouts.put(c.rollout(), new RolloutRecord(c, event.time(), entry.index()));
+                    return;
+                case EventTypes.ROLLOUT_CHANGED:
+                    RolloutEvents.Changed ch = (RolloutEvents.Changed) RolloutEvents.decode(event.type(), event.payload());
+                    RolloutRecord r = rollouts.get(ch.rollout());
+                    if (r == null) {
+                        LOG.warn("Ignoring rollout.changed #{}: no rollout {}", entry.index(), ch.rollout());
+                    } else if (r.applyChange(ch, event.time(), entry.index()) && replayed) {
+                        changed.add(r.id());
+                    }
+                    return;
+                case EventTypes.ROLLOUT_OFFERED:
+                    RolloutEvents.Offered o = (RolloutEvents.Offered) RolloutEvents.decode(event.type(), event.payload());
+                    RolloutRecord offering = rollouts.get(o.rollout());
+                    if (offering != null) {
+                        offering.applyOffer(o, event.time());
+                    }
+                    return;
+                case EventTypes.DEVICE_REPORTED:
+                    applyReport(entry, event);
+                    return;
+                default:
+                    // releases, trust, enrollments: other views
+            }
+        } catch (CborException e) {
+            LOG.error("Ignoring unreadable {} event #{}: {}", event.type(), entry.index(), e.getMessage());
+        }
+    }
+
+    /**
+     * A report was checked (signature, counter, offer) before it was appended; a replay trusts the ledger's
+     * order and only skips what it cannot read.
+     */
+    private void applyReport(LedgerEntry entry, LedgerEvent event) {
+        SignedReport signed;
+        try {
+            signed = DeviceReports.parse(event.payload());
+        } catch (UpdateFormatException e) {
+            LOG.error("Ignoring unreadable device.reported event #{}: {}", entry.index(), e.getMessage());
+            return;
+        }
+        DeviceReport report = signed.report();
+        lastReports.put(report.deviceId(), new LastReport(report.counter(), sha256(event.payload()), entry.index()));
+        RolloutRecord r = report.rolloutId() != null ? rollouts.get(report.rolloutId())
+                : offeringRollout(report.deviceId(), report.releaseId());
+        if (r != null) {
+            r.applyReport(report.deviceId(), report.releaseId(), report.state(), event.time());
+        }
+    }
+
+    /** The newest rollout that offered the release to the device, or {@code null}. */
+    RolloutRecord offeringRollout(String deviceId, String releaseId) {
+        RolloutRecord found = null;
+        for (RolloutRecord r : rollouts.values()) {
+            if (r.releaseId().equals(releaseId) && r.offer(deviceId) != null) {
+                found = r;
+            }
+        }
+        return found;
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    static boolean sameBytes(LastReport last, byte[] bytes) {
+        return last != null && Arrays.equals(last.sha256(), sha256(bytes));
+    }
+
+    /** The rollout of the vendor's device class that is neither completed nor cancelled, or {@code null}. */
+    RolloutRecord activeFor(String vendor, String deviceClass) {
+        for (RolloutRecord r : rollouts.values()) {
+            if (!r.state().isFinal() && r.vendor().equals(vendor) && r.deviceClass().equals(deviceClass)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+}

@@ -1,0 +1,209 @@
+package org.updraft.rollout.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.device.DeviceRegistry;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.rollout.RolloutState;
+import org.updraft.api.rollout.WaveProgress;
+import org.updraft.api.rollout.WaveSpec;
+import org.updraft.core.event.RolloutEvents;
+
+/**
+ * The rollouts as this node sees them (a {@link RolloutBook} over the ledger, the wave members from the
+ * registry) and the one way to change them: append a {@code rollout.changed} event, then replay it. Both the
+ * rollout service and the update service own one; every method runs under the engine's lock, and catches up
+ * with the ledger first where it decides something, because other nodes append too.
+ */
+final class RolloutEngine {
+
+    /** {@code by} of changes the thresholds decided. */
+    static final String PLATFORM = "platform";
+
+    private static final Logger LOG = LoggerFactory.getLogger(RolloutEngine.class);
+
+    final Ledger ledger;
+    final DeviceRegistry registry;
+    final Clock clock;
+    private final Duration membersRefresh;
+    private final RolloutBook book;
+    private final Map<String, WaveMembers> members = new HashMap<>();
+    private final Map<String, Instant> lastMissRefresh = new HashMap<>();
+
+    RolloutEngine(Ledger ledger, DeviceRegistry registry, Clock clock, Duration membersRefresh) {
+        this.ledger = ledger;
+        this.registry = registry;
+        this.clock = clock;
+        this.membersRefresh = membersRefresh;
+        this.book = new RolloutBook(ledger);
+    }
+
+    RolloutBook book() {
+        return book;
+    }
+
+    synchronized void catchUp() throws LedgerException {
+        book.catchUp();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** The wave members of a rollout, read again from the registry when the cached read is too old. */
+    synchronized WaveMembers members(RolloutRecord r) throws RegistryException {
+        WaveMembers m = members.get(r.id());
+        Instant now = now();
+        if (m == null || m.olderThan(membersRefresh, now)) {
+            m = WaveMembers.read(r, registry, now);
+            members.put(r.id(), m);
+        }
+        return m;
+    }
+
+    /**
+     * The wave that takes the device; a device the cached read does not know makes the registry be read
+     * again, at most every few seconds per rollout, so that newly registered devices need not wait for the
+     * refresh interval.
+     */
+    synchronized int waveOf(RolloutRecord r, String deviceId) throws RegistryException {
+        WaveMembers m = members(r);
+        int w = m.waveOf(deviceId);
+        if (w < 0) {
+            Instant now = now();
+            Instant last = lastMissRefresh.get(r.id());
+            if (last == null || last.plusSeconds(5).isBefore(now)) {
+                lastMissRefresh.put(r.id(), now);
+                m = WaveMembers.read(r, registry, now);
+                members.put(r.id(), m);
+                w = m.waveOf(deviceId);
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Appends a change of the rollout (compare-and-set against its latest state event) and replays it.
+     *
+     * @return whether it took effect; {@code false} when another node changed the rollout first
+     */
+    synchronized boolean change(RolloutRecord r, RolloutState state, int wave, String reason, String by)
+            throws LedgerException {
+        long after = r.ledgerIndex();
+        byte[] payload = RolloutEvents.changed(new RolloutEvents.Changed(r.id(), state, wave, reason, by, after));
+        long index = ledger.append(new LedgerEvent(EventTypes.ROLLOUT_CHANGED, now(), ledger.logKey(), payload, null))
+                .index();
+        book.catchUp();
+        boolean tookEffect = r.ledgerIndex() == index;
+        if (tookEffect) {
+            LOG.info("Rollout {} is {} at wave {}/{} ({}){}", r.id(), RolloutEvents.stateName(state), wave,
+                    r.waves().size(), by, reason == null ? "" : ": " + reason);
+            if (state.isFinal()) {
+                members.remove(r.id());
+                lastMissRefresh.remove(r.id());
+            }
+        }
+        return tookEffect;
+    }
+
+    /**
+     * Applies the thresholds to a running rollout: a wave whose failures exceed its error threshold pauses the
+     * rollout; a current wave that reached its success threshold and advances by itself starts the next (or
+     * completes the rollout), and so on while the next wave passes too (an empty wave passes at once).
+     *
+     * @param failedWave the wave of a device that just reported a failure, or -1: the error threshold is
+     *        checked on a new failure, so that a rollout an operator resumed keeps running until the next one
+     */
+    synchronized void evaluate(RolloutRecord r, int failedWave) throws LedgerException, RegistryException {
+        for (int attempt = 0; attempt < r.waves().size() + 2 && r.state() == RolloutState.RUNNING; attempt++) {
+            WaveMembers m = members(r);
+            if (failedWave >= 0) {
+                String halt = errorExceeded(r, m, failedWave);
+                failedWave = -1;
+                if (halt != null) {
+                    if (change(r, RolloutState.PAUSED, r.currentWave(), halt, PLATFORM)) {
+                        LOG.warn("Rollout {} paused: {}", r.id(), halt);
+                    }
+                    continue;
+                }
+            }
+            int w = r.currentWave();
+            if (w >= r.waves().size() || !passed(r, m, w) || !r.waves().get(w).autoAdvance()) {
+                return;
+            }
+            boolean last = w + 1 >= r.waves().size();
+            change(r, last ? RolloutState.COMPLETED : RolloutState.RUNNING, w + 1,
+                    "wave " + w + " (" + r.waves().get(w).name() + ") passed: " + r.count(w, DeviceState.INSTALLED)
+                            + " of " + m.members(w) + " installed",
+                    PLATFORM);
+        }
+    }
+
+    /** Whether the wave reached its success threshold; a wave without members passes. */
+    static boolean passed(RolloutRecord r, WaveMembers m, int wave) {
+        int members = m.members(wave);
+        return members == 0
+                || r.count(wave, DeviceState.INSTALLED) * 100.0 >= r.waves().get(wave).successPercent() * members;
+    }
+
+    /** A one-line reason when the wave's failures exceed its error threshold, else {@code null}. */
+    static String errorExceeded(RolloutRecord r, WaveMembers m, int wave) {
+        int members = m.members(wave);
+        int failures = r.failures(wave);
+        WaveSpec spec = r.waves().get(wave);
+        if (members == 0 || failures * 100.0 <= spec.errorPercent() * members) {
+            return null;
+        }
+        return String.format(Locale.ROOT,
+                "wave %d (%s): %d of %d devices failed (%d) or rolled back (%d), %.1f%%, above the error threshold of %s%%",
+                wave, spec.name(), failures, members, r.count(wave, DeviceState.FAILED),
+                r.count(wave, DeviceState.ROLLED_BACK), failures * 100.0 / members, percent(spec.errorPercent()));
+    }
+
+    synchronized List<WaveProgress> progress(RolloutRecord r) throws RegistryException {
+        WaveMembers m = members(r);
+        List<WaveProgress> waves = new ArrayList<>();
+        for (int i = 0; i < r.waves().size(); i++) {
+            String status;
+            if (errorExceeded(r, m, i) != null) {
+                status = "halted";
+            } else if (r.state() == RolloutState.COMPLETED || i < r.currentWave()
+                    || i == r.currentWave() && r.state() != RolloutState.DRAFT && passed(r, m, i)) {
+                status = "passed";
+            } else if (i == r.currentWave() && r.state() != RolloutState.DRAFT) {
+                status = "active";
+            } else {
+                status = "pending";
+            }
+            waves.add(new WaveProgress(i, r.waves().get(i).name(), status, m.members(i), r.offered(i),
+                    r.count(i, DeviceState.DOWNLOADING),
+                    r.count(i, DeviceState.DOWNLOADED) + r.count(i, DeviceState.VERIFIED),
+                    r.count(i, DeviceState.INSTALLED), r.count(i, DeviceState.FAILED),
+                    r.count(i, DeviceState.ROLLED_BACK)));
+        }
+        return waves;
+    }
+
+    synchronized Set<String> drainChanged() {
+        return book.drainChanged();
+    }
+
+    static String percent(double p) {
+        return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p);
+    }
+}

@@ -1,0 +1,213 @@
+package org.updraft.rollout.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutState;
+import org.updraft.api.rollout.WaveSpec;
+import org.updraft.core.event.RolloutEvents;
+
+/**
+ * One rollout as replayed: its spec, where it stands, every device it offered the release to, and per wave
+ * how many devices stand where. A device counts once, under its latest reported state. Mutated only by
+ * {@link RolloutBook} under its owner's lock.
+ */
+final class RolloutRecord {
+
+    /** A device the rollout offered its release to. */
+    static final class OfferState {
+        final String deviceId;
+        final int wave;
+        final Instant offered;
+        Instant lastActivity;
+        /** Latest reported state, or {@code null} while it reported nothing. */
+        DeviceState latest;
+
+        OfferState(String deviceId, int wave, Instant offered) {
+            this.deviceId = deviceId;
+            this.wave = wave;
+            this.offered = offered;
+            this.lastActivity = offered;
+        }
+
+        boolean isFinal() {
+            return latest != null && latest.isFinal();
+        }
+    }
+
+    private final String id;
+    private final String releaseId;
+    private final String vendor;
+    private final String deviceClass;
+    private final DeviceFilter target;
+    private final List<WaveSpec> waves;
+    private final Instant created;
+
+    private RolloutState state = RolloutState.DRAFT;
+    private int currentWave;
+    private String reason;
+    private Instant updated;
+    private long ledgerIndex;
+
+    private final Map<String, OfferState> offers = new HashMap<>();
+    /** Device ids in the order they were offered, so derived views can follow new offers incrementally. */
+    private final List<String> offerOrder = new ArrayList<>();
+    private final int[] offered;
+    /** Per wave, devices under each latest state (indexed by {@link DeviceState#ordinal()}). */
+    private final int[][] byState;
+    /** Per wave, offered devices that did not report a final state: the download cap counts among them. */
+    private final List<Map<String, OfferState>> unfinished = new ArrayList<>();
+
+    RolloutRecord(RolloutEvents.Created c, Instant time, long index) {
+        this.id = c.rollout();
+        this.releaseId = c.release();
+        String[] parts = c.release().split("/", -1);
+        this.vendor = parts[0];
+        this.deviceClass = parts.length > 1 ? parts[1] : "";
+        this.target = c.target();
+        this.waves = c.waves();
+        this.created = time;
+        this.updated = time;
+        this.ledgerIndex = index;
+        this.offered = new int[waves.size()];
+        this.byState = new int[waves.size()][DeviceState.values().length];
+        for (int i = 0; i < waves.size(); i++) {
+            unfinished.add(new LinkedHashMap<>());
+        }
+    }
+
+    /**
+     * Applies a change if it follows the rollout's latest state event (compare-and-set on the ledger); a
+     * change that lost a race with another node is ignored, the same way by every replay.
+     *
+     * @return whether it took effect
+     */
+    boolean applyChange(RolloutEvents.Changed c, Instant time, long index) {
+        if (c.after() != ledgerIndex || state.isFinal() || c.wave() > waves.size()) {
+            return false;
+        }
+        state = c.state();
+        currentWave = c.wave();
+        reason = c.reason();
+        updated = time;
+        ledgerIndex = index;
+        return true;
+    }
+
+    void applyOffer(RolloutEvents.Offered o, Instant time) {
+        if (offers.containsKey(o.device()) || o.wave() < 0 || o.wave() >= waves.size()
+                || !o.release().equals(releaseId)) {
+            return;
+        }
+        OfferState s = new OfferState(o.device(), o.wave(), time);
+        offers.put(o.device(), s);
+        offerOrder.add(o.device());
+        offered[o.wave()]++;
+        unfinished.get(o.wave()).put(o.device(), s);
+    }
+
+    void applyReport(String deviceId, String release, DeviceState newState, Instant time) {
+        OfferState s = offers.get(deviceId);
+        if (s == null || !release.equals(releaseId)) {
+            return;
+        }
+        if (s.latest != null) {
+            byState[s.wave][s.latest.ordinal()]--;
+        }
+        s.latest = newState;
+        byState[s.wave][newState.ordinal()]++;
+        s.lastActivity = time;
+        if (newState.isFinal()) {
+            unfinished.get(s.wave).remove(deviceId);
+        } else {
+            unfinished.get(s.wave).put(deviceId, s);
+        }
+    }
+
+    /**
+     * Devices of the wave that hold a download slot: offered or reporting progress, not final, and heard of
+     * within {@code timeout} (a device that went silent gives its slot back).
+     */
+    int downloadsInFlight(int wave, Instant now, Duration timeout) {
+        Instant since = now.minus(timeout);
+        int n = 0;
+        for (OfferState s : unfinished.get(wave).values()) {
+            if (s.lastActivity.isAfter(since)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    Rollout toRollout() {
+        return new Rollout(id, releaseId, target, waves, state, currentWave, reason, created, updated, ledgerIndex);
+    }
+
+    String id() {
+        return id;
+    }
+
+    String releaseId() {
+        return releaseId;
+    }
+
+    String vendor() {
+        return vendor;
+    }
+
+    String deviceClass() {
+        return deviceClass;
+    }
+
+    DeviceFilter target() {
+        return target;
+    }
+
+    List<WaveSpec> waves() {
+        return waves;
+    }
+
+    RolloutState state() {
+        return state;
+    }
+
+    int currentWave() {
+        return currentWave;
+    }
+
+    long ledgerIndex() {
+        return ledgerIndex;
+    }
+
+    OfferState offer(String deviceId) {
+        return offers.get(deviceId);
+    }
+
+    int offerCount() {
+        return offerOrder.size();
+    }
+
+    String offeredDevice(int i) {
+        return offerOrder.get(i);
+    }
+
+    int offered(int wave) {
+        return offered[wave];
+    }
+
+    int count(int wave, DeviceState s) {
+        return byState[wave][s.ordinal()];
+    }
+
+    int failures(int wave) {
+        return count(wave, DeviceState.FAILED) + count(wave, DeviceState.ROLLED_BACK);
+    }
+}
