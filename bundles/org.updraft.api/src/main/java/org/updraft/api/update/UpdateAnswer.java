@@ -53,8 +53,10 @@ public sealed interface UpdateAnswer {
     /**
      * Nothing to install now.
      *
-     * @param reason why, for the device's log: {@code up-to-date}, {@code no-rollout}, {@code outside-window},
-     *        {@code download-cap}, {@code paused}
+     * @param reason why, for the device's log: {@code up-to-date} (it runs this release or a newer one),
+     *        {@code no-rollout} (none targets it), {@code not-in-wave} (its wave has not started),
+     *        {@code outside-window}, {@code download-cap}, {@code paused}, {@code failed} (its update failed or
+     *        rolled back in this rollout; it is not offered again), {@code signer-revoked}
      * @param retryAfter when the device should check again at the latest, or {@code null} to use its own schedule
      */
     record NoUpdate(String reason, Duration retryAfter, byte[] tag) implements UpdateAnswer {

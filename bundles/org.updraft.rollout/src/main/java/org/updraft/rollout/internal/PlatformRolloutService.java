@@ -3,7 +3,6 @@ package org.updraft.rollout.internal;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -353,10 +352,5 @@ public final class PlatformRolloutService implements RolloutService {
 
     private static String operator(String actor) {
         return actor == null || actor.isBlank() ? "operator" : actor;
-    }
-
-    /** For tests: the time source the engine decides with. */
-    Instant now() {
-        return engine.now();
     }
 }

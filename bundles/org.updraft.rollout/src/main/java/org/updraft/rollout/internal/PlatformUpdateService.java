@@ -44,6 +44,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateListener;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.event.DeviceEvents;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerEventCodec;
 import org.updraft.core.update.DeviceReport;
@@ -337,7 +338,7 @@ public final class PlatformUpdateService implements UpdateService {
                                 + report.releaseId() + (report.rolloutId() != null ? " by rollout " + report.rolloutId() : ""));
                     }
                     long index = engine.ledger.append(new LedgerEvent(EventTypes.DEVICE_REPORTED, engine.now(),
-                            device.publicKey(), signedReport, null)).index();
+                            device.publicKey(), DeviceEvents.reported(signed), null)).index();
                     engine.catchUp();
                     receipt = new ReportReceipt(index, false);
                     engine.evaluate(r, report.state().isFailure() ? offered.wave : -1);

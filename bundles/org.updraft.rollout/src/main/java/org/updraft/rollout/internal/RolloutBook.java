@@ -22,10 +22,10 @@ import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.rollout.RolloutState;
 import org.updraft.core.cbor.CborException;
+import org.updraft.core.event.DeviceEvents;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.update.DeviceReport;
-import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateFormatException;
 
@@ -129,7 +129,7 @@ final class RolloutBook {
     private void applyReport(LedgerEntry entry, LedgerEvent event) {
         SignedReport signed;
         try {
-            signed = DeviceReports.parse(event.payload());
+            signed = DeviceEvents.decodeReported(event.payload());
         } catch (UpdateFormatException e) {
             LOG.error("Ignoring unreadable device.reported event #{}: {}", entry.index(), e.getMessage());
             return;
