@@ -1,0 +1,29 @@
+package org.updraft.shell.internal;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.updraft.api.device.DeviceRegistry;
+
+@Command(scope = "updraft", name = "device-remove", description = "Removes a device from the registry (its reports "
+        + "stay on the ledger)")
+@Service
+public class DeviceRemoveCommand implements Action {
+
+    @Argument(index = 0, name = "id", description = "The device id", required = true)
+    String id;
+
+    @Reference(optional = true)
+    DeviceRegistry registry;
+
+    @Override
+    public Object execute() throws Exception {
+        if (!Services.require(registry, "device registry", "updraft-registry-jdbc").remove(id)) {
+            throw new IllegalArgumentException("no device " + id + " is registered");
+        }
+        System.out.println("Removed device " + id);
+        return null;
+    }
+}

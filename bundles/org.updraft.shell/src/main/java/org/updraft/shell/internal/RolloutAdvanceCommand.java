@@ -1,0 +1,17 @@
+package org.updraft.shell.internal;
+
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutException;
+import org.updraft.api.rollout.RolloutService;
+
+@Command(scope = "updraft", name = "rollout-advance", description = "Starts the next wave now, whether or not the current one reached its success threshold")
+@Service
+public class RolloutAdvanceCommand extends RolloutStepCommand {
+
+    @Override
+    Rollout step(RolloutService service, String rolloutId, String actor) throws RolloutException {
+        return service.advance(rolloutId, actor);
+    }
+}

@@ -1,0 +1,17 @@
+package org.updraft.shell.internal;
+
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutException;
+import org.updraft.api.rollout.RolloutService;
+
+@Command(scope = "updraft", name = "rollout-start", description = "Starts a draft rollout; its first wave is offered the release")
+@Service
+public class RolloutStartCommand extends RolloutStepCommand {
+
+    @Override
+    Rollout step(RolloutService service, String rolloutId, String actor) throws RolloutException {
+        return service.start(rolloutId, actor);
+    }
+}
