@@ -11,6 +11,8 @@ import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.coap.BlockOption;
 import org.eclipse.californium.core.server.resources.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.ObjectNotFoundException;
@@ -24,6 +26,8 @@ import org.updraft.api.update.UpdateService;
  * passes through untouched (its preferred and largest message size are set to the largest block).
  */
 final class FirmwareResource extends DeviceApiResource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FirmwareResource.class);
 
     private final ByCid byCid = new ByCid();
     private final Supplier<FirmwareStore> store;
@@ -116,7 +120,12 @@ final class FirmwareResource extends DeviceApiResource {
                 response.getOptions().setSize2((int) Math.min(Integer.MAX_VALUE, image.size()));
             }
             response.setPayload(block);
-            updates.bytesServed(image.releaseId(), length);
+            try {
+                updates.bytesServed(image.releaseId(), length);
+            } catch (RuntimeException e) {
+                // statistics must not cost the device its block
+                LOG.debug("Counting bytes served of {} failed", image.releaseId(), e);
+            }
             return response;
         }
 
