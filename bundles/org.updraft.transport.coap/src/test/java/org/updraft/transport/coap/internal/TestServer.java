@@ -1,0 +1,116 @@
+package org.updraft.transport.coap.internal;
+
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.eclipse.californium.core.CoapClient;
+import org.eclipse.californium.core.CoapResponse;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.store.StoreException;
+import org.updraft.storage.local.internal.LocalFirmwareStore;
+import org.updraft.storage.local.internal.LocalStoreConfig;
+
+/** Test plumbing: typed configurations, a real local store, a release service listing one release, clients. */
+final class TestServer {
+
+    private TestServer() {
+    }
+
+    /** The transport's configuration: its defaults, bound to 127.0.0.1 on a free port, with overrides. */
+    static CoapTransportConfig config(Map<String, Object> overrides) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("bind_address", "127.0.0.1");
+        values.put("port", 0);
+        values.putAll(overrides);
+        return (CoapTransportConfig) Proxy.newProxyInstance(CoapTransportConfig.class.getClassLoader(),
+                new Class<?>[] {CoapTransportConfig.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("annotationType")) {
+                        return CoapTransportConfig.class;
+                    }
+                    if (values.containsKey(method.getName())) {
+                        return values.get(method.getName());
+                    }
+                    Object value = method.getDefaultValue();
+                    if (value == null) {
+                        throw new UnsupportedOperationException(method.getName());
+                    }
+                    return value;
+                });
+    }
+
+    static LocalFirmwareStore store(Path directory) throws StoreException {
+        return new LocalFirmwareStore(new LocalStoreConfig() {
+            @Override
+            public Class<LocalStoreConfig> annotationType() {
+                return LocalStoreConfig.class;
+            }
+
+            @Override
+            public String directory() {
+                return directory.toString();
+            }
+
+            @Override
+            public boolean fsync() {
+                return false;
+            }
+        });
+    }
+
+    static ReleaseService releases(Release release) {
+        return new ReleaseService() {
+            @Override
+            public Release publish(byte[] manifest, Path firmware, String deviceClass,
+                    org.updraft.api.release.PublishProgress progress) {
+                throw new UnsupportedOperationException("the transport never publishes");
+            }
+
+            @Override
+            public List<Release> list() {
+                return List.of(release);
+            }
+
+            @Override
+            public Optional<Release> find(String id) {
+                return id.equals(release.id()) ? Optional.of(release) : Optional.empty();
+            }
+        };
+    }
+
+    /**
+     * A CoAP client endpoint on 127.0.0.1, configured in code (no Californium3.properties).
+     *
+     * @param transparentBlockwise whether Californium fetches the further blocks of a body by itself; off for
+     *        tests that ask for each block
+     */
+    static CoapEndpoint clientEndpoint(boolean transparentBlockwise) {
+        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
+        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, transparentBlockwise ? 64 * 1024 : 0);
+        c.set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
+        c.set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024);
+        c.set(CoapConfig.MAX_RETRANSMIT, 2);
+        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(c)
+                .setInetSocketAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).build();
+        return endpoint;
+    }
+
+    static Response send(CoapClient client, Request request) throws Exception {
+        CoapResponse response = client.advanced(request);
+        if (response == null) {
+            throw new AssertionError("no response to " + request.getCode() + " " + request.getURI());
+        }
+        return response.advanced();
+    }
+}
