@@ -1,0 +1,257 @@
+package org.updraft.transport.coap.internal;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.eclipse.californium.core.coap.CoAP.Code;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.CoAP.Type;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.observe.ObserveRelation;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateException;
+import org.updraft.api.update.UpdateService;
+import org.updraft.core.update.DeviceIds;
+import org.updraft.core.update.UpdateAnswers;
+
+/**
+ * {@code /check/{device-id}?seq=N}: what the device should install, with ETag (2.03 Valid when unchanged) and
+ * Observe (RFC 7641).
+ *
+ * <p>How a rollout change reaches observers cheaply: each observing device has its own child resource
+ * ({@link DeviceCheck}), made when the request arrives and kept only while it has an observe relation; it
+ * remembers the sequence the device reported, the rollout of its last answer and that answer's tag. When a
+ * rollout changes ({@link #answersChanged}), one sweep on the server's executor walks the observed devices,
+ * skips those whose last answer came from another rollout (their answer cannot change with this one), asks
+ * the update service again for the rest, and notifies only devices whose answer's tag changed. Changes that
+ * arrive during a sweep are coalesced into the next one. Unchanged devices cost one {@code check} and no
+ * datagram; a device's notification is its own resource's {@code changed()}, which touches no other relation.
+ */
+final class CheckResource extends DeviceApiResource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckResource.class);
+    private static final List<String> QUERY = List.of("seq");
+
+    private final UpdateService updates;
+    private final ReleaseImages images;
+    private final Limits limits;
+    private final Executor sweeps;
+    private final Set<DeviceCheck> observed = ConcurrentHashMap.newKeySet();
+    private final Set<String> changedRollouts = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean sweepQueued = new AtomicBoolean();
+
+    CheckResource(UpdateService updates, ReleaseImages images, Limits limits, Executor sweeps) {
+        super("check");
+        this.updates = updates;
+        this.images = images;
+        this.limits = limits;
+        this.sweeps = sweeps;
+    }
+
+    @Override
+    Response answer(Request request) throws Refusal {
+        throw Refusal.badRequest("name the device: GET /check/{device-id}?seq={installed-sequence}");
+    }
+
+    @Override
+    public Resource getChild(String name) {
+        if (!DeviceIds.isValid(name)) {
+            return new InvalidDeviceId(this, name);
+        }
+        // a fresh resource per request: Californium keeps the ones with an observe relation alive, and so do we
+        DeviceCheck check = new DeviceCheck(name);
+        check.setParent(this);
+        return check;
+    }
+
+    /** Devices observing now. */
+    int observers() {
+        return observed.size();
+    }
+
+    /** Called by the update service's thread: queues a sweep and returns. */
+    void answersChanged(String rolloutId) {
+        changedRollouts.add(rolloutId == null ? "" : rolloutId);
+        if (sweepQueued.compareAndSet(false, true)) {
+            try {
+                sweeps.execute(this::sweep);
+            } catch (RejectedExecutionException e) {
+                sweepQueued.set(false); // the server is stopping; its observers go with it
+            }
+        }
+    }
+
+    private void sweep() {
+        sweepQueued.set(false);
+        Set<String> rollouts = new HashSet<>();
+        for (String id : changedRollouts) {
+            if (changedRollouts.remove(id)) {
+                rollouts.add(id);
+            }
+        }
+        int notified = 0;
+        for (DeviceCheck device : observed) {
+            if (device.mayChangeWith(rollouts) && device.answerChanged()) {
+                device.changed();
+                notified++;
+            }
+        }
+        LOG.debug("Rollouts {} changed: notified {} of {} observing devices", rollouts, notified, observed.size());
+    }
+
+    /** The check resource of one device; observable. */
+    private final class DeviceCheck extends DeviceApiResource {
+
+        private final String deviceId;
+        // what this device was last told, for the sweep: written by the request threads, read by the sweep
+        private volatile long lastSequence;
+        private volatile String lastRollout;
+        private volatile byte[] lastTag = new byte[0];
+
+        DeviceCheck(String deviceId) {
+            super(deviceId);
+            this.deviceId = deviceId;
+            setObservable(true);
+            setObserveType(Type.CON);
+            setVisible(false);
+        }
+
+        @Override
+        Response answer(Request request) throws Refusal {
+            if (request.getCode() != Code.GET) {
+                throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on /check/{device-id}; use GET");
+            }
+            long sequence = sequence(request);
+            UpdateAnswer answer;
+            try {
+                answer = updates.check(deviceId, sequence);
+            } catch (UpdateException e) {
+                throw Refusal.of(e, limits.unavailableMaxAge());
+            }
+            byte[] tag = answer.tag();
+            lastSequence = sequence;
+            lastRollout = answer instanceof UpdateAnswer.Offer offer ? offer.rolloutId() : null;
+            lastTag = tag;
+            long maxAge = limits.checkMaxAge();
+            if (answer instanceof UpdateAnswer.Offer offer) {
+                images.learn(offer.release());
+            } else if (answer instanceof UpdateAnswer.NoUpdate none && none.retryAfter() != null) {
+                maxAge = Math.max(0, none.retryAfter().toSeconds());
+            }
+            byte[] etag = tag.length <= 8 ? tag : Arrays.copyOf(tag, 8);
+            Response response;
+            if (etag.length > 0 && request.getOptions().containsETag(etag)) {
+                response = new Response(ResponseCode.VALID);
+            } else {
+                response = new Response(ResponseCode.CONTENT);
+                response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CBOR);
+                response.setPayload(UpdateAnswers.encode(answer));
+            }
+            if (etag.length > 0) {
+                response.getOptions().addETag(etag);
+            }
+            response.getOptions().setMaxAge(maxAge);
+            return response;
+        }
+
+        boolean mayChangeWith(Set<String> rollouts) {
+            String rollout = lastRollout;
+            // told "nothing new": any rollout that starts or advances may now include this device
+            return rollout == null || rollouts.contains(rollout);
+        }
+
+        /** Asks again with what the device said last; true when the answer differs (or is now refused). */
+        boolean answerChanged() {
+            try {
+                return !Arrays.equals(updates.check(deviceId, lastSequence).tag(), lastTag);
+            } catch (UpdateException e) {
+                // an outage is not news for the device; an unknown device learns it, and its observation ends
+                return !"unavailable".equals(e.code());
+            } catch (RuntimeException e) {
+                LOG.warn("Re-checking device {} after a rollout change failed", deviceId, e);
+                return false;
+            }
+        }
+
+        @Override
+        public void addObserveRelation(ObserveRelation relation) {
+            super.addObserveRelation(relation);
+            observed.add(this);
+        }
+
+        @Override
+        public void removeObserveRelation(ObserveRelation relation) {
+            super.removeObserveRelation(relation);
+            if (getObserverCount() == 0) {
+                observed.remove(this);
+            }
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            return new NoSuchPath(this, name);
+        }
+
+        private long sequence(Request request) throws Refusal {
+            List<String> query = request.getOptions().getUriQuery();
+            String value = null;
+            for (String part : query) {
+                int eq = part.indexOf('=');
+                String key = eq < 0 ? part : part.substring(0, eq);
+                if (!QUERY.contains(key)) {
+                    throw Refusal.badRequest("unknown query parameter '" + key + "'; /check takes only seq");
+                }
+                if (value != null) {
+                    throw Refusal.badRequest("seq is given twice");
+                }
+                value = eq < 0 ? "" : part.substring(eq + 1);
+            }
+            if (value == null) {
+                throw Refusal.badRequest("missing ?seq=N, the sequence number of the installed image");
+            }
+            if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw Refusal.badRequest("seq must be an unsigned decimal number, not '" + value + "'");
+            }
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                throw Refusal.badRequest("seq " + value + " is larger than 2^63-1");
+            }
+        }
+    }
+
+    /** A path segment that is not a device id. */
+    private static final class InvalidDeviceId extends DeviceApiResource {
+
+        InvalidDeviceId(Resource parent, String name) {
+            super(name);
+            setParent(parent);
+        }
+
+        @Override
+        Response answer(Request request) throws Refusal {
+            try {
+                DeviceIds.check(getName());
+                throw Refusal.badRequest("not a device id: '" + getName() + "'");
+            } catch (IllegalArgumentException e) {
+                throw Refusal.badRequest(e.getMessage());
+            }
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package org.updraft.transport.coap.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.core.server.ServerMessageDeliverer;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.util.ExecutorsUtil;
+import org.eclipse.californium.elements.util.NamedThreadFactory;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.update.UpdateListener;
+import org.updraft.api.update.UpdateService;
+import org.updraft.core.update.UpdateAnswers;
+
+/**
+ * The CoAP device API (Eclipse Californium, UDP): {@code /check}, {@code /fw}, {@code /report} and
+ * {@code /enroll} as the device wire contract defines them. Registered as an {@link UpdateListener} so that a
+ * rollout change notifies the devices observing {@code /check}.
+ *
+ * <p>Californium's configuration is built here in code: it never reads or writes Californium3.properties in
+ * the working directory. The firmware store and the release service are dynamic references: swapping the store
+ * backend does not restart the server; blocks asked for while no store is bound get 5.03 with Max-Age.
+ */
+@Component(service = UpdateListener.class, configurationPid = CoapTransport.PID, immediate = true)
+@Designate(ocd = CoapTransportConfig.class)
+public final class CoapTransport implements UpdateListener {
+
+    /** Configuration PID: etc/org.updraft.transport.coap.cfg. */
+    public static final String PID = "org.updraft.transport.coap";
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoapTransport.class);
+
+    private final AtomicReference<FirmwareStore> store = new AtomicReference<>();
+    private final AtomicReference<ReleaseService> releases = new AtomicReference<>();
+    private final CoapServer server;
+    private final CheckResource check;
+    private final ChunkCache chunks;
+    private final InetSocketAddress address;
+
+    @Activate
+    public CoapTransport(CoapTransportConfig config, @Reference(name = "updates") UpdateService updates) {
+        Limits limits = Limits.of(config);
+        if (config.threads() < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + config.threads());
+        }
+        InetSocketAddress bind = bindAddress(config);
+        Configuration californium = californium(config, limits);
+
+        ScheduledExecutorService executor = ExecutorsUtil.newScheduledThreadPool(config.threads(),
+                new NamedThreadFactory("updraft-coap#"));
+        ScheduledExecutorService secondary = ExecutorsUtil.newDefaultSecondaryScheduler("updraft-coap-timer#");
+
+        this.chunks = new ChunkCache(config.cached_chunks());
+        ReleaseImages images = new ReleaseImages(releases::get);
+        DeviceApiRoot root = new DeviceApiRoot();
+        this.check = new CheckResource(updates, images, limits, executor);
+        root.add(check);
+        root.add(new FirmwareResource(store::get, images, chunks, updates, limits));
+        root.add(new ReportResource(updates, limits));
+        root.add(new EnrollResource(updates, limits));
+
+        CoapServer coap = new CoapServer(californium);
+        coap.setMessageDeliverer(new ServerMessageDeliverer(root, californium));
+        coap.addEndpoint(new CoapEndpoint.Builder().setConfiguration(californium).setInetSocketAddress(bind).build());
+        coap.setExecutors(executor, secondary, false);
+        try {
+            coap.start();
+        } catch (RuntimeException e) {
+            coap.destroy();
+            throw new IllegalStateException("cannot listen on udp/" + bind.getAddress().getHostAddress() + ":"
+                    + bind.getPort() + " (" + e.getMessage() + "); is the port taken? set port in " + PID, e);
+        }
+        this.server = coap;
+        Endpoint endpoint = coap.getEndpoints().get(0);
+        this.address = endpoint.getAddress();
+        LOG.info("CoAP device API listening on udp/{}:{}", address.getAddress().getHostAddress(), address.getPort());
+    }
+
+    @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindStore(FirmwareStore bound) {
+        store.set(bound);
+    }
+
+    void unbindStore(FirmwareStore unbound) {
+        store.compareAndSet(unbound, null);
+    }
+
+    @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindReleases(ReleaseService bound) {
+        releases.set(bound);
+    }
+
+    void unbindReleases(ReleaseService unbound) {
+        releases.compareAndSet(unbound, null);
+    }
+
+    @Deactivate
+    public void close() {
+        server.destroy();
+    }
+
+    @Override
+    public void answersChanged(String rolloutId) {
+        check.answersChanged(rolloutId);
+    }
+
+    /** The address the server listens on (the real port when configured with 0). */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    int observers() {
+        return check.observers();
+    }
+
+    long storeReads() {
+        return chunks.storeReads();
+    }
+
+    private static InetSocketAddress bindAddress(CoapTransportConfig config) {
+        if (config.port() < 0 || config.port() > 65535) {
+            throw new IllegalArgumentException("port must be 0-65535, not " + config.port());
+        }
+        String host = config.bind_address() == null ? "" : config.bind_address().strip();
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("bind.address is empty; use 0.0.0.0 for every interface");
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), config.port());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bind.address '" + host + "' is not an address of this machine: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Californium's settings, from ours; nothing is read from or written to files. */
+    private static Configuration californium(CoapTransportConfig config, Limits limits) {
+        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
+        int block = limits.maxBlockSize();
+        // /fw answers one block per request; with these equal to the largest block, Californium's block-wise
+        // layer never takes such an answer for a whole body to be cut (and so never buffers an image)
+        c.set(CoapConfig.MAX_MESSAGE_SIZE, block);
+        c.set(CoapConfig.PREFERRED_BLOCK_SIZE, block);
+        c.set(CoapConfig.BLOCKWISE_STRICT_BLOCK2_OPTION, false);
+        // transparent block-wise stays on for the small bodies: check answers out, enrollments in
+        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, Math.max(limits.maxRequestBytes(), UpdateAnswers.MAX_ANSWER_BYTES));
+        c.set(UdpConfig.UDP_DATAGRAM_SIZE, Math.max(2048, limits.maxRequestBytes() + 1024));
+        c.set(CoapConfig.MAX_SERVER_OBSERVES, config.max_observers());
+        c.set(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT, config.threads());
+        c.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        c.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        return c;
+    }
+}

@@ -1,0 +1,61 @@
+package org.updraft.transport.coap.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Settings of the CoAP device API (PID {@value CoapTransport#PID}, etc/org.updraft.transport.coap.cfg). */
+@ObjectClassDefinition(id = CoapTransport.PID, name = "Updraft CoAP device API",
+        description = "Update checks (Observe, ETag), block-wise firmware download, signed reports and enrollment "
+                + "over CoAP on UDP.")
+public @interface CoapTransportConfig {
+
+    @AttributeDefinition(name = "Bind address",
+            description = "Address the UDP socket binds to. 0.0.0.0 (every IPv4 interface) because devices reach "
+                    + "the platform from the network; :: for IPv4 and IPv6; 127.0.0.1 to keep it on this machine.")
+    String bind_address() default "0.0.0.0";
+
+    @AttributeDefinition(name = "Port", description = "UDP port; 5683 is CoAP's; 0 takes a free one.")
+    int port() default 5683;
+
+    @AttributeDefinition(name = "Auto-registration",
+            description = "Register unknown devices that POST a self-signed enrollment to /enroll. Off: /enroll "
+                    + "answers 4.03 and an operator registers devices.")
+    boolean auto_register() default false;
+
+    @AttributeDefinition(name = "Largest block",
+            description = "Largest Block2 size in bytes served from /fw (16, 32, ..., 1024). Devices asking for "
+                    + "more get this size; devices asking for less get what they ask.")
+    int max_block_size() default 1024;
+
+    @AttributeDefinition(name = "Check Max-Age",
+            description = "Seconds a device may rely on an answer from /check before asking again (CoAP Max-Age), "
+                    + "when the answer names no retry-after of its own.")
+    int check_max_age() default 600;
+
+    @AttributeDefinition(name = "Retry after outage",
+            description = "Max-Age in seconds of 5.03 answers, sent while the store, registry or ledger is down.")
+    int unavailable_max_age() default 30;
+
+    @AttributeDefinition(name = "Largest request",
+            description = "Largest request payload in bytes (reports, enrollments); larger ones get 4.13.")
+    int max_request_bytes() default 4096;
+
+    @AttributeDefinition(name = "Threads",
+            description = "Threads of Californium's protocol stage: they parse requests and read image blocks "
+                    + "from the store.")
+    int threads() default 4;
+
+    @AttributeDefinition(name = "Observers",
+            description = "Most devices that may observe /check at once (each costs about a kilobyte).")
+    int max_observers() default 100_000;
+
+    @AttributeDefinition(name = "Cached chunks",
+            description = "Image chunks of 256 KiB kept in memory, most recently used first, so that a block-wise "
+                    + "download reads each chunk from the store once rather than once per block.")
+    int cached_chunks() default 32;
+
+    @AttributeDefinition(name = "Firmware store",
+            description = "Filter choosing the firmware store backend (store.kind). Swapping stores does not "
+                    + "restart the server; a block requested during the swap gets 5.03 and is retried.")
+    String store_target() default "(store.kind=local)";
+}

@@ -1,0 +1,86 @@
+package org.updraft.transport.coap.internal;
+
+import java.nio.charset.StandardCharsets;
+
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.network.Exchange;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A resource of the device API. Every request ends in exactly one response built by {@link #answer}: a
+ * {@link Refusal} becomes its code with a one-line diagnostic, and any other exception becomes 5.00, so that
+ * nothing escapes to Californium's threads.
+ */
+abstract class DeviceApiResource extends CoapResource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeviceApiResource.class);
+
+    DeviceApiResource(String name) {
+        super(name);
+    }
+
+    /** Answers the request, or throws a {@link Refusal} naming what is wrong with it. */
+    abstract Response answer(Request request) throws Refusal;
+
+    @Override
+    public final void handleRequest(Exchange exchange) {
+        Request request = exchange.getRequest();
+        Response response;
+        try {
+            response = answer(request);
+        } catch (Refusal refusal) {
+            response = refused(refusal);
+        } catch (RuntimeException e) {
+            LOG.warn("CoAP {} {} failed", request.getCode(), request.getOptions().getUriPathString(), e);
+            response = refused(Refusal.internal("internal error (" + e.getClass().getSimpleName()
+                    + "); the platform's log has the details"));
+        }
+        exchange.sendResponse(response);
+    }
+
+    static Response refused(Refusal refusal) {
+        Response response = new Response(refusal.code());
+        response.getOptions().setContentFormat(MediaTypeRegistry.TEXT_PLAIN);
+        response.setPayload(refusal.getMessage().getBytes(StandardCharsets.UTF_8));
+        if (refusal.maxAge() >= 0) {
+            response.getOptions().setMaxAge(refusal.maxAge());
+        }
+        return response;
+    }
+
+    /** Paths below a resource that has no children of that name answer 4.04 with a diagnostic. */
+    @Override
+    public Resource getChild(String name) {
+        Resource child = super.getChild(name);
+        return child != null ? child : new NoSuchPath(this, name);
+    }
+
+    static String path(Request request) {
+        return "/" + request.getOptions().getUriPathString();
+    }
+
+    /** Where a request for a path the device API does not have ends. */
+    static final class NoSuchPath extends DeviceApiResource {
+
+        NoSuchPath(Resource parent, String name) {
+            super(name);
+            setParent(parent);
+        }
+
+        @Override
+        Response answer(Request request) throws Refusal {
+            throw Refusal.notFound("no resource " + path(request)
+                    + "; the device API has /check/{device-id}?seq=N, /fw/{cid}, /report and /enroll");
+        }
+
+        @Override
+        public Resource getChild(String name) {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package org.updraft.transport.coap.internal;
+
+import java.nio.charset.StandardCharsets;
+
+import org.eclipse.californium.core.coap.CoAP.Code;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+
+/** The root of the device API: {@code GET /} names the resources; unknown paths get 4.04 with a diagnostic. */
+final class DeviceApiRoot extends DeviceApiResource {
+
+    static final String INDEX = "Updraft device API: GET /check/{device-id}?seq=N (Observe), GET /fw/{cid} "
+            + "(Block2), POST /report, POST /enroll";
+
+    DeviceApiRoot() {
+        super("");
+    }
+
+    @Override
+    Response answer(Request request) throws Refusal {
+        if (request.getCode() != Code.GET) {
+            throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on /");
+        }
+        Response response = new Response(ResponseCode.CONTENT);
+        response.getOptions().setContentFormat(MediaTypeRegistry.TEXT_PLAIN);
+        response.setPayload(INDEX.getBytes(StandardCharsets.UTF_8));
+        return response;
+    }
+}

@@ -1,0 +1,58 @@
+package org.updraft.transport.coap.internal;
+
+import java.util.Map;
+
+import org.eclipse.californium.core.coap.CoAP.Code;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.updraft.api.update.ReportReceipt;
+import org.updraft.api.update.UpdateException;
+import org.updraft.api.update.UpdateService;
+import org.updraft.core.cbor.Cbor;
+
+/** {@code POST /report}: a device's signed status report; 2.04 with {"index": ledger index, or -1 when resent}. */
+final class ReportResource extends DeviceApiResource {
+
+    private final UpdateService updates;
+    private final Limits limits;
+
+    ReportResource(UpdateService updates, Limits limits) {
+        super("report");
+        this.updates = updates;
+        this.limits = limits;
+    }
+
+    @Override
+    Response answer(Request request) throws Refusal {
+        byte[] report = payload(request, "report", limits);
+        ReportReceipt receipt;
+        try {
+            receipt = updates.report(report);
+        } catch (UpdateException e) {
+            throw Refusal.of(e, limits.unavailableMaxAge());
+        }
+        Response response = new Response(ResponseCode.CHANGED);
+        response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CBOR);
+        response.setPayload(Cbor.encode(Map.of("index", receipt.duplicate() ? -1L : receipt.ledgerIndex())));
+        return response;
+    }
+
+    /** The payload of a POST, refused when empty or larger than the limit. */
+    static byte[] payload(Request request, String what, Limits limits) throws Refusal {
+        if (request.getCode() != Code.POST) {
+            throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on " + path(request)
+                    + "; POST a signed " + what);
+        }
+        int size = request.getPayloadSize();
+        if (size == 0) {
+            throw Refusal.badRequest("the " + what + " is empty; POST a signed " + what + " (COSE_Sign1)");
+        }
+        if (size > limits.maxRequestBytes()) {
+            throw Refusal.tooLarge("the " + what + " has " + size + " bytes, more than the "
+                    + limits.maxRequestBytes() + " accepted");
+        }
+        return request.getPayload();
+    }
+}
