@@ -1,0 +1,221 @@
+package org.updraft.device;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.elements.UDPConnector;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.util.ExecutorsUtil;
+import org.eclipse.californium.elements.util.NamedThreadFactory;
+import org.updraft.device.internal.LossyConnector;
+
+/**
+ * The devices' side of the network: one or more CoAP client endpoints (each its own UDP port) through which
+ * agents talk to the platform, with optional datagram loss.
+ *
+ * <p>Why several endpoints for a fleet: a CoAP endpoint numbers its messages with 16-bit message ids per peer
+ * and must not reuse one within the exchange lifetime (about 247 s), so one endpoint sustains about 265
+ * requests per second to one server. A fleet downloading in 1 KiB blocks makes far more, so agents are spread
+ * over a pool of endpoints (agents are assigned round-robin), while the endpoints share two small thread pools:
+ * a few threads serve thousands of agents.
+ */
+public final class CoapLink implements AutoCloseable {
+
+    private final InetSocketAddress platform;
+    private final List<CoapEndpoint> endpoints = new ArrayList<>();
+    private final List<LossyConnector> connectors = new ArrayList<>();
+    private final ScheduledExecutorService protocol;
+    private final ScheduledExecutorService timers;
+    private final AtomicInteger nextEndpoint = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private final Duration ackTimeout;
+
+    private CoapLink(Builder b) {
+        this.platform = b.platform;
+        this.ackTimeout = b.ackTimeout;
+        Configuration config = new Configuration(SystemConfig.DEFINITIONS, CoapConfig.DEFINITIONS,
+                UdpConfig.DEFINITIONS);
+        config.set(CoapConfig.ACK_TIMEOUT, (int) b.ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        config.set(CoapConfig.MAX_ACK_TIMEOUT, (int) Math.max(b.ackTimeout.toMillis() * 32, 60_000),
+                TimeUnit.MILLISECONDS);
+        config.set(CoapConfig.MAX_RETRANSMIT, b.maxRetransmit);
+        // the agent fetches blocks one by one itself (to resume at any block), so no transparent block-wise
+        config.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, 0);
+        config.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        config.set(CoapConfig.MAX_ACTIVE_PEERS, 16);
+        protocol = ExecutorsUtil.newScheduledThreadPool(b.threads, new NamedThreadFactory("device-coap#"));
+        timers = ExecutorsUtil.newDefaultSecondaryScheduler("device-coap-timer#");
+        try {
+            for (int i = 0; i < b.endpoints; i++) {
+                UDPConnector udp = new UDPConnector(new InetSocketAddress(b.bindAddress, 0), config);
+                LossyConnector lossy = new LossyConnector(udp, b.lossShare, b.seed + i, dropped);
+                CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config).setConnector(lossy)
+                        .setLoggingTag("device-link-" + i).build();
+                endpoint.setExecutors(protocol, timers);
+                endpoint.start();
+                endpoints.add(endpoint);
+                connectors.add(lossy);
+            }
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("cannot open a UDP port for the device link: " + e.getMessage(), e);
+        }
+    }
+
+    /** A link to the platform's CoAP server at {@code platform}. */
+    public static Builder builder(InetSocketAddress platform) {
+        return new Builder(platform);
+    }
+
+    /** The platform's CoAP address. */
+    public InetSocketAddress platform() {
+        return platform;
+    }
+
+    /** How many client endpoints (UDP ports) the link has. */
+    public int endpointCount() {
+        return endpoints.size();
+    }
+
+    /** Datagrams lost on purpose so far, both directions. */
+    public long datagramsDropped() {
+        return dropped.get();
+    }
+
+    /** Datagrams the devices sent so far, lost ones included. */
+    public long datagramsSent() {
+        return connectors.stream().mapToLong(LossyConnector::datagramsSent).sum();
+    }
+
+    Duration ackTimeout() {
+        return ackTimeout;
+    }
+
+    /** The endpoint the next agent uses: agents are spread evenly. */
+    Endpoint assignEndpoint() {
+        return endpoints.get(Math.floorMod(nextEndpoint.getAndIncrement(), endpoints.size()));
+    }
+
+    /** Timers for the agents on this link (retries, polls, offline spells): the link's shared scheduler. */
+    ScheduledExecutorService scheduler() {
+        return timers;
+    }
+
+    /** Work that takes CPU (verification, hashing), off the network threads' critical path. */
+    ScheduledExecutorService worker() {
+        return protocol;
+    }
+
+    @Override
+    public void close() {
+        for (CoapEndpoint endpoint : endpoints) {
+            endpoint.destroy();
+        }
+        endpoints.clear();
+        ExecutorsUtil.shutdownExecutorGracefully(1000, protocol, timers);
+    }
+
+    /** How a link is set up. */
+    public static final class Builder {
+        private final InetSocketAddress platform;
+        private String bindAddress;
+        private int endpoints = 1;
+        private int threads = 2;
+        private double lossShare;
+        private long seed = 1;
+        private Duration ackTimeout = Duration.ofSeconds(2);
+        private int maxRetransmit = 4;
+
+        private Builder(InetSocketAddress platform) {
+            this.platform = Objects.requireNonNull(platform, "platform");
+            this.bindAddress = platform.getAddress() != null && platform.getAddress().isLoopbackAddress()
+                    ? platform.getAddress().getHostAddress()
+                    : "0.0.0.0";
+        }
+
+        /** Client endpoints (UDP ports) to spread agents over; see the class description. Default 1. */
+        public Builder endpoints(int endpoints) {
+            if (endpoints < 1 || endpoints > 4096) {
+                throw new IllegalArgumentException("a link has 1 to 4096 endpoints, not " + endpoints);
+            }
+            this.endpoints = endpoints;
+            return this;
+        }
+
+        /** Threads of the shared protocol pool. Default 2. */
+        public Builder threads(int threads) {
+            if (threads < 1 || threads > 64) {
+                throw new IllegalArgumentException("a link uses 1 to 64 protocol threads, not " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** Share of datagrams lost in each direction, from 0 (default) to below 1. */
+        public Builder lossShare(double lossShare) {
+            if (!(lossShare >= 0 && lossShare < 1)) {
+                throw new IllegalArgumentException("the share of lost datagrams must be at least 0 and below 1, not "
+                        + lossShare);
+            }
+            this.lossShare = lossShare;
+            return this;
+        }
+
+        /** Seed of the loss pattern. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * CoAP's ACK_TIMEOUT: how long before a confirmable message is sent again (doubling each time). Default 2 s
+         * as RFC 7252; a simulation on loopback may use less to spend less time waiting on lost datagrams.
+         */
+        public Builder ackTimeout(Duration ackTimeout) {
+            if (ackTimeout.toMillis() < 10 || ackTimeout.toSeconds() > 60) {
+                throw new IllegalArgumentException("the ack timeout must be 10 ms to 60 s, not " + ackTimeout);
+            }
+            this.ackTimeout = ackTimeout;
+            return this;
+        }
+
+        /** CoAP's MAX_RETRANSMIT. Default 4. */
+        public Builder maxRetransmit(int maxRetransmit) {
+            if (maxRetransmit < 0 || maxRetransmit > 10) {
+                throw new IllegalArgumentException("max retransmit must be 0 to 10, not " + maxRetransmit);
+            }
+            this.maxRetransmit = maxRetransmit;
+            return this;
+        }
+
+        /** Local address the endpoints bind to; default the loopback address when the platform is on loopback. */
+        public Builder bindAddress(String bindAddress) {
+            this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+            return this;
+        }
+
+        /**
+         * Opens the endpoints.
+         *
+         * @throws UncheckedIOException when a UDP port cannot be opened
+         */
+        public CoapLink open() {
+            return new CoapLink(this);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package org.updraft.device;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link FleetSimulator} runs its devices and which faults it injects. Shares are fractions from 0 to 1
+ * of the fleet (or of datagrams, for {@link Builder#lossShare}); which devices get a fault follows from the
+ * seed, so a run can be repeated.
+ */
+public final class FleetConfig {
+
+    final InetSocketAddress platform;
+    final int blockSize;
+    final double lossShare;
+    final double bootFailureShare;
+    final double corruptShare;
+    final double offlineShare;
+    final Duration offlineFor;
+    final int agentsPerEndpoint;
+    final int threads;
+    final Duration ackTimeout;
+    final Duration pollInterval;
+    final Duration startSpread;
+    final Duration deadline;
+    final Duration progressInterval;
+    final boolean enroll;
+    final long seed;
+
+    private FleetConfig(Builder b) {
+        platform = b.platform;
+        blockSize = b.blockSize;
+        lossShare = b.lossShare;
+        bootFailureShare = b.bootFailureShare;
+        corruptShare = b.corruptShare;
+        offlineShare = b.offlineShare;
+        offlineFor = b.offlineFor;
+        agentsPerEndpoint = b.agentsPerEndpoint;
+        threads = b.threads;
+        ackTimeout = b.ackTimeout;
+        pollInterval = b.pollInterval;
+        startSpread = b.startSpread;
+        deadline = b.deadline;
+        progressInterval = b.progressInterval;
+        enroll = b.enroll;
+        seed = b.seed;
+    }
+
+    /** A fleet talking to the platform's CoAP server at {@code platform}. */
+    public static Builder builder(InetSocketAddress platform) {
+        return new Builder(platform);
+    }
+
+    public InetSocketAddress platform() {
+        return platform;
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public String toString() {
+        return "FleetConfig[platform=" + platform + ", block=" + blockSize + ", loss=" + lossShare + ", bootFailure="
+                + bootFailureShare + ", corrupt=" + corruptShare + ", offline=" + offlineShare + " for " + offlineFor
+                + ", agentsPerEndpoint=" + agentsPerEndpoint + ", threads=" + threads + ", ackTimeout=" + ackTimeout
+                + ", poll=" + pollInterval + ", deadline=" + deadline + ", enroll=" + enroll + ", seed=" + seed + "]";
+    }
+
+    /** Settings with defaults fit for a fleet on loopback. */
+    public static final class Builder {
+        private final InetSocketAddress platform;
+        private int blockSize = 1024;
+        private double lossShare;
+        private double bootFailureShare;
+        private double corruptShare;
+        private double offlineShare;
+        private Duration offlineFor = Duration.ofSeconds(5);
+        private int agentsPerEndpoint = 32;
+        private int threads = 2;
+        private Duration ackTimeout = Duration.ofMillis(500);
+        private Duration pollInterval = Duration.ofSeconds(2);
+        private Duration startSpread = Duration.ofSeconds(1);
+        private Duration deadline = Duration.ofMinutes(30);
+        private Duration progressInterval = Duration.ofSeconds(1);
+        private boolean enroll;
+        private long seed = 42;
+
+        private Builder(InetSocketAddress platform) {
+            this.platform = Objects.requireNonNull(platform, "platform");
+        }
+
+        /** Download block size, a power of two from 16 to 1024. Default 1024. */
+        public Builder blockSize(int blockSize) {
+            if (blockSize < 16 || blockSize > 1024 || Integer.bitCount(blockSize) != 1) {
+                throw new IllegalArgumentException("the block size must be a power of two from 16 to 1024, not "
+                        + blockSize);
+            }
+            this.blockSize = blockSize;
+            return this;
+        }
+
+        /** Share of datagrams lost, each direction. Default 0. */
+        public Builder lossShare(double share) {
+            this.lossShare = share(share, "lossShare");
+            if (share >= 1) {
+                throw new IllegalArgumentException("lossShare must be below 1");
+            }
+            return this;
+        }
+
+        /** Share of devices whose new image does not boot (they roll back). Default 0. */
+        public Builder bootFailureShare(double share) {
+            this.bootFailureShare = share(share, "bootFailureShare");
+            return this;
+        }
+
+        /** Share of devices whose download is corrupted in transit (they fail with digest-mismatch). Default 0. */
+        public Builder corruptShare(double share) {
+            this.corruptShare = share(share, "corruptShare");
+            return this;
+        }
+
+        /** Share of devices that drop off the network during their download, and for how long. Default none. */
+        public Builder offline(double share, Duration duration) {
+            this.offlineShare = share(share, "offlineShare");
+            if (duration.isNegative()) {
+                throw new IllegalArgumentException("the offline duration must not be negative");
+            }
+            this.offlineFor = duration;
+            return this;
+        }
+
+        /**
+         * Devices per CoAP client endpoint (UDP port). Default 32. One endpoint sustains about 265 requests per
+         * second (16-bit message ids, 247 s exchange lifetime); see {@link CoapLink}.
+         */
+        public Builder agentsPerEndpoint(int agents) {
+            if (agents < 1) {
+                throw new IllegalArgumentException("agentsPerEndpoint must be at least 1");
+            }
+            this.agentsPerEndpoint = agents;
+            return this;
+        }
+
+        /** Protocol threads shared by all devices. Default 2. */
+        public Builder threads(int threads) {
+            if (threads < 1 || threads > 64) {
+                throw new IllegalArgumentException("threads must be 1 to 64");
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** CoAP ACK timeout of the devices. Default 500 ms (loopback; RFC 7252 says 2 s for real links). */
+        public Builder ackTimeout(Duration ackTimeout) {
+            this.ackTimeout = Objects.requireNonNull(ackTimeout, "ackTimeout");
+            return this;
+        }
+
+        /** Longest wait between update checks while nothing is offered. Default 2 s. */
+        public Builder pollInterval(Duration pollInterval) {
+            this.pollInterval = Objects.requireNonNull(pollInterval, "pollInterval");
+            return this;
+        }
+
+        /** Devices make their first check spread over this time, as a fleet does not wake in one instant. Default 1 s. */
+        public Builder startSpread(Duration startSpread) {
+            if (startSpread.isNegative()) {
+                throw new IllegalArgumentException("startSpread must not be negative");
+            }
+            this.startSpread = startSpread;
+            return this;
+        }
+
+        /** Devices not finished after this time are stopped and counted as unfinished. Default 30 min. */
+        public Builder deadline(Duration deadline) {
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("the deadline must be positive");
+            }
+            this.deadline = deadline;
+            return this;
+        }
+
+        /** How often progress listeners are told. Default 1 s. */
+        public Builder progressInterval(Duration interval) {
+            if (interval.toMillis() < 10) {
+                throw new IllegalArgumentException("the progress interval must be at least 10 ms");
+            }
+            this.progressInterval = interval;
+            return this;
+        }
+
+        /** Whether each device enrolls itself ({@code POST /enroll}) before its first check. Default false. */
+        public Builder enroll(boolean enroll) {
+            this.enroll = enroll;
+            return this;
+        }
+
+        /** Seed of the fault assignment and the loss pattern. Default 42. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public FleetConfig build() {
+            return new FleetConfig(this);
+        }
+
+        private static double share(double share, String name) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException(name + " must be from 0 to 1, not " + share);
+            }
+            return share;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.updraft.device;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.updraft.api.device.Device;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.manifest.TrustLookup;
+
+/**
+ * Makes a fleet of simulated devices at the "factory": a fresh key per device, the same trust anchors for all,
+ * regions dealt out in turn and tags by share. {@link #devices} gives the registry records an operator registers.
+ */
+public final class FleetProvisioning {
+
+    private FleetProvisioning() {
+    }
+
+    /** A fleet of one vendor and device class, trusting {@code logKeyDid} and the manufacturer keys in {@code trust}. */
+    public static Builder builder(String vendor, String deviceClass, String logKeyDid, TrustLookup trust) {
+        return new Builder(vendor, deviceClass, logKeyDid, trust);
+    }
+
+    /** The registry records of {@code fleet}, as registered at {@code registered}. */
+    public static List<Device> devices(List<SimulatedDevice> fleet, Instant registered) {
+        List<Device> result = new ArrayList<>(fleet.size());
+        for (SimulatedDevice device : fleet) {
+            result.add(device.toDevice(registered));
+        }
+        return result;
+    }
+
+    /** What the fleet's devices have in common, and how they differ. */
+    public static final class Builder {
+        private final String vendor;
+        private final String deviceClass;
+        private final String logKeyDid;
+        private final TrustLookup trust;
+        private String profile;
+        private List<String> regions = List.of();
+        private final Map<String, Double> tags = new LinkedHashMap<>();
+        private String idPrefix = "sim-";
+        private String installedVersion = "1.0.0";
+        private long installedSequence = 1;
+        private KeyAlgorithm algorithm = KeyAlgorithm.ED25519;
+        private long seed = 7;
+
+        private Builder(String vendor, String deviceClass, String logKeyDid, TrustLookup trust) {
+            this.vendor = Objects.requireNonNull(vendor, "vendor");
+            this.deviceClass = Objects.requireNonNull(deviceClass, "deviceClass");
+            this.logKeyDid = Objects.requireNonNull(logKeyDid, "logKeyDid");
+            this.trust = Objects.requireNonNull(trust, "trust");
+        }
+
+        public Builder profile(String profile) {
+            this.profile = profile;
+            return this;
+        }
+
+        /** Regions dealt out in turn: device i is in region i mod n. Default none. */
+        public Builder regions(List<String> regions) {
+            this.regions = List.copyOf(regions);
+            return this;
+        }
+
+        /** Gives {@code tag} to about {@code share} (0 to 1) of the devices. */
+        public Builder tag(String tag, double share) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("the share of devices tagged " + tag + " must be from 0 to 1");
+            }
+            tags.put(Objects.requireNonNull(tag, "tag"), share);
+            return this;
+        }
+
+        /** Device ids are the prefix and a five-digit number from 00000. Default {@code sim-}. */
+        public Builder idPrefix(String idPrefix) {
+            this.idPrefix = Objects.requireNonNull(idPrefix, "idPrefix");
+            return this;
+        }
+
+        /** The factory image's version and sequence. Default 1.0.0, sequence 1. */
+        public Builder installed(String version, long sequence) {
+            this.installedVersion = Objects.requireNonNull(version, "version");
+            this.installedSequence = sequence;
+            return this;
+        }
+
+        /** The device keys' algorithm. Default Ed25519. */
+        public Builder keyAlgorithm(KeyAlgorithm algorithm) {
+            this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+            return this;
+        }
+
+        /** Seed of the tag assignment. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Makes {@code count} devices, each with a new key and a factory image in slot A. */
+        public List<SimulatedDevice> generate(int count) {
+            if (count < 1 || count > 1_000_000) {
+                throw new IllegalArgumentException("a fleet has 1 to 1000000 devices, not " + count);
+            }
+            Random random = new Random(seed);
+            byte[] factoryImage = new byte[256];
+            random.nextBytes(factoryImage);
+            List<SimulatedDevice> fleet = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                Set<String> deviceTags = new TreeSet<>();
+                for (Map.Entry<String, Double> tag : tags.entrySet()) {
+                    if (random.nextDouble() < tag.getValue()) {
+                        deviceTags.add(tag.getKey());
+                    }
+                }
+                String region = regions.isEmpty() ? null : regions.get(i % regions.size());
+                Provisioning p = new Provisioning(String.format("%s%05d", idPrefix, i),
+                        SigningKey.generate(algorithm), vendor, deviceClass, profile, region, deviceTags, logKeyDid,
+                        trust);
+                fleet.add(new SimulatedDevice(p, new AbFlash(installedVersion, installedSequence, factoryImage), 0));
+            }
+            return fleet;
+        }
+    }
+}

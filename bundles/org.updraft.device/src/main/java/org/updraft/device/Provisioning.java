@@ -1,0 +1,42 @@
+package org.updraft.device;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.manifest.TrustLookup;
+import org.updraft.core.update.DeviceIds;
+
+/**
+ * What a device is given at the factory and never learns from the network: who it is, its own key, what it is,
+ * and the keys it trusts — the platform's log key (checkpoints) and its manufacturer's keys (manifests).
+ *
+ * @param deviceId its id (see {@link DeviceIds})
+ * @param key its private key; it signs reports and enrollments
+ * @param vendor its vendor id
+ * @param deviceClass its device class id
+ * @param profile its device profile, or {@code null}
+ * @param region where it is deployed, or {@code null}
+ * @param tags labels for targeting, possibly empty
+ * @param logKeyDid the did:key of the platform's transparency log
+ * @param trust the manufacturer keys it accepts manifests from
+ */
+public record Provisioning(String deviceId, SigningKey key, String vendor, String deviceClass, String profile,
+        String region, Set<String> tags, String logKeyDid, TrustLookup trust) {
+
+    public Provisioning {
+        DeviceIds.check(deviceId);
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(vendor, "vendor");
+        Objects.requireNonNull(deviceClass, "deviceClass");
+        Objects.requireNonNull(logKeyDid, "logKeyDid");
+        Objects.requireNonNull(trust, "trust");
+        tags = tags == null ? Set.of() : Set.copyOf(new TreeSet<>(tags));
+    }
+
+    /** This device's did:key, as registered and as its reports name their signer. */
+    public String did() {
+        return key.did();
+    }
+}

@@ -1,0 +1,75 @@
+package org.updraft.device;
+
+import java.time.Instant;
+import java.util.Objects;
+
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceState;
+import org.updraft.core.update.Enrollment;
+
+/**
+ * A simulated device: its provisioning and what survives its resets — the A/B flash and the counter of its
+ * reports (replay protection: the platform refuses a report whose counter is not above the last it recorded,
+ * so the counter lives in non-volatile memory, not in the agent).
+ */
+public final class SimulatedDevice {
+
+    private final Provisioning provisioning;
+    private final AbFlash flash;
+    private long reportCounter;
+
+    /**
+     * @param reportCounter the counter of the last report this device sent (0 for a new device)
+     */
+    public SimulatedDevice(Provisioning provisioning, AbFlash flash, long reportCounter) {
+        this.provisioning = Objects.requireNonNull(provisioning, "provisioning");
+        this.flash = Objects.requireNonNull(flash, "flash");
+        if (reportCounter < 0) {
+            throw new IllegalArgumentException("the report counter must not be negative");
+        }
+        this.reportCounter = reportCounter;
+    }
+
+    public Provisioning provisioning() {
+        return provisioning;
+    }
+
+    public String id() {
+        return provisioning.deviceId();
+    }
+
+    public AbFlash flash() {
+        return flash;
+    }
+
+    /** The counter of the last report sent. */
+    public synchronized long reportCounter() {
+        return reportCounter;
+    }
+
+    /** Takes the counter for a new report; persisted before the report leaves the device. */
+    synchronized long nextReportCounter() {
+        return ++reportCounter;
+    }
+
+    /** The registry record for this device as it is now, for an operator registering the fleet. */
+    public Device toDevice(Instant registered) {
+        AbFlash.Image running = flash.running();
+        Provisioning p = provisioning;
+        return new Device(p.deviceId(), p.did(), p.vendor(), p.deviceClass(), p.profile(), p.tags(), p.region(),
+                running.version(), running.sequence(), DeviceState.IDLE, null, registered);
+    }
+
+    /** The enrollment this device sends when the platform registers devices on their own request. */
+    public Enrollment toEnrollment(Instant time) {
+        AbFlash.Image running = flash.running();
+        Provisioning p = provisioning;
+        return new Enrollment(p.deviceId(), p.did(), p.vendor(), p.deviceClass(), p.profile(), p.tags(), p.region(),
+                running.version(), running.sequence(), time);
+    }
+
+    @Override
+    public String toString() {
+        return "SimulatedDevice[" + id() + ", running " + flash.running().version() + "]";
+    }
+}

@@ -1,0 +1,28 @@
+package org.updraft.device;
+
+import java.time.Duration;
+
+import org.updraft.api.device.DeviceState;
+
+/**
+ * How one update attempt of a device ended.
+ *
+ * @param deviceId the device
+ * @param state {@link DeviceState#INSTALLED}, {@link DeviceState#FAILED} or {@link DeviceState#ROLLED_BACK}
+ * @param rolloutId the rollout that offered the release
+ * @param releaseId the release offered
+ * @param reason for failed and rolled-back: the failure code ({@code bad-proof}, {@code digest-mismatch},
+ *        {@code download-failed}, {@code boot-failed}, …); otherwise {@code null}
+ * @param version the version the device runs afterwards
+ * @param sequence the sequence number it runs afterwards
+ * @param bytesDownloaded image bytes received, repeats included
+ * @param blockRequests block requests made, repeats included
+ * @param blockRetries block requests repeated after CoAP gave up on an exchange (resumed at that block)
+ * @param retransmissions CoAP-level retransmissions of this device's requests
+ * @param reportsUndelivered reports the platform never acknowledged (refused, or unreachable after all retries)
+ * @param elapsed from the offer to the end
+ */
+public record UpdateOutcome(String deviceId, DeviceState state, String rolloutId, String releaseId, String reason,
+        String version, long sequence, long bytesDownloaded, long blockRequests, long blockRetries,
+        long retransmissions, int reportsUndelivered, Duration elapsed) {
+}

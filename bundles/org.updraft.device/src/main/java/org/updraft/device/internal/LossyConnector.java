@@ -1,0 +1,122 @@
+package org.updraft.device.internal;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.eclipse.californium.elements.Connector;
+import org.eclipse.californium.elements.EndpointContextMatcher;
+import org.eclipse.californium.elements.RawData;
+import org.eclipse.californium.elements.RawDataChannel;
+
+/**
+ * A UDP connector that loses a share of the datagrams it sends and receives, as a lossy radio link does. A lost
+ * outgoing datagram counts as sent (it left the device and vanished), so CoAP's retransmission takes over.
+ */
+public final class LossyConnector implements Connector {
+
+    private final Connector udp;
+    private final double lossShare;
+    private final Random random;
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong dropped;
+
+    /**
+     * @param lossShare share of datagrams lost in each direction, 0 to 1 (exclusive)
+     * @param dropped where the lost datagrams are counted (shared by a fleet's connectors)
+     */
+    public LossyConnector(Connector udp, double lossShare, long seed, AtomicLong dropped) {
+        if (!(lossShare >= 0 && lossShare < 1)) {
+            throw new IllegalArgumentException("the share of lost datagrams must be at least 0 and below 1, not "
+                    + lossShare);
+        }
+        this.udp = udp;
+        this.lossShare = lossShare;
+        this.random = new Random(seed);
+        this.dropped = dropped;
+    }
+
+    private boolean lose() {
+        if (lossShare > 0 && random.nextDouble() < lossShare) {
+            dropped.incrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void send(RawData msg) {
+        sent.incrementAndGet();
+        if (lose()) {
+            msg.onSent();
+            return;
+        }
+        udp.send(msg);
+    }
+
+    @Override
+    public void setRawDataReceiver(RawDataChannel receiver) {
+        udp.setRawDataReceiver(msg -> {
+            received.incrementAndGet();
+            if (!lose()) {
+                receiver.receiveData(msg);
+            }
+        });
+    }
+
+    public long datagramsSent() {
+        return sent.get();
+    }
+
+    public long datagramsReceived() {
+        return received.get();
+    }
+
+    @Override
+    public void start() throws IOException {
+        udp.start();
+    }
+
+    @Override
+    public void stop() {
+        udp.stop();
+    }
+
+    @Override
+    public void destroy() {
+        udp.destroy();
+    }
+
+    @Override
+    public void setEndpointContextMatcher(EndpointContextMatcher matcher) {
+        udp.setEndpointContextMatcher(matcher);
+    }
+
+    @Override
+    public InetSocketAddress getAddress() {
+        return udp.getAddress();
+    }
+
+    @Override
+    public String getProtocol() {
+        return udp.getProtocol();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return udp.isRunning();
+    }
+
+    @Override
+    public void processDatagram(DatagramPacket datagram) {
+        udp.processDatagram(datagram);
+    }
+
+    @Override
+    public String toString() {
+        return "lossy(" + lossShare + ") " + udp;
+    }
+}

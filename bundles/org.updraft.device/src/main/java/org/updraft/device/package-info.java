@@ -1,0 +1,13 @@
+/**
+ * The reference device side of Updraft: a {@link org.updraft.device.DeviceAgent} that checks for updates over
+ * CoAP, verifies offers with the platform's one verification library before downloading, downloads block-wise
+ * with resume, installs into the inactive slot of a simulated {@link org.updraft.device.AbFlash}, boots,
+ * confirms or rolls back, and signs its reports; and a {@link org.updraft.device.FleetSimulator} running
+ * thousands of them over real UDP with fault injection.
+ */
+@Export
+@Version("1.0.0")
+package org.updraft.device;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,228 @@
+package org.updraft.device;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.device.DeviceState;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.update.DeviceReport;
+import org.updraft.transport.coap.internal.CoapServerFixture;
+
+/** One device agent against the real CoAP transport over loopback UDP. */
+class DeviceAgentTest {
+
+    private static final List<DeviceState> HAPPY = List.of(DeviceState.DOWNLOADING, DeviceState.DOWNLOADED,
+            DeviceState.VERIFIED, DeviceState.INSTALLED);
+
+    @TempDir
+    Path dir;
+
+    private TestPlatform platform;
+    private CoapServerFixture server;
+    private CoapLink link;
+
+    private void start(int imageSize, boolean autoRegister, CoapLink.Builder linkSettings) throws Exception {
+        platform = new TestPlatform(dir, imageSize);
+        platform.autoRegistration = autoRegister;
+        server = new CoapServerFixture(platform, platform.firmwareStore(), platform, autoRegister);
+        link = (linkSettings != null ? linkSettings : CoapLink.builder(server.address())
+                .ackTimeout(Duration.ofMillis(200))).open();
+    }
+
+    private SimulatedDevice device(String id) {
+        Provisioning p = new Provisioning(id, SigningKey.generate(KeyAlgorithm.P256), TestPlatform.VENDOR,
+                TestPlatform.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust());
+        return new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
+    }
+
+    private SimulatedDevice registered(String id) {
+        SimulatedDevice device = device(id);
+        platform.register(device);
+        return device;
+    }
+
+    private static UpdateOutcome await(DeviceAgent agent) throws Exception {
+        return agent.update().get(60, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() {
+        if (link != null) {
+            link.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    @Test
+    void aDeviceInstallsBootsConfirmsAndReportsEachStep() throws Exception {
+        start(20_000, false, null);
+        SimulatedDevice device = registered("dev-1");
+        DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(256).build();
+
+        UpdateOutcome outcome = await(agent);
+
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals("2.0.0", outcome.version());
+        assertEquals(2, outcome.sequence());
+        AbFlash flash = device.flash();
+        assertEquals(AbFlash.Slot.B, flash.activeSlot());
+        assertArrayEquals(platform.image, flash.running().bytes());
+        assertEquals(false, flash.isOnTrial());
+        assertEquals(HAPPY, platform.statesReportedBy("dev-1"));
+        DeviceReport installed = platform.reportsOf("dev-1").get(3);
+        assertEquals("2.0.0", installed.installedVersion());
+        assertEquals(2, installed.installedSequence());
+        assertEquals(TestPlatform.ROLLOUT, installed.rolloutId());
+        // the counter lives in the device's memory and grew with every report
+        assertEquals(4, device.reportCounter());
+        assertEquals(List.of(1L, 2L, 3L, 4L), platform.reportsOf("dev-1").stream().map(DeviceReport::counter)
+                .toList());
+        // 256-byte blocks: 79 of them, each fetched once
+        assertEquals(20_000, outcome.bytesDownloaded());
+        assertEquals(79, outcome.blockRequests());
+    }
+
+    @Test
+    void aDownloadResumesAtTheBlockWhereDatagramsWereLost() throws Exception {
+        // a bad link: a fifth of the datagrams lost each way, and CoAP gives up an exchange after one resend
+        start(16_000, false, null);
+        link.close();
+        link = CoapLink.builder(server.address()).lossShare(0.2).seed(3).ackTimeout(Duration.ofMillis(40))
+                .maxRetransmit(1).open();
+        SimulatedDevice device = registered("dev-lossy");
+        DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(64).retryDelay(Duration.ofMillis(10))
+                .maxBlockFailures(50).build();
+
+        UpdateOutcome outcome = await(agent);
+
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertArrayEquals(platform.image, device.flash().running().bytes());
+        assertTrue(link.datagramsDropped() > 0);
+        assertTrue(outcome.blockRetries() > 0, "with this loss some exchanges must have been given up");
+        // every repeated request asked for the block that was missing: never a restart from zero
+        assertEquals(250 + outcome.blockRetries(), outcome.blockRequests(), outcome.toString());
+        assertEquals(16_000, outcome.bytesDownloaded());
+        assertEquals(HAPPY, platform.statesReportedBy("dev-lossy"));
+        assertEquals(0, outcome.reportsUndelivered());
+    }
+
+    @Test
+    void aDeviceThatGoesOfflineMidDownloadComesBackAndFinishes() throws Exception {
+        start(10_000, false, null);
+        SimulatedDevice device = registered("dev-offline");
+        DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(512)
+                .faults(AgentFaults.NONE.withOfflineSpell(7, Duration.ofMillis(500))).build();
+
+        long started = System.nanoTime();
+        UpdateOutcome outcome = await(agent);
+
+        assertEquals(DeviceState.INSTALLED, outcome.state());
+        assertTrue(System.nanoTime() - started >= Duration.ofMillis(500).toNanos());
+        assertEquals(10_000, outcome.bytesDownloaded());
+        assertEquals(20, outcome.blockRequests());
+    }
+
+    @Test
+    void aValidlySignedManifestWithoutAValidInclusionProofIsRefusedAndNothingIsDownloaded() throws Exception {
+        start(8_000, false, null);
+        for (TestPlatform.Tampering tampering : List.of(TestPlatform.Tampering.ALTERED_PATH,
+                TestPlatform.Tampering.NOT_ON_LEDGER)) {
+            platform.tampering = tampering;
+            String id = "dev-" + tampering.name().toLowerCase().replace('_', '-');
+            SimulatedDevice device = registered(id);
+
+            UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+
+            assertEquals(DeviceState.FAILED, outcome.state(), tampering.name());
+            assertEquals("bad-proof", outcome.reason(), tampering.name());
+            assertEquals(0, outcome.bytesDownloaded());
+            assertEquals("1.0.0", device.flash().running().version());
+            assertEquals(AbFlash.Slot.A, device.flash().activeSlot());
+            assertNull(device.flash().image(AbFlash.Slot.B));
+            List<DeviceReport> reports = platform.reportsOf(id);
+            assertEquals(1, reports.size());
+            assertEquals(DeviceState.FAILED, reports.get(0).state());
+            assertEquals("bad-proof", reports.get(0).reason());
+            assertEquals(1, reports.get(0).installedSequence());
+        }
+        assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aNewImageThatDoesNotBootIsRolledBackAndReported() throws Exception {
+        start(5_000, false, null);
+        SimulatedDevice device = registered("dev-brick");
+        DeviceAgent agent = DeviceAgent.builder(device, link)
+                .faults(AgentFaults.NONE.withImageFailingToBoot()).build();
+
+        UpdateOutcome outcome = await(agent);
+
+        assertEquals(DeviceState.ROLLED_BACK, outcome.state());
+        assertEquals("boot-failed", outcome.reason());
+        assertEquals("1.0.0", device.flash().running().version());
+        assertEquals(AbFlash.Slot.A, device.flash().activeSlot());
+        assertEquals(List.of(DeviceState.DOWNLOADING, DeviceState.DOWNLOADED, DeviceState.VERIFIED,
+                DeviceState.ROLLED_BACK), platform.statesReportedBy("dev-brick"));
+        DeviceReport last = platform.reportsOf("dev-brick").get(3);
+        assertEquals("1.0.0", last.installedVersion());
+        assertEquals(1, last.installedSequence());
+    }
+
+    @Test
+    void anImageCorruptedInTransitFailsItsDigestAndIsNotInstalled() throws Exception {
+        start(5_000, false, null);
+        SimulatedDevice device = registered("dev-corrupt");
+        DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(1024)
+                .faults(AgentFaults.NONE.withCorruptBlock(2)).build();
+
+        UpdateOutcome outcome = await(agent);
+
+        assertEquals(DeviceState.FAILED, outcome.state());
+        assertEquals("digest-mismatch", outcome.reason());
+        assertEquals("1.0.0", device.flash().running().version());
+        assertNull(device.flash().image(AbFlash.Slot.B));
+        assertEquals(List.of(DeviceState.DOWNLOADING, DeviceState.DOWNLOADED, DeviceState.FAILED),
+                platform.statesReportedBy("dev-corrupt"));
+    }
+
+    @Test
+    void anUnknownDeviceEnrollsWhenThePlatformAllowsIt() throws Exception {
+        start(3_000, true, null);
+        SimulatedDevice device = device("dev-new");
+        DeviceAgent agent = DeviceAgent.builder(device, link).build();
+        agent.enroll().get(30, TimeUnit.SECONDS);
+        assertEquals(DeviceState.INSTALLED, await(agent).state());
+    }
+
+    @Test
+    void anUnknownDeviceIsToldSoAndStops() throws Exception {
+        start(3_000, false, null);
+        DeviceAgent agent = DeviceAgent.builder(device("dev-stranger"), link).build();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(agent));
+        DeviceAgentException refused = assertInstanceOf(DeviceAgentException.class, e.getCause());
+        assertTrue(refused.getMessage().contains("4.04"), refused.getMessage());
+        ExecutionException enroll = assertThrows(ExecutionException.class,
+                () -> agent.enroll().get(30, TimeUnit.SECONDS));
+        assertTrue(enroll.getCause().getMessage().contains("4.03"), enroll.getCause().getMessage());
+    }
+}

@@ -1,0 +1,66 @@
+package org.updraft.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceState;
+import org.updraft.transport.coap.internal.CoapServerFixture;
+
+/** A small fleet over lossy loopback UDP against the real CoAP transport: every device ends its update. */
+class FleetSimulatorTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoHundredDevicesWithLossOutagesAndBadImagesAllFinish() throws Exception {
+        try (TestPlatform platform = new TestPlatform(dir, 8 * 1024);
+                CoapServerFixture server = new CoapServerFixture(platform, platform.firmwareStore(), platform,
+                        false)) {
+            List<SimulatedDevice> fleet = FleetProvisioning.builder(TestPlatform.VENDOR, TestPlatform.CLASS,
+                    platform.ledger.logKey(), platform.trust()).regions(List.of("eu-west", "us-east", "ap-south"))
+                    .tag("beta", 0.1).generate(200);
+            List<Device> records = FleetProvisioning.devices(fleet, java.time.Instant.now());
+            assertEquals(200, records.stream().map(Device::id).distinct().count());
+            assertEquals(67, records.stream().filter(d -> "eu-west".equals(d.region())).count());
+            fleet.forEach(platform::register);
+
+            FleetConfig config = FleetConfig.builder(server.address()).blockSize(512).lossShare(0.05)
+                    .bootFailureShare(0.05).corruptShare(0.03).offline(0.05, Duration.ofMillis(800))
+                    .ackTimeout(Duration.ofMillis(200)).agentsPerEndpoint(25).startSpread(Duration.ofMillis(500))
+                    .progressInterval(Duration.ofMillis(500)).deadline(Duration.ofMinutes(3)).seed(11).build();
+            List<FleetProgress> seen = new CopyOnWriteArrayList<>();
+            FleetSummary summary;
+            try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
+                summary = simulator.onProgress(seen::add).run();
+            }
+            System.out.println("fleet of 200, 8 KiB image, 512-byte blocks, 5% loss: " + summary);
+
+            assertEquals(0, summary.unfinished(), summary.toString());
+            assertEquals(200, summary.updated() + summary.failed() + summary.rolledBack());
+            assertTrue(summary.rolledBack() > 0 && summary.failed() > 0, summary.toString());
+            assertEquals(Map.of("boot-failed", summary.rolledBack(), "digest-mismatch", summary.failed()),
+                    summary.reasons());
+            assertTrue(summary.datagramsDropped() > 0);
+            // what the devices say is what the platform recorded
+            long installedReports = platform.reports.stream().filter(r -> r.state() == DeviceState.INSTALLED)
+                    .count();
+            assertEquals(summary.updated(), installedReports);
+            long updatedDevices = fleet.stream().filter(d -> d.flash().running().sequence() == 2).count();
+            assertEquals(summary.updated(), updatedDevices);
+            assertEquals(summary.updated(), seen.get(seen.size() - 1).count(DeviceState.INSTALLED));
+            // updated devices keep one shared copy of the image
+            assertTrue(fleet.stream().filter(d -> d.flash().running().sequence() == 2)
+                    .map(d -> d.flash().running().bytes()).distinct().count() == 1);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package org.updraft.device;
+
+import java.io.ByteArrayInputStream;
+import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.AppendReceipt;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.release.PublishProgress;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.store.StoredObject;
+import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustedKey;
+import org.updraft.api.update.ReportReceipt;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateException;
+import org.updraft.api.update.UpdateService;
+import org.updraft.core.cbor.Cbor;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.log.MerkleHash;
+import org.updraft.core.manifest.ImageFacts;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.manifest.SignedManifest;
+import org.updraft.core.manifest.TrustLookup;
+import org.updraft.core.update.DeviceReport;
+import org.updraft.core.update.DeviceReports;
+import org.updraft.core.update.Enrollment;
+import org.updraft.core.update.Enrollments;
+import org.updraft.core.update.SignedReport;
+import org.updraft.core.update.UpdateAnswers;
+import org.updraft.core.update.UpdateFormatException;
+import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.storage.local.internal.LocalFirmwareStore;
+import org.updraft.storage.local.internal.LocalStoreConfig;
+
+/**
+ * A small platform for the agent's tests: a real file ledger, a real local firmware store, one release signed by
+ * a manufacturer key and published on the ledger, and an {@link UpdateService} that offers it to every registered
+ * device running an older sequence — the real CoAP transport serves it. The rollout engine is not here; this
+ * service only does what a device can observe, and records every report it verified.
+ */
+final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable {
+
+    /** How the offer is falsified, to see the device refuse it. */
+    enum Tampering {
+        NONE,
+        /** One hash of the inclusion path is replaced: the proof does not lead to the checkpoint's root. */
+        ALTERED_PATH,
+        /** The release event is signed and well formed but was never appended: the proof is another event's. */
+        NOT_ON_LEDGER
+    }
+
+    static final String VENDOR = "acme";
+    static final String CLASS = "thermo-v2";
+    static final String ROLLOUT = "rollout-1";
+
+    final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
+    final FileLedger ledger;
+    final LocalFirmwareStore store;
+    final byte[] image;
+    final Release release;
+    final long releaseIndex;
+    private final LedgerEvent unrecordedEvent;
+
+    private final Map<String, String> devices = new ConcurrentHashMap<>();
+    private final Map<String, Long> lastCounter = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> lastReportBytes = new ConcurrentHashMap<>();
+    final List<DeviceReport> reports = Collections.synchronizedList(new ArrayList<>());
+    final AtomicLong bytesServed = new AtomicLong();
+    final AtomicLong retransmittedReports = new AtomicLong();
+    volatile Tampering tampering = Tampering.NONE;
+    volatile boolean autoRegistration;
+
+    TestPlatform(Path dir, int imageSize) throws Exception {
+        ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "device-test-log", false);
+        store = new LocalFirmwareStore(storeConfig(dir.resolve("store")));
+        image = new byte[imageSize];
+        new Random(imageSize).nextBytes(image);
+        StoredObject stored = store.put(new ByteArrayInputStream(image));
+        byte[] sha = ImageFacts.newDigest().digest(image);
+        // a few events before and after, so the proof has a real path
+        for (int i = 0; i < 3; i++) {
+            ledger.append(filler(i));
+        }
+        Manifest m = new Manifest(VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(), null,
+                Instant.now(), manufacturer.did());
+        byte[] manifest = ManifestCodec.sign(m, manufacturer);
+        SignedManifest signed = ManifestCodec.parse(manifest);
+        LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
+                ReleaseEvents.published(signed), null);
+        AppendReceipt receipt = ledger.append(published);
+        releaseIndex = receipt.index();
+        for (int i = 3; i < 6; i++) {
+            ledger.append(filler(i));
+        }
+        release = new Release(m.releaseId(), VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(),
+                manufacturer.did(), m.created(), published.time(), releaseIndex, manifest);
+        // the same release, as a platform that hides it from the ledger would offer it
+        unrecordedEvent = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now().plusSeconds(1),
+                manufacturer.did(), ReleaseEvents.published(signed), null);
+    }
+
+    private static LedgerEvent filler(int i) {
+        return new LedgerEvent("test.filler", Instant.now(), "did:key:test", Cbor.encode(Map.of("i", (long) i)), null);
+    }
+
+    private static LocalStoreConfig storeConfig(Path dir) {
+        return new LocalStoreConfig() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return LocalStoreConfig.class;
+            }
+
+            @Override
+            public String directory() {
+                return dir.toString();
+            }
+
+            @Override
+            public boolean fsync() {
+                return false;
+            }
+        };
+    }
+
+    /** What a device of this platform's manufacturer trusts. */
+    TrustLookup trust() {
+        return did -> did.equals(manufacturer.did())
+                ? Optional.of(new TrustedKey(did, VENDOR, Set.of(), KeyStatus.ACTIVE, Instant.EPOCH, null, null, 0))
+                : Optional.empty();
+    }
+
+    void register(SimulatedDevice device) {
+        devices.put(device.id(), device.provisioning().did());
+    }
+
+    FirmwareStore firmwareStore() {
+        return store;
+    }
+
+    List<DeviceState> statesReportedBy(String deviceId) {
+        synchronized (reports) {
+            return reports.stream().filter(r -> r.deviceId().equals(deviceId)).map(DeviceReport::state).toList();
+        }
+    }
+
+    List<DeviceReport> reportsOf(String deviceId) {
+        synchronized (reports) {
+            return reports.stream().filter(r -> r.deviceId().equals(deviceId)).toList();
+        }
+    }
+
+    // ---- UpdateService ----
+
+    @Override
+    public UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
+        if (!devices.containsKey(deviceId)) {
+            throw new UpdateException("unknown-device", "no device " + deviceId + " is registered");
+        }
+        try {
+            if (installedSequence >= release.sequence()) {
+                return withTag(new UpdateAnswer.NoUpdate("up-to-date", Duration.ofSeconds(30), new byte[8]));
+            }
+            Checkpoint checkpoint = ledger.checkpoint();
+            byte[] event = LedgerEventCodec.encode(ledger.get(releaseIndex).event());
+            InclusionProof proof = ledger.inclusionProof(releaseIndex, checkpoint.treeSize());
+            switch (tampering) {
+            case ALTERED_PATH: {
+                List<byte[]> path = new ArrayList<>(proof.path());
+                path.set(0, MerkleHash.leafHash(new byte[] {42}));
+                proof = new InclusionProof(proof.leafIndex(), proof.treeSize(), path);
+                break;
+            }
+            case NOT_ON_LEDGER:
+                event = LedgerEventCodec.encode(unrecordedEvent);
+                break;
+            default:
+            }
+            return withTag(new UpdateAnswer.Offer(ROLLOUT, release, event, proof, checkpoint, new byte[8]));
+        } catch (Exception e) {
+            throw new UpdateException("unavailable", "the ledger failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static UpdateAnswer withTag(UpdateAnswer answer) {
+        byte[] tag = UpdateAnswers.tagOf(UpdateAnswers.encode(answer));
+        if (answer instanceof UpdateAnswer.Offer o) {
+            return new UpdateAnswer.Offer(o.rolloutId(), o.release(), o.releaseEvent(), o.proof(), o.checkpoint(), tag);
+        }
+        UpdateAnswer.NoUpdate n = (UpdateAnswer.NoUpdate) answer;
+        return new UpdateAnswer.NoUpdate(n.reason(), n.retryAfter(), tag);
+    }
+
+    @Override
+    public synchronized ReportReceipt report(byte[] signedReport) throws UpdateException {
+        SignedReport parsed;
+        try {
+            parsed = DeviceReports.parse(signedReport);
+        } catch (UpdateFormatException e) {
+            throw new UpdateException("malformed", e.getMessage());
+        }
+        DeviceReport r = parsed.report();
+        String did = devices.get(r.deviceId());
+        if (did == null) {
+            throw new UpdateException("unknown-device", "no device " + r.deviceId() + " is registered");
+        }
+        try {
+            parsed.verify(did);
+        } catch (UpdateFormatException e) {
+            throw new UpdateException("bad-signature", e.getMessage());
+        }
+        byte[] last = lastReportBytes.get(r.deviceId());
+        if (last != null && java.util.Arrays.equals(last, signedReport)) {
+            retransmittedReports.incrementAndGet();
+            return new ReportReceipt(-1, true);
+        }
+        long previous = lastCounter.getOrDefault(r.deviceId(), 0L);
+        if (r.counter() <= previous) {
+            throw new UpdateException("stale", "report counter " + r.counter() + " is not above " + previous);
+        }
+        lastCounter.put(r.deviceId(), r.counter());
+        lastReportBytes.put(r.deviceId(), signedReport);
+        reports.add(r);
+        return new ReportReceipt(reports.size(), false);
+    }
+
+    @Override
+    public Device enroll(byte[] signedEnrollment) throws UpdateException {
+        Enrollment e;
+        try {
+            e = Enrollments.verify(signedEnrollment);
+        } catch (UpdateFormatException ex) {
+            throw new UpdateException("malformed", ex.getMessage());
+        }
+        String existing = devices.putIfAbsent(e.deviceId(), e.publicKey());
+        if (existing != null && !existing.equals(e.publicKey())) {
+            throw new UpdateException("exists", "device " + e.deviceId() + " is registered with another key");
+        }
+        return new Device(e.deviceId(), e.publicKey(), e.vendor(), e.deviceClass(), e.profile(), e.tags(), e.region(),
+                e.installedVersion(), e.installedSequence(), DeviceState.IDLE, null, Instant.now());
+    }
+
+    @Override
+    public void bytesServed(String releaseId, long bytes) {
+        bytesServed.addAndGet(bytes);
+    }
+
+    // ---- ReleaseService (what /fw looks images up in) ----
+
+    @Override
+    public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress) {
+        throw new UnsupportedOperationException("the test platform publishes its one release when it starts");
+    }
+
+    @Override
+    public List<Release> list() {
+        return List.of(release);
+    }
+
+    @Override
+    public Optional<Release> find(String id) {
+        return release.id().equals(id) ? Optional.of(release) : Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        store.close();
+        ledger.close();
+    }
+}
