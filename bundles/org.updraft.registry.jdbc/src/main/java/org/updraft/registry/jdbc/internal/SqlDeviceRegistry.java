@@ -59,6 +59,8 @@ public final class SqlDeviceRegistry implements DeviceRegistry {
     private static final String INSERT_DEVICE = "INSERT INTO devices (" + COLUMNS
             + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String INSERT_TAG = "INSERT INTO device_tags (device_id, tag) VALUES (?, ?)";
+    private static final String SELECT_ONE = "SELECT " + COLUMNS.replaceAll("(\\w+)", "d.$1")
+            + ", t.tag FROM devices d LEFT JOIN device_tags t ON t.device_id = d.id WHERE d.id = ?";
     private static final String LATER_SEEN = "CASE WHEN last_seen IS NULL OR last_seen < ? THEN ? ELSE last_seen END";
 
     private final DataSource dataSource;
@@ -304,17 +306,25 @@ public final class SqlDeviceRegistry implements DeviceRegistry {
         }
     }
 
+    /** One device with its tags, in one query. */
     private Device select(Connection c, String id) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM devices WHERE id = ?")) {
+        try (PreparedStatement p = c.prepareStatement(SELECT_ONE)) {
             p.setString(1, id);
             try (ResultSet rs = p.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
+                Device d = null;
+                Set<String> tags = new HashSet<>();
+                while (rs.next()) {
+                    if (d == null) {
+                        d = device(rs, Set.of());
+                    }
+                    if (rs.getString(12) != null) {
+                        tags.add(rs.getString(12));
+                    }
                 }
-                Device d = device(rs, Set.of());
-                return new Device(d.id(), d.publicKey(), d.vendor(), d.deviceClass(), d.profile(),
-                        tags(c, List.of(id)).getOrDefault(id, Set.of()), d.region(), d.installedVersion(),
-                        d.installedSequence(), d.state(), d.lastSeen(), d.registered());
+                return d == null ? null
+                        : new Device(d.id(), d.publicKey(), d.vendor(), d.deviceClass(), d.profile(), tags,
+                                d.region(), d.installedVersion(), d.installedSequence(), d.state(), d.lastSeen(),
+                                d.registered());
             }
         }
     }

@@ -84,6 +84,15 @@ final class TestDatabase implements AutoCloseable {
         return kind;
     }
 
+    /** PostgreSQL's DataSource for this database, but reached through another port on 127.0.0.1 (a relay). */
+    DataSource driverDataSourceOnPort(int port) {
+        PGSimpleDataSource pg = (PGSimpleDataSource) driverDataSource();
+        pg.setServerNames(new String[] {"127.0.0.1"});
+        pg.setPortNumbers(new int[] {port});
+        pg.setConnectTimeout(2);
+        return pg;
+    }
+
     /** The driver's own DataSource, unpooled. */
     DataSource driverDataSource() {
         if (kind == Kind.H2) {
@@ -101,11 +110,15 @@ final class TestDatabase implements AutoCloseable {
 
     /** A new pool over this database, as the component builds it; closed with the database. */
     DataSource pool(int size) {
+        return pool(driverDataSource(), size, 5000);
+    }
+
+    DataSource pool(DataSource driver, int size, long connectTimeoutMillis) {
         HikariConfig config = new HikariConfig();
-        config.setDataSource(driverDataSource());
+        config.setDataSource(driver);
         config.setMaximumPoolSize(size);
         config.setMinimumIdle(1);
-        config.setConnectionTimeout(5000);
+        config.setConnectionTimeout(connectTimeoutMillis);
         config.setInitializationFailTimeout(-1);
         HikariDataSource pool = new HikariDataSource(config);
         pools.add(pool);
