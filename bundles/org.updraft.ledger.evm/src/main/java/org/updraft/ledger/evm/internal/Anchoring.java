@@ -64,6 +64,7 @@ final class Anchoring {
     private volatile long transactions;
     private volatile long refused;
     private volatile boolean reachable;
+    private volatile boolean stopping;
     private volatile String lastError;
     private volatile Instant lastErrorTime;
     private final Map<Long, AnchorOutcome> outcomes = new LinkedHashMap<>(16, 0.75f, false) {
@@ -104,6 +105,7 @@ final class Anchoring {
     }
 
     void stop() {
+        stopping = true;
         thread.shutdownNow();
         try {
             if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -183,6 +185,9 @@ final class Anchoring {
     }
 
     private void fail(String message) {
+        if (stopping) {
+            return;
+        }
         if (reachable || !message.equals(lastError)) {
             LOG.warn("Anchoring paused: {}. Events keep being recorded locally and are anchored once the chain"
                     + " answers again", message);

@@ -77,7 +77,7 @@ public final class EvmTrustStore implements TrustStore {
         } catch (IllegalArgumentException e) {
             throw new TrustException(e.getMessage());
         }
-        Optional<TrustedKey> known = read(did);
+        Optional<TrustedKey> known = readForChange(did);
         if (known.isPresent()) {
             throw new TrustException(did + " is already registered on chain (" + describe(known.get()) + ")");
         }
@@ -89,11 +89,11 @@ public final class EvmTrustStore implements TrustStore {
     public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
         VerificationKey oldKey = checkDid(did);
         checkDid(successorDid);
-        TrustedKey current = read(did).orElseThrow(() -> new TrustException(did + " is not registered on chain"));
+        TrustedKey current = readForChange(did).orElseThrow(() -> new TrustException(did + " is not registered on chain"));
         if (current.status() != KeyStatus.ACTIVE) {
             throw new TrustException(did + " cannot be rotated: it is " + describe(current));
         }
-        Optional<TrustedKey> successor = read(successorDid);
+        Optional<TrustedKey> successor = readForChange(successorDid);
         if (successor.isPresent()) {
             throw new TrustException("the successor " + successorDid + " is already registered ("
                     + describe(successor.get()) + ")");
@@ -110,7 +110,7 @@ public final class EvmTrustStore implements TrustStore {
     @Override
     public synchronized TrustedKey revoke(String did, String reason) throws TrustException {
         checkDid(did);
-        TrustedKey current = read(did).orElseThrow(() -> new TrustException(did + " is not registered on chain"));
+        TrustedKey current = readForChange(did).orElseThrow(() -> new TrustException(did + " is not registered on chain"));
         if (current.status() == KeyStatus.REVOKED) {
             throw new TrustException(did + " is already revoked");
         }
@@ -149,6 +149,20 @@ public final class EvmTrustStore implements TrustStore {
             LOG.warn("Trust store lists the keys it last read: {}", e.getMessage());
             return new ArrayList<>(lastRead.values());
         }
+    }
+
+    /** The key as the chain holds it now, for a change: waits for the contract to be deployed first. */
+    private Optional<TrustedKey> readForChange(String did) throws TrustException {
+        long deadline = System.nanoTime() + changeTimeout.toNanos();
+        while (anchors.contract().isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TrustException("interrupted while waiting for the registry contract");
+            }
+        }
+        return read(did);
     }
 
     /** The key as the chain holds it now. */
