@@ -72,7 +72,7 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         anchoring.stop();
     }
 
