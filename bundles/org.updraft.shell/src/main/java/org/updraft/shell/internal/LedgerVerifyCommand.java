@@ -1,19 +1,34 @@
 package org.updraft.shell.internal;
 
+import java.util.List;
+import java.util.function.Supplier;
+
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.Ledger;
+import org.updraft.core.log.InvalidProofException;
 import org.updraft.core.log.LedgerAudit;
+import org.updraft.core.log.MerkleTree;
 
 @Command(scope = "updraft", name = "ledger-verify", description = "Recomputes the whole ledger from its events and "
         + "checks every checkpoint the log has issued; names the first inconsistency")
 @Service
 public class LedgerVerifyCommand implements Action {
 
+    @Option(name = "--chain", description = "Also check every checkpoint anchored on the EVM chain against the local "
+            + "log with consistency proofs, and name the first the local log no longer extends (updraft-ledger-evm)")
+    boolean chain;
+
     @Reference(optional = true)
     Ledger ledger;
+
+    /** The EVM ledger's anchored checkpoints; a JDK type so that this bundle does not depend on the EVM bundle. */
+    @Reference(optional = true, filter = "(updraft.checkpoints=chain)")
+    Supplier<List<Checkpoint>> anchoredCheckpoints;
 
     @Override
     public Object execute() throws Exception {
@@ -32,6 +47,36 @@ public class LedgerVerifyCommand implements Action {
         System.out.println("Ledger consistent: " + result.events() + " events, " + result.checkpoints()
                 + " checkpoints verified, root " + Format.hex(result.rootHash()));
         System.out.println("  log key " + log.logKey());
+        if (chain) {
+            verifyChain(log);
+        }
         return null;
+    }
+
+    /**
+     * Every anchored checkpoint must be a prefix of the local log as it is now: a consistency proof from its tree to
+     * the whole log, checked against the root the chain holds. An event altered, removed or inserted before an
+     * anchored checkpoint breaks that proof, however the local files were re-signed.
+     */
+    private void verifyChain(Ledger log) throws Exception {
+        List<Checkpoint> anchored = Services.require(anchoredCheckpoints, "EVM ledger", "updraft-ledger-evm").get();
+        Checkpoint head = log.checkpoint();
+        for (Checkpoint c : anchored) {
+            if (c.treeSize() > head.treeSize()) {
+                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c.origin() + " covers "
+                        + c.treeSize() + " events, the local log holds " + head.treeSize() + ": events were removed");
+            }
+            try {
+                MerkleTree.verifyConsistency(log.consistencyProof(c.treeSize(), head.treeSize()), c.rootHash(),
+                        head.rootHash());
+            } catch (InvalidProofException e) {
+                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c.origin() + ", tree size "
+                        + c.treeSize() + ", root " + Format.hex(c.rootHash()) + ", is not a prefix of the local log: "
+                        + e.getMessage());
+            }
+        }
+        System.out.println("Chain: " + anchored.size() + " anchored checkpoints consistent with the local log"
+                + (anchored.isEmpty() ? "" : " (the newest covers " + anchored.get(anchored.size() - 1).treeSize()
+                        + " events)"));
     }
 }

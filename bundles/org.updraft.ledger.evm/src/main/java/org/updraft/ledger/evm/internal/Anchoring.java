@@ -1,0 +1,395 @@
+package org.updraft.ledger.evm.internal;
+
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEntry;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.core.cbor.CborException;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.event.TrustEvents;
+import org.updraft.core.identity.VerificationKey;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.SignedManifest;
+import org.updraft.ledger.evm.AnchorOutcome;
+import org.updraft.ledger.evm.AnchoringStatus;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Follows the local log and anchors it on chain, on one thread of its own so that appends never wait for the
+ * chain: trust events and releases one transaction each, checkpoints when {@code batch.size} events were appended
+ * or {@code batch.interval} passed. When the chain cannot be reached it stops, and starts again from what the chain
+ * says is anchored (the contract refuses an event index twice), so each event is anchored exactly once.
+ */
+final class Anchoring {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Anchoring.class);
+    private static final int PAGE = 256;
+    private static final int REMEMBERED_OUTCOMES = 4096;
+    private static final String ALREADY_ANCHORED = "event already anchored";
+
+    private final Ledger local;
+    private final EvmSettings settings;
+    private final JsonRpc rpc;
+    private final ChainAccount account;
+    private final AnchorCursor cursor;
+    private final ScheduledExecutorService thread;
+    private final AtomicBoolean passQueued = new AtomicBoolean();
+
+    private volatile RegistryContract contract;
+    /** Set after an outage or at start: read back from the chain before sending anything. */
+    private boolean synced;
+    private long next; // next local-log event to examine; guarded by this
+    private volatile long checkpointTreeSize = -1;
+    private long lastCheckpointNanos = System.nanoTime();
+    private volatile long transactions;
+    private volatile long refused;
+    private volatile boolean reachable;
+    private volatile boolean stopping;
+    private volatile String lastError;
+    private volatile Instant lastErrorTime;
+    private final Map<Long, AnchorOutcome> outcomes = new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, AnchorOutcome> eldest) {
+            return size() > REMEMBERED_OUTCOMES;
+        }
+    };
+    /** Gas used by checkpoint transactions, for measurements. */
+    private volatile long checkpointGas;
+
+    Anchoring(Ledger local, EvmSettings settings, JsonRpc rpc, ChainAccount account, AnchorCursor cursor) {
+        this.local = local;
+        this.settings = settings;
+        this.rpc = rpc;
+        this.account = account;
+        this.cursor = cursor;
+        this.next = cursor.nextEvent();
+        String configured = settings.contractAddress();
+        String known = cursor.contract();
+        if (!configured.isEmpty()) {
+            contract = new RegistryContract(rpc, configured);
+        } else if (!known.isEmpty() && cursor.chainId() == settings.chainId()) {
+            contract = new RegistryContract(rpc, known);
+        }
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "updraft-evm-anchoring");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void start() {
+        long tick = Math.max(200, Math.min(settings.batchInterval().toMillis(), settings.retry().toMillis()));
+        thread.scheduleWithFixedDelay(this::pass, 0, tick, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        stopping = true;
+        thread.shutdownNow();
+        try {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Anchoring did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Asks for a pass soon; returns at once. Called after every append. */
+    void wake() {
+        if (!passQueued.getAndSet(true)) {
+            try {
+                thread.execute(this::pass);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        }
+    }
+
+    Optional<RegistryContract> contract() {
+        return Optional.ofNullable(contract);
+    }
+
+    RegistryContract reader() {
+        return contract;
+    }
+
+    long checkpointGas() {
+        return checkpointGas;
+    }
+
+    synchronized AnchoringStatus status() {
+        return new AnchoringStatus(next, Math.max(0, checkpointTreeSize), transactions, refused, reachable, lastError,
+                lastErrorTime);
+    }
+
+    /** Waits until event {@code index} was examined, and says what became of it. */
+    synchronized AnchorOutcome await(long index, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (next <= index) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return new AnchorOutcome(index, AnchorOutcome.State.PENDING, lastError);
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        AnchorOutcome known = outcomes.get(index);
+        return known != null ? known : new AnchorOutcome(index, AnchorOutcome.State.ANCHORED, null);
+    }
+
+    private void pass() {
+        passQueued.set(false);
+        try {
+            if (!ensureContract()) {
+                return;
+            }
+            if (!synced) {
+                syncFromChain();
+            }
+            anchorEvents();
+            anchorCheckpointIfDue();
+            reachable = true;
+        } catch (ChainUnreachableException e) {
+            fail(e.getMessage());
+        } catch (JsonRpc.RpcError e) {
+            fail("the chain node refused: " + e.getMessage());
+        } catch (LedgerException e) {
+            fail("cannot read the local ledger: " + e.getMessage());
+        } catch (IOException e) {
+            fail("cannot keep the anchoring cursor: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("Anchoring failed unexpectedly; trying again later", e);
+            fail(e.toString());
+        }
+    }
+
+    private void fail(String message) {
+        if (stopping) {
+            return;
+        }
+        if (reachable || !message.equals(lastError)) {
+            LOG.warn("Anchoring paused: {}. Events keep being recorded locally and are anchored once the chain"
+                    + " answers again", message);
+        }
+        reachable = false;
+        synced = false; // read back what is anchored before sending again
+        lastError = message;
+        lastErrorTime = Instant.now();
+    }
+
+    /** Deploys the contract when none is configured or known; false when the chain is not there yet. */
+    private boolean ensureContract() throws ChainUnreachableException, JsonRpc.RpcError, IOException {
+        long reported = JsonRpc.quantity(rpc.call("eth_chainId"));
+        if (reported != settings.chainId()) {
+            fail("the node at " + rpc.endpoint() + " serves chain " + reported + ", configured chain.id is "
+                    + settings.chainId() + "; nothing is sent");
+            return false;
+        }
+        if (contract != null) {
+            return true;
+        }
+        LOG.info("Deploying the UpdraftRegistry contract on chain {} from {}", settings.chainId(), account.address());
+        ChainAccount.Receipt receipt = account.send(null, RegistryContract.deployment(settings.governance()));
+        if (!receipt.succeeded() || receipt.contractAddress() == null) {
+            fail("deploying the contract failed in transaction " + receipt.transactionHash());
+            return false;
+        }
+        transactions++;
+        cursor.contract(receipt.contractAddress(), settings.chainId());
+        contract = new RegistryContract(rpc, receipt.contractAddress());
+        LOG.info("UpdraftRegistry deployed at {} (block {}, {} gas)", receipt.contractAddress(),
+                receipt.blockNumber(), receipt.gasUsed());
+        return true;
+    }
+
+    private void syncFromChain() throws ChainUnreachableException, JsonRpc.RpcError, IOException {
+        long anchored = contract.eventsAnchored();
+        long count = contract.checkpointCount();
+        long size = count == 0 ? 0 : (long) contract.checkpoint(count - 1)[0];
+        synchronized (this) {
+            if (anchored > next) {
+                LOG.info("The chain has events up to #{} anchored; resuming after them", anchored - 1);
+                next = anchored;
+                cursor.nextEvent(next);
+                notifyAll();
+            }
+        }
+        checkpointTreeSize = size;
+        synced = true;
+        if (!reachable && lastError != null) {
+            LOG.info("Chain reachable again: anchoring resumes at event #{}, last anchored checkpoint covers {} events",
+                    next, size);
+        }
+    }
+
+    private void anchorEvents() throws LedgerException, ChainUnreachableException, JsonRpc.RpcError, IOException {
+        while (true) {
+            long from;
+            synchronized (this) {
+                from = next;
+            }
+            List<LedgerEntry> page = local.read(from, PAGE);
+            if (page.isEmpty()) {
+                return;
+            }
+            for (LedgerEntry entry : page) {
+                String call = callFor(entry);
+                AnchorOutcome outcome;
+                if (call == null) {
+                    outcome = new AnchorOutcome(entry.index(), AnchorOutcome.State.NOT_ANCHORED, null);
+                } else {
+                    outcome = send(entry, call);
+                }
+                synchronized (this) {
+                    outcomes.put(entry.index(), outcome);
+                    next = entry.index() + 1;
+                    if (call != null) {
+                        cursor.nextEvent(next);
+                    }
+                    notifyAll();
+                }
+            }
+            synchronized (this) {
+                cursor.nextEvent(next);
+            }
+        }
+    }
+
+    private AnchorOutcome send(LedgerEntry entry, String call) throws ChainUnreachableException, JsonRpc.RpcError {
+        String refusal;
+        try {
+            ChainAccount.Receipt receipt = account.send(contract.address(), call);
+            transactions++;
+            if (receipt.succeeded()) {
+                LOG.debug("Anchored event #{} ({}) in {} (block {}, {} gas)", entry.index(), entry.event().type(),
+                        receipt.transactionHash(), receipt.blockNumber(), receipt.gasUsed());
+                return new AnchorOutcome(entry.index(), AnchorOutcome.State.ANCHORED, null);
+            }
+            refusal = "transaction " + receipt.transactionHash() + " reverted";
+        } catch (JsonRpc.RpcError e) {
+            refusal = e.revertReason();
+            if (refusal == null) {
+                throw e; // not the contract saying no: the node's trouble (funds, nonce), try again later
+            }
+        }
+        if (refusal.contains(ALREADY_ANCHORED)) {
+            return new AnchorOutcome(entry.index(), AnchorOutcome.State.ANCHORED, null);
+        }
+        refused++;
+        LOG.warn("The chain refused event #{} ({} by {}): {}", entry.index(), entry.event().type(),
+                entry.event().actor(), refusal);
+        return new AnchorOutcome(entry.index(), AnchorOutcome.State.REFUSED, refusal);
+    }
+
+    /** The contract call that anchors this event, or null for events only checkpoints cover. */
+    static String callFor(LedgerEntry entry) {
+        LedgerEvent event = entry.event();
+        long index = entry.index();
+        try {
+            switch (event.type()) {
+                case EventTypes.KEY_REGISTERED: {
+                    TrustEvents.KeyRegistered r = (TrustEvents.KeyRegistered) TrustEvents.decode(event.type(),
+                            event.payload());
+                    return RegistryContract.registerManufacturer(index, r.did(), r.vendor(), publicKey(r.did()),
+                            new ArrayList<>(r.deviceClasses()), "0x0000000000000000000000000000000000000000");
+                }
+                case EventTypes.KEY_ROTATED: {
+                    TrustEvents.KeyRotated r = (TrustEvents.KeyRotated) TrustEvents.decode(event.type(),
+                            event.payload());
+                    byte[] proof = event.signature() == null ? new byte[0] : event.signature();
+                    return RegistryContract.rotateManufacturer(index, r.did(), r.successor(), publicKey(r.successor()),
+                            proof);
+                }
+                case EventTypes.KEY_REVOKED: {
+                    TrustEvents.KeyRevoked r = (TrustEvents.KeyRevoked) TrustEvents.decode(event.type(),
+                            event.payload());
+                    return RegistryContract.revokeManufacturer(index, r.did(), r.reason());
+                }
+                case EventTypes.RELEASE_PUBLISHED: {
+                    SignedManifest signed = ReleaseEvents.decodePublished(event.payload());
+                    Manifest m = signed.manifest();
+                    return RegistryContract.publishRelease(index, m.releaseId(), m.signer(), m.vendor(),
+                            m.deviceClass(), m.sequence(), sha256(signed.bytes()), m.cid().toString());
+                }
+                default:
+                    return null;
+            }
+        } catch (CborException | IllegalArgumentException e) {
+            LOG.error("Event #{} ({}) cannot be anchored, its payload is unreadable: {}", index, event.type(),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    private static byte[] publicKey(String did) {
+        return VerificationKey.fromDid(did).publicKey();
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void anchorCheckpointIfDue() throws LedgerException, ChainUnreachableException, JsonRpc.RpcError {
+        long size = local.size();
+        long anchored = checkpointTreeSize;
+        if (size <= anchored) {
+            return;
+        }
+        boolean full = size - anchored >= settings.batchSize();
+        boolean late = System.nanoTime() - lastCheckpointNanos >= settings.batchInterval().toNanos();
+        if (!full && !late) {
+            return;
+        }
+        Checkpoint checkpoint = local.checkpoint();
+        if (checkpoint.treeSize() <= anchored) {
+            return;
+        }
+        try {
+            ChainAccount.Receipt receipt = account.send(contract.address(),
+                    RegistryContract.anchorCheckpoint(checkpoint.treeSize(), checkpoint.rootHash()));
+            transactions++;
+            if (!receipt.succeeded()) {
+                throw new JsonRpc.RpcError(0, "checkpoint transaction " + receipt.transactionHash() + " reverted");
+            }
+            checkpointGas = receipt.gasUsed();
+            checkpointTreeSize = checkpoint.treeSize();
+            lastCheckpointNanos = System.nanoTime();
+            LOG.debug("Anchored checkpoint of {} events in {} (block {}, {} gas)", checkpoint.treeSize(),
+                    receipt.transactionHash(), receipt.blockNumber(), receipt.gasUsed());
+        } catch (JsonRpc.RpcError e) {
+            // most likely anchored by a retry that was mined after all: read back what the chain holds
+            synced = false;
+            throw e;
+        }
+    }
+
+    /** The transaction, block and log of a release's ReleasePublished event. */
+    Optional<JsonNode> releaseLog(String releaseId, long block) throws ChainUnreachableException, JsonRpc.RpcError {
+        return contract.releaseLog(releaseId, block);
+    }
+}
