@@ -1,5 +1,6 @@
 package org.updraft.device;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -207,17 +208,23 @@ public final class DeviceAgent {
     private record Checked(DeviceAnswer answer, Duration pause) {
     }
 
-    private CompletableFuture<Checked> check() {
-        AbFlash.Image running = device.flash().running();
+    private Request checkRequest(long sequence) {
         Request request = Request.newGet();
         request.getOptions().setUriPath("check/" + device.id());
-        request.getOptions().addUriQuery("seq=" + running.sequence());
+        request.getOptions().addUriQuery("seq=" + sequence);
+        return request;
+    }
+
+    private CompletableFuture<Checked> check() {
+        long sequence = device.flash().running().sequence();
+        Request request = checkRequest(sequence);
         byte[] knownTag = etag;
         if (knownTag != null) {
             request.getOptions().addETag(knownTag);
         }
         checks.incrementAndGet();
-        return send(request).handle((response, error) -> {
+        return send(request).thenCompose(first -> wholeBody(first, () -> checkRequest(sequence),
+                new ByteArrayOutputStream())).handle((response, error) -> {
             if (error != null) {
                 return CompletableFuture.completedFuture(new Checked(null, pollInterval));
             }
@@ -259,6 +266,42 @@ public final class DeviceAgent {
             wait = none.retryAfter();
         }
         return wait.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : wait;
+    }
+
+    /**
+     * An offer is larger than one block: the server sends it block-wise (RFC 7959), and the device fetches the
+     * remaining blocks of the same representation (same ETag) before decoding it.
+     */
+    private CompletableFuture<Response> wholeBody(Response response, Supplier<Request> next,
+            ByteArrayOutputStream body) {
+        BlockOption block = response.getOptions().getBlock2();
+        if (response.getCode() != ResponseCode.CONTENT || block == null) {
+            return CompletableFuture.completedFuture(response);
+        }
+        if (block.getOffset() != body.size()) {
+            return CompletableFuture.failedFuture(new TimeoutException("block at " + block.getOffset()
+                    + " does not follow the " + body.size() + " bytes received"));
+        }
+        body.writeBytes(response.getPayload());
+        if (!block.isM()) {
+            response.setPayload(body.toByteArray());
+            return CompletableFuture.completedFuture(response);
+        }
+        if (body.size() > UpdateAnswers.MAX_ANSWER_BYTES) {
+            return CompletableFuture.failedFuture(new TimeoutException("the answer grows past "
+                    + UpdateAnswers.MAX_ANSWER_BYTES + " bytes"));
+        }
+        byte[] tag = response.getOptions().getETagCount() > 0 ? response.getOptions().getETags().get(0) : null;
+        Request request = next.get();
+        request.getOptions().setBlock2(block.getSzx(), false, block.getNum() + 1);
+        return send(request).thenCompose(more -> {
+            byte[] moreTag = more.getOptions().getETagCount() > 0 ? more.getOptions().getETags().get(0) : null;
+            if (more.getCode() == ResponseCode.CONTENT && !java.util.Arrays.equals(tag, moreTag)) {
+                // the answer changed between blocks: start over at the next check
+                return CompletableFuture.failedFuture(new TimeoutException("the answer changed while it was read"));
+            }
+            return wholeBody(more, next, body);
+        });
     }
 
     // ---- verify, download, install ----

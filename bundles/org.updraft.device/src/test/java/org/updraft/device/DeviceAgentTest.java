@@ -57,7 +57,7 @@ class DeviceAgentTest {
     }
 
     private static UpdateOutcome await(DeviceAgent agent) throws Exception {
-        return agent.update().get(60, TimeUnit.SECONDS);
+        return agent.update().get(30, TimeUnit.SECONDS);
     }
 
     @AfterEach
@@ -111,6 +111,7 @@ class DeviceAgentTest {
                 .maxRetransmit(1).open();
         SimulatedDevice device = registered("dev-lossy");
         DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(64).retryDelay(Duration.ofMillis(10))
+                .pollInterval(Duration.ofMillis(100))
                 .maxBlockFailures(50).build();
 
         UpdateOutcome outcome = await(agent);

@@ -10,6 +10,7 @@ import org.eclipse.californium.elements.Connector;
 import org.eclipse.californium.elements.EndpointContextMatcher;
 import org.eclipse.californium.elements.RawData;
 import org.eclipse.californium.elements.RawDataChannel;
+import org.eclipse.californium.elements.UdpEndpointContext;
 
 /**
  * A UDP connector that loses a share of the datagrams it sends and receives, as a lossy radio link does. A lost
@@ -51,6 +52,8 @@ public final class LossyConnector implements Connector {
     public void send(RawData msg) {
         sent.incrementAndGet();
         if (lose()) {
+            // as the UDP connector does for a datagram it sent: the peer's context, then "sent"
+            msg.onContextEstablished(new UdpEndpointContext(msg.getInetSocketAddress()));
             msg.onSent();
             return;
         }
