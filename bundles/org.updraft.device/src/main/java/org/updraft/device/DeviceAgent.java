@@ -382,6 +382,9 @@ public final class DeviceAgent {
         return send(request).handle((response, error) -> {
             if (error != null) {
                 blockRetries.incrementAndGet();
+                if (unwrap(error) instanceof Exchanges.LinkBusyException) {
+                    return after(retryDelay, () -> fetchBlock(attempt, num));
+                }
                 return retryBlock(attempt, num, retryDelay, "no answer");
             }
             ResponseCode code = response.getCode();
@@ -566,6 +569,10 @@ public final class DeviceAgent {
             }
         }, Math.max(0, wait.toMillis()), TimeUnit.MILLISECONDS);
         return result;
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     private static Duration maxAge(Response response, Duration fallback) {

@@ -134,6 +134,15 @@ public final class FleetSimulator implements AutoCloseable {
                 link == null ? 0 : link.datagramsDropped());
     }
 
+    /** Each device's state now, by device id: to count by wave, region or tag. */
+    public synchronized Map<String, DeviceState> deviceStates() {
+        Map<String, DeviceState> states = new TreeMap<>();
+        for (DeviceAgent agent : agents) {
+            states.put(agent.device().id(), agent.state());
+        }
+        return states;
+    }
+
     private void tell() {
         FleetProgress now = progress();
         for (Consumer<FleetProgress> listener : listeners) {

@@ -58,12 +58,25 @@ public final class Exchanges {
 
             @Override
             public void onSendError(Throwable error) {
-                result.completeExceptionally(new TimeoutException("could not send " + describe(request) + ": "
+                result.completeExceptionally(new LinkBusyException("could not send " + describe(request) + ": "
                         + error.getMessage()));
             }
         });
         endpoint.sendRequest(request);
         return result;
+    }
+
+    /**
+     * The request never left: the endpoint refused to send it, typically because every message id is in use
+     * (too many requests through one endpoint within the exchange lifetime). Not the platform's fault, so a
+     * device waits and sends again without counting it as a failed exchange.
+     */
+    public static final class LinkBusyException extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        LinkBusyException(String message) {
+            super(message);
+        }
     }
 
     private static String describe(Request request) {
