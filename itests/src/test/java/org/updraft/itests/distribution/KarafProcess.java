@@ -89,6 +89,9 @@ public final class KarafProcess implements AutoCloseable {
     private void configure() throws IOException, InterruptedException {
         setProperty("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(sshPort));
         setProperty("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1");
+        // The CoAP device API on loopback and a port of its own: several distributions may run at once.
+        setProperty("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1");
+        setProperty("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(freeUdpPort()));
         // Everything the boot features need must be in system/: no remote repository, no ~/.m2.
         setProperty("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.repositories", "");
         setProperty("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", "${karaf.data}/repository");
@@ -202,6 +205,12 @@ public final class KarafProcess implements AutoCloseable {
     /** Same, feeding {@code input} to its standard input. */
     public Result runIn(List<String> cmd, String input, Duration timeout) throws IOException, InterruptedException {
         return run(home, cmd, Map.of(), input, timeout);
+    }
+
+    /** Same, with environment variables added. */
+    public Result runIn(List<String> cmd, Map<String, String> env, Duration timeout)
+            throws IOException, InterruptedException {
+        return run(home, cmd, env, null, timeout);
     }
 
     /** {@code bin/stop}, then waits for the Karaf process to end. */
@@ -398,6 +407,12 @@ public final class KarafProcess implements AutoCloseable {
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0)) {
             return socket.getLocalPort();
         }
     }

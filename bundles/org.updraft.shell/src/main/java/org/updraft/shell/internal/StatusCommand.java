@@ -11,22 +11,26 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.release.ReleaseService;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.StoreStatus;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
+import org.updraft.api.update.UpdateService;
 
 @Command(scope = "updraft", name = "status", description = "Shows which backends run and how they are: ledger, "
-        + "trust store, firmware stores, releases")
+        + "trust store, firmware stores, releases, device registry, rollouts")
 @Service
 public class StatusCommand implements Action {
 
-    /** The services the platform needs before it can publish. */
+    /** The services the platform needs before it can publish releases and serve devices. */
     private static final List<Class<?>> ESSENTIAL = List.of(Ledger.class, TrustStore.class, FirmwareStore.class,
-            ReleaseService.class);
+            ReleaseService.class, DeviceRegistry.class, RolloutService.class, UpdateService.class);
 
     @Option(name = "--wait", description = "Wait up to this many seconds for every backend to be running (for "
             + "scripts that run right after start-up)")
@@ -73,6 +77,18 @@ public class StatusCommand implements Action {
         ReleaseService releases = service(ReleaseService.class);
         if (releases != null) {
             row("releases", releases.list().size() + " published");
+        }
+        DeviceRegistry registry = service(DeviceRegistry.class);
+        if (registry != null) {
+            row("devices", registry.status());
+        }
+        RolloutService rollouts = service(RolloutService.class);
+        if (rollouts != null) {
+            Map<String, Integer> byState = new TreeMap<>();
+            for (Rollout r : rollouts.list()) {
+                byState.merge(r.state().name().toLowerCase(), 1, Integer::sum);
+            }
+            row("rollouts", byState.isEmpty() ? "none" : byState.toString());
         }
         if (!missing.isEmpty()) {
             throw new IllegalStateException("not running: " + String.join(", ", missing)
