@@ -208,7 +208,7 @@ public final class KarafProcess implements AutoCloseable {
     }
 
     /** Same, with environment variables added. */
-    public Result runIn(List<String> cmd, Map<String, String> env, Duration timeout)
+    public Result runWithEnv(List<String> cmd, Map<String, String> env, Duration timeout)
             throws IOException, InterruptedException {
         return run(home, cmd, env, null, timeout);
     }

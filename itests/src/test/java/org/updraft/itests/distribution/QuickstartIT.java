@@ -41,7 +41,7 @@ public class QuickstartIT {
     @Test
     public void publishesAFirstReleaseAndLeavesUpdraftRunning() throws Exception {
         // the demo at its end with a smaller fleet than the 1000 devices a new user sees, to keep CI short
-        KarafProcess.Result run = karaf.runIn(List.of(karaf.home().resolve("bin/updraft-quickstart").toString()),
+        KarafProcess.Result run = karaf.runWithEnv(List.of(karaf.home().resolve("bin/updraft-quickstart").toString()),
                 Map.of("UPDRAFT_DEMO_DEVICES", "100"), Duration.ofMinutes(5));
         String out = run.output();
         assertEquals(out, 0, run.exitCode());
