@@ -60,7 +60,8 @@ public final class Enrollments {
     /**
      * Parses an enrollment and checks that the key it enrolls signed it.
      *
-     * @throws UpdateFormatException when it is malformed or its signature does not verify
+     * @throws BadSignatureException when the key it enrolls did not sign it
+     * @throws UpdateFormatException when it is malformed
      */
     public static Enrollment verify(byte[] bytes) throws UpdateFormatException {
         if (bytes.length > MAX_ENROLLMENT_BYTES) {
@@ -88,7 +89,7 @@ public final class Enrollments {
             throw new UpdateFormatException("enrollment: " + e1.getMessage());
         }
         if (!e.publicKey().equals(envelope.kid())) {
-            throw new UpdateFormatException("the enrollment of " + e.deviceId() + " is signed by " + envelope.kid()
+            throw new BadSignatureException("the enrollment of " + e.deviceId() + " is signed by " + envelope.kid()
                     + ", not by the key it enrolls");
         }
         VerificationKey key;
@@ -98,7 +99,7 @@ public final class Enrollments {
             throw new UpdateFormatException("enrollment: the key is not a usable did:key: " + e1.getMessage());
         }
         if (!envelope.verify(key)) {
-            throw new UpdateFormatException("the signature of the enrollment of " + e.deviceId()
+            throw new BadSignatureException("the signature of the enrollment of " + e.deviceId()
                     + " does not verify");
         }
         return e;

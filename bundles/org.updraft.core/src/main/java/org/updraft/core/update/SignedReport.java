@@ -30,11 +30,11 @@ public record SignedReport(DeviceReport report, CoseSign1 envelope, byte[] bytes
     /**
      * Checks that the device with key {@code deviceDid} signed this report.
      *
-     * @throws UpdateFormatException when the signer is another key or the signature does not verify
+     * @throws BadSignatureException when the signer is another key or the signature does not verify
      */
     public void verify(String deviceDid) throws UpdateFormatException {
         if (!deviceDid.equals(envelope.kid())) {
-            throw new UpdateFormatException("the report of device " + report.deviceId() + " is signed by "
+            throw new BadSignatureException("the report of device " + report.deviceId() + " is signed by "
                     + envelope.kid() + ", not by the device's key " + deviceDid);
         }
         VerificationKey key;
@@ -44,7 +44,7 @@ public record SignedReport(DeviceReport report, CoseSign1 envelope, byte[] bytes
             throw new UpdateFormatException("device " + report.deviceId() + " has an unusable key: " + e.getMessage());
         }
         if (!envelope.verify(key)) {
-            throw new UpdateFormatException("the signature of the report of device " + report.deviceId()
+            throw new BadSignatureException("the signature of the report of device " + report.deviceId()
                     + " does not verify");
         }
     }

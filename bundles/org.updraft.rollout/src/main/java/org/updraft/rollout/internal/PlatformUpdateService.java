@@ -47,6 +47,7 @@ import org.updraft.api.update.UpdateService;
 import org.updraft.core.event.DeviceEvents;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.update.BadSignatureException;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -372,11 +373,10 @@ public final class PlatformUpdateService implements UpdateService {
         Enrollment e;
         try {
             e = Enrollments.verify(signedEnrollment);
+        } catch (BadSignatureException ex) {
+            throw new UpdateException("bad-signature", ex.getMessage());
         } catch (UpdateFormatException ex) {
-            // Enrollments.verify reports both; its signature messages name the signature or the signer
-            String m = ex.getMessage();
-            boolean signature = m != null && (m.contains("signature") || m.contains("signed by"));
-            throw new UpdateException(signature ? "bad-signature" : "malformed", m);
+            throw new UpdateException("malformed", ex.getMessage());
         }
         try {
             Device existing = engine.registry.find(e.deviceId()).orElse(null);
