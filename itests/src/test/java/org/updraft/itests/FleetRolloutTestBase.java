@@ -4,10 +4,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
-import java.io.IOException;
-import java.net.DatagramSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.Test;
 import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.OptionUtils;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
@@ -49,15 +45,9 @@ import org.updraft.core.update.SignedReport;
  */
 public abstract class FleetRolloutTestBase extends UpdraftTestSupport {
 
-    /** Where the platform's CoAP device API listens in this container. */
-    protected static final int COAP_PORT = freeUdpPort();
-
     @Override
     protected Option[] additionalOptions() {
-        return OptionUtils.combine(new Option[] {
-            editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(COAP_PORT)),
-            editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1")},
-                registryOptions());
+        return registryOptions();
     }
 
     /** Options that point the device registry at its database. */
@@ -100,13 +90,15 @@ public abstract class FleetRolloutTestBase extends UpdraftTestSupport {
         assertEquals(500, offeredDevices(rollout.id()).size());
 
         // a C client written by others downloads the same image block-wise and gets the same bytes
-        Path file = Files.createTempFile("coap-client", ".bin");
+        // absolute: Java resolves relative paths against user.dir, the child process against its working directory
+        Path file = Files.createTempFile("coap-client", ".bin").toAbsolutePath();
         Process client = new ProcessBuilder(coapClient(), "-b", "1024", "-m", "get", "-o", file.toString(),
                 "coap://127.0.0.1:" + COAP_PORT + "/fw/" + release.cid()).redirectErrorStream(true).start();
         String clientOutput = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue("coap-client-notls did not finish", client.waitFor(60, TimeUnit.SECONDS));
         assertEquals(clientOutput, 0, client.exitValue());
-        assertEquals(release.size(), Files.size(file));
+        assertEquals("coap-client-notls wrote " + Files.size(file) + " bytes and printed: " + clientOutput,
+                release.size(), Files.size(file));
         assertArrayEquals(release.sha256(), MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 
@@ -188,11 +180,4 @@ public abstract class FleetRolloutTestBase extends UpdraftTestSupport {
         return binary.toString();
     }
 
-    private static int freeUdpPort() {
-        try (DatagramSocket socket = new DatagramSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free UDP port", e);
-        }
-    }
 }

@@ -31,7 +31,8 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
     /** The bundles the `updraft` feature must bring; later features may add more org.updraft.* bundles. */
     private static final Set<String> EMBEDDED_DEFAULTS = Set.of(
             "org.updraft.api", "org.updraft.core", "org.updraft.storage.local", "org.updraft.ledger.local",
-            "org.updraft.shell");
+            "org.updraft.registry.jdbc", "org.updraft.rollout", "org.updraft.transport.coap", "org.updraft.device",
+            "org.updraft.demo", "org.updraft.shell");
 
     private static final Duration SETTLE = Duration.ofSeconds(30);
 
@@ -95,7 +96,8 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
         Set<String> before = installedBundles();
         try {
             // Ask for the parts instead of the aggregate, which requires the store: nothing changes yet.
-            installFeatures("updraft-core", "updraft-storage-local", "updraft-ledger-local", "updraft-shell");
+            installFeatures("updraft-core", "updraft-storage-local", "updraft-ledger-local", "updraft-registry-jdbc",
+                    "updraft-rollout", "updraft-transport-coap", "updraft-shell", "updraft-demo");
             uninstallFeatures("updraft");
             assertEquals("swapping the aggregate for its parts changes no bundle", before, installedBundles());
 

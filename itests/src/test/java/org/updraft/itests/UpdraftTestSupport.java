@@ -86,6 +86,9 @@ public abstract class UpdraftTestSupport {
     protected static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(30);
     protected static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
 
+    /** Where the platform's CoAP device API listens in this container: loopback, a port of its own. */
+    protected static final int COAP_PORT = freeUdpPort();
+
     /** Prefix of every Updraft bundle's symbolic name. */
     protected static final String UPDRAFT_BUNDLE_PREFIX = "org.updraft.";
 
@@ -151,6 +154,8 @@ public abstract class UpdraftTestSupport {
                 // Random ports: several containers may run on this machine at once.
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(freePort())),
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
+                editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(COAP_PORT)),
+                editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1"),
                 // Pax Exam's own bundles come from the build's local repository.
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
                         "org.ops4j.pax.url.mvn.localRepository", localRepository),
@@ -222,6 +227,15 @@ public abstract class UpdraftTestSupport {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free TCP port", e);
+        }
+    }
+
+    /** A UDP port nobody uses right now. */
+    public static int freeUdpPort() {
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free UDP port", e);
         }
     }
 
