@@ -322,7 +322,7 @@ public final class DeviceAgent {
 
         UpdateOutcome outcome(DeviceState end, String reason) {
             AbFlash.Image running = device.flash().running();
-            return new UpdateOutcome(device.id(), end, offer.rolloutId(), offer.releaseId(), reason,
+            return new UpdateOutcome(device.id(), end, offer.rolloutId(), offer.releaseId(), offer.anchor(), reason,
                     running.version(), running.sequence(), bytesDownloaded.get(), blockRequests.get(),
                     blockRetries.get(), retransmissions.get(), reportsUndelivered,
                     Duration.ofNanos(System.nanoTime() - started));

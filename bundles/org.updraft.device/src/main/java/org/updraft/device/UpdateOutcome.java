@@ -3,6 +3,7 @@ package org.updraft.device;
 import java.time.Duration;
 
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.ReleaseAnchor;
 
 /**
  * How one update attempt of a device ended.
@@ -11,6 +12,8 @@ import org.updraft.api.device.DeviceState;
  * @param state {@link DeviceState#INSTALLED}, {@link DeviceState#FAILED} or {@link DeviceState#ROLLED_BACK}
  * @param rolloutId the rollout that offered the release
  * @param releaseId the release offered
+ * @param anchor where the offer said the release is recorded on a blockchain, kept for auditors (the device
+ *        does not check it), or {@code null} when the offer carried none
  * @param reason for failed and rolled-back: the failure code ({@code bad-proof}, {@code digest-mismatch},
  *        {@code download-failed}, {@code boot-failed}, …); otherwise {@code null}
  * @param version the version the device runs afterwards
@@ -22,7 +25,8 @@ import org.updraft.api.device.DeviceState;
  * @param reportsUndelivered reports the platform never acknowledged (refused, or unreachable after all retries)
  * @param elapsed from the offer to the end
  */
-public record UpdateOutcome(String deviceId, DeviceState state, String rolloutId, String releaseId, String reason,
+public record UpdateOutcome(String deviceId, DeviceState state, String rolloutId, String releaseId,
+        ReleaseAnchor anchor, String reason,
         String version, long sequence, long bytesDownloaded, long blockRequests, long blockRetries,
         long retransmissions, int reportsUndelivered, Duration elapsed) {
 }

@@ -6,7 +6,7 @@
  * thousands of them over real UDP with fault injection.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.updraft.device;
 
 import org.osgi.annotation.bundle.Export;

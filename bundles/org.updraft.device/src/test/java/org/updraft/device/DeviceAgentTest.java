@@ -84,6 +84,7 @@ class DeviceAgentTest {
         assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
         assertEquals("2.0.0", outcome.version());
         assertEquals(2, outcome.sequence());
+        assertEquals(TestPlatform.ANCHOR, outcome.anchor(), "the offer's chain anchor, kept for auditors");
         AbFlash flash = device.flash();
         assertEquals(AbFlash.Slot.B, flash.activeSlot());
         assertArrayEquals(platform.image, flash.running().bytes());

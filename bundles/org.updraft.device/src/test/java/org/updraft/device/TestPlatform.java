@@ -22,6 +22,7 @@ import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.release.PublishProgress;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
@@ -75,6 +76,9 @@ final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable
     static final String VENDOR = "acme";
     static final String CLASS = "thermo-v2";
     static final String ROLLOUT = "rollout-1";
+    /** Where the platform says the release is on chain (the agent keeps it for auditors, without checking it). */
+    static final ReleaseAnchor ANCHOR = new ReleaseAnchor(1337, "0x" + "ab".repeat(20), "0x" + "cd".repeat(32), 12,
+            3);
 
     final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
     final FileLedger ledger;
@@ -198,7 +202,8 @@ final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable
                 break;
             default:
             }
-            return withTag(new UpdateAnswer.Offer(ROLLOUT, release, event, proof, checkpoint, new byte[8]));
+            return withTag(new UpdateAnswer.Offer(ROLLOUT, release, event, proof, checkpoint, ANCHOR,
+                    new byte[8]));
         } catch (Exception e) {
             throw new UpdateException("unavailable", "the ledger failed: " + e.getMessage(), e);
         }
@@ -207,7 +212,8 @@ final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable
     private static UpdateAnswer withTag(UpdateAnswer answer) {
         byte[] tag = UpdateAnswers.tagOf(UpdateAnswers.encode(answer));
         if (answer instanceof UpdateAnswer.Offer o) {
-            return new UpdateAnswer.Offer(o.rolloutId(), o.release(), o.releaseEvent(), o.proof(), o.checkpoint(), tag);
+            return new UpdateAnswer.Offer(o.rolloutId(), o.release(), o.releaseEvent(), o.proof(), o.checkpoint(), o.anchor(),
+                    tag);
         }
         UpdateAnswer.NoUpdate n = (UpdateAnswer.NoUpdate) answer;
         return new UpdateAnswer.NoUpdate(n.reason(), n.retryAfter(), tag);

@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.release.Release;
 
 /**
@@ -27,9 +28,12 @@ public sealed interface UpdateAnswer {
      *        ({@code org.updraft.core.log.LedgerEventCodec} bytes)
      * @param proof inclusion proof of that event in {@code checkpoint}
      * @param checkpoint the signed checkpoint (COSE_Sign1 by the log key)
+     * @param anchor where the release is recorded on a blockchain, for auditors; {@code null} when the ledger
+     *        anchors on no chain or has not anchored this release yet
+     * @param tag the answer's tag, see {@link UpdateAnswer#tag()}
      */
     record Offer(String rolloutId, Release release, byte[] releaseEvent, InclusionProof proof, Checkpoint checkpoint,
-            byte[] tag) implements UpdateAnswer {
+            ReleaseAnchor anchor, byte[] tag) implements UpdateAnswer {
         public Offer {
             Objects.requireNonNull(rolloutId, "rolloutId");
             Objects.requireNonNull(release, "release");

@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.core.manifest.SignedManifest;
 
 /** An update check's answer as a device decodes it ({@link UpdateAnswers#decode}); nothing in it is verified yet. */
@@ -20,9 +21,11 @@ public sealed interface DeviceAnswer {
      * @param manifest the signed manifest carried in the event
      * @param proof the event's inclusion proof
      * @param checkpoint the signed checkpoint (COSE_Sign1) the proof leads to
+     * @param anchor where the release is recorded on a blockchain, as the platform says (for auditors; the
+     *        device does not check it), or {@code null} when the offer carries none
      */
     record Offer(String rolloutId, String releaseId, byte[] eventBytes, LedgerEvent event, SignedManifest manifest,
-            InclusionProof proof, byte[] checkpoint) implements DeviceAnswer {
+            InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor) implements DeviceAnswer {
         public Offer {
             Objects.requireNonNull(rolloutId, "rolloutId");
             Objects.requireNonNull(releaseId, "releaseId");

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
@@ -26,12 +27,14 @@ import org.updraft.core.manifest.SignedManifest;
  *
  * <pre>
  * offer   {"status": "offer", "rollout": text, "release": text, "event": bytes,
- *          "proof": {"index": uint, "tree-size": uint, "path": [bytes…]}, "checkpoint": bytes}
+ *          "proof": {"index": uint, "tree-size": uint, "path": [bytes…]}, "checkpoint": bytes,
+ *          ? "anchor": {"chain": uint, "contract": text, "tx": text, "block": uint, "log-index": uint}}
  * nothing {"status": "none", "reason": text, ? "retry-after": uint}          retry-after in seconds
  * </pre>
  *
  * {@code event} is the {@code release.published} ledger event as the ledger hashes it; the signed manifest is
- * inside its payload, so it is sent once.
+ * inside its payload, so it is sent once. {@code anchor}, when the ledger anchors releases on a blockchain, says
+ * where this release is recorded there ({@link ReleaseAnchor}): for auditors, not checked by the device.
  */
 public final class UpdateAnswers {
 
@@ -41,9 +44,10 @@ public final class UpdateAnswers {
     public static final int TAG_BYTES = 8;
 
     private static final List<String> OFFER_FIELDS = List.of("status", "rollout", "release", "event", "proof",
-            "checkpoint");
+            "checkpoint", "anchor");
     private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after");
     private static final List<String> PROOF_FIELDS = List.of("index", "tree-size", "path");
+    private static final List<String> ANCHOR_FIELDS = List.of("chain", "contract", "tx", "block", "log-index");
 
     private UpdateAnswers() {
     }
@@ -58,6 +62,9 @@ public final class UpdateAnswers {
             map.put("event", offer.releaseEvent());
             map.put("proof", proof(offer.proof()));
             map.put("checkpoint", offer.checkpoint().envelope());
+            if (offer.anchor() != null) {
+                map.put("anchor", anchor(offer.anchor()));
+            }
         } else {
             UpdateAnswer.NoUpdate none = (UpdateAnswer.NoUpdate) answer;
             map.put("status", "none");
@@ -75,6 +82,26 @@ public final class UpdateAnswers {
             return Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(encodedAnswer), TAG_BYTES);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static Map<Object, Object> anchor(ReleaseAnchor anchor) {
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("chain", anchor.chainId());
+        map.put("contract", anchor.contract());
+        map.put("tx", anchor.transactionHash());
+        map.put("block", anchor.blockNumber());
+        map.put("log-index", anchor.logIndex());
+        return map;
+    }
+
+    private static ReleaseAnchor anchor(CborMap a) throws CborException, UpdateFormatException {
+        a.onlyKeys(ANCHOR_FIELDS);
+        try {
+            return new ReleaseAnchor(a.unsigned("chain"), a.text("contract"), a.text("tx"), a.unsigned("block"),
+                    a.unsigned("log-index"));
+        } catch (IllegalArgumentException e) {
+            throw new UpdateFormatException("update answer: " + e.getMessage());
         }
     }
 
@@ -134,8 +161,9 @@ public final class UpdateAnswers {
                 } catch (IllegalArgumentException e) {
                     throw new UpdateFormatException("update answer: " + e.getMessage());
                 }
+                ReleaseAnchor anchor = map.has("anchor") ? anchor(map.map("anchor")) : null;
                 return new DeviceAnswer.Offer(map.text("rollout"), releaseId, eventBytes, event, manifest, proof,
-                        map.bytes("checkpoint"));
+                        map.bytes("checkpoint"), anchor);
             }
             default:
                 throw new UpdateFormatException("update answer: unknown status '" + status

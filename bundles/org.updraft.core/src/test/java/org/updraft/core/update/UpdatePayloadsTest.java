@@ -23,12 +23,14 @@ import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
 import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
+import org.updraft.core.cbor.CborMap;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
@@ -85,7 +87,7 @@ class UpdatePayloadsTest {
         Release release = new Release(m.releaseId(), "acme", "thermo-v2", null, "1.5.0", 7, image.length, sha,
                 m.cid(), signer.did(), m.created(), published.time(), 3, manifest);
         return new UpdateAnswer.Offer("r-1", release, LedgerEventCodec.encode(published), proof, checkpoint,
-                new byte[8]);
+                null, new byte[8]);
     }
 
     private DeviceAnswer.Offer decoded(UpdateAnswer.Offer offer) throws UpdateFormatException {
@@ -109,18 +111,18 @@ class UpdatePayloadsTest {
         List<byte[]> path = new ArrayList<>(good.proof().path());
         path.set(0, MerkleHash.leafHash(new byte[] {1}));
         UpdateAnswer.Offer badPath = new UpdateAnswer.Offer("r-1", good.release(), good.releaseEvent(),
-                new InclusionProof(3, 6, path), good.checkpoint(), good.tag());
+                new InclusionProof(3, 6, path), good.checkpoint(), null, good.tag());
         assertEquals(Failure.BAD_PROOF, failure(badPath));
         // the proof of another index
         UpdateAnswer.Offer otherIndex = new UpdateAnswer.Offer("r-1", good.release(), good.releaseEvent(),
-                new InclusionProof(2, 6, good.proof().path()), good.checkpoint(), good.tag());
+                new InclusionProof(2, 6, good.proof().path()), good.checkpoint(), null, good.tag());
         assertEquals(Failure.BAD_PROOF, failure(otherIndex));
         // a checkpoint signed by another log key (a platform that forged its own log)
         UpdateAnswer.Offer forged = offer(vendor, SigningKey.generate(KeyAlgorithm.ED25519));
         assertEquals(Failure.BAD_CHECKPOINT, failure(forged));
         // a proof for a tree of another size than the checkpoint's
         UpdateAnswer.Offer otherSize = new UpdateAnswer.Offer("r-1", good.release(), good.releaseEvent(),
-                new InclusionProof(3, 5, good.proof().path()), good.checkpoint(), good.tag());
+                new InclusionProof(3, 5, good.proof().path()), good.checkpoint(), null, good.tag());
         assertEquals(Failure.BAD_PROOF, failure(otherSize));
     }
 
@@ -137,6 +139,49 @@ class UpdatePayloadsTest {
     private Failure failure(UpdateAnswer.Offer offer) throws UpdateFormatException {
         DeviceAnswer.Offer got = decoded(offer);
         return assertThrows(VerificationException.class, () -> verifier.verify(got, thermostat)).failure();
+    }
+
+    @Test
+    void anOfferCarriesWhereItsReleaseIsOnChain_whenThePlatformKnows() throws Exception {
+        UpdateAnswer.Offer plain = offer(vendor, log);
+        ReleaseAnchor anchor = new ReleaseAnchor(4689, "0x" + "0a".repeat(20), "0x" + "7f".repeat(32), 31_000_123L,
+                17);
+        UpdateAnswer.Offer anchored = new UpdateAnswer.Offer(plain.rolloutId(), plain.release(), plain.releaseEvent(),
+                plain.proof(), plain.checkpoint(), anchor, plain.tag());
+
+        // without: no field at all, and the device sees none
+        assertTrue(!CborMap.decode("offer", UpdateAnswers.encode(plain)).has("anchor"));
+        assertNull(decoded(plain).anchor());
+
+        // with: the wire form, and the same anchor back on the device
+        byte[] bytes = UpdateAnswers.encode(anchored);
+        CborMap wire = CborMap.decode("offer", bytes).map("anchor");
+        assertEquals(4689, wire.unsigned("chain"));
+        assertEquals("0x" + "0a".repeat(20), wire.text("contract"));
+        assertEquals("0x" + "7f".repeat(32), wire.text("tx"));
+        assertEquals(31_000_123L, wire.unsigned("block"));
+        assertEquals(17, wire.unsigned("log-index"));
+        DeviceAnswer.Offer got = decoded(anchored);
+        assertEquals(anchor, got.anchor());
+        // the anchor is part of the answer: another anchor, another tag; the offer verifies the same
+        assertNotEquals(List.of(UpdateAnswers.tagOf(UpdateAnswers.encode(plain))), List.of(UpdateAnswers.tagOf(bytes)));
+        assertEquals(7, verifier.verify(got, thermostat).manifest().sequence());
+    }
+
+    @Test
+    void aMalformedAnchorIsRefusedNamingTheField() throws Exception {
+        UpdateAnswer.Offer plain = offer(vendor, log);
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> map = new java.util.TreeMap<>((Map<Object, Object>) Cbor.decode(UpdateAnswers.encode(plain)));
+        map.put("anchor", Map.of("chain", 1L, "contract", "0x" + "0a".repeat(20), "tx", "0xnothex", "block", 5L,
+                "log-index", 0L));
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("transaction hash"));
+        map.put("anchor", Map.of("chain", 1L, "contract", "0x" + "0a".repeat(20), "tx", "0x" + "7f".repeat(32),
+                "block", 5L, "log-index", 0L, "extra", 1L));
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("unknown field"));
+        map.put("anchor", Map.of("chain", 1L, "contract", "0x" + "0a".repeat(20), "tx", "0x" + "7f".repeat(32),
+                "block", 5L));
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("log-index"));
     }
 
     @Test

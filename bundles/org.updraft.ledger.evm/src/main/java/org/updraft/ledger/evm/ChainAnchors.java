@@ -6,29 +6,25 @@ import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ReleaseAnchors;
 
 /**
  * What the EVM ledger backend has anchored on its chain, read from the chain itself. The local transparency log
  * stays the record of every event; the chain holds what must outlive the platform: trust changes and releases
  * (one transaction each) and log checkpoints (tree size and root, one transaction per batch of events).
  *
- * <p>Registered by the {@code ledger.kind=evm} backend. Every method that reads the chain throws
- * {@link LedgerException} when the chain cannot be reached.
+ * <p>Registered by the {@code ledger.kind=evm} backend. Where a release is on chain is
+ * {@link ReleaseAnchors#find(String)} (the API's, which the update service uses too); every method that reads the
+ * chain throws {@link LedgerException} when the chain cannot be reached.
  */
 @ProviderType
-public interface ChainAnchors {
+public interface ChainAnchors extends ReleaseAnchors {
 
     /** The chain's EIP-155 id, e.g. 1 for Ethereum, 4689 for IoTeX, 1337 for a ganache test chain. */
     long chainId();
 
     /** The registry contract's address ({@code 0x} + 40 hex digits), or empty until it is deployed. */
     Optional<String> contract();
-
-    /**
-     * Where a published release was recorded on chain, so that an auditor can check it from any node of the
-     * chain; empty when the release is not (yet) anchored.
-     */
-    Optional<ReleaseAnchor> release(String releaseId) throws LedgerException;
 
     /** Every checkpoint anchored on chain, oldest first. */
     List<AnchoredCheckpoint> checkpoints() throws LedgerException;

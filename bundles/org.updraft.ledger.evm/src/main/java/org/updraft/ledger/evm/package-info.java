@@ -3,7 +3,7 @@
  * {@code ledger.kind=evm} backend, for auditors, devices and shell commands.
  */
 @Export
-@Version("1.0.0")
+@Version("2.0.0")
 package org.updraft.ledger.evm;
 
 import org.osgi.annotation.bundle.Export;

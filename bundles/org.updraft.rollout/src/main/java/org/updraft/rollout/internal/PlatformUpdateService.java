@@ -5,18 +5,27 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -32,6 +41,8 @@ import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ReleaseAnchor;
+import org.updraft.api.ledger.ReleaseAnchors;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.rollout.RolloutState;
@@ -68,6 +79,10 @@ import org.updraft.core.update.UpdateFormatException;
  * reached. A paused or completed rollout keeps serving the devices it already offered the release to that have
  * not finished (so a download in progress completes) and offers it to no one new; a cancelled one serves no
  * one. A device whose update failed or rolled back in a rollout is not offered that rollout's release again.
+ *
+ * <p>When a {@link ReleaseAnchors} service is there (a ledger that anchors releases on a blockchain), an offer
+ * carries where its release is on chain, for auditors. The chain is asked in the background, never during a
+ * check: an offer made before the anchor is known goes without, and is replaced (its listeners told) once found.
  */
 @Component(service = UpdateService.class, configurationPid = PlatformUpdateService.PID)
 @Designate(ocd = PlatformUpdateService.Config.class)
@@ -87,6 +102,15 @@ public final class PlatformUpdateService implements UpdateService {
 
         @AttributeDefinition(name = "Device registry", description = "Filter choosing the device registry.")
         String registry_target() default "(registry.kind=jdbc)";
+
+        @AttributeDefinition(name = "Release anchors", description = "Filter choosing where offers learn that "
+                + "their release is on a blockchain (e.g. (ledger.kind=evm)); any such service by default, and "
+                + "offers carry no anchor when there is none.")
+        String anchors_target() default "(objectClass=*)";
+
+        @AttributeDefinition(name = "Anchor lookup interval (seconds)",
+                description = "How often the chain is asked again about a release not found anchored yet.")
+        long anchor_retry_seconds() default 15;
 
         @AttributeDefinition(name = "Silent download timeout (seconds)",
                 description = "How long a device that was offered a release, or reported progress, keeps its "
@@ -122,6 +146,19 @@ public final class PlatformUpdateService implements UpdateService {
     private final Map<String, OfferMaterial> materials = new ConcurrentHashMap<>();
     private final Map<String, UpdateAnswer.Offer> offers = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> served = new ConcurrentHashMap<>();
+    private final AtomicReference<ReleaseAnchors> anchors = new AtomicReference<>();
+    /** Anchors found, per release id: a release recorded on chain stays where it is. */
+    private final Map<String, ReleaseAnchor> anchorsFound = new ConcurrentHashMap<>();
+    /** When the chain was last asked about a release not found yet (System.nanoTime). */
+    private final Map<String, Long> anchorAsked = new ConcurrentHashMap<>();
+    private final long anchorRetryNanos;
+    /** One background lookup at a time; no thread while there is nothing to look up. */
+    private final ExecutorService anchorLookups = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "updraft-release-anchors");
+                t.setDaemon(true);
+                return t;
+            });
 
     @Activate
     public PlatformUpdateService(Config config, @Reference(name = "ledger") Ledger ledger,
@@ -137,11 +174,28 @@ public final class PlatformUpdateService implements UpdateService {
         this.offerTimeout = Duration.ofSeconds(Math.max(1, config.offer_timeout_seconds()));
         this.capRetry = Duration.ofSeconds(Math.max(1, config.cap_retry_seconds()));
         this.waitRetry = Duration.ofSeconds(Math.max(1, config.wait_retry_seconds()));
+        this.anchorRetryNanos = Duration.ofSeconds(Math.max(1, config.anchor_retry_seconds())).toNanos();
         this.engine = new RolloutEngine(ledger, registry, clock,
                 Duration.ofSeconds(Math.max(1, config.members_refresh_seconds())));
         engine.catchUp();
         LOG.info("Update service ready: {} rollouts from {} ledger events", engine.book().rollouts().size(),
                 engine.book().followed());
+    }
+
+    @Deactivate
+    void deactivate() {
+        anchorLookups.shutdownNow();
+    }
+
+    @Reference(name = "anchors", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindAnchors(ReleaseAnchors service) {
+        anchors.set(service);
+        anchorAsked.clear(); // a new source: ask it at once
+    }
+
+    void unbindAnchors(ReleaseAnchors service) {
+        anchors.compareAndSet(service, null);
     }
 
     @Reference(name = "listener", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -255,15 +309,82 @@ public final class PlatformUpdateService implements UpdateService {
     private UpdateAnswer.Offer offer(RolloutRecord r, Release release) throws LedgerException {
         UpdateAnswer.Offer cached = offers.get(r.id());
         if (cached != null) {
+            if (cached.anchor() == null) {
+                lookUpAnchor(release.id());
+            }
             return cached;
         }
         OfferMaterial m = material(release);
+        ReleaseAnchor anchor = anchorsFound.get(release.id());
+        if (anchor == null) {
+            lookUpAnchor(release.id());
+        }
         UpdateAnswer.Offer untagged = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
-                new byte[0]);
+                anchor, new byte[0]);
         UpdateAnswer.Offer offer = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
-                UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)));
+                anchor, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)));
         offers.put(r.id(), offer);
         return offer;
+    }
+
+    /**
+     * Asks the chain in the background where the release is, at most once per interval per release; once found,
+     * the offers of that release are made again with it (a new answer, so their listeners are told).
+     */
+    private void lookUpAnchor(String releaseId) {
+        ReleaseAnchors source = anchors.get();
+        if (source == null || anchorsFound.containsKey(releaseId)) {
+            return;
+        }
+        long now = System.nanoTime();
+        Long last = anchorAsked.get(releaseId);
+        if (last != null && now - last < anchorRetryNanos || !claimLookup(releaseId, last, now)) {
+            return;
+        }
+        try {
+            anchorLookups.execute(() -> findAnchor(source, releaseId));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("No anchor lookup for {}: the service is stopping", releaseId);
+        }
+    }
+
+    /** Claims the lookup slot of a release (one thread wins when several checks race). */
+    private boolean claimLookup(String releaseId, Long last, long now) {
+        return last == null ? anchorAsked.putIfAbsent(releaseId, now) == null
+                : anchorAsked.replace(releaseId, last, now);
+    }
+
+    private void findAnchor(ReleaseAnchors source, String releaseId) {
+        ReleaseAnchor anchor;
+        try {
+            anchor = source.find(releaseId).orElse(null);
+        } catch (LedgerException | RuntimeException e) {
+            LOG.debug("Where release {} is on chain is unknown for now: {}", releaseId, e.getMessage());
+            return;
+        }
+        if (anchor == null) {
+            return;
+        }
+        List<String> changed = new ArrayList<>();
+        synchronized (engine) { // offers are made under this lock: none is cached without the anchor after this
+            anchorsFound.put(releaseId, anchor);
+            anchorAsked.remove(releaseId);
+            offers.values().removeIf(o -> {
+                boolean stale = o.release().id().equals(releaseId) && o.anchor() == null;
+                if (stale) {
+                    changed.add(o.rolloutId());
+                }
+                return stale;
+            });
+        }
+        LOG.info("Release {} is in block {} of chain {} (transaction {}, log {})", releaseId, anchor.blockNumber(),
+                anchor.chainId(), anchor.transactionHash(), anchor.logIndex());
+        changed.forEach(this::tellListeners);
+    }
+
+    /** The release's anchor when it has been found, for tests and status. */
+    ReleaseAnchor anchorOf(String releaseId) {
+        return anchorsFound.get(releaseId);
     }
 
     /**
@@ -439,12 +560,16 @@ public final class PlatformUpdateService implements UpdateService {
         Set<String> changed = engine.drainChanged();
         for (String id : changed) {
             offers.remove(id);
-            for (UpdateListener l : listeners) {
-                try {
-                    l.answersChanged(id);
-                } catch (RuntimeException e) {
-                    LOG.warn("Update listener {} failed on rollout {}: {}", l, id, e.toString());
-                }
+            tellListeners(id);
+        }
+    }
+
+    private void tellListeners(String rolloutId) {
+        for (UpdateListener l : listeners) {
+            try {
+                l.answersChanged(rolloutId);
+            } catch (RuntimeException e) {
+                LOG.warn("Update listener {} failed on rollout {}: {}", l, rolloutId, e.toString());
             }
         }
     }

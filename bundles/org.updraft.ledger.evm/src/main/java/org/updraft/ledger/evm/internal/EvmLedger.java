@@ -21,11 +21,12 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ReleaseAnchor;
+import org.updraft.api.ledger.ReleaseAnchors;
 import org.updraft.ledger.evm.AnchorOutcome;
 import org.updraft.ledger.evm.AnchoredCheckpoint;
 import org.updraft.ledger.evm.AnchoringStatus;
 import org.updraft.ledger.evm.ChainAnchors;
-import org.updraft.ledger.evm.ReleaseAnchor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -34,7 +35,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * read, and {@link Anchoring} puts trust changes, releases and checkpoints on chain behind it. An append returns as
  * soon as the local log made it durable; the chain is never waited for.
  */
-@Component(service = { Ledger.class, ChainAnchors.class }, property = Ledger.KIND + "=evm",
+@Component(service = { Ledger.class, ChainAnchors.class, ReleaseAnchors.class }, property = Ledger.KIND + "=evm",
         configurationPid = EvmSettings.PID)
 @Designate(ocd = EvmLedgerConfig.class)
 public final class EvmLedger implements Ledger, ChainAnchors {
@@ -136,7 +137,7 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     }
 
     @Override
-    public Optional<ReleaseAnchor> release(String releaseId) throws LedgerException {
+    public Optional<ReleaseAnchor> find(String releaseId) throws LedgerException {
         RegistryContract registry = deployed();
         try {
             Optional<RegistryContract.ChainRelease> recorded = registry.release(releaseId);
@@ -149,9 +150,9 @@ public final class EvmLedger implements Ledger, ChainAnchors {
                         + recorded.get().blockNumber() + " but the node has no event log for it");
             }
             JsonNode l = log.get();
-            return Optional.of(new ReleaseAnchor(releaseId, settings.chainId(), registry.address(),
+            return Optional.of(new ReleaseAnchor(settings.chainId(), registry.address(),
                     l.get("transactionHash").asText(), JsonRpc.quantity(l.get("blockNumber")),
-                    JsonRpc.quantity(l.get("logIndex")), recorded.get().logIndex()));
+                    JsonRpc.quantity(l.get("logIndex"))));
         } catch (ChainUnreachableException | JsonRpc.RpcError e) {
             throw new LedgerException("cannot read release " + releaseId + " from the chain: " + e.getMessage(), e);
         }

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.trust.KeyStatus;
@@ -35,7 +36,6 @@ import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.ManifestVerifier;
 import org.updraft.core.manifest.VerificationException;
 import org.updraft.ledger.evm.AnchorOutcome;
-import org.updraft.ledger.evm.ReleaseAnchor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -114,7 +114,7 @@ class AnchoringOnChainTest {
                     .intValue());
 
             // where a device's auditor finds it: the transaction, block and log the platform hands out
-            ReleaseAnchor anchor = p.evm.release(release.id()).orElseThrow();
+            ReleaseAnchor anchor = p.evm.find(release.id()).orElseThrow();
             assertEquals(block, anchor.blockNumber());
             JsonNode receipt = rpc.call("eth_getTransactionReceipt", "[\"" + anchor.transactionHash() + "\"]");
             assertEquals(block, Long.decode(receipt.get("blockNumber").asText()));

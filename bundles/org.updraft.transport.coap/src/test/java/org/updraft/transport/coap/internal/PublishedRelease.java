@@ -70,8 +70,8 @@ final class PublishedRelease {
 
     UpdateAnswer.Offer offer(String rolloutId) {
         UpdateAnswer.Offer untagged = new UpdateAnswer.Offer(rolloutId, release, eventBytes, proof, checkpoint,
-                new byte[0]);
-        return new UpdateAnswer.Offer(rolloutId, release, eventBytes, proof, checkpoint,
+                null, new byte[0]);
+        return new UpdateAnswer.Offer(rolloutId, release, eventBytes, proof, checkpoint, null,
                 UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)));
     }
 }
