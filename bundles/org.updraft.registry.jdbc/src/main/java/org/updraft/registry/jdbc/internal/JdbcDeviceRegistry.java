@@ -34,13 +34,14 @@ import com.zaxxer.hikari.HikariDataSource;
  * The device registry service ({@code registry.kind=jdbc}): a {@link SqlDeviceRegistry} over a HikariCP pool of
  * connections from the driver's {@link DataSourceFactory}.
  * <p>
- * A database that cannot be reached at start does not stop the component: it registers, answers
+ * Immediate, so the schema is checked and migrated when the bundle starts, not at first use. A database that
+ * cannot be reached at start does not stop the component: it registers, answers
  * {@code unavailable} with the reason, and checks the schema again every few seconds until it succeeds. A schema
  * it cannot use (an applied script edited, a failed migration, a newer schema) fails activation with the
  * script's name.
  */
 @Component(service = DeviceRegistry.class, property = DeviceRegistry.KIND + "=jdbc",
-        configurationPid = JdbcDeviceRegistry.PID)
+        configurationPid = JdbcDeviceRegistry.PID, immediate = true)
 @Designate(ocd = JdbcRegistryConfig.class)
 public final class JdbcDeviceRegistry implements DeviceRegistry {
 
@@ -69,8 +70,8 @@ public final class JdbcDeviceRegistry implements DeviceRegistry {
         if (!config.user().isEmpty()) {
             properties.setProperty(DataSourceFactory.JDBC_USER, config.user());
         }
-        if (!config.password().isEmpty()) {
-            properties.setProperty(DataSourceFactory.JDBC_PASSWORD, config.password());
+        if (!config._password().isEmpty()) {
+            properties.setProperty(DataSourceFactory.JDBC_PASSWORD, config._password());
         }
         DataSource source;
         try {

@@ -17,9 +17,10 @@ public @interface JdbcRegistryConfig {
     @AttributeDefinition(name = "User", description = "Database user; empty for H2's default.")
     String user() default "";
 
+    /** {@code .password}: the leading dot keeps it out of the service's properties (DS private property). */
     @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD,
-            description = "Database password; empty for none. Never logged.")
-    String password() default "";
+            description = "Database password; empty for none. Never logged, not shown in the service's properties.")
+    String _password() default "";
 
     @AttributeDefinition(name = "Driver",
             description = "LDAP filter choosing the driver's DataSourceFactory service by its osgi.jdbc.driver.class"
