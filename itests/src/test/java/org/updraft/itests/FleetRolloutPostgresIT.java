@@ -25,7 +25,7 @@ public class FleetRolloutPostgresIT extends FleetRolloutTestBase {
             editConfigurationFilePut(CFG, "url", System.getProperty("updraft.test.postgres",
                     "jdbc:postgresql://127.0.0.1:5432/updraft_test")),
             editConfigurationFilePut(CFG, "user", "updraft"),
-            editConfigurationFilePut(CFG, "password", "updraft"),
+            editConfigurationFilePut(CFG, ".password", "updraft"),
             editConfigurationFilePut(CFG, "dataSourceFactory.target", "(osgi.jdbc.driver.class=org.postgresql.Driver)")};
     }
 
