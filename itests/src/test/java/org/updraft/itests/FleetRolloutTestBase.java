@@ -93,7 +93,7 @@ public abstract class FleetRolloutTestBase extends UpdraftTestSupport {
         // absolute: Java resolves relative paths against user.dir, the child process against its working directory
         Path file = Files.createTempFile("coap-client", ".bin").toAbsolutePath();
         Process client = new ProcessBuilder(coapClient(), "-b", "1024", "-m", "get", "-o", file.toString(),
-                "coap://127.0.0.1:" + COAP_PORT + "/fw/" + release.cid()).redirectErrorStream(true).start();
+                "coap://127.0.0.1:" + coapPort() + "/fw/" + release.cid()).redirectErrorStream(true).start();
         String clientOutput = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue("coap-client-notls did not finish", client.waitFor(60, TimeUnit.SECONDS));
         assertEquals(clientOutput, 0, client.exitValue());

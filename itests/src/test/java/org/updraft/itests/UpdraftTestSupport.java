@@ -86,8 +86,12 @@ public abstract class UpdraftTestSupport {
     protected static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(30);
     protected static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
 
-    /** Where the platform's CoAP device API listens in this container: loopback, a port of its own. */
-    protected static final int COAP_PORT = freeUdpPort();
+    /**
+     * The CoAP port chosen for the container's device API (loopback). Only meaningful where the options are
+     * built, outside the container: inside it this class is loaded again and draws another number, so tests
+     * ask {@link #coapPort()}.
+     */
+    private static final int COAP_PORT = freeUdpPort();
 
     /** Prefix of every Updraft bundle's symbolic name. */
     protected static final String UPDRAFT_BUNDLE_PREFIX = "org.updraft.";
@@ -228,6 +232,16 @@ public abstract class UpdraftTestSupport {
         } catch (IOException e) {
             throw new IllegalStateException("no free TCP port", e);
         }
+    }
+
+    /** The port the container's CoAP device API was configured with. */
+    protected int coapPort() throws IOException, InvalidSyntaxException {
+        org.osgi.service.cm.Configuration[] found =
+                configurationAdmin.listConfigurations("(service.pid=org.updraft.transport.coap)");
+        if (found == null || found.length == 0 || found[0].getProperties() == null) {
+            throw new AssertionError("the CoAP transport has no configuration in this container");
+        }
+        return Integer.parseInt(String.valueOf(found[0].getProperties().get("port")).trim());
     }
 
     /** A UDP port nobody uses right now. */

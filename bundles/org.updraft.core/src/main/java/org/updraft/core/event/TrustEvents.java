@@ -7,9 +7,11 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.trust.TrustException;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.cbor.CborMap;
+import org.updraft.core.identity.VerificationKey;
 
 /**
  * Payloads of the trust events, each a deterministic CBOR map:
@@ -48,6 +50,22 @@ public final class TrustEvents {
     /** The rotation payload, which is also what the old key signs to prove the rotation is its own. */
     public static byte[] rotationStatement(String did, String successor) {
         return Cbor.encode(Map.of("did", did, "successor", successor));
+    }
+
+    /**
+     * The rotation payload, after checking that {@code proof}, when given, is the old key's signature of it: the
+     * one rule for rotation proofs, whichever trust store records the rotation.
+     *
+     * @throws TrustException when the proof does not verify under the old key
+     */
+    public static byte[] checkedRotation(VerificationKey oldKey, String did, String successor, byte[] proof)
+            throws TrustException {
+        byte[] statement = rotationStatement(did, successor);
+        if (proof != null && !oldKey.verify(statement, proof)) {
+            throw new TrustException("the rotation proof is not a valid signature of " + did
+                    + " over the rotation to " + successor);
+        }
+        return statement;
     }
 
     public static byte[] revoked(String did, String reason) {

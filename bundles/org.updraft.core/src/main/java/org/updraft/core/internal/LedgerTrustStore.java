@@ -103,11 +103,7 @@ public final class LedgerTrustStore implements TrustStore {
             throw new TrustException("the successor " + successorDid + " is already registered ("
                     + describe(keys.get(successorDid)) + ")");
         }
-        byte[] statement = TrustEvents.rotationStatement(did, successorDid);
-        if (proof != null && !oldKey.verify(statement, proof)) {
-            throw new TrustException("the rotation proof is not a valid signature of " + did
-                    + " over the rotation to " + successorDid);
-        }
+        byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
         // with a proof the old key itself is the actor; without, the platform operator vouches
         return recordChange(EventTypes.KEY_ROTATED, proof != null ? did : ledger.logKey(), statement, proof, did);
     }

@@ -98,11 +98,7 @@ public final class EvmTrustStore implements TrustStore {
             throw new TrustException("the successor " + successorDid + " is already registered ("
                     + describe(successor.get()) + ")");
         }
-        byte[] statement = TrustEvents.rotationStatement(did, successorDid);
-        if (proof != null && !oldKey.verify(statement, proof)) {
-            throw new TrustException("the rotation proof is not a valid signature of " + did
-                    + " over the rotation to " + successorDid);
-        }
+        byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
         // the chain cannot check an Ed25519 or P-256 signature: it keeps the proof in its event for auditors
         return record(EventTypes.KEY_ROTATED, proof != null ? did : ledger.logKey(), statement, proof, did);
     }
