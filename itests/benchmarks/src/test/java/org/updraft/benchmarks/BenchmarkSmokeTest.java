@@ -1,0 +1,32 @@
+package org.updraft.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness itself works (seconds, quick settings): the ledger and manifest rows measure something real and the
+ * table shows them. Never a speed assertion; row 1 needs processes and ipfs_cid and runs only from .ci/bench.
+ */
+class BenchmarkSmokeTest {
+
+    @Test
+    void ledgerAndManifestRowsMeasureAndTabulate(@TempDir Path work) throws Exception {
+        List<Row> rows = new ArrayList<>(LedgerRow.run(work, true));
+        rows.add(ManifestVerificationRow.run(true));
+        assertEquals(List.of("6", "6b", "6c", "7"), rows.stream().map(Row::id).toList());
+        for (Row row : rows) {
+            assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+            assertTrue(List.of("yes", "no", "—").contains(row.met()), row.toString());
+        }
+        String table = Table.markdown(rows);
+        assertTrue(table.lines().count() == 2 + rows.size(), table);
+        assertTrue(table.contains("| 7 | manifest verification"), table);
+    }
+}
