@@ -29,6 +29,7 @@ final class Processes {
     }
 
     /** Mean wall time in seconds of each command, in order, measured alternately on the same machine. */
+    @SafeVarargs
     static double[] meanSeconds(Path work, int runs, List<String>... commands) throws Exception {
         if (hyperfine()) {
             Path json = work.resolve("hyperfine.json");
