@@ -63,8 +63,7 @@ public final class BenchmarkRun {
                 "not run yet: needs the js-ipfs node (.ci/ipfs, issue 4)"));
         rows.add(Row.notRun("3", "update checks over CoAP, many concurrent devices", "≥ 0.8",
                 "not run yet"));
-        rows.add(Row.notRun("4", "block-wise delivery, 1,000 devices, 128 KiB, 1024-byte blocks", "≥ 1.0×",
-                "not run yet (reference: libcoap coap-server-notls)"));
+        rows.add(DeliveryRow.run(work, quick));
         rows.add(Row.notRun("5", "full fleet rollout, 10,000 devices", "≥ 0.7; heap ≤ 512 MiB", "not run yet"));
         rows.addAll(LedgerRow.run(work, quick));
         rows.add(ManifestVerificationRow.run(quick));
