@@ -53,22 +53,48 @@ public final class BenchmarkRun {
             Files.writeString(out, report(table, quick, command, maven), StandardCharsets.UTF_8);
             System.out.println("written to " + out);
         }
+        if (errors > 0) {
+            System.err.println("bench: " + errors + " row(s) failed to run; see ERROR in the table");
+            System.exit(1);
+        }
     }
 
     /** Every row, measured or marked as not run; the order of the issue. */
     static List<Row> rows(Path work, String classpath, boolean quick) throws Exception {
         List<Row> rows = new ArrayList<>();
-        rows.addAll(ContentAddressingRow.run(work, classpath, quick));
+        rows.addAll(measured("1", "content addressing", "≥ 2×; ≥ 0.7",
+                () -> ContentAddressingRow.run(work, classpath, quick)));
         rows.add(Row.notRun("2", "ingest: publish the 256 MiB file to the embedded store", "≥ 3× the node's MB/s",
                 "not run yet: needs the js-ipfs node (.ci/ipfs, issue 4)"));
         rows.add(Row.notRun("3", "update checks over CoAP, many concurrent devices", "≥ 0.8",
                 "not run yet"));
-        rows.add(DeliveryRow.run(work, quick));
+        rows.addAll(measured("4", "block-wise delivery", "≥ 1.0×", () -> List.of(DeliveryRow.run(work, quick))));
         rows.add(Row.notRun("5", "full fleet rollout, 10,000 devices", "≥ 0.7; heap ≤ 512 MiB", "not run yet"));
-        rows.addAll(LedgerRow.run(work, quick));
-        rows.add(ManifestVerificationRow.run(quick));
+        rows.addAll(measured("6", "ledger durable appends", "≥ 20,000 appends/s", () -> LedgerRow.run(work, quick)));
+        rows.addAll(measured("7", "manifest verification", "≥ 0.9",
+                () -> List.of(ManifestVerificationRow.run(quick))));
         return rows;
     }
+
+    /** What a row produces. */
+    @FunctionalInterface
+    interface Measurement {
+        List<Row> run() throws Exception;
+    }
+
+    /** A row that throws is shown as an error in the table (and makes the run exit 1), the others still run. */
+    private static List<Row> measured(String id, String what, String target, Measurement measurement) {
+        try {
+            return measurement.run();
+        } catch (Exception | Error e) {
+            e.printStackTrace();
+            errors++;
+            return List.of(Row.notRun(id, what, target, "ERROR: " + String.valueOf(e.getMessage()).lines()
+                    .findFirst().orElse(e.toString()).replace('|', '/')));
+        }
+    }
+
+    private static int errors;
 
     private static String report(String table, boolean quick, String command, String maven) throws Exception {
         Properties versions = new Properties();

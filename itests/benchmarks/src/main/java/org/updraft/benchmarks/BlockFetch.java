@@ -2,7 +2,9 @@ package org.updraft.benchmarks;
 
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +24,7 @@ import org.eclipse.californium.elements.config.UdpConfig;
 /**
  * The one client of rows 4 and 5's reference: many devices, each downloading one image block by block (confirmable
  * GETs with an explicit Block2 option, one request in flight per device, as a constrained device does) through
- * one Californium endpoint. Every device's bytes are checked against the image's SHA-256.
+ * Californium endpoints shared by groups of devices. Every device's bytes are checked against the image's SHA-256.
  */
 final class BlockFetch {
 
@@ -31,6 +33,8 @@ final class BlockFetch {
             return bytes / seconds;
         }
     }
+
+    static final int DEVICES_PER_ENDPOINT = 50;
 
     private BlockFetch() {
     }
@@ -44,13 +48,22 @@ final class BlockFetch {
         config.set(CoapConfig.MAX_ACTIVE_PEERS, devices + 16);
         // no transparent block-wise in the client: each device asks for its blocks itself
         config.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, 0);
+        config.set(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
         config.set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, 8 * 1024 * 1024);
         config.set(UdpConfig.UDP_SEND_BUFFER_SIZE, 8 * 1024 * 1024);
         int szx = BlockOption.size2Szx(blockSize);
         String uri = "coap://" + server.getHostString() + ":" + server.getPort() + "/" + path;
-        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config)
-                .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
-        endpoint.start();
+        // Devices have their own addresses; here groups of DEVICES_PER_ENDPOINT share a UDP port, so that no
+        // endpoint runs out of message IDs towards the one server (65,536 per peer per exchange lifetime).
+        List<CoapEndpoint> endpoints = new ArrayList<>();
+        for (int e = 0; e < (devices + DEVICES_PER_ENDPOINT - 1) / DEVICES_PER_ENDPOINT; e++) {
+            CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config)
+                    .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
+            endpoint.start();
+            endpoints.add(endpoint);
+        }
         try {
             CountDownLatch done = new CountDownLatch(devices);
             AtomicLong bytes = new AtomicLong();
@@ -59,7 +72,7 @@ final class BlockFetch {
             String[] firstFailure = {null};
             long start = System.nanoTime();
             for (int d = 0; d < devices; d++) {
-                new Download(endpoint, uri, szx, imageSize, expectedSha256, bytes, retries, done, failed, firstFailure)
+                new Download(endpoints.get(d / DEVICES_PER_ENDPOINT), uri, szx, imageSize, expectedSha256, bytes, retries, done, failed, firstFailure)
                         .next();
             }
             if (!done.await(10, TimeUnit.MINUTES)) {
@@ -68,7 +81,7 @@ final class BlockFetch {
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Result(devices, bytes.get(), seconds, retries.get(), failed[0], firstFailure[0]);
         } finally {
-            endpoint.destroy();
+            endpoints.forEach(CoapEndpoint::destroy);
         }
     }
 
