@@ -43,6 +43,9 @@ public final class BenchmarkRun {
                 }
             }
         }
+        // the machine as the run found it: a loaded machine is why figures move between runs
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        String load = Machine.load();
         if (work == null) {
             work = Files.createTempDirectory("updraft-bench");
         }
@@ -50,7 +53,8 @@ public final class BenchmarkRun {
         String table = Table.markdown(rows(work, System.getProperty("java.class.path"), quick));
         System.out.println(table);
         if (out != null) {
-            Files.writeString(out, report(table, quick, command, maven), StandardCharsets.UTF_8);
+            Files.writeString(out, report(table, quick, command, maven, started, load, Machine.load()),
+                    StandardCharsets.UTF_8);
             System.out.println("written to " + out);
         }
         if (errors > 0) {
@@ -96,7 +100,8 @@ public final class BenchmarkRun {
 
     private static int errors;
 
-    private static String report(String table, boolean quick, String command, String maven) throws Exception {
+    private static String report(String table, boolean quick, String command, String maven, String started,
+            String loadAtStart, String loadAtEnd) throws Exception {
         Properties versions = new Properties();
         try (InputStream in = BenchmarkRun.class.getResourceAsStream("versions.properties")) {
             versions.load(in);
@@ -110,10 +115,10 @@ public final class BenchmarkRun {
                     + " the harness works, not for judging speed.**");
         }
         md.append("\n\n");
-        md.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+        md.append("- date: ").append(started).append('\n');
         md.append("- command: `").append(command).append("`\n");
         md.append("- machine: ").append(Machine.describe()).append('\n');
-        md.append("- load at start: ").append(Machine.load()).append('\n');
+        md.append("- load: at start ").append(loadAtStart).append("; at end ").append(loadAtEnd).append('\n');
         md.append("- versions: Java ").append(System.getProperty("java.runtime.version")).append(" (")
                 .append(System.getProperty("java.vm.name")).append("), ").append(maven).append(", Karaf ")
                 .append(versions.getProperty("karaf")).append(", Californium ")
