@@ -7,7 +7,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,7 +58,8 @@ public final class IpfsFirmwareStore implements FirmwareStore {
     public IpfsFirmwareStore(IpfsStoreConfig config) {
         this(new KuboRpc(URI.create(config.api_url().strip()), Duration.ofMillis(positive(config.connect_timeout_ms())),
                 Duration.ofSeconds(positive(config.request_timeout_seconds())),
-                Duration.ofSeconds(positive(config.transfer_timeout_seconds())), config.retries(),
+                Duration.ofSeconds(positive(config.transfer_timeout_seconds())),
+                Duration.ofMillis(positive(config.lookup_timeout_ms())), config.retries(),
                 Duration.ofMillis(Math.max(0, config.retry_pause_ms()))),
                 new CidOptions(config.cid_version(), config.raw_leaves(), CidOptions.DEFAULT_CHUNK_SIZE),
                 config.pin_on_put());
@@ -196,17 +196,11 @@ public final class IpfsFirmwareStore implements FirmwareStore {
         } catch (NodeUnreachableException e) {
             throw e;
         } catch (StoreException e) {
-            if (isNotFound(e)) {
+            if (KuboRpc.lacksObject(e)) {
                 return Optional.empty();
             }
             throw e;
         }
-    }
-
-    /** How an offline node says it lacks a block; an online node would look for it on the network instead. */
-    private static boolean isNotFound(StoreException e) {
-        String message = e.getMessage().toLowerCase(Locale.ROOT);
-        return message.contains("not found") || message.contains("could not find") || message.contains("no such");
     }
 
     /** Unpins what the node stored under {@code cid} after a failed put; the put's own error is what counts. */

@@ -24,6 +24,11 @@ public @interface IpfsStoreConfig {
             description = "How long an add may take until the node answers, and a read until its first byte.")
     int transfer_timeout_seconds() default 600;
 
+    @AttributeDefinition(name = "Lookup timeout (ms)",
+            description = "How long the node may look for an object before the store reports it absent. Kubo "
+                    + "answers from its own blocks at once; js-ipfs always waits this long for an object it lacks.")
+    int lookup_timeout_ms() default 3_000;
+
     @AttributeDefinition(name = "Retries",
             description = "How many more times a request is tried when no connection can be made (node restarting).")
     int retries() default 2;

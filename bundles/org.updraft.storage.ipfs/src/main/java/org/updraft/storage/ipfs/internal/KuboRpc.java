@@ -54,6 +54,7 @@ final class KuboRpc {
     private final HttpClient http;
     private final Duration requestTimeout;
     private final Duration transferTimeout;
+    private final Duration lookupTimeout;
     private final int retries;
     private final Duration retryPause;
 
@@ -61,9 +62,10 @@ final class KuboRpc {
      * @param apiUrl the node's RPC address, e.g. {@code http://127.0.0.1:5001}
      * @param requestTimeout how long a small command may take
      * @param transferTimeout how long an add may take to be answered, and a cat to start answering
+     * @param lookupTimeout how long the node may look for an object before it counts as absent
      */
-    KuboRpc(URI apiUrl, Duration connectTimeout, Duration requestTimeout, Duration transferTimeout, int retries,
-            Duration retryPause) {
+    KuboRpc(URI apiUrl, Duration connectTimeout, Duration requestTimeout, Duration transferTimeout,
+            Duration lookupTimeout, int retries, Duration retryPause) {
         Objects.requireNonNull(apiUrl, "apiUrl");
         if (!"http".equals(apiUrl.getScheme()) && !"https".equals(apiUrl.getScheme())) {
             throw new IllegalArgumentException("IPFS API address must be http:// or https://, not " + apiUrl);
@@ -75,6 +77,7 @@ final class KuboRpc {
         this.api = URI.create(base.endsWith("/") ? base : base + "/");
         this.requestTimeout = requestTimeout;
         this.transferTimeout = transferTimeout;
+        this.lookupTimeout = lookupTimeout;
         this.retries = retries;
         this.retryPause = retryPause;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
@@ -147,11 +150,31 @@ final class KuboRpc {
         return send("cat", request, null, HttpResponse.BodyHandlers.ofInputStream());
     }
 
-    /** {@code files/stat} of {@code /ipfs/<cid>}: the file's size in bytes. */
+    /**
+     * {@code files/stat} of {@code /ipfs/<cid>}: the file's size in bytes, from the node's own blocks only. Kubo
+     * honours {@code offline=true} and answers at once when it lacks the root; js-ipfs ignores it and waits for
+     * the block, so {@code timeout} bounds the wait (both read it as a Go-style duration).
+     *
+     * @throws StoreException whose message {@link #lacksObject} recognises when the node does not hold it
+     */
     long fileSize(Cid cid) throws StoreException {
-        Map<String, Object> answer = object("files/stat",
-                call("files/stat", Map.of("arg", "/ipfs/" + cid), requestTimeout));
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("arg", "/ipfs/" + cid);
+        params.put("offline", "true");
+        params.put("timeout", lookupTimeout.toMillis() + "ms");
+        Map<String, Object> answer = object("files/stat", call("files/stat", params,
+                lookupTimeout.plus(requestTimeout)));
         return number("files/stat", answer, "Size");
+    }
+
+    /** Whether a failed lookup means the node does not hold the object (rather than that it failed). */
+    static boolean lacksObject(StoreException e) {
+        if (e instanceof NodeUnreachableException) {
+            return false;
+        }
+        String message = e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        return message.contains("not found") || message.contains("timed out") || message.contains("deadline exceeded")
+                || message.contains("could not find");
     }
 
     /** {@code refs --recursive}: how many links the DAG under {@code cid} has, so its blocks are this plus one. */

@@ -92,7 +92,8 @@ class IpfsFirmwareStoreTest {
     }
 
     static KuboRpc rpc(URI api) {
-        return new KuboRpc(api, Duration.ofSeconds(1), Duration.ofSeconds(20), Duration.ofSeconds(120), 2,
+        return new KuboRpc(api, Duration.ofSeconds(1), Duration.ofSeconds(20), Duration.ofSeconds(120),
+                Duration.ofMillis(500), 2,
                 Duration.ofMillis(100));
     }
 
@@ -103,6 +104,10 @@ class IpfsFirmwareStoreTest {
                 all.add(Arguments.of(size, options));
             }
         }
+        all.add(Arguments.of(3L * CHUNK + 5, new CidOptions(1, false, CHUNK)));
+        // 1 KiB chunks: 300 leaves need two levels of links (174 per node) in a file small enough to be quick
+        all.add(Arguments.of(300L * 1024 + 3, new CidOptions(0, false, 1024)));
+        all.add(Arguments.of(300L * 1024 + 3, new CidOptions(1, true, 1024)));
         return all.stream();
     }
 
