@@ -263,7 +263,7 @@ final class KuboRpc {
                     continue;
                 }
                 throw new NodeUnreachableException("ipfs " + command + ": cannot connect to the IPFS node at " + api
-                        + (attempt > 0 ? " (tried " + (attempt + 1) + " times)" : "") + ": " + describe(e), e);
+                        + (attempt > 0 ? " (tried " + (attempt + 1) + " times)" : "") + ": " + describeConnect(e), e);
             } catch (HttpTimeoutException e) {
                 throw new StoreException("ipfs " + command + ": no answer from the IPFS node at " + api + " within "
                         + request.timeout().map(Duration::toSeconds).orElse(0L) + " s", e);
@@ -277,7 +277,8 @@ final class KuboRpc {
                 }
                 if (isConnectFailure(e)) {
                     throw new NodeUnreachableException("ipfs " + command + ": cannot connect to the IPFS node at "
-                            + api + ": " + describe(e), e);
+                            + api + (attempt > 0 ? " (tried " + (attempt + 1) + " times)" : "") + ": "
+                            + describeConnect(e), e);
                 }
                 throw new StoreException("ipfs " + command + ": " + describe(e), e);
             }
@@ -304,6 +305,16 @@ final class KuboRpc {
             }
         }
         return false;
+    }
+
+    /** The JDK reports a refused connection as a ConnectException without a message around a closed channel. */
+    private static String describeConnect(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return "connection refused";
     }
 
     private static String describe(Throwable e) {

@@ -209,6 +209,25 @@ class IpfsFirmwareStoreTest {
         assertEquals(before, store.list().size());
     }
 
+    @Test
+    void theRpcClientAnswersVersionAndBlockStatAndNamesTheNodesErrors() throws Exception {
+        KuboRpc rpc = rpc(daemon.api());
+        assertTrue(rpc.version().matches("\\d+\\.\\d+\\.\\d+.*"), rpc.version());
+
+        Cid leaf = store.put(new SeededContent(12, 1000), CidOptions.V1).cid(); // one raw block
+        KuboRpc.BlockStat stat = rpc.blockStat(leaf);
+        assertEquals(leaf, stat.cid());
+        assertEquals(1000, stat.size());
+
+        Cid node = store.put(new SeededContent(13, 1000)).cid(); // one dag-pb block wrapping the bytes
+        assertTrue(rpc.blockStat(node).size() > 1000);
+
+        rpc.pinRm(node);
+        StoreException e = assertThrows(StoreException.class, () -> rpc.pinRm(node));
+        assertTrue(e.getMessage().startsWith("ipfs pin/rm: ") && e.getMessage().contains("not pinned"),
+                e.getMessage());
+    }
+
     private static boolean listed(Cid cid) throws StoreException {
         return store.list().stream().anyMatch(s -> s.cid().equals(cid));
     }
