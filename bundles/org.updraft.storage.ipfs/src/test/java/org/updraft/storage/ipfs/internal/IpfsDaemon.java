@@ -40,7 +40,7 @@ final class IpfsDaemon implements AutoCloseable {
     /** Initialises a fresh repository under {@code dir} and starts the daemon on it. */
     static IpfsDaemon start(Path dir) throws IOException, InterruptedException {
         if (!Files.isExecutable(JSIPFS)) {
-            fail("js-ipfs is not installed (" + JSIPFS + " is missing): run .ci/setup (it runs .ci/ipfs, npm ci)");
+            fail("js-ipfs is not installed (" + JSIPFS + " is missing): run .ci/setup (it runs .ci/ipfs)");
         }
         Path repo = dir.resolve("ipfs-repo");
         IpfsDaemon daemon = new IpfsDaemon(repo, freePort());
