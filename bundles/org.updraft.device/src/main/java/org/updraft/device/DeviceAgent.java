@@ -584,6 +584,19 @@ public final class DeviceAgent {
         return "DeviceAgent[" + device.id() + ", " + state.wireName() + "]";
     }
 
+    /**
+     * The one rule for a download block size: a power of two from 16 to 1024 bytes (CoAP SZX 0-6).
+     *
+     * @throws IllegalArgumentException when {@code blockSize} breaks it
+     */
+    static int checkBlockSize(int blockSize) {
+        if (blockSize < 16 || blockSize > 1024 || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("the block size must be a power of two from 16 to 1024, not "
+                    + blockSize);
+        }
+        return blockSize;
+    }
+
     /** How an agent behaves. */
     public static final class Builder {
         private final SimulatedDevice device;
@@ -605,11 +618,7 @@ public final class DeviceAgent {
 
         /** Download block size, a power of two from 16 to 1024 bytes (CoAP SZX 0-6). Default 1024. */
         public Builder blockSize(int blockSize) {
-            if (blockSize < 16 || blockSize > 1024 || Integer.bitCount(blockSize) != 1) {
-                throw new IllegalArgumentException("the block size must be a power of two from 16 to 1024, not "
-                        + blockSize);
-            }
-            this.blockSize = blockSize;
+            this.blockSize = checkBlockSize(blockSize);
             return this;
         }
 

@@ -93,11 +93,7 @@ public final class FleetConfig {
 
         /** Download block size, a power of two from 16 to 1024. Default 1024. */
         public Builder blockSize(int blockSize) {
-            if (blockSize < 16 || blockSize > 1024 || Integer.bitCount(blockSize) != 1) {
-                throw new IllegalArgumentException("the block size must be a power of two from 16 to 1024, not "
-                        + blockSize);
-            }
-            this.blockSize = blockSize;
+            this.blockSize = DeviceAgent.checkBlockSize(blockSize);
             return this;
         }
 
