@@ -217,6 +217,12 @@ class StoreMigrationTest {
         assertEquals(stored.size() - 1, report.count(Outcome.COPIED), "the others are copied");
         assertNull(report.stoppedBecause(), "a bad object does not stop the run");
         assertFalse(report.succeeded());
+
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        StoreMigrateCommand.print(report, new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
+        String shown = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(shown.contains("FAILED   " + damaged + ": source object " + damaged + " is corrupt"), shown);
+        assertTrue(shown.contains((stored.size() - 1) + " copied, 0 already there, 1 failed, 0 not attempted"), shown);
     }
 
     @Test
