@@ -1,0 +1,253 @@
+package org.updraft.rollout.internal;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceRegistry;
+import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.store.ObjectStat;
+import org.updraft.api.store.StoreException;
+import org.updraft.core.retention.ReleaseRetention;
+import org.updraft.core.retention.RetentionException;
+import org.updraft.core.retention.RetentionReport;
+import org.updraft.core.retention.RetentionReport.Action;
+import org.updraft.core.retention.RetentionReport.Entry;
+import org.updraft.core.retention.RetentionRule;
+import org.updraft.core.retention.RetentionRule.FleetUse;
+import org.updraft.core.retention.RetentionRule.Verdict;
+
+/**
+ * Applies the {@link RetentionRule} to the serving store, every {@code interval.minutes} when enabled and on
+ * demand ({@code updraft:store-retain}). What the fleet uses comes from the registry (who runs what) and from
+ * this component's own replay of the ledger's rollout events (every rollout, every offer and report), so it
+ * agrees with the rollout service of every node sharing the ledger.
+ */
+@Component(service = ReleaseRetention.class, configurationPid = ImageRetention.PID)
+@Designate(ocd = ImageRetention.Config.class)
+public final class ImageRetention implements ReleaseRetention {
+
+    /** Configuration PID: etc/org.updraft.retention.cfg. */
+    public static final String PID = "org.updraft.retention";
+
+    @ObjectClassDefinition(name = "Updraft release retention",
+            description = "Unpins the images of releases beyond the newest of each device class that no rollout "
+                    + "and no device needs any more, so the store may collect them.")
+    public @interface Config {
+        @AttributeDefinition(name = "Keep per class",
+                description = "The newest releases of each vendor/device class (by sequence) kept whatever else.")
+        int keep_per_class() default 3;
+
+        @AttributeDefinition(name = "Interval (minutes)", description = "Time between two scheduled runs; the "
+                + "first runs one interval after start.")
+        long interval_minutes() default 60;
+
+        @AttributeDefinition(name = "Enabled", description = "Run on the schedule. updraft:store-retain runs it "
+                + "on demand either way.")
+        boolean enabled() default true;
+
+        @AttributeDefinition(name = "Firmware store", description = "Filter choosing the store whose images are "
+                + "unpinned: the store that serves devices.")
+        String store_target() default "(store.role=serving)";
+
+        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend.")
+        String ledger_target() default "(ledger.kind=local)";
+
+        @AttributeDefinition(name = "Device registry", description = "Filter choosing the device registry.")
+        String registry_target() default "(registry.kind=jdbc)";
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageRetention.class);
+    private static final int PAGE = 1000;
+
+    private final FirmwareStore store;
+    private final ReleaseService releases;
+    private final DeviceRegistry registry;
+    private final RolloutBook book;
+    private final int keepPerClass;
+    private final Clock clock;
+    private final ScheduledExecutorService schedule;
+
+    @Activate
+    public ImageRetention(Config config, @Reference(name = "store") FirmwareStore store,
+            @Reference(name = "ledger") Ledger ledger, @Reference(name = "releases") ReleaseService releases,
+            @Reference(name = "registry") DeviceRegistry registry) {
+        this(config, store, ledger, releases, registry, Clock.systemUTC());
+    }
+
+    ImageRetention(Config config, FirmwareStore store, Ledger ledger, ReleaseService releases,
+            DeviceRegistry registry, Clock clock) {
+        if (config.keep_per_class() < 0) {
+            throw new IllegalArgumentException("configuration " + PID + ": keep.per.class must be 0 or more, not "
+                    + config.keep_per_class());
+        }
+        if (config.enabled() && config.interval_minutes() < 1) {
+            throw new IllegalArgumentException("configuration " + PID + ": interval.minutes must be 1 or more, not "
+                    + config.interval_minutes());
+        }
+        this.store = store;
+        this.releases = releases;
+        this.registry = registry;
+        this.book = new RolloutBook(ledger);
+        this.keepPerClass = config.keep_per_class();
+        this.clock = clock;
+        if (config.enabled()) {
+            schedule = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "updraft-retention");
+                t.setDaemon(true);
+                return t;
+            });
+            schedule.scheduleWithFixedDelay(this::scheduled, config.interval_minutes(), config.interval_minutes(),
+                    TimeUnit.MINUTES);
+            LOG.info("Release retention: every {} minutes, keeping the newest {} per device class and every release "
+                    + "a rollout or device needs", config.interval_minutes(), keepPerClass);
+        } else {
+            schedule = null;
+            LOG.info("Release retention: not scheduled (enabled=false); updraft:store-retain runs it");
+        }
+    }
+
+    @Deactivate
+    void stop() {
+        if (schedule != null) {
+            schedule.shutdownNow();
+        }
+    }
+
+    private void scheduled() {
+        try {
+            RetentionReport report = run(false);
+            LOG.info("Release retention: {} releases kept, {} unpinned now, {} failed", report.releases().stream()
+                    .filter(Entry::keep).count(), report.count(Action.UNPINNED), report.count(Action.FAILED));
+        } catch (RetentionException | RuntimeException e) {
+            LOG.warn("Release retention did not run: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized RetentionReport run(boolean dryRun) throws RetentionException {
+        List<Release> all = releases.list();
+        FleetUse use = fleetUse();
+        List<Entry> entries = new ArrayList<>();
+        for (Verdict v : RetentionRule.decide(all, keepPerClass, use)) {
+            entries.add(apply(v, dryRun));
+        }
+        return new RetentionReport(entries, keepPerClass, clock.instant(), dryRun);
+    }
+
+    private Entry apply(Verdict v, boolean dryRun) {
+        Release r = v.release();
+        Optional<ObjectStat> stat;
+        try {
+            stat = store.stat(r.cid());
+        } catch (StoreException e) {
+            return entry(v, Action.FAILED, e.getMessage());
+        }
+        if (stat.isEmpty()) {
+            if (v.keep()) {
+                LOG.warn("Release retention: {} is kept ({}) but the store does not hold its image {}", r.id(),
+                        v.why(), r.cid());
+            }
+            return entry(v, Action.NOT_IN_STORE, null);
+        }
+        boolean pinned = stat.get().pinned();
+        if (v.keep()) {
+            if (pinned || dryRun) {
+                return entry(v, pinned ? Action.KEPT : Action.PINNED_AGAIN, null);
+            }
+            try {
+                store.pin(r.cid());
+                LOG.info("Release retention pinned {} ({}) again: {}", r.id(), r.cid(), v.why());
+                return entry(v, Action.PINNED_AGAIN, null);
+            } catch (StoreException e) {
+                LOG.warn("Release retention could not pin {} ({}) again: {}", r.id(), r.cid(), e.getMessage());
+                return entry(v, Action.FAILED, e.getMessage());
+            }
+        }
+        if (!pinned) {
+            return entry(v, Action.ALREADY_UNPINNED, null);
+        }
+        if (dryRun) {
+            return entry(v, Action.WOULD_UNPIN, null);
+        }
+        try {
+            store.unpin(r.cid());
+            LOG.info("Release retention unpinned {} ({}, {} bytes): {}", r.id(), r.cid(), r.size(), v.why());
+            return entry(v, Action.UNPINNED, null);
+        } catch (StoreException e) {
+            LOG.warn("Release retention could not unpin {} ({}): {}", r.id(), r.cid(), e.getMessage());
+            return entry(v, Action.FAILED, e.getMessage());
+        }
+    }
+
+    private static Entry entry(Verdict v, Action action, String detail) {
+        return new Entry(v.release().id(), v.release().cid(), v.keep(), v.why(), action, detail);
+    }
+
+    /** Rollouts and offers from the ledger, then who is registered and what each device runs. */
+    private FleetUse fleetUse() throws RetentionException {
+        List<Rollout> rollouts = new ArrayList<>();
+        Map<String, Set<String>> offered = new HashMap<>();
+        try {
+            book.catchUp();
+        } catch (LedgerException e) {
+            throw new RetentionException("cannot read the ledger: " + e.getMessage(), e);
+        }
+        for (RolloutRecord r : book.rollouts()) {
+            rollouts.add(r.toRollout());
+            for (int i = 0; i < r.offerCount(); i++) {
+                String device = r.offeredDevice(i);
+                if (!r.offer(device).isFinal()) {
+                    offered.computeIfAbsent(r.releaseId(), k -> new HashSet<>()).add(device);
+                }
+            }
+        }
+        Set<String> registered = new HashSet<>();
+        Map<String, Set<String>> running = new HashMap<>();
+        try {
+            String after = null;
+            while (true) {
+                List<Device> page = registry.list(DeviceFilter.ALL, after, PAGE);
+                for (Device d : page) {
+                    registered.add(d.id());
+                    running.computeIfAbsent(Release.id(d.vendor(), d.deviceClass(), d.installedSequence()),
+                            k -> new HashSet<>()).add(d.id());
+                }
+                if (page.size() < PAGE) {
+                    break;
+                }
+                after = page.get(page.size() - 1).id();
+            }
+        } catch (RegistryException e) {
+            throw new RetentionException("cannot read the device registry: " + e.getMessage(), e);
+        }
+        // devices removed from the registry need nothing
+        offered.values().forEach(ids -> ids.retainAll(registered));
+        return new FleetUse(rollouts, running, offered);
+    }
+}

@@ -1,0 +1,192 @@
+package org.updraft.rollout.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.multiformats.Cid;
+import org.updraft.api.release.Release;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutSpec;
+import org.updraft.api.rollout.WaveSelector;
+import org.updraft.api.rollout.WaveSpec;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.retention.RetentionReport;
+import org.updraft.core.retention.RetentionReport.Action;
+import org.updraft.core.retention.RetentionReport.Entry;
+import org.updraft.storage.local.internal.LocalFirmwareStore;
+import org.updraft.storage.local.internal.LocalStoreConfig;
+
+/** Retention on the real rollout and update services, the local ledger and a real local store. */
+class ImageRetentionTest {
+
+    @TempDir
+    Path dir;
+
+    private Platform p;
+    private LocalFirmwareStore store;
+
+    @BeforeEach
+    void open() throws Exception {
+        p = new Platform(dir.resolve("platform"));
+        store = openStore();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+        p.close();
+    }
+
+    private LocalFirmwareStore openStore() throws Exception {
+        return new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
+                Map.of("directory", dir.resolve("store").toString(), "fsync", false)));
+    }
+
+    private ImageRetention retention(int keep) {
+        return new ImageRetention(Configs.of(ImageRetention.Config.class,
+                Map.of("keep_per_class", keep, "enabled", false)), store, p.ledger, p.releases, p.registry, p.clock);
+    }
+
+    /** Stores the image and records its release as the release service does, with the store's CID. */
+    private Release publish(String deviceClass, long sequence, long imageSeed) throws Exception {
+        byte[] image = new byte[5000];
+        new Random(imageSeed).nextBytes(image);
+        Cid cid = store.put(new ByteArrayInputStream(image)).cid();
+        Manifest m = new Manifest(Platform.VENDOR, deviceClass, null, "2.0." + sequence, sequence, image.length,
+                MessageDigest.getInstance("SHA-256").digest(image), cid, null, p.clock.instant(), p.vendorKey.did());
+        byte[] signed = ManifestCodec.sign(m, p.vendorKey);
+        p.ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, p.clock.instant(), p.vendorKey.did(),
+                ReleaseEvents.published(ManifestCodec.parse(signed)), null));
+        return p.releases.find(m.releaseId()).orElseThrow();
+    }
+
+    private void register(String id, long installedSequence) throws Exception {
+        Device d = p.device(id, null, null);
+        p.registry.register(d.withState(DeviceState.IDLE, "2.0." + installedSequence, installedSequence, null));
+    }
+
+    private Rollout running(Release release) throws Exception {
+        Rollout r = p.rollouts.create(new RolloutSpec(release.id(), DeviceFilter.ALL,
+                List.of(new WaveSpec("all", WaveSelector.parse("percent:100"), 100, 50, false, null, 0))), "alice");
+        return p.rollouts.start(r.id(), "alice");
+    }
+
+    private static Map<String, Entry> byRelease(RetentionReport report) {
+        Map<String, Entry> m = new HashMap<>();
+        report.releases().forEach(e -> m.put(e.releaseId(), e));
+        return m;
+    }
+
+    private boolean pinned(Release r) throws Exception {
+        return store.stat(r.cid()).orElseThrow().pinned();
+    }
+
+    @Test
+    void onlyAReleaseNoOneNeedsIsUnpinned() throws Exception {
+        Release r1 = publish("thermo", 1, 1);
+        Release r2 = publish("thermo", 2, 2);
+        Release r3 = publish("thermo", 3, 3);
+        Release r4 = publish("thermo", 4, 4);
+        Release r5 = publish("thermo", 5, 5);
+        Release r6 = publish("thermo", 6, 6);
+        Release valve = publish("valve", 1, 7);
+        register("runs-2", 2);
+        register("offered-3", 0);
+        register("takes-4", 0);
+
+        // release 3: offered to a device that started downloading, then its rollout was cancelled
+        Rollout third = running(r3);
+        UpdateAnswer answer = p.updates.check("offered-3", 0);
+        assertTrue(answer instanceof UpdateAnswer.Offer, answer.toString());
+        p.updates.report(p.report("offered-3", third.id(), r3.id(), DeviceState.DOWNLOADING, 0));
+        p.rollouts.cancel(third.id(), "alice", "wrong wave plan");
+        // release 4: a rollout is running
+        Rollout fourth = running(r4);
+
+        ImageRetention retention = retention(2);
+        RetentionReport dry = retention.run(true);
+        Map<String, Entry> d = byRelease(dry);
+        assertEquals(Action.WOULD_UNPIN, d.get(r1.id()).action(), d.get(r1.id()).toString());
+        assertTrue(pinned(r1), "a dry run unpins nothing");
+
+        RetentionReport report = retention.run(false);
+        Map<String, Entry> e = byRelease(report);
+        assertEquals(Action.UNPINNED, e.get(r1.id()).action());
+        assertFalse(e.get(r1.id()).keep());
+        assertFalse(pinned(r1));
+        assertEquals("device runs-2 runs it", e.get(r2.id()).why());
+        assertEquals("device offered-3 was offered it and has not finished", e.get(r3.id()).why());
+        assertEquals("rollout " + fourth.id() + " is running", e.get(r4.id()).why());
+        assertEquals("one of the newest 2 of acme/thermo", e.get(r5.id()).why());
+        assertEquals("one of the newest 2 of acme/thermo", e.get(r6.id()).why());
+        assertEquals("one of the newest 2 of acme/valve", e.get(valve.id()).why());
+        for (Release kept : List.of(r2, r3, r4, r5, r6, valve)) {
+            assertEquals(Action.KEPT, e.get(kept.id()).action(), kept.id());
+            assertTrue(pinned(kept), kept.id());
+        }
+        assertEquals(Action.ALREADY_UNPINNED, byRelease(retention.run(false)).get(r1.id()).action());
+
+        // the device on release 4 installs it; the rollout completes; a removed device needs nothing
+        p.update("takes-4", DeviceState.INSTALLED);
+        p.rollouts.advance(fourth.id(), "alice");
+        p.registry.remove("offered-3");
+        Map<String, Entry> later = byRelease(retention.run(false));
+        assertEquals("device takes-4 runs it", later.get(r4.id()).why());
+        assertEquals(Action.UNPINNED, later.get(r3.id()).action(), later.get(r3.id()).toString());
+
+        // unpinned means the store may collect it: the local store does at its next start
+        store.close();
+        store = openStore();
+        assertTrue(store.stat(r1.cid()).isEmpty());
+        assertTrue(store.stat(r3.cid()).isEmpty());
+        assertEquals(Action.NOT_IN_STORE, byRelease(retention(2).run(false)).get(r1.id()).action());
+        assertTrue(pinned(r2) && pinned(r4) && pinned(r5));
+    }
+
+    @Test
+    void anImageSharedWithAKeptReleaseStaysAndAKeptImageUnpinnedIsPinnedAgain() throws Exception {
+        Release first = publish("thermo", 1, 1);
+        Release second = publish("thermo", 2, 2);
+        Release again = publish("thermo", 3, 1);
+        assertEquals(first.cid(), again.cid());
+
+        Map<String, Entry> e = byRelease(retention(1).run(false));
+        assertEquals("same image as kept release " + again.id(), e.get(first.id()).why());
+        assertEquals(Action.KEPT, e.get(first.id()).action());
+        assertEquals(Action.UNPINNED, e.get(second.id()).action());
+        assertTrue(pinned(again));
+
+        // keeping two again: the image unpinned earlier is pinned again
+        Map<String, Entry> wider = byRelease(retention(2).run(false));
+        assertEquals(Action.PINNED_AGAIN, wider.get(second.id()).action());
+        assertTrue(pinned(second));
+    }
+
+    @Test
+    void aNegativeKeepIsRefusedWithItsName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> retention(-1));
+        assertTrue(e.getMessage().contains("keep.per.class must be 0 or more"), e.getMessage());
+    }
+}
