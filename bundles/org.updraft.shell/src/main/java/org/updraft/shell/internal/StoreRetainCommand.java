@@ -1,0 +1,63 @@
+package org.updraft.shell.internal;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.table.ShellTable;
+import org.updraft.core.retention.ReleaseRetention;
+import org.updraft.core.retention.RetentionReport;
+import org.updraft.core.retention.RetentionReport.Action;
+import org.updraft.core.retention.RetentionReport.Entry;
+
+@Command(scope = "updraft", name = "store-retain", description = "Applies the retention policy now: unpins the "
+        + "images of releases beyond the newest of each class that no rollout or device needs, and shows why each "
+        + "release is kept")
+@Service
+public class StoreRetainCommand implements org.apache.karaf.shell.api.action.Action {
+
+    @Option(name = "--dry-run", description = "Only show what would be unpinned")
+    boolean dryRun;
+
+    @Reference(optional = true)
+    ReleaseRetention retention;
+
+    @Override
+    public Object execute() throws Exception {
+        if (retention == null) {
+            // the component waits for all its backends; the serving store is the one most often missing
+            throw new IllegalStateException("release retention is not running: it needs feature updraft-rollout, "
+                    + "a ledger, a device registry and a firmware store matching its store.target (default "
+                    + "(store.role=serving), etc/org.updraft.retention.cfg)");
+        }
+        RetentionReport report = retention.run(dryRun);
+        print(report, System.out);
+        if (report.count(Action.FAILED) > 0) {
+            throw new IllegalStateException("store-retain: " + report.count(Action.FAILED)
+                    + " releases could not be unpinned or pinned; see FAILED above");
+        }
+        return null;
+    }
+
+    static void print(RetentionReport report, PrintStream out) {
+        ShellTable table = new ShellTable();
+        table.column("Release");
+        table.column("Image");
+        table.column("Store");
+        table.column("Why");
+        for (Entry e : report.releases()) {
+            String action = e.action().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+            table.addRow().addContent(e.releaseId(), e.cid().toString(), action,
+                    e.detail() != null ? e.why() + " (" + e.detail() + ")" : e.why());
+        }
+        table.print(out);
+        out.println((report.dryRun() ? "Dry run: " : "") + report.releases().stream().filter(Entry::keep).count()
+                + " kept, " + (report.dryRun() ? report.count(Action.WOULD_UNPIN) + " would be unpinned"
+                        : report.count(Action.UNPINNED) + " unpinned")
+                + ", " + report.count(Action.PINNED_AGAIN) + " pinned again, " + report.count(Action.FAILED)
+                + " failed (keeping the newest " + report.keepPerClass() + " per class)");
+    }
+}
