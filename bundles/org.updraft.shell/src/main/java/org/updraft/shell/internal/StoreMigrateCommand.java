@@ -61,7 +61,7 @@ public class StoreMigrateCommand implements Action {
             ProgressLine line = quiet || dryRun ? null : new ProgressLine(System.out);
             MigrationReport report;
             try {
-                report = new StoreMigration(source, from, target, to).run(dryRun, line == null ? null : line);
+                report = new StoreMigration(source, from, target, to).run(dryRun, line);
             } finally {
                 if (line != null) {
                     line.finish();
