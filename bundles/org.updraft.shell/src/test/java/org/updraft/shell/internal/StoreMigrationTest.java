@@ -51,10 +51,14 @@ class StoreMigrationTest {
     private final Map<Cid, byte[]> stored = new LinkedHashMap<>();
 
     static LocalFirmwareStore open(Path directory) throws StoreException {
+        return open(directory, false);
+    }
+
+    static LocalFirmwareStore open(Path directory, boolean fsync) throws StoreException {
         LocalStoreConfig config = (LocalStoreConfig) Proxy.newProxyInstance(LocalStoreConfig.class.getClassLoader(),
                 new Class<?>[] {LocalStoreConfig.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "directory" -> directory.toString();
-                    case "fsync" -> false;
+                    case "fsync" -> fsync;
                     case "toString" -> "LocalStoreConfig(" + directory + ")";
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "equals" -> proxy == args[0];
