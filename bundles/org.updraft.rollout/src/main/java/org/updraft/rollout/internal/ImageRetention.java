@@ -47,6 +47,10 @@ import org.updraft.core.retention.RetentionRule.Verdict;
  * demand ({@code updraft:store-retain}). What the fleet uses comes from the registry (who runs what) and from
  * this component's own replay of the ledger's rollout events (every rollout, every offer and report), so it
  * agrees with the rollout service of every node sharing the ledger.
+ *
+ * <p>A rollout created while a run is deciding may find its release's image unpinned; the next run pins it
+ * again, and until the store collects it (the local store at its next start, an IPFS node at its next garbage
+ * collection) the image is still served.
  */
 @Component(service = ReleaseRetention.class, configurationPid = ImageRetention.PID)
 @Designate(ocd = ImageRetention.Config.class)
