@@ -52,7 +52,8 @@ import org.updraft.core.retention.RetentionRule.Verdict;
  * again, and until the store collects it (the local store at its next start, an IPFS node at its next garbage
  * collection) the image is still served.
  */
-@Component(service = ReleaseRetention.class, configurationPid = ImageRetention.PID)
+// immediate: the schedule must run whether or not anyone asks for the service
+@Component(service = ReleaseRetention.class, configurationPid = ImageRetention.PID, immediate = true)
 @Designate(ocd = ImageRetention.Config.class)
 public final class ImageRetention implements ReleaseRetention {
 
