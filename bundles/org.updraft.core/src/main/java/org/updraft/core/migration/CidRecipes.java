@@ -18,8 +18,9 @@ import org.updraft.core.unixfs.UnixFsImporter;
  * <li>a raw-codec root is a file of one chunk stored as one raw block (CIDv1, raw leaves);</li>
  * <li>an object of one block is one leaf, so any chunk size not below its size gives the same CID;</li>
  * <li>above one block, the block count tells how many leaves, and so which of the usual power-of-two chunk
- * sizes (1 KiB to 1 MiB) can have cut the file. Stores count blocks differently (the local store counts
- * the whole DAG, an IPFS node's stat the root's links plus one); both counts are accepted.</li>
+ * sizes (1 KiB to 1 MiB) can have cut the file. A count of the whole DAG (what the local store and the IPFS
+ * store report) or of the root's links plus one is accepted; an unknown count (0 or less) ranks the usual
+ * sizes by how common they are.</li>
  * </ul>
  * A CIDv1 with a dag-pb root above one block may have raw or dag-pb leaves; both are candidates, raw leaves
  * first ({@code ipfs add --cid-version 1}'s default). Candidates are only candidates: whoever uses them must

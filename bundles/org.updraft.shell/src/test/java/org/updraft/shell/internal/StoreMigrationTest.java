@@ -9,9 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -222,9 +225,9 @@ class StoreMigrationTest {
         assertNull(report.stoppedBecause(), "a bad object does not stop the run");
         assertFalse(report.succeeded());
 
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        StoreMigrateCommand.print(report, new java.io.PrintStream(text, true, java.nio.charset.StandardCharsets.UTF_8));
-        String shown = text.toString(java.nio.charset.StandardCharsets.UTF_8);
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        StoreMigrateCommand.print(report, new PrintStream(text, true, StandardCharsets.UTF_8));
+        String shown = text.toString(StandardCharsets.UTF_8);
         assertTrue(shown.contains("FAILED   " + damaged + ": source object " + damaged + " is corrupt"), shown);
         assertTrue(shown.contains((stored.size() - 1) + " copied, 0 already there, 1 failed, 0 not attempted"), shown);
     }
