@@ -120,8 +120,10 @@ public final class ServingStore implements FirmwareStore {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile ReleaseService releases;
 
+    // an activate method, not the constructor: DS binds the backends between the two, so the first line logged
+    // already names the store that serves
     @Activate
-    public ServingStore(Config config) {
+    void activate(Config config) {
         configure(config);
         active = true;
         rechoose();
