@@ -86,7 +86,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
         return new Option[] {
             systemProperty(IpfsDaemon.NODE_DIR_PROPERTY).value(node.toString()),
             editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "cached.chunks", "0"),
-            editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "unavailable.max.age", "1"),
+            editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "unavailable.max.age", "3"),
             editConfigurationFilePut("etc/org.updraft.ledger.local.cfg", "fsync", "false"),
             editConfigurationFilePut("etc/org.updraft.storage.local.cfg", "fsync", "false") };
     }
@@ -100,7 +100,8 @@ public class StoreSwapIT extends UpdraftTestSupport {
      */
     @Test
     public void aRolloutGoesOnWhileTheStoreIsSwappedToIpfsAndBack() throws Exception {
-        try (IpfsDaemon daemon = IpfsDaemon.start(Files.createTempDirectory("swap-ipfs"))) {
+        IpfsDaemon daemon = node();
+        try {
             configureIpfsStore(daemon.api());
             long coapService = serviceId("org.updraft.api.update.UpdateListener", null);
             long releaseService = serviceId(ReleaseService.class.getName(), null);
@@ -109,7 +110,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
             int before = rollouts.list().size();
 
             CompletableFuture<String> demo = CompletableFuture.supplyAsync(() -> executeCommand(
-                    DEMO + " --devices 30 --image-size 64 --block-size 64", Duration.ofMinutes(5)));
+                    DEMO + " --devices 20 --image-size 64 --block-size 64", Duration.ofMinutes(5)));
             Rollout rollout = awaitDownloads(rollouts, before, demo);
 
             installFeatures(IPFS_FEATURE);
@@ -117,10 +118,10 @@ public class StoreSwapIT extends UpdraftTestSupport {
             setServing("ipfs", "local");
             int installedAtSwap = installed(rollouts.progress(rollout.id()));
             assertFalse("the swap happened while the rollout ran", demo.isDone());
-            assertTrue("devices were still to be updated at the swap: " + installedAtSwap, installedAtSwap < 30);
+            assertTrue("devices were still to be updated at the swap: " + installedAtSwap, installedAtSwap < 20);
 
             String out = demo.get(5, TimeUnit.MINUTES);
-            assertTrue(out, out.contains("devices    30: 30 updated, 0 failed, 0 rolled back, 0 not updated"));
+            assertTrue(out, out.contains("devices    20: 20 updated, 0 failed, 0 rolled back, 0 not updated"));
             assertEquals("the CoAP transport was not restarted", coapService,
                     serviceId("org.updraft.api.update.UpdateListener", null));
             assertEquals("the release service was not restarted", releaseService,
@@ -186,7 +187,8 @@ public class StoreSwapIT extends UpdraftTestSupport {
      */
     @Test
     public void devicesRetryThroughAnIpfsNodeOutageAndNothingIsRecordedTwice() throws Exception {
-        try (IpfsDaemon daemon = IpfsDaemon.start(Files.createTempDirectory("outage-ipfs"))) {
+        IpfsDaemon daemon = node();
+        try {
             configureIpfsStore(daemon.api());
             installFeatures(IPFS_FEATURE);
             waitForService(FirmwareStore.class, "(store.kind=ipfs)", SERVICE_TIMEOUT);
@@ -242,7 +244,8 @@ public class StoreSwapIT extends UpdraftTestSupport {
     /** What the shell publishes with the IPFS store preferred is what the node's own cat returns, CIDv0 and v1. */
     @Test
     public void aReleasePublishedThroughTheShellIsServedByTheNodeByteForByte() throws Exception {
-        try (IpfsDaemon daemon = IpfsDaemon.start(Files.createTempDirectory("publish-ipfs"))) {
+        IpfsDaemon daemon = node();
+        try {
             configureIpfsStore(daemon.api());
             installFeatures(IPFS_FEATURE);
             waitForService(FirmwareStore.class, "(store.kind=ipfs)", SERVICE_TIMEOUT);
@@ -278,6 +281,28 @@ public class StoreSwapIT extends UpdraftTestSupport {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    private static IpfsDaemon node;
+
+    /**
+     * The class's js-ipfs node, started at first use (about 20 s here) and stopped when Karaf's JVM ends: the
+     * tests run one after another in this JVM, and Pax Exam runs each as a class of its own, so @AfterClass
+     * would stop it after every test.
+     */
+    private static synchronized IpfsDaemon node() throws Exception {
+        if (node == null) {
+            IpfsDaemon started = IpfsDaemon.start(Files.createTempDirectory("swap-ipfs"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    started.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "ipfs-node-stop"));
+            node = started;
+        }
+        return node;
+    }
 
     private void configureIpfsStore(URI api) throws Exception {
         Dictionary<String, Object> p = new Hashtable<>();

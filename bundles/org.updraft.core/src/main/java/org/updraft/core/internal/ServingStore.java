@@ -10,9 +10,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -80,7 +83,7 @@ public final class ServingStore implements FirmwareStore {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ServingStore.class);
-    private static final Pattern KIND = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final Pattern KIND_SYNTAX = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     /** How long a "the preferred store lacks this object" answer is trusted before asking again. */
     private static final long LACKS_NANOS = 30_000_000_000L;
 
@@ -115,6 +118,9 @@ public final class ServingStore implements FirmwareStore {
     private volatile String fallbackKind;
     private volatile Choice choice;
     private volatile boolean active;
+    /** Whether any backend served since activation: until then, "no store" means "still starting". */
+    private volatile boolean everServed;
+    private volatile Bundle framework;
 
     @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -123,7 +129,8 @@ public final class ServingStore implements FirmwareStore {
     // an activate method, not the constructor: DS binds the backends between the two, so the first line logged
     // already names the store that serves
     @Activate
-    void activate(Config config) {
+    void activate(Config config, BundleContext context) {
+        framework = context.getBundle(0);
         configure(config);
         active = true;
         rechoose();
@@ -144,7 +151,7 @@ public final class ServingStore implements FirmwareStore {
     @Reference(name = "backends", service = FirmwareStore.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, target = "(!(" + ROLE + "=*))")
     void bindBackend(FirmwareStore store, Map<String, Object> properties) {
-        backends.add(new Backend(store, String.valueOf(properties.get(KIND)), ranking(properties),
+        backends.add(new Backend(store, String.valueOf(properties.get(FirmwareStore.KIND)), ranking(properties),
                 ((Number) properties.get("service.id")).longValue()));
         rechoose();
     }
@@ -170,7 +177,7 @@ public final class ServingStore implements FirmwareStore {
         if (v.isEmpty()) {
             return null;
         }
-        if (!KIND.matcher(v).matches()) {
+        if (!KIND_SYNTAX.matcher(v).matches()) {
             throw new IllegalArgumentException(key + " in " + PID + " is '" + v + "', not a store.kind such as local "
                     + "or ipfs");
         }
@@ -203,18 +210,25 @@ public final class ServingStore implements FirmwareStore {
         }
         choice = next;
         preferredLacks.clear();
-        if (!active) {
-            return;
+        if (!active || framework != null && framework.getState() == Bundle.STOPPING) {
+            return; // backends going away because Karaf shuts down is no news
         }
         String line = next.describe();
-        if (next.preferred() == null) {
+        boolean serves = next.preferred() != null || next.fallback() != null;
+        if (next.preferred() != null) {
+            LOG.info("Serving: {}", line);
+        } else if (everServed) {
             LOG.warn("Serving: {}", line);
         } else {
-            LOG.info("Serving: {}", line);
+            LOG.info("Serving: {} (waiting for it to start)", line);
+        }
+        everServed |= serves;
+        if (!everServed) {
+            return;
         }
         long mine = generation.incrementAndGet();
         // checking every release may take a while (a remote node looks for what it lacks): not on SCR's thread
-        CompletableFuture.runAsync(() -> reportUnservable(mine));
+        CompletableFuture.runAsync(() -> reportUnservable(mine), ForkJoinPool.commonPool());
     }
 
     private void reportUnservable(long mine) {
