@@ -130,7 +130,7 @@ public final class ServingStore implements FirmwareStore {
     // already names the store that serves
     @Activate
     void activate(Config config, BundleContext context) {
-        framework = context.getBundle(0);
+        framework = context == null ? null : context.getBundle(0); // null outside a framework (unit tests)
         configure(config);
         active = true;
         rechoose();
