@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.Hashtable;
@@ -27,6 +28,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -277,6 +279,12 @@ public class StoreSwapIT extends UpdraftTestSupport {
                 assertArrayEquals("the node returns the published image, " + options, bytes, cat.body());
                 sequence++;
             }
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(dir);
         } finally {
             backToLocal();
         }
@@ -293,12 +301,18 @@ public class StoreSwapIT extends UpdraftTestSupport {
      */
     private static synchronized IpfsDaemon node() throws Exception {
         if (node == null) {
-            IpfsDaemon started = IpfsDaemon.start(Files.createTempDirectory("swap-ipfs"));
+            Path dir = Files.createTempDirectory("swap-ipfs");
+            IpfsDaemon started = IpfsDaemon.start(dir);
+            // killed, not stopped: a graceful js-ipfs stop takes long enough to hold up the whole build, and the
+            // repository is thrown away anyway
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    started.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    started.kill();
+                    try (Stream<Path> all = Files.walk(dir)) {
+                        all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                } catch (Exception e) {
+                    System.err.println("could not remove the test's IPFS node in " + dir + ": " + e);
                 }
             }, "ipfs-node-stop"));
             node = started;
@@ -366,8 +380,12 @@ public class StoreSwapIT extends UpdraftTestSupport {
         new Random(size).nextBytes(bytes);
         Files.write(image, bytes);
         Manifest manifest = manifest(key, vendor, deviceClass, 1, image, options);
-        return waitForService(ReleaseService.class).publish(ManifestCodec.sign(manifest, key), image, deviceClass,
-                null);
+        try {
+            return waitForService(ReleaseService.class).publish(ManifestCodec.sign(manifest, key), image,
+                    deviceClass, null);
+        } finally {
+            Files.delete(image);
+        }
     }
 
     private static Manifest manifest(SigningKey key, String vendor, String deviceClass, long sequence, Path image,
