@@ -108,7 +108,10 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
 
             uninstallFeatures("updraft-storage-local");
             assertEquals("the store bundle goes with its feature", null, findBundle("org.updraft.storage.local"));
-            assertEquals("no FirmwareStore while the store feature is out", 0, serviceReferences(FIRMWARE_STORE, null).size());
+            assertEquals("no store backend while the store feature is out", 0,
+                    serviceReferences(FIRMWARE_STORE, "(store.kind=*)").size());
+            assertEquals("core's serving store stays, with nothing to serve from", 1,
+                    serviceReferences(FIRMWARE_STORE, "(store.role=serving)").size());
             assertEquals("removing the store does not restart the release service",
                     releaseService, serviceId(RELEASE_SERVICE));
 

@@ -52,7 +52,8 @@ import org.updraft.core.manifest.VerifiedManifest;
  * the release on the ledger — in that order, so that nothing is stored or recorded for a release that fails
  * a check, and a release is visible only once its ledger event is durable.
  *
- * <p>The firmware store is a dynamic reference: swapping storage backends does not restart this service.
+ * <p>The firmware store is a dynamic reference, by default the serving store ({@link ServingStore}): swapping
+ * storage backends does not restart this service.
  */
 @Component(service = ReleaseService.class, configurationPid = PlatformReleaseService.PID)
 @Designate(ocd = PlatformReleaseService.Config.class)
@@ -70,8 +71,9 @@ public final class PlatformReleaseService implements ReleaseService {
         @AttributeDefinition(name = "Trust store", description = "Filter choosing the trust store.")
         String trust_target() default "(trust.kind=ledger)";
 
-        @AttributeDefinition(name = "Firmware store", description = "Filter choosing the firmware store backend.")
-        String store_target() default "(store.kind=local)";
+        @AttributeDefinition(name = "Firmware store", description = "Filter choosing the firmware store. The "
+                + "default is the serving store (PID org.updraft.store), which publishes to its preferred backend.")
+        String store_target() default "(store.role=serving)";
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformReleaseService.class);

@@ -1,5 +1,6 @@
 package org.updraft.shell.internal;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,6 +11,7 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Checkpoint;
@@ -61,7 +63,8 @@ public class StatusCommand implements Action {
             }
             row("trust", kind(TrustStore.class, TrustStore.KIND) + ": " + (byStatus.isEmpty() ? "no keys" : byStatus));
         }
-        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class, null)) {
+        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class,
+                "(!(store.role=*))")) {
             FirmwareStore store = bundleContext.getService(ref);
             if (store != null) {
                 try {
@@ -69,6 +72,17 @@ public class StatusCommand implements Action {
                     row("store", s.kind() + ": " + (s.available() ? "available" : "UNAVAILABLE") + ", "
                             + (s.objects() >= 0 ? s.objects() + " objects, " : "")
                             + (s.bytes() >= 0 ? Format.bytes(s.bytes()) + ", " : "") + s.detail());
+                } finally {
+                    bundleContext.ungetService(ref);
+                }
+            }
+        }
+        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class,
+                StoreStatCommand.ROLE_FILTER)) {
+            FirmwareStore serving = bundleContext.getService(ref);
+            if (serving != null) {
+                try {
+                    row("serving", serving.status().detail());
                 } finally {
                     bundleContext.ungetService(ref);
                 }
@@ -97,9 +111,31 @@ public class StatusCommand implements Action {
         return null;
     }
 
-    private List<String> missing() {
-        return ESSENTIAL.stream().filter(type -> bundleContext.getServiceReference(type) == null)
-                .map(Class::getSimpleName).toList();
+    private List<String> missing() throws InvalidSyntaxException {
+        List<String> missing = new java.util.ArrayList<>();
+        for (Class<?> type : ESSENTIAL) {
+            if (type == FirmwareStore.class) {
+                String preferred = preferredStoreMissing();
+                if (preferred != null) {
+                    missing.add("FirmwareStore (" + preferred + ")");
+                }
+            } else if (bundleContext.getServiceReference(type) == null) {
+                missing.add(type.getSimpleName());
+            }
+        }
+        return missing;
+    }
+
+    /** The store the platform publishes to, when it is not running; null when it runs. */
+    private String preferredStoreMissing() throws InvalidSyntaxException {
+        Collection<ServiceReference<FirmwareStore>> serving = bundleContext.getServiceReferences(FirmwareStore.class,
+                StoreStatCommand.ROLE_FILTER);
+        if (serving.isEmpty()) {
+            return bundleContext.getServiceReference(FirmwareStore.class) == null ? "none" : null;
+        }
+        Object preferred = serving.iterator().next().getProperty("preferred");
+        return bundleContext.getServiceReferences(FirmwareStore.class, "(store.kind=" + preferred + ")").isEmpty()
+                ? "preferred " + preferred + ", feature updraft-storage-" + preferred : null;
     }
 
     private <T> T service(Class<T> type) {

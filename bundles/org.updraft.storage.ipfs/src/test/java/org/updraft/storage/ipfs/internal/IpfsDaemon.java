@@ -1,7 +1,5 @@
 package org.updraft.storage.ipfs.internal;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -19,10 +17,18 @@ import java.util.stream.Stream;
 /**
  * A real js-ipfs node for the tests, offline, in its own fresh repository with its RPC API on a free port of
  * 127.0.0.1. Installed by {@code .ci/ipfs} (part of {@code .ci/setup}); missing, the test fails and says so.
+ *
+ * <p>Shared with the integration tests through this bundle's test-jar (they run it inside Karaf), so it needs no
+ * test framework: failures are {@link AssertionError}s, which JUnit 4 and 5 both report as failures. The node's
+ * installation is this bundle's {@code node/} folder, or the folder named by the system property
+ * {@value #NODE_DIR_PROPERTY}.
  */
-final class IpfsDaemon implements AutoCloseable {
+public final class IpfsDaemon implements AutoCloseable {
 
-    private static final Path NODE_DIR = Path.of("node").toAbsolutePath();
+    /** System property naming the folder that holds js-ipfs's node_modules; default {@code node}. */
+    public static final String NODE_DIR_PROPERTY = "updraft.ipfs.node";
+
+    private static final Path NODE_DIR = Path.of(System.getProperty(NODE_DIR_PROPERTY, "node")).toAbsolutePath();
     private static final Path JSIPFS = NODE_DIR.resolve("node_modules/.bin/jsipfs");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -38,9 +44,9 @@ final class IpfsDaemon implements AutoCloseable {
     }
 
     /** Initialises a fresh repository under {@code dir} and starts the daemon on it. */
-    static IpfsDaemon start(Path dir) throws IOException, InterruptedException {
+    public static IpfsDaemon start(Path dir) throws IOException, InterruptedException {
         if (!Files.isExecutable(JSIPFS)) {
-            fail("js-ipfs is not installed (" + JSIPFS + " is missing): run .ci/setup (it runs .ci/ipfs)");
+            fail("js-ipfs is not installed (" + JSIPFS + " is missing): run .ci/ipfs (.ci/setup runs it)");
         }
         Path repo = dir.resolve("ipfs-repo");
         IpfsDaemon daemon = new IpfsDaemon(repo, freePort());
@@ -50,18 +56,18 @@ final class IpfsDaemon implements AutoCloseable {
         return daemon;
     }
 
-    URI api() {
+    public URI api() {
         return URI.create("http://127.0.0.1:" + apiPort);
     }
 
     /** Kills the daemon as a crash would: no clean shutdown, the repository lock stays behind. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Starts the daemon again on the same repository and port, after {@link #kill()}. */
-    void restart() throws IOException, InterruptedException {
+    public void restart() throws IOException, InterruptedException {
         startDaemon();
     }
 
@@ -154,7 +160,11 @@ final class IpfsDaemon implements AutoCloseable {
         }
     }
 
-    String logText() throws IOException {
+    public String logText() throws IOException {
         return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    private static void fail(String message) {
+        throw new AssertionError(message);
     }
 }

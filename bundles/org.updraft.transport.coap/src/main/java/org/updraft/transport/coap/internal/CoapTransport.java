@@ -38,8 +38,10 @@ import org.updraft.core.update.UpdateAnswers;
  * rollout change notifies the devices observing {@code /check}.
  *
  * <p>Californium's configuration is built here in code: it never reads or writes Californium3.properties in
- * the working directory. The firmware store and the release service are dynamic references: swapping the store
- * backend does not restart the server; blocks asked for while no store is bound get 5.03 with Max-Age.
+ * the working directory. The firmware store and the release service are dynamic references. The store is by
+ * default core's serving store ({@code (store.role=serving)}), which stays bound while backends come and go and
+ * while its own configuration (PID org.updraft.store) is edited, so a swap never touches this component; a
+ * configuration edit of this PID does restart it. Blocks no running store can serve get 5.03 with Max-Age.
  */
 @Component(service = UpdateListener.class, configurationPid = CoapTransport.PID, immediate = true)
 @Designate(ocd = CoapTransportConfig.class)

@@ -55,7 +55,8 @@ public @interface CoapTransportConfig {
     int cached_chunks() default 32;
 
     @AttributeDefinition(name = "Firmware store",
-            description = "Filter choosing the firmware store backend (store.kind). Swapping stores does not "
-                    + "restart the server; a block requested during the swap gets 5.03 and is retried.")
-    String store_target() default "(store.kind=local)";
+            description = "Filter choosing the firmware store. The default is the serving store (PID "
+                    + "org.updraft.store), which picks the backend: swapping backends there does not touch this "
+                    + "server; a block no running backend can serve gets 5.03 and is retried.")
+    String store_target() default "(store.role=serving)";
 }
