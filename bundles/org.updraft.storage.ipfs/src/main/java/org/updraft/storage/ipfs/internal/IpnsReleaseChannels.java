@@ -27,6 +27,7 @@ import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.store.ObjectNotFoundException;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoredObject;
 import org.updraft.api.trust.TrustStore;
@@ -306,6 +307,9 @@ public final class IpnsReleaseChannels implements ReleaseChannels {
                         + ManifestCodec.MAX_MANIFEST_BYTES + " bytes: not a manifest");
             }
             return bytes;
+        } catch (ObjectNotFoundException e) {
+            throw new ChannelException("unverified", "the manifest " + cid + " the channel points at is not on the "
+                    + "IPFS node", e);
         } catch (StoreException e) {
             throw nodeFailed(e);
         } catch (IOException e) {

@@ -274,8 +274,8 @@ final class KuboRpc {
     /**
      * {@code name/publish}: points the IPNS name of key {@code key} at {@code path} (e.g. {@code /ipfs/CID}) for
      * {@code lifetime} (a Go-style duration such as {@code 24h}). {@code allow-offline} lets Kubo publish without
-     * peers (it stores the record locally); js-ipfs ignores it and refuses to publish when started
-     * {@code --offline}, but publishes to its local datastore when online with {@code Routing.Type} none.
+     * peers (it keeps the record locally). js-ipfs 0.66.1 ignores the flag: started {@code --offline} (or with no
+     * DHT) it keeps the record in its own datastore and publishes at once.
      */
     Published namePublish(String key, String path, String lifetime, boolean allowOffline) throws StoreException {
         Map<String, String> params = new LinkedHashMap<>();
@@ -288,15 +288,29 @@ final class KuboRpc {
         return new Published(string("name/publish", answer, "Name"), string("name/publish", answer, "Value"));
     }
 
-    /** {@code name/resolve} of {@code /ipns/<name>}, bypassing the node's cache: the path it points at. */
+    /**
+     * {@code name/resolve} of {@code /ipns/<name>}, bypassing the node's cache: the path it points at. A js-ipfs
+     * node started {@code --offline} refuses {@code nocache} ("cannot specify both offline and nocache") but
+     * resolves from its own records without it, so the request is repeated without.
+     */
     String nameResolve(String name) throws StoreException {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("arg", name.startsWith("/ipns/") ? name : "/ipns/" + name);
-        params.put("nocache", "true");
         params.put("recursive", "true");
-        Map<String, Object> answer = object("name/resolve", call("name/resolve", params,
-                lookupTimeout.plus(requestTimeout)));
-        return string("name/resolve", answer, "Path");
+        params.put("nocache", "true");
+        String text;
+        try {
+            text = call("name/resolve", params, lookupTimeout.plus(requestTimeout));
+        } catch (NodeUnreachableException e) {
+            throw e;
+        } catch (StoreException e) {
+            if (!e.getMessage().contains("offline and nocache")) {
+                throw e;
+            }
+            params.remove("nocache");
+            text = call("name/resolve", params, lookupTimeout.plus(requestTimeout));
+        }
+        return string("name/resolve", object("name/resolve", text), "Path");
     }
 
     /**

@@ -31,6 +31,8 @@ final class IpfsDaemon implements AutoCloseable {
     private final int swarmPort;
     private final Path log;
     private Process process;
+    /** Started with {@code --offline}: always for {@link #start}, after {@link #restartOffline} for the others. */
+    private boolean offline;
 
     private IpfsDaemon(Path repo, int apiPort, int swarmPort) {
         this.repo = repo;
@@ -46,6 +48,7 @@ final class IpfsDaemon implements AutoCloseable {
         }
         Path repo = dir.resolve("ipfs-repo");
         IpfsDaemon daemon = new IpfsDaemon(repo, freePort(), -1);
+        daemon.offline = true;
         daemon.run("init", "--empty-repo");
         daemon.configure();
         daemon.startDaemon();
@@ -54,9 +57,8 @@ final class IpfsDaemon implements AutoCloseable {
 
     /**
      * A daemon that is online but alone: it listens for peers on a TCP port of 127.0.0.1 only, bootstraps from
-     * nobody, and keeps IPNS records in its own datastore ({@code Routing.Type} none). js-ipfs refuses
-     * {@code name publish} when started {@code --offline}, so release channels need this; two such daemons can
-     * also fetch from each other once connected ({@code swarm/connect}).
+     * nobody, and keeps IPNS records in its own datastore ({@code Routing.Type} none). Two such daemons fetch
+     * from each other once connected ({@code swarm/connect}), as a pinning service's node fetches from ours.
      */
     static IpfsDaemon startOnline(Path dir, String name) throws IOException, InterruptedException {
         if (!Files.isExecutable(JSIPFS)) {
@@ -91,6 +93,13 @@ final class IpfsDaemon implements AutoCloseable {
 
     /** Starts the daemon again on the same repository and port, after {@link #kill()}. */
     void restart() throws IOException, InterruptedException {
+        startDaemon();
+    }
+
+    /** Stops the daemon and starts it again on the same repository with {@code --offline}. */
+    void restartOffline() throws IOException, InterruptedException {
+        close();
+        offline = true;
         startDaemon();
     }
 
@@ -140,7 +149,7 @@ final class IpfsDaemon implements AutoCloseable {
     private void startDaemon() throws IOException, InterruptedException {
         // a daemon killed hard leaves its lock directory; ours is dead, so the lock is stale
         deleteTree(repo.resolve("repo.lock"));
-        process = (swarmPort < 0 ? command("daemon", "--offline") : command("daemon", "--enable-preload=false"))
+        process = (offline ? command("daemon", "--offline") : command("daemon", "--enable-preload=false"))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();

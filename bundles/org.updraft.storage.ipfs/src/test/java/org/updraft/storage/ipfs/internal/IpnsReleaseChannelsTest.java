@@ -50,9 +50,9 @@ import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.ledger.local.internal.FileLedger;
 
 /**
- * Release channels on a real js-ipfs node (online, alone: js-ipfs publishes IPNS records only when online) over the
- * real local ledger, trust store and release index. Each test uses its own device class, since IPNS keys live on
- * the one node.
+ * Release channels on a real js-ipfs node, offline as TESTENV.md runs it (it keeps IPNS records in its own
+ * datastore, and refuses {@code nocache} on resolve), over the real local ledger, trust store and release index.
+ * Each test uses its own device class, since IPNS keys live on the one node.
  */
 class IpnsReleaseChannelsTest {
 
@@ -75,7 +75,7 @@ class IpnsReleaseChannelsTest {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = IpfsDaemon.startOnline(nodeDir, "channels");
+        node = IpfsDaemon.start(nodeDir);
         rpc = RemotePinsTest.rpc(node.api());
         store = new IpfsFirmwareStore(rpc, CidOptions.DEFAULT, true);
     }
