@@ -81,14 +81,14 @@ public final class IpnsReleaseChannels implements ReleaseChannels {
 
     IpnsReleaseChannels(KuboRpc rpc, FirmwareStore store, Ledger ledger, TrustStore trust, ReleaseService releases,
             String lifetime, boolean allowOffline) {
+        if (lifetime == null || !lifetime.strip().matches("[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*")) {
+            throw new IllegalArgumentException("ipns.lifetime '" + lifetime + "' must be a duration such as 24h or 90m");
+        }
         this.rpc = Objects.requireNonNull(rpc, "rpc");
         this.store = Objects.requireNonNull(store, "store");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.releases = Objects.requireNonNull(releases, "releases");
         this.verifier = new ManifestVerifier(trust::find);
-        if (lifetime == null || !lifetime.strip().matches("[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*")) {
-            throw new IllegalArgumentException("ipns.lifetime '" + lifetime + "' must be a duration such as 24h or 90m");
-        }
         this.lifetime = lifetime.strip();
         this.allowOffline = allowOffline;
         this.log = new ChannelLog(ledger);
