@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,10 @@ public final class IpfsFirmwareStore implements FirmwareStore {
     private final KuboRpc rpc;
     private final CidOptions defaults;
     private final boolean pinOnPut;
+    /** The remote pinning service, or {@code null} when none is configured or it could not be set up. */
+    private final RemotePins remote;
+    /** Why remote pinning is off although configured, for the status; {@code null} otherwise. */
+    private final String remoteOff;
     private final AtomicBoolean reachable = new AtomicBoolean(true);
     private volatile String unreachableBecause;
 
@@ -62,15 +67,55 @@ public final class IpfsFirmwareStore implements FirmwareStore {
                 Duration.ofMillis(positive(config.lookup_timeout_ms())), config.retries(),
                 Duration.ofMillis(Math.max(0, config.retry_pause_ms()))),
                 new CidOptions(config.cid_version(), config.raw_leaves(), CidOptions.DEFAULT_CHUNK_SIZE),
-                config.pin_on_put());
+                config.pin_on_put(), config);
         LOG.info("IPFS store uses the node at {} (CIDv{}{}, pin on put {})", rpc.api(), defaults.cidVersion(),
                 defaults.rawLeaves() ? " raw leaves" : "", pinOnPut ? "on" : "off");
     }
 
-    IpfsFirmwareStore(KuboRpc rpc, CidOptions defaults, boolean pinOnPut) {
+    private IpfsFirmwareStore(KuboRpc rpc, CidOptions defaults, boolean pinOnPut, IpfsStoreConfig config) {
         this.rpc = Objects.requireNonNull(rpc, "rpc");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.pinOnPut = pinOnPut;
+        String endpoint = config.pinning_service_endpoint() == null ? "" : config.pinning_service_endpoint().strip();
+        RemotePins pins = null;
+        String off = null;
+        if (!endpoint.isEmpty()) {
+            try {
+                PinningService service = new PinningService(URI.create(endpoint),
+                        PinningTokens.read(config.pinning_service_token_file()),
+                        Duration.ofSeconds(positive(config.pinning_service_timeout_seconds())));
+                pins = new RemotePins(service, rpc::ownAddresses,
+                        Duration.ofSeconds(positive(config.pinning_service_poll_seconds())),
+                        Duration.ofSeconds(positive(config.pinning_service_max_backoff_seconds())));
+                LOG.info("IPFS store also pins at the pinning service {}", service.endpoint());
+            } catch (IllegalArgumentException e) {
+                off = "remote pinning at " + endpoint + " is off: " + e.getMessage();
+                LOG.error("IPFS store: {}", off);
+            }
+        }
+        this.remote = pins;
+        this.remoteOff = off;
+    }
+
+    /** For tests: a store on {@code rpc}, with a remote pinning service when {@code remote} is not {@code null}. */
+    IpfsFirmwareStore(KuboRpc rpc, CidOptions defaults, boolean pinOnPut, RemotePins remote) {
+        this.rpc = Objects.requireNonNull(rpc, "rpc");
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
+        this.pinOnPut = pinOnPut;
+        this.remote = remote;
+        this.remoteOff = null;
+    }
+
+    IpfsFirmwareStore(KuboRpc rpc, CidOptions defaults, boolean pinOnPut) {
+        this(rpc, defaults, pinOnPut, (RemotePins) null);
+    }
+
+    /** Stops following remote pins; the service keeps what it was asked to pin. */
+    @Deactivate
+    void close() {
+        if (remote != null) {
+            remote.close();
+        }
     }
 
     /** Stores with the CID version and leaf kind of this store's configuration. */
@@ -103,6 +148,9 @@ public final class IpfsFirmwareStore implements FirmwareStore {
                     ours.cid(), options.cidVersion(), options.rawLeaves(), options.chunkSize());
             throw new StoreException("ipfs add: the node's CID " + added.cid() + " differs from the CID " + ours.cid()
                     + " computed for the same " + ours.size() + " bytes; nothing was stored");
+        }
+        if (pinOnPut && remote != null) {
+            remote.request(ours.cid(), "updraft " + ours.cid());
         }
         return new StoredObject(ours.cid(), ours.size());
     }
@@ -145,11 +193,17 @@ public final class IpfsFirmwareStore implements FirmwareStore {
             rpc.pinAdd(cid);
             return null;
         });
+        if (remote != null) {
+            remote.request(cid, "updraft " + cid);
+        }
     }
 
     @Override
     public void unpin(Cid cid) throws StoreException {
         Objects.requireNonNull(cid, "cid");
+        if (remote != null) {
+            remote.remove(cid);
+        }
         try {
             reach(() -> {
                 rpc.pinRm(cid);
@@ -183,10 +237,25 @@ public final class IpfsFirmwareStore implements FirmwareStore {
         try {
             String version = reach(rpc::version);
             int pins = reach(rpc::pinLs).size();
-            return new StoreStatus(KIND_IPFS, true, "IPFS node " + version + " at " + rpc.api(), pins, -1);
+            return new StoreStatus(KIND_IPFS, true, "IPFS node " + version + " at " + rpc.api() + remoteDetail(),
+                    pins, -1);
         } catch (StoreException e) {
-            return new StoreStatus(KIND_IPFS, false, "IPFS node at " + rpc.api() + ": " + e.getMessage(), -1, -1);
+            return new StoreStatus(KIND_IPFS, false, "IPFS node at " + rpc.api() + ": " + e.getMessage()
+                    + remoteDetail(), -1, -1);
         }
+    }
+
+    /** The remote pins' state, for the status line; empty without a pinning service. */
+    private String remoteDetail() {
+        if (remote != null) {
+            return "; " + remote.summary();
+        }
+        return remoteOff != null ? "; " + remoteOff : "";
+    }
+
+    /** The status of {@code cid}'s pin at the remote pinning service, or {@code null} when none was asked. */
+    String remotePinStatus(Cid cid) {
+        return remote == null ? null : remote.status(cid);
     }
 
     /** The file size, or empty when the node does not have the object. */

@@ -47,4 +47,44 @@ public @interface IpfsStoreConfig {
     @AttributeDefinition(name = "Pin on put",
             description = "Pin every object when it is added, so the node's garbage collection keeps it.")
     boolean pin_on_put() default true;
+
+    @AttributeDefinition(name = "IPNS record lifetime",
+            description = "How long a release channel's IPNS record stays valid (a Go-style duration: 24h, 90m). "
+                    + "The node republishes its own records before they expire.")
+    String ipns_lifetime() default "24h";
+
+    @AttributeDefinition(name = "IPNS publish without peers",
+            description = "Lets the node publish a channel's IPNS record when it has no peers (Kubo's "
+                    + "allow-offline): the record is kept locally and served once peers connect.")
+    boolean ipns_allow_offline() default true;
+
+    @AttributeDefinition(name = "Ledger (channels)",
+            description = "Filter choosing the ledger that release channels read releases from and record moves on.")
+    String ledger_target() default "(ledger.kind=local)";
+
+    @AttributeDefinition(name = "Trust store (channels)",
+            description = "Filter choosing the trust store that verifies the manifests channels point at.")
+    String trust_target() default "(trust.kind=ledger)";
+
+    @AttributeDefinition(name = "Pinning service endpoint",
+            description = "Base URL of a remote pinning service (IPFS Pinning Service API), e.g. "
+                    + "https://api.pinata.cloud/psa. Empty: objects are pinned on the node only.")
+    String pinning_service_endpoint() default "";
+
+    @AttributeDefinition(name = "Pinning service access token file",
+            description = "File holding the service's access token (sent as a bearer token). Keep it readable by "
+                    + "the Karaf user only; the token itself is never logged.")
+    String pinning_service_token_file() default "";
+
+    @AttributeDefinition(name = "Pinning service timeout (s)",
+            description = "How long one request to the pinning service may take.")
+    int pinning_service_timeout_seconds() default 30;
+
+    @AttributeDefinition(name = "Pinning service status poll (s)",
+            description = "How often the status of a queued or pinning request is asked for.")
+    int pinning_service_poll_seconds() default 30;
+
+    @AttributeDefinition(name = "Pinning service retry backoff limit (s)",
+            description = "A failed request is retried after 1 s, then twice as long each time, up to this.")
+    int pinning_service_max_backoff_seconds() default 600;
 }

@@ -52,6 +52,29 @@ final class Json {
         return out;
     }
 
+    /** {@code text} as a JSON string literal, quotes included. */
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
     static String abbreviate(String text) {
         String oneLine = text.replace('\n', ' ').strip();
         return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "…";

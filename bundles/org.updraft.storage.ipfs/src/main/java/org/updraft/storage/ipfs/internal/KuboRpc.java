@@ -240,6 +240,99 @@ final class KuboRpc {
         }
     }
 
+    /** A key of the node's keychain: its name and the IPNS name it publishes under. */
+    record Key(String name, String id) {
+    }
+
+    /** What {@code name/publish} answered: the IPNS name and the path it now points at. */
+    record Published(String name, String value) {
+    }
+
+    /** {@code key/list}: the node's keys by name (js-ipfs lists each key twice; one entry per name is kept). */
+    Map<String, Key> keyList() throws StoreException {
+        Map<String, Object> answer = object("key/list", call("key/list", Map.of(), requestTimeout));
+        Map<String, Key> out = new LinkedHashMap<>();
+        if (answer.get("Keys") instanceof List<?> keys) {
+            for (Object k : keys) {
+                if (k instanceof Map<?, ?> m && m.get("Name") instanceof String name && m.get("Id") instanceof String id) {
+                    out.putIfAbsent(name, new Key(name, id));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code key/gen}: an Ed25519 key (Kubo's default; js-ipfs would make RSA unless told). */
+    Key keyGen(String name) throws StoreException {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("arg", name);
+        params.put("type", "ed25519");
+        Map<String, Object> answer = object("key/gen", call("key/gen", params, requestTimeout));
+        return new Key(string("key/gen", answer, "Name"), string("key/gen", answer, "Id"));
+    }
+
+    /**
+     * {@code name/publish}: points the IPNS name of key {@code key} at {@code path} (e.g. {@code /ipfs/CID}) for
+     * {@code lifetime} (a Go-style duration such as {@code 24h}). {@code allow-offline} lets Kubo publish without
+     * peers (it keeps the record locally). js-ipfs 0.66.1 ignores the flag: started {@code --offline} (or with no
+     * DHT) it keeps the record in its own datastore and publishes at once.
+     */
+    Published namePublish(String key, String path, String lifetime, boolean allowOffline) throws StoreException {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("arg", path);
+        params.put("key", key);
+        params.put("lifetime", lifetime);
+        params.put("allow-offline", Boolean.toString(allowOffline));
+        params.put("resolve", "true"); // the node checks it holds the path before it points the name there
+        Map<String, Object> answer = object("name/publish", call("name/publish", params, transferTimeout));
+        return new Published(string("name/publish", answer, "Name"), string("name/publish", answer, "Value"));
+    }
+
+    /**
+     * {@code name/resolve} of {@code /ipns/<name>}, bypassing the node's cache: the path it points at. A js-ipfs
+     * node started {@code --offline} refuses {@code nocache} ("cannot specify both offline and nocache") but
+     * resolves from its own records without it, so the request is repeated without.
+     */
+    String nameResolve(String name) throws StoreException {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("arg", name.startsWith("/ipns/") ? name : "/ipns/" + name);
+        params.put("recursive", "true");
+        params.put("nocache", "true");
+        String text;
+        try {
+            text = call("name/resolve", params, lookupTimeout.plus(requestTimeout));
+        } catch (NodeUnreachableException e) {
+            throw e;
+        } catch (StoreException e) {
+            if (!e.getMessage().contains("offline and nocache")) {
+                throw e;
+            }
+            params.remove("nocache");
+            text = call("name/resolve", params, lookupTimeout.plus(requestTimeout));
+        }
+        return string("name/resolve", object("name/resolve", text), "Path");
+    }
+
+    /**
+     * The node's own multiaddrs with its peer id, for a pinning service to fetch from: {@code id}'s Addresses,
+     * or, where the node lists none there (js-ipfs), {@code swarm/addrs/local?id=true}.
+     */
+    List<String> ownAddresses() throws StoreException {
+        Map<String, Object> id = object("id", call("id", Map.of(), requestTimeout));
+        List<String> out = new ArrayList<>();
+        if (id.get("Addresses") instanceof List<?> addresses) {
+            addresses.forEach(a -> out.add(String.valueOf(a)));
+        }
+        if (out.isEmpty()) {
+            Map<String, Object> local = object("swarm/addrs/local", call("swarm/addrs/local", Map.of("id", "true"),
+                    requestTimeout));
+            if (local.get("Strings") instanceof List<?> strings) {
+                strings.forEach(a -> out.add(String.valueOf(a)));
+            }
+        }
+        return out;
+    }
+
     private String call(String command, Map<String, String> params, Duration timeout) throws StoreException {
         HttpRequest request = HttpRequest.newBuilder(uri(command, params)).timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.noBody()).build();

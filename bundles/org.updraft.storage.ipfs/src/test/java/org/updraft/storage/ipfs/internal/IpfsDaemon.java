@@ -34,12 +34,16 @@ public final class IpfsDaemon implements AutoCloseable {
 
     private final Path repo;
     private final int apiPort;
+    private final int swarmPort;
     private final Path log;
     private Process process;
+    /** Started with {@code --offline}: always for {@link #start}, after {@link #restartOffline} for the others. */
+    private boolean offline;
 
-    private IpfsDaemon(Path repo, int apiPort) {
+    private IpfsDaemon(Path repo, int apiPort, int swarmPort) {
         this.repo = repo;
         this.apiPort = apiPort;
+        this.swarmPort = swarmPort;
         this.log = repo.resolveSibling(repo.getFileName() + ".log");
     }
 
@@ -49,11 +53,38 @@ public final class IpfsDaemon implements AutoCloseable {
             fail("js-ipfs is not installed (" + JSIPFS + " is missing): run .ci/ipfs (.ci/setup runs it)");
         }
         Path repo = dir.resolve("ipfs-repo");
-        IpfsDaemon daemon = new IpfsDaemon(repo, freePort());
+        IpfsDaemon daemon = new IpfsDaemon(repo, freePort(), -1);
+        daemon.offline = true;
         daemon.run("init", "--empty-repo");
         daemon.configure();
         daemon.startDaemon();
         return daemon;
+    }
+
+    /**
+     * A daemon that is online but alone: it listens for peers on a TCP port of 127.0.0.1 only, bootstraps from
+     * nobody, and keeps IPNS records in its own datastore ({@code Routing.Type} none). Two such daemons fetch
+     * from each other once connected ({@code swarm/connect}), as a pinning service's node fetches from ours.
+     */
+    static IpfsDaemon startOnline(Path dir, String name) throws IOException, InterruptedException {
+        if (!Files.isExecutable(JSIPFS)) {
+            fail("js-ipfs is not installed (" + JSIPFS + " is missing): run .ci/ipfs (.ci/setup runs it)");
+        }
+        Path repo = dir.resolve(name);
+        IpfsDaemon daemon = new IpfsDaemon(repo, freePort(), freePort());
+        daemon.run("init", "--empty-repo");
+        daemon.configure();
+        daemon.startDaemon();
+        return daemon;
+    }
+
+    /** The swarm address other daemons connect to, with this node's peer id. */
+    String swarmAddress() throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        String id = http.send(HttpRequest.newBuilder(api().resolve("/api/v0/id")).POST(HttpRequest.BodyPublishers
+                .noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String peer = String.valueOf(Json.object(id).get("ID"));
+        return "/ip4/127.0.0.1/tcp/" + swarmPort + "/p2p/" + peer;
     }
 
     public URI api() {
@@ -68,6 +99,13 @@ public final class IpfsDaemon implements AutoCloseable {
 
     /** Starts the daemon again on the same repository and port, after {@link #kill()}. */
     public void restart() throws IOException, InterruptedException {
+        startDaemon();
+    }
+
+    /** Stops the daemon and starts it again on the same repository with {@code --offline}. */
+    void restartOffline() throws IOException, InterruptedException {
+        close();
+        offline = true;
         startDaemon();
     }
 
@@ -94,11 +132,17 @@ public final class IpfsDaemon implements AutoCloseable {
         }
     }
 
-    /** Offline and alone: no swarm addresses (js-ipfs stops on the default ones), no bootstrap, free ports. */
+    /**
+     * Alone: no bootstrap, no discovery, free ports. Offline it has no swarm addresses (js-ipfs stops on the
+     * default ones); online one TCP address on 127.0.0.1 and no DHT.
+     */
     private void configure() throws IOException {
         Path config = repo.resolve("config");
         String text = Files.readString(config);
-        text = text.replaceAll("\"Swarm\"\\s*:\\s*\\[[^\\]]*\\]", "\"Swarm\": []")
+        String swarm = swarmPort < 0 ? "[]" : "[\"/ip4/127.0.0.1/tcp/" + swarmPort + "\"]";
+        text = text.replaceAll("\"Swarm\"\\s*:\\s*\\[[^\\]]*\\]", "\"Swarm\": " + swarm)
+                .replaceAll("\"Delegates\"\\s*:\\s*\\[[^\\]]*\\]", "\"Delegates\": []")
+                .replaceAll("(\"Routing\"\\s*:\\s*\\{\\s*\"Type\"\\s*:\\s*)\"[^\"]*\"", "$1\"none\"")
                 .replaceAll("\"Bootstrap\"\\s*:\\s*\\[[^\\]]*\\]", "\"Bootstrap\": []")
                 .replaceAll("\"API\"\\s*:\\s*\"[^\"]*\"", "\"API\": \"/ip4/127.0.0.1/tcp/" + apiPort + "\"")
                 .replaceAll("\"Gateway\"\\s*:\\s*\"[^\"]*\"", "\"Gateway\": \"/ip4/127.0.0.1/tcp/" + freePort() + "\"")
@@ -111,7 +155,8 @@ public final class IpfsDaemon implements AutoCloseable {
     private void startDaemon() throws IOException, InterruptedException {
         // a daemon killed hard leaves its lock directory; ours is dead, so the lock is stale
         deleteTree(repo.resolve("repo.lock"));
-        process = command("daemon", "--offline").redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        process = (offline ? command("daemon", "--offline") : command("daemon", "--enable-preload=false"))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
