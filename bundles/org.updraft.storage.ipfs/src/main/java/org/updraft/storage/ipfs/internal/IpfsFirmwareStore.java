@@ -265,10 +265,15 @@ public final class IpfsFirmwareStore implements FirmwareStore {
         } catch (NodeUnreachableException e) {
             throw e;
         } catch (StoreException e) {
-            if (KuboRpc.lacksObject(e)) {
-                return Optional.empty();
+            if (!KuboRpc.lacksObject(e)) {
+                throw e;
             }
-            throw e;
+            // js-ipfs cannot tell "absent" from "slow": a lookup that ran out of time on a busy node is only an
+            // absence if the node's own pin set (no network, no block walk) does not hold the object either
+            if (KuboRpc.timedOut(e) && reach(() -> rpc.isPinned(cid))) {
+                return Optional.of(reach(() -> rpc.fileSize(cid, rpc.transferTimeout())));
+            }
+            return Optional.empty();
         }
     }
 

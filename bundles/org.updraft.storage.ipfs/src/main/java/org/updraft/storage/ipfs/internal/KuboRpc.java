@@ -158,13 +158,22 @@ final class KuboRpc {
      * @throws StoreException whose message {@link #lacksObject} recognises when the node does not hold it
      */
     long fileSize(Cid cid) throws StoreException {
+        return fileSize(cid, lookupTimeout);
+    }
+
+    /** {@link #fileSize(Cid)} with its own bound on the node's lookup. */
+    long fileSize(Cid cid, Duration lookup) throws StoreException {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("arg", "/ipfs/" + cid);
         params.put("offline", "true");
-        params.put("timeout", lookupTimeout.toMillis() + "ms");
-        Map<String, Object> answer = object("files/stat", call("files/stat", params,
-                lookupTimeout.plus(requestTimeout)));
+        params.put("timeout", lookup.toMillis() + "ms");
+        Map<String, Object> answer = object("files/stat", call("files/stat", params, lookup.plus(requestTimeout)));
         return number("files/stat", answer, "Size");
+    }
+
+    /** The bound on requests that move a whole object; also a generous bound on a lookup of a held one. */
+    Duration transferTimeout() {
+        return transferTimeout;
     }
 
     /** Whether a failed lookup means the node does not hold the object (rather than that it failed). */
@@ -173,8 +182,13 @@ final class KuboRpc {
             return false;
         }
         String message = e.getMessage().toLowerCase(java.util.Locale.ROOT);
-        return message.contains("not found") || message.contains("timed out") || message.contains("deadline exceeded")
-                || message.contains("could not find");
+        return message.contains("not found") || timedOut(e) || message.contains("could not find");
+    }
+
+    /** Whether the node gave up looking within the lookup timeout (js-ipfs waits for blocks it lacks). */
+    static boolean timedOut(StoreException e) {
+        String message = e.getMessage().toLowerCase(java.util.Locale.ROOT);
+        return message.contains("timed out") || message.contains("deadline exceeded");
     }
 
     /** {@code refs --recursive}: how many links the DAG under {@code cid} has, so its blocks are this plus one. */
