@@ -16,7 +16,7 @@ import java.util.Properties;
  *
  * <pre>
  * java -cp CLASSPATH org.updraft.benchmarks.BenchmarkRun [--quick] [--out BENCHMARKS.md] [--work DIR]
- *      [--command "what was typed"] [--maven "Apache Maven 3.x"] [--load "uptime output"]
+ *      [--command "what was typed"] [--maven "Apache Maven 3.x"] [--rows 1,7]
  * </pre>
  */
 public final class BenchmarkRun {
@@ -37,6 +37,7 @@ public final class BenchmarkRun {
                 case "--work" -> work = Path.of(args[++i]);
                 case "--command" -> command = args[++i];
                 case "--maven" -> maven = args[++i];
+                case "--rows" -> only = java.util.Set.of(args[++i].split(","));
                 default -> {
                     System.err.println("bench: unknown argument '" + args[i] + "'");
                     System.exit(2);
@@ -88,6 +89,9 @@ public final class BenchmarkRun {
 
     /** A row that throws is shown as an error in the table (and makes the run exit 1), the others still run. */
     private static List<Row> measured(String id, String what, String target, Measurement measurement) {
+        if (only != null && !only.contains(id)) {
+            return List.of(Row.notRun(id, what, target, "not run (--rows)"));
+        }
         try {
             return measurement.run();
         } catch (Exception | Error e) {
@@ -99,6 +103,9 @@ public final class BenchmarkRun {
     }
 
     private static int errors;
+
+    /** The rows to measure ({@code --rows 3,5}, for profiling one row); null = all of them. */
+    private static java.util.Set<String> only;
 
     private static String report(String table, boolean quick, String command, String maven, String started,
             String loadAtStart, String loadAtEnd) throws Exception {
