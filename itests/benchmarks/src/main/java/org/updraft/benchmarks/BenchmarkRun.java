@@ -71,8 +71,7 @@ public final class BenchmarkRun {
                 () -> ContentAddressingRow.run(work, classpath, quick)));
         rows.add(Row.notRun("2", "ingest: publish the 256 MiB file to the embedded store", "≥ 3× the node's MB/s",
                 "not run yet: needs the js-ipfs node (.ci/ipfs, issue 4)"));
-        rows.add(Row.notRun("3", "update checks over CoAP, many concurrent devices", "≥ 0.8",
-                "not run yet"));
+        rows.addAll(measured("3", "update checks over CoAP", "≥ 0.8", () -> List.of(UpdateCheckRow.run(work, quick))));
         rows.addAll(measured("4", "block-wise delivery", "≥ 1.0×", () -> List.of(DeliveryRow.run(work, quick))));
         rows.add(Row.notRun("5", "full fleet rollout, 10,000 devices", "≥ 0.7; heap ≤ 512 MiB", "not run yet"));
         rows.addAll(measured("6", "ledger durable appends", "≥ 20,000 appends/s", () -> LedgerRow.run(work, quick)));
