@@ -4,9 +4,11 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.lang.annotation.Annotation;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +17,18 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GcInfo;
 
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.CoapServer;
@@ -72,7 +82,7 @@ import org.updraft.transport.coap.internal.BenchCoapServer;
  * java ... FleetServer bare PAYLOAD-FILE         -> READY port
  *   REGISTER devices-file   (lines "id did"; then a rollout of the release to all of them starts) -> STARTED id
  *   PROGRESS                -> PROGRESS offered installed failed-or-rolled-back
- *   HEAP                    -> HEAP peak-used-bytes used-after-last-gc-bytes max-bytes
+ *   HEAP                    -> HEAP peak-used-bytes largest-live-after-gc-bytes max-bytes
  *   STOP (or end of input)  -> the server stops and the JVM exits
  * </pre>
  */
@@ -85,6 +95,7 @@ public final class FleetServer {
     }
 
     public static void main(String[] args) throws Exception {
+        watchHeap();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         if (args.length == 2 && args[0].equals("bare")) {
             CoapServer server = bare(Files.readAllBytes(Path.of(args[1])));
@@ -124,21 +135,47 @@ public final class FleetServer {
     }
 
     /**
-     * The heap's peak use since start (sum of the heap pools' peaks, garbage included: an upper bound of what was
-     * live) and its use after the last collection (what was live then), and the maximum (-Xmx).
+     * The heap's fullest (the total used just before a collection, the highest seen; between collections it only
+     * grows) and its largest live set (the total used just after a collection, the highest seen), from the
+     * collectors' notifications; and the maximum (-Xmx).
      */
     private static String heap() {
-        long peak = 0;
-        long afterGc = 0;
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return Math.max(HEAP_PEAK.get(), used) + " " + HEAP_LIVE.get() + " " + Runtime.getRuntime().maxMemory();
+    }
+
+    private static final AtomicLong HEAP_PEAK = new AtomicLong();
+    private static final AtomicLong HEAP_LIVE = new AtomicLong();
+
+    /** Follows every collection of the heap's collectors. */
+    private static void watchHeap() {
+        Set<String> heapPools = new java.util.HashSet<>();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-                if (pool.getCollectionUsage() != null) {
-                    afterGc += pool.getCollectionUsage().getUsed();
-                }
+                heapPools.add(pool.getName());
             }
         }
-        return peak + " " + afterGc + " " + Runtime.getRuntime().maxMemory();
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                    return;
+                }
+                GcInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData())
+                        .getGcInfo();
+                HEAP_PEAK.accumulateAndGet(total(info.getMemoryUsageBeforeGc(), heapPools), Math::max);
+                HEAP_LIVE.accumulateAndGet(total(info.getMemoryUsageAfterGc(), heapPools), Math::max);
+            }, null, null);
+        }
+    }
+
+    private static long total(Map<String, MemoryUsage> usage, Set<String> pools) {
+        long sum = 0;
+        for (Map.Entry<String, MemoryUsage> e : usage.entrySet()) {
+            if (pools.contains(e.getKey())) {
+                sum += e.getValue().getUsed();
+            }
+        }
+        return sum;
     }
 
     /** Row 3's reference: Californium with the same settings as Updraft's transport, one fixed answer. */

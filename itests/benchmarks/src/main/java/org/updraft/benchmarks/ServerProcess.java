@@ -33,7 +33,7 @@ final class ServerProcess implements AutoCloseable {
         process = new ProcessBuilder(command).redirectError(work.resolve(name + ".log").toFile()).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
-        String line = out.readLine();
+        String line = reply();
         if (line == null || !line.startsWith("READY ")) {
             process.destroyForcibly();
             throw new IllegalStateException("the " + name + " server did not start (see " + work.resolve(name + ".log")
@@ -49,11 +49,20 @@ final class ServerProcess implements AutoCloseable {
     /** Sends one command and returns the words of its one-line answer, after the answer's keyword. */
     String[] ask(String command, String expected) throws Exception {
         in.println(command);
-        String line = out.readLine();
+        String line = reply();
         if (line == null || !line.startsWith(expected + " ")) {
             throw new IllegalStateException("server answered '" + command + "' with: " + line);
         }
         return line.substring(expected.length() + 1).split(" ");
+    }
+
+    /** The next line of the protocol; the JVM's own messages on standard output (JFR's, "[...]") are skipped. */
+    private String reply() throws Exception {
+        String line = out.readLine();
+        while (line != null && line.startsWith("[")) {
+            line = out.readLine();
+        }
+        return line;
     }
 
     @Override
