@@ -74,8 +74,7 @@ public final class BenchmarkRun {
         List<Row> rows = new ArrayList<>();
         rows.addAll(measured("1", "content addressing", "≥ 2×; ≥ 0.7",
                 () -> ContentAddressingRow.run(work, classpath, quick)));
-        rows.add(Row.notRun("2", "ingest: publish the 256 MiB file to the embedded store", "≥ 3× the node's MB/s",
-                "not run yet: needs the js-ipfs node (.ci/ipfs, issue 4)"));
+        rows.addAll(measured("2", "ingest", "≥ 3×", () -> List.of(IngestRow.run(work, quick))));
         rows.addAll(measured("3", "update checks over CoAP", "≥ 0.8", () -> List.of(UpdateCheckRow.run(work, quick))));
         List<Row> delivery = measured("4", "block-wise delivery", "≥ 1.0×", () -> List.of(DeliveryRow.run(work, quick)));
         rows.addAll(delivery);

@@ -25,8 +25,7 @@ final class ContentAddressingRow {
 
     static List<Row> run(Path work, String cliClasspath, boolean quick) throws Exception {
         long size = (quick ? 16L : 256L) * 1024 * 1024;
-        Path file = work.resolve("image-" + (size >> 20) + "MiB.bin");
-        write(file, size);
+        Path file = file(work, size);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> updraft = List.of(java, "-cp", cliClasspath, "org.updraft.cli.UpdraftCli", "cid", file.toString());
         List<String> ipfsCid = List.of("ipfs_cid", file.toString());
@@ -61,6 +60,13 @@ final class ContentAddressingRow {
                         + " (%.2f of the limit); then JIT warm-up, file reads, SHA-256 of each chunk and each node", seconds[2],
                         seconds[0], mb / (seconds[0] - seconds[2]), mb / (seconds[0] - seconds[2]) / sha)));
         return rows;
+    }
+
+    /** Rows 1 and 2's input: {@code size} seeded random bytes in the work directory, written once. */
+    static Path file(Path work, long size) throws IOException {
+        Path file = work.resolve("image-" + (size >> 20) + "MiB.bin");
+        write(file, size);
+        return file;
     }
 
     /** Seeded random bytes: incompressible, and the same file on every run. */
