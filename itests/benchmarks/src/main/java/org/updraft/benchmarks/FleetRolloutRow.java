@@ -90,5 +90,8 @@ final class FleetRolloutRow {
     }
 
     /** What bounds the row, from the JFR profile of the server (see BENCHMARKS.md). */
-    static String bound = "not profiled";
+    static String bound = "JFR of the server: fixed first, request threads waiting on the engine lock (first"
+            + " offers and reports appended one fsync each under it: 23 s of waits in a 24 s run), then Californium's"
+            + " duplicate store filling the heap (every 1 KiB block answer kept 247 s). Now: CoAP retransmissions"
+            + " (500 ms ACK timeout) as server, simulator and everything else share the 2 cores";
 }
