@@ -3,7 +3,9 @@ package org.updraft.core.identity;
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
@@ -90,6 +92,31 @@ public final class VerificationKey {
      * @throws IllegalArgumentException saying what is wrong with it
      */
     public static VerificationKey fromDid(String did) {
+        if (did == null) {
+            throw new IllegalArgumentException("not a did:key: 'null' (expected did:key:z…)");
+        }
+        VerificationKey cached = DECODED.get(did);
+        if (cached != null) {
+            return cached;
+        }
+        VerificationKey key = decode(did);
+        // A full cache is simply emptied: cheaper than LRU bookkeeping on every hit, and refills in one pass.
+        if (DECODED.size() >= DECODED_CAPACITY) {
+            DECODED.clear();
+        }
+        DECODED.put(did, key);
+        return key;
+    }
+
+    /*
+     * Decoded keys by did:key. Decoding costs a base58 decode and, for both algorithms, a point decompression
+     * (about a fifth of an Ed25519 verify); the same few signers (and a fleet's device keys) are verified again and
+     * again. Keys are immutable and only valid ones are kept, so sharing them is safe.
+     */
+    private static final int DECODED_CAPACITY = 65_536;
+    private static final Map<String, VerificationKey> DECODED = new ConcurrentHashMap<>();
+
+    private static VerificationKey decode(String did) {
         if (did == null || !did.startsWith(DID_KEY_PREFIX + "z")) {
             throw new IllegalArgumentException("not a did:key: '" + did + "' (expected did:key:z…)");
         }

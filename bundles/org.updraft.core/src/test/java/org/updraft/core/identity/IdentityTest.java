@@ -3,6 +3,7 @@ package org.updraft.core.identity;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,6 +60,24 @@ class IdentityTest {
         assertTrue(key.did().startsWith(algorithm == KeyAlgorithm.ED25519 ? "did:key:z6Mk" : "did:key:zDn"),
                 key.did());
         assertFalse(key.toString().contains("PRIVATE"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(KeyAlgorithm.class)
+    void aDidDecodedAgainIsTheSameKeyAndStillVerifies(KeyAlgorithm algorithm) {
+        SigningKey key = SigningKey.generate(algorithm);
+        byte[] data = "firmware manifest".getBytes(StandardCharsets.UTF_8);
+        byte[] signature = key.sign(data);
+        VerificationKey first = VerificationKey.fromDid(key.did());
+        VerificationKey again = VerificationKey.fromDid(new String(key.did())); // equal, not identical, string
+        assertSame(first, again, "the decoded key is kept, not decoded again");
+        assertTrue(again.verify(data, signature));
+        assertFalse(again.verify(data, SigningKey.generate(algorithm).sign(data)));
+        // a bad did is refused every time, never remembered
+        String bad = key.did().substring(0, key.did().length() - 3);
+        assertThrows(IllegalArgumentException.class, () -> VerificationKey.fromDid(bad));
+        assertThrows(IllegalArgumentException.class, () -> VerificationKey.fromDid(bad));
+        assertThrows(IllegalArgumentException.class, () -> VerificationKey.fromDid(null));
     }
 
     @Test

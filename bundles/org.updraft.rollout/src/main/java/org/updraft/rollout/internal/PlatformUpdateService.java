@@ -146,6 +146,16 @@ public final class PlatformUpdateService implements UpdateService {
     private final Map<String, OfferMaterial> materials = new ConcurrentHashMap<>();
     private final Map<String, UpdateAnswer.Offer> offers = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> served = new ConcurrentHashMap<>();
+    /** First offers decided but not yet replayed from the ledger, per rollout and wave: they take download slots. */
+    private final Map<String, Integer> appending = new java.util.HashMap<>();
+    /** Per-device locks (striped): one decision and its append at a time per device. */
+    private final Object[] deviceLocks = new Object[256];
+
+    {
+        for (int i = 0; i < deviceLocks.length; i++) {
+            deviceLocks[i] = new Object();
+        }
+    }
     private final AtomicReference<ReleaseAnchors> anchors = new AtomicReference<>();
     /** Anchors found, per release id: a release recorded on chain stays where it is. */
     private final Map<String, ReleaseAnchor> anchorsFound = new ConcurrentHashMap<>();
@@ -218,9 +228,13 @@ public final class PlatformUpdateService implements UpdateService {
         }
         UpdateAnswer answer;
         try {
-            synchronized (engine) {
-                engine.catchUp();
-                answer = decide(device, installedSequence, now);
+            synchronized (deviceLock(deviceId)) {
+                Decision d;
+                synchronized (engine) {
+                    engine.catchUp();
+                    d = decide(device, installedSequence, now);
+                }
+                answer = d.answer() != null ? d.answer() : firstOffer(d);
             }
         } catch (LedgerException e) {
             throw unavailable("the ledger", e);
@@ -232,57 +246,97 @@ public final class PlatformUpdateService implements UpdateService {
         return answer;
     }
 
+    /**
+     * What {@link #decide} found: an answer, or a first offer still to be appended (the answer is then null; the
+     * offer counts against its wave's download cap from the decision on, see {@link #appending}).
+     */
+    private record Decision(UpdateAnswer answer, RolloutRecord rollout, Release release, int wave, LedgerEvent offer) {
+        static Decision of(UpdateAnswer answer) {
+            return new Decision(answer, null, null, -1, null);
+        }
+    }
+
+    /**
+     * Appends a first offer outside the engine's lock, so that the first offers (and reports) of many devices
+     * share one fsync of the ledger (its group commit) instead of queueing one fsync each behind the lock; the
+     * device's own lock keeps its decision and append together. Then the offer is replayed and made.
+     */
+    private UpdateAnswer firstOffer(Decision d) throws LedgerException {
+        String slot = d.rollout().id() + "/" + d.wave();
+        boolean appended = false;
+        try {
+            engine.ledger.append(d.offer());
+            appended = true;
+        } finally {
+            if (!appended) {
+                synchronized (engine) {
+                    appending.merge(slot, -1, Integer::sum);
+                }
+            }
+        }
+        synchronized (engine) {
+            try {
+                engine.catchUp();
+            } finally {
+                appending.merge(slot, -1, Integer::sum); // replayed: the offer now counts itself
+            }
+            return offer(d.rollout(), d.release());
+        }
+    }
+
     /** Under the engine's lock, caught up. */
-    private UpdateAnswer decide(Device device, long installedSequence, Instant now)
+    private Decision decide(Device device, long installedSequence, Instant now)
             throws LedgerException, RegistryException, UpdateException {
         RolloutRecord r = rolloutFor(device);
         if (r == null) {
-            return none("no-rollout", null);
+            return Decision.of(none("no-rollout", null));
         }
         Release release = releases.find(r.releaseId()).orElse(null);
         if (release == null || !release.vendor().equals(device.vendor())
                 || !release.deviceClass().equals(device.deviceClass())
                 || release.profile() != null && !release.profile().equals(device.profile())) {
-            return none("no-rollout", null);
+            return Decision.of(none("no-rollout", null));
         }
         if (release.sequence() <= installedSequence) {
-            return none("up-to-date", null);
+            return Decision.of(none("up-to-date", null));
         }
         if (trust.find(release.signer()).map(k -> k.status() == KeyStatus.REVOKED).orElse(true)) {
-            return none("signer-revoked", null);
+            return Decision.of(none("signer-revoked", null));
         }
         RolloutRecord.OfferState offered = r.offer(device.id());
         if (offered != null && offered.latest != null && offered.latest.isFailure()) {
-            return none("failed", null);
+            return Decision.of(none("failed", null));
         }
         boolean unfinished = offered != null && !offered.isFinal();
         if (r.state() != RolloutState.RUNNING) {
             if (unfinished) {
-                return offer(r, release); // paused or completed: a download in progress may finish
+                return Decision.of(offer(r, release)); // paused or completed: a download in progress may finish
             }
-            return r.state() == RolloutState.PAUSED ? none("paused", waitRetry) : none("no-rollout", null);
+            return Decision.of(r.state() == RolloutState.PAUSED ? none("paused", waitRetry) : none("no-rollout", null));
         }
         int wave = offered != null ? offered.wave : engine.waveOf(r, device.id());
         if (wave < 0) {
-            return none("no-rollout", null);
+            return Decision.of(none("no-rollout", null));
         }
         if (wave > r.currentWave()) {
-            return none("not-in-wave", waitRetry);
+            return Decision.of(none("not-in-wave", waitRetry));
         }
         WaveSpec spec = r.waves().get(wave);
         if (spec.window() != null && !spec.window().contains(now)) {
-            return none("outside-window", untilOpen(spec.window(), now));
+            return Decision.of(none("outside-window", untilOpen(spec.window(), now)));
         }
-        if (!unfinished && spec.maxConcurrentDownloads() > 0
-                && r.downloadsInFlight(wave, now, offerTimeout) >= spec.maxConcurrentDownloads()) {
-            return none("download-cap", capRetry);
+        String slot = r.id() + "/" + wave;
+        if (!unfinished && spec.maxConcurrentDownloads() > 0 && r.downloadsInFlight(wave, now, offerTimeout)
+                + appending.getOrDefault(slot, 0) >= spec.maxConcurrentDownloads()) {
+            return Decision.of(none("download-cap", capRetry));
         }
         if (offered == null) {
             byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave));
-            engine.ledger.append(new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null));
-            engine.catchUp();
+            appending.merge(slot, 1, Integer::sum);
+            return new Decision(null, r, release, wave,
+                    new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null));
         }
-        return offer(r, release);
+        return Decision.of(offer(r, release));
     }
 
     /**
@@ -439,31 +493,40 @@ public final class PlatformUpdateService implements UpdateService {
         } catch (UpdateFormatException e) {
             throw new UpdateException("bad-signature", e.getMessage());
         }
-        ReportReceipt receipt;
+        ReportReceipt receipt = null;
         try {
-            synchronized (engine) {
-                engine.catchUp();
-                RolloutBook.LastReport last = engine.book().lastReport(device.id());
-                if (last != null && report.counter() <= last.counter()) {
-                    if (report.counter() == last.counter() && RolloutBook.sameBytes(last, signedReport)) {
-                        receipt = new ReportReceipt(-1, true);
-                    } else {
-                        throw new UpdateException("stale", "report " + report.counter() + " of device " + device.id()
-                                + " is not newer than report " + last.counter() + ", already recorded");
+            // The device's lock keeps its counter check and its append together; the append itself is outside the
+            // engine's lock, so that the reports of many devices share one fsync (the ledger's group commit).
+            synchronized (deviceLock(device.id())) {
+                RolloutRecord r;
+                RolloutRecord.OfferState offered;
+                synchronized (engine) {
+                    engine.catchUp();
+                    RolloutBook.LastReport last = engine.book().lastReport(device.id());
+                    if (last != null && report.counter() <= last.counter()) {
+                        if (report.counter() == last.counter() && RolloutBook.sameBytes(last, signedReport)) {
+                            receipt = new ReportReceipt(-1, true);
+                        } else {
+                            throw new UpdateException("stale", "report " + report.counter() + " of device "
+                                    + device.id() + " is not newer than report " + last.counter() + ", already recorded");
+                        }
                     }
-                } else {
-                    RolloutRecord r = report.rolloutId() != null ? engine.book().rollout(report.rolloutId())
+                    r = report.rolloutId() != null ? engine.book().rollout(report.rolloutId())
                             : engine.book().offeringRollout(device.id(), report.releaseId());
-                    RolloutRecord.OfferState offered = r == null ? null : r.offer(device.id());
-                    if (offered == null || !r.releaseId().equals(report.releaseId())) {
+                    offered = r == null ? null : r.offer(device.id());
+                    if (receipt == null && (offered == null || !r.releaseId().equals(report.releaseId()))) {
                         throw new UpdateException("wrong-device", "device " + device.id() + " was not offered release "
                                 + report.releaseId() + (report.rolloutId() != null ? " by rollout " + report.rolloutId() : ""));
                     }
+                }
+                if (receipt == null) {
                     long index = engine.ledger.append(new LedgerEvent(EventTypes.DEVICE_REPORTED, engine.now(),
                             device.publicKey(), DeviceEvents.reported(signed), null)).index();
-                    engine.catchUp();
-                    receipt = new ReportReceipt(index, false);
-                    engine.evaluate(r, report.state().isFailure() ? offered.wave : -1);
+                    synchronized (engine) {
+                        engine.catchUp();
+                        receipt = new ReportReceipt(index, false);
+                        engine.evaluate(r, report.state().isFailure() ? offered.wave : -1);
+                    }
                 }
             }
             // after the ledger: a retransmission records it again, in case the registry failed the first time
@@ -538,6 +601,10 @@ public final class PlatformUpdateService implements UpdateService {
     long bytesServedFor(String releaseId) {
         LongAdder a = served.get(releaseId);
         return a == null ? 0 : a.sum();
+    }
+
+    private Object deviceLock(String deviceId) {
+        return deviceLocks[(deviceId.hashCode() & 0x7fffffff) % deviceLocks.length];
     }
 
     private Device findDevice(String deviceId) throws UpdateException {

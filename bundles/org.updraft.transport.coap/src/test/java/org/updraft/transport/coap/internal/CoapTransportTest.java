@@ -428,6 +428,41 @@ class CoapTransportTest {
         assertArrayEquals(sha256(image), sha256(out.toByteArray()));
     }
 
+    @Test
+    void aRetransmittedCheckIsAnsweredAgainWithoutAskingTwiceAndOnlyRecentRequestsAreKept() throws Exception {
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(5000);
+            byte[] first = rawCheck(socket, 0x1000);
+            int asked = updates.checks.get();
+            // the same datagram again, as a device whose ACK was lost sends it: the kept answer, not a new check
+            assertArrayEquals(first, rawCheck(socket, 0x1000));
+            assertEquals(asked, updates.checks.get());
+            // more requests than are kept per device: the oldest is forgotten and asked again
+            for (int mid = 0x1001; mid <= 0x1000 + CoapTransport.DUPLICATES_KEPT_PER_DEVICE + 8; mid++) {
+                rawCheck(socket, mid);
+            }
+            asked = updates.checks.get();
+            rawCheck(socket, 0x1000);
+            assertEquals(asked + 1, updates.checks.get(), "a request older than the kept ones is answered anew");
+        }
+    }
+
+    /** {@code CON GET /check/dev-1?seq=1} with the given message id; the answer's bytes. */
+    private byte[] rawCheck(DatagramSocket socket, int mid) throws Exception {
+        ByteArrayOutputStream m = new ByteArrayOutputStream();
+        m.write(new byte[] {0x40, 0x01, (byte) (mid >> 8), (byte) mid}); // CON GET, no token
+        m.write(0xB5); // Uri-Path (11), 5 bytes
+        m.write("check".getBytes(StandardCharsets.US_ASCII));
+        m.write(0x05); // Uri-Path again
+        m.write("dev-1".getBytes(StandardCharsets.US_ASCII));
+        m.write(0x45); // Uri-Query (15 = 11 + 4), 5 bytes
+        m.write("seq=1".getBytes(StandardCharsets.US_ASCII));
+        socket.send(new DatagramPacket(m.toByteArray(), m.size(), transport.address()));
+        DatagramPacket in = new DatagramPacket(new byte[4096], 4096);
+        socket.receive(in);
+        return java.util.Arrays.copyOf(in.getData(), in.getLength());
+    }
+
     /** Californium's client refuses to send SZX 7 over UDP, so this request is written by hand. */
     private Response bertBlock() throws Exception {
         ByteArrayOutputStream m = new ByteArrayOutputStream();

@@ -1,0 +1,125 @@
+package org.updraft.benchmarks;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.CoAP.Type;
+import org.eclipse.californium.core.coap.MessageObserverAdapter;
+import org.eclipse.californium.core.coap.Request;
+import org.eclipse.californium.core.coap.Response;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+
+/**
+ * Row 3's one client: many devices, each asking {@code GET /check/{id}?seq=1} again as soon as its last answer
+ * came (one request in flight per device, confirmable, no ETag so every answer carries the whole offer), for a
+ * fixed time. Every answer must be 2.05 with exactly the expected payload, or the run fails.
+ */
+final class CheckLoad {
+
+    record Result(long answers, double seconds, long retries, String firstFailure) {
+        double perSecond() {
+            return answers / seconds;
+        }
+    }
+
+    private CheckLoad() {
+    }
+
+    static Result run(InetSocketAddress server, List<String> deviceIds, byte[] expected, double seconds)
+            throws Exception {
+        Configuration config = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
+                SystemConfig.DEFINITIONS);
+        config.set(CoapConfig.MAX_ACTIVE_PEERS, deviceIds.size() + 16);
+        config.set(CoapConfig.PROTOCOL_STAGE_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_RECEIVER_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_SENDER_THREAD_COUNT, 1);
+        config.set(UdpConfig.UDP_RECEIVE_BUFFER_SIZE, 8 * 1024 * 1024);
+        config.set(UdpConfig.UDP_SEND_BUFFER_SIZE, 8 * 1024 * 1024);
+        String base = "coap://" + server.getHostString() + ":" + server.getPort() + "/check/";
+        List<CoapEndpoint> endpoints = new ArrayList<>();
+        int perEndpoint = BlockFetch.DEVICES_PER_ENDPOINT; // message IDs per peer, as in row 4
+        for (int e = 0; e < (deviceIds.size() + perEndpoint - 1) / perEndpoint; e++) {
+            CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config)
+                    .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build();
+            endpoint.start();
+            endpoints.add(endpoint);
+        }
+        try {
+            AtomicLong answers = new AtomicLong();
+            AtomicLong retries = new AtomicLong();
+            AtomicReference<String> failure = new AtomicReference<>();
+            CountDownLatch stopped = new CountDownLatch(deviceIds.size());
+            long start = System.nanoTime();
+            long end = start + (long) (seconds * 1e9);
+            for (int d = 0; d < deviceIds.size(); d++) {
+                new Poller(endpoints.get(d / perEndpoint), base + deviceIds.get(d), expected, end, answers, retries,
+                        failure, stopped).next();
+            }
+            if (!stopped.await((long) seconds + 120, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("update checks against " + base + " did not stop");
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            return new Result(answers.get(), elapsed, retries.get(), failure.get());
+        } finally {
+            endpoints.forEach(CoapEndpoint::destroy);
+        }
+    }
+
+    /** One device checking again and again until the end time. */
+    private record Poller(CoapEndpoint endpoint, String uri, byte[] expected, long end, AtomicLong answers,
+            AtomicLong retries, AtomicReference<String> failure, CountDownLatch stopped) {
+
+        void next() {
+            if (System.nanoTime() >= end || failure.get() != null) {
+                stopped.countDown();
+                return;
+            }
+            Request get = Request.newGet();
+            get.setType(Type.CON);
+            get.setURI(uri + "?seq=1");
+            get.addMessageObserver(new MessageObserverAdapter() {
+                @Override
+                public void onResponse(Response response) {
+                    if (response.getCode() != ResponseCode.CONTENT || !Arrays.equals(response.getPayload(),
+                            expected)) {
+                        failure.compareAndSet(null, uri + ": " + response.getCode() + " with "
+                                + response.getPayloadSize() + " bytes, not the expected " + expected.length);
+                    } else {
+                        answers.incrementAndGet();
+                    }
+                    next();
+                }
+
+                @Override
+                public void onTimeout() {
+                    retries.incrementAndGet();
+                    next();
+                }
+
+                @Override
+                public void onSendError(Throwable error) {
+                    failure.compareAndSet(null, uri + ": send error " + error);
+                    next();
+                }
+
+                @Override
+                public void onReject() {
+                    failure.compareAndSet(null, uri + ": rejected (RST)");
+                    next();
+                }
+            });
+            endpoint.sendRequest(get);
+        }
+    }
+}

@@ -1,0 +1,375 @@
+package org.updraft.benchmarks;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.lang.annotation.Annotation;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GcInfo;
+
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP.ResponseCode;
+import org.eclipse.californium.core.coap.MediaTypeRegistry;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceRegistry;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.WaveProgress;
+import org.updraft.api.rollout.RolloutSpec;
+import org.updraft.api.rollout.WaveSelector;
+import org.updraft.api.rollout.WaveSpec;
+import org.updraft.api.store.StoredObject;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.internal.LedgerTrustStore;
+import org.updraft.core.internal.PlatformReleaseService;
+import org.updraft.core.manifest.ImageFacts;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.rollout.internal.PlatformRolloutService;
+import org.updraft.rollout.internal.PlatformUpdateService;
+import org.updraft.storage.local.internal.LocalFirmwareStore;
+import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.transport.coap.internal.BenchCoapServer;
+
+/**
+ * The server side of rows 3 and 5 in its own JVM, so that its heap is measured alone (rows 3 and 5 start it with
+ * {@code -Xmx512m}): either Updraft's platform on real components (the local ledger with fsync, the ledger trust
+ * store and release index, the rollout and update services, the local firmware store and the CoAP transport;
+ * only the device registry is in memory, where a database would be), or, as row 3's reference, a bare Californium
+ * resource answering every GET with one fixed payload.
+ *
+ * <p>It talks over standard input and output, one line each way:
+ * <pre>
+ * java ... FleetServer platform DIR IMAGE-BYTES  -> READY port log-key-did manufacturer-did
+ * java ... FleetServer bare PAYLOAD-FILE         -> READY port
+ *   REGISTER devices-file   (lines "id did"; then a rollout of the release to all of them starts) -> STARTED id
+ *   PROGRESS                -> PROGRESS offered installed failed-or-rolled-back
+ *   HEAP                    -> HEAP peak-used-bytes largest-live-after-gc-bytes max-bytes
+ *   STOP (or end of input)  -> the server stops and the JVM exits
+ * </pre>
+ */
+public final class FleetServer {
+
+    static final String VENDOR = "acme";
+    static final String CLASS = "thermo-v2";
+
+    private FleetServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        watchHeap();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        if (args.length == 2 && args[0].equals("bare")) {
+            CoapServer server = bare(Files.readAllBytes(Path.of(args[1])));
+            try {
+                System.out.println("READY " + server.getEndpoints().get(0).getAddress().getPort());
+                serve(in, null);
+            } finally {
+                server.destroy();
+            }
+            return;
+        }
+        if (args.length != 3 || !args[0].equals("platform")) {
+            System.err.println("usage: FleetServer platform DIR IMAGE-BYTES | FleetServer bare PAYLOAD-FILE");
+            System.exit(2);
+        }
+        try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]))) {
+            System.out.println("READY " + platform.coap.address().getPort() + " " + platform.ledger.logKey() + " "
+                    + platform.manufacturer.did());
+            serve(in, platform);
+        }
+    }
+
+    private static void serve(BufferedReader in, Platform platform) throws Exception {
+        for (String line = in.readLine(); line != null && !line.equals("STOP"); line = in.readLine()) {
+            String[] words = line.split(" ");
+            switch (words[0]) {
+                case "REGISTER" -> System.out.println("STARTED " + platform.rollOut(Path.of(words[1])));
+                case "PROGRESS" -> {
+                    WaveProgress w = platform.rollouts.progress(platform.rolloutId).waves().get(0);
+                    System.out.println("PROGRESS " + w.offered() + " " + w.installed() + " " + (w.failed()
+                            + w.rolledBack()));
+                }
+                case "HEAP" -> System.out.println("HEAP " + heap());
+                default -> System.out.println("ERROR unknown command '" + words[0] + "'");
+            }
+        }
+    }
+
+    /**
+     * The heap's fullest (the total used just before a collection, the highest seen; between collections it only
+     * grows) and its largest live set (the total used just after a collection, the highest seen), from the
+     * collectors' notifications; and the maximum (-Xmx).
+     */
+    private static String heap() {
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        return Math.max(HEAP_PEAK.get(), used) + " " + HEAP_LIVE.get() + " " + Runtime.getRuntime().maxMemory();
+    }
+
+    private static final AtomicLong HEAP_PEAK = new AtomicLong();
+    private static final AtomicLong HEAP_LIVE = new AtomicLong();
+
+    /** Follows every collection of the heap's collectors. */
+    private static void watchHeap() {
+        Set<String> heapPools = new java.util.HashSet<>();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                heapPools.add(pool.getName());
+            }
+        }
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                    return;
+                }
+                GcInfo info = GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData())
+                        .getGcInfo();
+                HEAP_PEAK.accumulateAndGet(total(info.getMemoryUsageBeforeGc(), heapPools), Math::max);
+                HEAP_LIVE.accumulateAndGet(total(info.getMemoryUsageAfterGc(), heapPools), Math::max);
+            }, null, null);
+        }
+    }
+
+    private static long total(Map<String, MemoryUsage> usage, Set<String> pools) {
+        long sum = 0;
+        for (Map.Entry<String, MemoryUsage> e : usage.entrySet()) {
+            if (pools.contains(e.getKey())) {
+                sum += e.getValue().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    /** Row 3's reference: Californium with the same settings as Updraft's transport, one fixed answer. */
+    private static CoapServer bare(byte[] payload) {
+        Configuration config = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
+                SystemConfig.DEFINITIONS);
+        CoapServer server = new CoapServer(config);
+        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(config)
+                .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build());
+        server.add(new CoapResource("check") {
+            @Override
+            public void handleGET(CoapExchange exchange) {
+                exchange.respond(ResponseCode.CONTENT, payload, MediaTypeRegistry.APPLICATION_CBOR);
+            }
+
+            @Override
+            public Resource getChild(String name) {
+                return this; // /check/{device-id} answers the same for every device
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    /** Updraft's platform on real components, one release of a random image published. */
+    static final class Platform implements AutoCloseable {
+        final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
+        final FileLedger ledger;
+        final LocalFirmwareStore store;
+        final FleetRegistry registry = new FleetRegistry();
+        final PlatformReleaseService releases;
+        final PlatformUpdateService updates;
+        final PlatformRolloutService rollouts;
+        final BenchCoapServer coap;
+        final String releaseId;
+        String rolloutId;
+
+        Platform(Path dir, int imageSize) throws Exception {
+            // durable, as in production: every append is on disk before it is acknowledged
+            ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "bench-log", true);
+            store = new LocalFirmwareStore(storeConfig(dir.resolve("store")));
+            LedgerTrustStore trust = new LedgerTrustStore(ledger);
+            trust.register(manufacturer.did(), VENDOR, Set.of());
+            releases = new PlatformReleaseService(ledger, trust);
+            byte[] image = new byte[imageSize];
+            new Random(imageSize).nextBytes(image);
+            byte[] sha = ImageFacts.newDigest().digest(image);
+            StoredObject stored = store.put(new ByteArrayInputStream(image));
+            Manifest m = new Manifest(VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(), null,
+                    Instant.now(), manufacturer.did());
+            byte[] signed = ManifestCodec.sign(m, manufacturer);
+            ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
+                    ReleaseEvents.published(ManifestCodec.parse(signed)), null));
+            releaseId = m.releaseId();
+            updates = new PlatformUpdateService(config(PlatformUpdateService.Config.class), ledger, trust, releases,
+                    registry);
+            rollouts = new PlatformRolloutService(config(PlatformRolloutService.Config.class), ledger, trust,
+                    releases, registry);
+            coap = new BenchCoapServer(updates, store, releases);
+        }
+
+        /** Registers the devices of the file and starts one rollout of the release to all of them. */
+        String rollOut(Path devicesFile) throws Exception {
+            List<Device> devices = new ArrayList<>();
+            Instant now = Instant.now();
+            for (String line : Files.readAllLines(devicesFile)) {
+                String[] f = line.split(" ");
+                devices.add(new Device(f[0], f[1], VENDOR, CLASS, null, Set.of(), null, "1.0.0", 1, DeviceState.IDLE,
+                        null, now));
+            }
+            registry.registerAll(devices);
+            Rollout r = rollouts.create(new RolloutSpec(releaseId, DeviceFilter.ALL, List.of(new WaveSpec("all",
+                    new WaveSelector.Percent(100), 100, 100, false, null, 0))), "bench");
+            rollouts.start(r.id(), "bench");
+            rolloutId = r.id();
+            return r.id();
+        }
+
+        @Override
+        public void close() {
+            coap.close();
+            store.close();
+            ledger.close();
+        }
+    }
+
+    /** Typed configuration as Declarative Services makes it: every attribute's default. */
+    private static <A> A config(Class<A> type) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (proxy, method, a) -> switch (method.getName()) {
+                    case "annotationType" -> type;
+                    case "toString" -> type.getSimpleName();
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == a[0];
+                    default -> method.getDefaultValue();
+                }));
+    }
+
+    private static LocalStoreConfig storeConfig(Path dir) {
+        return new LocalStoreConfig() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return LocalStoreConfig.class;
+            }
+
+            @Override
+            public String directory() {
+                return dir.toString();
+            }
+
+            @Override
+            public boolean fsync() {
+                return true;
+            }
+        };
+    }
+
+    /** The device registry, in memory (a database in production, outside this JVM's heap). */
+    static final class FleetRegistry implements DeviceRegistry {
+        private final ConcurrentSkipListMap<String, Device> devices = new ConcurrentSkipListMap<>();
+
+        @Override
+        public Device register(Device device) throws RegistryException {
+            if (devices.putIfAbsent(device.id(), device) != null) {
+                throw new RegistryException("exists", "device " + device.id() + " is already registered");
+            }
+            return device;
+        }
+
+        @Override
+        public void registerAll(List<Device> list) throws RegistryException {
+            for (Device d : list) {
+                register(d);
+            }
+        }
+
+        @Override
+        public Optional<Device> find(String id) {
+            return Optional.ofNullable(devices.get(id));
+        }
+
+        @Override
+        public List<Device> list(DeviceFilter filter, String afterId, int limit) {
+            List<Device> page = new ArrayList<>();
+            for (Device d : (afterId == null ? devices : devices.tailMap(afterId, false)).values()) {
+                if (matches(filter, d)) {
+                    page.add(d);
+                    if (page.size() == limit) {
+                        break;
+                    }
+                }
+            }
+            return page;
+        }
+
+        @Override
+        public long count(DeviceFilter filter) {
+            return devices.values().stream().filter(d -> matches(filter, d)).count();
+        }
+
+        @Override
+        public Device recordState(String id, DeviceState state, String version, long sequence, Instant at)
+                throws RegistryException {
+            Device d = devices.computeIfPresent(id, (k, old) -> old.withState(state, version, sequence, at));
+            if (d == null) {
+                throw new RegistryException("unknown-device", "no device " + id);
+            }
+            return d;
+        }
+
+        @Override
+        public void recordSeen(String id, Instant at) {
+            devices.computeIfPresent(id, (k, d) -> new Device(d.id(), d.publicKey(), d.vendor(), d.deviceClass(),
+                    d.profile(), d.tags(), d.region(), d.installedVersion(), d.installedSequence(), d.state(), at,
+                    d.registered()));
+        }
+
+        @Override
+        public boolean remove(String id) {
+            return devices.remove(id) != null;
+        }
+
+        @Override
+        public String status() {
+            return "memory: " + devices.size() + " devices";
+        }
+
+        /** The benchmark's fleet has one vendor and class, no profile, tags or region; other filters match none. */
+        private static boolean matches(DeviceFilter f, Device d) {
+            return (f.vendor() == null || f.vendor().equals(d.vendor()))
+                    && (f.deviceClass() == null || f.deviceClass().equals(d.deviceClass()))
+                    && (f.profile() == null || f.profile().equals(d.profile()))
+                    && (f.region() == null || f.region().equals(d.region()))
+                    && d.tags().containsAll(f.tags()) && f.versionRange() == null;
+        }
+    }
+}
