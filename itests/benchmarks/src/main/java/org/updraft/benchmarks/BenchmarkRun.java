@@ -143,9 +143,11 @@ public final class BenchmarkRun {
                 construction. Fixed from the profiles: row 7's did:key decoded on every verify (now kept per key);
                 row 5's server threads queueing behind one fsync per first offer and per report under the update
                 service's lock (now appended outside it, sharing the ledger's group commit), and its heap filling
-                with Californium's duplicate store (now the last 16 requests per device); with that, 2,000 devices
-                finished within 512 MiB, 10,000 at once still drove the server into back-to-back full GCs. Rows 3 and 5 run Updraft's
-                server in its own JVM with -Xmx512m; its heap figures come from the collector's notifications.
+                with Californium's duplicate store (now the last 16 requests per device). The server's live heap
+                in row 5 then grows with its backlog of queued requests: on a quiet machine 10,000 devices fit in
+                512 MiB; with other builds loading both cores the backlog grew until back-to-back full GCs stopped
+                the server (seen once, 2026-11-23). Rows 3 and 5 run Updraft's server in its own JVM with
+                -Xmx512m; its heap figures come from the collector's notifications.
                 Row 5's reference turns row 4's libcoap bytes/s into devices/s (÷ 128 KiB): the download alone,
                 without check, verification or reports. The machine is shared with other builds: see the load
                 above. Ratios are Updraft ÷ reference, higher is better. Row 6's target is absolute (appends/s);
