@@ -1,7 +1,6 @@
 package org.updraft.benchmarks;
 
 import java.io.ByteArrayInputStream;
-import java.lang.annotation.Annotation;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,7 +30,6 @@ import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
-import org.updraft.storage.local.internal.LocalStoreConfig;
 import org.updraft.transport.coap.internal.BenchCoapServer;
 
 /**
@@ -54,7 +52,7 @@ final class DeliveryRow {
         Path dir = Files.createTempDirectory(work, "delivery");
 
         BlockFetch.Result updraft;
-        LocalFirmwareStore store = new LocalFirmwareStore(storeConfig(dir.resolve("store")));
+        LocalFirmwareStore store = new LocalFirmwareStore(Configs.localStore(dir.resolve("store"), false));
         try {
             StoredObject stored = store.put(new ByteArrayInputStream(image));
             OneRelease releases = new OneRelease(image, sha, stored);
@@ -116,25 +114,6 @@ final class DeliveryRow {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    private static LocalStoreConfig storeConfig(Path dir) {
-        return new LocalStoreConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return LocalStoreConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return dir.toString();
-            }
-
-            @Override
-            public boolean fsync() {
-                return false;
-            }
-        };
     }
 
     /**

@@ -3,13 +3,11 @@ package org.updraft.benchmarks;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
-import java.lang.annotation.Annotation;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
-import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,7 +64,6 @@ import org.updraft.ledger.local.internal.FileLedger;
 import org.updraft.rollout.internal.PlatformRolloutService;
 import org.updraft.rollout.internal.PlatformUpdateService;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
-import org.updraft.storage.local.internal.LocalStoreConfig;
 import org.updraft.transport.coap.internal.BenchCoapServer;
 
 /**
@@ -216,7 +213,7 @@ public final class FleetServer {
         Platform(Path dir, int imageSize) throws Exception {
             // durable, as in production: every append is on disk before it is acknowledged
             ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "bench-log", true);
-            store = new LocalFirmwareStore(storeConfig(dir.resolve("store")));
+            store = new LocalFirmwareStore(Configs.localStore(dir.resolve("store"), true));
             LedgerTrustStore trust = new LedgerTrustStore(ledger);
             trust.register(manufacturer.did(), VENDOR, Set.of());
             releases = new PlatformReleaseService(ledger, trust);
@@ -230,9 +227,9 @@ public final class FleetServer {
             ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
                     ReleaseEvents.published(ManifestCodec.parse(signed)), null));
             releaseId = m.releaseId();
-            updates = new PlatformUpdateService(config(PlatformUpdateService.Config.class), ledger, trust, releases,
+            updates = new PlatformUpdateService(Configs.defaults(PlatformUpdateService.Config.class), ledger, trust, releases,
                     registry);
-            rollouts = new PlatformRolloutService(config(PlatformRolloutService.Config.class), ledger, trust,
+            rollouts = new PlatformRolloutService(Configs.defaults(PlatformRolloutService.Config.class), ledger, trust,
                     releases, registry);
             coap = new BenchCoapServer(updates, store, releases);
         }
@@ -260,37 +257,6 @@ public final class FleetServer {
             store.close();
             ledger.close();
         }
-    }
-
-    /** Typed configuration as Declarative Services makes it: every attribute's default. */
-    private static <A> A config(Class<A> type) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                (proxy, method, a) -> switch (method.getName()) {
-                    case "annotationType" -> type;
-                    case "toString" -> type.getSimpleName();
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == a[0];
-                    default -> method.getDefaultValue();
-                }));
-    }
-
-    private static LocalStoreConfig storeConfig(Path dir) {
-        return new LocalStoreConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return LocalStoreConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return dir.toString();
-            }
-
-            @Override
-            public boolean fsync() {
-                return true;
-            }
-        };
     }
 
     /** The device registry, in memory (a database in production, outside this JVM's heap). */

@@ -1,7 +1,6 @@
 package org.updraft.benchmarks;
 
 import java.io.InputStream;
-import java.lang.annotation.Annotation;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,7 +14,6 @@ import java.util.regex.Pattern;
 
 import org.updraft.api.store.StoredObject;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
-import org.updraft.storage.local.internal.LocalStoreConfig;
 
 /**
  * Row 2: ingest of row 1's file. Updraft: {@link LocalFirmwareStore#put} (the embedded store's put, the step of
@@ -43,7 +41,7 @@ final class IngestRow {
             add(http, node, file); // warm-up of the node (its first add also loads its code)
             for (int r = 0; r < rounds; r++) {
                 Path storeDir = dir.resolve("store-" + r);
-                LocalFirmwareStore store = new LocalFirmwareStore(storeConfig(storeDir, true));
+                LocalFirmwareStore store = new LocalFirmwareStore(Configs.localStore(storeDir, true));
                 try (InputStream in = Files.newInputStream(file)) {
                     long start = System.nanoTime();
                     StoredObject stored = store.put(in);
@@ -54,7 +52,7 @@ final class IngestRow {
                 }
                 deleteTree(storeDir);
                 // the same without fsync: what the disk's syncs cost (js-ipfs does not sync its blocks)
-                store = new LocalFirmwareStore(storeConfig(storeDir, false));
+                store = new LocalFirmwareStore(Configs.localStore(storeDir, false));
                 try (InputStream in = Files.newInputStream(file)) {
                     long start = System.nanoTime();
                     store.put(in);
@@ -110,24 +108,5 @@ final class IngestRow {
                 Files.delete(p);
             }
         }
-    }
-
-    private static LocalStoreConfig storeConfig(Path dir, boolean fsync) {
-        return new LocalStoreConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return LocalStoreConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return dir.toString();
-            }
-
-            @Override
-            public boolean fsync() {
-                return fsync;
-            }
-        };
     }
 }
