@@ -146,8 +146,9 @@ public final class BenchmarkRun {
                 with Californium's duplicate store (now the last 16 requests per device). The server's live heap
                 in row 5 then grows with its backlog of queued requests: on a quiet machine 10,000 devices fit in
                 512 MiB; with other builds loading both cores the backlog grew until back-to-back full GCs stopped
-                the server (seen once, 2026-11-23). Rows 3 and 5 run Updraft's server in its own JVM with
-                -Xmx512m; its heap figures come from the collector's notifications.
+                the server (seen once, 2026-11-23). Rows 3 and 5 run Updraft's server in its own JVM (row 5 with
+                -Xmx512m; row 3 gives both servers 2 GiB, as the bare Californium one also ran out at 512 MiB);
+                heap figures come from the collector's notifications.
                 Row 5's reference turns row 4's libcoap bytes/s into devices/s (÷ 128 KiB): the download alone,
                 without check, verification or reports. The machine is shared with other builds: see the load
                 above. Ratios are Updraft ÷ reference, higher is better. Row 6's target is absolute (appends/s);
