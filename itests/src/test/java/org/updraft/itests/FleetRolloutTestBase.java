@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +23,6 @@ import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.EventTypes;
-import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
@@ -156,20 +154,6 @@ public abstract class FleetRolloutTestBase extends UpdraftTestSupport {
             }
         }
         return states;
-    }
-
-    private List<LedgerEntry> ledgerEvents(String type) throws Exception {
-        Ledger ledger = waitForService(Ledger.class);
-        List<LedgerEntry> found = new ArrayList<>();
-        long size = ledger.size();
-        for (long i = 0; i < size; i += 1000) {
-            for (LedgerEntry entry : ledger.read(i, 1000)) {
-                if (entry.event().type().equals(type)) {
-                    found.add(entry);
-                }
-            }
-        }
-        return found;
     }
 
     private static String coapClient() {

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
 import java.util.HashMap;
@@ -39,7 +38,6 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.EventTypes;
-import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
@@ -401,20 +399,6 @@ public class StoreSwapIT extends UpdraftTestSupport {
             fail(refs.size() + " services " + objectClass + " " + filter + "\n" + componentReport());
         }
         return (Long) refs.get(0).getProperty("service.id");
-    }
-
-    private List<LedgerEntry> ledgerEvents(String type) throws Exception {
-        Ledger ledger = waitForService(Ledger.class);
-        List<LedgerEntry> found = new ArrayList<>();
-        long size = ledger.size();
-        for (long i = 0; i < size; i += 1000) {
-            for (LedgerEntry entry : ledger.read(i, 1000)) {
-                if (entry.event().type().equals(type)) {
-                    found.add(entry);
-                }
-            }
-        }
-        return found;
     }
 
     private String karafLog() {

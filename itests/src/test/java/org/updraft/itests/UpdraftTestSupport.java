@@ -66,6 +66,8 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.tracker.ServiceTracker;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEntry;
 
 /**
  * Base class for Pax Exam tests that run inside the Updraft distribution (karaf-assembly's archive).
@@ -314,6 +316,21 @@ public abstract class UpdraftTestSupport {
     }
 
     // ---------------------------------------------------------------- services
+
+    /** Every event of {@code type} on the platform's ledger, oldest first. */
+    protected List<LedgerEntry> ledgerEvents(String type) throws Exception {
+        Ledger ledger = waitForService(Ledger.class);
+        List<LedgerEntry> found = new ArrayList<>();
+        long size = ledger.size();
+        for (long i = 0; i < size; i += 1000) {
+            for (LedgerEntry entry : ledger.read(i, 1000)) {
+                if (entry.event().type().equals(type)) {
+                    found.add(entry);
+                }
+            }
+        }
+        return found;
+    }
 
     /**
      * Waits for a service of {@code type} matching {@code filter} (LDAP syntax, or null) and returns it.
