@@ -33,14 +33,13 @@ import org.updraft.api.rollout.Rollout;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.ObjectStat;
 import org.updraft.api.store.StoreException;
-import org.updraft.core.retention.ReleaseRetention;
-import org.updraft.core.retention.RetentionException;
-import org.updraft.core.retention.RetentionReport;
-import org.updraft.core.retention.RetentionReport.Action;
-import org.updraft.core.retention.RetentionReport.Entry;
-import org.updraft.core.retention.RetentionRule;
-import org.updraft.core.retention.RetentionRule.FleetUse;
-import org.updraft.core.retention.RetentionRule.Verdict;
+import org.updraft.api.retention.ReleaseRetention;
+import org.updraft.api.retention.RetentionException;
+import org.updraft.api.retention.RetentionReport;
+import org.updraft.api.retention.RetentionReport.Action;
+import org.updraft.api.retention.RetentionReport.Entry;
+import org.updraft.rollout.internal.RetentionRule.FleetUse;
+import org.updraft.rollout.internal.RetentionRule.Verdict;
 
 /**
  * Applies the {@link RetentionRule} to the serving store, every {@code interval.minutes} when enabled and on

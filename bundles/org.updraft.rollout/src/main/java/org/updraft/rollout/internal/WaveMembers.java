@@ -10,7 +10,6 @@ import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.RegistryException;
-import org.updraft.core.rollout.WaveMembership;
 
 /**
  * Which of a rollout's target devices each wave takes, from the registry (which applies the target filter,

@@ -32,9 +32,9 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
-import org.updraft.core.retention.RetentionReport;
-import org.updraft.core.retention.RetentionReport.Action;
-import org.updraft.core.retention.RetentionReport.Entry;
+import org.updraft.api.retention.RetentionReport;
+import org.updraft.api.retention.RetentionReport.Action;
+import org.updraft.api.retention.RetentionReport.Entry;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
 

@@ -39,7 +39,6 @@ import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.VerifiedManifest;
-import org.updraft.core.rollout.WaveMembership;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.OfferVerifier;
 import org.updraft.core.update.UpdateAnswers;

@@ -15,13 +15,13 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.store.FirmwareStore;
-import org.updraft.core.migration.CidRecipes;
-import org.updraft.core.migration.MigratedObject;
-import org.updraft.core.migration.MigratedObject.Outcome;
-import org.updraft.core.migration.MigrationProgress;
-import org.updraft.core.migration.MigrationReport;
-import org.updraft.core.migration.MigrationStatus;
-import org.updraft.core.migration.StoreMigration;
+import org.updraft.shell.internal.migration.CidRecipes;
+import org.updraft.shell.internal.migration.MigratedObject;
+import org.updraft.shell.internal.migration.MigratedObject.Outcome;
+import org.updraft.shell.internal.migration.MigrationProgress;
+import org.updraft.shell.internal.migration.MigrationReport;
+import org.updraft.shell.internal.migration.MigrationStatus;
+import org.updraft.shell.internal.migration.StoreMigration;
 
 @Command(scope = "updraft", name = "store-migrate", description = "Copies every pinned object of one firmware store "
         + "to another under the same CID, checking each CID; run it again to finish an interrupted migration")

@@ -8,10 +8,10 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
-import org.updraft.core.retention.ReleaseRetention;
-import org.updraft.core.retention.RetentionReport;
-import org.updraft.core.retention.RetentionReport.Action;
-import org.updraft.core.retention.RetentionReport.Entry;
+import org.updraft.api.retention.ReleaseRetention;
+import org.updraft.api.retention.RetentionReport;
+import org.updraft.api.retention.RetentionReport.Action;
+import org.updraft.api.retention.RetentionReport.Entry;
 
 @Command(scope = "updraft", name = "store-retain", description = "Applies the retention policy now: unpins the "
         + "images of releases beyond the newest of each class that no rollout or device needs, and shows why each "

@@ -7,8 +7,8 @@ import java.util.Locale;
 import java.util.Random;
 
 import org.updraft.api.store.CidOptions;
-import org.updraft.core.migration.MigrationReport;
-import org.updraft.core.migration.StoreMigration;
+import org.updraft.shell.internal.migration.MigrationReport;
+import org.updraft.shell.internal.migration.StoreMigration;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 
 /**

@@ -17,7 +17,7 @@ import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.core.internal.PlatformReleaseService;
+import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.MeasuredImage;

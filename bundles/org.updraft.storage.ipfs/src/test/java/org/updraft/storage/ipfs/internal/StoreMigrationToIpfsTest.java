@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.store.CidOptions;
-import org.updraft.core.migration.MigratedObject.Outcome;
-import org.updraft.core.migration.MigrationReport;
-import org.updraft.core.migration.StoreMigration;
 import org.updraft.core.unixfs.SeededContent;
+import org.updraft.shell.internal.migration.MigratedObject.Outcome;
+import org.updraft.shell.internal.migration.MigrationReport;
+import org.updraft.shell.internal.migration.StoreMigration;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 
 /** store-migrate from the embedded store to a real js-ipfs node, with the node killed half-way. */

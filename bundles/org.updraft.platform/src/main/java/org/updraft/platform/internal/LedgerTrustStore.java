@@ -1,0 +1,211 @@
+package org.updraft.platform.internal;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEntry;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustException;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.api.trust.TrustedKey;
+import org.updraft.core.cbor.CborException;
+import org.updraft.core.event.TrustEvents;
+import org.updraft.core.identity.VerificationKey;
+import org.updraft.core.log.LedgerFollower;
+import org.updraft.core.manifest.Manifest;
+
+/**
+ * Trust kept on the ledger itself: every change is appended as a trust event, and the current state is the
+ * replay of those events. Nothing else is stored, so the ledger is the single source of truth and anyone
+ * holding it can rebuild the same trust state.
+ */
+@Component(service = TrustStore.class, property = TrustStore.KIND + "=ledger", configurationPid = LedgerTrustStore.PID)
+@Designate(ocd = LedgerTrustStore.Config.class)
+public final class LedgerTrustStore implements TrustStore {
+
+    /** Configuration PID: etc/org.updraft.trust.cfg. */
+    public static final String PID = "org.updraft.trust";
+
+    @ObjectClassDefinition(name = "Updraft trust store (on the ledger)",
+            description = "Manufacturer keys trusted to sign releases, recorded as ledger events.")
+    public @interface Config {
+        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend that records trust events.")
+        String ledger_target() default "(ledger.kind=local)";
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerTrustStore.class);
+
+    private final Ledger ledger;
+    private final Map<String, TrustedKey> keys = new LinkedHashMap<>();
+    private final LedgerFollower follower;
+
+    @Activate
+    public LedgerTrustStore(@Reference(name = "ledger") Ledger ledger) throws LedgerException {
+        this.ledger = ledger;
+        this.follower = new LedgerFollower(ledger, this::apply);
+        synchronized (this) {
+            follower.catchUp();
+        }
+        LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.size(), follower.followed());
+    }
+
+    @Override
+    public synchronized TrustedKey register(String did, String vendor, Set<String> deviceClasses)
+            throws TrustException {
+        checkDid(did);
+        try {
+            Manifest.checkId("vendor id", vendor);
+            for (String c : deviceClasses) {
+                Manifest.checkId("device class id", c);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new TrustException(e.getMessage());
+        }
+        catchUpOrFail();
+        TrustedKey known = keys.get(did);
+        if (known != null) {
+            throw new TrustException(did + " is already registered (" + describe(known) + ")");
+        }
+        return recordChange(EventTypes.KEY_REGISTERED, ledger.logKey(), TrustEvents.registered(did, vendor, deviceClasses),
+                null, did);
+    }
+
+    @Override
+    public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
+        VerificationKey oldKey = checkDid(did);
+        checkDid(successorDid);
+        catchUpOrFail();
+        TrustedKey current = keys.get(did);
+        if (current == null) {
+            throw new TrustException(did + " is not a registered key");
+        }
+        if (current.status() != KeyStatus.ACTIVE) {
+            throw new TrustException(did + " cannot be rotated: it is " + describe(current));
+        }
+        if (keys.containsKey(successorDid)) {
+            throw new TrustException("the successor " + successorDid + " is already registered ("
+                    + describe(keys.get(successorDid)) + ")");
+        }
+        byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
+        // with a proof the old key itself is the actor; without, the platform operator vouches
+        return recordChange(EventTypes.KEY_ROTATED, proof != null ? did : ledger.logKey(), statement, proof, did);
+    }
+
+    @Override
+    public synchronized TrustedKey revoke(String did, String reason) throws TrustException {
+        checkDid(did);
+        catchUpOrFail();
+        TrustedKey current = keys.get(did);
+        if (current == null) {
+            throw new TrustException(did + " is not a registered key");
+        }
+        if (current.status() == KeyStatus.REVOKED) {
+            throw new TrustException(did + " is already revoked");
+        }
+        return recordChange(EventTypes.KEY_REVOKED, ledger.logKey(), TrustEvents.revoked(did, reason), null, did);
+    }
+
+    @Override
+    public synchronized Optional<TrustedKey> find(String did) {
+        catchUpQuietly();
+        return Optional.ofNullable(keys.get(did));
+    }
+
+    @Override
+    public synchronized List<TrustedKey> list() {
+        catchUpQuietly();
+        return new ArrayList<>(keys.values());
+    }
+
+    private TrustedKey recordChange(String type, String actor, byte[] payload, byte[] signature, String did)
+            throws TrustException {
+        try {
+            ledger.append(new LedgerEvent(type, Instant.now(), actor, payload, signature));
+            follower.catchUp();
+        } catch (LedgerException e) {
+            throw new TrustException("the ledger did not record the change: " + e.getMessage(), e);
+        }
+        return keys.get(did);
+    }
+
+    private static VerificationKey checkDid(String did) throws TrustException {
+        try {
+            return VerificationKey.fromDid(did);
+        } catch (IllegalArgumentException e) {
+            throw new TrustException(e.getMessage());
+        }
+    }
+
+    private void catchUpOrFail() throws TrustException {
+        try {
+            follower.catchUp();
+        } catch (LedgerException e) {
+            throw new TrustException("cannot read the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    private void catchUpQuietly() {
+        try {
+            follower.catchUp();
+        } catch (LedgerException e) {
+            // answer from what was already replayed; the next call tries again
+            LOG.warn("Trust store could not read new ledger events: {}", e.getMessage());
+        }
+    }
+
+    private void apply(LedgerEntry entry) {
+        LedgerEvent event = entry.event();
+        if (!event.type().startsWith("trust.")) {
+            return;
+        }
+        Record change;
+        try {
+            change = TrustEvents.decode(event.type(), event.payload());
+        } catch (CborException e) {
+            // an event this version cannot read must not stop the platform; it is reported, not guessed at
+            LOG.error("Ignoring unreadable trust event #{}: {}", entry.index(), e.getMessage());
+            return;
+        }
+        Instant time = event.time();
+        long index = entry.index();
+        if (change instanceof TrustEvents.KeyRegistered r) {
+            keys.putIfAbsent(r.did(), new TrustedKey(r.did(), r.vendor(), r.deviceClasses(), KeyStatus.ACTIVE, time,
+                    null, null, index));
+        } else if (change instanceof TrustEvents.KeyRotated r) {
+            TrustedKey old = keys.get(r.did());
+            if (old != null) {
+                keys.put(r.did(), new TrustedKey(old.did(), old.vendor(), old.deviceClasses(), KeyStatus.ROTATED, time,
+                        r.successor(), null, index));
+                keys.putIfAbsent(r.successor(), new TrustedKey(r.successor(), old.vendor(), old.deviceClasses(),
+                        KeyStatus.ACTIVE, time, null, null, index));
+            }
+        } else if (change instanceof TrustEvents.KeyRevoked r) {
+            TrustedKey old = keys.get(r.did());
+            if (old != null) {
+                keys.put(r.did(), new TrustedKey(old.did(), old.vendor(), old.deviceClasses(), KeyStatus.REVOKED, time,
+                        old.successor(), r.reason(), index));
+            }
+        }
+    }
+
+    private static String describe(TrustedKey key) {
+        return key.status().name().toLowerCase() + " for vendor " + key.vendor() + " since " + key.changed();
+    }
+}

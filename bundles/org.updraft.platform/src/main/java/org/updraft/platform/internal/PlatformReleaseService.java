@@ -1,0 +1,266 @@
+package org.updraft.platform.internal;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.multiformats.Cid;
+import org.updraft.api.release.PublishProgress;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseException;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.store.CidOptions;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.store.StoreException;
+import org.updraft.api.store.StoredObject;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.manifest.Expectations;
+import org.updraft.core.manifest.Failure;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.MeasuredImage;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.manifest.ManifestFormatException;
+import org.updraft.core.manifest.ManifestVerifier;
+import org.updraft.core.manifest.SignedManifest;
+import org.updraft.core.manifest.VerificationException;
+import org.updraft.core.manifest.VerifiedManifest;
+
+/**
+ * Publishes releases: verifies the manifest and the image as a device will, stores the image, and records
+ * the release on the ledger — in that order, so that nothing is stored or recorded for a release that fails
+ * a check, and a release is visible only once its ledger event is durable.
+ *
+ * <p>The firmware store is a dynamic reference, by default the serving store ({@link ServingStore}): swapping
+ * storage backends does not restart this service.
+ */
+@Component(service = ReleaseService.class, configurationPid = PlatformReleaseService.PID)
+@Designate(ocd = PlatformReleaseService.Config.class)
+public final class PlatformReleaseService implements ReleaseService {
+
+    /** Configuration PID: etc/org.updraft.release.cfg. */
+    public static final String PID = "org.updraft.release";
+
+    @ObjectClassDefinition(name = "Updraft release service",
+            description = "Verifies, stores and records releases.")
+    public @interface Config {
+        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend.")
+        String ledger_target() default "(ledger.kind=local)";
+
+        @AttributeDefinition(name = "Trust store", description = "Filter choosing the trust store.")
+        String trust_target() default "(trust.kind=ledger)";
+
+        @AttributeDefinition(name = "Firmware store", description = "Filter choosing the firmware store. The "
+                + "default is the serving store (PID org.updraft.store), which publishes to its preferred backend.")
+        String store_target() default "(store.role=serving)";
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlatformReleaseService.class);
+
+    private final Ledger ledger;
+    private final ManifestVerifier verifier;
+    private final ReleaseIndex index;
+
+    @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile FirmwareStore store;
+
+    @Activate
+    public PlatformReleaseService(@Reference(name = "ledger") Ledger ledger,
+            @Reference(name = "trust") TrustStore trust) throws LedgerException {
+        this.ledger = ledger;
+        this.verifier = new ManifestVerifier(trust::find);
+        this.index = new ReleaseIndex(ledger);
+        synchronized (index) {
+            index.catchUp();
+        }
+        LOG.info("Release service ready: {} releases from {} ledger events", index.list().size(), index.replayed());
+    }
+
+    @Override
+    public Release publish(byte[] manifestBytes, Path firmware, String deviceClass, PublishProgress progress)
+            throws ReleaseException {
+        VerifiedManifest verified = verifyManifest(manifestBytes, deviceClass);
+        Manifest m = verified.manifest();
+        FirmwareStore target = store;
+        if (target == null) {
+            throw new ReleaseException("no-store", "no firmware store is running: install a storage feature "
+                    + "(updraft-storage-local) or check the release service's store.target");
+        }
+        CidOptions options = checkImage(verified, firmware);
+
+        StoredObject stored;
+        try (InputStream in = new CountingInputStream(Files.newInputStream(firmware), m.size(), progress)) {
+            stored = target.put(in, options);
+        } catch (IOException e) {
+            throw new ReleaseException("store-failed", "storing the image failed: " + e.getMessage(), e);
+        }
+        if (!stored.cid().equals(m.cid())) {
+            // the file changed between the check and the upload, or the store computes CIDs differently
+            unpinQuietly(target, stored.cid());
+            throw new ReleaseException(Failure.CID_MISMATCH.code(), "the store computed CID " + stored.cid()
+                    + " but the manifest names " + m.cid() + "; nothing was published");
+        }
+
+        synchronized (index) {
+            try {
+                index.catchUp();
+                // checked again under the lock: another publish of the same class may have won the race
+                if (index.find(m.releaseId()).isPresent()) {
+                    throw alreadyPublished(m);
+                }
+                long latest = index.latestSequence(m.vendor(), m.deviceClass());
+                if (m.sequence() <= latest) {
+                    throw new ReleaseException(Failure.SEQUENCE_NOT_NEWER.code(), "sequence number " + m.sequence()
+                            + " is not greater than " + latest + ", the latest published for " + m.vendor() + "/"
+                            + m.deviceClass());
+                }
+                ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), m.signer(),
+                        ReleaseEvents.published(verified.signed()), null));
+                index.catchUp();
+            } catch (LedgerException e) {
+                throw new ReleaseException("ledger-failed", "the ledger did not record the release: "
+                        + e.getMessage(), e);
+            }
+            Release release = index.find(m.releaseId()).orElseThrow();
+            LOG.info("Published release {} (version {}, {} bytes, CID {}) at ledger index {}", release.id(),
+                    release.version(), release.size(), release.cid(), release.ledgerIndex());
+            return release;
+        }
+    }
+
+    private VerifiedManifest verifyManifest(byte[] manifestBytes, String deviceClass) throws ReleaseException {
+        try {
+            SignedManifest signed = ManifestCodec.parse(manifestBytes);
+            Manifest m = signed.manifest();
+            long latest;
+            synchronized (index) {
+                index.catchUp();
+                if (index.find(m.releaseId()).isPresent()) {
+                    throw alreadyPublished(m);
+                }
+                latest = index.latestSequence(m.vendor(), m.deviceClass());
+            }
+            return verifier.verify(signed, Expectations.forPublishing().deviceClass(deviceClass)
+                    .installedSequence(latest));
+        } catch (ManifestFormatException e) {
+            throw new ReleaseException(Failure.MALFORMED.code(), e.getMessage(), e);
+        } catch (VerificationException e) {
+            throw new ReleaseException(e.failure().code(), e.getMessage(), e);
+        } catch (LedgerException e) {
+            throw new ReleaseException("ledger-failed", "cannot read the ledger: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads the image once, measuring size, SHA-256 and CID together, and checks them against the manifest.
+     *
+     * @return the CID options that reproduce the manifest's CID
+     */
+    private static CidOptions checkImage(VerifiedManifest verified, Path firmware) throws ReleaseException {
+        try {
+            return verified.checkImage(MeasuredImage.forManifest(firmware, verified.manifest()));
+        } catch (VerificationException e) {
+            throw new ReleaseException(e.failure().code(), e.getMessage(), e);
+        } catch (NoSuchFileException e) {
+            throw new ReleaseException("no-firmware", "firmware file " + firmware + " does not exist");
+        } catch (IOException e) {
+            throw new ReleaseException("no-firmware", "cannot read firmware file " + firmware + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ReleaseException alreadyPublished(Manifest m) {
+        return new ReleaseException("already-published", "release " + m.releaseId() + " is already published");
+    }
+
+    private static void unpinQuietly(FirmwareStore target, Cid cid) {
+        try {
+            target.unpin(cid);
+        } catch (StoreException e) {
+            LOG.warn("Could not unpin unpublished object {}: {}", cid, e.getMessage());
+        }
+    }
+
+    @Override
+    public List<Release> list() {
+        synchronized (index) {
+            catchUpQuietly();
+            return index.list();
+        }
+    }
+
+    @Override
+    public Optional<Release> find(String id) {
+        synchronized (index) {
+            catchUpQuietly();
+            return index.find(id);
+        }
+    }
+
+    private void catchUpQuietly() {
+        try {
+            index.catchUp();
+        } catch (LedgerException e) {
+            LOG.warn("Release index could not read new ledger events: {}", e.getMessage());
+        }
+    }
+
+    /** Counts bytes read, for the progress of an upload. */
+    private static final class CountingInputStream extends FilterInputStream {
+        private final long total;
+        private final PublishProgress progress;
+        private long done;
+
+        CountingInputStream(InputStream in, long total, PublishProgress progress) {
+            super(in);
+            this.total = total;
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                advance(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                advance(n);
+            }
+            return n;
+        }
+
+        private void advance(long n) {
+            done += n;
+            if (progress != null) {
+                progress.bytesStored(done, total);
+            }
+        }
+    }
+}
