@@ -103,7 +103,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
         IpfsDaemon daemon = node();
         try {
             configureIpfsStore(daemon.api());
-            long coapService = serviceId("org.updraft.api.update.UpdateListener", null);
+            long coapService = serviceId("org.updraft.api.update.listener.UpdateListener", null);
             long releaseService = serviceId(ReleaseService.class.getName(), null);
             long servingService = serviceId(FirmwareStore.class.getName(), SERVING);
             RolloutService rollouts = waitForService(RolloutService.class);
@@ -123,7 +123,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
             String out = demo.get(5, TimeUnit.MINUTES);
             assertTrue(out, out.contains("devices    20: 20 updated, 0 failed, 0 rolled back, 0 not updated"));
             assertEquals("the CoAP transport was not restarted", coapService,
-                    serviceId("org.updraft.api.update.UpdateListener", null));
+                    serviceId("org.updraft.api.update.listener.UpdateListener", null));
             assertEquals("the release service was not restarted", releaseService,
                     serviceId(ReleaseService.class.getName(), null));
             assertEquals("the serving store stayed registered", servingService,

@@ -23,7 +23,7 @@ import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.ReleaseAnchor;
-import org.updraft.api.release.PublishProgress;
+import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;

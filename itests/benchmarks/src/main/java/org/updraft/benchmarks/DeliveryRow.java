@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.updraft.api.device.Device;
-import org.updraft.api.release.PublishProgress;
+import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;

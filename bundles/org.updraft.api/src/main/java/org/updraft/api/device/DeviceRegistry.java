@@ -17,6 +17,15 @@ public interface DeviceRegistry {
     /** Service property naming the backend, e.g. {@code registry.kind=jdbc}. */
     String KIND = "registry.kind";
 
+    /** Service property of the platform's registry that forwards to the backend chosen in {@code org.updraft.backends}. */
+    String ROLE = "registry.role";
+
+    /**
+     * Target filter of the registry every platform component uses (see {@link #ROLE}); while the chosen backend is not
+     * running, its methods throw {@link RegistryException} with code {@code unavailable}.
+     */
+    String SELECTED = "(" + ROLE + "=selected)";
+
     /**
      * Adds a device.
      *

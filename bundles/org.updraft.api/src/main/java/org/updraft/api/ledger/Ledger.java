@@ -22,11 +22,21 @@ public interface Ledger {
     /** Service property naming the backend, e.g. {@code ledger.kind=local}. */
     String KIND = "ledger.kind";
 
+    /** Service property of the platform's ledger that forwards to the backend chosen in {@code org.updraft.backends}. */
+    String ROLE = "ledger.role";
+
+    /**
+     * Target filter of the ledger every platform component uses: the one the backend switch ({@code org.updraft.backends},
+     * {@code ledger}) forwards to the chosen backend. It stays registered while backends come and go; while the chosen
+     * one is not running its methods throw {@link LedgerException} saying so.
+     */
+    String SELECTED = "(" + ROLE + "=selected)";
+
     /** Appends the event durably and returns its index and leaf hash. */
     AppendReceipt append(LedgerEvent event) throws LedgerException;
 
     /** Number of events in the log. */
-    long size();
+    long size() throws LedgerException;
 
     /** The event at {@code index}, with its leaf hash as the log holds it. */
     LedgerEntry get(long index) throws LedgerException;
@@ -57,5 +67,5 @@ public interface Ledger {
     ConsistencyProof consistencyProof(long firstSize, long secondSize) throws LedgerException;
 
     /** The log's public key as a did:key; devices are provisioned with it. */
-    String logKey();
+    String logKey() throws LedgerException;
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
+import org.updraft.api.release.progress.PublishProgress;
 
 /**
  * Publishes and finds releases. Publishing verifies the manifest and the image as a device would (signature,

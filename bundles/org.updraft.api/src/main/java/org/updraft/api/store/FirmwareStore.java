@@ -30,6 +30,15 @@ public interface FirmwareStore {
     /** Service property naming the backend, e.g. {@code store.kind=local}. */
     String KIND = "store.kind";
 
+    /** Service property of the platform's serving store, which chooses among the backends ({@code org.updraft.store}). */
+    String ROLE = "store.role";
+
+    /**
+     * Target filter of the store devices are served from and releases are published to: the serving store, which
+     * forwards to the preferred backend and reads from the fallback ({@code org.updraft.store}).
+     */
+    String SERVING = "(" + ROLE + "=serving)";
+
     /**
      * Reads {@code content} to its end and stores it. Returns once the object is durable. The caller
      * keeps ownership of the stream and closes it.

@@ -3,7 +3,7 @@
  * {@link org.updraft.api.multiformats.Cid} that any IPFS node computes the same way, and serves them back by CID.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.api.store;
 
 import org.osgi.annotation.bundle.Export;

@@ -20,6 +20,15 @@ public interface TrustStore {
     /** Service property naming the backend, e.g. {@code trust.kind=ledger}. */
     String KIND = "trust.kind";
 
+    /** Service property of the platform's trust store that forwards to the backend chosen in {@code org.updraft.backends}. */
+    String ROLE = "trust.role";
+
+    /**
+     * Target filter of the trust store every platform component uses (see {@link #ROLE}); while the chosen backend is
+     * not running, its methods throw {@link TrustException} saying so: nothing is trusted then.
+     */
+    String SELECTED = "(" + ROLE + "=selected)";
+
     /**
      * Trusts {@code did} to sign releases of {@code vendor}, for the given device classes or, when
      * {@code deviceClasses} is empty, for all of the vendor's classes.
@@ -47,9 +56,17 @@ public interface TrustStore {
      */
     TrustedKey revoke(String did, String reason) throws TrustException;
 
-    /** The key, in whatever state, or empty if it was never registered. */
-    Optional<TrustedKey> find(String did);
+    /**
+     * The key, in whatever state, or empty if it was never registered.
+     *
+     * @throws TrustException when the trust store cannot be consulted now (its backend is down)
+     */
+    Optional<TrustedKey> find(String did) throws TrustException;
 
-    /** All keys ever registered, in order of registration. */
-    List<TrustedKey> list();
+    /**
+     * All keys ever registered, in order of registration.
+     *
+     * @throws TrustException when the trust store cannot be consulted now (its backend is down)
+     */
+    List<TrustedKey> list() throws TrustException;
 }

@@ -9,6 +9,8 @@ public enum Failure {
     /** The release event is not on the path to the checkpoint's root: the ledger never recorded this release. */
     BAD_PROOF("bad-proof"),
     UNTRUSTED_SIGNER("untrusted-signer"),
+    /** Trust could not be consulted (the platform's trust backend is down): nothing is trusted then. */
+    TRUST_UNAVAILABLE("trust-unavailable"),
     REVOKED_SIGNER("revoked-signer"),
     ROTATED_SIGNER("rotated-signer"),
     WRONG_VENDOR("wrong-vendor"),

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.identity.VerificationKey;
 
@@ -69,7 +70,13 @@ public final class ManifestVerifier {
     }
 
     private TrustedKey checkSigner(Manifest m, Expectations expect) throws VerificationException {
-        Optional<TrustedKey> found = trust.find(m.signer());
+        Optional<TrustedKey> found;
+        try {
+            found = trust.find(m.signer());
+        } catch (TrustException e) {
+            throw new VerificationException(Failure.TRUST_UNAVAILABLE, "cannot check the signer " + m.signer()
+                    + ": " + e.getMessage());
+        }
         if (found.isEmpty()) {
             throw new VerificationException(Failure.UNTRUSTED_SIGNER, "the signer " + m.signer()
                     + " is not a trusted manufacturer key");

@@ -2,6 +2,7 @@ package org.updraft.core.manifest;
 
 import java.util.Optional;
 
+import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustedKey;
 
 /**
@@ -11,6 +12,11 @@ import org.updraft.api.trust.TrustedKey;
 @FunctionalInterface
 public interface TrustLookup {
 
-    /** The key's trust record, or empty when the DID is not known at all. */
-    Optional<TrustedKey> find(String did);
+    /**
+     * The key's trust record, or empty when the DID is not known at all.
+     *
+     * @throws TrustException when trust cannot be consulted now (the platform's trust backend is down): the
+     *         verifier then refuses, as {@link Failure#TRUST_UNAVAILABLE}
+     */
+    Optional<TrustedKey> find(String did) throws TrustException;
 }

@@ -101,7 +101,7 @@ public class DemoCommand implements Action {
     @Option(name = "--quiet", description = "No live progress, only the summary")
     boolean quiet;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Reference(optional = true)
@@ -110,10 +110,10 @@ public class DemoCommand implements Action {
     @Reference(optional = true)
     RolloutService rollouts;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
     DeviceRegistry registry;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = Ledger.SELECTED)
     Ledger ledger;
 
     @Reference

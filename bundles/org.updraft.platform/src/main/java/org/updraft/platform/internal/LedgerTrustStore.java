@@ -46,8 +46,6 @@ public final class LedgerTrustStore implements TrustStore {
     @ObjectClassDefinition(name = "Updraft trust store (on the ledger)",
             description = "Manufacturer keys trusted to sign releases, recorded as ledger events.")
     public @interface Config {
-        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend that records trust events.")
-        String ledger_target() default "(ledger.kind=local)";
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgerTrustStore.class);
@@ -55,15 +53,18 @@ public final class LedgerTrustStore implements TrustStore {
     private final Ledger ledger;
     private final Map<String, TrustedKey> keys = new LinkedHashMap<>();
     private final LedgerFollower follower;
+    private boolean everCaughtUp;
 
     @Activate
-    public LedgerTrustStore(@Reference(name = "ledger") Ledger ledger) throws LedgerException {
+    public LedgerTrustStore(@Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger) {
         this.ledger = ledger;
-        this.follower = new LedgerFollower(ledger, this::apply);
+        this.follower = new LedgerFollower(ledger, this::apply, keys::clear);
+        // the ledger's backend may start after this component: it catches up at the first call then
         synchronized (this) {
-            follower.catchUp();
+            catchUpQuietly();
+            LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.size(),
+                    follower.followed());
         }
-        LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.size(), follower.followed());
     }
 
     @Override
@@ -83,7 +84,7 @@ public final class LedgerTrustStore implements TrustStore {
         if (known != null) {
             throw new TrustException(did + " is already registered (" + describe(known) + ")");
         }
-        return recordChange(EventTypes.KEY_REGISTERED, ledger.logKey(), TrustEvents.registered(did, vendor, deviceClasses),
+        return recordChange(EventTypes.KEY_REGISTERED, null, TrustEvents.registered(did, vendor, deviceClasses),
                 null, did);
     }
 
@@ -105,7 +106,7 @@ public final class LedgerTrustStore implements TrustStore {
         }
         byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
         // with a proof the old key itself is the actor; without, the platform operator vouches
-        return recordChange(EventTypes.KEY_ROTATED, proof != null ? did : ledger.logKey(), statement, proof, did);
+        return recordChange(EventTypes.KEY_ROTATED, proof != null ? did : null, statement, proof, did);
     }
 
     @Override
@@ -119,25 +120,27 @@ public final class LedgerTrustStore implements TrustStore {
         if (current.status() == KeyStatus.REVOKED) {
             throw new TrustException(did + " is already revoked");
         }
-        return recordChange(EventTypes.KEY_REVOKED, ledger.logKey(), TrustEvents.revoked(did, reason), null, did);
+        return recordChange(EventTypes.KEY_REVOKED, null, TrustEvents.revoked(did, reason), null, did);
     }
 
     @Override
-    public synchronized Optional<TrustedKey> find(String did) {
-        catchUpQuietly();
+    public synchronized Optional<TrustedKey> find(String did) throws TrustException {
+        catchUpOrAnswerFromReplay();
         return Optional.ofNullable(keys.get(did));
     }
 
     @Override
-    public synchronized List<TrustedKey> list() {
-        catchUpQuietly();
+    public synchronized List<TrustedKey> list() throws TrustException {
+        catchUpOrAnswerFromReplay();
         return new ArrayList<>(keys.values());
     }
 
     private TrustedKey recordChange(String type, String actor, byte[] payload, byte[] signature, String did)
             throws TrustException {
         try {
-            ledger.append(new LedgerEvent(type, Instant.now(), actor, payload, signature));
+            // actor null: the platform acts, under the log's key
+            ledger.append(new LedgerEvent(type, Instant.now(), actor != null ? actor : ledger.logKey(), payload,
+                    signature));
             follower.catchUp();
         } catch (LedgerException e) {
             throw new TrustException("the ledger did not record the change: " + e.getMessage(), e);
@@ -164,9 +167,25 @@ public final class LedgerTrustStore implements TrustStore {
     private void catchUpQuietly() {
         try {
             follower.catchUp();
+            everCaughtUp = true;
         } catch (LedgerException e) {
-            // answer from what was already replayed; the next call tries again
-            LOG.warn("Trust store could not read new ledger events: {}", e.getMessage());
+            LOG.info("Trust store waits for the ledger: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * A read answers from the events replayed so far when the ledger cannot be read now; but a trust store that never
+     * read the ledger knows nothing, and says so rather than answer "not trusted" for every key.
+     */
+    private void catchUpOrAnswerFromReplay() throws TrustException {
+        try {
+            follower.catchUp();
+            everCaughtUp = true;
+        } catch (LedgerException e) {
+            if (!everCaughtUp) {
+                throw new TrustException("the trust store cannot read the ledger: " + e.getMessage(), e);
+            }
+            LOG.warn("Trust store answers from the events read so far: {}", e.getMessage());
         }
     }
 

@@ -21,12 +21,13 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.multiformats.Cid;
-import org.updraft.api.release.PublishProgress;
+import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;
@@ -65,15 +66,9 @@ public final class PlatformReleaseService implements ReleaseService {
     @ObjectClassDefinition(name = "Updraft release service",
             description = "Verifies, stores and records releases.")
     public @interface Config {
-        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend.")
-        String ledger_target() default "(ledger.kind=local)";
-
-        @AttributeDefinition(name = "Trust store", description = "Filter choosing the trust store.")
-        String trust_target() default "(trust.kind=ledger)";
-
         @AttributeDefinition(name = "Firmware store", description = "Filter choosing the firmware store. The "
                 + "default is the serving store (PID org.updraft.store), which publishes to its preferred backend.")
-        String store_target() default "(store.role=serving)";
+        String store_target() default FirmwareStore.SERVING;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformReleaseService.class);
@@ -87,15 +82,17 @@ public final class PlatformReleaseService implements ReleaseService {
     private volatile FirmwareStore store;
 
     @Activate
-    public PlatformReleaseService(@Reference(name = "ledger") Ledger ledger,
-            @Reference(name = "trust") TrustStore trust) throws LedgerException {
+    public PlatformReleaseService(@Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
+            @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust) {
         this.ledger = ledger;
         this.verifier = new ManifestVerifier(trust::find);
         this.index = new ReleaseIndex(ledger);
+        // the ledger's backend may start after this service: the index catches up at the first call then
         synchronized (index) {
-            index.catchUp();
+            catchUpQuietly();
+            LOG.info("Release service ready: {} releases from {} ledger events", index.list().size(),
+                    index.replayed());
         }
-        LOG.info("Release service ready: {} releases from {} ledger events", index.list().size(), index.replayed());
     }
 
     @Override
@@ -124,6 +121,7 @@ public final class PlatformReleaseService implements ReleaseService {
         }
 
         synchronized (index) {
+            AppendReceipt receipt;
             try {
                 index.catchUp();
                 // checked again under the lock: another publish of the same class may have won the race
@@ -136,14 +134,25 @@ public final class PlatformReleaseService implements ReleaseService {
                             + " is not greater than " + latest + ", the latest published for " + m.vendor() + "/"
                             + m.deviceClass());
                 }
-                ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), m.signer(),
+                receipt = ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), m.signer(),
                         ReleaseEvents.published(verified.signed()), null));
-                index.catchUp();
-            } catch (LedgerException e) {
+            } catch (LedgerException | ReleaseException e) {
+                // not recorded: the image must not stay pinned for nothing (unless an earlier release holds it)
+                unpinUnlessPublished(target, stored.cid());
+                if (e instanceof ReleaseException refused) {
+                    throw refused;
+                }
                 throw new ReleaseException("ledger-failed", "the ledger did not record the release: "
                         + e.getMessage(), e);
             }
-            Release release = index.find(m.releaseId()).orElseThrow();
+            Release release;
+            try {
+                index.catchUp();
+                release = index.find(m.releaseId()).orElseThrow(() -> new LedgerException("it is not in the log"));
+            } catch (LedgerException e) {
+                throw new ReleaseException("ledger-failed", "release " + m.releaseId() + " was recorded at ledger "
+                        + "index " + receipt.index() + " but cannot be read back now: " + e.getMessage(), e);
+            }
             LOG.info("Published release {} (version {}, {} bytes, CID {}) at ledger index {}", release.id(),
                     release.version(), release.size(), release.cid(), release.ledgerIndex());
             return release;
@@ -192,6 +201,13 @@ public final class PlatformReleaseService implements ReleaseService {
 
     private static ReleaseException alreadyPublished(Manifest m) {
         return new ReleaseException("already-published", "release " + m.releaseId() + " is already published");
+    }
+
+    /** Unpins an image no release was recorded for, unless a published release has the same image. */
+    private void unpinUnlessPublished(FirmwareStore target, Cid cid) {
+        if (index.list().stream().noneMatch(r -> r.cid().equals(cid))) {
+            unpinQuietly(target, cid);
+        }
     }
 
     private static void unpinQuietly(FirmwareStore target, Cid cid) {

@@ -34,7 +34,10 @@ final class ReleaseIndex {
     private final LedgerFollower follower;
 
     ReleaseIndex(Ledger ledger) {
-        this.follower = new LedgerFollower(ledger, this::apply);
+        this.follower = new LedgerFollower(ledger, this::apply, () -> {
+            releases.clear();
+            latestSequence.clear();
+        });
     }
 
     /** Applies the events appended since the last call. */

@@ -63,7 +63,7 @@ public final class ServingStore implements FirmwareStore {
     public static final String PID = "org.updraft.store";
 
     /** Service property telling the serving store from the backends. */
-    public static final String ROLE = "store.role";
+    public static final String ROLE = FirmwareStore.ROLE;
 
     /** {@value #ROLE} of this service; consumers choose it with {@code (store.role=serving)}. */
     public static final String SERVING = "serving";

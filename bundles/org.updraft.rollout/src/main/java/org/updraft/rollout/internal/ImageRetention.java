@@ -77,13 +77,7 @@ public final class ImageRetention implements ReleaseRetention {
 
         @AttributeDefinition(name = "Firmware store", description = "Filter choosing the store whose images are "
                 + "unpinned: the store that serves devices.")
-        String store_target() default "(store.role=serving)";
-
-        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend.")
-        String ledger_target() default "(ledger.kind=local)";
-
-        @AttributeDefinition(name = "Device registry", description = "Filter choosing the device registry.")
-        String registry_target() default "(registry.kind=jdbc)";
+        String store_target() default FirmwareStore.SERVING;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageRetention.class);
@@ -99,8 +93,9 @@ public final class ImageRetention implements ReleaseRetention {
 
     @Activate
     public ImageRetention(Config config, @Reference(name = "store") FirmwareStore store,
-            @Reference(name = "ledger") Ledger ledger, @Reference(name = "releases") ReleaseService releases,
-            @Reference(name = "registry") DeviceRegistry registry) {
+            @Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
+            @Reference(name = "releases") ReleaseService releases,
+            @Reference(name = "registry", target = DeviceRegistry.SELECTED) DeviceRegistry registry) {
         this(config, store, ledger, releases, registry, Clock.systemUTC());
     }
 

@@ -40,8 +40,9 @@ import org.updraft.api.rollout.RolloutState;
 import org.updraft.api.rollout.WaveSelector;
 import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustStore;
-import org.updraft.api.update.UpdateListener;
+import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.update.DeviceIds;
@@ -62,15 +63,6 @@ public final class PlatformRolloutService implements RolloutService {
     @ObjectClassDefinition(name = "Updraft rollouts",
             description = "Rollouts of releases in waves, recorded on the ledger.")
     public @interface Config {
-        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend.")
-        String ledger_target() default "(ledger.kind=local)";
-
-        @AttributeDefinition(name = "Trust store", description = "Filter choosing the trust store.")
-        String trust_target() default "(trust.kind=ledger)";
-
-        @AttributeDefinition(name = "Device registry", description = "Filter choosing the device registry.")
-        String registry_target() default "(registry.kind=jdbc)";
-
         @AttributeDefinition(name = "Wave members refresh (seconds)",
                 description = "How long a read of a rollout's target devices from the registry is used before it "
                         + "is read again (devices registered meanwhile join their wave then).")
@@ -87,21 +79,27 @@ public final class PlatformRolloutService implements RolloutService {
     private volatile UpdateService updates;
 
     @Activate
-    public PlatformRolloutService(Config config, @Reference(name = "ledger") Ledger ledger,
-            @Reference(name = "trust") TrustStore trust, @Reference(name = "releases") ReleaseService releases,
-            @Reference(name = "registry") DeviceRegistry registry) throws LedgerException {
+    public PlatformRolloutService(Config config, @Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
+            @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust,
+            @Reference(name = "releases") ReleaseService releases,
+            @Reference(name = "registry", target = DeviceRegistry.SELECTED) DeviceRegistry registry) {
         this(config, ledger, trust, releases, registry, Clock.systemUTC());
     }
 
     PlatformRolloutService(Config config, Ledger ledger, TrustStore trust, ReleaseService releases,
-            DeviceRegistry registry, Clock clock) throws LedgerException {
+            DeviceRegistry registry, Clock clock) {
         this.releases = releases;
         this.trust = trust;
         this.engine = new RolloutEngine(ledger, registry, clock,
                 Duration.ofSeconds(Math.max(1, config.members_refresh_seconds())));
-        engine.catchUp();
-        LOG.info("Rollout service ready: {} rollouts from {} ledger events", engine.book().rollouts().size(),
-                engine.book().followed());
+        // the ledger's backend may start after this service: the engine catches up at the first call then
+        try {
+            engine.catchUp();
+            LOG.info("Rollout service ready: {} rollouts from {} ledger events", engine.book().rollouts().size(),
+                    engine.book().followed());
+        } catch (LedgerException e) {
+            LOG.info("Rollout service ready; it reads the ledger once it can: {}", e.getMessage());
+        }
     }
 
     @Reference(name = "listener", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -131,7 +129,7 @@ public final class PlatformRolloutService implements RolloutService {
         String by = operator(actor);
         Release release = releases.find(spec.releaseId()).orElseThrow(() -> new RolloutException("unknown-release",
                 "release " + spec.releaseId() + " is not published"));
-        if (trust.find(release.signer()).map(k -> k.status() == KeyStatus.REVOKED).orElse(true)) {
+        if (revokedOrUnknown(release.signer())) {
             throw new RolloutException("invalid", "release " + release.id() + " is signed by " + release.signer()
                     + ", which is not trusted (revoked or unknown)");
         }
@@ -347,6 +345,14 @@ public final class PlatformRolloutService implements RolloutService {
                     LOG.warn("Update listener {} failed on rollout {}: {}", l, id, e.toString());
                 }
             }
+        }
+    }
+
+    private boolean revokedOrUnknown(String signer) throws RolloutException {
+        try {
+            return trust.find(signer).map(k -> k.status() == KeyStatus.REVOKED).orElse(true);
+        } catch (TrustException e) {
+            throw new RolloutException("trust-unavailable", "cannot check the release's signer: " + e.getMessage(), e);
         }
     }
 

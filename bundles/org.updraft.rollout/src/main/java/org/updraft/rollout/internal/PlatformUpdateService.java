@@ -49,11 +49,12 @@ import org.updraft.api.rollout.RolloutState;
 import org.updraft.api.rollout.TimeWindow;
 import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
-import org.updraft.api.update.UpdateListener;
+import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.event.DeviceEvents;
 import org.updraft.core.event.RolloutEvents;
@@ -94,15 +95,6 @@ public final class PlatformUpdateService implements UpdateService {
     @ObjectClassDefinition(name = "Updraft update service",
             description = "Update decisions, device reports and enrollments for every transport.")
     public @interface Config {
-        @AttributeDefinition(name = "Ledger", description = "Filter choosing the ledger backend.")
-        String ledger_target() default "(ledger.kind=local)";
-
-        @AttributeDefinition(name = "Trust store", description = "Filter choosing the trust store.")
-        String trust_target() default "(trust.kind=ledger)";
-
-        @AttributeDefinition(name = "Device registry", description = "Filter choosing the device registry.")
-        String registry_target() default "(registry.kind=jdbc)";
-
         @AttributeDefinition(name = "Release anchors", description = "Filter choosing where offers learn that "
                 + "their release is on a blockchain (e.g. (ledger.kind=evm)); any such service by default, and "
                 + "offers carry no anchor when there is none.")
@@ -171,14 +163,15 @@ public final class PlatformUpdateService implements UpdateService {
             });
 
     @Activate
-    public PlatformUpdateService(Config config, @Reference(name = "ledger") Ledger ledger,
-            @Reference(name = "trust") TrustStore trust, @Reference(name = "releases") ReleaseService releases,
-            @Reference(name = "registry") DeviceRegistry registry) throws LedgerException {
+    public PlatformUpdateService(Config config, @Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
+            @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust,
+            @Reference(name = "releases") ReleaseService releases,
+            @Reference(name = "registry", target = DeviceRegistry.SELECTED) DeviceRegistry registry) {
         this(config, ledger, trust, releases, registry, Clock.systemUTC());
     }
 
     PlatformUpdateService(Config config, Ledger ledger, TrustStore trust, ReleaseService releases,
-            DeviceRegistry registry, Clock clock) throws LedgerException {
+            DeviceRegistry registry, Clock clock) {
         this.releases = releases;
         this.trust = trust;
         this.offerTimeout = Duration.ofSeconds(Math.max(1, config.offer_timeout_seconds()));
@@ -187,9 +180,14 @@ public final class PlatformUpdateService implements UpdateService {
         this.anchorRetryNanos = Duration.ofSeconds(Math.max(1, config.anchor_retry_seconds())).toNanos();
         this.engine = new RolloutEngine(ledger, registry, clock,
                 Duration.ofSeconds(Math.max(1, config.members_refresh_seconds())));
-        engine.catchUp();
-        LOG.info("Update service ready: {} rollouts from {} ledger events", engine.book().rollouts().size(),
-                engine.book().followed());
+        // the ledger's backend may start after this service: the engine catches up at the first call then
+        try {
+            engine.catchUp();
+            LOG.info("Update service ready: {} rollouts from {} ledger events", engine.book().rollouts().size(),
+                    engine.book().followed());
+        } catch (LedgerException e) {
+            LOG.info("Update service ready; it reads the ledger once it can: {}", e.getMessage());
+        }
     }
 
     @Deactivate
@@ -300,7 +298,7 @@ public final class PlatformUpdateService implements UpdateService {
         if (release.sequence() <= installedSequence) {
             return Decision.of(none("up-to-date", null));
         }
-        if (trust.find(release.signer()).map(k -> k.status() == KeyStatus.REVOKED).orElse(true)) {
+        if (revokedOrUnknown(release.signer())) {
             return Decision.of(none("signer-revoked", null));
         }
         RolloutRecord.OfferState offered = r.offer(device.id());
@@ -616,6 +614,14 @@ public final class PlatformUpdateService implements UpdateService {
                     "device " + deviceId + " is not registered"));
         } catch (RegistryException e) {
             throw unavailable("the device registry", e);
+        }
+    }
+
+    private boolean revokedOrUnknown(String signer) throws UpdateException {
+        try {
+            return trust.find(signer).map(k -> k.status() == KeyStatus.REVOKED).orElse(true);
+        } catch (TrustException e) {
+            throw unavailable("the trust store", e);
         }
     }
 

@@ -50,7 +50,12 @@ final class RolloutBook {
     private boolean replayed;
 
     RolloutBook(Ledger ledger) {
-        this.follower = new LedgerFollower(ledger, this::apply);
+        this.follower = new LedgerFollower(ledger, this::apply, () -> {
+            // another log: every answer may change
+            changed.addAll(rollouts.keySet());
+            rollouts.clear();
+            lastReports.clear();
+        });
     }
 
     /** Applies the events appended since the last call, by this node or any other. */

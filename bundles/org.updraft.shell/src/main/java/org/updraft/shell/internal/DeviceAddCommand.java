@@ -46,7 +46,7 @@ public class DeviceAddCommand implements Action {
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
     DeviceRegistry registry;
 
     @Override

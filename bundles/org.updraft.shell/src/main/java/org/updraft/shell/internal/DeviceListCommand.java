@@ -40,7 +40,7 @@ public class DeviceListCommand implements Action {
     @Option(name = "--limit", description = "At most this many rows (default 50)")
     int limit = 50;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
     DeviceRegistry registry;
 
     @Override

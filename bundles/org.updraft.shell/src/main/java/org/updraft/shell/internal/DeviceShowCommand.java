@@ -16,7 +16,7 @@ public class DeviceShowCommand implements Action {
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
     DeviceRegistry registry;
 
     @Override

@@ -30,7 +30,7 @@ public class LedgerProofCommand implements Action {
     @Completion(ReleaseIdCompleter.class)
     String release;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = Ledger.SELECTED)
     Ledger ledger;
 
     @Reference(optional = true)

@@ -26,7 +26,7 @@ public class LedgerTailCommand implements Action {
     @Option(name = "--from", description = "Show events from this index on, instead of the last ones")
     long from = -1;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = Ledger.SELECTED)
     Ledger ledger;
 
     @Override

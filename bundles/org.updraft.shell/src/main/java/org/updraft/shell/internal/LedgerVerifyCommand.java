@@ -23,7 +23,7 @@ public class LedgerVerifyCommand implements Action {
             + "log with consistency proofs, and name the first the local log no longer extends (updraft-ledger-evm)")
     boolean chain;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = Ledger.SELECTED)
     Ledger ledger;
 
     /** The EVM ledger's anchored checkpoints; a JDK type so that this bundle does not depend on the EVM bundle. */

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.function.LongFunction;
 
-import org.updraft.api.release.PublishProgress;
+import org.updraft.api.release.progress.PublishProgress;
 
 /** A one-line progress bar for long work (uploads, audits), redrawn at most ten times a second. */
 final class ProgressBar implements PublishProgress {

@@ -29,7 +29,7 @@ import org.updraft.api.store.StoreStatus;
 public class StoreStatCommand implements Action {
 
     /** Service property of the serving store (core's choice among the backends) and its value. */
-    static final String ROLE_FILTER = "(store.role=serving)";
+    static final String ROLE_FILTER = FirmwareStore.SERVING;
     private static final String BACKEND_FILTER = "(!(store.role=*))";
 
     @Argument(index = 0, name = "cid", description = "A stored object's CID")

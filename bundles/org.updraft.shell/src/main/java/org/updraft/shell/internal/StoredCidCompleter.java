@@ -15,7 +15,7 @@ import org.updraft.api.store.StoreException;
 @Service
 public class StoredCidCompleter implements Completer {
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = FirmwareStore.SERVING)
     FirmwareStore store;
 
     @Override

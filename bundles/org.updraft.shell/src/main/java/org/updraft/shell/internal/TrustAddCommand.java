@@ -35,7 +35,7 @@ public class TrustAddCommand implements Action {
             + "vendor's when omitted")
     String classes;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Override

@@ -12,11 +12,11 @@ import org.updraft.api.trust.TrustedKey;
 @Service
 public class TrustListCommand implements Action {
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Override
-    public Object execute() {
+    public Object execute() throws Exception {
         ShellTable table = new ShellTable();
         table.column("DID");
         table.column("Vendor");

@@ -22,7 +22,7 @@ public class TrustRevokeCommand implements Action {
     @Option(name = "--reason", description = "Why, for the ledger and for operators")
     String reason = "";
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Override

@@ -34,7 +34,7 @@ public class TrustRotateCommand implements Action {
     @Completion(FileCompleter.class)
     String proof;
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Override

@@ -8,6 +8,7 @@ import org.apache.karaf.shell.api.console.CommandLine;
 import org.apache.karaf.shell.api.console.Completer;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.completers.StringsCompleter;
+import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 
@@ -15,14 +16,18 @@ import org.updraft.api.trust.TrustedKey;
 @Service
 public class TrustedKeyCompleter implements Completer {
 
-    @Reference(optional = true)
+    @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
         if (trust != null) {
-            trust.list().stream().map(TrustedKey::did).forEach(delegate.getStrings()::add);
+            try {
+                trust.list().stream().map(TrustedKey::did).forEach(delegate.getStrings()::add);
+            } catch (TrustException e) {
+                // nothing to complete while the trust store is down
+            }
         }
         return delegate.complete(session, commandLine, candidates);
     }

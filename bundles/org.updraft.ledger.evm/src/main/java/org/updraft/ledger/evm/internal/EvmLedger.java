@@ -85,7 +85,7 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     }
 
     @Override
-    public long size() {
+    public long size() throws LedgerException {
         return local.size();
     }
 
@@ -120,7 +120,7 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     }
 
     @Override
-    public String logKey() {
+    public String logKey() throws LedgerException {
         return local.logKey();
     }
 

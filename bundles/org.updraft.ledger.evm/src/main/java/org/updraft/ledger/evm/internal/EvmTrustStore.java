@@ -81,7 +81,7 @@ public final class EvmTrustStore implements TrustStore {
         if (known.isPresent()) {
             throw new TrustException(did + " is already registered on chain (" + describe(known.get()) + ")");
         }
-        return record(EventTypes.KEY_REGISTERED, ledger.logKey(), TrustEvents.registered(did, vendor, deviceClasses),
+        return record(EventTypes.KEY_REGISTERED, platformKey(), TrustEvents.registered(did, vendor, deviceClasses),
                 null, did);
     }
 
@@ -100,7 +100,7 @@ public final class EvmTrustStore implements TrustStore {
         }
         byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
         // the chain cannot check an Ed25519 or P-256 signature: it keeps the proof in its event for auditors
-        return record(EventTypes.KEY_ROTATED, proof != null ? did : ledger.logKey(), statement, proof, did);
+        return record(EventTypes.KEY_ROTATED, proof != null ? did : platformKey(), statement, proof, did);
     }
 
     @Override
@@ -110,7 +110,7 @@ public final class EvmTrustStore implements TrustStore {
         if (current.status() == KeyStatus.REVOKED) {
             throw new TrustException(did + " is already revoked");
         }
-        return record(EventTypes.KEY_REVOKED, ledger.logKey(), TrustEvents.revoked(did, reason), null, did);
+        return record(EventTypes.KEY_REVOKED, platformKey(), TrustEvents.revoked(did, reason), null, did);
     }
 
     @Override
@@ -159,6 +159,15 @@ public final class EvmTrustStore implements TrustStore {
             }
         }
         return read(did);
+    }
+
+    /** The log's key, the actor of changes the platform makes. */
+    private String platformKey() throws TrustException {
+        try {
+            return ledger.logKey();
+        } catch (LedgerException e) {
+            throw new TrustException("the ledger is unavailable: " + e.getMessage(), e);
+        }
     }
 
     /** The key as the chain holds it now. */

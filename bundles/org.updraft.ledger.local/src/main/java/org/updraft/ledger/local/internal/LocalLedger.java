@@ -51,7 +51,7 @@ public final class LocalLedger implements Ledger {
     }
 
     @Override
-    public long size() {
+    public long size() throws LedgerException {
         return log.size();
     }
 
@@ -86,7 +86,7 @@ public final class LocalLedger implements Ledger {
     }
 
     @Override
-    public String logKey() {
+    public String logKey() throws LedgerException {
         return log.logKey();
     }
 }

@@ -58,14 +58,6 @@ public @interface IpfsStoreConfig {
                     + "allow-offline): the record is kept locally and served once peers connect.")
     boolean ipns_allow_offline() default true;
 
-    @AttributeDefinition(name = "Ledger (channels)",
-            description = "Filter choosing the ledger that release channels read releases from and record moves on.")
-    String ledger_target() default "(ledger.kind=local)";
-
-    @AttributeDefinition(name = "Trust store (channels)",
-            description = "Filter choosing the trust store that verifies the manifests channels point at.")
-    String trust_target() default "(trust.kind=ledger)";
-
     @AttributeDefinition(name = "Pinning service endpoint",
             description = "Base URL of a remote pinning service (IPFS Pinning Service API), e.g. "
                     + "https://api.pinata.cloud/psa. Empty: objects are pinned on the node only.")

@@ -70,7 +70,8 @@ public final class IpnsReleaseChannels implements ReleaseChannels {
     @Activate
     public IpnsReleaseChannels(IpfsStoreConfig config,
             @Reference(name = "store", target = "(" + FirmwareStore.KIND + "=" + IpfsFirmwareStore.KIND_IPFS + ")")
-            FirmwareStore store, @Reference(name = "ledger") Ledger ledger, @Reference(name = "trust") TrustStore trust,
+            FirmwareStore store, @Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
+            @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust,
             @Reference(name = "releases") ReleaseService releases) {
         this(new KuboRpc(URI.create(config.api_url().strip()), Duration.ofMillis(config.connect_timeout_ms()),
                 Duration.ofSeconds(config.request_timeout_seconds()),

@@ -288,7 +288,7 @@ class IpnsReleaseChannelsTest {
         }
 
         @Override
-        public long size() {
+        public long size() throws LedgerException {
             return real.size();
         }
 
@@ -323,7 +323,7 @@ class IpnsReleaseChannelsTest {
         }
 
         @Override
-        public String logKey() {
+        public String logKey() throws LedgerException {
             return real.logKey();
         }
     }

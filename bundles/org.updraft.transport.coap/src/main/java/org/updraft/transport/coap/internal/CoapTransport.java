@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
-import org.updraft.api.update.UpdateListener;
+import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.update.UpdateAnswers;
 

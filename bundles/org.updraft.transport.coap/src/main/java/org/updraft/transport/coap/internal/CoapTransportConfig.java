@@ -2,6 +2,7 @@ package org.updraft.transport.coap.internal;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.updraft.api.store.FirmwareStore;
 
 /** Settings of the CoAP device API (PID {@value CoapTransport#PID}, etc/org.updraft.transport.coap.cfg). */
 @ObjectClassDefinition(id = CoapTransport.PID, name = "Updraft CoAP device API",
@@ -58,5 +59,5 @@ public @interface CoapTransportConfig {
             description = "Filter choosing the firmware store. The default is the serving store (PID "
                     + "org.updraft.store), which picks the backend: swapping backends there does not touch this "
                     + "server; a block no running backend can serve gets 5.03 and is retried.")
-    String store_target() default "(store.role=serving)";
+    String store_target() default FirmwareStore.SERVING;
 }

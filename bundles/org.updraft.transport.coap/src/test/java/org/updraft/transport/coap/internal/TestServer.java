@@ -73,7 +73,7 @@ final class TestServer {
         return new ReleaseService() {
             @Override
             public Release publish(byte[] manifest, Path firmware, String deviceClass,
-                    org.updraft.api.release.PublishProgress progress) {
+                    org.updraft.api.release.progress.PublishProgress progress) {
                 throw new UnsupportedOperationException("the transport never publishes");
             }
 
