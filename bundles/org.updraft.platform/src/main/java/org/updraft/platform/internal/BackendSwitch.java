@@ -65,6 +65,9 @@ public final class BackendSwitch implements BackendChoices {
     private final BackendSelection<Ledger> ledgers;
     private final BackendSelection<TrustStore> trustStores;
     private final BackendSelection<DeviceRegistry> registries;
+    private final Ledger selectedLedger;
+    private final TrustStore selectedTrust;
+    private final DeviceRegistry selectedRegistry;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private volatile Bundle framework;
 
@@ -76,20 +79,35 @@ public final class BackendSwitch implements BackendChoices {
         this.ledgers = new BackendSelection<>("ledger", Ledger.KIND, "ledger", this::shuttingDown);
         this.trustStores = new BackendSelection<>("trust", TrustStore.KIND, "trust", this::shuttingDown);
         this.registries = new BackendSelection<>("registry", DeviceRegistry.KIND, "registry", this::shuttingDown);
+        this.selectedLedger = new SelectedLedger(ledgers);
+        this.selectedTrust = new SelectedTrustStore(trustStores);
+        this.selectedRegistry = new SelectedRegistry(registries);
     }
 
     // an activate method, not the constructor: DS binds the running backends between the two, so the first lines
     // logged already say what serves
     @Activate
     void activate(Config config, BundleContext context) {
-        framework = context.getBundle(0);
         configure(config);
-        registrations.add(context.registerService(Ledger.class, new SelectedLedger(ledgers),
-                role(Ledger.ROLE)));
-        registrations.add(context.registerService(TrustStore.class, new SelectedTrustStore(trustStores),
-                role(TrustStore.ROLE)));
-        registrations.add(context.registerService(DeviceRegistry.class, new SelectedRegistry(registries),
-                role(DeviceRegistry.ROLE)));
+        if (context == null) {
+            return; // outside a framework (unit tests): the forwarders are used directly
+        }
+        framework = context.getBundle(0);
+        registrations.add(context.registerService(Ledger.class, selectedLedger, role(Ledger.ROLE)));
+        registrations.add(context.registerService(TrustStore.class, selectedTrust, role(TrustStore.ROLE)));
+        registrations.add(context.registerService(DeviceRegistry.class, selectedRegistry, role(DeviceRegistry.ROLE)));
+    }
+
+    Ledger selectedLedger() {
+        return selectedLedger;
+    }
+
+    TrustStore selectedTrust() {
+        return selectedTrust;
+    }
+
+    DeviceRegistry selectedRegistry() {
+        return selectedRegistry;
     }
 
     @Modified
