@@ -345,26 +345,6 @@ public class StoreSwapIT extends UpdraftTestSupport {
     }
 
     /** Waits for the demo's rollout and for its devices to be downloading. */
-    private Rollout awaitDownloads(RolloutService rollouts, int before, CompletableFuture<String> demo) {
-        await("the demo's devices to download", Duration.ofMinutes(2), () -> {
-            if (demo.isDone()) {
-                fail("the demo ended before the test could act: " + demo.join());
-            }
-            List<Rollout> all = rollouts.list();
-            return all.size() > before && progress(rollouts, all.get(all.size() - 1)).bytesServed() > 0;
-        });
-        List<Rollout> all = rollouts.list();
-        return all.get(all.size() - 1);
-    }
-
-    private static RolloutProgress progress(RolloutService rollouts, Rollout rollout) {
-        try {
-            return rollouts.progress(rollout.id());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private static int installed(RolloutProgress progress) {
         return progress.waves().stream().mapToInt(WaveProgress::installed).sum();
     }
@@ -391,14 +371,6 @@ public class StoreSwapIT extends UpdraftTestSupport {
         MeasuredImage measured = MeasuredImage.of(image, List.of(options));
         return new Manifest(vendor, deviceClass, null, "1.0." + sequence, sequence, measured.size(), measured.sha256(),
                 measured.cid(options), null, Instant.now(), key.did());
-    }
-
-    private long serviceId(String objectClass, String filter) {
-        List<ServiceReference<?>> refs = serviceReferences(objectClass, filter);
-        if (refs.size() != 1) {
-            fail(refs.size() + " services " + objectClass + " " + filter + "\n" + componentReport());
-        }
-        return (Long) refs.get(0).getProperty("service.id");
     }
 
     private String karafLog() {

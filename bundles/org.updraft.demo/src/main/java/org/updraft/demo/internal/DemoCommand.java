@@ -33,6 +33,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutException;
 import org.updraft.api.rollout.RolloutProgress;
 import org.updraft.api.rollout.RolloutService;
 import org.updraft.api.rollout.RolloutSpec;
@@ -119,6 +120,12 @@ public class DemoCommand implements Action {
     @Reference
     ConfigurationAdmin configurations;
 
+    /** Rollout refusals that mean a backend is briefly away, not that the demo went wrong. */
+    private static final Set<String> TRANSIENT = Set.of("ledger-failed", "registry-failed", "trust-unavailable");
+
+    /** When the demo started waiting for an unavailable backend, or null. */
+    private Instant waitingSince;
+
     @Override
     public Object execute() throws Exception {
         checkOptions();
@@ -185,11 +192,19 @@ public class DemoCommand implements Action {
                 .deadline(Duration.ofSeconds(timeoutSeconds)).seed(started.toEpochMilli()).build();
         FleetSummary summary;
         RolloutProgress last;
+        boolean finished = false;
         try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
             CompletableFuture<FleetSummary> done = simulator.start();
             last = watch(rolloutService, rollout.id(), simulator, done);
             simulator.stop();
             summary = done.get(30, TimeUnit.SECONDS);
+            last = progressOrLast(rolloutService, rollout.id(), last);
+            finished = true;
+        } finally {
+            if (!finished) {
+                // stopped by an error or Ctrl-C: leave no rollout running half-way
+                cancel(rolloutService, rollout.id(), actor);
+            }
         }
 
         step("7", "Summary");
@@ -233,7 +248,7 @@ public class DemoCommand implements Action {
             } catch (ExecutionException e) {
                 throw new IllegalStateException("the fleet simulator stopped: " + e.getCause().getMessage(), e);
             }
-            progress = service.progress(id);
+            progress = progressOrLast(service, id, progress);
             FleetProgress fleet = simulator.progress();
             if (!quiet) {
                 System.out.println(line(progress, fleet));
@@ -250,7 +265,58 @@ public class DemoCommand implements Action {
                 return progress;
             }
             if (Thread.currentThread().isInterrupted()) {
-                throw new InterruptedException("demo interrupted; the rollout " + id + " is left as it is");
+                throw new InterruptedException("demo interrupted");
+            }
+        }
+    }
+
+    /**
+     * The rollout's progress, or the last one while a backend is briefly unavailable (a ledger or registry being
+     * restarted or swapped): devices retry meanwhile, and so does the demo.
+     */
+    private RolloutProgress progressOrLast(RolloutService service, String id, RolloutProgress last)
+            throws RolloutException {
+        try {
+            RolloutProgress now = service.progress(id);
+            waitingSince = null;
+            return now;
+        } catch (RolloutException e) {
+            if (!TRANSIENT.contains(e.code())) {
+                throw e;
+            }
+            if (waitingSince == null) {
+                waitingSince = Instant.now();
+                System.out.println("  (" + e.getMessage() + "; the demo waits for it)");
+            }
+            return last;
+        }
+    }
+
+    /** Cancels the demo's rollout, trying for a few seconds while a backend is unavailable; says what is left. */
+    private static void cancel(RolloutService service, String id, String actor) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                Rollout r = service.find(id).orElse(null);
+                if (r == null || r.state().isFinal()) {
+                    return;
+                }
+                service.cancel(id, actor, "the demo ended before its rollout did");
+                System.out.println("  rollout " + id + " cancelled: the demo ended before it did");
+                return;
+            } catch (RolloutException e) {
+                if (!TRANSIENT.contains(e.code()) || System.nanoTime() > deadline) {
+                    System.out.println("  rollout " + id + " is left as it is (" + e.getMessage()
+                            + "): cancel it with updraft:rollout-cancel " + id);
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                System.out.println("  rollout " + id + " is left as it is: cancel it with updraft:rollout-cancel " + id);
+                return;
             }
         }
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -140,6 +141,9 @@ public final class BackendSwitch implements BackendChoices {
     private static Dictionary<String, Object> role(String property) {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put(property, "selected");
+        // whoever asks for the type without a filter gets the selected one: Karaf's shell injects the highest ranked
+        // service of a type whatever the @Reference filter says (its SingleServiceTracker looks up by class only)
+        p.put(Constants.SERVICE_RANKING, Integer.MAX_VALUE);
         return p;
     }
 

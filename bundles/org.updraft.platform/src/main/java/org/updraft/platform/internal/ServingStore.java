@@ -55,7 +55,8 @@ import org.updraft.api.store.StoredObject;
  * registered, only what it delegates to changes.
  */
 @Component(service = FirmwareStore.class, configurationPid = ServingStore.PID, immediate = true,
-        property = ServingStore.ROLE + "=" + ServingStore.SERVING)
+        // highest ranking: a lookup of the type without a filter (Karaf's shell injection) gets the serving store
+        property = { ServingStore.ROLE + "=" + ServingStore.SERVING, "service.ranking:Integer=2147483647" })
 @Designate(ocd = ServingStore.Config.class)
 public final class ServingStore implements FirmwareStore {
 
