@@ -67,8 +67,10 @@ final class PemKeys {
                     throw new KeyFileException(file + " holds a PEM '" + pem.getType() + "' block, not a key");
             }
         } catch (IOException | RuntimeException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new KeyFileException(file + " holds a corrupt or unsupported " + pem.getType() + ": " + why);
+            // BouncyCastle's ASN.1 messages mean nothing to the user: name the block and what it should be
+            throw new KeyFileException(file + " is corrupt: its " + pem.getType() + " block is not "
+                    + (pem.getType().equals("PUBLIC KEY") ? "a SubjectPublicKeyInfo"
+                            : pem.getType().equals("PRIVATE KEY") ? "PKCS#8" : "SEC1") + " key of a known type");
         }
     }
 
@@ -78,7 +80,8 @@ final class PemKeys {
             if (Files.size(file) > MAX_SIZE) {
                 throw new KeyFileException(file + " is too large to be a key file");
             }
-            text = Files.readString(file, StandardCharsets.US_ASCII);
+            // Latin-1 decodes any bytes: a binary file is then "not a PEM key file", not a charset error
+            text = Files.readString(file, StandardCharsets.ISO_8859_1);
         } catch (NoSuchFileException e) {
             throw new KeyFileException("key file " + file + " does not exist");
         } catch (AccessDeniedException e) {
