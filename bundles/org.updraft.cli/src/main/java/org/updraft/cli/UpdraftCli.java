@@ -106,6 +106,7 @@ public final class UpdraftCli {
     // gives a one-line error instead of a failed class initialisation
     private static List<Command> commands() {
         return List.of(new KeygenCommand(), new SignCommand(), new VerifyCommand(), new CidCommand(),
+                new McubootSignCommand(), new McubootVerifyCommand(),
                 new InspectCommand(), new RotateProofCommand());
     }
 
