@@ -15,8 +15,9 @@ import org.updraft.core.identity.KeyAlgorithm;
 
 /**
  * Turns a firmware binary into a signed MCUboot image, byte for byte as {@code imgtool sign} does with the same
- * key and options (Ed25519 signatures are deterministic, so whole images are equal; ECDSA ones are not with
- * imgtool, so only everything but the signature is).
+ * key and options. Ed25519 signatures are deterministic, so whole images are equal. imgtool's ECDSA signatures
+ * are random (ours are deterministic, RFC 6979): header, payload, protected TLVs and the TLVs before the
+ * signature are equal, the signature and the TLV area's length (DER signatures vary by a byte or two) differ.
  *
  * <p>The firmware is read twice, streaming: once for the digest and the signature, once to write. Nothing is
  * written before every check has passed (options, input, slot size), so a refused input leaves {@code out}

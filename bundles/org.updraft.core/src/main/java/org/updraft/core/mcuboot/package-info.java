@@ -16,6 +16,19 @@
  * The hash TLV is the digest of header, payload and protected TLV area; the signature is over that digest
  * (Ed25519, ECDSA) or, for "pure" Ed25519, over those bytes themselves.
  *
+ * <p>How each consumer calls it:
+ * <ul>
+ * <li>a profile, at publish: {@code new ImageVerifier().verify(ImageSource.of(channel), ImageKey.of(classKey))},
+ *     then {@link org.updraft.core.mcuboot.SlotLayout#check} for the class's slot and
+ *     {@link org.updraft.core.mcuboot.SecurityCounterRule#check} against the previous release; each refusal is
+ *     an {@link org.updraft.core.mcuboot.ImageException} whose {@code problem()} is the reason code and whose
+ *     message is the one-line reason;</li>
+ * <li>the device agent, before it marks the secondary slot for a test swap: the same verify over the slot's
+ *     bytes ({@code ImageSource.of(byte[])}) with the key the bootloader holds;</li>
+ * <li>the CLI: {@link org.updraft.core.mcuboot.ImageSigner} with {@link org.updraft.core.mcuboot.SignOptions}
+ *     built from imgtool's options, and the verifier.</li>
+ * </ul>
+ *
  * <p>Memory stays bounded whatever the input: the payload is streamed through the digest, and only the header
  * and the TLV areas (at most 64 KiB each, their size being a 16-bit field) are read into memory.
  * {@link org.updraft.core.mcuboot.SecurityCounterRule} states how an image's security counter relates to its
