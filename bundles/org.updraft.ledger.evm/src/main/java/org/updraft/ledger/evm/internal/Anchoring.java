@@ -193,7 +193,8 @@ final class Anchoring {
             fail("cannot read the local ledger: " + e.getMessage());
         } catch (IOException e) {
             fail("cannot keep the anchoring cursor: " + e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // anything escaping would end the periodic pass silently: anchoring would stop for good
             LOG.error("Anchoring failed unexpectedly; trying again later", e);
             fail(e.toString());
         }
