@@ -1,7 +1,6 @@
 package org.updraft.shell.internal;
 
 import java.util.List;
-import java.util.function.Supplier;
 
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
@@ -9,6 +8,8 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.CheckpointAnchor;
+import org.updraft.api.ledger.CheckpointAnchors;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.core.log.InvalidProofException;
 import org.updraft.core.log.LedgerAudit;
@@ -26,9 +27,20 @@ public class LedgerVerifyCommand implements Action {
     @Reference(optional = true, filter = Ledger.SELECTED)
     Ledger ledger;
 
-    /** The EVM ledger's anchored checkpoints; a JDK type so that this bundle does not depend on the EVM bundle. */
-    @Reference(optional = true, filter = "(updraft.checkpoints=chain)")
-    Supplier<List<Checkpoint>> anchoredCheckpoints;
+    /** The checkpoints a ledger backend anchored on a chain (the EVM ledger's). */
+    @Reference(optional = true)
+    CheckpointAnchors checkpointAnchors;
+
+    /** For Karaf, which fills the fields. */
+    public LedgerVerifyCommand() {
+    }
+
+    /** The command as {@code updraft:ledger-verify [--chain]} runs it, for tests with a ledger of their own. */
+    public LedgerVerifyCommand(Ledger ledger, CheckpointAnchors checkpointAnchors, boolean chain) {
+        this.ledger = ledger;
+        this.checkpointAnchors = checkpointAnchors;
+        this.chain = chain;
+    }
 
     @Override
     public Object execute() throws Exception {
@@ -59,18 +71,19 @@ public class LedgerVerifyCommand implements Action {
      * anchored checkpoint breaks that proof, however the local files were re-signed.
      */
     private void verifyChain(Ledger log) throws Exception {
-        List<Checkpoint> anchored = Services.require(anchoredCheckpoints, "EVM ledger", "updraft-ledger-evm").get();
+        List<CheckpointAnchor> anchored = Services.require(checkpointAnchors, "EVM ledger", "updraft-ledger-evm")
+                .anchored();
         Checkpoint head = log.checkpoint();
-        for (Checkpoint c : anchored) {
+        for (CheckpointAnchor c : anchored) {
             if (c.treeSize() > head.treeSize()) {
-                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c.origin() + " covers "
+                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c + " covers "
                         + c.treeSize() + " events, the local log holds " + head.treeSize() + ": events were removed");
             }
             try {
                 MerkleTree.verifyConsistency(log.consistencyProof(c.treeSize(), head.treeSize()), c.rootHash(),
                         head.rootHash());
             } catch (InvalidProofException e) {
-                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c.origin() + ", tree size "
+                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c + ", tree size "
                         + c.treeSize() + ", root " + Format.hex(c.rootHash()) + ", is not a prefix of the local log: "
                         + e.getMessage());
             }

@@ -29,8 +29,6 @@ import org.updraft.core.event.TrustEvents;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.SignedManifest;
-import org.updraft.ledger.evm.AnchorOutcome;
-import org.updraft.ledger.evm.AnchoringStatus;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -39,6 +37,11 @@ import com.fasterxml.jackson.databind.JsonNode;
  * chain: trust events and releases one transaction each, checkpoints when {@code batch.size} events were appended
  * or {@code batch.interval} passed. When the chain cannot be reached it stops, and starts again from what the chain
  * says is anchored (the contract refuses an event index twice), so each event is anchored exactly once.
+ *
+ * <p>Nothing is read from the chain or the account key file before the first pass: the ledger starts whether or
+ * not the node answers, and a key file put in place later is picked up at the next pass. Without a configured
+ * {@code chain.id} the node's is taken at first contact; once the contract is deployed, {@code anchor.state} pins
+ * it, and a node of another chain is refused.
  */
 final class Anchoring {
 
@@ -50,12 +53,15 @@ final class Anchoring {
     private final Ledger local;
     private final EvmSettings settings;
     private final JsonRpc rpc;
-    private final ChainAccount account;
     private final AnchorCursor cursor;
     private final ScheduledExecutorService thread;
     private final AtomicBoolean passQueued = new AtomicBoolean();
 
     private volatile RegistryContract contract;
+    /** The chain anchored to: configured, pinned in the cursor, or the node's at first contact; 0 until known. */
+    private volatile long chainId;
+    /** Signs the transactions; made at the first pass that can read the key file. */
+    private volatile ChainAccount account;
     /** Set after an outage or at start: read back from the chain before sending anything. */
     private boolean synced;
     private long next; // next local-log event to examine; guarded by this
@@ -78,20 +84,24 @@ final class Anchoring {
     /** Gas used by checkpoint transactions, for measurements. */
     private volatile long checkpointGas;
 
-    Anchoring(Ledger local, EvmSettings settings, JsonRpc rpc, ChainAccount account, AnchorCursor cursor) {
+    Anchoring(Ledger local, EvmSettings settings, JsonRpc rpc, AnchorCursor cursor) {
         this.local = local;
         this.settings = settings;
         this.rpc = rpc;
-        this.account = account;
         this.cursor = cursor;
         this.next = cursor.nextEvent();
         String configured = settings.contractAddress();
         String known = cursor.contract();
+        this.chainId = settings.chainId();
         if (!configured.isEmpty()) {
             contract = new RegistryContract(rpc, configured);
-        } else if (!known.isEmpty() && cursor.chainId() == settings.chainId()) {
+        } else if (!known.isEmpty() && (settings.chainId() == 0 || cursor.chainId() == settings.chainId())) {
             contract = new RegistryContract(rpc, known);
+            chainId = cursor.chainId();
         }
+        // a thread of its own, not a shared scheduler: a pass blocks on the chain for up to receipt.timeout.seconds
+        // per transaction. One thread, at most one queued wake-up (passQueued) besides the periodic pass; stop()
+        // ends it
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "updraft-evm-anchoring");
             t.setDaemon(true);
@@ -129,6 +139,11 @@ final class Anchoring {
 
     Optional<RegistryContract> contract() {
         return Optional.ofNullable(contract);
+    }
+
+    /** The chain anchored to, 0 until known (see the class comment). */
+    long chainId() {
+        return chainId;
     }
 
     RegistryContract reader() {
@@ -178,7 +193,8 @@ final class Anchoring {
             fail("cannot read the local ledger: " + e.getMessage());
         } catch (IOException e) {
             fail("cannot keep the anchoring cursor: " + e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // anything escaping would end the periodic pass silently: anchoring would stop for good
             LOG.error("Anchoring failed unexpectedly; trying again later", e);
             fail(e.toString());
         }
@@ -198,25 +214,51 @@ final class Anchoring {
         lastErrorTime = Instant.now();
     }
 
-    /** Deploys the contract when none is configured or known; false when the chain is not there yet. */
+    /**
+     * Checks the node serves the chain anchored to (learning it when none is configured or pinned yet), reads the
+     * account key, and deploys the contract when none is configured or known; false when anchoring cannot go on yet.
+     */
     private boolean ensureContract() throws ChainUnreachableException, JsonRpc.RpcError, IOException {
         long reported = JsonRpc.quantity(rpc.call("eth_chainId"));
-        if (reported != settings.chainId()) {
-            fail("the node at " + rpc.endpoint() + " serves chain " + reported + ", configured chain.id is "
-                    + settings.chainId() + "; nothing is sent");
+        long expected = chainId;
+        boolean pinned = settings.chainId() != 0 || contract != null;
+        if (!pinned && reported != expected) {
+            chainId = reported;
+            account = null; // it signs for one chain (EIP-155)
+            LOG.info("chain.id is not configured: anchoring to the chain the node at {} serves, chain {}",
+                    rpc.endpoint(), reported);
+        } else if (expected == 0) {
+            chainId = reported; // a configured contract on the node's chain
+        } else if (reported != expected) {
+            fail("the node at " + rpc.endpoint() + " serves chain " + reported + ", "
+                    + (settings.chainId() != 0 ? "configured chain.id is " + settings.chainId()
+                            : "this ledger's contract " + contract.address() + " is on chain " + expected
+                                    + " (" + AnchorCursor.FILE + "): point rpc.url at a node of chain " + expected
+                                    + ", or set chain.id and contract.address for chain " + reported)
+                    + "; nothing is sent");
             return false;
+        }
+        if (account == null) {
+            try {
+                account = new ChainAccount(rpc, ChainAccount.readKeyFile(settings.accountKeyFile()), chainId,
+                        settings.gas());
+            } catch (IOException e) {
+                fail("configuration " + EvmSettings.PID + ": " + e.getMessage());
+                return false;
+            }
+            LOG.info("Anchoring to chain {} at {} from {}", chainId, rpc.endpoint(), account.address());
         }
         if (contract != null) {
             return true;
         }
-        LOG.info("Deploying the UpdraftRegistry contract on chain {} from {}", settings.chainId(), account.address());
+        LOG.info("Deploying the UpdraftRegistry contract on chain {} from {}", chainId, account.address());
         ChainAccount.Receipt receipt = account.send(null, RegistryContract.deployment(settings.governance()));
         if (!receipt.succeeded() || receipt.contractAddress() == null) {
             fail("deploying the contract failed in transaction " + receipt.transactionHash());
             return false;
         }
         transactions++;
-        cursor.contract(receipt.contractAddress(), settings.chainId());
+        cursor.contract(receipt.contractAddress(), chainId);
         contract = new RegistryContract(rpc, receipt.contractAddress());
         LOG.info("UpdraftRegistry deployed at {} (block {}, {} gas)", receipt.contractAddress(),
                 receipt.blockNumber(), receipt.gasUsed());

@@ -8,6 +8,7 @@ import java.util.Optional;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
@@ -15,6 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.CheckpointAnchor;
+import org.updraft.api.ledger.CheckpointAnchors;
 import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
@@ -23,10 +26,6 @@ import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.ledger.ReleaseAnchors;
-import org.updraft.ledger.evm.AnchorOutcome;
-import org.updraft.ledger.evm.AnchoredCheckpoint;
-import org.updraft.ledger.evm.AnchoringStatus;
-import org.updraft.ledger.evm.ChainAnchors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -34,9 +33,14 @@ import com.fasterxml.jackson.databind.JsonNode;
  * The EVM ledger ({@code ledger.kind=evm}): the local transparency log records every event and answers every
  * read, and {@link Anchoring} puts trust changes, releases and checkpoints on chain behind it. An append returns as
  * soon as the local log made it durable; the chain is never waited for.
+ *
+ * <p>It starts once {@value EvmSettings#PID} exists (setting {@code rpc.url} creates it), not at the feature's
+ * install: a chain is never contacted before it was named. It anchors the local log whichever ledger
+ * {@code org.updraft.backends} selects, for as long as it runs.
  */
-@Component(service = { Ledger.class, ChainAnchors.class, ReleaseAnchors.class }, property = Ledger.KIND + "=evm",
-        configurationPid = EvmSettings.PID)
+@Component(service = { Ledger.class, ChainAnchors.class, ReleaseAnchors.class, CheckpointAnchors.class },
+        property = Ledger.KIND + "=evm", configurationPid = EvmSettings.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = EvmLedgerConfig.class)
 public final class EvmLedger implements Ledger, ChainAnchors {
 
@@ -55,20 +59,18 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     EvmLedger(EvmSettings settings, Ledger local) throws LedgerException {
         this.local = local;
         this.settings = settings;
-        JsonRpc rpc = new JsonRpc(settings.rpcUrl(), Duration.ofSeconds(10));
-        ChainAccount account;
         AnchorCursor cursor;
         try {
-            account = new ChainAccount(rpc, ChainAccount.readKeyFile(settings.accountKeyFile()), settings.chainId(),
-                    settings.gas());
             cursor = AnchorCursor.open(settings.stateDirectory());
         } catch (IOException e) {
             throw new LedgerException("configuration " + EvmSettings.PID + ": " + e.getMessage(), e);
         }
-        this.anchoring = new Anchoring(local, settings, rpc, account, cursor);
+        JsonRpc rpc = new JsonRpc(settings.rpcUrl(), Duration.ofSeconds(10));
+        this.anchoring = new Anchoring(local, settings, rpc, cursor);
         anchoring.start();
-        LOG.info("EVM ledger ready: anchoring to chain {} at {} from {}, contract {}", settings.chainId(),
-                settings.rpcUrl(), account.address(), anchoring.contract().map(RegistryContract::address)
+        LOG.info("EVM ledger ready: anchoring to {} at {}, contract {}",
+                anchoring.chainId() == 0 ? "the chain of the node" : "chain " + anchoring.chainId(),
+                settings.rpcUrl(), anchoring.contract().map(RegistryContract::address)
                         .orElse("(deployed at first contact)"));
     }
 
@@ -128,7 +130,7 @@ public final class EvmLedger implements Ledger, ChainAnchors {
 
     @Override
     public long chainId() {
-        return settings.chainId();
+        return anchoring.chainId();
     }
 
     @Override
@@ -150,7 +152,7 @@ public final class EvmLedger implements Ledger, ChainAnchors {
                         + recorded.get().blockNumber() + " but the node has no event log for it");
             }
             JsonNode l = log.get();
-            return Optional.of(new ReleaseAnchor(settings.chainId(), registry.address(),
+            return Optional.of(new ReleaseAnchor(anchoring.chainId(), registry.address(),
                     l.get("transactionHash").asText(), JsonRpc.quantity(l.get("blockNumber")),
                     JsonRpc.quantity(l.get("logIndex"))));
         } catch (ChainUnreachableException | JsonRpc.RpcError e) {
@@ -159,14 +161,15 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     }
 
     @Override
-    public List<AnchoredCheckpoint> checkpoints() throws LedgerException {
+    public List<CheckpointAnchor> anchored() throws LedgerException {
         RegistryContract registry = deployed();
         try {
             long count = registry.checkpointCount();
-            List<AnchoredCheckpoint> all = new ArrayList<>();
+            List<CheckpointAnchor> all = new ArrayList<>();
             for (long n = 0; n < count; n++) {
                 Object[] c = registry.checkpoint(n);
-                all.add(new AnchoredCheckpoint(n, (long) c[0], (byte[]) c[1], (long) c[2]));
+                all.add(new CheckpointAnchor(anchoring.chainId(), registry.address(), n, (long) c[0], (byte[]) c[1],
+                        (long) c[2]));
             }
             return all;
         } catch (ChainUnreachableException | JsonRpc.RpcError e) {
@@ -189,9 +192,18 @@ public final class EvmLedger implements Ledger, ChainAnchors {
         return anchoring.checkpointGas();
     }
 
+    /** The contract, once the chain was reached (its id is known then too). */
     private RegistryContract deployed() throws LedgerException {
-        return anchoring.contract().orElseThrow(() -> new LedgerException(
-                "the registry contract is not deployed yet: the chain at " + settings.rpcUrl()
-                        + " has not been reachable since this ledger started"));
+        RegistryContract registry = anchoring.contract().orElse(null);
+        if (registry == null || anchoring.chainId() == 0) {
+            throw new LedgerException("nothing is anchored on the chain at " + settings.rpcUrl()
+                    + " yet: the registry contract is not deployed" + lastError());
+        }
+        return registry;
+    }
+
+    private String lastError() {
+        String error = anchoring.status().lastError();
+        return error == null ? "" : " (" + error + ")";
     }
 }

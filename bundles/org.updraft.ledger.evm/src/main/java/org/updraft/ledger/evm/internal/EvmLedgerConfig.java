@@ -6,20 +6,23 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "Updraft EVM ledger",
         description = "Anchors trust changes, releases and transparency-log checkpoints on an EVM chain (IoTeX,"
                 + " Hyperledger Besu, Ethereum); the local ledger stays the record of every event. Read by the"
-                + " EVM ledger (ledger.kind=evm) and the EVM trust store (trust.kind=evm).")
+                + " EVM ledger (ledger.kind=evm) and the EVM trust store (trust.kind=evm), which start once this"
+                + " configuration exists.")
 public @interface EvmLedgerConfig {
 
     @AttributeDefinition(name = "RPC URL", description = "JSON-RPC endpoint of a node of the chain (HTTP).")
     String rpc_url() default "http://127.0.0.1:8545";
 
     @AttributeDefinition(name = "Chain id",
-            description = "EIP-155 chain id; the node must report the same, or nothing is sent.")
-    long chain_id() default 1337;
+            description = "EIP-155 chain id; the node must report the same, or nothing is sent. 0: the chain the node"
+                    + " serves at first contact, pinned in the state directory once the contract is deployed there.")
+    long chain_id() default 0;
 
     @AttributeDefinition(name = "Account key file",
             description = "File holding the platform account's secp256k1 private key as 64 hex digits (the format of"
-                    + " geth account import). Readable by its owner only; never logged. ${karaf.data} stands for"
-                    + " Karaf's data directory.")
+                    + " geth account import), an account with funds for gas on the chain. Readable by its owner only;"
+                    + " never logged; read at first contact with the chain. ${karaf.data} stands for Karaf's data"
+                    + " directory.")
     String account_key_file() default "${karaf.data}/updraft/evm/account.key";
 
     @AttributeDefinition(name = "Contract address",
@@ -36,7 +39,8 @@ public @interface EvmLedgerConfig {
             description = "Blocks (the transaction's included) to wait before a transaction counts as anchored.")
     int confirmations() default 1;
 
-    @AttributeDefinition(name = "Gas price (wei)", description = "Price offered per gas; 0 asks the node (eth_gasPrice).")
+    @AttributeDefinition(name = "Gas price (wei)",
+            description = "Price offered per gas; 0 asks the node (eth_gasPrice).")
     long gas_price_wei() default 0;
 
     @AttributeDefinition(name = "Gas limit",

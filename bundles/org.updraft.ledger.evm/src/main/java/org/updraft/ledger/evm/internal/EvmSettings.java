@@ -28,8 +28,8 @@ record EvmSettings(URI rpcUrl, long chainId, Path accountKeyFile, String contrac
         if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
             throw bad("rpc.url", "must be an http or https URL, not " + c.rpc_url());
         }
-        if (c.chain_id() <= 0) {
-            throw bad("chain.id", "must be positive");
+        if (c.chain_id() < 0) {
+            throw bad("chain.id", "must be positive, or 0 for the chain the node serves");
         }
         String contract = c.contract_address().trim();
         if (!contract.isEmpty() && !ADDRESS.matcher(contract).matches()) {

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,6 @@ import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.event.TrustEvents;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.manifest.Manifest;
-import org.updraft.ledger.evm.AnchorOutcome;
-import org.updraft.ledger.evm.ChainAnchors;
 
 /**
  * Trust answered by the chain ({@code trust.kind=evm}): every {@link #find} reads the registry contract, so a key
@@ -36,10 +35,17 @@ import org.updraft.ledger.evm.ChainAnchors;
  * here are trust events in the ledger like any other; they take effect when anchoring has put them on chain, which
  * each change waits for.
  *
- * <p>When the chain cannot be reached, {@link #find} answers from the last state it read (logged as a warning):
- * a revocation the platform cannot see would go unseen either way, and publishing need not stop with the chain.
+ * <p>When the chain cannot be read, {@link #find} and {@link #list} throw {@link TrustException} with the reason
+ * (the release verifier refuses as {@code trust-unavailable}, devices are told to retry): a key is never answered
+ * as unknown, nor as active, from anything but the chain. A key last read <em>revoked</em> is the one exception:
+ * the contract never changes a revoked key again, so that answer stays right however old, and it is given from
+ * memory. An active key read before is not: a stale "active" is exactly what a revocation made on chain during the
+ * outage would be missed by, and anyone able to cut the platform off its node could choose that moment. So
+ * publishing stops while the chain cannot be read; to publish without it, switch trust back to {@code ledger}
+ * (which does not see revocations made on chain directly).
  */
-@Component(service = TrustStore.class, property = TrustStore.KIND + "=evm", configurationPid = EvmSettings.PID)
+@Component(service = TrustStore.class, property = TrustStore.KIND + "=evm", configurationPid = EvmSettings.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
 public final class EvmTrustStore implements TrustStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(EvmTrustStore.class);
@@ -48,12 +54,14 @@ public final class EvmTrustStore implements TrustStore {
     private final ChainAnchors anchors;
     private final JsonRpc rpc;
     private final Duration changeTimeout;
-    private final Map<String, TrustedKey> lastRead = new ConcurrentHashMap<>();
+    /** Keys the contract said are revoked, a state it never leaves; cleared when the contract changes. */
+    private final Map<String, TrustedKey> revoked = new ConcurrentHashMap<>();
     private volatile RegistryContract registry;
     private volatile boolean warnedOffline;
 
     @Activate
-    public EvmTrustStore(EvmLedgerConfig config, @Reference(name = "ledger", target = "(ledger.kind=evm)") Ledger ledger,
+    public EvmTrustStore(EvmLedgerConfig config,
+            @Reference(name = "ledger", target = "(ledger.kind=evm)") Ledger ledger,
             @Reference(name = "anchors") ChainAnchors anchors) {
         this(EvmSettings.from(config), ledger, anchors);
     }
@@ -89,7 +97,8 @@ public final class EvmTrustStore implements TrustStore {
     public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
         VerificationKey oldKey = checkDid(did);
         checkDid(successorDid);
-        TrustedKey current = readForChange(did).orElseThrow(() -> new TrustException(did + " is not registered on chain"));
+        TrustedKey current = readForChange(did)
+                .orElseThrow(() -> new TrustException(did + " is not registered on chain"));
         if (current.status() != KeyStatus.ACTIVE) {
             throw new TrustException(did + " cannot be rotated: it is " + describe(current));
         }
@@ -106,7 +115,8 @@ public final class EvmTrustStore implements TrustStore {
     @Override
     public synchronized TrustedKey revoke(String did, String reason) throws TrustException {
         checkDid(did);
-        TrustedKey current = readForChange(did).orElseThrow(() -> new TrustException(did + " is not registered on chain"));
+        TrustedKey current = readForChange(did)
+                .orElseThrow(() -> new TrustException(did + " is not registered on chain"));
         if (current.status() == KeyStatus.REVOKED) {
             throw new TrustException(did + " is already revoked");
         }
@@ -114,25 +124,23 @@ public final class EvmTrustStore implements TrustStore {
     }
 
     @Override
-    public Optional<TrustedKey> find(String did) {
+    public Optional<TrustedKey> find(String did) throws TrustException {
         try {
             Optional<TrustedKey> key = read(did);
-            if (warnedOffline) {
-                warnedOffline = false;
-                LOG.info("Trust store reads the chain again");
-            }
+            chainAnswers();
             return key;
         } catch (TrustException e) {
-            if (!warnedOffline) {
-                warnedOffline = true;
-                LOG.warn("Trust store answers from the last state it read from the chain: {}", e.getMessage());
+            chainSilent(e);
+            TrustedKey known = revoked.get(did);
+            if (known != null) {
+                return Optional.of(known);
             }
-            return Optional.ofNullable(lastRead.get(did));
+            throw new TrustException("cannot tell whether " + did + " is trusted: " + e.getMessage(), e);
         }
     }
 
     @Override
-    public List<TrustedKey> list() {
+    public List<TrustedKey> list() throws TrustException {
         try {
             RegistryContract r = registry();
             long count = r.manufacturerCount();
@@ -140,10 +148,30 @@ public final class EvmTrustStore implements TrustStore {
             for (long n = 0; n < count; n++) {
                 read(r.manufacturerDid(n)).ifPresent(all::add);
             }
+            chainAnswers();
             return all;
-        } catch (TrustException | ChainUnreachableException | JsonRpc.RpcError e) {
-            LOG.warn("Trust store lists the keys it last read: {}", e.getMessage());
-            return new ArrayList<>(lastRead.values());
+        } catch (ChainUnreachableException | JsonRpc.RpcError e) {
+            TrustException failure = new TrustException("cannot read the chain: " + e.getMessage(), e);
+            chainSilent(failure);
+            throw failure;
+        } catch (TrustException e) {
+            chainSilent(e);
+            throw e;
+        }
+    }
+
+    private void chainAnswers() {
+        if (warnedOffline) {
+            warnedOffline = false;
+            LOG.info("Trust store reads the chain again");
+        }
+    }
+
+    private void chainSilent(TrustException e) {
+        if (!warnedOffline) {
+            warnedOffline = true;
+            LOG.warn("Trust store cannot read the chain: {}. Until it can, releases are refused as trust-unavailable"
+                    + " (keys known revoked stay revoked)", e.getMessage());
         }
     }
 
@@ -174,7 +202,9 @@ public final class EvmTrustStore implements TrustStore {
     private Optional<TrustedKey> read(String did) throws TrustException {
         try {
             Optional<TrustedKey> key = registry().manufacturer(did).map(EvmTrustStore::toTrustedKey);
-            key.ifPresentOrElse(k -> lastRead.put(did, k), () -> lastRead.remove(did));
+            if (key.isPresent() && key.get().status() == KeyStatus.REVOKED) {
+                revoked.put(did, key.get());
+            }
             return key;
         } catch (ChainUnreachableException | JsonRpc.RpcError e) {
             throw new TrustException("cannot read the chain: " + e.getMessage(), e);
@@ -183,11 +213,13 @@ public final class EvmTrustStore implements TrustStore {
 
     private RegistryContract registry() throws TrustException {
         String address = anchors.contract().orElseThrow(() -> new TrustException(
-                "the registry contract is not deployed yet: the chain has not been reachable"));
+                "the registry contract is not deployed yet"
+                        + Optional.ofNullable(anchors.status().lastError()).map(e -> " (" + e + ")").orElse("")));
         RegistryContract r = registry;
         if (r == null || !r.address().equals(address)) {
             r = new RegistryContract(rpc, address);
             registry = r;
+            revoked.clear(); // another contract knows other keys
         }
         return r;
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,10 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
@@ -35,7 +38,6 @@ import org.updraft.core.manifest.Failure;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.ManifestVerifier;
 import org.updraft.core.manifest.VerificationException;
-import org.updraft.ledger.evm.AnchorOutcome;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -184,33 +186,55 @@ class AnchoringOnChainTest {
     }
 
     @Test
-    void whileTheChainIsDown_eventsAreAccepted_andAnchoredOnceItIsBack_eachExactlyOnce() throws Exception {
+    void whileTheChainIsDown_eventsAreAccepted_andAnchoredOnceItIsBack_eachExactlyOnce_andTrustFailsClosed()
+            throws Exception {
         EvmSettings settings = Platform.settings(ganache.url(), dir, "", 50, Duration.ofSeconds(1));
         SigningKey signer = SigningKey.generate(KeyAlgorithm.ED25519);
+        SigningKey leaked = SigningKey.generate(KeyAlgorithm.ED25519);
+        SigningKey stranger = SigningKey.generate(KeyAlgorithm.ED25519);
         String contract;
         long size;
         try (Platform p = Platform.open(dir, settings)) {
             p.trust.register(signer.did(), "acme", Set.of("thermo"));
             p.publish(signer, 1);
+            p.trust.register(leaked.did(), "acme", Set.of());
+            p.trust.revoke(leaked.did(), "key leaked");
+            assertEquals(KeyStatus.ACTIVE, p.trust.find(signer.did()).orElseThrow().status());
             contract = contract(p);
 
             ganache.stop();
+            // trust fails closed: a key read active before may have been revoked on chain since, an unknown one
+            // registered; only a revocation, final on the contract, is answered from memory
+            TrustException active = assertThrows(TrustException.class, () -> p.trust.find(signer.did()));
+            assertTrue(active.getMessage().startsWith("cannot tell whether " + signer.did() + " is trusted: cannot"
+                    + " read the chain: chain node " + ganache.url() + " unreachable"), active.getMessage());
+            assertThrows(TrustException.class, () -> p.trust.find(stranger.did()));
+            assertThrows(TrustException.class, () -> p.trust.list());
+            TrustedKey stillRevoked = p.trust.find(leaked.did()).orElseThrow();
+            assertEquals(KeyStatus.REVOKED, stillRevoked.status());
+            assertEquals("key leaked", stillRevoked.reason());
+            ReleaseException refused = assertThrows(ReleaseException.class, () -> p.publish(signer, 2));
+            assertEquals(Failure.TRUST_UNAVAILABLE.code(), refused.reason());
+
+            // the log still takes every event; releases recorded by a platform whose trust is the ledger
             p.appendNoise(120);
-            Release second = p.publish(signer, 2); // trust answered from the last state read from the chain
+            AppendReceipt second = appendRelease(p, signer, 2);
             p.appendNoise(30);
-            Release third = p.publish(signer, 3);
+            AppendReceipt third = appendRelease(p, signer, 3);
             p.appendNoise(7);
             size = p.local.size();
-            AnchorOutcome pending = p.evm.awaitAnchored(second.ledgerIndex(), Duration.ofSeconds(1));
+            AnchorOutcome pending = p.evm.awaitAnchored(second.index(), Duration.ofSeconds(1));
             assertEquals(AnchorOutcome.State.PENDING, pending.state());
             assertFalse(p.evm.status().chainReachable());
 
             ganache.start();
-            assertEquals(AnchorOutcome.State.ANCHORED, p.evm.awaitAnchored(third.ledgerIndex(), WAIT).state());
-            assertEquals(AnchorOutcome.State.ANCHORED, p.evm.awaitAnchored(second.ledgerIndex(), WAIT).state());
+            assertEquals(AnchorOutcome.State.ANCHORED, p.evm.awaitAnchored(third.index(), WAIT).state());
+            assertEquals(AnchorOutcome.State.ANCHORED, p.evm.awaitAnchored(second.index(), WAIT).state());
             awaitCheckpoint(contract, size);
-            assertEquals(third.ledgerIndex() + 1, PlainRpc.uint(rpc.ethCall(contract, "eventsAnchored()"), 0)
+            assertEquals(third.index() + 1, PlainRpc.uint(rpc.ethCall(contract, "eventsAnchored()"), 0)
                     .longValueExact());
+            assertEquals(KeyStatus.ACTIVE, p.trust.find(signer.did()).orElseThrow().status(), "the chain answers");
+            assertTrue(p.trust.find(stranger.did()).isEmpty());
         }
 
         // the platform restarts having lost its cursor: it reads the chain instead of sending anything again
@@ -225,7 +249,7 @@ class AnchoringOnChainTest {
         Map<String, Integer> releases = countLogs(contract, "ReleasePublished(bytes32,string,uint64)");
         assertEquals(Map.of(PlainRpc.keccakHex("acme/thermo/1"), 1, PlainRpc.keccakHex("acme/thermo/2"), 1,
                 PlainRpc.keccakHex("acme/thermo/3"), 1), releases);
-        assertEquals(Map.of(PlainRpc.keccakHex(signer.did()), 1),
+        assertEquals(Map.of(PlainRpc.keccakHex(signer.did()), 1, PlainRpc.keccakHex(leaked.did()), 1),
                 countLogs(contract, "ManufacturerRegistered(bytes32,string,string,address,uint64)"));
         // checkpoints strictly grow, the last covers every event appended during the outage
         long count = PlainRpc.uint(rpc.ethCall(contract, "checkpointCount()"), 0).longValueExact();
@@ -236,6 +260,55 @@ class AnchoringOnChainTest {
             previous = treeSize;
         }
         assertEquals(size, previous);
+    }
+
+    /**
+     * The ledger of {@code feature:install} and one {@code rpc.url}: no chain id configured, no key file yet. It
+     * starts anyway and says what it lacks; given the key it takes the node's chain and deploys there; once the
+     * contract is deployed a node of another chain is refused, and nothing is sent to it.
+     */
+    @Test
+    void withNeitherChainIdNorKeyFile_theLedgerStarts_takesTheNodesChainOnceTheKeyIsThere_andRefusesAnother()
+            throws Exception {
+        EvmSettings settings = Platform.settings(ganache.url(), 0, dir, "", 1000, Duration.ofMinutes(10));
+        Path key = settings.accountKeyFile();
+        String contract;
+        try (Platform p = Platform.open(dir, settings)) {
+            AppendReceipt event = p.appendNoise(1);
+            awaitStatus(p, "configuration org.updraft.ledger.evm: account key file " + key + " does not exist");
+            assertTrue(p.evm.contract().isEmpty());
+            LedgerException early = assertThrows(LedgerException.class, () -> p.evm.anchored());
+            assertTrue(early.getMessage().contains("account key file " + key + " does not exist"), early.getMessage());
+            TrustException trust = assertThrows(TrustException.class, () -> p.trust.find(Ganache.PLATFORM));
+            assertTrue(trust.getMessage().contains("registry contract is not deployed"), trust.getMessage());
+
+            Platform.writeKey(key); // picked up at the next pass: no restart
+            assertEquals(AnchorOutcome.State.NOT_ANCHORED, p.evm.awaitAnchored(event.index(), WAIT).state());
+            assertEquals(Ganache.CHAIN_ID, p.evm.chainId());
+            contract = contract(p);
+            assertEquals(List.of(), p.evm.anchored());
+        }
+
+        Path otherChain = Files.createTempDirectory(chainDir, "other");
+        try (Ganache other = Ganache.start(otherChain, 31337);
+                Platform p = Platform.open(dir, Platform.settings(other.url(), 0, dir, "", 1000,
+                        Duration.ofMinutes(10)))) {
+            assertEquals(contract, p.evm.contract().orElseThrow(), "the contract of anchor.state");
+            p.appendNoise(3);
+            awaitStatus(p, "the node at " + other.url() + " serves chain 31337, this ledger's contract " + contract
+                    + " is on chain 1337 (anchor.state): point rpc.url at a node of chain 1337, or set chain.id and"
+                    + " contract.address for chain 31337; nothing is sent");
+            assertEquals(0, p.evm.status().transactions());
+            assertEquals("0x0", new PlainRpc(other.url()).call("eth_blockNumber", "[]").asText(), "no block mined");
+        }
+    }
+
+    private static void awaitStatus(Platform p, String error) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!error.equals(p.evm.status().lastError()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(error, p.evm.status().lastError());
     }
 
     private static void awaitCheckpoint(String contract, long size) throws Exception {

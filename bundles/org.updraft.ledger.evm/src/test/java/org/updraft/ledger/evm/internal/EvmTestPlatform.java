@@ -4,10 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.updraft.ledger.evm.AnchoredCheckpoint;
+import org.updraft.api.ledger.CheckpointAnchor;
 import org.updraft.ledger.local.internal.FileLedger;
 
-/** A chain and an EVM ledger over a local log in {@code dir/ledger}, for tests outside this package. */
+/** A chain and an EVM ledger over a local log in {@code dir/ledger}. */
 public final class EvmTestPlatform implements AutoCloseable {
 
     private final Ganache ganache;
@@ -37,11 +37,11 @@ public final class EvmTestPlatform implements AutoCloseable {
         return local;
     }
 
-    public List<AnchoredCheckpoint> awaitCheckpoints(int count, Duration timeout) throws Exception {
+    public List<CheckpointAnchor> awaitCheckpoints(int count, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (evm.contract().isPresent()) {
-                List<AnchoredCheckpoint> all = evm.checkpoints();
+                List<CheckpointAnchor> all = evm.anchored();
                 if (all.size() >= count) {
                     return all;
                 }

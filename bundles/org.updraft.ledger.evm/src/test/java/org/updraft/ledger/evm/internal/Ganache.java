@@ -1,8 +1,7 @@
 package org.updraft.ledger.evm.internal;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,60 +16,74 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real EVM chain for tests: ganache from the npm registry, installed by .ci/evm, on a free port of 127.0.0.1 with
  * the deterministic accounts and a database directory that survives a stop, so a restart is the same chain.
+ *
+ * <p>Shared with the integration tests through this bundle's test-jar (they run it inside Karaf), so it needs no
+ * test framework: failures are {@link AssertionError}s. The installation is the folder named by the system property
+ * {@value #TOOLS_PROPERTY} (this bundle's {@code chain/}, which the poms pass on).
  */
-final class Ganache implements AutoCloseable {
+public final class Ganache implements AutoCloseable {
 
-    static final long CHAIN_ID = 1337;
+    /** System property naming the folder that holds ganache's and solc's node_modules. */
+    public static final String TOOLS_PROPERTY = "updraft.evm.tools";
+    /** Chain id of {@link #start(Path)}'s chains. */
+    public static final long CHAIN_ID = 1337;
     /** Deterministic account 0: the platform's. */
-    static final String PLATFORM_KEY = "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
-    static final String PLATFORM = "0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1";
+    public static final String PLATFORM_KEY = "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
+    public static final String PLATFORM = "0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1";
     /** Deterministic account 1: a governance account that acts on chain directly (ganache holds its key). */
-    static final String GOVERNOR = "0xffcf8fdee72ac11b5c542428b35eef5769c409f0";
+    public static final String GOVERNOR = "0xffcf8fdee72ac11b5c542428b35eef5769c409f0";
 
     private final Path database;
     private final int port;
+    private final long chainId;
     private Process process;
 
-    private Ganache(Path database, int port) {
+    private Ganache(Path database, int port, long chainId) {
         this.database = database;
         this.port = port;
+        this.chainId = chainId;
     }
 
-    static Path tools() {
-        String dir = System.getProperty("updraft.evm.tools");
+    public static Path tools() {
+        String dir = System.getProperty(TOOLS_PROPERTY);
         if (dir == null) {
-            fail("system property updraft.evm.tools is not set (the bundle's pom sets it)");
+            throw new AssertionError("system property " + TOOLS_PROPERTY + " is not set (the poms set it)");
         }
         return Path.of(dir);
     }
 
-    static Ganache start(Path database) throws Exception {
+    /** A chain with id {@value #CHAIN_ID} keeping its blocks in {@code database}. */
+    public static Ganache start(Path database) throws IOException, InterruptedException {
+        return start(database, CHAIN_ID);
+    }
+
+    public static Ganache start(Path database, long chainId) throws IOException, InterruptedException {
         int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        Ganache g = new Ganache(database, port);
+        Ganache g = new Ganache(database, port, chainId);
         g.start();
         return g;
     }
 
-    void start() throws Exception {
+    /** Starts the chain (again, after {@link #stop()}: the same blocks, the same port). */
+    public void start() throws IOException, InterruptedException {
         Path bin = tools().resolve("node_modules/.bin/ganache");
         if (!Files.isExecutable(bin)) {
-            fail("ganache is not installed in " + tools() + ": run .ci/setup");
+            throw new AssertionError("ganache is not installed in " + tools() + ": run .ci/evm (.ci/setup runs it)");
         }
         Files.createDirectories(database);
+        Path log = database.resolveSibling(database.getFileName() + ".log");
         process = new ProcessBuilder(List.of(bin.toString(), "--server.host", "127.0.0.1", "--server.port",
                 Integer.toString(port), "--wallet.deterministic", "--logging.quiet", "--chain.chainId",
-                Long.toString(CHAIN_ID), "--database.dbPath", database.toString()))
-                .redirectErrorStream(true).redirectOutput(database.resolveSibling(database.getFileName() + ".log")
-                        .toFile())
-                .start();
+                Long.toString(chainId), "--database.dbPath", database.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                fail("ganache exited at start (" + process.exitValue() + "), see " + database + ".log");
+                throw new AssertionError("ganache exited at start (" + process.exitValue() + "), see " + log);
             }
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(url()).timeout(Duration.ofSeconds(2))
@@ -86,11 +99,12 @@ final class Ganache implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        fail("ganache did not answer within 60 s");
+        stop();
+        throw new AssertionError("ganache did not answer within 60 s, see " + log);
     }
 
     /** Stops the chain; its database stays for {@link #start()}. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null && process.isAlive()) {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
@@ -99,7 +113,14 @@ final class Ganache implements AutoCloseable {
         }
     }
 
-    URI url() {
+    /** Kills the chain at once, for a JVM's shutdown hook. */
+    public void kill() {
+        if (process != null) {
+            process.destroyForcibly();
+        }
+    }
+
+    public URI url() {
         return URI.create("http://127.0.0.1:" + port);
     }
 

@@ -17,20 +17,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * A second client of the chain, independent of web3j and of the code under test: JSON-RPC over the JDK's HTTP
- * client, calldata built by hand (Keccak-256 from BouncyCastle for selectors, ABI words by hand).
+ * client, calldata built by hand (Keccak-256 from BouncyCastle for selectors, ABI words by hand). Shared with the
+ * integration tests through this bundle's test-jar; inside Karaf it needs BouncyCastle and Jackson's databind.
  */
-final class PlainRpc {
+public final class PlainRpc {
 
     private static final HexFormat HEX = HexFormat.of();
     private final URI url;
     private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
 
-    PlainRpc(URI url) {
+    public PlainRpc(URI url) {
         this.url = url;
     }
 
-    JsonNode call(String method, String paramsJson) throws Exception {
+    public JsonNode call(String method, String paramsJson) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(url).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"" + method
                         + "\",\"params\":" + paramsJson + "}"))
@@ -43,7 +44,7 @@ final class PlainRpc {
     }
 
     /** eth_call of {@code signature} with string arguments (or none); the raw return bytes. */
-    byte[] ethCall(String contract, String signature, Object... args) throws Exception {
+    public byte[] ethCall(String contract, String signature, Object... args) throws Exception {
         String data = "0x" + HEX.formatHex(calldata(signature, args));
         String result = call("eth_call", "[{\"to\":\"" + contract + "\",\"data\":\"" + data + "\"},\"latest\"]")
                 .asText();
@@ -51,14 +52,14 @@ final class PlainRpc {
     }
 
     /** eth_sendTransaction from an account ganache holds the key of; returns the receipt. */
-    JsonNode sendFrom(String from, String contract, String signature, Object... args) throws Exception {
+    public JsonNode sendFrom(String from, String contract, String signature, Object... args) throws Exception {
         String data = "0x" + HEX.formatHex(calldata(signature, args));
         String hash = call("eth_sendTransaction", "[{\"from\":\"" + from + "\",\"to\":\"" + contract
                 + "\",\"gas\":\"0x7a120\",\"data\":\"" + data + "\"}]").asText();
         return call("eth_getTransactionReceipt", "[\"" + hash + "\"]");
     }
 
-    static byte[] keccak(byte[] data) {
+    public static byte[] keccak(byte[] data) {
         KeccakDigest d = new KeccakDigest(256);
         d.update(data, 0, data.length);
         byte[] out = new byte[32];
@@ -66,12 +67,12 @@ final class PlainRpc {
         return out;
     }
 
-    static String keccakHex(String text) {
+    public static String keccakHex(String text) {
         return "0x" + HEX.formatHex(keccak(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** ABI encoding of a call whose arguments are strings (dynamic) and longs (uint64/uint256). */
-    static byte[] calldata(String signature, Object... args) {
+    public static byte[] calldata(String signature, Object... args) {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         ByteArrayOutputStream tail = new ByteArrayOutputStream();
         head.writeBytes(Arrays.copyOf(keccak(signature.getBytes(StandardCharsets.US_ASCII)), 4));
@@ -102,16 +103,16 @@ final class PlainRpc {
         return w;
     }
 
-    static BigInteger uint(byte[] result, int wordIndex) {
+    public static BigInteger uint(byte[] result, int wordIndex) {
         return new BigInteger(1, Arrays.copyOfRange(result, wordIndex * 32, wordIndex * 32 + 32));
     }
 
-    static byte[] bytes32(byte[] result, int wordIndex) {
+    public static byte[] bytes32(byte[] result, int wordIndex) {
         return Arrays.copyOfRange(result, wordIndex * 32, wordIndex * 32 + 32);
     }
 
     /** The string whose head word is {@code wordIndex}. */
-    static String string(byte[] result, int wordIndex) {
+    public static String string(byte[] result, int wordIndex) {
         int offset = uint(result, wordIndex).intValueExact();
         int length = new BigInteger(1, Arrays.copyOfRange(result, offset, offset + 32)).intValueExact();
         return new String(result, offset + 32, length, StandardCharsets.UTF_8);

@@ -17,6 +17,8 @@ import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.platform.internal.LedgerTrustStore;
 import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
@@ -25,19 +27,19 @@ import org.updraft.ledger.local.internal.FileLedger;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 
 /**
- * The platform as Karaf wires it, built by hand: the real local log, the EVM ledger over it, the EVM trust store,
- * the real release service and local firmware store.
+ * The platform as Karaf wires it, built by hand: the real local log, the EVM ledger over it, the EVM trust store
+ * (or the ledger's), the real release service and local firmware store.
  */
 final class Platform implements AutoCloseable {
 
     final Path directory;
     final FileLedger local;
     final EvmLedger evm;
-    final EvmTrustStore trust;
+    final TrustStore trust;
     final ReleaseService releases;
     private final LocalFirmwareStore store;
 
-    private Platform(Path directory, FileLedger local, EvmLedger evm, EvmTrustStore trust, ReleaseService releases,
+    private Platform(Path directory, FileLedger local, EvmLedger evm, TrustStore trust, ReleaseService releases,
             LocalFirmwareStore store) {
         this.directory = directory;
         this.local = local;
@@ -49,21 +51,40 @@ final class Platform implements AutoCloseable {
 
     static EvmSettings settings(URI rpc, Path directory, String contract, int batchSize, Duration interval)
             throws Exception {
-        Path key = directory.resolve("account.key");
+        writeKey(directory.resolve("account.key"));
+        return settings(rpc, Ganache.CHAIN_ID, directory, contract, batchSize, interval);
+    }
+
+    /** Settings with the given {@code chain.id} (0: the node's) and the key file {@code account.key}, as it is. */
+    static EvmSettings settings(URI rpc, long chainId, Path directory, String contract, int batchSize,
+            Duration interval) {
+        return new EvmSettings(rpc, chainId, directory.resolve("account.key"), contract, List.of(Ganache.GOVERNOR), 1,
+                BigInteger.ZERO, 3_000_000, batchSize, interval, Duration.ofMillis(200), Duration.ofSeconds(30),
+                directory.resolve("evm-state"), Duration.ofSeconds(30));
+    }
+
+    /** The platform account's key (ganache's account 0), readable by its owner only. */
+    static void writeKey(Path key) throws Exception {
         if (!Files.exists(key)) {
             Files.writeString(key, Ganache.PLATFORM_KEY + "\n");
             Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
-        return new EvmSettings(rpc, Ganache.CHAIN_ID, key, contract, List.of(Ganache.GOVERNOR), 1, BigInteger.ZERO,
-                3_000_000, batchSize, interval, Duration.ofMillis(200), Duration.ofSeconds(30),
-                directory.resolve("evm-state"), Duration.ofSeconds(30));
     }
 
+    /** The platform with {@code ledger = evm, trust = evm}. */
     static Platform open(Path directory, EvmSettings settings) throws Exception {
+        return open(directory, settings, false);
+    }
+
+    /**
+     * The platform with {@code ledger = evm} and trust {@code evm}, or {@code ledger} when {@code ledgerTrust}: trust
+     * replayed from the local log, which publishes while the chain is down.
+     */
+    static Platform open(Path directory, EvmSettings settings, boolean ledgerTrust) throws Exception {
         FileLedger local = FileLedger.open(directory.resolve("ledger"), directory.resolve("log-key.pem"), "test-log",
                 false);
         EvmLedger evm = new EvmLedger(settings, local);
-        EvmTrustStore trust = new EvmTrustStore(settings, evm, evm);
+        TrustStore trust = ledgerTrust ? new LedgerTrustStore(evm) : new EvmTrustStore(settings, evm, evm);
         PlatformReleaseService releases = new PlatformReleaseService(evm, trust);
         Constructor<LocalFirmwareStore> c = LocalFirmwareStore.class.getDeclaredConstructor(Path.class, boolean.class);
         c.setAccessible(true);

@@ -1,4 +1,4 @@
-package org.updraft.ledger.evm;
+package org.updraft.ledger.evm.internal;
 
 import java.time.Instant;
 

@@ -1,4 +1,4 @@
-package org.updraft.shell.internal;
+package org.updraft.ledger.evm.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,13 +14,13 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.ledger.CheckpointAnchor;
+import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.core.log.LedgerAudit;
-import org.updraft.ledger.evm.AnchoredCheckpoint;
-import org.updraft.ledger.evm.internal.ChainCheckpointList;
-import org.updraft.ledger.evm.internal.EvmTestPlatform;
 import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.shell.internal.LedgerVerifyCommand;
 
 /**
  * {@code updraft:ledger-verify --chain}, the shell's own command, against checkpoints anchored on a real chain: it
@@ -35,7 +35,7 @@ class LedgerVerifyChainTest {
     @Test
     void passesOnTheGenuineLog_andNamesTheCheckpointWhenTheLocalLogIsAltered() throws Exception {
         try (EvmTestPlatform platform = EvmTestPlatform.start(dir, 10)) {
-            List<AnchoredCheckpoint> anchored = List.of();
+            List<CheckpointAnchor> anchored = List.of();
             for (int batch = 1; batch <= 3; batch++) { // one checkpoint per 10 events
                 for (int i = 0; i < 10; i++) {
                     platform.evm().append(new LedgerEvent("device.reported", Instant.now(), "did:key:test",
@@ -43,7 +43,7 @@ class LedgerVerifyChainTest {
                 }
                 anchored = platform.awaitCheckpoints(batch, Duration.ofSeconds(60));
             }
-            assertEquals(List.of(10L, 20L, 30L), anchored.stream().map(AnchoredCheckpoint::treeSize).toList());
+            assertEquals(List.of(10L, 20L, 30L), anchored.stream().map(CheckpointAnchor::treeSize).toList());
 
             LedgerVerifyCommand verify = command(platform.evm(), platform);
             verify.execute(); // passes
@@ -78,11 +78,8 @@ class LedgerVerifyChainTest {
         }
     }
 
-    private static LedgerVerifyCommand command(org.updraft.api.ledger.Ledger ledger, EvmTestPlatform platform) {
-        LedgerVerifyCommand verify = new LedgerVerifyCommand();
-        verify.ledger = ledger;
-        verify.chain = true;
-        verify.anchoredCheckpoints = new ChainCheckpointList(platform.evm());
-        return verify;
+    /** The shell's command as {@code updraft:ledger-verify --chain} runs it, on the EVM ledger's anchors. */
+    private static LedgerVerifyCommand command(Ledger ledger, EvmTestPlatform platform) {
+        return new LedgerVerifyCommand(ledger, platform.evm(), true);
     }
 }
