@@ -176,13 +176,17 @@ public class VendorPluginIT {
         long begin = System.nanoTime();
         Process build = new ProcessBuilder(command).directory(repository.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
-        if (!build.waitFor(BUILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-            build.descendants().forEach(ProcessHandle::destroyForcibly);
-            build.destroyForcibly();
-            throw new AssertionError("the example's build did not finish within " + BUILD_TIMEOUT + "; " + log
-                    + " ends:\n" + tail(log));
+        try {
+            if (!build.waitFor(BUILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                build.descendants().forEach(ProcessHandle::destroyForcibly);
+                build.destroyForcibly();
+                throw new AssertionError("the example's build did not finish within " + BUILD_TIMEOUT + "; " + log
+                        + " ends:\n" + tail(log));
+            }
+        } finally {
+            killPaxExamKarafs(example);
         }
-        assertEquals(String.join(" ", command) + " failed; " + log + " ends:\n" + tail(log), 0, build.exitValue());
+        assertEquals(String.join(" ", command) + " failed; from " + log + ":\n" + errors(log), 0, build.exitValue());
         System.out.println("[VendorPluginIT] example built and tested in " + (System.nanoTime() - begin) / 1_000_000
                 + " ms");
         Path kar = example.resolve("target").resolve(KAR);
@@ -191,6 +195,20 @@ public class VendorPluginIT {
         assertTrue("the example's Pax Exam test ran:\n" + tail(log),
                 summary.contains("Tests run: 5, Failures: 0, Errors: 0, Skipped: 0"));
         return kar;
+    }
+
+    /**
+     * Ends the Karaf JVMs the example's Pax Exam test started, if any is left: when Pax Exam gives up on a container
+     * that boots too slowly, it leaves the container's JVM running, no longer a child of the build.
+     */
+    private static void killPaxExamKarafs(Path example) {
+        String marker = "-Dkaraf.home=" + example.resolve("target/exam");
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(line -> line.contains(marker)).orElse(false))
+                .forEach(p -> {
+                    System.out.println("[VendorPluginIT] ending Karaf " + p.pid() + " left by the example's test");
+                    p.destroyForcibly();
+                });
     }
 
     /** store-stat's output once {@code done} accepts it (configuration applies a moment later); a minute at most. */
@@ -238,6 +256,16 @@ public class VendorPluginIT {
             return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** What Maven reported as errors and test results, without stack traces. */
+    private static String errors(Path log) {
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return String.join("\n", lines.filter(l -> l.startsWith("[ERROR]") || l.contains("Tests run:"))
+                    .limit(60).toList());
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e.getMessage() + ")";
         }
     }
 

@@ -169,6 +169,7 @@ public class MirrorStoreIT {
 
     @Test
     public void aPutThatFailsHalfwayLeavesNothingBehind() throws Exception {
+        FirmwareStore store = store(); // running, so its directory is there
         List<String> before = files();
         InputStream breaksOff = new InputStream() {
             private final InputStream image = new ByteArrayInputStream(image(5, 600_000));
@@ -183,7 +184,7 @@ public class MirrorStoreIT {
             }
         };
 
-        StoreException failed = assertThrows(StoreException.class, () -> store().put(breaksOff));
+        StoreException failed = assertThrows(StoreException.class, () -> store.put(breaksOff));
         assertTrue(failed.getMessage(), failed.getMessage().contains("connection reset"));
         assertEquals(before, files());
     }
