@@ -102,6 +102,10 @@ public final class VcdiffCodec implements DeltaCodec {
             throw new DeltaException(Reason.TOO_SHORT, "vcdiff patch builds an image of " + layout.targetSize
                     + " bytes, smaller than the expected " + targetSize);
         }
+        if (layout.largestWindow > Channels.MAX_IMAGE) {
+            throw new DeltaException(Reason.UNSUPPORTED, "vcdiff patch has a target window of "
+                    + layout.largestWindow + " bytes; windows up to " + Channels.MAX_IMAGE + " bytes are supported");
+        }
         long memory = BUFFERS + layout.largestWindow;
         if (memory > memoryLimit) {
             throw new DeltaException(Reason.MEMORY, "vcdiff patch has target windows of " + layout.largestWindow
@@ -115,13 +119,13 @@ public final class VcdiffCodec implements DeltaCodec {
             decode(h, old, patch, window, cache);
             if (h.adler32 != null) {
                 Adler32 sum = new Adler32();
-                sum.update(window, 0, h.targetLength);
+                sum.update(window, 0, (int) h.targetLength);
                 if ((int) sum.getValue() != h.adler32) {
                     throw new DeltaException(Reason.CORRUPT, "vcdiff window " + w + " fails its Adler-32 checksum: "
                             + "the patch is damaged, or the base is not the one it was made from");
                 }
             }
-            target.write(window, 0, h.targetLength);
+            target.write(window, 0, (int) h.targetLength);
             headers.skip(h.end - headers.position());
         }
     }
@@ -134,7 +138,7 @@ public final class VcdiffCodec implements DeltaCodec {
         PatchRegion addresses = new PatchRegion(patch, h.addressesStart, h.end, "vcdiff address section");
         cache.reset();
         long sourceLength = h.sourceLength;
-        int length = h.targetLength;
+        int length = (int) h.targetLength;
         int at = 0;
         while (!instructions.atEnd()) {
             int op = instructions.readByte();
@@ -245,7 +249,8 @@ public final class VcdiffCodec implements DeltaCodec {
         int windows = 0;
         while (!in.atEnd()) {
             Window w = Window.read(in, windows, baseSize);
-            total += w.targetLength;
+            // saturating: an absurd declaration is refused as too large, not wrapped around
+            total = w.targetLength > Long.MAX_VALUE - total ? Long.MAX_VALUE : total + w.targetLength;
             largest = Math.max(largest, w.targetLength);
             windows++;
             in.skip(w.end - in.position());
@@ -254,7 +259,7 @@ public final class VcdiffCodec implements DeltaCodec {
     }
 
     /** One window's header: where its sections are and what it builds. */
-    private record Window(int index, long sourceLength, long sourcePosition, int targetLength, Integer adler32,
+    private record Window(int index, long sourceLength, long sourcePosition, long targetLength, Integer adler32,
             long dataStart, long instructionsStart, long addressesStart, long end) {
 
         static Window read(PatchRegion in, int index, long baseSize) throws IOException, DeltaException {
@@ -280,10 +285,6 @@ public final class VcdiffCodec implements DeltaCodec {
             long deltaLength = Varint.read(in);
             long deltaStart = in.position();
             long targetLength = Varint.read(in);
-            if (targetLength > Integer.MAX_VALUE - 8) {
-                throw new DeltaException(Reason.UNSUPPORTED, "vcdiff window " + index + " builds " + targetLength
-                        + " bytes; windows up to 2 GiB are supported");
-            }
             int deltaIndicator = in.readByte();
             if (deltaIndicator != 0) {
                 throw new DeltaException(Reason.UNSUPPORTED, "vcdiff window " + index + " has compressed sections, "
@@ -303,7 +304,7 @@ public final class VcdiffCodec implements DeltaCodec {
                 throw new DeltaException(Reason.MALFORMED, "vcdiff window " + index + " section lengths do not add up"
                         + " to its delta encoding's length");
             }
-            return new Window(index, sourceLength, sourcePosition, (int) targetLength, adler, dataStart,
+            return new Window(index, sourceLength, sourcePosition, targetLength, adler, dataStart,
                     dataStart + dataLength, dataStart + dataLength + instructionsLength, dataStart + sections);
         }
     }

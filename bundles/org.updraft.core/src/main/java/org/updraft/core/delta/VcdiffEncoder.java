@@ -60,6 +60,10 @@ final class VcdiffEncoder {
             int end = (int) Math.min((long) start + window, target.length);
             writeWindow(out, start, end, match(start, end));
         }
+        if (target.length == 0) {
+            // xdelta3 -d refuses a patch without windows ("nothing to output"); it writes one empty window
+            writeWindow(out, 0, 0, new Instructions());
+        }
     }
 
     /** Instructions of one window, in order: kind, size, and where from (base offset, window offset). */

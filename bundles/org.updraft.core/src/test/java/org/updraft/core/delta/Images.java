@@ -84,4 +84,20 @@ final class Images {
         new Random(seed).nextBytes(b);
         return b;
     }
+
+    /** The pairs both codecs are checked on against Debian's tools. */
+    static java.util.List<Pair> pairs() {
+        byte[] firmware = firmware(21, 256 * 1024);
+        byte[] large = firmware(22, 1024 * 1024);
+        byte[] random = random(23, 64 * 1024);
+        return java.util.List.of(
+                new Pair("firmware 256 KiB, 1% changed", firmware, changed(firmware, 31, 0.01)),
+                new Pair("firmware 1 MiB, 5% changed", large, changed(large, 32, 0.05)),
+                new Pair("random 64 KiB, 1% changed", random, changed(random, 33, 0.01)),
+                new Pair("identical", firmware, firmware),
+                new Pair("unrelated", random(24, 20_000), random(25, 30_000)),
+                new Pair("empty target", firmware(26, 5000), new byte[0]),
+                new Pair("empty base", new byte[0], firmware(27, 5000)),
+                new Pair("one byte each", new byte[] {1}, new byte[] {2}));
+    }
 }
