@@ -337,6 +337,9 @@ public final class BsdiffCodec implements DeltaCodec {
                 throw new DeltaException(Reason.MALFORMED, "bsdiff control block moves outside any base");
             }
         }
+        control.finish();
+        diff.finish();
+        extra.finish();
     }
 
     private record Header(long targetSize, PatchRegion[] regions, int[] levels) {

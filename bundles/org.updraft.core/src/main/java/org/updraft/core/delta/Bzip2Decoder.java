@@ -28,7 +28,8 @@ final class Bzip2Decoder {
     private final PatchRegion in;
     private final String what;
     private final int blockMax;
-    private final int[] tt;
+    /** The block: grown as blocks need it, never beyond the level's block size. */
+    private int[] tt;
 
     private long bitBuffer;
     private int bitCount;
@@ -90,7 +91,7 @@ final class Bzip2Decoder {
         this.in = in;
         this.what = what;
         this.blockMax = 100_000 * level;
-        this.tt = new int[blockMax];
+        this.tt = new int[Math.min(blockMax, 16 * 1024)];
     }
 
     /**
@@ -169,6 +170,17 @@ final class Bzip2Decoder {
             len -= n;
         }
         return true;
+    }
+
+    /**
+     * Checks that the stream ends here: the last block's CRC, the end-of-stream marker and the stream's CRC. A
+     * caller that has read all it needs calls this, so that a patch cut inside its last bytes, or one holding more
+     * than it uses, is refused rather than half checked.
+     */
+    void finish() throws IOException, DeltaException {
+        if (read(new byte[1], 0, 1) > 0) {
+            throw malformed("the stream holds more data than the patch uses");
+        }
     }
 
     private void finishBlock() throws DeltaException {
@@ -385,6 +397,7 @@ final class Bzip2Decoder {
                 }
                 int v = seqToUnseq[mtf[0] & 0xff] & 0xff;
                 byteCount[v] += run;
+                t = room(length + run);
                 Arrays.fill(t, length, length + run, v);
                 length += run;
                 run = 0;
@@ -402,8 +415,19 @@ final class Bzip2Decoder {
             }
             int v = seqToUnseq[m & 0xff] & 0xff;
             byteCount[v]++;
+            if (length == t.length) {
+                t = room(length + 1);
+            }
             t[length++] = v;
         }
+    }
+
+    /** The block array with room for {@code needed} entries (at most the level's block size, checked before). */
+    private int[] room(int needed) {
+        if (needed > tt.length) {
+            tt = Arrays.copyOf(tt, (int) Math.min(blockMax, Math.max(needed, 2L * tt.length)));
+        }
+        return tt;
     }
 
     private int symbol(int table) throws IOException, DeltaException {
