@@ -106,7 +106,8 @@ public final class UpdraftCli {
     // gives a one-line error instead of a failed class initialisation
     private static List<Command> commands() {
         return List.of(new KeygenCommand(), new SignCommand(), new VerifyCommand(), new CidCommand(),
-                new InspectCommand(), new RotateProofCommand());
+                new InspectCommand(), new RotateProofCommand(),
+                new DeltaCommand());
     }
 
     private static Command command(String name) throws UsageException {
