@@ -14,10 +14,7 @@ import java.util.zip.Adler32;
 final class VcdiffEncoder {
 
     private static final int KEY = 4;
-    private static final int CHAIN = 24;
-    /** A COPY continuing the previous alignment is cheap to address: worth it from the table's smallest size. */
-    private static final int MIN_ALIGNED = 4;
-    private static final int MIN_OTHER = 6;
+    private static final int CHAIN = 32;
     private static final int MIN_RUN = 8;
 
     private static final int ADD = 0;
@@ -86,95 +83,148 @@ final class VcdiffEncoder {
         }
     }
 
+    /** The best COPY found at one position: its length, where from, and what it saves over adding its bytes. */
+    private static final class Candidate {
+        int length;
+        int from;
+        boolean source;
+        int gain;
+
+        void clear() {
+            length = 0;
+            gain = 0;
+        }
+
+        void offer(int n, int f, boolean fromSource, int addressCost) {
+            // a COPY costs an opcode, its address, and its size when the code table has no opcode for it
+            int g = n - 1 - addressCost - (n > 18 ? Varint.length(n) : 0);
+            if (g > gain || g == gain && g > 0 && n > length) {
+                length = n;
+                from = f;
+                source = fromSource;
+                gain = g;
+            }
+        }
+    }
+
+    /** One window's matching state: its own hash chains, what is indexed, the last COPY's alignment. */
+    private final class Matcher {
+        final int start;
+        final int end;
+        final int bits;
+        final int[] head;
+        final int[] chain;
+        int indexed;
+        /** Base position minus target position of the last source COPY; at first the same position in both. */
+        long offset;
+        int lastSource = -1;
+
+        Matcher(int start, int end) {
+            this.start = start;
+            this.end = end;
+            this.bits = Math.max(8, Math.min(20, 32 - Integer.numberOfLeadingZeros(Math.max(1, end - start))));
+            this.head = new int[1 << bits];
+            this.chain = new int[end - start];
+            this.indexed = start;
+            Arrays.fill(head, -1);
+        }
+
+        private int windowHash(int p) {
+            return hash(target, p) & ((1 << bits) - 1);
+        }
+
+        /** The best COPY at {@code t}: the previous alignment, base positions, earlier bytes of this window. */
+        void find(int t, Candidate best) {
+            best.clear();
+            long a0 = t + offset;
+            if (a0 >= 0 && a0 < base.length) {
+                // after a changed byte or two the base usually goes on as before: near the last address
+                best.offer(sourceMatch((int) a0, t, end), (int) a0, true, 1);
+            }
+            if (t + KEY > end) {
+                return;
+            }
+            int h = hash(target, t);
+            int steps = 0;
+            for (int a = baseHead[h]; a >= 0 && steps < CHAIN; a = baseChain[a], steps++) {
+                int n = sourceMatch(a, t, end);
+                if (n >= KEY) {
+                    int cost = lastSource >= 0 ? Math.min(Varint.length(a), Varint.length(Math.abs(a - lastSource)))
+                            : Varint.length(a);
+                    best.offer(n, a, true, cost);
+                }
+            }
+            while (indexed < t && indexed + KEY <= end) {
+                int g = windowHash(indexed);
+                chain[indexed - start] = head[g];
+                head[g] = indexed - start;
+                indexed++;
+            }
+            steps = 0;
+            for (int q = head[windowHash(t)]; q >= 0 && steps < CHAIN; q = chain[q], steps++) {
+                int n = targetMatch(start + q, t, end);
+                if (n >= KEY) {
+                    // addressed back from here
+                    best.offer(n, q, false, Varint.length(t - start - q));
+                }
+            }
+        }
+    }
+
     private Instructions match(int start, int end) {
         Instructions out = new Instructions();
-        int length = end - start;
-        int bits = Math.max(8, Math.min(20, 32 - Integer.numberOfLeadingZeros(Math.max(1, length))));
-        int[] head = new int[1 << bits];
-        int[] chain = new int[length];
-        Arrays.fill(head, -1);
-        int indexed = start;
+        Matcher matcher = new Matcher(start, end);
+        Candidate best = new Candidate();
+        Candidate next = new Candidate();
         int pending = start;
-        long offset = Long.MIN_VALUE;
         int t = start;
         while (t < end) {
-            int bestLength = 0;
-            int bestFrom = 0;
-            boolean bestSource = true;
-            // the previous COPY's alignment first: after a changed byte or two the base usually goes on as before
-            if (offset != Long.MIN_VALUE) {
-                long a = t + offset;
-                if (a >= 0 && a < base.length) {
-                    int n = sourceMatch((int) a, t, end);
-                    if (n >= MIN_ALIGNED) {
-                        bestLength = n;
-                        bestFrom = (int) a;
-                    }
-                }
-            }
-            if (t + KEY <= end) {
-                int h = hash(target, t);
-                int steps = 0;
-                for (int a = baseHead[h]; a >= 0 && steps < CHAIN; a = baseChain[a], steps++) {
-                    int n = sourceMatch(a, t, end);
-                    if (n > bestLength && n >= MIN_OTHER) {
-                        bestLength = n;
-                        bestFrom = a;
-                        bestSource = true;
-                    }
-                }
-                // earlier bytes of this window
-                while (indexed < t && indexed + KEY <= end) {
-                    int g = (hash(target, indexed) >>> (hashBits - Math.min(hashBits, bits))) & ((1 << bits) - 1);
-                    chain[indexed - start] = head[g];
-                    head[g] = indexed - start;
-                    indexed++;
-                }
-                int g = (h >>> (hashBits - Math.min(hashBits, bits))) & ((1 << bits) - 1);
-                steps = 0;
-                for (int q = head[g]; q >= 0 && steps < CHAIN; q = chain[q], steps++) {
-                    int n = targetMatch(start + q, t, end);
-                    if (n > bestLength && n >= MIN_OTHER) {
-                        bestLength = n;
-                        bestFrom = q;
-                        bestSource = false;
-                    }
-                }
-            }
+            matcher.find(t, best);
             int run = run(t, end);
-            if (run >= MIN_RUN && run > bestLength) {
+            if (run >= MIN_RUN && run > best.length) {
                 flushAdd(out, pending, t);
                 out.add(RUN, run, t);
                 t += run;
                 pending = t;
                 continue;
             }
-            if (bestLength == 0) {
+            if (best.gain <= 0) {
                 t++;
                 continue;
             }
+            // lazily: a clearly better COPY one byte later is worth one more added byte
+            if (best.length < 64 && t + 1 < end) {
+                matcher.find(t + 1, next);
+                if (next.gain > best.gain + 1) {
+                    t++;
+                    continue;
+                }
+            }
+            int length = best.length;
+            int from = best.from;
             // take back bytes waiting to be added that the match also covers
-            if (bestSource) {
-                while (t > pending && bestFrom > 0 && base[bestFrom - 1] == target[t - 1]) {
+            if (best.source) {
+                while (t > pending && from > 0 && base[from - 1] == target[t - 1]) {
                     t--;
-                    bestFrom--;
-                    bestLength++;
+                    from--;
+                    length++;
                 }
             } else {
-                while (t > pending && bestFrom > 0 && target[start + bestFrom - 1] == target[t - 1]) {
+                while (t > pending && from > 0 && target[start + from - 1] == target[t - 1]) {
                     t--;
-                    bestFrom--;
-                    bestLength++;
+                    from--;
+                    length++;
                 }
             }
             flushAdd(out, pending, t);
-            if (bestSource) {
-                out.add(COPY_SOURCE, bestLength, bestFrom);
-                offset = (long) bestFrom - t;
+            if (best.source) {
+                out.add(COPY_SOURCE, length, from);
+                matcher.offset = (long) from - t;
+                matcher.lastSource = from + length;
             } else {
-                out.add(COPY_TARGET, bestLength, bestFrom);
+                out.add(COPY_TARGET, length, from);
             }
-            t += bestLength;
+            t += length;
             pending = t;
         }
         flushAdd(out, pending, end);

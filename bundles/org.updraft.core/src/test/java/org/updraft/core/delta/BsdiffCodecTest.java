@@ -43,7 +43,7 @@ class BsdiffCodecTest {
         assertTrue(Files.size(ours) <= theirs, "ours " + Files.size(ours) + " bytes, Debian's " + theirs);
     }
 
-    static List<Images.Pair> pairs() {
+    static List<Images.Pair> pairs() throws Exception {
         return Images.pairs();
     }
 

@@ -86,7 +86,7 @@ final class Images {
     }
 
     /** The pairs both codecs are checked on against Debian's tools. */
-    static java.util.List<Pair> pairs() {
+    static java.util.List<Pair> pairs() throws java.io.IOException {
         byte[] firmware = firmware(21, 256 * 1024);
         byte[] large = firmware(22, 1024 * 1024);
         byte[] random = random(23, 64 * 1024);
@@ -98,6 +98,9 @@ final class Images {
                 new Pair("unrelated", random(24, 20_000), random(25, 30_000)),
                 new Pair("empty target", firmware(26, 5000), new byte[0]),
                 new Pair("empty base", new byte[0], firmware(27, 5000)),
-                new Pair("one byte each", new byte[] {1}, new byte[] {2}));
+                new Pair("one byte each", new byte[] {1}, new byte[] {2}),
+                // two real programs built from one source tree: what a rebuild of a product looks like
+                new Pair("Debian's bsdiff to bspatch", java.nio.file.Files.readAllBytes(DebianTool.find("bsdiff",
+                        "bsdiff")), java.nio.file.Files.readAllBytes(DebianTool.find("bspatch", "bsdiff"))));
     }
 }

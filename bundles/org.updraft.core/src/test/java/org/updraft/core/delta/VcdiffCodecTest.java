@@ -54,7 +54,7 @@ class VcdiffCodecTest {
         }
     }
 
-    static List<Images.Pair> pairs() {
+    static List<Images.Pair> pairs() throws Exception {
         return Images.pairs();
     }
 
