@@ -17,12 +17,20 @@ class SuffixSortTest {
     @Test
     void suffixesAreInLexicographicOrderOfUnsignedBytes() {
         Random r = new Random(7);
-        for (int round = 0; round < 400; round++) {
+        for (int round = 0; round < 2000; round++) {
             byte[] data = sample(r, round);
             int[] expected = IntStream.range(0, data.length).boxed()
                     .sorted((a, b) -> Arrays.compareUnsigned(data, a, data.length, data, b, data.length))
                     .mapToInt(Integer::intValue).toArray();
             assertArrayEquals(expected, SuffixSort.suffixes(data, data.length), () -> Arrays.toString(data));
+            assertArrayEquals(expected, SuffixSort.sort(data, data.length, false), () -> Arrays.toString(data));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void inducedSortingAgreesWithPrefixDoublingOnLargeImages() {
+        for (byte[] data : new byte[][] {Images.firmware(9, 300_000), Images.random(10, 200_000), new byte[100_000]}) {
+            assertArrayEquals(SuffixSort.sort(data, data.length, false), SuffixSort.suffixes(data, data.length));
         }
     }
 
