@@ -54,7 +54,7 @@ final class DeltaCommand implements Command {
                   --codec vcdiff    VCDIFF (RFC 3284), as 'xdelta3 -e -S none' writes and 'xdelta3 -d' reads
                   --memory BYTES    create: the most working memory a device may spend applying PATCH (default
                                     no limit); a smaller budget makes smaller bzip2 blocks (bsdiff, at least
-                                    about 1.4 MB) or target windows (vcdiff, at least about 45 KiB).
+                                    about 1.4 MB) or target windows (vcdiff, at least about 42 KiB).
                                     apply: the most to spend (default 256M); a patch needing more is refused
                   --size BYTES      apply: the size NEW must have, as the release's manifest states it; a
                                     patch building another size is refused (default: the size PATCH declares)

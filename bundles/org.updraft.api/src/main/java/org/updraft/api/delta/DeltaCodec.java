@@ -29,7 +29,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * ({@link DeltaException.Reason#TOO_SHORT}).</li>
  * <li>Bad patches are refused with their own {@link DeltaException.Reason}: garbage, a truncated patch, one that
  * reads outside the base (made for another base), one whose own checksums fail. Never an unchecked exception,
- * never an endless loop, never an allocation the patch chose.</li>
+ * never an endless loop, never an allocation beyond the caller's memory limit, whatever the patch declares.</li>
  * <li>On failure, what was written to the target is garbage: the caller discards it (a device erases the slot,
  * it never boots it).</li>
  * <li>Instances are stateless and may be used by any number of threads at once.</li>

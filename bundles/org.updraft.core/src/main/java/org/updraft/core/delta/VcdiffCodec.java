@@ -24,7 +24,7 @@ import org.updraft.api.delta.PatchInfo;
  *
  * <p>Applying streams: each window's three sections (data, instructions, addresses) are read side by side from
  * the stored patch, COPYs from the base by position; the one thing held in memory is the window being built
- * (COPYs may read earlier bytes of it). Working memory is the largest target window plus 40 KiB of buffers, so
+ * (COPYs may read earlier bytes of it). Working memory is the largest target window plus 38 KiB of buffers, so
  * the window size the patch is made with is the device's budget: 4 KiB windows for a small MCU, 8 MiB (xdelta3's
  * default) when the budget allows.
  */
