@@ -47,8 +47,13 @@ final class VcdiffEncoder {
     }
 
     private int hash(byte[] b, int p) {
+        return hash(b, p, hashBits);
+    }
+
+    /** The top {@code bits} bits of the 4-byte key times the golden ratio: Fibonacci hashing. */
+    private static int hash(byte[] b, int p, int bits) {
         int key = (b[p] & 0xff) | (b[p + 1] & 0xff) << 8 | (b[p + 2] & 0xff) << 16 | (b[p + 3] & 0xff) << 24;
-        return (key * 0x9E3779B1) >>> (32 - hashBits);
+        return (key * 0x9E3779B1) >>> (32 - bits);
     }
 
     void write(OutputStream out) throws IOException {
@@ -130,7 +135,7 @@ final class VcdiffEncoder {
         }
 
         private int windowHash(int p) {
-            return hash(target, p) & ((1 << bits) - 1);
+            return hash(target, p, bits);
         }
 
         /** The best COPY at {@code t}: the previous alignment, base positions, earlier bytes of this window. */

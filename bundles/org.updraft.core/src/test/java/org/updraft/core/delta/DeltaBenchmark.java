@@ -29,12 +29,12 @@ import org.updraft.api.delta.DeltaCodec;
  * <p>Run: {@code ./mvnw -o -pl bundles/org.updraft.core test -Dtest=DeltaBenchmark -Dupdraft.bench=true}
  * ({@code -Dupdraft.bench.rounds=N}, default 7), or {@link #main} from core's test classes.
  */
-class DeltaBenchmark {
+public class DeltaBenchmark {
 
     /**
      * @param startMs what starting their tool costs: the median time of a run that does nothing (usage or version)
      */
-    record Row(String codec, String pair, long targetSize, long ours, long theirs, double oursMs, double theirsMs,
+    public record Row(String codec, String pair, long targetSize, long ours, long theirs, double oursMs, double theirsMs,
             double startMs, double oursCpuMs, double theirsCpuMs) {
 
         double sizeRatio() {
@@ -66,7 +66,8 @@ class DeltaBenchmark {
         run(args.length > 0 ? Integer.parseInt(args[0]) : 7);
     }
 
-    static List<Row> run(int rounds) throws Exception {
+    /** Measures every row (rounds: how many timed runs each median is taken from), prints the table, returns it. */
+    public static List<Row> run(int rounds) throws Exception {
         Path dir = Work.directory("bench");
         List<Row> rows = new ArrayList<>();
         Path fixtures = Work.fixtures();

@@ -50,6 +50,7 @@ class VcdiffCodecTest {
                 long theirs = Files.size(fixtures.resolve("new.xdelta3"));
                 System.out.printf("vcdiff fixture: ours %d bytes, xdelta3 -S none -A -n %d bytes, ratio %.3f%n",
                         Files.size(ours), theirs, (double) Files.size(ours) / theirs);
+                assertTrue(Files.size(ours) <= theirs, "ours " + Files.size(ours) + " bytes, xdelta3's " + theirs);
             }
         }
     }
@@ -76,7 +77,7 @@ class VcdiffCodecTest {
             DebianTool.xdelta3Encode(dir, old, next, theirs, flags);
             assertArrayEquals(pair.next(), Work.apply(codec, old, theirs, size), "xdelta3 " + String.join(" ",
                     flags) + ", ours");
-            if (flags.length == 4) {
+            if (flags == flagSets[0]) {
                 theirsPlain = Files.size(theirs);
             }
         }
@@ -97,6 +98,9 @@ class VcdiffCodecTest {
                 if (c == withoutChecksum && budget == Long.MAX_VALUE) {
                     System.out.printf("vcdiff %s: ours %d bytes, xdelta3 -S none -A -n %d bytes, ratio %.3f%n",
                             pair.name(), patch.length, theirsPlain, (double) patch.length / theirsPlain);
+                    // issue 12's target: no larger than xdelta3 in the same subset (no checksum, no app header)
+                    assertTrue(patch.length <= theirsPlain, pair.name() + ": ours " + patch.length + " bytes, "
+                            + "xdelta3's " + theirsPlain);
                 }
             }
         }
