@@ -21,8 +21,9 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 
 /**
- * The distribution boots with Updraft's embedded defaults, and its features can be removed, put back and
- * swapped while Karaf runs, leaving nothing behind. Every test leaves {@code updraft} installed.
+ * The distribution boots with Updraft's embedded defaults — the parts of the {@code updraft} feature, each
+ * installed on its own so that each can be uninstalled — and its features can be removed, put back and swapped
+ * while Karaf runs, leaving nothing behind. Every test leaves the booted parts installed.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -42,15 +43,17 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
 
     @Test
     public void bootInstallsTheEmbeddedDefaultsWithEveryBundleActive() throws Exception {
-        for (String feature : new String[] {"updraft", "updraft-core", "updraft-storage-local", "updraft-ledger-local", "scr"}) {
-            assertTrue("boot should install feature " + feature, isFeatureInstalled(feature));
-        }
+        Set<String> parts = partsOfUpdraft();
+        assertTrue("updraft names its parts: " + parts, parts.contains("updraft-storage-local"));
+        assertEquals("boot asks for each part of updraft on its own", parts, requestedUpdraftFeatures());
+        assertTrue("scr is installed", isFeatureInstalled("scr"));
         awaitBundlesActive(EMBEDDED_DEFAULTS, SETTLE);
         Map<String, String> states = updraftBundleStates();
         assertTrue("every Updraft bundle is Active: " + states, states.values().stream().allMatch("Active"::equals));
 
         String listed = executeCommand("feature:list -i");
-        assertTrue("feature:list -i shows updraft:\n" + listed, listed.matches("(?s).*\\bupdraft\\s.*"));
+        assertTrue("feature:list -i shows updraft-storage-local:\n" + listed,
+                listed.matches("(?s).*\\bupdraft-storage-local\\s.*"));
         executeCommand("updraft:release-list");
     }
 
@@ -66,8 +69,9 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
     public void uninstallRemovesEveryUpdraftBundleAndReinstallRestoresThem() throws Exception {
         Set<String> withUpdraft = installedBundles();
         try {
-            uninstallFeatures("updraft");
-            assertEquals("no Updraft bundle is left after uninstalling updraft", Map.of(), updraftBundleStates());
+            uninstallFeatures(partsOfUpdraft().toArray(String[]::new));
+            assertEquals("no Updraft bundle is left after uninstalling the booted features", Map.of(),
+                    updraftBundleStates());
             Set<String> without = installedBundles();
 
             for (int cycle = 1; cycle <= 2; cycle++) {
@@ -82,7 +86,7 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
                         without, installedBundles());
             }
         } finally {
-            restoreUpdraft();
+            restoreBootedParts();
         }
         assertEquals(withUpdraft, installedBundles());
     }
@@ -95,12 +99,6 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
     public void storageBackendCanBeRemovedAndAddedWhileReleaseServiceRuns() throws Exception {
         Set<String> before = installedBundles();
         try {
-            // Ask for the parts instead of the aggregate, which requires the store: nothing changes yet.
-            installFeatures("updraft-core", "updraft-storage-local", "updraft-ledger-local", "updraft-registry-jdbc",
-                    "updraft-rollout", "updraft-transport-coap", "updraft-shell", "updraft-demo");
-            uninstallFeatures("updraft");
-            assertEquals("swapping the aggregate for its parts changes no bundle", before, installedBundles());
-
             long releaseService = serviceId(RELEASE_SERVICE);
             waitForService(FIRMWARE_STORE, "(store.kind=local)", SETTLE);
             Bundle core = findBundle("org.updraft.core");
@@ -126,14 +124,9 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
             assertEquals("core was not updated", coreLastModified, coreAfter.getLastModified());
             assertEquals(Bundle.ACTIVE, coreAfter.getState());
         } finally {
-            installFeatures("updraft");
-            String[] parts = requestedUpdraftFeatures().stream().filter(f -> !f.equals("updraft")).toArray(String[]::new);
-            if (parts.length > 0) {
-                uninstallFeatures(parts);
-            }
-            awaitBundlesActive(EMBEDDED_DEFAULTS, SETTLE);
+            restoreBootedParts();
         }
-        assertEquals("back to the aggregate, with the same bundles", before, installedBundles());
+        assertEquals("back to the same bundles", before, installedBundles());
     }
 
     /** service.id of the one service of {@code objectClass}, once it is there: a new id means it was re-registered. */
@@ -155,10 +148,23 @@ public class UpdraftFeaturesIT extends UpdraftTestSupport {
         return names;
     }
 
-    private void restoreUpdraft() throws Exception {
-        if (!isFeatureInstalled("updraft")) {
-            installFeatures("updraft");
+    /** The features `updraft` names: what the distribution boots, each on its own. */
+    private Set<String> partsOfUpdraft() throws Exception {
+        Feature updraft = featuresService.getFeature("updraft");
+        assertTrue("the repository defines updraft", updraft != null);
+        Set<String> parts = new TreeSet<>();
+        updraft.getDependencies().forEach(dependency -> parts.add(dependency.getName()));
+        return parts;
+    }
+
+    /** Back to the booted state: the parts of `updraft` asked for on their own, `updraft` itself not. */
+    private void restoreBootedParts() throws Exception {
+        Set<String> parts = partsOfUpdraft();
+        installFeatures(parts.toArray(String[]::new));
+        if (isFeatureInstalled("updraft")) {
+            uninstallFeatures("updraft");
         }
+        assertEquals(parts, requestedUpdraftFeatures());
         awaitBundlesActive(EMBEDDED_DEFAULTS, SETTLE);
     }
 }

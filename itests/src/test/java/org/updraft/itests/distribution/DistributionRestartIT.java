@@ -90,8 +90,10 @@ public class DistributionRestartIT {
         karaf.start();
         assertUpdraftActive("second start");
         String features = karaf.execute("feature:list -i");
-        assertTrue("updraft is still installed after a restart:\n" + features,
-                features.matches("(?s).*\\bupdraft\\s.*"));
+        for (String feature : List.of("updraft-core", "updraft-storage-local", "updraft-ledger-local", "updraft-shell")) {
+            assertTrue(feature + " is still installed after a restart:\n" + features,
+                    features.matches("(?s).*\\b" + feature + "\\s.*"));
+        }
         karaf.awaitCommand("updraft:release-show", Duration.ofSeconds(30));
         String show = karaf.execute("updraft:release-show " + RELEASE);
         assertTrue(show, show.contains(cid) && show.contains(did));

@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +30,13 @@ import java.util.stream.Stream;
  * same directory, which a Pax Exam container cannot do mid-test.
  *
  * <p>The copy listens on loopback only, on a free SSH port, has a user of its own made with
- * {@code bin/updraft-admin}, and reaches no Maven repository but its own {@code system/} folder.
+ * {@code bin/updraft-admin}, and reaches no Maven repository but its own {@code system/} folder: no remote
+ * repository, its local repository under {@code data/}, and {@code user.home} an empty directory of its own,
+ * so that neither {@code ~/.m2/repository} nor {@code ~/.m2/settings.xml} can supply a missing artifact.
+ *
+ * <p>When Karaf does not finish booting or stopping in time, its threads are dumped with jstack into
+ * {@code target/distributions/<copy>-<moment>-threads.txt} (kept after the copy is deleted), it is killed,
+ * and the failure names the dump.
  *
  * <pre>
  * try (KarafProcess karaf = KarafProcess.unpack("restart")) {
@@ -41,8 +48,13 @@ import java.util.stream.Stream;
  */
 public final class KarafProcess implements AutoCloseable {
 
-    /** Boot on this machine takes about 10 s; leave room for a loaded CI machine. */
-    public static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+    /**
+     * A boot that writes nothing to karaf.log or the console for this long has stopped (a hang): boot takes about
+     * 10 s on a quiet machine and several minutes on a crowded one, which slows it but never silences it that long.
+     */
+    public static final Duration START_STALL = Duration.ofSeconds(90);
+    /** No boot takes longer, however busy the machine. */
+    public static final Duration START_LIMIT = Duration.ofMinutes(10);
     public static final Duration STOP_TIMEOUT = Duration.ofMinutes(1);
     public static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(1);
 
@@ -50,14 +62,19 @@ public final class KarafProcess implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path home;
+    /** What {@link #close()} deletes: the copy, or the directory it was unpacked into with its top directory. */
+    private final Path unpackedInto;
+    private final Path userHome;
     private final int sshPort;
     private final String user = "itest";
     private final String password;
     private final Path consoleLog;
     private Process karaf;
 
-    private KarafProcess(Path home, int sshPort, String password) {
+    private KarafProcess(Path home, Path unpackedInto, Path userHome, int sshPort, String password) {
         this.home = home;
+        this.unpackedInto = unpackedInto;
+        this.userHome = userHome;
         this.sshPort = sshPort;
         this.password = password;
         this.consoleLog = home.resolve("console.log");
@@ -68,20 +85,57 @@ public final class KarafProcess implements AutoCloseable {
      * {@code target/distributions/<name>-<random>} and prepares it to run next to other copies.
      */
     public static KarafProcess unpack(String name) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(distributionsDirectory(), name + "-");
+        untar(dir, "--strip-components=1");
+        return prepare(dir, dir);
+    }
+
+    /**
+     * Unpacks the archive as a user does, {@code tar -xzf updraft-karaf-<version>.tar.gz -C <parent>}: into
+     * {@code parent} (created if need be; it may contain spaces), keeping the archive's own top directory,
+     * which becomes the Karaf home. {@link #close()} deletes {@code parent}.
+     */
+    public static KarafProcess unpackInto(Path parent) throws IOException, InterruptedException {
+        Path dir = Files.createDirectories(parent.toAbsolutePath());
+        untar(dir);
+        List<Path> top;
+        try (Stream<Path> entries = Files.list(dir)) {
+            top = entries.filter(Files::isDirectory).toList();
+        }
+        if (top.size() != 1) {
+            throw new IllegalStateException("the archive should hold one top directory, " + dir + " holds " + top);
+        }
+        return prepare(top.get(0), dir);
+    }
+
+    /** {@code target/distributions}, absolute: where copies, their user homes and thread dumps go. */
+    public static Path distributionsDirectory() throws IOException {
+        return Files.createDirectories(Paths.get("target", "distributions").toAbsolutePath());
+    }
+
+    private static void untar(Path dir, String... options) throws IOException, InterruptedException {
         Path archive = Paths.get(requiredProperty("updraft.distribution"));
         if (!Files.isRegularFile(archive)) {
             throw new IllegalStateException("no distribution archive at " + archive + ": build karaf-assembly first");
         }
-        Path parent = Files.createDirectories(Paths.get("target", "distributions").toAbsolutePath());
-        Path dir = Files.createTempDirectory(parent, name + "-");
         // tar keeps the archive's file modes: bin/* must stay executable.
-        Result untar = run(dir, List.of("tar", "-xzf", archive.toString(), "--strip-components=1", "-C", dir.toString()),
-                Map.of(), null, Duration.ofMinutes(2));
+        List<String> cmd = new ArrayList<>(List.of("tar", "-xzf", archive.toString()));
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("-C", dir.toString()));
+        Result untar = run(dir, cmd, Map.of(), null, Duration.ofMinutes(2));
         if (untar.exitCode() != 0) {
             throw new IOException("could not unpack " + archive + ": " + untar.output());
         }
+    }
+
+    private static KarafProcess prepare(Path home, Path unpackedInto) throws IOException, InterruptedException {
+        // bin/karaf splits EXTRA_JAVA_OPTS on spaces, so the user home's path must have none.
+        Path userHome = Files.createTempDirectory(distributionsDirectory(), "user-home-");
+        if (userHome.toString().chars().anyMatch(Character::isWhitespace)) {
+            throw new IllegalStateException("the tests need a path without spaces for user.home, got " + userHome);
+        }
         String password = HexFormat.of().formatHex(randomBytes(12));
-        KarafProcess process = new KarafProcess(dir, freePort(), password);
+        KarafProcess process = new KarafProcess(home, unpackedInto, userHome, freePort(), password);
         process.configure();
         return process;
     }
@@ -92,7 +146,8 @@ public final class KarafProcess implements AutoCloseable {
         // The CoAP device API on loopback and a port of its own: several distributions may run at once.
         setProperty("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1");
         setProperty("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(freeUdpPort()));
-        // Everything the boot features need must be in system/: no remote repository, no ~/.m2.
+        // Everything the features need must be in system/: no remote repository, no ~/.m2 (user.home is an empty
+        // directory, see start()), a local repository inside the copy.
         setProperty("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.repositories", "");
         setProperty("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.localRepository", "${karaf.data}/repository");
         // The user comes from the distribution's own tool, which is how an operator makes one.
@@ -105,6 +160,17 @@ public final class KarafProcess implements AutoCloseable {
 
     public Path home() {
         return home;
+    }
+
+    /** The empty directory Karaf's JVM has as {@code user.home}. */
+    public Path userHome() {
+        return userHome;
+    }
+
+    /** Lines of {@code data/log/karaf.log} (none before the first start; a line being written may be cut). */
+    public List<String> karafLog() throws IOException {
+        Path log = home.resolve("data/log/karaf.log");
+        return Files.exists(log) ? new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList() : List.of();
     }
 
     public int sshPort() {
@@ -128,35 +194,62 @@ public final class KarafProcess implements AutoCloseable {
         builder.environment().remove("JAVA_HOME");
         builder.environment().remove("KARAF_HOME");
         builder.environment().remove("KARAF_BASE");
+        // Java takes user.home from the password database, not from HOME: only a system property moves it.
+        builder.environment().put("EXTRA_JAVA_OPTS", "-Duser.home=" + userHome);
         long begin = System.nanoTime();
         karaf = builder.start();
-        awaitBootFinished(START_TIMEOUT);
-        log("started in " + home.getFileName() + " in " + millisSince(begin) + " ms (ssh port " + sshPort + ")");
+        int checks = awaitBootFinished(START_STALL, START_LIMIT);
+        log("started in " + home.getFileName() + " in " + millisSince(begin) + " ms (ssh port " + sshPort + ", "
+                + checks + " bin/client checks)");
     }
 
     /**
      * Waits until SSH answers and the features service has installed the boot features. Shell commands
-     * are services too; a command a test needs may come a moment later ({@link #awaitCommand}).
+     * are services too; a command a test needs may come a moment later ({@link #awaitCommand}). Gives up when
+     * Karaf has written nothing to karaf.log or its console for {@code stall}, or after {@code limit} in all:
+     * then dumps its threads, kills it and fails. Returns how many times it asked with bin/client.
      */
-    public void awaitBootFinished(Duration timeout) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    public int awaitBootFinished(Duration stall, Duration limit) throws IOException, InterruptedException {
+        long begin = System.nanoTime();
+        long lastProgress = begin;
+        long progress = progress();
         String last = "";
-        while (System.nanoTime() < deadline) {
+        int checks = 0;
+        while (System.nanoTime() - begin < limit.toNanos() && System.nanoTime() - lastProgress < stall.toNanos()) {
             if (!isRunning()) {
                 throw new IllegalStateException("Karaf exited with code " + karaf.exitValue()
                         + " while starting; console:\n" + consoleTail());
             }
             if (sshAnswers()) {
+                checks++;
                 Result result = client("service:list org.apache.karaf.features.BootFinished", Duration.ofSeconds(30));
                 last = result.output();
                 if (result.exitCode() == 0 && last.contains("org.apache.karaf.features.BootFinished")) {
-                    return;
+                    return checks;
                 }
             }
             Thread.sleep(500);
+            long now = progress();
+            if (now != progress) {
+                progress = now;
+                lastProgress = System.nanoTime();
+            }
         }
-        throw new IllegalStateException("Karaf in " + home + " did not finish booting within " + timeout
-                + "; last client output:\n" + last + "\nconsole:\n" + consoleTail() + "\nlog:\n" + logTail());
+        Path dump = dumpThreads("boot");
+        kill();
+        throw new IllegalStateException("Karaf in " + home + " did not finish booting: "
+                + (System.nanoTime() - lastProgress >= stall.toNanos() ? "nothing logged for " + stall : "not within " + limit)
+                + " (after " + millisSince(begin) + " ms); threads: " + dump + " (then killed); last client output:\n"
+                + last + "\nconsole:\n" + consoleTail() + "\nlog:\n" + logTail());
+    }
+
+    /**
+     * Lines in karaf.log and bytes in the console log so far: they grow while Karaf makes progress. The lines
+     * SSH writes for this class's own bin/client sessions do not count.
+     */
+    private long progress() throws IOException {
+        long lines = karafLog().stream().filter(line -> !line.contains("| ServerSessionImpl ")).count();
+        return lines + (Files.exists(consoleLog) ? Files.size(consoleLog) : 0);
     }
 
     /** Waits until {@code scope:name} is a known command (its {@code --help} succeeds). */
@@ -221,11 +314,72 @@ public final class KarafProcess implements AutoCloseable {
         long begin = System.nanoTime();
         Result stop = run("bin/stop");
         if (!karaf.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            Path dump = dumpThreads("stop");
             kill();
             throw new IllegalStateException("Karaf did not stop within " + STOP_TIMEOUT + " of bin/stop ("
-                    + stop.output() + "); killed it. Console:\n" + consoleTail());
+                    + stop.output() + "); threads: " + dump + "; killed it. Console:\n" + consoleTail());
         }
         log("stopped in " + millisSince(begin) + " ms");
+    }
+
+    /**
+     * Sends SIGTERM to Karaf's JVM, as a service manager stopping it does, and waits for it and bin/karaf to
+     * end. Fails, after dumping its threads and killing it, when it is still there after {@link #STOP_TIMEOUT}.
+     */
+    public void terminate() throws IOException, InterruptedException {
+        if (!isRunning()) {
+            return;
+        }
+        long begin = System.nanoTime();
+        ProcessHandle jvm = karafJvm().orElseThrow(() -> new IllegalStateException(
+                "bin/karaf runs in " + home + " but no Karaf JVM under it"));
+        jvm.destroy();
+        if (!karaf.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            Path dump = dumpThreads("sigterm");
+            kill();
+            throw new IllegalStateException("Karaf did not end within " + STOP_TIMEOUT + " of SIGTERM; threads: "
+                    + dump + "; killed it. Console:\n" + consoleTail());
+        }
+        log("terminated in " + millisSince(begin) + " ms");
+    }
+
+    /** The JVM bin/karaf started for this copy (the script runs it as a child, to restart it when asked). */
+    public Optional<ProcessHandle> karafJvm() {
+        if (karaf == null) {
+            return Optional.empty();
+        }
+        return karaf.descendants()
+                .filter(p -> p.info().commandLine().map(line -> line.contains("org.apache.karaf.main.Main")).orElse(false))
+                .findFirst();
+    }
+
+    /**
+     * Writes the threads of Karaf's JVM to {@code target/distributions/<copy>-<moment>-threads.txt} with jstack;
+     * when jstack cannot attach, sends SIGQUIT (the JVM prints them to console.log) and copies the console's end.
+     * Returns the file.
+     */
+    public Path dumpThreads(String moment) throws IOException, InterruptedException {
+        Path file = distributionsDirectory().resolve(home.getFileName() + "-" + moment + "-threads.txt");
+        Optional<ProcessHandle> jvm = karafJvm();
+        if (jvm.isEmpty()) {
+            Files.writeString(file, "no Karaf JVM running from " + home + "\n");
+            return file;
+        }
+        long pid = jvm.get().pid();
+        Path jstack = Paths.get(System.getProperty("java.home"), "bin", "jstack");
+        Result dump = Files.isExecutable(jstack)
+                ? run(home, List.of(jstack.toString(), "-l", Long.toString(pid)), Map.of(), null, Duration.ofSeconds(60))
+                : new Result(-1, "no " + jstack);
+        if (dump.exitCode() == 0) {
+            Files.writeString(file, dump.output());
+        } else {
+            run(home, List.of("kill", "-QUIT", Long.toString(pid)), Map.of(), null, Duration.ofSeconds(10));
+            Thread.sleep(2000);
+            Files.writeString(file, "jstack failed (" + dump.output() + "); SIGQUIT's dump from console.log:\n"
+                    + tail(consoleLog, 2000));
+        }
+        log("threads of Karaf (pid " + pid + ") in " + file);
+        return file;
     }
 
     /**
@@ -278,7 +432,8 @@ public final class KarafProcess implements AutoCloseable {
                 kill();
             }
             if (!Boolean.getBoolean("updraft.itest.keep")) {
-                deleteTree(home);
+                deleteTree(unpackedInto);
+                deleteTree(userHome);
             }
         }
     }
