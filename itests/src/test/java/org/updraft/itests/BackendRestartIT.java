@@ -59,7 +59,7 @@ public class BackendRestartIT extends UpdraftTestSupport {
 
         CompletableFuture<String> demo = CompletableFuture.supplyAsync(() -> executeCommand(
                 DEMO + " --devices 20 --image-size 64 --block-size 64", Duration.ofMinutes(5)));
-        Rollout rollout = awaitDownloads(rollouts, before, demo);
+        Rollout rollout = RolloutWatch.awaitDownloads(rollouts, before, demo);
 
         restart("org.updraft.ledger.local", Ledger.class.getName(), "(ledger.kind=local)");
         assertFalse("the rollout was still running after the ledger's restart", demo.isDone());

@@ -111,7 +111,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
 
             CompletableFuture<String> demo = CompletableFuture.supplyAsync(() -> executeCommand(
                     DEMO + " --devices 20 --image-size 64 --block-size 64", Duration.ofMinutes(5)));
-            Rollout rollout = awaitDownloads(rollouts, before, demo);
+            Rollout rollout = RolloutWatch.awaitDownloads(rollouts, before, demo);
 
             installFeatures(IPFS_FEATURE);
             waitForService(FirmwareStore.class, "(store.kind=ipfs)", SERVICE_TIMEOUT);
@@ -200,7 +200,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
 
             CompletableFuture<String> demo = CompletableFuture.supplyAsync(() -> executeCommand(
                     DEMO + " --devices 20 --image-size 64 --block-size 512", Duration.ofMinutes(5)));
-            Rollout rollout = awaitDownloads(rollouts, before, demo);
+            Rollout rollout = RolloutWatch.awaitDownloads(rollouts, before, demo);
             Release release = waitForService(ReleaseService.class).find(rollout.releaseId()).orElseThrow();
             FirmwareStore local = waitForService(FirmwareStore.class, "(store.kind=local)", SERVICE_TIMEOUT);
             assertFalse("the release lives on IPFS only", local.stat(release.cid()).isPresent());

@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,9 +68,6 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.tracker.ServiceTracker;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
-import org.updraft.api.rollout.Rollout;
-import org.updraft.api.rollout.RolloutProgress;
-import org.updraft.api.rollout.RolloutService;
 
 /**
  * Base class for Pax Exam tests that run inside the Updraft distribution (karaf-assembly's archive).
@@ -347,30 +343,6 @@ public abstract class UpdraftTestSupport {
             fail(refs.size() + " services " + objectClass + " " + filter + "\n" + componentReport());
         }
         return (Long) refs.get(0).getProperty("service.id");
-    }
-
-    /**
-     * Waits until the newest rollout (one more than {@code before}) has served image bytes, while the shell command
-     * that runs it ({@code updraft:demo}) goes on; returns that rollout.
-     */
-    protected Rollout awaitDownloads(RolloutService rollouts, int before, CompletableFuture<String> demo) {
-        await("the demo's devices to download", Duration.ofMinutes(2), () -> {
-            if (demo.isDone()) {
-                fail("the demo ended before the test could act: " + demo.join());
-            }
-            List<Rollout> all = rollouts.list();
-            return all.size() > before && progress(rollouts, all.get(all.size() - 1)).bytesServed() > 0;
-        });
-        List<Rollout> all = rollouts.list();
-        return all.get(all.size() - 1);
-    }
-
-    protected static RolloutProgress progress(RolloutService rollouts, Rollout rollout) {
-        try {
-            return rollouts.progress(rollout.id());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 
     protected <T> T waitForService(Class<T> type, String filter, Duration timeout) {
