@@ -1,16 +1,17 @@
 package org.updraft.platform.internal;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,7 @@ import org.updraft.api.store.ObjectStat;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
+import org.updraft.core.work.Workers;
 
 /**
  * The one place that decides which firmware store serves: a {@link FirmwareStore} registered with
@@ -86,6 +88,8 @@ public final class ServingStore implements FirmwareStore {
     private static final Pattern KIND_SYNTAX = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     /** How long a "the preferred store lacks this object" answer is trusted before asking again. */
     private static final long LACKS_NANOS = 30_000_000_000L;
+    /** How long deactivation waits for a running check (it stops at its next release) before interrupting it. */
+    private static final Duration CHECK_STOP_GRACE = Duration.ofSeconds(2);
 
     /** A running backend and its service properties. */
     private record Backend(FirmwareStore store, String kind, int ranking, long serviceId) {
@@ -114,6 +118,8 @@ public final class ServingStore implements FirmwareStore {
     /** CID → when the preferred store last said it lacks it; cleared whenever the choice changes. */
     private final Map<Cid, Long> preferredLacks = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
+    /** The unservable-release check: one thread, only the newest check waits; stopped at deactivation. */
+    private final ExecutorService checks = Workers.latest("updraft-serving-check");
     private volatile String preferredKind;
     private volatile String fallbackKind;
     private volatile Choice choice;
@@ -124,7 +130,7 @@ public final class ServingStore implements FirmwareStore {
 
     @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ReleaseService releases;
+    volatile ReleaseService releases;
 
     // an activate method, not the constructor: DS binds the backends between the two, so the first line logged
     // already names the store that serves
@@ -146,6 +152,7 @@ public final class ServingStore implements FirmwareStore {
     void deactivate() {
         active = false;
         generation.incrementAndGet();
+        Workers.stop(checks, CHECK_STOP_GRACE);
     }
 
     @Reference(name = "backends", service = FirmwareStore.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -227,8 +234,13 @@ public final class ServingStore implements FirmwareStore {
             return;
         }
         long mine = generation.incrementAndGet();
-        // checking every release may take a while (a remote node looks for what it lacks): not on SCR's thread
-        CompletableFuture.runAsync(() -> reportUnservable(mine), ForkJoinPool.commonPool());
+        // checking every release may take a while (a remote node looks for what it lacks): not on SCR's thread;
+        // a newer check supersedes a waiting one
+        try {
+            checks.execute(() -> reportUnservable(mine));
+        } catch (RejectedExecutionException stopped) {
+            // deactivated meanwhile: nobody is served by this instance any more
+        }
     }
 
     private void reportUnservable(long mine) {
