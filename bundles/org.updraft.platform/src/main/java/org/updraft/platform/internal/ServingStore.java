@@ -416,13 +416,14 @@ public final class ServingStore implements FirmwareStore {
     @Override
     public StoreStatus status() {
         Choice c = choice;
-        FirmwareStore serving = c.preferred() != null ? c.preferred() : c.fallback();
-        if (serving == null) {
-            return new StoreStatus(c.preferredKind(), false, c.describe(), -1, -1);
+        if (c.preferred() == null) {
+            // the kind is the one chosen, not the fallback that stands in: it is what the operator has to fix
+            String fallback = c.fallback() == null ? "" : " (" + c.fallback().status().detail() + ")";
+            return new StoreStatus(c.preferredKind(), false, c.describe() + fallback, -1, -1);
         }
-        StoreStatus s = serving.status();
-        return new StoreStatus(s.kind(), s.available() && c.preferred() != null, c.describe() + " (" + s.detail()
-                + ")", s.objects(), s.bytes());
+        StoreStatus s = c.preferred().status();
+        return new StoreStatus(s.kind(), s.available(), c.describe() + " (" + s.detail() + ")", s.objects(),
+                s.bytes());
     }
 
     /** The Karaf feature that provides a store kind: updraft-storage-local, updraft-storage-ipfs, … */

@@ -28,6 +28,7 @@ import org.updraft.api.release.ReleaseService;
 import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.store.ObjectNotFoundException;
 import org.updraft.api.store.StoreException;
+import org.updraft.api.store.StoreStatus;
 
 class ServingStoreTest {
 
@@ -45,6 +46,18 @@ class ServingStoreTest {
         serving = new ServingStore();
         serving.bindBackend(local, local.properties(1));
         serving.activate(config("ipfs", "local"), null);
+    }
+
+    @Test
+    void theStatusNamesTheChosenStoreWhileTheFallbackStandsIn() {
+        StoreStatus s = serving.status();
+        assertEquals("ipfs", s.kind(), "the choice to fix, not the fallback");
+        assertFalse(s.available());
+        assertTrue(s.detail().startsWith("firmware store local (fallback) serves the objects it holds; preferred "
+                + "store ipfs is not running (install feature updraft-storage-ipfs)"), s.detail());
+        serving.bindBackend(ipfs, ipfs.properties(2));
+        assertEquals("ipfs", serving.status().kind());
+        assertTrue(serving.status().available());
     }
 
     @Test
