@@ -235,6 +235,20 @@ public class ReleasePublishIT extends UpdraftTestSupport {
             assertTrue("with its stack trace, down to the faulty code: " + log, log.contains(
                     "java.lang.IllegalStateException: " + BrokenTrust.BUG) && log.contains("\tat "
                             + BrokenTrust.class.getName() + ".list("));
+
+            // status goes on past a backend that fails, and names a chosen backend that does not run
+            String status = executeCommand("updraft:status");
+            assertTrue(status, status.contains("trust     itest-broken: running")
+                    && status.contains("unavailable: " + BrokenTrust.BUG) && status.contains("registry  jdbc: running")
+                    && status.contains("releases "));
+            Hashtable<String, Object> absentTrust = new Hashtable<>(brokenTrust);
+            absentTrust.put("trust", "itest-absent");
+            backends.update(absentTrust);
+            await("the trust backend to switch", SERVICE_TIMEOUT, () -> choices.choices().stream()
+                    .anyMatch(c -> c.capability().equals("trust") && c.kind().equals("itest-absent")));
+            String notRunning = executeCommandExpectingFailure("updraft:status");
+            assertTrue(notRunning, notRunning.contains("not running: trust itest-absent (feature "
+                    + "updraft-ledger-itest-absent)"));
         } finally {
             backends.update(before);
             broken.unregister();
