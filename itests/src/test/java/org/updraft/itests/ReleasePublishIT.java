@@ -5,18 +5,29 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
+
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.ServiceRegistration;
+import org.updraft.api.backend.BackendChoices;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
@@ -27,6 +38,8 @@ import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
 import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.CheckpointCodec;
@@ -170,6 +183,146 @@ public class ReleasePublishIT extends UpdraftTestSupport {
         assertTrue("the genuine release still publishes after all that: " + published,
                 published.contains("Published globex/cam-v1/6"));
     }
+
+    /**
+     * What an operator's script sees through bin/client, and what karaf.log keeps: a refusal (bad input) is one line
+     * for the user, exit status 1, at most one line in the log and never a stack trace; a bug is logged whole.
+     */
+    @Test
+    public void aRefusalIsOneLineAndExitStatusOneWhileABugIsLoggedWithItsStackTrace() throws Exception {
+        Path dir = work();
+        SigningKey stranger = SigningKey.generate(KeyAlgorithm.ED25519);
+        Path image = firmware(dir, "lock.bin", 50_000, 4);
+        Path untrusted = sign(dir, stranger, image, "initech", "lock-v1", 1, CidOptions.DEFAULT);
+        Path malformed = Files.writeString(dir.resolve("malformed.manifest"), "not a manifest");
+
+        for (Path manifest : List.of(untrusted, malformed)) {
+            long logged = karafLogLength();
+            Ssh.Result result = ssh("updraft:release-publish -q " + manifest + " " + image);
+            String log = karafLogSince(logged);
+            String reason = manifest == untrusted ? "untrusted-signer" : "malformed-manifest";
+            assertEquals("exit status for scripts: " + result, 1, result.status());
+            assertTrue(result.toString(), result.output().contains("release refused (" + reason + ")"));
+            assertEquals("one line for the user: " + result, 1, result.output().strip().lines().count());
+            assertNoStackTrace(log);
+            long lines = log.lines().filter(l -> l.contains(reason)).count();
+            assertTrue("at most one line in karaf.log, not " + lines + ":\n" + log, lines <= 1);
+            assertFalse(log, log.contains("| ERROR |"));
+        }
+
+        // a bug (a backend that throws what no API declares) is not a refusal: Karaf logs it with its stack trace
+        ServiceRegistration<TrustStore> broken = bundleContext.registerService(TrustStore.class, new BrokenTrust(),
+                new Hashtable<>(Map.of(TrustStore.KIND, "itest-broken")));
+        org.osgi.service.cm.Configuration backends = configurationAdmin.getConfiguration("org.updraft.backends", null);
+        Dictionary<String, Object> before = backends.getProperties();
+        try {
+            Hashtable<String, Object> brokenTrust = new Hashtable<>();
+            for (String key : Collections.list(before.keys())) {
+                brokenTrust.put(key, before.get(key));
+            }
+            brokenTrust.put("trust", "itest-broken");
+            backends.update(brokenTrust);
+            BackendChoices choices = waitForService(BackendChoices.class);
+            await("the trust backend to switch", SERVICE_TIMEOUT, () -> choices.choices().stream()
+                    .anyMatch(c -> c.capability().equals("trust") && c.kind().equals("itest-broken") && c.running()));
+            long logged = karafLogLength();
+            Ssh.Result result = ssh("updraft:trust-list");
+            String log = karafLogSince(logged);
+            assertEquals(result.toString(), 1, result.status());
+            assertTrue(result.toString(), result.output().contains(BrokenTrust.BUG));
+            assertTrue("the bug is logged as an error: " + log, log.contains("| ERROR |")
+                    && log.contains("Exception caught while executing command"));
+            assertTrue("with its stack trace, down to the faulty code: " + log, log.contains(
+                    "java.lang.IllegalStateException: " + BrokenTrust.BUG) && log.contains("\tat "
+                            + BrokenTrust.class.getName() + ".list("));
+
+            // status goes on past a backend that fails, and names a chosen backend that does not run
+            String status = executeCommand("updraft:status");
+            assertTrue(status, status.contains("trust     itest-broken: running")
+                    && status.contains("unavailable: " + BrokenTrust.BUG) && status.contains("registry  jdbc: running")
+                    && status.contains("releases "));
+            Hashtable<String, Object> absentTrust = new Hashtable<>(brokenTrust);
+            absentTrust.put("trust", "itest-absent");
+            backends.update(absentTrust);
+            await("the trust backend to switch", SERVICE_TIMEOUT, () -> choices.choices().stream()
+                    .anyMatch(c -> c.capability().equals("trust") && c.kind().equals("itest-absent")));
+            String notRunning = executeCommandExpectingFailure("updraft:status");
+            assertTrue(notRunning, notRunning.contains("not running: trust itest-absent (feature "
+                    + "updraft-ledger-itest-absent)"));
+        } finally {
+            backends.update(before);
+            broken.unregister();
+        }
+        String status = executeCommand("updraft:status");
+        assertTrue(status, status.contains("trust     ledger: running"));
+    }
+
+    /** A trust backend with a bug: list() throws an exception no API declares. */
+    static final class BrokenTrust implements TrustStore {
+        static final String BUG = "itest: a bug in a trust backend";
+
+        @Override
+        public TrustedKey register(String did, String vendor, Set<String> deviceClasses) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public TrustedKey rotate(String did, String successorDid, byte[] proof) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public TrustedKey revoke(String did, String reason) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Optional<TrustedKey> find(String did) {
+            return Optional.empty();
+        }
+
+        @Override
+        public List<TrustedKey> list() {
+            throw new IllegalStateException(BUG);
+        }
+    }
+
+    private static void assertNoStackTrace(String log) {
+        for (String line : log.lines().toList()) {
+            assertFalse("a stack trace in karaf.log:\n" + log, line.startsWith("\tat ") || line.startsWith("Caused by:")
+                    || line.contains("Exception caught while executing command"));
+        }
+    }
+
+    private long karafLogLength() throws Exception {
+        return Files.size(Path.of(System.getProperty("karaf.base"), "data/log/karaf.log"));
+    }
+
+    /** What karaf.log got since it was {@code length} bytes long. */
+    private String karafLogSince(long length) throws Exception {
+        byte[] all = Files.readAllBytes(Path.of(System.getProperty("karaf.base"), "data/log/karaf.log"));
+        return new String(all, (int) Math.min(length, all.length), (int) Math.max(0, all.length - length),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Runs {@code command} over Karaf's SSH server as bin/client does: an exec channel, its exit status. */
+    private Ssh.Result ssh(String command) throws Exception {
+        org.osgi.service.cm.Configuration shell = configurationAdmin.getConfiguration("org.apache.karaf.shell", null);
+        int port = Integer.parseInt(String.valueOf(shell.getProperties().get("sshPort")).trim());
+        return Ssh.exec("127.0.0.1", port, SSH_USER, SSH_PASSWORD, command, COMMAND_TIMEOUT);
+    }
+
+    @Override
+    protected Option[] additionalOptions() {
+        // the distribution ships with no user: one for the SSH client, in the admin group as updraft-admin makes it
+        return new Option[] {editConfigurationFilePut("etc/users.properties", SSH_USER,
+                SSH_PASSWORD + ",_g_:admingroup")};
+    }
+
+    private static final String SSH_USER = "itest";
+    // fixed: the options are built outside the container and this class is loaded again inside it; the test
+    // container listens on loopback only
+    private static final String SSH_PASSWORD = "itest-refusals";
 
     private void assertRefused(String arguments, String reason, String explanation) {
         String error = executeCommandExpectingFailure("updraft:release-publish -q " + arguments);

@@ -163,7 +163,7 @@ public class StoreSwapIT extends UpdraftTestSupport {
             assertTrue(stat, stat.contains(onIpfs.id() + " " + onIpfs.cid()));
             assertFalse(stat, stat.contains(before_swap.id() + " "));
             String status = executeCommandExpectingFailure("updraft:status");
-            assertTrue(status, status.contains("FirmwareStore (preferred ipfs, feature updraft-storage-ipfs)"));
+            assertTrue(status, status.contains("not running: store ipfs (feature updraft-storage-ipfs)"));
             await("the log to name the release no store can serve", SERVICE_TIMEOUT, () -> karafLog()
                     .contains("cannot be served by the running stores") && karafLog().contains(onIpfs.id() + " ("
                             + onIpfs.cid() + ")"), () -> tail(karafLog()));

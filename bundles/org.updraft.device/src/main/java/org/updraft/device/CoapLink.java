@@ -111,8 +111,12 @@ public final class CoapLink implements AutoCloseable {
         return endpoints.get(Math.floorMod(nextEndpoint.getAndIncrement(), endpoints.size()));
     }
 
-    /** Timers for the agents on this link (retries, polls, offline spells): the link's shared scheduler. */
-    ScheduledExecutorService scheduler() {
+    /**
+     * Timers for the agents on this link (retries, polls, offline spells): the link's shared scheduler, stopped by
+     * {@link #close()}. Whoever runs agents on the link may schedule short tasks of its own on it (their starts,
+     * progress reports) rather than start threads; a task must not block.
+     */
+    public ScheduledExecutorService scheduler() {
         return timers;
     }
 

@@ -589,7 +589,7 @@ public final class DeviceAgent {
      *
      * @throws IllegalArgumentException when {@code blockSize} breaks it
      */
-    static int checkBlockSize(int blockSize) {
+    public static int checkBlockSize(int blockSize) {
         if (blockSize < 16 || blockSize > 1024 || Integer.bitCount(blockSize) != 1) {
             throw new IllegalArgumentException("the block size must be a power of two from 16 to 1024, not "
                     + blockSize);
@@ -665,14 +665,20 @@ public final class DeviceAgent {
             return this;
         }
 
-        /** A fleet's devices keep one copy of each verified image (by CID) instead of one each. */
-        Builder sharedImages(Map<String, byte[]> sharedImages) {
+        /**
+         * Agents run side by side in one process (a simulated fleet) keep one copy of each verified image, by CID,
+         * instead of one each: the map is shared by all of them and must be thread-safe. Default none.
+         */
+        public Builder sharedImages(Map<String, byte[]> sharedImages) {
             this.sharedImages = sharedImages;
             return this;
         }
 
-        /** A fleet's devices provisioned alike share one verifier (it is thread-safe). */
-        Builder verifier(OfferVerifier verifier) {
+        /**
+         * The verifier of offers, for agents provisioned alike to share one (it is thread-safe). It must hold the
+         * device's provisioned log key and trust anchors. Default one made from the device's provisioning.
+         */
+        public Builder verifier(OfferVerifier verifier) {
             this.verifier = verifier;
             return this;
         }

@@ -2,11 +2,11 @@
  * The reference device side of Updraft: a {@link org.updraft.device.DeviceAgent} that checks for updates over
  * CoAP, verifies offers with the platform's one verification library before downloading, downloads block-wise
  * with resume, installs into the inactive slot of a simulated {@link org.updraft.device.AbFlash}, boots,
- * confirms or rolls back, and signs its reports; and a {@link org.updraft.device.FleetSimulator} running
- * thousands of them over real UDP with fault injection.
+ * confirms or rolls back, and signs its reports. Agents talk through a {@link org.updraft.device.CoapLink}, which
+ * many of them share. The fleet simulator that runs thousands of agents is the demo's, not part of this API.
  */
 @Export
-@Version("2.0.0")
+@Version("3.0.0")
 package org.updraft.device;
 
 import org.osgi.annotation.bundle.Export;

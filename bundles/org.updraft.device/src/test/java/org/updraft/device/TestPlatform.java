@@ -60,9 +60,10 @@ import org.updraft.storage.local.internal.LocalStoreConfig;
  * A small platform for the agent's tests: a real file ledger, a real local firmware store, one release signed by
  * a manufacturer key and published on the ledger, and an {@link UpdateService} that offers it to every registered
  * device running an older sequence — the real CoAP transport serves it. The rollout engine is not here; this
- * service only does what a device can observe, and records every report it verified.
+ * service only does what a device can observe, and records every report it verified. Public for the demo's fleet
+ * simulator tests (this module's test-jar).
  */
-final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable {
+public final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable {
 
     /** How the offer is falsified, to see the device refuse it. */
     enum Tampering {
@@ -73,15 +74,15 @@ final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable
         NOT_ON_LEDGER
     }
 
-    static final String VENDOR = "acme";
-    static final String CLASS = "thermo-v2";
+    public static final String VENDOR = "acme";
+    public static final String CLASS = "thermo-v2";
     static final String ROLLOUT = "rollout-1";
     /** Where the platform says the release is on chain (the agent keeps it for auditors, without checking it). */
     static final ReleaseAnchor ANCHOR = new ReleaseAnchor(1337, "0x" + "ab".repeat(20), "0x" + "cd".repeat(32), 12,
             3);
 
     final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
-    final FileLedger ledger;
+    public final FileLedger ledger;
     final LocalFirmwareStore store;
     final byte[] image;
     final Release release;
@@ -91,13 +92,13 @@ final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable
     private final Map<String, String> devices = new ConcurrentHashMap<>();
     private final Map<String, Long> lastCounter = new ConcurrentHashMap<>();
     private final Map<String, byte[]> lastReportBytes = new ConcurrentHashMap<>();
-    final List<DeviceReport> reports = Collections.synchronizedList(new ArrayList<>());
-    final AtomicLong bytesServed = new AtomicLong();
+    public final List<DeviceReport> reports = Collections.synchronizedList(new ArrayList<>());
+    public final AtomicLong bytesServed = new AtomicLong();
     final AtomicLong retransmittedReports = new AtomicLong();
     volatile Tampering tampering = Tampering.NONE;
     volatile boolean autoRegistration;
 
-    TestPlatform(Path dir, int imageSize) throws Exception {
+    public TestPlatform(Path dir, int imageSize) throws Exception {
         ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "device-test-log", false);
         store = new LocalFirmwareStore(storeConfig(dir.resolve("store")));
         image = new byte[imageSize];
@@ -150,17 +151,17 @@ final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable
     }
 
     /** What a device of this platform's manufacturer trusts. */
-    TrustLookup trust() {
+    public TrustLookup trust() {
         return did -> did.equals(manufacturer.did())
                 ? Optional.of(new TrustedKey(did, VENDOR, Set.of(), KeyStatus.ACTIVE, Instant.EPOCH, null, null, 0))
                 : Optional.empty();
     }
 
-    void register(SimulatedDevice device) {
+    public void register(SimulatedDevice device) {
         devices.put(device.id(), device.provisioning().did());
     }
 
-    FirmwareStore firmwareStore() {
+    public FirmwareStore firmwareStore() {
         return store;
     }
 

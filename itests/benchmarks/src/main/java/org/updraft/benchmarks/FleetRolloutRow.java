@@ -13,10 +13,10 @@ import java.util.Set;
 
 import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.trust.TrustedKey;
-import org.updraft.device.FleetConfig;
-import org.updraft.device.FleetProvisioning;
-import org.updraft.device.FleetSimulator;
-import org.updraft.device.FleetSummary;
+import org.updraft.demo.internal.fleet.FleetConfig;
+import org.updraft.demo.internal.fleet.FleetProvisioning;
+import org.updraft.demo.internal.fleet.FleetSimulator;
+import org.updraft.demo.internal.fleet.FleetSummary;
 import org.updraft.device.SimulatedDevice;
 
 /**

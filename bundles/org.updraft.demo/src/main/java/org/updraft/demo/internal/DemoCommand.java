@@ -51,11 +51,11 @@ import org.updraft.core.log.LedgerAudit;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.MeasuredImage;
-import org.updraft.device.FleetConfig;
-import org.updraft.device.FleetProgress;
-import org.updraft.device.FleetProvisioning;
-import org.updraft.device.FleetSimulator;
-import org.updraft.device.FleetSummary;
+import org.updraft.demo.internal.fleet.FleetConfig;
+import org.updraft.demo.internal.fleet.FleetProgress;
+import org.updraft.demo.internal.fleet.FleetProvisioning;
+import org.updraft.demo.internal.fleet.FleetSimulator;
+import org.updraft.demo.internal.fleet.FleetSummary;
 import org.updraft.device.SimulatedDevice;
 
 /**

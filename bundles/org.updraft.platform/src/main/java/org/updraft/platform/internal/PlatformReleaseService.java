@@ -77,8 +77,10 @@ public final class PlatformReleaseService implements ReleaseService {
     private final ManifestVerifier verifier;
     private final ReleaseIndex index;
 
+    // the target in the annotation: Config's default reaches DS only through an activation parameter, and without
+    // a target any store backend would do (store.target in the configuration still overrides it)
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = FirmwareStore.SERVING)
     private volatile FirmwareStore store;
 
     @Activate

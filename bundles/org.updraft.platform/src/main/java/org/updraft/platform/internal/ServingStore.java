@@ -1,16 +1,17 @@
 package org.updraft.platform.internal;
 
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,7 @@ import org.updraft.api.store.ObjectStat;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
+import org.updraft.core.work.Workers;
 
 /**
  * The one place that decides which firmware store serves: a {@link FirmwareStore} registered with
@@ -87,6 +89,8 @@ public final class ServingStore implements FirmwareStore {
     private static final Pattern KIND_SYNTAX = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     /** How long a "the preferred store lacks this object" answer is trusted before asking again. */
     private static final long LACKS_NANOS = 30_000_000_000L;
+    /** How long deactivation waits for a running check (it stops at its next release) before interrupting it. */
+    private static final Duration CHECK_STOP_GRACE = Duration.ofSeconds(2);
 
     /** A running backend and its service properties. */
     private record Backend(FirmwareStore store, String kind, int ranking, long serviceId) {
@@ -115,6 +119,8 @@ public final class ServingStore implements FirmwareStore {
     /** CID → when the preferred store last said it lacks it; cleared whenever the choice changes. */
     private final Map<Cid, Long> preferredLacks = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
+    /** The unservable-release check: one thread, only the newest check waits; stopped at deactivation. */
+    private final ExecutorService checks = Workers.latest("updraft-serving-check");
     private volatile String preferredKind;
     private volatile String fallbackKind;
     private volatile Choice choice;
@@ -125,7 +131,7 @@ public final class ServingStore implements FirmwareStore {
 
     @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ReleaseService releases;
+    volatile ReleaseService releases;
 
     // an activate method, not the constructor: DS binds the backends between the two, so the first line logged
     // already names the store that serves
@@ -147,6 +153,7 @@ public final class ServingStore implements FirmwareStore {
     void deactivate() {
         active = false;
         generation.incrementAndGet();
+        Workers.stop(checks, CHECK_STOP_GRACE);
     }
 
     @Reference(name = "backends", service = FirmwareStore.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -228,8 +235,13 @@ public final class ServingStore implements FirmwareStore {
             return;
         }
         long mine = generation.incrementAndGet();
-        // checking every release may take a while (a remote node looks for what it lacks): not on SCR's thread
-        CompletableFuture.runAsync(() -> reportUnservable(mine), ForkJoinPool.commonPool());
+        // checking every release may take a while (a remote node looks for what it lacks): not on SCR's thread;
+        // a newer check supersedes a waiting one
+        try {
+            checks.execute(() -> reportUnservable(mine));
+        } catch (RejectedExecutionException stopped) {
+            // deactivated meanwhile: nobody is served by this instance any more
+        }
     }
 
     private void reportUnservable(long mine) {
@@ -405,13 +417,14 @@ public final class ServingStore implements FirmwareStore {
     @Override
     public StoreStatus status() {
         Choice c = choice;
-        FirmwareStore serving = c.preferred() != null ? c.preferred() : c.fallback();
-        if (serving == null) {
-            return new StoreStatus(c.preferredKind(), false, c.describe(), -1, -1);
+        if (c.preferred() == null) {
+            // the kind is the one chosen, not the fallback that stands in: it is what the operator has to fix
+            String fallback = c.fallback() == null ? "" : " (" + c.fallback().status().detail() + ")";
+            return new StoreStatus(c.preferredKind(), false, c.describe() + fallback, -1, -1);
         }
-        StoreStatus s = serving.status();
-        return new StoreStatus(s.kind(), s.available() && c.preferred() != null, c.describe() + " (" + s.detail()
-                + ")", s.objects(), s.bytes());
+        StoreStatus s = c.preferred().status();
+        return new StoreStatus(s.kind(), s.available(), c.describe() + " (" + s.detail() + ")", s.objects(),
+                s.bytes());
     }
 
     /** The Karaf feature that provides a store kind: updraft-storage-local, updraft-storage-ipfs, … */

@@ -11,13 +11,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.updraft.api.multiformats.Cid;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.store.ObjectNotFoundException;
 import org.updraft.api.store.StoreException;
+import org.updraft.api.store.StoreStatus;
 
 class ServingStoreTest {
 
@@ -25,11 +36,28 @@ class ServingStoreTest {
     private final MemoryStore ipfs = new MemoryStore("ipfs");
     private ServingStore serving;
 
+    @AfterEach
+    void stop() {
+        serving.deactivate();
+    }
+
     @BeforeEach
     void start() {
         serving = new ServingStore();
         serving.bindBackend(local, local.properties(1));
         serving.activate(config("ipfs", "local"), null);
+    }
+
+    @Test
+    void theStatusNamesTheChosenStoreWhileTheFallbackStandsIn() {
+        StoreStatus s = serving.status();
+        assertEquals("ipfs", s.kind(), "the choice to fix, not the fallback");
+        assertFalse(s.available());
+        assertTrue(s.detail().startsWith("firmware store local (fallback) serves the objects it holds; preferred "
+                + "store ipfs is not running (install feature updraft-storage-ipfs)"), s.detail());
+        serving.bindBackend(ipfs, ipfs.properties(2));
+        assertEquals("ipfs", serving.status().kind());
+        assertTrue(serving.status().available());
     }
 
     @Test
@@ -95,6 +123,46 @@ class ServingStoreTest {
         ipfs.objects.put(Cid.parse("QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN"), "hello\n".getBytes());
         assertThrows(ObjectNotFoundException.class, () -> serving.get(
                 Cid.parse("QmZULkCELmmk5XNfCgTnCyFgAVxBRBXyDHGGMVoLFLiXEN"), 0, -1), "no fallback: ipfs is not asked");
+    }
+
+    @Test
+    void theUnservableCheckRunsOnItsOwnNamedThreadWhichStopsAtDeactivation() throws Exception {
+        CountDownLatch checking = new CountDownLatch(1);
+        AtomicReference<Thread> checkedOn = new AtomicReference<>();
+        serving.releases = new ReleaseService() {
+            @Override
+            public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public List<Release> list() {
+                checkedOn.set(Thread.currentThread());
+                checking.countDown();
+                try {
+                    Thread.sleep(60_000); // a remote store slow to answer
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of();
+            }
+
+            @Override
+            public Optional<Release> find(String id) {
+                return Optional.empty();
+            }
+        };
+        serving.bindBackend(ipfs, ipfs.properties(2)); // the choice changes: which releases can be served now?
+        assertTrue(checking.await(10, TimeUnit.SECONDS));
+        Thread checker = checkedOn.get();
+        assertEquals("updraft-serving-check-1", checker.getName());
+
+        long start = System.nanoTime();
+        serving.deactivate();
+        // the check was interrupted after the grace: deactivation does not wait a minute for a slow store
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+        checker.join(1000); // the thread object lingers a moment after its executor terminated
+        assertFalse(checker.isAlive(), "the check's thread outlived deactivation");
     }
 
     @Test

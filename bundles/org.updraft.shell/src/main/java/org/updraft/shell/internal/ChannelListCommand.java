@@ -2,10 +2,10 @@ package org.updraft.shell.internal;
 
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
 import org.updraft.api.channel.ChannelException;
 import org.updraft.api.channel.ChannelPointer;
 import org.updraft.api.channel.ReleaseChannels;
@@ -13,18 +13,18 @@ import org.updraft.api.channel.ReleaseChannels;
 @Command(scope = "updraft", name = "channel-list", description = "Lists the release channels with their latest move "
         + "as the ledger recorded it")
 @Service
-public class ChannelListCommand implements Action {
+public class ChannelListCommand extends UpdraftCommand {
 
     @Reference(optional = true)
     ReleaseChannels channels;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         List<ChannelPointer> all;
         try {
             all = require(channels).list();
         } catch (ChannelException e) {
-            throw new IllegalStateException("channels not listed (" + e.reason() + "): " + e.getMessage());
+            throw refused("channels not listed (" + e.reason() + "): " + e.getMessage());
         }
         if (all.isEmpty()) {
             System.out.println("No release channels published yet");
@@ -40,7 +40,7 @@ public class ChannelListCommand implements Action {
     }
 
     /** Channels need the IPFS store's feature and its node configuration; say so in one line. */
-    static ReleaseChannels require(ReleaseChannels channels) {
+    static ReleaseChannels require(ReleaseChannels channels) throws CommandException {
         return Services.require(channels, "release channel service (it runs with the IPFS store's configuration, "
                 + "etc/org.updraft.storage.ipfs.cfg)", "updraft-storage-ipfs");
     }

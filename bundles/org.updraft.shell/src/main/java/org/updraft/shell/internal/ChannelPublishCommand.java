@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -15,7 +14,7 @@ import org.updraft.api.channel.ReleaseChannels;
         + "vendor, device class and channel) at a published release's signed manifest, and records the move on the "
         + "ledger")
 @Service
-public class ChannelPublishCommand implements Action {
+public class ChannelPublishCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "vendor", description = "The vendor id", required = true)
     String vendor;
@@ -39,13 +38,13 @@ public class ChannelPublishCommand implements Action {
     ReleaseChannels channels;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         ReleaseChannels service = ChannelListCommand.require(channels);
         ChannelPointer p;
         try {
             p = service.publish(vendor, deviceClass, channel, releaseId, force, Operators.current());
         } catch (ChannelException e) {
-            throw new IllegalStateException("channel not moved (" + e.reason() + "): " + e.getMessage());
+            throw refused("channel not moved (" + e.reason() + "): " + e.getMessage());
         }
         System.out.println("Channel " + vendor + "/" + deviceClass + "/" + channel + " now points at " + p.releaseId());
         ChannelResolveCommand.print(p, false);

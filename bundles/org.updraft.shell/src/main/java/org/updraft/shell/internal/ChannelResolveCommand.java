@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -12,7 +11,7 @@ import org.updraft.api.channel.ReleaseChannels;
 @Command(scope = "updraft", name = "channel-resolve", description = "Follows a release channel's IPNS name to the "
         + "manifest it points at, and verifies it (signature, trusted signer, published on the ledger)")
 @Service
-public class ChannelResolveCommand implements Action {
+public class ChannelResolveCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "vendor", description = "The vendor id", required = true)
     String vendor;
@@ -27,13 +26,13 @@ public class ChannelResolveCommand implements Action {
     ReleaseChannels channels;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         ReleaseChannels service = ChannelListCommand.require(channels);
         ChannelPointer p;
         try {
             p = service.resolve(vendor, deviceClass, channel);
         } catch (ChannelException e) {
-            throw new IllegalStateException("channel not resolved (" + e.reason() + "): " + e.getMessage());
+            throw refused("channel not resolved (" + e.reason() + "): " + e.getMessage());
         }
         System.out.println("Channel " + vendor + "/" + deviceClass + "/" + channel);
         print(p, true);

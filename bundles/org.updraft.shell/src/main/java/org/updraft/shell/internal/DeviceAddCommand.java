@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
@@ -17,7 +16,7 @@ import org.updraft.api.device.DeviceState;
 
 @Command(scope = "updraft", name = "device-add", description = "Registers a device with its public key")
 @Service
-public class DeviceAddCommand implements Action {
+public class DeviceAddCommand extends UpdraftCommand {
 
     @Option(name = "--key", description = "The device's did:key, or its public key file", required = true)
     String key;
@@ -50,7 +49,7 @@ public class DeviceAddCommand implements Action {
     DeviceRegistry registry;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         DeviceRegistry devices = Services.require(registry, "device registry", "updraft-registry-jdbc");
         Device added = devices.register(new Device(id, TrustAddCommand.did(key), vendor, deviceClass, profile,
                 splitTags(tags), region, version, sequence, DeviceState.IDLE, null, Instant.now()));

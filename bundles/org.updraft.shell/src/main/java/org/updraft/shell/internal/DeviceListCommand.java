@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -14,7 +13,7 @@ import org.updraft.api.device.DeviceRegistry;
 
 @Command(scope = "updraft", name = "device-list", description = "Lists registered devices, by id")
 @Service
-public class DeviceListCommand implements Action {
+public class DeviceListCommand extends UpdraftCommand {
 
     @Option(name = "--vendor", description = "Only this vendor's devices")
     String vendor;
@@ -44,7 +43,7 @@ public class DeviceListCommand implements Action {
     DeviceRegistry registry;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         DeviceRegistry devices = Services.require(registry, "device registry", "updraft-registry-jdbc");
         DeviceFilter filter = new DeviceFilter(vendor, deviceClass, profile, DeviceAddCommand.splitTags(tags), region,
                 versions);

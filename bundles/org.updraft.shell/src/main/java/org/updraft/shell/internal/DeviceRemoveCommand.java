@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -10,7 +9,7 @@ import org.updraft.api.device.DeviceRegistry;
 @Command(scope = "updraft", name = "device-remove", description = "Removes a device from the registry (its reports "
         + "stay on the ledger)")
 @Service
-public class DeviceRemoveCommand implements Action {
+public class DeviceRemoveCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
@@ -19,7 +18,7 @@ public class DeviceRemoveCommand implements Action {
     DeviceRegistry registry;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         if (!Services.require(registry, "device registry", "updraft-registry-jdbc").remove(id)) {
             throw new IllegalArgumentException("no device " + id + " is registered");
         }

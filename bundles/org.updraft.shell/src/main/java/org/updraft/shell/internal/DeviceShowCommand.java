@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -11,7 +10,7 @@ import org.updraft.api.device.DeviceRegistry;
 @Command(scope = "updraft", name = "device-show", description = "Shows a device: key, class, labels, what it runs "
         + "and its latest update state")
 @Service
-public class DeviceShowCommand implements Action {
+public class DeviceShowCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
@@ -20,7 +19,7 @@ public class DeviceShowCommand implements Action {
     DeviceRegistry registry;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         DeviceRegistry devices = Services.require(registry, "device registry", "updraft-registry-jdbc");
         print(devices.find(id).orElseThrow(() -> new IllegalArgumentException("no device " + id + " is registered")));
         return null;

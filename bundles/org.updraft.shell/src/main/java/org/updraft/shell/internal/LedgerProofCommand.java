@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -21,7 +20,7 @@ import org.updraft.core.log.MerkleTree;
 @Command(scope = "updraft", name = "ledger-proof", description = "Shows the inclusion proof of an event in the "
         + "latest signed checkpoint, verified as a device verifies it")
 @Service
-public class LedgerProofCommand implements Action {
+public class LedgerProofCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "index", description = "The event's index (or use --release)")
     Long index;
@@ -37,7 +36,7 @@ public class LedgerProofCommand implements Action {
     ReleaseService releases;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
         if ((index == null) == (release == null)) {
             throw new IllegalArgumentException("give either an event index or --release ID");

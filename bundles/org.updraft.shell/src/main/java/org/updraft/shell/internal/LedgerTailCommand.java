@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -18,7 +17,7 @@ import org.updraft.core.event.TrustEvents;
 
 @Command(scope = "updraft", name = "ledger-tail", description = "Shows the latest ledger events")
 @Service
-public class LedgerTailCommand implements Action {
+public class LedgerTailCommand extends UpdraftCommand {
 
     @Option(name = "-n", description = "How many events (default 20)")
     int count = 20;
@@ -30,7 +29,7 @@ public class LedgerTailCommand implements Action {
     Ledger ledger;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
         if (count < 1) {
             throw new IllegalArgumentException("-n must be at least 1");

@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -11,7 +10,7 @@ import org.updraft.api.release.ReleaseService;
 
 @Command(scope = "updraft", name = "release-list", description = "Lists published releases, oldest first")
 @Service
-public class ReleaseListCommand implements Action {
+public class ReleaseListCommand extends UpdraftCommand {
 
     @Option(name = "--vendor", description = "Only this vendor's releases")
     String vendor;
@@ -23,7 +22,7 @@ public class ReleaseListCommand implements Action {
     ReleaseService releases;
 
     @Override
-    public Object execute() {
+    protected Object run() throws Exception {
         ShellTable table = new ShellTable();
         table.column("Release");
         table.column("Version");

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -21,7 +20,7 @@ import org.updraft.core.manifest.ManifestCodec;
 @Command(scope = "updraft", name = "release-publish", description = "Verifies a signed manifest and its firmware, "
         + "stores the firmware and records the release on the ledger")
 @Service
-public class ReleasePublishCommand implements Action {
+public class ReleasePublishCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "manifest", description = "The signed manifest file (from updraft sign)",
             required = true)
@@ -43,7 +42,7 @@ public class ReleasePublishCommand implements Action {
     ReleaseService releases;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         ReleaseService service = Services.require(releases, "release service", "updraft");
         byte[] manifestBytes = readManifest(Path.of(manifest).toAbsolutePath());
         Path image = Path.of(firmware).toAbsolutePath();
@@ -53,7 +52,7 @@ public class ReleasePublishCommand implements Action {
             release = service.publish(manifestBytes, image, deviceClass, progress);
         } catch (ReleaseException e) {
             // the reason code first: operators grep for it, scripts match on it
-            throw new IllegalStateException("release refused (" + e.reason() + "): " + e.getMessage());
+            throw refused("release refused (" + e.reason() + "): " + e.getMessage());
         } finally {
             if (progress != null) {
                 progress.finish();

@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -11,7 +10,7 @@ import org.updraft.api.release.ReleaseService;
 
 @Command(scope = "updraft", name = "release-show", description = "Shows a published release")
 @Service
-public class ReleaseShowCommand implements Action {
+public class ReleaseShowCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "release", description = "Release id: vendor/class/sequence", required = true)
     @Completion(ReleaseIdCompleter.class)
@@ -21,7 +20,7 @@ public class ReleaseShowCommand implements Action {
     ReleaseService releases;
 
     @Override
-    public Object execute() {
+    protected Object run() throws Exception {
         Release release = Services.require(releases, "release service", "updraft").find(id)
                 .orElseThrow(() -> new IllegalArgumentException("no release " + id + " is published"));
         System.out.println("Release " + release.id());

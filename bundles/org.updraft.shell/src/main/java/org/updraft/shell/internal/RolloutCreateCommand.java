@@ -3,7 +3,6 @@ package org.updraft.shell.internal;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -19,7 +18,7 @@ import org.updraft.api.rollout.WaveSpec;
 @Command(scope = "updraft", name = "rollout-create", description = "Creates a rollout of a published release in "
         + "waves (a draft until started)")
 @Service
-public class RolloutCreateCommand implements Action {
+public class RolloutCreateCommand extends UpdraftCommand {
 
     @Option(name = "--wave", multiValued = true, required = true, description = "A wave, in order, repeat for each: "
             + WaveOption.SYNTAX)
@@ -46,7 +45,7 @@ public class RolloutCreateCommand implements Action {
     RolloutService rollouts;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         RolloutService service = Services.require(rollouts, "rollout service", "updraft-rollout");
         List<WaveSpec> specs = new ArrayList<>();
         for (String wave : waves) {

@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -10,13 +9,13 @@ import org.updraft.api.rollout.RolloutService;
 
 @Command(scope = "updraft", name = "rollout-list", description = "Lists rollouts, oldest first")
 @Service
-public class RolloutListCommand implements Action {
+public class RolloutListCommand extends UpdraftCommand {
 
     @Reference(optional = true)
     RolloutService rollouts;
 
     @Override
-    public Object execute() {
+    protected Object run() throws Exception {
         ShellTable table = new ShellTable();
         table.column("Rollout");
         table.column("Release");

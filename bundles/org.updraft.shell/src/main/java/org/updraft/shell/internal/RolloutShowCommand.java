@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import java.util.Locale;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -16,7 +15,7 @@ import org.updraft.api.rollout.WaveProgress;
 
 @Command(scope = "updraft", name = "rollout-show", description = "Shows a rollout and the progress of each wave")
 @Service
-public class RolloutShowCommand implements Action {
+public class RolloutShowCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "id", description = "The rollout id", required = true)
     @Completion(RolloutIdCompleter.class)
@@ -26,7 +25,7 @@ public class RolloutShowCommand implements Action {
     RolloutService rollouts;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         RolloutProgress progress = Services.require(rollouts, "rollout service", "updraft-rollout").progress(id);
         print(progress);
         return null;

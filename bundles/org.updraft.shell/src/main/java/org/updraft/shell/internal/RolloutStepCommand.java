@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -9,7 +8,7 @@ import org.updraft.api.rollout.RolloutException;
 import org.updraft.api.rollout.RolloutService;
 
 /** What the commands that steer a rollout share: the id argument, the service, the one-line outcome. */
-abstract class RolloutStepCommand implements Action {
+abstract class RolloutStepCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "id", description = "The rollout id", required = true)
     @Completion(RolloutIdCompleter.class)
@@ -19,7 +18,7 @@ abstract class RolloutStepCommand implements Action {
     RolloutService rollouts;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Rollout r = step(Services.require(rollouts, "rollout service", "updraft-rollout"), id, Operators.current());
         String wave = r.currentWave() >= r.waves().size() ? "every wave passed"
                 : "wave " + (r.currentWave() + 1) + "/" + r.waves().size() + " " + r.waves().get(r.currentWave()).name();

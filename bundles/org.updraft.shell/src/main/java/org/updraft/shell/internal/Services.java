@@ -1,14 +1,17 @@
 package org.updraft.shell.internal;
 
+import org.apache.karaf.shell.support.CommandException;
+
 /** The one message for a backend that is not running, naming the feature that provides it. */
 final class Services {
 
     private Services() {
     }
 
-    static <T> T require(T service, String what, String feature) {
+    /** {@code service}, or a refusal naming the feature to install when it is not running. */
+    static <T> T require(T service, String what, String feature) throws CommandException {
         if (service == null) {
-            throw new IllegalStateException("no " + what + " is running: install feature " + feature
+            throw UpdraftCommand.refused("no " + what + " is running: install feature " + feature
                     + " (feature:install " + feature + ") or check its configuration");
         }
         return service;

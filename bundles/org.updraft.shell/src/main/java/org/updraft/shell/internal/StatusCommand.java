@@ -1,11 +1,10 @@
 package org.updraft.shell.internal;
 
-import java.util.Collection;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -13,6 +12,8 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.updraft.api.backend.BackendChoice;
+import org.updraft.api.backend.BackendChoices;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.Ledger;
@@ -25,14 +26,20 @@ import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.api.update.UpdateService;
 
-@Command(scope = "updraft", name = "status", description = "Shows which backends run and how they are: ledger, "
-        + "trust store, firmware stores, releases, device registry, rollouts")
+/**
+ * The platform at a glance: for each capability (store, ledger, trust, registry) the backend chosen and whether it
+ * runs, as the platform's {@link BackendChoices} says, and what the running ones hold. Every line is read on its
+ * own: a backend that is down is one line saying so, never the end of the report.
+ */
+@Command(scope = "updraft", name = "status", description = "Shows the backend chosen for each capability (store, "
+        + "ledger, trust, registry) and whether it runs, what the running ones hold (ledger size and log key, trust "
+        + "keys, store health, devices), releases and rollouts; fails naming what does not run")
 @Service
-public class StatusCommand implements Action {
+public class StatusCommand extends UpdraftCommand {
 
-    /** The services the platform needs before it can publish releases and serve devices. */
-    private static final List<Class<?>> ESSENTIAL = List.of(Ledger.class, TrustStore.class, FirmwareStore.class,
-            ReleaseService.class, DeviceRegistry.class, RolloutService.class, UpdateService.class);
+    /** The services besides the backends that the platform needs to publish releases and serve devices. */
+    private static final List<Class<?>> SERVICES = List.of(ReleaseService.class, RolloutService.class,
+            UpdateService.class);
 
     @Option(name = "--wait", description = "Wait up to this many seconds for every backend to be running (for "
             + "scripts that run right after start-up)")
@@ -42,61 +49,40 @@ public class StatusCommand implements Action {
     BundleContext bundleContext;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
         while (!missing().isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
         List<String> missing = missing();
 
-        Ledger ledger = service(Ledger.class);
-        if (ledger != null) {
-            Checkpoint c = ledger.checkpoint();
-            row("ledger", kind(Ledger.class, Ledger.KIND) + ": " + c.treeSize() + " events, origin " + c.origin());
-            row("", "log key " + ledger.logKey());
-        }
-        TrustStore trust = service(TrustStore.class);
-        if (trust != null) {
-            Map<String, Integer> byStatus = new TreeMap<>();
-            for (TrustedKey k : trust.list()) {
-                byStatus.merge(k.status().name().toLowerCase(), 1, Integer::sum);
-            }
-            row("trust", kind(TrustStore.class, TrustStore.KIND) + ": " + (byStatus.isEmpty() ? "no keys" : byStatus));
-        }
-        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class,
-                "(!(store.role=*))")) {
-            FirmwareStore store = bundleContext.getService(ref);
-            if (store != null) {
-                try {
-                    StoreStatus s = store.status();
-                    row("store", s.kind() + ": " + (s.available() ? "available" : "UNAVAILABLE") + ", "
-                            + (s.objects() >= 0 ? s.objects() + " objects, " : "")
-                            + (s.bytes() >= 0 ? Format.bytes(s.bytes()) + ", " : "") + s.detail());
-                } finally {
-                    bundleContext.ungetService(ref);
+        BackendChoices choices = service(BackendChoices.class, null);
+        if (choices == null) {
+            row("backends", "unknown: the platform's backend switch is not running (feature updraft-core)");
+        } else {
+            for (BackendChoice c : choices.choices()) {
+                // the detail says how to fix a backend that is not running; of a running one, only the store's
+                // says more than "it runs" (which store serves what)
+                boolean tell = !c.running() || "store".equals(c.capability());
+                row(c.capability(), c.kind() + ": " + (c.running() ? "running" : "NOT RUNNING")
+                        + (tell ? " (" + c.detail() + ")" : ""));
+                if (c.running()) {
+                    switch (c.capability()) {
+                        case "store" -> stores();
+                        case "ledger" -> ledger();
+                        case "trust" -> trust();
+                        case "registry" -> registry();
+                        default -> {
+                        }
+                    }
                 }
             }
         }
-        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class,
-                StoreStatCommand.ROLE_FILTER)) {
-            FirmwareStore serving = bundleContext.getService(ref);
-            if (serving != null) {
-                try {
-                    row("serving", serving.status().detail());
-                } finally {
-                    bundleContext.ungetService(ref);
-                }
-            }
-        }
-        ReleaseService releases = service(ReleaseService.class);
+        ReleaseService releases = service(ReleaseService.class, null);
         if (releases != null) {
             row("releases", releases.list().size() + " published");
         }
-        DeviceRegistry registry = service(DeviceRegistry.class);
-        if (registry != null) {
-            row("devices", registry.status());
-        }
-        RolloutService rollouts = service(RolloutService.class);
+        RolloutService rollouts = service(RolloutService.class, null);
         if (rollouts != null) {
             Map<String, Integer> byState = new TreeMap<>();
             for (Rollout r : rollouts.list()) {
@@ -105,51 +91,105 @@ public class StatusCommand implements Action {
             row("rollouts", byState.isEmpty() ? "none" : byState.toString());
         }
         if (!missing.isEmpty()) {
-            throw new IllegalStateException("not running: " + String.join(", ", missing)
+            throw refused("not running: " + String.join(", ", missing)
                     + " (feature:list -i shows what is installed; scr:list shows unsatisfied components)");
         }
         return null;
     }
 
+    /** Each store backend on its own line: the serving one may stand in for a chosen one that is down. */
+    private void stores() throws InvalidSyntaxException {
+        for (ServiceReference<FirmwareStore> ref : bundleContext.getServiceReferences(FirmwareStore.class,
+                "(!(" + FirmwareStore.ROLE + "=*))")) {
+            FirmwareStore store = bundleContext.getService(ref);
+            if (store == null) {
+                continue;
+            }
+            try {
+                StoreStatus s = store.status();
+                detail(s.kind() + ": " + (s.available() ? "available" : "UNAVAILABLE") + ", "
+                        + (s.objects() >= 0 ? s.objects() + " objects, " : "")
+                        + (s.bytes() >= 0 ? Format.bytes(s.bytes()) + ", " : "") + s.detail());
+            } catch (RuntimeException e) {
+                detail(String.valueOf(ref.getProperty(FirmwareStore.KIND)) + ": " + failed(e));
+            } finally {
+                bundleContext.ungetService(ref);
+            }
+        }
+    }
+
+    private void ledger() throws InvalidSyntaxException {
+        Ledger ledger = service(Ledger.class, Ledger.SELECTED);
+        if (ledger == null) {
+            return;
+        }
+        try {
+            Checkpoint c = ledger.checkpoint();
+            detail(c.treeSize() + " events, origin " + c.origin() + ", log key " + ledger.logKey());
+        } catch (Exception e) {
+            detail(failed(e));
+        }
+    }
+
+    private void trust() throws InvalidSyntaxException {
+        TrustStore trust = service(TrustStore.class, TrustStore.SELECTED);
+        if (trust == null) {
+            return;
+        }
+        try {
+            Map<String, Integer> byStatus = new TreeMap<>();
+            for (TrustedKey k : trust.list()) {
+                byStatus.merge(k.status().name().toLowerCase(), 1, Integer::sum);
+            }
+            detail(byStatus.isEmpty() ? "no keys" : "keys " + byStatus);
+        } catch (Exception e) {
+            detail(failed(e));
+        }
+    }
+
+    private void registry() throws InvalidSyntaxException {
+        DeviceRegistry registry = service(DeviceRegistry.class, DeviceRegistry.SELECTED);
+        if (registry != null) {
+            detail(registry.status());
+        }
+    }
+
+    /** What does not run: each chosen backend that is missing, then the platform's own services. */
     private List<String> missing() throws InvalidSyntaxException {
-        List<String> missing = new java.util.ArrayList<>();
-        for (Class<?> type : ESSENTIAL) {
-            if (type == FirmwareStore.class) {
-                String preferred = preferredStoreMissing();
-                if (preferred != null) {
-                    missing.add("FirmwareStore (" + preferred + ")");
+        List<String> missing = new ArrayList<>();
+        BackendChoices choices = service(BackendChoices.class, null);
+        if (choices == null) {
+            missing.add("the backend switch (feature updraft-core)");
+        } else {
+            for (BackendChoice c : choices.choices()) {
+                if (!c.running()) {
+                    missing.add(c.capability() + " " + c.kind() + " (feature " + c.feature() + ")");
                 }
-            } else if (bundleContext.getServiceReference(type) == null) {
+            }
+        }
+        for (Class<?> type : SERVICES) {
+            if (bundleContext.getServiceReference(type) == null) {
                 missing.add(type.getSimpleName());
             }
         }
         return missing;
     }
 
-    /** The store the platform publishes to, when it is not running; null when it runs. */
-    private String preferredStoreMissing() throws InvalidSyntaxException {
-        Collection<ServiceReference<FirmwareStore>> serving = bundleContext.getServiceReferences(FirmwareStore.class,
-                StoreStatCommand.ROLE_FILTER);
-        if (serving.isEmpty()) {
-            return bundleContext.getServiceReference(FirmwareStore.class) == null ? "none" : null;
-        }
-        Object preferred = serving.iterator().next().getProperty("preferred");
-        return bundleContext.getServiceReferences(FirmwareStore.class, "(store.kind=" + preferred + ")").isEmpty()
-                ? "preferred " + preferred + ", feature updraft-storage-" + preferred : null;
-    }
-
-    private <T> T service(Class<T> type) {
-        ServiceReference<T> ref = bundleContext.getServiceReference(type);
+    private <T> T service(Class<T> type, String filter) throws InvalidSyntaxException {
+        ServiceReference<T> ref = bundleContext.getServiceReferences(type, filter).stream().findFirst().orElse(null);
         return ref == null ? null : bundleContext.getService(ref);
     }
 
-    private String kind(Class<?> type, String property) {
-        ServiceReference<?> ref = bundleContext.getServiceReference(type);
-        Object kind = ref == null ? null : ref.getProperty(property);
-        return kind == null ? "?" : kind.toString();
+    /** A line for a call that failed: the reason, not the end of the report. */
+    private static String failed(Exception e) {
+        return "unavailable: " + (e.getMessage() != null ? e.getMessage() : e.toString());
     }
 
     private static void row(String name, String value) {
         System.out.println(String.format("%-9s %s", name, value));
+    }
+
+    private static void detail(String value) {
+        row("", value);
     }
 }

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
@@ -26,7 +26,7 @@ import org.updraft.shell.internal.migration.StoreMigration;
 @Command(scope = "updraft", name = "store-migrate", description = "Copies every pinned object of one firmware store "
         + "to another under the same CID, checking each CID; run it again to finish an interrupted migration")
 @Service
-public class StoreMigrateCommand implements Action {
+public class StoreMigrateCommand extends UpdraftCommand {
 
     private static final Pattern KIND = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -46,7 +46,7 @@ public class StoreMigrateCommand implements Action {
     BundleContext bundleContext;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         if (from.equals(to)) {
             throw new IllegalArgumentException("--from and --to are both " + from + "; name two different stores");
         }
@@ -56,7 +56,7 @@ public class StoreMigrateCommand implements Action {
         FirmwareStore target = bundleContext.getService(targetRef);
         try {
             if (source == null || target == null) {
-                throw new IllegalStateException("the " + (source == null ? from : to) + " store stopped just now");
+                throw refused("the " + (source == null ? from : to) + " store stopped just now");
             }
             ProgressLine line = quiet || dryRun ? null : new ProgressLine(System.out);
             MigrationReport report;
@@ -69,7 +69,7 @@ public class StoreMigrateCommand implements Action {
             }
             print(report, System.out);
             if (!report.succeeded()) {
-                throw new IllegalStateException("store-migrate " + (dryRun ? "(dry run) " : "") + "did not finish: "
+                throw refused("store-migrate " + (dryRun ? "(dry run) " : "") + "did not finish: "
                         + report.summary() + (report.stoppedBecause() != null ? "; stopped: "
                                 + report.stoppedBecause() : "")
                         + (dryRun ? "" : "; run it again to retry"));
@@ -89,7 +89,7 @@ public class StoreMigrateCommand implements Action {
      * The running store of that kind. A store registered for a role (the serving store, store.role=serving) is
      * taken only when no backend of that kind runs under its own name.
      */
-    private ServiceReference<FirmwareStore> find(String kind) throws InvalidSyntaxException {
+    private ServiceReference<FirmwareStore> find(String kind) throws InvalidSyntaxException, CommandException {
         if (!KIND.matcher(kind).matches()) {
             throw new IllegalArgumentException("'" + kind + "' is not a store kind (letters, digits, '.', '_', '-')");
         }
@@ -99,12 +99,12 @@ public class StoreMigrateCommand implements Action {
                 .filter(r -> r.getProperty("store.role") == null).toList();
         List<ServiceReference<FirmwareStore>> found = backends.isEmpty() ? List.copyOf(all) : backends;
         if (found.isEmpty()) {
-            throw new IllegalStateException("no firmware store with " + filter + " is running: install its feature "
+            throw refused("no firmware store with " + filter + " is running: install its feature "
                     + "(updraft-storage-" + kind + ") or check its configuration (updraft:store-stat lists the "
                     + "running ones)");
         }
         if (found.size() > 1) {
-            throw new IllegalStateException(found.size() + " firmware stores match " + filter
+            throw refused(found.size() + " firmware stores match " + filter
                     + "; stop all but one of them");
         }
         return found.get(0);

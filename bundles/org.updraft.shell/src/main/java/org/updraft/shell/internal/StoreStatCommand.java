@@ -3,7 +3,6 @@ package org.updraft.shell.internal;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -26,7 +25,7 @@ import org.updraft.api.store.StoreStatus;
 @Command(scope = "updraft", name = "store-stat", description = "Shows each firmware store's health and totals, "
         + "which one serves, the releases that cannot be served now, or one stored object")
 @Service
-public class StoreStatCommand implements Action {
+public class StoreStatCommand extends UpdraftCommand {
 
     /** Service property of the serving store (core's choice among the backends) and its value. */
     static final String ROLE_FILTER = FirmwareStore.SERVING;
@@ -40,7 +39,7 @@ public class StoreStatCommand implements Action {
     BundleContext bundleContext;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Cid object = null;
         if (cid != null) {
             try {

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -21,7 +20,7 @@ import org.updraft.core.identity.KeyFiles;
 @Command(scope = "updraft", name = "trust-add", description = "Trusts a manufacturer key to sign releases of a "
         + "vendor (recorded on the ledger)")
 @Service
-public class TrustAddCommand implements Action {
+public class TrustAddCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "key", description = "The key's did:key, or its public key file (KEYFILE.pub)",
             required = true)
@@ -39,7 +38,7 @@ public class TrustAddCommand implements Action {
     TrustStore trust;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         TrustStore store = Services.require(trust, "trust store", "updraft");
         TrustedKey added = store.register(did(key), vendor, parseClasses(classes));
         System.out.println("Trusted " + added.did());

@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
@@ -10,13 +9,13 @@ import org.updraft.api.trust.TrustedKey;
 
 @Command(scope = "updraft", name = "trust-list", description = "Lists manufacturer keys and their status")
 @Service
-public class TrustListCommand implements Action {
+public class TrustListCommand extends UpdraftCommand {
 
     @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         ShellTable table = new ShellTable();
         table.column("DID");
         table.column("Vendor");

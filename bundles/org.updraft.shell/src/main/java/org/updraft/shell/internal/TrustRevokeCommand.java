@@ -1,6 +1,5 @@
 package org.updraft.shell.internal;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -13,7 +12,7 @@ import org.updraft.api.trust.TrustedKey;
 @Command(scope = "updraft", name = "trust-revoke", description = "Revokes a manufacturer key: everything it "
         + "signed is refused from now on (recorded on the ledger)")
 @Service
-public class TrustRevokeCommand implements Action {
+public class TrustRevokeCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "did", description = "The key's did:key", required = true)
     @Completion(TrustedKeyCompleter.class)
@@ -26,7 +25,7 @@ public class TrustRevokeCommand implements Action {
     TrustStore trust;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         TrustedKey revoked = Services.require(trust, "trust store", "updraft").revoke(did, reason);
         System.out.println("Revoked " + revoked.did());
         TrustListCommand.print(revoked);

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
@@ -18,7 +17,7 @@ import org.updraft.api.trust.TrustedKey;
 @Command(scope = "updraft", name = "trust-rotate", description = "Replaces a manufacturer key by a successor; "
         + "releases the old key signed stay valid (recorded on the ledger)")
 @Service
-public class TrustRotateCommand implements Action {
+public class TrustRotateCommand extends UpdraftCommand {
 
     @Argument(index = 0, name = "did", description = "The key to replace", required = true)
     @Completion(TrustedKeyCompleter.class)
@@ -38,7 +37,7 @@ public class TrustRotateCommand implements Action {
     TrustStore trust;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         byte[] signature = null;
         if (proof != null) {
             String text = Files.readString(Path.of(proof).toAbsolutePath()).trim();

@@ -2,11 +2,11 @@ package org.updraft.registry.jdbc.internal;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +26,7 @@ import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.device.RegistryException;
 import org.updraft.core.config.DataPaths;
+import org.updraft.core.work.Workers;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -50,6 +51,7 @@ public final class JdbcDeviceRegistry implements DeviceRegistry {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcDeviceRegistry.class);
     private static final long RETRY_SECONDS = 5;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private final HikariDataSource pool;
     private final SqlDeviceRegistry registry;
@@ -103,11 +105,8 @@ public final class JdbcDeviceRegistry implements DeviceRegistry {
             throw new RegistryException("unavailable", "device registry at " + Redacted.url(url) + ": "
                     + e.getMessage());
         }
-        this.chores = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "updraft-registry-jdbc");
-            t.setDaemon(true);
-            return t;
-        });
+        // one thread for both chores; stopped at deactivation
+        this.chores = Workers.scheduler("updraft-registry-jdbc", 1);
         chores.scheduleWithFixedDelay(this::flushSeen, 1, 1, TimeUnit.SECONDS);
         chores.scheduleWithFixedDelay(this::retryOpen, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
     }
@@ -132,6 +131,9 @@ public final class JdbcDeviceRegistry implements DeviceRegistry {
             registry.flushSeen();
         } catch (RegistryException e) {
             LOG.warn("Device registry: times seen not written yet: {}", e.getMessage());
+        } catch (RuntimeException e) {
+            // a periodic task that throws is never run again: log the bug, keep the chore
+            LOG.error("Device registry: writing times seen failed", e);
         }
     }
 
@@ -145,19 +147,20 @@ public final class JdbcDeviceRegistry implements DeviceRegistry {
             }
         } catch (SchemaException e) {
             LOG.error("Device registry at {} cannot use the database: {}", Redacted.url(url), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("Device registry at {}: opening failed", Redacted.url(url), e);
         }
     }
 
     @Deactivate
     void deactivate() {
-        chores.shutdown();
         try {
-            chores.awaitTermination(10, TimeUnit.SECONDS);
+            if (!Workers.stop(chores, STOP_GRACE)) {
+                LOG.warn("Device registry: a chore did not end within {} s of the stop", STOP_GRACE.toSeconds());
+            }
             registry.flushSeen();
         } catch (RegistryException e) {
             LOG.warn("Device registry: times seen lost at stop: {}", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             pool.close();
         }

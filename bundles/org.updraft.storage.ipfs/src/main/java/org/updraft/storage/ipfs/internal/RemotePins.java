@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -20,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.store.StoreException;
+import org.updraft.core.work.Workers;
 
 /**
  * Keeps the store's objects pinned at a remote pinning service as well, in the background: a put or pin asks for
@@ -27,8 +27,8 @@ import org.updraft.api.store.StoreException;
  * it pinned, and retries with exponential backoff when the service cannot be reached or reports it failed. An
  * unpin deletes the object's requests at the service, also retried until it succeeds.
  *
- * <p>Its one scheduler thread is its own: the store runs outside any container that offers a shared scheduler,
- * and the thread stops with the store ({@link #close()}).
+ * <p>All of it runs on one scheduler thread of its own ({@code updraft-remote-pins-1}), which stops with the store
+ * ({@link #close()}).
  */
 final class RemotePins implements AutoCloseable {
 
@@ -70,13 +70,7 @@ final class RemotePins implements AutoCloseable {
         this.origins = origins;
         this.poll = poll;
         this.maxBackoff = maxBackoff;
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "updraft-remote-pins");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.setRemoveOnCancelPolicy(true);
-        this.scheduler = executor;
+        this.scheduler = Workers.scheduler("updraft-remote-pins", 1);
     }
 
     URI endpoint() {
@@ -127,9 +121,10 @@ final class RemotePins implements AutoCloseable {
         return out.toString();
     }
 
+    /** Stops at once: a request under way is interrupted; the service keeps what it was asked to pin. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        Workers.stop(scheduler, Duration.ZERO);
     }
 
     private void send(Pin pin) {

@@ -5,34 +5,34 @@ import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.updraft.core.work.Workers;
 
 /**
  * Forces many files to disk at once. One fsync at a time waits for one journal commit each (about 10 ms per
  * 256 KiB block on the test machines); several in flight share commits, which made a put's sync phase four
  * to five times faster there. The threads only block in fsync and go away when idle.
+ *
+ * <p>Each put keeps at most {@value #IN_FLIGHT} of its files in flight; concurrent puts share the
+ * {@value #IN_FLIGHT} threads, and when {@value #WAITING} files wait, a put forces its next file itself.
  */
 final class DiskSync implements AutoCloseable {
 
     static final int IN_FLIGHT = 8;
+    static final int WAITING = 4 * IN_FLIGHT;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
-    private final ThreadPoolExecutor executor;
+    private final ExecutorService executor;
 
     DiskSync(String name) {
-        AtomicInteger count = new AtomicInteger();
-        executor = new ThreadPoolExecutor(IN_FLIGHT, IN_FLIGHT, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                task -> {
-                    Thread thread = new Thread(task, name + "-fsync-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        executor.allowCoreThreadTimeOut(true);
+        executor = Workers.pool(name + "-fsync", IN_FLIGHT, WAITING);
     }
 
     /** Forces every file (or directory) to disk; returns when all are, or throws the first failure. */
@@ -48,10 +48,15 @@ final class DiskSync implements AutoCloseable {
             if (failure != null) {
                 break;
             }
-            done.submit(() -> {
-                forceNow(path);
-                return null;
-            });
+            try {
+                done.submit(() -> {
+                    forceNow(path);
+                    return null;
+                });
+            } catch (RejectedExecutionException stopped) {
+                failure = new IOException("the store is stopping: " + path + " was not forced to disk");
+                break;
+            }
             inFlight++;
         }
         while (inFlight-- > 0) {
@@ -76,6 +81,8 @@ final class DiskSync implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while forcing blocks to disk");
+        } catch (CancellationException e) {
+            return new IOException("the store is stopping: a file was not forced to disk");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             return cause instanceof IOException io ? io : new IOException("fsync failed: " + cause, cause);
@@ -86,8 +93,9 @@ final class DiskSync implements AutoCloseable {
         return current != null ? current : next;
     }
 
+    /** Stops the threads; the store calls it once no put is forcing files any more. */
     @Override
     public void close() {
-        executor.shutdown();
+        Workers.stop(executor, STOP_GRACE);
     }
 }

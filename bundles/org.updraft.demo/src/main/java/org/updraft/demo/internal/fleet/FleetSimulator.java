@@ -1,4 +1,4 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +18,13 @@ import java.util.function.Consumer;
 
 import org.updraft.api.device.DeviceState;
 import org.updraft.core.update.OfferVerifier;
+import org.updraft.device.AgentFaults;
+import org.updraft.device.CoapLink;
+import org.updraft.device.DeviceAgent;
+import org.updraft.device.DeviceAgentException;
+import org.updraft.device.Provisioning;
+import org.updraft.device.SimulatedDevice;
+import org.updraft.device.UpdateOutcome;
 
 /**
  * Runs a fleet of {@link DeviceAgent}s in this JVM against a running platform over real UDP, each agent doing

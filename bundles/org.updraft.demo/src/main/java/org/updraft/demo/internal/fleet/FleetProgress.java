@@ -1,4 +1,4 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import java.time.Duration;
 import java.util.Map;

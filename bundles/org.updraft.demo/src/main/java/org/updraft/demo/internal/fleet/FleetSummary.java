@@ -1,8 +1,10 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+
+import org.updraft.device.UpdateOutcome;
 
 /**
  * How a fleet run ended.

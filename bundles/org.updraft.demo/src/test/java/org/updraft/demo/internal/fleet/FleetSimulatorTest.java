@@ -1,4 +1,4 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
+import org.updraft.device.SimulatedDevice;
+import org.updraft.device.TestPlatform;
 import org.updraft.transport.coap.internal.CoapServerFixture;
 
 /** A small fleet over lossy loopback UDP against the real CoAP transport: every device ends its update. */

@@ -1,10 +1,12 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import org.updraft.device.SimulatedDevice;
+import org.updraft.device.TestPlatform;
 import org.updraft.transport.coap.internal.CoapServerFixture;
 
 /**

@@ -1,4 +1,4 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +14,9 @@ import org.updraft.api.device.Device;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.TrustLookup;
+import org.updraft.device.AbFlash;
+import org.updraft.device.Provisioning;
+import org.updraft.device.SimulatedDevice;
 
 /**
  * Makes a fleet of simulated devices at the "factory": a fresh key per device, the same trust anchors for all,

@@ -1,8 +1,11 @@
-package org.updraft.device;
+package org.updraft.demo.internal.fleet;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+
+import org.updraft.device.CoapLink;
+import org.updraft.device.DeviceAgent;
 
 /**
  * How a {@link FleetSimulator} runs its devices and which faults it injects. Shares are fractions from 0 to 1

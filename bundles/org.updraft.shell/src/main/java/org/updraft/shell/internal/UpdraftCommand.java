@@ -1,0 +1,79 @@
+package org.updraft.shell.internal;
+
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.support.CommandException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every {@code updraft:} command does when it says no: the user gets one line ({@code Error executing command:
+ * ...}), {@code bin/client} exits with status 1, and karaf.log gets one INFO line, never a stack trace.
+ *
+ * <p>Karaf's shell (4.4, {@code ShellUtil.logException}) logs whatever a command throws at ERROR with its stack
+ * trace, unless the exception's class is named {@code CommandException}: that one it logs at DEBUG and prints as
+ * one line. So a refusal leaves {@link #run} as Karaf's {@link CommandException}:
+ * <ul>
+ * <li>one the command throws itself ({@link #refused});</li>
+ * <li>a checked exception of the API or the library: they carry reason codes ({@code untrusted-signer},
+ * {@code unavailable}) or name the bad input, and an I/O error on an operator's file is told in one line too;</li>
+ * <li>an {@link IllegalArgumentException}: how the library and the JDK refuse malformed input (a bad CID, id,
+ * number or path).</li>
+ * </ul>
+ * Any other runtime exception or error is a bug and reaches Karaf's log whole, stack trace included.
+ */
+abstract class UpdraftCommand implements Action {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UpdraftCommand.class);
+
+    @Override
+    public final Object execute() throws Exception {
+        try {
+            return run();
+        } catch (CommandException | InterruptedException e) {
+            throw log(e);
+        } catch (IllegalArgumentException e) {
+            throw log(refused(message(e)));
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw log(refused(message(e)));
+        }
+    }
+
+    /** The command's work; see the class description for what its exceptions become. */
+    protected abstract Object run() throws Exception;
+
+    /** A refusal: {@code message} is all the user sees, on one line. */
+    static CommandException refused(String message) {
+        return new CommandException(oneLine(message));
+    }
+
+    private <E extends Exception> E log(E e) {
+        if (e instanceof CommandException) {
+            Command command = getClass().getAnnotation(Command.class);
+            String name = command == null ? getClass().getSimpleName() : command.scope() + ":" + command.name();
+            LOG.info("{} refused: {}", name, oneLine(String.valueOf(e.getMessage())));
+        }
+        return e;
+    }
+
+    private static String message(Exception e) {
+        // the JDK names only the path in these
+        if (e instanceof NoSuchFileException missing) {
+            return "no such file: " + missing.getFile();
+        }
+        if (e instanceof AccessDeniedException denied) {
+            return "access denied: " + denied.getFile();
+        }
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static String oneLine(String text) {
+        return text.strip().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    }
+}
