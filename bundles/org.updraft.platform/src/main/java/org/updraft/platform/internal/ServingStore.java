@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,7 +24,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -122,15 +122,18 @@ public final class ServingStore implements FirmwareStore {
     private volatile boolean everServed;
     private volatile Bundle framework;
 
-    @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    private volatile ReleaseService releases;
+    /**
+     * Where the release service is looked up when a change of backends is checked: not a reference, because the
+     * release service references the firmware store, so SCR would activate this component while activating it.
+     */
+    private volatile BundleContext context;
 
     // an activate method, not the constructor: DS binds the backends between the two, so the first line logged
     // already names the store that serves
     @Activate
     void activate(Config config, BundleContext context) {
         framework = context == null ? null : context.getBundle(0); // null outside a framework (unit tests)
+        this.context = context;
         configure(config);
         active = true;
         rechoose();
@@ -232,10 +235,33 @@ public final class ServingStore implements FirmwareStore {
     }
 
     private void reportUnservable(long mine) {
-        ReleaseService service = releases;
-        if (service == null || generation.get() != mine) {
+        BundleContext bundle = context;
+        if (bundle == null || generation.get() != mine) {
             return;
         }
+        ServiceReference<ReleaseService> ref;
+        ReleaseService service;
+        try {
+            ref = bundle.getServiceReference(ReleaseService.class);
+            service = ref == null ? null : bundle.getService(ref);
+        } catch (IllegalStateException e) {
+            return; // the bundle stopped meanwhile
+        }
+        if (service == null) {
+            return;
+        }
+        try {
+            reportUnservable(mine, service);
+        } finally {
+            try {
+                bundle.ungetService(ref);
+            } catch (IllegalStateException e) {
+                // the bundle stopped meanwhile
+            }
+        }
+    }
+
+    private void reportUnservable(long mine, ReleaseService service) {
         List<String> lost = new ArrayList<>();
         try {
             for (Release release : service.list()) {
