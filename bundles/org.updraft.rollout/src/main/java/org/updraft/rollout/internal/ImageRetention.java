@@ -1,6 +1,5 @@
 package org.updraft.rollout.internal;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -8,8 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
@@ -23,29 +21,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
-import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.RegistryException;
-import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
-import org.updraft.api.rollout.Rollout;
-import org.updraft.api.store.FirmwareStore;
-import org.updraft.api.store.ObjectStat;
-import org.updraft.api.store.StoreException;
 import org.updraft.api.retention.ReleaseRetention;
 import org.updraft.api.retention.RetentionException;
 import org.updraft.api.retention.RetentionReport;
 import org.updraft.api.retention.RetentionReport.Action;
 import org.updraft.api.retention.RetentionReport.Entry;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.store.ObjectStat;
+import org.updraft.api.store.StoreException;
 import org.updraft.rollout.internal.RetentionRule.FleetUse;
 import org.updraft.rollout.internal.RetentionRule.Verdict;
 
 /**
  * Applies the {@link RetentionRule} to the serving store, every {@code interval.minutes} when enabled and on
  * demand ({@code updraft:store-retain}). What the fleet uses comes from the registry (who runs what) and from
- * this component's own replay of the ledger's rollout events (every rollout, every offer and report), so it
- * agrees with the rollout service of every node sharing the ledger.
+ * the rollout engine's replay of the ledger (every rollout, every offer and report), so it agrees with the
+ * rollout service of every node sharing the ledger.
  *
  * <p>A rollout created while a run is deciding may find its release's image unpinned; the next run pins it
  * again, and until the store collects it (the local store at its next start, an IPFS node at its next garbage
@@ -83,24 +79,19 @@ public final class ImageRetention implements ReleaseRetention {
     private static final Logger LOG = LoggerFactory.getLogger(ImageRetention.class);
     private static final int PAGE = 1000;
 
-    private final FirmwareStore store;
-    private final ReleaseService releases;
-    private final DeviceRegistry registry;
-    private final RolloutBook book;
-    private final int keepPerClass;
-    private final Clock clock;
-    private final ScheduledExecutorService schedule;
-
-    @Activate
-    public ImageRetention(Config config, @Reference(name = "store") FirmwareStore store,
-            @Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
-            @Reference(name = "releases") ReleaseService releases,
-            @Reference(name = "registry", target = DeviceRegistry.SELECTED) DeviceRegistry registry) {
-        this(config, store, ledger, releases, registry, Clock.systemUTC());
+    /** What the ledger says, read at one moment under the engine's lock. */
+    private record LedgerUse(List<Rollout> rollouts, Map<String, Set<String>> offered) {
     }
 
-    ImageRetention(Config config, FirmwareStore store, Ledger ledger, ReleaseService releases,
-            DeviceRegistry registry, Clock clock) {
+    private final RolloutEngine engine;
+    private final FirmwareStore store;
+    private final ReleaseService releases;
+    private final int keepPerClass;
+    private final ScheduledFuture<?> schedule;
+
+    @Activate
+    public ImageRetention(Config config, @Reference(name = "engine") RolloutEngineComponent engine,
+            @Reference(name = "store") FirmwareStore store, @Reference(name = "releases") ReleaseService releases) {
         if (config.keep_per_class() < 0) {
             throw new IllegalArgumentException("configuration " + PID + ": keep.per.class must be 0 or more, not "
                     + config.keep_per_class());
@@ -109,20 +100,13 @@ public final class ImageRetention implements ReleaseRetention {
             throw new IllegalArgumentException("configuration " + PID + ": interval.minutes must be 1 or more, not "
                     + config.interval_minutes());
         }
+        this.engine = engine.engine();
         this.store = store;
         this.releases = releases;
-        this.registry = registry;
-        this.book = new RolloutBook(ledger);
         this.keepPerClass = config.keep_per_class();
-        this.clock = clock;
         if (config.enabled()) {
-            schedule = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "updraft-retention");
-                t.setDaemon(true);
-                return t;
-            });
-            schedule.scheduleWithFixedDelay(this::scheduled, config.interval_minutes(), config.interval_minutes(),
-                    TimeUnit.MINUTES);
+            schedule = engine.scheduler().scheduleWithFixedDelay(this::scheduled, config.interval_minutes(),
+                    config.interval_minutes(), TimeUnit.MINUTES);
             LOG.info("Release retention: every {} minutes, keeping the newest {} per device class and every release "
                     + "a rollout or device needs", config.interval_minutes(), keepPerClass);
         } else {
@@ -134,7 +118,7 @@ public final class ImageRetention implements ReleaseRetention {
     @Deactivate
     void stop() {
         if (schedule != null) {
-            schedule.shutdownNow();
+            schedule.cancel(true);
         }
     }
 
@@ -150,13 +134,14 @@ public final class ImageRetention implements ReleaseRetention {
 
     @Override
     public synchronized RetentionReport run(boolean dryRun) throws RetentionException {
+        LedgerUse ledger = ledgerUse();
+        FleetUse use = fleetUse(ledger);
         List<Release> all = releases.list();
-        FleetUse use = fleetUse();
         List<Entry> entries = new ArrayList<>();
         for (Verdict v : RetentionRule.decide(all, keepPerClass, use)) {
             entries.add(apply(v, dryRun));
         }
-        return new RetentionReport(entries, keepPerClass, clock.instant(), dryRun);
+        return new RetentionReport(entries, keepPerClass, engine.now(), dryRun);
     }
 
     private Entry apply(Verdict v, boolean dryRun) {
@@ -208,30 +193,38 @@ public final class ImageRetention implements ReleaseRetention {
         return new Entry(v.release().id(), v.release().cid(), v.keep(), v.why(), action, detail);
     }
 
-    /** Rollouts and offers from the ledger, then who is registered and what each device runs. */
-    private FleetUse fleetUse() throws RetentionException {
+    /** Rollouts and offers from the engine's replay of the ledger, caught up first. */
+    private LedgerUse ledgerUse() throws RetentionException {
         List<Rollout> rollouts = new ArrayList<>();
         Map<String, Set<String>> offered = new HashMap<>();
-        try {
-            book.catchUp();
-        } catch (LedgerException e) {
-            throw new RetentionException("cannot read the ledger: " + e.getMessage(), e);
-        }
-        for (RolloutRecord r : book.rollouts()) {
-            rollouts.add(r.toRollout());
-            for (int i = 0; i < r.offerCount(); i++) {
-                String device = r.offeredDevice(i);
-                if (!r.offer(device).isFinal()) {
-                    offered.computeIfAbsent(r.releaseId(), k -> new HashSet<>()).add(device);
+        synchronized (engine) {
+            try {
+                engine.catchUp();
+            } catch (LedgerException e) {
+                throw new RetentionException("cannot read the ledger: " + e.getMessage(), e);
+            }
+            for (RolloutRecord r : engine.book().rollouts()) {
+                rollouts.add(r.toRollout());
+                for (int i = 0; i < r.offerCount(); i++) {
+                    String device = r.offeredDevice(i);
+                    if (!r.offer(device).isFinal()) {
+                        offered.computeIfAbsent(r.releaseId(), k -> new HashSet<>()).add(device);
+                    }
                 }
             }
         }
+        engine.tellListeners(); // changes other nodes made, seen here first
+        return new LedgerUse(rollouts, offered);
+    }
+
+    /** The ledger's rollouts and offers, then who is registered and what each device runs. */
+    private FleetUse fleetUse(LedgerUse ledger) throws RetentionException {
         Set<String> registered = new HashSet<>();
         Map<String, Set<String>> running = new HashMap<>();
         try {
             String after = null;
             while (true) {
-                List<Device> page = registry.list(DeviceFilter.ALL, after, PAGE);
+                List<Device> page = engine.registry.list(DeviceFilter.ALL, after, PAGE);
                 for (Device d : page) {
                     registered.add(d.id());
                     running.computeIfAbsent(Release.id(d.vendor(), d.deviceClass(), d.installedSequence()),
@@ -246,7 +239,8 @@ public final class ImageRetention implements ReleaseRetention {
             throw new RetentionException("cannot read the device registry: " + e.getMessage(), e);
         }
         // devices removed from the registry need nothing
+        Map<String, Set<String>> offered = ledger.offered();
         offered.values().forEach(ids -> ids.retainAll(registered));
-        return new FleetUse(rollouts, running, offered);
+        return new FleetUse(ledger.rollouts(), running, offered);
     }
 }

@@ -37,6 +37,7 @@ import org.updraft.api.retention.RetentionReport.Action;
 import org.updraft.api.retention.RetentionReport.Entry;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
 
 /** Retention on the real rollout and update services, the local ledger and a real local store. */
 class ImageRetentionTest {
@@ -66,7 +67,7 @@ class ImageRetentionTest {
 
     private ImageRetention retention(int keep) {
         return new ImageRetention(Configs.of(ImageRetention.Config.class,
-                Map.of("keep_per_class", keep, "enabled", false)), store, p.ledger, p.releases, p.registry, p.clock);
+                Map.of("keep_per_class", keep, "enabled", false)), p.engine, store, p.releases);
     }
 
     /** Stores the image and records its release as the release service does, with the store's CID. */
