@@ -1,5 +1,7 @@
 package org.updraft.rollout.internal;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,6 +25,7 @@ import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.RegistryException;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.retention.ReleaseRetention;
@@ -30,6 +33,7 @@ import org.updraft.api.retention.RetentionException;
 import org.updraft.api.retention.RetentionReport;
 import org.updraft.api.retention.RetentionReport.Action;
 import org.updraft.api.retention.RetentionReport.Entry;
+import org.updraft.api.retention.RetentionReport.Orphan;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.ObjectStat;
@@ -46,6 +50,12 @@ import org.updraft.rollout.internal.RetentionRule.Verdict;
  * <p>A rollout created while a run is deciding may find its release's image unpinned; the next run pins it
  * again, and until the store collects it (the local store at its next start, an IPFS node at its next garbage
  * collection) the image is still served.
+ *
+ * <p>It also unpins orphans: pinned objects that no release references ({@link RetentionRule#referenced}), such
+ * as the image of a publish that crashed after the store kept it and before the ledger recorded the release. The
+ * store gives no object's age, so an orphan's grace period counts from the run that first found it unreferenced
+ * (a restart of this component starts it again): a publish in progress has stored its image but not recorded its
+ * release yet, and the grace period lets it finish.
  */
 // immediate: the schedule must run whether or not anyone asks for the service
 @Component(service = ReleaseRetention.class, configurationPid = ImageRetention.PID, immediate = true)
@@ -57,7 +67,7 @@ public final class ImageRetention implements ReleaseRetention {
 
     @ObjectClassDefinition(name = "Updraft release retention",
             description = "Unpins the images of releases beyond the newest of each device class that no rollout "
-                    + "and no device needs any more, so the store may collect them.")
+                    + "and no device needs any more, and objects no release references, so the store may collect them.")
     public @interface Config {
         @AttributeDefinition(name = "Keep per class",
                 description = "The newest releases of each vendor/device class (by sequence) kept whatever else.")
@@ -74,20 +84,34 @@ public final class ImageRetention implements ReleaseRetention {
         @AttributeDefinition(name = "Firmware store", description = "Filter choosing the store whose images are "
                 + "unpinned: the store that serves devices.")
         String store_target() default FirmwareStore.SERVING;
+
+        @AttributeDefinition(name = "Orphan grace period (minutes)", description = "How long a pinned object that "
+                + "no release references stays pinned, from the run that first found it so (a publish in progress "
+                + "has stored its image and not recorded its release yet). 1 or more.")
+        long orphan_grace_minutes() default 60;
+
+        @AttributeDefinition(name = "Unpin orphans", description = "Unpin objects no release references once their "
+                + "grace period is over. false when the store's node also pins other applications' objects (an "
+                + "IPFS node shared with them): orphans are then only reported.")
+        boolean orphan_unpin() default true;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageRetention.class);
     private static final int PAGE = 1000;
 
     /** What the ledger says, read at one moment under the engine's lock. */
-    private record LedgerUse(List<Rollout> rollouts, Map<String, Set<String>> offered) {
+    private record LedgerUse(List<Rollout> rollouts, Map<String, Set<String>> offered, Set<Cid> releaseImages) {
     }
 
     private final RolloutEngine engine;
     private final FirmwareStore store;
     private final ReleaseService releases;
     private final int keepPerClass;
+    private final Duration orphanGrace;
+    private final boolean orphanUnpin;
     private final ScheduledFuture<?> schedule;
+    /** Orphans seen by a run, and since when; guarded by this. */
+    private final Map<Cid, Instant> unreferencedSince = new HashMap<>();
 
     @Activate
     public ImageRetention(Config config, @Reference(name = "engine") RolloutEngineComponent engine,
@@ -100,15 +124,23 @@ public final class ImageRetention implements ReleaseRetention {
             throw new IllegalArgumentException("configuration " + PID + ": interval.minutes must be 1 or more, not "
                     + config.interval_minutes());
         }
+        if (config.orphan_grace_minutes() < 1) {
+            throw new IllegalArgumentException("configuration " + PID + ": orphan.grace.minutes must be 1 or more, "
+                    + "not " + config.orphan_grace_minutes());
+        }
         this.engine = engine.engine();
         this.store = store;
         this.releases = releases;
         this.keepPerClass = config.keep_per_class();
+        this.orphanGrace = Duration.ofMinutes(config.orphan_grace_minutes());
+        this.orphanUnpin = config.orphan_unpin();
         if (config.enabled()) {
             schedule = engine.scheduler().scheduleWithFixedDelay(this::scheduled, config.interval_minutes(),
                     config.interval_minutes(), TimeUnit.MINUTES);
             LOG.info("Release retention: every {} minutes, keeping the newest {} per device class and every release "
-                    + "a rollout or device needs", config.interval_minutes(), keepPerClass);
+                    + "a rollout or device needs; objects no release references are {} after {} minutes",
+                    config.interval_minutes(), keepPerClass, orphanUnpin ? "unpinned" : "reported",
+                    config.orphan_grace_minutes());
         } else {
             schedule = null;
             LOG.info("Release retention: not scheduled (enabled=false); updraft:store-retain runs it");
@@ -125,8 +157,11 @@ public final class ImageRetention implements ReleaseRetention {
     private void scheduled() {
         try {
             RetentionReport report = run(false);
-            LOG.info("Release retention: {} releases kept, {} unpinned now, {} failed", report.releases().stream()
-                    .filter(Entry::keep).count(), report.count(Action.UNPINNED), report.count(Action.FAILED));
+            LOG.info("Release retention: {} releases kept, {} unpinned now, {} failed; objects no release references: "
+                    + "{} unpinned now, {} in their grace period, {} failed", report.releases().stream()
+                    .filter(Entry::keep).count(), report.count(Action.UNPINNED), report.count(Action.FAILED),
+                    report.orphanCount(Action.UNPINNED), report.orphanCount(Action.KEPT),
+                    report.orphanCount(Action.FAILED));
         } catch (RetentionException | RuntimeException e) {
             LOG.warn("Release retention did not run: {}", e.getMessage());
         }
@@ -134,6 +169,14 @@ public final class ImageRetention implements ReleaseRetention {
 
     @Override
     public synchronized RetentionReport run(boolean dryRun) throws RetentionException {
+        // the store's objects before the ledger's releases: an image stored meanwhile, with its release recorded
+        // before the ledger is read, is referenced; one whose release is not recorded yet gets its grace period
+        List<ObjectStat> pinned;
+        try {
+            pinned = store.list();
+        } catch (StoreException e) {
+            throw new RetentionException("cannot list the store's objects: " + e.getMessage(), e);
+        }
         LedgerUse ledger = ledgerUse();
         FleetUse use = fleetUse(ledger);
         List<Release> all = releases.list();
@@ -141,7 +184,9 @@ public final class ImageRetention implements ReleaseRetention {
         for (Verdict v : RetentionRule.decide(all, keepPerClass, use)) {
             entries.add(apply(v, dryRun));
         }
-        return new RetentionReport(entries, keepPerClass, engine.now(), dryRun);
+        Instant now = engine.now();
+        List<Orphan> orphans = orphans(pinned, RetentionRule.referenced(ledger.releaseImages(), all), dryRun, now);
+        return new RetentionReport(entries, orphans, keepPerClass, now, dryRun);
     }
 
     private Entry apply(Verdict v, boolean dryRun) {
@@ -159,10 +204,10 @@ public final class ImageRetention implements ReleaseRetention {
             }
             return entry(v, Action.NOT_IN_STORE, null);
         }
-        boolean pinned = stat.get().pinned();
+        boolean pinnedNow = stat.get().pinned();
         if (v.keep()) {
-            if (pinned || dryRun) {
-                return entry(v, pinned ? Action.KEPT : Action.PINNED_AGAIN, null);
+            if (pinnedNow || dryRun) {
+                return entry(v, pinnedNow ? Action.KEPT : Action.PINNED_AGAIN, null);
             }
             try {
                 store.pin(r.cid());
@@ -173,7 +218,7 @@ public final class ImageRetention implements ReleaseRetention {
                 return entry(v, Action.FAILED, e.getMessage());
             }
         }
-        if (!pinned) {
+        if (!pinnedNow) {
             return entry(v, Action.ALREADY_UNPINNED, null);
         }
         if (dryRun) {
@@ -193,10 +238,50 @@ public final class ImageRetention implements ReleaseRetention {
         return new Entry(v.release().id(), v.release().cid(), v.keep(), v.why(), action, detail);
     }
 
-    /** Rollouts and offers from the engine's replay of the ledger, caught up first. */
+    /**
+     * The pinned objects nothing references: each is kept for the grace period from the first run (a dry run
+     * too) that found it unreferenced, then unpinned. One referenced again, or no longer pinned, is forgotten.
+     */
+    private List<Orphan> orphans(List<ObjectStat> pinned, Set<Cid> referenced, boolean dryRun, Instant now) {
+        List<Orphan> orphans = new ArrayList<>();
+        Set<Cid> unreferenced = new HashSet<>();
+        for (ObjectStat object : pinned) {
+            Cid cid = object.cid();
+            if (referenced.contains(cid) || !unreferenced.add(cid)) {
+                continue;
+            }
+            Instant since = unreferencedSince.computeIfAbsent(cid, k -> now);
+            Instant due = since.plus(orphanGrace);
+            String why = "no release references it since " + since;
+            if (now.isBefore(due)) {
+                orphans.add(new Orphan(cid, object.size(), since, Action.KEPT,
+                        why + "; grace period (" + orphanGrace.toMinutes() + " min) until " + due, null));
+            } else if (!orphanUnpin) {
+                orphans.add(new Orphan(cid, object.size(), since, Action.KEPT, why + "; orphan.unpin is false", null));
+            } else if (dryRun) {
+                orphans.add(new Orphan(cid, object.size(), since, Action.WOULD_UNPIN, why, null));
+            } else {
+                try {
+                    store.unpin(cid);
+                    LOG.info("Release retention unpinned {} ({} bytes): {}, more than {} minutes", cid, object.size(),
+                            why, orphanGrace.toMinutes());
+                    orphans.add(new Orphan(cid, object.size(), since, Action.UNPINNED, why, null));
+                } catch (StoreException e) {
+                    LOG.warn("Release retention could not unpin {}, which no release references: {}", cid,
+                            e.getMessage());
+                    orphans.add(new Orphan(cid, object.size(), since, Action.FAILED, why, e.getMessage()));
+                }
+            }
+        }
+        unreferencedSince.keySet().retainAll(unreferenced);
+        return orphans;
+    }
+
+    /** Rollouts, offers and release images from the engine's replay of the ledger, caught up first. */
     private LedgerUse ledgerUse() throws RetentionException {
         List<Rollout> rollouts = new ArrayList<>();
         Map<String, Set<String>> offered = new HashMap<>();
+        Set<Cid> images;
         synchronized (engine) {
             try {
                 engine.catchUp();
@@ -212,9 +297,10 @@ public final class ImageRetention implements ReleaseRetention {
                     }
                 }
             }
+            images = engine.book().releaseImages();
         }
         engine.tellListeners(); // changes other nodes made, seen here first
-        return new LedgerUse(rollouts, offered);
+        return new LedgerUse(rollouts, offered, images);
     }
 
     /** The ledger's rollouts and offers, then who is registered and what each device runs. */

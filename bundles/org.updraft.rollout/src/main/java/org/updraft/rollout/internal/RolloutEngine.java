@@ -22,6 +22,7 @@ import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.rollout.RolloutState;
 import org.updraft.api.rollout.WaveProgress;
 import org.updraft.api.rollout.WaveSpec;
@@ -220,6 +221,11 @@ final class RolloutEngine {
                     r.count(i, DeviceState.ROLLED_BACK)));
         }
         return waves;
+    }
+
+    /** The images the ledger's releases name, as of the last catch-up. */
+    synchronized Set<Cid> releaseImages() {
+        return book.releaseImages();
     }
 
     /** The lock that keeps a device's decision and its append together (taken before the engine's). */
