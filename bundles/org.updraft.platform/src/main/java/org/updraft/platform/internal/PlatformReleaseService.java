@@ -77,8 +77,10 @@ public final class PlatformReleaseService implements ReleaseService {
     private final ManifestVerifier verifier;
     private final ReleaseIndex index;
 
+    // the target in the annotation: the Config is not an activation parameter, so without it the descriptor would
+    // have no default target and bind whichever firmware store came first (a backend instead of the serving store)
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = FirmwareStore.SERVING)
     private volatile FirmwareStore store;
 
     @Activate
