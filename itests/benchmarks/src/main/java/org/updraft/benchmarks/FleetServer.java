@@ -62,6 +62,7 @@ import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.ledger.local.internal.FileLedger;
 import org.updraft.rollout.internal.PlatformRolloutService;
+import org.updraft.rollout.internal.RolloutEngineComponent;
 import org.updraft.rollout.internal.PlatformUpdateService;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.transport.coap.internal.BenchCoapServer;
@@ -204,6 +205,7 @@ public final class FleetServer {
         final LocalFirmwareStore store;
         final FleetRegistry registry = new FleetRegistry();
         final PlatformReleaseService releases;
+        final RolloutEngineComponent engine;
         final PlatformUpdateService updates;
         final PlatformRolloutService rollouts;
         final BenchCoapServer coap;
@@ -227,10 +229,10 @@ public final class FleetServer {
             ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
                     ReleaseEvents.published(ManifestCodec.parse(signed)), null));
             releaseId = m.releaseId();
-            updates = new PlatformUpdateService(Configs.defaults(PlatformUpdateService.Config.class), ledger, trust, releases,
-                    registry);
-            rollouts = new PlatformRolloutService(Configs.defaults(PlatformRolloutService.Config.class), ledger, trust,
-                    releases, registry);
+            engine = new RolloutEngineComponent(Configs.defaults(RolloutEngineComponent.Config.class), ledger, registry);
+            updates = new PlatformUpdateService(Configs.defaults(PlatformUpdateService.Config.class), engine, releases,
+                    trust);
+            rollouts = new PlatformRolloutService(engine, releases, trust);
             coap = new BenchCoapServer(updates, store, releases);
         }
 
@@ -254,6 +256,7 @@ public final class FleetServer {
         @Override
         public void close() {
             coap.close();
+            engine.close();
             store.close();
             ledger.close();
         }

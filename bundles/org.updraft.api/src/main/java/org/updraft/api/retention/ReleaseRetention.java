@@ -4,7 +4,9 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Applies the retention rule (README, "Retention") to the serving firmware store: unpins the images of releases no one needs
- * any more (the store may then collect them) and pins again the image of a kept release that was unpinned.
+ * any more (the store may then collect them) and pins again the image of a kept release that was unpinned. Pinned
+ * objects that no release references (a publish that crashed between storing its image and recording its release)
+ * are unpinned too, once unreferenced for a grace period.
  * The platform runs it on a schedule; {@code updraft:store-retain} runs it on demand.
  */
 @ProviderType

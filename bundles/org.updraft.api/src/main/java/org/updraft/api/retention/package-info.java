@@ -4,7 +4,7 @@
  * {@link org.updraft.api.retention.RetentionReport} what it did.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.api.retention;
 
 import org.osgi.annotation.bundle.Export;

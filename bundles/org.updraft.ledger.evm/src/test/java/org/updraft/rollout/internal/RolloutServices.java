@@ -17,6 +17,7 @@ import org.updraft.api.update.UpdateService;
  */
 public final class RolloutServices implements AutoCloseable {
 
+    private final RolloutEngineComponent engine;
     private final PlatformUpdateService updates;
     private final PlatformRolloutService rollouts;
     /** Rollout ids the update service said have new answers, in order. */
@@ -24,12 +25,10 @@ public final class RolloutServices implements AutoCloseable {
 
     public RolloutServices(Ledger ledger, TrustStore trust, ReleaseService releases, DeviceRegistry registry)
             throws Exception {
-        updates = new PlatformUpdateService(defaults(PlatformUpdateService.Config.class), ledger, trust, releases,
-                registry);
-        rollouts = new PlatformRolloutService(defaults(PlatformRolloutService.Config.class), ledger, trust, releases,
-                registry);
-        rollouts.setUpdates(updates);
-        updates.addListener(answersChanged::add);
+        engine = new RolloutEngineComponent(defaults(RolloutEngineComponent.Config.class), ledger, registry);
+        updates = new PlatformUpdateService(defaults(PlatformUpdateService.Config.class), engine, releases, trust);
+        rollouts = new PlatformRolloutService(engine, releases, trust);
+        engine.addListener(answersChanged::add);
     }
 
     public UpdateService updates() {
@@ -53,6 +52,7 @@ public final class RolloutServices implements AutoCloseable {
     @Override
     public void close() {
         updates.deactivate();
+        engine.close();
     }
 
     /** A typed configuration with each attribute's default, as DS makes it from an empty configuration. */

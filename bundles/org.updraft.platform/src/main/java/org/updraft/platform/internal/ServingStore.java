@@ -13,10 +13,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,7 +26,6 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -129,15 +130,26 @@ public final class ServingStore implements FirmwareStore {
     private volatile boolean everServed;
     private volatile Bundle framework;
 
-    @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    volatile ReleaseService releases;
+    /**
+     * Where the release service is looked up when a change of backends is checked: not a reference, because the
+     * release service references the firmware store, so SCR would activate this component while activating it.
+     */
+    volatile ReleaseLookup releases = use -> { };
+
+    /** Lends the release service, if one runs, for one use. */
+    @FunctionalInterface
+    interface ReleaseLookup {
+        void with(Consumer<ReleaseService> use);
+    }
 
     // an activate method, not the constructor: DS binds the backends between the two, so the first line logged
     // already names the store that serves
     @Activate
     void activate(Config config, BundleContext context) {
         framework = context == null ? null : context.getBundle(0); // null outside a framework (unit tests)
+        if (context != null) {
+            releases = use -> lend(context, use);
+        }
         configure(config);
         active = true;
         rechoose();
@@ -245,10 +257,35 @@ public final class ServingStore implements FirmwareStore {
     }
 
     private void reportUnservable(long mine) {
-        ReleaseService service = releases;
-        if (service == null || generation.get() != mine) {
+        if (generation.get() == mine) {
+            releases.with(service -> reportUnservable(mine, service));
+        }
+    }
+
+    private static void lend(BundleContext bundle, Consumer<ReleaseService> use) {
+        ServiceReference<ReleaseService> ref;
+        ReleaseService service;
+        try {
+            ref = bundle.getServiceReference(ReleaseService.class);
+            service = ref == null ? null : bundle.getService(ref);
+        } catch (IllegalStateException e) {
+            return; // the bundle stopped meanwhile
+        }
+        if (service == null) {
             return;
         }
+        try {
+            use.accept(service);
+        } finally {
+            try {
+                bundle.ungetService(ref);
+            } catch (IllegalStateException e) {
+                // the bundle stopped meanwhile
+            }
+        }
+    }
+
+    private void reportUnservable(long mine, ReleaseService service) {
         List<String> lost = new ArrayList<>();
         try {
             for (Release release : service.list()) {

@@ -129,7 +129,7 @@ class ServingStoreTest {
     void theUnservableCheckRunsOnItsOwnNamedThreadWhichStopsAtDeactivation() throws Exception {
         CountDownLatch checking = new CountDownLatch(1);
         AtomicReference<Thread> checkedOn = new AtomicReference<>();
-        serving.releases = new ReleaseService() {
+        ReleaseService releases = new ReleaseService() {
             @Override
             public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress) {
                 throw new UnsupportedOperationException();
@@ -152,6 +152,7 @@ class ServingStoreTest {
                 return Optional.empty();
             }
         };
+        serving.releases = use -> use.accept(releases);
         serving.bindBackend(ipfs, ipfs.properties(2)); // the choice changes: which releases can be served now?
         assertTrue(checking.await(10, TimeUnit.SECONDS));
         Thread checker = checkedOn.get();

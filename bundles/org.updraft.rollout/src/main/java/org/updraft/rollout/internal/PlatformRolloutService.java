@@ -1,32 +1,21 @@
 package org.updraft.rollout.internal;
 
 import java.security.SecureRandom;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.device.DeviceFilter;
-import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.RegistryException;
 import org.updraft.api.ledger.EventTypes;
-import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.release.Release;
@@ -42,8 +31,6 @@ import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustStore;
-import org.updraft.api.update.listener.UpdateListener;
-import org.updraft.api.update.UpdateService;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.update.DeviceIds;
 
@@ -53,21 +40,8 @@ import org.updraft.core.update.DeviceIds;
  * effect by being replayed, so several platform nodes sharing the ledger agree; a change that lost a race
  * with another node is refused as {@code conflict} and changes nothing.
  */
-@Component(service = RolloutService.class, configurationPid = PlatformRolloutService.PID)
-@Designate(ocd = PlatformRolloutService.Config.class)
+@Component(service = RolloutService.class)
 public final class PlatformRolloutService implements RolloutService {
-
-    /** Configuration PID: etc/org.updraft.rollout.cfg. */
-    public static final String PID = "org.updraft.rollout";
-
-    @ObjectClassDefinition(name = "Updraft rollouts",
-            description = "Rollouts of releases in waves, recorded on the ledger.")
-    public @interface Config {
-        @AttributeDefinition(name = "Wave members refresh (seconds)",
-                description = "How long a read of a rollout's target devices from the registry is used before it "
-                        + "is read again (devices registered meanwhile join their wave then).")
-        long members_refresh_seconds() default 60;
-    }
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformRolloutService.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -75,53 +49,14 @@ public final class PlatformRolloutService implements RolloutService {
     private final RolloutEngine engine;
     private final ReleaseService releases;
     private final TrustStore trust;
-    private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
-    private volatile UpdateService updates;
 
     @Activate
-    public PlatformRolloutService(Config config, @Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
-            @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust,
+    public PlatformRolloutService(@Reference(name = "engine") RolloutEngineComponent engine,
             @Reference(name = "releases") ReleaseService releases,
-            @Reference(name = "registry", target = DeviceRegistry.SELECTED) DeviceRegistry registry) {
-        this(config, ledger, trust, releases, registry, Clock.systemUTC());
-    }
-
-    PlatformRolloutService(Config config, Ledger ledger, TrustStore trust, ReleaseService releases,
-            DeviceRegistry registry, Clock clock) {
+            @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust) {
+        this.engine = engine.engine();
         this.releases = releases;
         this.trust = trust;
-        this.engine = new RolloutEngine(ledger, registry, clock,
-                Duration.ofSeconds(Math.max(1, config.members_refresh_seconds())));
-        // the ledger's backend may start after this service: the engine catches up at the first call then
-        try {
-            engine.catchUp();
-            LOG.info("Rollout service ready: {} rollouts from {} ledger events", engine.book().rollouts().size(),
-                    engine.book().followed());
-        } catch (LedgerException e) {
-            LOG.info("Rollout service ready; it reads the ledger once it can: {}", e.getMessage());
-        }
-    }
-
-    @Reference(name = "listener", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addListener(UpdateListener listener) {
-        listeners.add(listener);
-    }
-
-    void removeListener(UpdateListener listener) {
-        listeners.remove(listener);
-    }
-
-    /** The update service of this node counts the bytes served; progress shows them when it is ours. */
-    @Reference(name = "updates", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void setUpdates(UpdateService service) {
-        this.updates = service;
-    }
-
-    void unsetUpdates(UpdateService service) {
-        if (this.updates == service) {
-            this.updates = null;
-        }
     }
 
     @Override
@@ -268,7 +203,7 @@ public final class PlatformRolloutService implements RolloutService {
             }
             result = r.toRollout();
         }
-        notifyListeners();
+        engine.tellListeners();
         return result;
     }
 
@@ -302,9 +237,7 @@ public final class PlatformRolloutService implements RolloutService {
                 throw new RolloutException("unknown-rollout", "no rollout " + id);
             }
             try {
-                UpdateService u = updates;
-                long served = u instanceof PlatformUpdateService p ? p.bytesServedFor(r.releaseId()) : 0;
-                return new RolloutProgress(r.toRollout(), engine.progress(r), served);
+                return new RolloutProgress(r.toRollout(), engine.progress(r), engine.bytesServedFor(r.releaseId()));
             } catch (RegistryException e) {
                 throw new RolloutException("registry-failed", "the device registry failed: " + e.getMessage(), e);
             }
@@ -332,19 +265,6 @@ public final class PlatformRolloutService implements RolloutService {
             engine.catchUp();
         } catch (LedgerException e) {
             LOG.warn("Rollouts could not read new ledger events: {}", e.getMessage());
-        }
-    }
-
-    private void notifyListeners() {
-        Set<String> changed = engine.drainChanged();
-        for (String id : changed) {
-            for (UpdateListener l : listeners) {
-                try {
-                    l.answersChanged(id);
-                } catch (RuntimeException e) {
-                    LOG.warn("Update listener {} failed on rollout {}: {}", l, id, e.toString());
-                }
-            }
         }
     }
 

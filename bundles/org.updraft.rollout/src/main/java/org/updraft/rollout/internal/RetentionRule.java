@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +35,9 @@ import org.updraft.api.rollout.Rollout;
  * </ol>
  * Every other release is <b>released</b>: its image may be unpinned. Devices removed from the registry count
  * for nothing. The rule never looks at the store: an image the store lacks is simply not there to unpin.
+ *
+ * <p>An object of the store is <b>referenced</b> ({@link #referenced}) when a release names it; one that is not
+ * (an orphan) may be unpinned after a grace period.
  */
 public final class RetentionRule {
 
@@ -133,6 +137,22 @@ public final class RetentionRule {
             verdicts.add(new Verdict(r, !why.isEmpty(), why));
         }
         return verdicts;
+    }
+
+    /**
+     * The objects of the store that something references, decided here only: the image of every release on the
+     * ledger, and of every release the release service lists. Delta updates will add the objects of their patches
+     * here.
+     *
+     * @param releaseImagesOnLedger the images of the ledger's {@code release.published} events, as replayed
+     * @param releases the releases the release service lists
+     */
+    public static Set<Cid> referenced(Collection<Cid> releaseImagesOnLedger, List<Release> releases) {
+        Set<Cid> referenced = new HashSet<>(releaseImagesOnLedger);
+        for (Release r : releases) {
+            referenced.add(r.cid());
+        }
+        return referenced;
     }
 
     private static void devices(List<String> why, Set<String> ids, String many, String one) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,9 +21,11 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.rollout.RolloutState;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.event.DeviceEvents;
+import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.update.DeviceReport;
@@ -32,7 +35,8 @@ import org.updraft.core.update.UpdateFormatException;
 /**
  * The rollouts, their offers and the devices' reports, as the replay of the ledger's rollout and device
  * events: nothing about a rollout is stored anywhere else, so every node sharing the ledger ends up with the
- * same book. Not thread-safe; its owner synchronizes on it.
+ * same book. It also keeps the image of every release on the ledger, for retention. Not thread-safe; its owner
+ * (the {@link RolloutEngine}) synchronizes on it.
  */
 final class RolloutBook {
 
@@ -44,6 +48,8 @@ final class RolloutBook {
 
     private final Map<String, RolloutRecord> rollouts = new LinkedHashMap<>();
     private final Map<String, LastReport> lastReports = new HashMap<>();
+    /** The image of every readable release.published event, whether or not the release index accepts the release. */
+    private final Set<Cid> releaseImages = new HashSet<>();
     private final LedgerFollower follower;
     /** Rollouts whose state changed since the last {@link #drainChanged()}, once the first replay is done. */
     private final Set<String> changed = new LinkedHashSet<>();
@@ -55,6 +61,7 @@ final class RolloutBook {
             changed.addAll(rollouts.keySet());
             rollouts.clear();
             lastReports.clear();
+            releaseImages.clear();
         });
     }
 
@@ -79,6 +86,11 @@ final class RolloutBook {
 
     LastReport lastReport(String deviceId) {
         return lastReports.get(deviceId);
+    }
+
+    /** The images the ledger's releases name. */
+    Set<Cid> releaseImages() {
+        return new HashSet<>(releaseImages);
     }
 
     /** The ids of the rollouts that changed since the last call (changes seen after the first replay only). */
@@ -119,8 +131,11 @@ final class RolloutBook {
                 case EventTypes.DEVICE_REPORTED:
                     applyReport(entry, event);
                     return;
+                case EventTypes.RELEASE_PUBLISHED:
+                    releaseImages.add(ReleaseEvents.decodePublished(event.payload()).manifest().cid());
+                    return;
                 default:
-                    // releases, trust, enrollments: other views
+                    // trust, enrollments: other views
             }
         } catch (CborException e) {
             LOG.error("Ignoring unreadable {} event #{}: {}", event.type(), entry.index(), e.getMessage());

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,16 +22,22 @@ import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.rollout.RolloutState;
 import org.updraft.api.rollout.WaveProgress;
 import org.updraft.api.rollout.WaveSpec;
+import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.core.event.RolloutEvents;
 
 /**
- * The rollouts as this node sees them (a {@link RolloutBook} over the ledger, the wave members from the
- * registry) and the one way to change them: append a {@code rollout.changed} event, then replay it. Both the
- * rollout service and the update service own one; every method runs under the engine's lock, and catches up
- * with the ledger first where it decides something, because other nodes append too.
+ * This node's rollouts (a {@link RolloutBook} over the ledger, the wave members from the registry) and the one way
+ * to change them: append a {@code rollout.changed} event, then replay it. One per node ({@link RolloutEngineComponent}),
+ * shared by the rollout service, the update service and retention, so the ledger is replayed once.
+ *
+ * <p>Its lock (the engine itself) guards the book: every method that decides something catches up with the
+ * ledger first, because other nodes append too. First offers and reports are appended outside that lock, under
+ * the device's lock ({@link #deviceLock}), so that many devices share one fsync of the ledger; a first offer
+ * decided but not replayed yet still takes its download slot ({@link #offerDecided}).
  */
 final class RolloutEngine {
 
@@ -40,10 +49,17 @@ final class RolloutEngine {
     final Ledger ledger;
     final DeviceRegistry registry;
     final Clock clock;
-    private final Duration membersRefresh;
+    private volatile Duration membersRefresh;
     private final RolloutBook book;
     private final Map<String, WaveMembers> members = new HashMap<>();
     private final Map<String, Instant> lastMissRefresh = new HashMap<>();
+    /** First offers decided but not yet replayed from the ledger, per rollout and wave: they take download slots. */
+    private final Map<String, Integer> appending = new HashMap<>();
+    /** Per-device locks (striped): one decision and its append at a time per device. */
+    private final Object[] deviceLocks = new Object[256];
+    /** Image bytes served per release since this node started, as the transports say. */
+    private final Map<String, LongAdder> served = new ConcurrentHashMap<>();
+    private final List<UpdateListener> listeners = new CopyOnWriteArrayList<>();
 
     RolloutEngine(Ledger ledger, DeviceRegistry registry, Clock clock, Duration membersRefresh) {
         this.ledger = ledger;
@@ -51,6 +67,14 @@ final class RolloutEngine {
         this.clock = clock;
         this.membersRefresh = membersRefresh;
         this.book = new RolloutBook(ledger);
+        for (int i = 0; i < deviceLocks.length; i++) {
+            deviceLocks[i] = new Object();
+        }
+    }
+
+    /** How long a read of a rollout's wave members is used; the next read after a change uses the new value. */
+    void membersRefresh(Duration refresh) {
+        this.membersRefresh = refresh;
     }
 
     RolloutBook book() {
@@ -199,8 +223,72 @@ final class RolloutEngine {
         return waves;
     }
 
-    synchronized Set<String> drainChanged() {
-        return book.drainChanged();
+    /** The images the ledger's releases name, as of the last catch-up. */
+    synchronized Set<Cid> releaseImages() {
+        return book.releaseImages();
+    }
+
+    /** The lock that keeps a device's decision and its append together (taken before the engine's). */
+    Object deviceLock(String deviceId) {
+        return deviceLocks[(deviceId.hashCode() & 0x7fffffff) % deviceLocks.length];
+    }
+
+    /** A first offer of the rollout's wave was decided; until {@link #offerReplayed} it takes a download slot. */
+    synchronized void offerDecided(String slot) {
+        appending.merge(slot, 1, Integer::sum);
+    }
+
+    /** The offer is in the book now (or its append failed): it no longer needs counting apart. */
+    synchronized void offerReplayed(String slot) {
+        appending.merge(slot, -1, Integer::sum);
+    }
+
+    /** First offers of the slot decided but not replayed yet; under the engine's lock. */
+    int offersBeingAppended(String slot) {
+        return appending.getOrDefault(slot, 0);
+    }
+
+    void bytesServed(String releaseId, long bytes) {
+        if (releaseId != null && bytes > 0) {
+            served.computeIfAbsent(releaseId, k -> new LongAdder()).add(bytes);
+        }
+    }
+
+    /** Image bytes of the release served since this node started. */
+    long bytesServedFor(String releaseId) {
+        LongAdder a = served.get(releaseId);
+        return a == null ? 0 : a.sum();
+    }
+
+    void addListener(UpdateListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(UpdateListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Tells the listeners about every rollout that changed since the last call, whichever component caught up;
+     * outside the engine's lock (listeners may ask for answers at once).
+     */
+    void tellListeners() {
+        Set<String> changed;
+        synchronized (this) {
+            changed = book.drainChanged();
+        }
+        changed.forEach(this::tellListeners);
+    }
+
+    /** Tells the listeners that the answers of a rollout changed. */
+    void tellListeners(String rolloutId) {
+        for (UpdateListener l : listeners) {
+            try {
+                l.answersChanged(rolloutId);
+            } catch (RuntimeException e) {
+                LOG.warn("Update listener {} failed on rollout {}: {}", l, rolloutId, e.toString());
+            }
+        }
     }
 
     static String percent(double p) {

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +37,10 @@ import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.api.retention.RetentionReport;
 import org.updraft.api.retention.RetentionReport.Action;
 import org.updraft.api.retention.RetentionReport.Entry;
+import org.updraft.api.retention.RetentionReport.Orphan;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
 
 /** Retention on the real rollout and update services, the local ledger and a real local store. */
 class ImageRetentionTest {
@@ -65,15 +69,29 @@ class ImageRetentionTest {
     }
 
     private ImageRetention retention(int keep) {
-        return new ImageRetention(Configs.of(ImageRetention.Config.class,
-                Map.of("keep_per_class", keep, "enabled", false)), store, p.ledger, p.releases, p.registry, p.clock);
+        return retention(Map.of("keep_per_class", keep));
+    }
+
+    private ImageRetention retention(Map<String, ?> settings) {
+        Map<String, Object> config = new HashMap<>(settings);
+        config.put("enabled", false);
+        return new ImageRetention(Configs.of(ImageRetention.Config.class, config), p.engine, store, p.releases);
+    }
+
+    private static byte[] image(long seed) {
+        byte[] image = new byte[5000];
+        new Random(seed).nextBytes(image);
+        return image;
     }
 
     /** Stores the image and records its release as the release service does, with the store's CID. */
     private Release publish(String deviceClass, long sequence, long imageSeed) throws Exception {
-        byte[] image = new byte[5000];
-        new Random(imageSeed).nextBytes(image);
-        Cid cid = store.put(new ByteArrayInputStream(image)).cid();
+        byte[] image = image(imageSeed);
+        return record(deviceClass, sequence, image, store.put(new ByteArrayInputStream(image)).cid());
+    }
+
+    /** Records the release of an image the store holds already (the second half of a publish). */
+    private Release record(String deviceClass, long sequence, byte[] image, Cid cid) throws Exception {
         Manifest m = new Manifest(Platform.VENDOR, deviceClass, null, "2.0." + sequence, sequence, image.length,
                 MessageDigest.getInstance("SHA-256").digest(image), cid, null, p.clock.instant(), p.vendorKey.did());
         byte[] signed = ManifestCodec.sign(m, p.vendorKey);
@@ -100,7 +118,11 @@ class ImageRetentionTest {
     }
 
     private boolean pinned(Release r) throws Exception {
-        return store.stat(r.cid()).orElseThrow().pinned();
+        return pinned(r.cid());
+    }
+
+    private boolean pinned(Cid cid) throws Exception {
+        return store.stat(cid).orElseThrow().pinned();
     }
 
     @Test
@@ -185,8 +207,92 @@ class ImageRetentionTest {
     }
 
     @Test
-    void aNegativeKeepIsRefusedWithItsName() {
+    void aNegativeKeepOrNoGracePeriodIsRefusedWithItsName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> retention(-1));
         assertTrue(e.getMessage().contains("keep.per.class must be 0 or more"), e.getMessage());
+        IllegalArgumentException grace = assertThrows(IllegalArgumentException.class,
+                () -> retention(Map.of("orphan.grace.minutes", 0L)));
+        assertTrue(grace.getMessage().contains("orphan.grace.minutes must be 1 or more"), grace.getMessage());
+    }
+
+    private static Map<Cid, Orphan> orphans(RetentionReport report) {
+        Map<Cid, Orphan> m = new HashMap<>();
+        report.orphans().forEach(o -> m.put(o.cid(), o));
+        return m;
+    }
+
+    /** A crash after the store kept an image and before the ledger recorded its release leaves an orphan. */
+    @Test
+    void anObjectNoReleaseReferencesIsUnpinnedOnceUnreferencedForTheGracePeriod() throws Exception {
+        Release kept = publish("thermo", 1, 1);
+        Cid first = store.put(new ByteArrayInputStream(image(100))).cid();
+        ImageRetention retention = retention(3); // grace period: 60 minutes by default
+        Instant start = p.clock.instant();
+
+        Orphan seen = orphans(retention.run(true)).get(first);
+        assertEquals(Action.KEPT, seen.action(), seen.toString());
+        assertEquals(start, seen.unreferencedSince());
+        assertEquals(5000, seen.size());
+        assertTrue(seen.why().contains("grace period (60 min) until " + start.plusSeconds(3600)), seen.why());
+        assertEquals(1, retention.run(true).orphans().size(), "a release's image is no orphan");
+
+        // another object turns up half an hour later: its grace period starts when retention first sees it
+        p.clock.advance(Duration.ofMinutes(30));
+        Cid second = store.put(new ByteArrayInputStream(image(200))).cid();
+        assertEquals(Action.KEPT, orphans(retention.run(false)).get(second).action());
+        p.clock.advance(Duration.ofMinutes(29));
+        RetentionReport before = retention.run(false);
+        assertEquals(Action.KEPT, orphans(before).get(first).action(), "59 minutes: still in its grace period");
+        assertTrue(pinned(first));
+
+        p.clock.advance(Duration.ofMinutes(2));
+        RetentionReport dry = retention.run(true);
+        assertEquals(Action.WOULD_UNPIN, orphans(dry).get(first).action());
+        assertEquals(Action.KEPT, orphans(dry).get(second).action(), "31 minutes since it was first seen");
+        assertTrue(pinned(first), "a dry run unpins nothing");
+
+        RetentionReport report = retention.run(false);
+        assertEquals(Action.UNPINNED, orphans(report).get(first).action());
+        assertEquals(1, report.orphanCount(Action.UNPINNED));
+        assertFalse(pinned(first));
+        assertTrue(pinned(second));
+        assertEquals(Action.KEPT, byRelease(report).get(kept.id()).action());
+        assertEquals(List.of(second), retention.run(false).orphans().stream().map(Orphan::cid).toList(),
+                "an unpinned object is no orphan any more");
+
+        // unpinned, the local store drops it at its next start; the release's image stays
+        store.close();
+        store = openStore();
+        assertTrue(store.stat(first).isEmpty());
+        assertTrue(pinned(kept.cid()));
+    }
+
+    /** A publish in progress has stored its image and not recorded its release yet: the grace period lets it finish. */
+    @Test
+    void theImageOfAPublishRecordedWithinTheGracePeriodStays() throws Exception {
+        byte[] image = image(300);
+        Cid cid = store.put(new ByteArrayInputStream(image)).cid();
+        ImageRetention retention = retention(3);
+        assertEquals(Action.KEPT, orphans(retention.run(false)).get(cid).action());
+        p.clock.advance(Duration.ofMinutes(45));
+        Release release = record("thermo", 1, image, cid);
+        p.clock.advance(Duration.ofMinutes(45));
+        RetentionReport report = retention.run(false);
+        assertEquals(List.of(), report.orphans());
+        assertEquals(Action.KEPT, byRelease(report).get(release.id()).action());
+        assertTrue(pinned(cid));
+    }
+
+    @Test
+    void withOrphanUnpinOffOrphansAreOnlyReported() throws Exception {
+        Cid cid = store.put(new ByteArrayInputStream(image(400))).cid();
+        ImageRetention retention = retention(Map.of("keep_per_class", 3, "orphan.unpin", false,
+                "orphan.grace.minutes", 5L));
+        retention.run(false);
+        p.clock.advance(Duration.ofMinutes(10));
+        Orphan o = orphans(retention.run(false)).get(cid);
+        assertEquals(Action.KEPT, o.action());
+        assertTrue(o.why().endsWith("orphan.unpin is false"), o.why());
+        assertTrue(pinned(cid));
     }
 }

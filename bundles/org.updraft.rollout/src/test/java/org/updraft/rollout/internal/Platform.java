@@ -29,6 +29,7 @@ import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.testing.Configs;
 
 /**
  * One platform node on real components: the local ledger in a directory, the trust store and release index
@@ -52,6 +53,7 @@ final class Platform implements AutoCloseable {
     FileLedger ledger;
     LedgerTrustStore trust;
     PlatformReleaseService releases;
+    RolloutEngineComponent engine;
     PlatformRolloutService rollouts;
     PlatformUpdateService updates;
 
@@ -84,12 +86,21 @@ final class Platform implements AutoCloseable {
         open();
     }
 
+    /** The components as DS wires them: one engine under the rollout and update services. */
     void startServices() throws Exception {
-        updates = new PlatformUpdateService(Configs.of(PlatformUpdateService.Config.class, updateConfig), ledger,
-                trust, releases, registry, clock);
-        rollouts = new PlatformRolloutService(Configs.of(PlatformRolloutService.Config.class, rolloutConfig), ledger,
-                trust, releases, registry, clock);
-        rollouts.setUpdates(updates);
+        if (engine != null) {
+            stopServices();
+        }
+        engine = new RolloutEngineComponent(Configs.of(RolloutEngineComponent.Config.class, rolloutConfig), ledger,
+                registry, clock);
+        updates = new PlatformUpdateService(Configs.of(PlatformUpdateService.Config.class, updateConfig), engine,
+                releases, trust);
+        rollouts = new PlatformRolloutService(engine, releases, trust);
+    }
+
+    private void stopServices() {
+        updates.deactivate();
+        engine.close();
     }
 
     /** Publishes a release signed by the vendor key, as core's release service records it. */
@@ -181,6 +192,7 @@ final class Platform implements AutoCloseable {
 
     @Override
     public void close() {
+        stopServices();
         ledger.close();
     }
 }

@@ -42,6 +42,7 @@ import org.updraft.core.manifest.VerifiedManifest;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.OfferVerifier;
 import org.updraft.core.update.UpdateAnswers;
+import org.updraft.testing.Configs;
 
 class RolloutEngineTest {
 
@@ -177,7 +178,7 @@ class RolloutEngineTest {
                 wave("all", "percent:100", 95, 5, true));
         assertEquals("not-in-wave", reason(p.updates.check(ids.get(199), 1)));
         List<String> notified = new ArrayList<>();
-        p.updates.addListener(notified::add);
+        p.engine.addListener(notified::add);
 
         p.update(canaries.get(0), DeviceState.INSTALLED);
         p.update(canaries.get(1), DeviceState.FAILED);
@@ -261,7 +262,7 @@ class RolloutEngineTest {
         assertEquals("pending", progress.waves().get(1).status());
         assertEquals("not-in-wave", reason(p.updates.check("d-00001", 1)));
         List<String> notified = new ArrayList<>();
-        p.updates.addListener(notified::add);
+        p.engine.addListener(notified::add);
         Rollout advanced = p.rollouts.advance(r.id(), "alice");
         assertEquals(1, advanced.currentWave());
         assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check("d-00001", 1));
@@ -477,8 +478,9 @@ class RolloutEngineTest {
         p.fleet("d", 10, "eu");
         Release release = p.publish(2);
         Rollout r = running(release, wave("a", "percent:50", 100, 100, false), wave("b", "percent:100", 1, 1, false));
-        PlatformRolloutService nodeB = new PlatformRolloutService(Configs.of(PlatformRolloutService.Config.class,
-                Map.of()), p.ledger, p.trust, p.releases, p.registry, p.clock);
+        RolloutEngineComponent engineB = new RolloutEngineComponent(Configs.defaults(
+                RolloutEngineComponent.Config.class), p.ledger, p.registry, p.clock);
+        PlatformRolloutService nodeB = new PlatformRolloutService(engineB, p.releases, p.trust);
         long started = r.ledgerIndex();
         p.rollouts.pause(r.id(), "alice", "looks odd");
         assertEquals(RolloutState.PAUSED, nodeB.find(r.id()).get().state(), "node B sees node A's pause");
@@ -492,6 +494,7 @@ class RolloutEngineTest {
             assertEquals(0, seen.currentWave());
             assertEquals("looks odd", seen.reason());
         }
+        engineB.close();
         p.restart();
         assertEquals(RolloutState.PAUSED, p.rollouts.find(r.id()).get().state());
         assertEquals(RolloutState.RUNNING, p.rollouts.resume(r.id(), "alice").state());

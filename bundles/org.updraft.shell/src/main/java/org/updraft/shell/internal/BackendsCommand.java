@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.updraft.api.backend.BackendChoice;
@@ -27,7 +27,7 @@ import org.updraft.api.backend.BackendChoices;
         + "ledger, the trust store and the device registry; with options, switches ledger, trust store and registry "
         + "together (configuration org.updraft.backends), while the platform runs")
 @Service
-public class BackendsCommand implements Action {
+public class BackendsCommand extends UpdraftCommand {
 
     /** The backend switch's configuration PID (the platform's BackendSwitch). */
     static final String PID = "org.updraft.backends";
@@ -57,7 +57,7 @@ public class BackendsCommand implements Action {
     BackendChoices choices;
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Map<String, String> wanted = new LinkedHashMap<>();
         put(wanted, "ledger", ledger);
         put(wanted, "trust", trust);
@@ -120,13 +120,14 @@ public class BackendsCommand implements Action {
     }
 
     /** Configuration Admin delivers the change asynchronously: wait until the switch shows it, then for backends. */
-    private void awaitChoices(BackendChoices platform, Map<String, String> wanted) throws InterruptedException {
+    private void awaitChoices(BackendChoices platform, Map<String, String> wanted)
+            throws InterruptedException, CommandException {
         long deadline = System.nanoTime() + Math.max(waitSeconds, 5) * 1_000_000_000L;
         while (!applied(platform, wanted, false) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         if (!applied(platform, wanted, false)) {
-            throw new IllegalStateException(PID + " was written but the backend switch does not show it: is "
+            throw refused(PID + " was written but the backend switch does not show it: is "
                     + "org.updraft.platform running? (updraft:status)");
         }
         deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;

@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
@@ -18,7 +17,7 @@ import org.updraft.core.log.MerkleTree;
 @Command(scope = "updraft", name = "ledger-verify", description = "Recomputes the whole ledger from its events and "
         + "checks every checkpoint the log has issued; names the first inconsistency")
 @Service
-public class LedgerVerifyCommand implements Action {
+public class LedgerVerifyCommand extends UpdraftCommand {
 
     @Option(name = "--chain", description = "Also check every checkpoint anchored on the EVM chain against the local "
             + "log with consistency proofs, and name the first the local log no longer extends (updraft-ledger-evm)")
@@ -43,7 +42,7 @@ public class LedgerVerifyCommand implements Action {
     }
 
     @Override
-    public Object execute() throws Exception {
+    protected Object run() throws Exception {
         Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
         long total = log.size();
         ProgressBar bar = new ProgressBar(System.out, "Verifying", n -> n + " events");
@@ -54,7 +53,7 @@ public class LedgerVerifyCommand implements Action {
             bar.finish();
         }
         if (!result.consistent()) {
-            throw new IllegalStateException("ledger INCONSISTENT: " + result.firstInconsistency());
+            throw refused("ledger INCONSISTENT: " + result.firstInconsistency());
         }
         System.out.println("Ledger consistent: " + result.events() + " events, " + result.checkpoints()
                 + " checkpoints verified, root " + Format.hex(result.rootHash()));
@@ -76,14 +75,14 @@ public class LedgerVerifyCommand implements Action {
         Checkpoint head = log.checkpoint();
         for (CheckpointAnchor c : anchored) {
             if (c.treeSize() > head.treeSize()) {
-                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c + " covers "
+                throw refused("ledger does NOT MATCH the chain: " + c + " covers "
                         + c.treeSize() + " events, the local log holds " + head.treeSize() + ": events were removed");
             }
             try {
                 MerkleTree.verifyConsistency(log.consistencyProof(c.treeSize(), head.treeSize()), c.rootHash(),
                         head.rootHash());
             } catch (InvalidProofException e) {
-                throw new IllegalStateException("ledger does NOT MATCH the chain: " + c + ", tree size "
+                throw refused("ledger does NOT MATCH the chain: " + c + ", tree size "
                         + c.treeSize() + ", root " + Format.hex(c.rootHash()) + ", is not a prefix of the local log: "
                         + e.getMessage());
             }

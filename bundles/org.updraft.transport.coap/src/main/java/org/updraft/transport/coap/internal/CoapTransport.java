@@ -16,6 +16,8 @@ import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.elements.util.NamedThreadFactory;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -34,8 +36,10 @@ import org.updraft.core.update.UpdateAnswers;
 
 /**
  * The CoAP device API (Eclipse Californium, UDP): {@code /check}, {@code /fw}, {@code /report} and
- * {@code /enroll} as the device wire contract defines them. Registered as an {@link UpdateListener} so that a
- * rollout change notifies the devices observing {@code /check}.
+ * {@code /enroll} as the device wire contract defines them. Once listening, it registers an {@link UpdateListener}
+ * itself, so that a rollout change notifies the devices observing {@code /check}: provided as this component's
+ * service, the listener would make a reference cycle with the update service it needs (the rollout engine binds
+ * the listeners), and SCR would activate this component while activating it.
  *
  * <p>Californium's configuration is built here in code: it never reads or writes Californium3.properties in
  * the working directory. The firmware store and the release service are dynamic references. The store is by
@@ -43,9 +47,9 @@ import org.updraft.core.update.UpdateAnswers;
  * while its own configuration (PID org.updraft.store) is edited, so a swap never touches this component; a
  * configuration edit of this PID does restart it. Blocks no running store can serve get 5.03 with Max-Age.
  */
-@Component(service = UpdateListener.class, configurationPid = CoapTransport.PID, immediate = true)
+@Component(service = {}, configurationPid = CoapTransport.PID, immediate = true)
 @Designate(ocd = CoapTransportConfig.class)
-public final class CoapTransport implements UpdateListener {
+public final class CoapTransport {
 
     /** Configuration PID: etc/org.updraft.transport.coap.cfg. */
     public static final String PID = "org.updraft.transport.coap";
@@ -58,9 +62,11 @@ public final class CoapTransport implements UpdateListener {
     private final CheckResource check;
     private final ChunkCache chunks;
     private final InetSocketAddress address;
+    private final ServiceRegistration<UpdateListener> listener;
 
     @Activate
-    public CoapTransport(CoapTransportConfig config, @Reference(name = "updates") UpdateService updates) {
+    public CoapTransport(CoapTransportConfig config, BundleContext context,
+            @Reference(name = "updates") UpdateService updates) {
         Limits limits = Limits.of(config);
         if (config.threads() < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + config.threads());
@@ -96,6 +102,14 @@ public final class CoapTransport implements UpdateListener {
         Endpoint endpoint = coap.getEndpoints().get(0);
         this.address = endpoint.getAddress();
         LOG.info("CoAP device API listening on udp/{}:{}", address.getAddress().getHostAddress(), address.getPort());
+        // the context is null outside a framework: tests call answersChanged themselves
+        UpdateListener told = check::answersChanged;
+        this.listener = context == null ? null : context.registerService(UpdateListener.class, told, null);
+    }
+
+    /** Outside a framework: no listener is registered. */
+    CoapTransport(CoapTransportConfig config, UpdateService updates) {
+        this(config, null, updates);
     }
 
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -120,10 +134,17 @@ public final class CoapTransport implements UpdateListener {
 
     @Deactivate
     public void close() {
+        if (listener != null) {
+            try {
+                listener.unregister();
+            } catch (IllegalStateException e) {
+                // unregistered already: the bundle is stopping
+            }
+        }
         server.destroy();
     }
 
-    @Override
+    /** Devices' answers of the rollout may have changed: observers of {@code /check} are told. */
     public void answersChanged(String rolloutId) {
         check.answersChanged(rolloutId);
     }

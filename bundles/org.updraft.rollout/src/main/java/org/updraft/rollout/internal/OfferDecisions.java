@@ -1,0 +1,318 @@
+package org.updraft.rollout.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ReleaseAnchor;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.rollout.RolloutState;
+import org.updraft.api.rollout.TimeWindow;
+import org.updraft.api.rollout.WaveSpec;
+import org.updraft.api.trust.KeyStatus;
+import org.updraft.api.trust.TrustException;
+import org.updraft.api.trust.TrustStore;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateException;
+import org.updraft.core.event.RolloutEvents;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.update.UpdateAnswers;
+
+/**
+ * What a device should install: the decisions behind {@code UpdateService.check}, from the rollouts as the engine
+ * replayed them (caught up before every decision, since other nodes append too) and the device registry.
+ *
+ * <p>Rules: the device's vendor and class have a running rollout whose target takes the device into the current or
+ * an earlier wave; the release is newer than what the device runs, for its vendor, class and profile, and its
+ * signer is not revoked; the wave's time window is open and its download cap not reached. A paused or completed
+ * rollout keeps serving the devices it already offered the release to that have not finished (so a download in
+ * progress completes) and offers it to no one new; a cancelled one serves no one. A device whose update failed or
+ * rolled back in a rollout is not offered that rollout's release again. Every first offer of a rollout to a device
+ * is appended to the ledger before it is made.
+ *
+ * <p>An offer carries where its release is on chain once {@link AnchorLookup} found it: an offer made before goes
+ * without, and is made again (its listeners told) once the anchor is found.
+ */
+final class OfferDecisions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OfferDecisions.class);
+
+    /** What a device needs to check a release offline; the same for every device, so kept per release. */
+    private record OfferMaterial(byte[] event, InclusionProof proof, Checkpoint checkpoint) {
+    }
+
+    /**
+     * The offer of a rollout as made for the rollout's state at a ledger index: any change of the rollout (or a
+     * replay of another log, which makes new records) makes it be made again.
+     */
+    private record CachedOffer(RolloutRecord rollout, long stateIndex, UpdateAnswer.Offer offer) {
+        boolean madeFor(RolloutRecord r) {
+            return rollout == r && stateIndex == r.ledgerIndex();
+        }
+    }
+
+    /**
+     * What {@link #decide} found: an answer, or a first offer still to be appended (the answer is then null; the
+     * offer counts against its wave's download cap from the decision on, see {@link RolloutEngine#offerDecided}).
+     */
+    private record Decision(UpdateAnswer answer, RolloutRecord rollout, Release release, int wave, LedgerEvent offer) {
+        static Decision of(UpdateAnswer answer) {
+            return new Decision(answer, null, null, -1, null);
+        }
+    }
+
+    private final RolloutEngine engine;
+    private final ReleaseService releases;
+    private final TrustStore trust;
+    private final AnchorLookup anchors;
+    private final Duration offerTimeout;
+    private final Duration capRetry;
+    private final Duration waitRetry;
+    private final Map<String, OfferMaterial> materials = new ConcurrentHashMap<>();
+    /** Per rollout id; made and read under the engine's lock. */
+    private final Map<String, CachedOffer> offers = new ConcurrentHashMap<>();
+
+    /**
+     * @param offerTimeout how long a silent offered device keeps its download slot
+     * @param capRetry when a device over its wave's download cap should check again
+     * @param waitRetry when a device of a paused rollout, or of a wave not started yet, should check again
+     */
+    OfferDecisions(RolloutEngine engine, ReleaseService releases, TrustStore trust, AnchorLookup anchors,
+            Duration offerTimeout, Duration capRetry, Duration waitRetry) {
+        this.engine = engine;
+        this.releases = releases;
+        this.trust = trust;
+        this.anchors = anchors;
+        this.offerTimeout = offerTimeout;
+        this.capRetry = capRetry;
+        this.waitRetry = waitRetry;
+    }
+
+    UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
+        Device device = UpdateRefusals.registered(engine.registry, deviceId);
+        Instant now = engine.now();
+        try {
+            engine.registry.recordSeen(deviceId, now);
+        } catch (RegistryException e) {
+            LOG.debug("Could not record that {} was seen: {}", deviceId, e.getMessage());
+        }
+        UpdateAnswer answer;
+        try {
+            synchronized (engine.deviceLock(deviceId)) {
+                Decision d;
+                synchronized (engine) {
+                    engine.catchUp();
+                    d = decide(device, installedSequence, now);
+                }
+                answer = d.answer() != null ? d.answer() : firstOffer(d);
+            }
+        } catch (LedgerException e) {
+            throw UpdateRefusals.unavailable("the ledger", e);
+        } catch (RegistryException e) {
+            throw UpdateRefusals.unavailable("the device registry", e);
+        } finally {
+            engine.tellListeners();
+        }
+        return answer;
+    }
+
+    /**
+     * Appends a first offer outside the engine's lock, so that the first offers (and reports) of many devices
+     * share one fsync of the ledger (its group commit) instead of queueing one fsync each behind the lock; the
+     * device's own lock keeps its decision and append together. Then the offer is replayed and made.
+     */
+    private UpdateAnswer firstOffer(Decision d) throws LedgerException {
+        String slot = d.rollout().id() + "/" + d.wave();
+        boolean appended = false;
+        try {
+            engine.ledger.append(d.offer());
+            appended = true;
+        } finally {
+            if (!appended) {
+                engine.offerReplayed(slot);
+            }
+        }
+        synchronized (engine) {
+            try {
+                engine.catchUp();
+            } finally {
+                engine.offerReplayed(slot); // replayed: the offer now counts itself
+            }
+            return offer(d.rollout(), d.release());
+        }
+    }
+
+    /** Under the engine's lock, caught up. */
+    private Decision decide(Device device, long installedSequence, Instant now)
+            throws LedgerException, RegistryException, UpdateException {
+        RolloutRecord r = rolloutFor(device);
+        if (r == null) {
+            return Decision.of(none("no-rollout", null));
+        }
+        Release release = releases.find(r.releaseId()).orElse(null);
+        if (release == null || !release.vendor().equals(device.vendor())
+                || !release.deviceClass().equals(device.deviceClass())
+                || release.profile() != null && !release.profile().equals(device.profile())) {
+            return Decision.of(none("no-rollout", null));
+        }
+        if (release.sequence() <= installedSequence) {
+            return Decision.of(none("up-to-date", null));
+        }
+        if (revokedOrUnknown(release.signer())) {
+            return Decision.of(none("signer-revoked", null));
+        }
+        RolloutRecord.OfferState offered = r.offer(device.id());
+        if (offered != null && offered.latest != null && offered.latest.isFailure()) {
+            return Decision.of(none("failed", null));
+        }
+        boolean unfinished = offered != null && !offered.isFinal();
+        if (r.state() != RolloutState.RUNNING) {
+            if (unfinished) {
+                return Decision.of(offer(r, release)); // paused or completed: a download in progress may finish
+            }
+            return Decision.of(r.state() == RolloutState.PAUSED ? none("paused", waitRetry) : none("no-rollout", null));
+        }
+        int wave = offered != null ? offered.wave : engine.waveOf(r, device.id());
+        if (wave < 0) {
+            return Decision.of(none("no-rollout", null));
+        }
+        if (wave > r.currentWave()) {
+            return Decision.of(none("not-in-wave", waitRetry));
+        }
+        WaveSpec spec = r.waves().get(wave);
+        if (spec.window() != null && !spec.window().contains(now)) {
+            return Decision.of(none("outside-window", untilOpen(spec.window(), now)));
+        }
+        String slot = r.id() + "/" + wave;
+        if (!unfinished && spec.maxConcurrentDownloads() > 0 && r.downloadsInFlight(wave, now, offerTimeout)
+                + engine.offersBeingAppended(slot) >= spec.maxConcurrentDownloads()) {
+            return Decision.of(none("download-cap", capRetry));
+        }
+        if (offered == null) {
+            byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave));
+            engine.offerDecided(slot);
+            return new Decision(null, r, release, wave,
+                    new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null));
+        }
+        return Decision.of(offer(r, release));
+    }
+
+    /**
+     * The rollout that speaks for the device's class: the one neither completed nor cancelled (there is at most
+     * one per class), else the newest completed one that still has the device's download unfinished.
+     */
+    private RolloutRecord rolloutFor(Device device) {
+        RolloutRecord active = engine.book().activeFor(device.vendor(), device.deviceClass());
+        if (active != null) {
+            return active.state() == RolloutState.DRAFT ? null : active;
+        }
+        List<RolloutRecord> all = engine.book().rollouts();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            RolloutRecord r = all.get(i);
+            if (r.state() == RolloutState.COMPLETED && r.vendor().equals(device.vendor())
+                    && r.deviceClass().equals(device.deviceClass())) {
+                RolloutRecord.OfferState o = r.offer(device.id());
+                return o != null && !o.isFinal() ? r : null;
+            }
+        }
+        return null;
+    }
+
+    /** Under the engine's lock. */
+    private UpdateAnswer.Offer offer(RolloutRecord r, Release release) throws LedgerException {
+        CachedOffer cached = offers.get(r.id());
+        if (cached != null && cached.madeFor(r)) {
+            if (cached.offer().anchor() == null) {
+                anchors.lookUp(release.id());
+            }
+            return cached.offer();
+        }
+        OfferMaterial m = material(release);
+        ReleaseAnchor anchor = anchors.anchorOf(release.id());
+        if (anchor == null) {
+            anchors.lookUp(release.id());
+        }
+        UpdateAnswer.Offer untagged = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
+                anchor, new byte[0]);
+        UpdateAnswer.Offer offer = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
+                anchor, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)));
+        offers.put(r.id(), new CachedOffer(r, r.ledgerIndex(), offer));
+        return offer;
+    }
+
+    /**
+     * The release's anchor was found: kept, and the offers made without it are made again with it (a new answer,
+     * so their listeners are told).
+     */
+    void anchorFound(String releaseId, ReleaseAnchor anchor) {
+        List<String> changed = new ArrayList<>();
+        synchronized (engine) { // offers are made under this lock: none is cached without the anchor after this
+            anchors.keep(releaseId, anchor);
+            offers.values().removeIf(c -> {
+                boolean stale = c.offer().release().id().equals(releaseId) && c.offer().anchor() == null;
+                if (stale) {
+                    changed.add(c.offer().rolloutId());
+                }
+                return stale;
+            });
+        }
+        changed.forEach(engine::tellListeners);
+    }
+
+    /**
+     * The release event, its inclusion proof and a checkpoint that covers it: the oldest checkpoint the log
+     * already issued over it, or a new one when none did. Never one checkpoint per check.
+     */
+    private OfferMaterial material(Release release) throws LedgerException {
+        OfferMaterial m = materials.get(release.id());
+        if (m != null) {
+            return m;
+        }
+        long index = release.ledgerIndex();
+        byte[] event = LedgerEventCodec.encode(engine.ledger.get(index).event());
+        List<Checkpoint> covering = engine.ledger.checkpoints(index + 1, 1);
+        Checkpoint checkpoint = covering.isEmpty() ? engine.ledger.checkpoint() : covering.get(0);
+        InclusionProof proof = engine.ledger.inclusionProof(index, checkpoint.treeSize());
+        m = new OfferMaterial(event, proof, checkpoint);
+        materials.put(release.id(), m);
+        return m;
+    }
+
+    private static UpdateAnswer.NoUpdate none(String reason, Duration retryAfter) {
+        UpdateAnswer.NoUpdate untagged = new UpdateAnswer.NoUpdate(reason, retryAfter, new byte[0]);
+        return new UpdateAnswer.NoUpdate(reason, retryAfter, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)));
+    }
+
+    /** Time until the window next opens (the device is outside it now). */
+    static Duration untilOpen(TimeWindow window, Instant now) {
+        LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();
+        Instant opens = today.atTime(window.from()).toInstant(ZoneOffset.UTC);
+        if (!opens.isAfter(now)) {
+            opens = today.plusDays(1).atTime(window.from()).toInstant(ZoneOffset.UTC);
+        }
+        return Duration.between(now, opens);
+    }
+
+    private boolean revokedOrUnknown(String signer) throws UpdateException {
+        try {
+            return trust.find(signer).map(k -> k.status() == KeyStatus.REVOKED).orElse(true);
+        } catch (TrustException e) {
+            throw UpdateRefusals.unavailable("the trust store", e);
+        }
+    }
+}
