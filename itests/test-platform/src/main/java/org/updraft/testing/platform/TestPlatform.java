@@ -150,6 +150,7 @@ public final class TestPlatform implements AutoCloseable {
         private Map<String, ?> deviceApi;
         private UpdateService updates;
         private ReleaseService served;
+        private boolean durable;
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -168,6 +169,15 @@ public final class TestPlatform implements AutoCloseable {
         public <L extends Ledger> Builder ledger(Function<FileLedger, L> over, Consumer<? super L> stop) {
             this.ledger = Objects.requireNonNull(over, "over");
             this.stopLedger = l -> stop.accept((L) l);
+            return this;
+        }
+
+        /**
+         * Every append and every stored object on disk before it is acknowledged, as in production (the benchmarks);
+         * tests leave it off, which is faster.
+         */
+        public Builder durable() {
+            this.durable = true;
             return this;
         }
 
@@ -225,13 +235,13 @@ public final class TestPlatform implements AutoCloseable {
             Deque<AutoCloseable> started = new ArrayDeque<>();
             try {
                 FileLedger log = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "test-log",
-                        false);
+                        durable);
                 started.push(log::close);
                 Ledger used = ledger.apply(log);
                 started.push(() -> stopLedger.accept(used));
                 TrustStore trustStore = trust.apply(used);
                 LocalFirmwareStore store = new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
-                        Map.of("directory", dir.resolve("store").toString(), "fsync", false)));
+                        Map.of("directory", dir.resolve("store").toString(), "fsync", durable)));
                 started.push(store::close);
                 PlatformReleaseService releases = new PlatformReleaseService(used, trustStore, store);
                 RolloutServices rollouts = null;
