@@ -7,7 +7,6 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
@@ -137,12 +136,18 @@ public final class TestPlatform implements AutoCloseable {
         }
     }
 
+    /** Makes a component over another, as DS would inject it; may fail as the component's constructor does. */
+    @FunctionalInterface
+    public interface Wiring<I, O> {
+        O over(I input) throws Exception;
+    }
+
     public static final class Builder {
 
         private final Path dir;
-        private Function<FileLedger, ? extends Ledger> ledger = log -> log;
+        private Wiring<FileLedger, ? extends Ledger> ledger = log -> log;
         private Consumer<Ledger> stopLedger = l -> { };
-        private Function<Ledger, ? extends TrustStore> trust = LedgerTrustStore::new;
+        private Wiring<Ledger, ? extends TrustStore> trust = LedgerTrustStore::new;
         private DeviceRegistry registry;
         private Clock clock = Clock.systemUTC();
         private Map<String, ?> rolloutConfig = Map.of();
@@ -157,7 +162,7 @@ public final class TestPlatform implements AutoCloseable {
         }
 
         /** The ledger the components use, made over the local log (which the platform opens and closes). */
-        public Builder ledger(Function<FileLedger, ? extends Ledger> over) {
+        public Builder ledger(Wiring<FileLedger, ? extends Ledger> over) {
             return ledger(over, l -> { });
         }
 
@@ -166,7 +171,7 @@ public final class TestPlatform implements AutoCloseable {
          * before the log is closed.
          */
         @SuppressWarnings("unchecked")
-        public <L extends Ledger> Builder ledger(Function<FileLedger, L> over, Consumer<? super L> stop) {
+        public <L extends Ledger> Builder ledger(Wiring<FileLedger, L> over, Consumer<? super L> stop) {
             this.ledger = Objects.requireNonNull(over, "over");
             this.stopLedger = l -> stop.accept((L) l);
             return this;
@@ -182,7 +187,7 @@ public final class TestPlatform implements AutoCloseable {
         }
 
         /** The trust store, made over the ledger; by default the one replayed from the ledger. */
-        public Builder trust(Function<Ledger, ? extends TrustStore> over) {
+        public Builder trust(Wiring<Ledger, ? extends TrustStore> over) {
             this.trust = Objects.requireNonNull(over, "over");
             return this;
         }
@@ -237,9 +242,9 @@ public final class TestPlatform implements AutoCloseable {
                 FileLedger log = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "test-log",
                         durable);
                 started.push(log::close);
-                Ledger used = ledger.apply(log);
+                Ledger used = ledger.over(log);
                 started.push(() -> stopLedger.accept(used));
-                TrustStore trustStore = trust.apply(used);
+                TrustStore trustStore = trust.over(used);
                 LocalFirmwareStore store = new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
                         Map.of("directory", dir.resolve("store").toString(), "fsync", durable)));
                 started.push(store::close);
