@@ -34,17 +34,17 @@ import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
+import org.updraft.api.trust.TrustStore;
 import org.updraft.core.event.ChannelEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.platform.internal.LedgerTrustStore;
-import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
-import org.updraft.ledger.local.internal.FileLedger;
 import org.updraft.testing.ForwardingLedger;
+import org.updraft.testing.platform.TestPlatform;
 
 /**
  * Release channels on a real js-ipfs node, offline as TESTENV.md runs it (it keeps IPNS records in its own
@@ -63,10 +63,10 @@ class IpnsReleaseChannelsTest {
 
     @TempDir
     Path dir;
-    private FileLedger fileLedger;
+    private TestPlatform platform;
     private FaultyLedger ledger;
-    private LedgerTrustStore trust;
-    private PlatformReleaseService releases;
+    private TrustStore trust;
+    private ReleaseService releases;
     private IpnsReleaseChannels channels;
     private SigningKey vendorKey;
 
@@ -86,10 +86,10 @@ class IpnsReleaseChannelsTest {
 
     @BeforeEach
     void platform() throws Exception {
-        fileLedger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "test-log", false);
-        ledger = new FaultyLedger(fileLedger);
-        trust = new LedgerTrustStore(ledger);
-        releases = new PlatformReleaseService(ledger, trust);
+        platform = TestPlatform.builder(dir).ledger(FaultyLedger::new).start();
+        ledger = (FaultyLedger) platform.ledger();
+        trust = platform.trust();
+        releases = platform.releases();
         vendorKey = SigningKey.generate(KeyAlgorithm.ED25519);
         trust.register(vendorKey.did(), VENDOR, Set.of());
         channels = new IpnsReleaseChannels(rpc, store, ledger, trust, releases, "24h", true);
@@ -97,7 +97,7 @@ class IpnsReleaseChannelsTest {
 
     @AfterEach
     void closeLedger() throws Exception {
-        fileLedger.close();
+        platform.close();
     }
 
     @Test
