@@ -21,7 +21,6 @@ import org.updraft.api.device.DeviceState;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.update.DeviceReport;
-import org.updraft.transport.coap.internal.CoapServerFixture;
 
 /** One device agent against the real CoAP transport over loopback UDP. */
 class DeviceAgentTest {
@@ -32,21 +31,18 @@ class DeviceAgentTest {
     @TempDir
     Path dir;
 
-    private TestPlatform platform;
-    private CoapServerFixture server;
+    private OneReleaseUpdates platform;
     private CoapLink link;
 
     private void start(int imageSize, boolean autoRegister, CoapLink.Builder linkSettings) throws Exception {
-        platform = new TestPlatform(dir, imageSize);
-        platform.autoRegistration = autoRegister;
-        server = new CoapServerFixture(platform, platform.firmwareStore(), platform, autoRegister);
-        link = (linkSettings != null ? linkSettings : CoapLink.builder(server.address())
+        platform = new OneReleaseUpdates(dir, imageSize, autoRegister);
+        link = (linkSettings != null ? linkSettings : CoapLink.builder(platform.address())
                 .ackTimeout(Duration.ofMillis(200))).open();
     }
 
     private SimulatedDevice device(String id) {
-        Provisioning p = new Provisioning(id, SigningKey.generate(KeyAlgorithm.P256), TestPlatform.VENDOR,
-                TestPlatform.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust());
+        Provisioning p = new Provisioning(id, SigningKey.generate(KeyAlgorithm.P256), OneReleaseUpdates.VENDOR,
+                OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust());
         return new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
     }
 
@@ -61,12 +57,9 @@ class DeviceAgentTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         if (link != null) {
             link.close();
-        }
-        if (server != null) {
-            server.close();
         }
         if (platform != null) {
             platform.close();
@@ -84,7 +77,7 @@ class DeviceAgentTest {
         assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
         assertEquals("2.0.0", outcome.version());
         assertEquals(2, outcome.sequence());
-        assertEquals(TestPlatform.ANCHOR, outcome.anchor(), "the offer's chain anchor, kept for auditors");
+        assertEquals(OneReleaseUpdates.ANCHOR, outcome.anchor(), "the offer's chain anchor, kept for auditors");
         AbFlash flash = device.flash();
         assertEquals(AbFlash.Slot.B, flash.activeSlot());
         assertArrayEquals(platform.image, flash.running().bytes());
@@ -93,7 +86,7 @@ class DeviceAgentTest {
         DeviceReport installed = platform.reportsOf("dev-1").get(3);
         assertEquals("2.0.0", installed.installedVersion());
         assertEquals(2, installed.installedSequence());
-        assertEquals(TestPlatform.ROLLOUT, installed.rolloutId());
+        assertEquals(OneReleaseUpdates.ROLLOUT, installed.rolloutId());
         // the counter lives in the device's memory and grew with every report
         assertEquals(4, device.reportCounter());
         assertEquals(List.of(1L, 2L, 3L, 4L), platform.reportsOf("dev-1").stream().map(DeviceReport::counter)
@@ -108,7 +101,7 @@ class DeviceAgentTest {
         // a bad link: a fifth of the datagrams lost each way, and CoAP gives up an exchange after one resend
         start(16_000, false, null);
         link.close();
-        link = CoapLink.builder(server.address()).lossShare(0.2).seed(3).ackTimeout(Duration.ofMillis(40))
+        link = CoapLink.builder(platform.address()).lossShare(0.2).seed(3).ackTimeout(Duration.ofMillis(40))
                 .maxRetransmit(1).open();
         SimulatedDevice device = registered("dev-lossy");
         DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(64).retryDelay(Duration.ofMillis(10))
@@ -147,8 +140,8 @@ class DeviceAgentTest {
     @Test
     void aValidlySignedManifestWithoutAValidInclusionProofIsRefusedAndNothingIsDownloaded() throws Exception {
         start(8_000, false, null);
-        for (TestPlatform.Tampering tampering : List.of(TestPlatform.Tampering.ALTERED_PATH,
-                TestPlatform.Tampering.NOT_ON_LEDGER)) {
+        for (OneReleaseUpdates.Tampering tampering : List.of(OneReleaseUpdates.Tampering.ALTERED_PATH,
+                OneReleaseUpdates.Tampering.NOT_ON_LEDGER)) {
             platform.tampering = tampering;
             String id = "dev-" + tampering.name().toLowerCase().replace('_', '-');
             SimulatedDevice device = registered(id);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +31,9 @@ import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
-import org.updraft.transport.coap.internal.BenchCoapServer;
+import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
+import org.updraft.testing.platform.DeviceApi;
 
 /**
  * Row 4: block-wise firmware delivery to many concurrent devices from Updraft's CoAP transport (/fw/{cid}, blocks
@@ -52,11 +55,12 @@ final class DeliveryRow {
         Path dir = Files.createTempDirectory(work, "delivery");
 
         BlockFetch.Result updraft;
-        LocalFirmwareStore store = new LocalFirmwareStore(Configs.localStore(dir.resolve("store"), false));
+        LocalFirmwareStore store = new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
+                Map.of("directory", dir.resolve("store").toString(), "fsync", false)));
         try {
             StoredObject stored = store.put(new ByteArrayInputStream(image));
             OneRelease releases = new OneRelease(image, sha, stored);
-            try (BenchCoapServer server = new BenchCoapServer(releases, store, releases)) {
+            try (DeviceApi server = DeviceApi.serve(releases, store, releases)) {
                 String path = "fw/" + stored.cid();
                 BlockFetch.run(server.address(), path, sha, imageSize, Math.min(devices, 20), blockSize); // warm-up
                 updraft = BlockFetch.run(server.address(), path, sha, imageSize, devices, blockSize);

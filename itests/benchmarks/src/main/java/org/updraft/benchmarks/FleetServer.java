@@ -48,6 +48,7 @@ import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.WaveProgress;
+import org.updraft.api.rollout.RolloutService;
 import org.updraft.api.rollout.RolloutSpec;
 import org.updraft.api.rollout.WaveSelector;
 import org.updraft.api.rollout.WaveSpec;
@@ -55,17 +56,10 @@ import org.updraft.api.store.StoredObject;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.platform.internal.LedgerTrustStore;
-import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
-import org.updraft.ledger.local.internal.FileLedger;
-import org.updraft.rollout.internal.PlatformRolloutService;
-import org.updraft.rollout.internal.RolloutEngineComponent;
-import org.updraft.rollout.internal.PlatformUpdateService;
-import org.updraft.storage.local.internal.LocalFirmwareStore;
-import org.updraft.transport.coap.internal.BenchCoapServer;
+import org.updraft.testing.platform.TestPlatform;
 
 /**
  * The server side of rows 3 and 5 in its own JVM, so that its heap is measured alone (rows 3 and 5 start it with
@@ -110,7 +104,7 @@ public final class FleetServer {
             System.exit(2);
         }
         try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]))) {
-            System.out.println("READY " + platform.coap.address().getPort() + " " + platform.ledger.logKey() + " "
+            System.out.println("READY " + platform.node.deviceApi().address().getPort() + " " + platform.node.ledger().logKey() + " "
                     + platform.manufacturer.did());
             serve(in, platform);
         }
@@ -201,39 +195,32 @@ public final class FleetServer {
     /** Updraft's platform on real components, one release of a random image published. */
     static final class Platform implements AutoCloseable {
         final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
-        final FileLedger ledger;
-        final LocalFirmwareStore store;
         final FleetRegistry registry = new FleetRegistry();
-        final PlatformReleaseService releases;
-        final RolloutEngineComponent engine;
-        final PlatformUpdateService updates;
-        final PlatformRolloutService rollouts;
-        final BenchCoapServer coap;
+        final TestPlatform node;
+        final RolloutService rollouts;
         final String releaseId;
         String rolloutId;
 
         Platform(Path dir, int imageSize) throws Exception {
-            // durable, as in production: every append is on disk before it is acknowledged
-            ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "bench-log", true);
-            store = new LocalFirmwareStore(Configs.localStore(dir.resolve("store"), true));
-            LedgerTrustStore trust = new LedgerTrustStore(ledger);
-            trust.register(manufacturer.did(), VENDOR, Set.of());
-            releases = new PlatformReleaseService(ledger, trust);
-            byte[] image = new byte[imageSize];
-            new Random(imageSize).nextBytes(image);
-            byte[] sha = ImageFacts.newDigest().digest(image);
-            StoredObject stored = store.put(new ByteArrayInputStream(image));
-            Manifest m = new Manifest(VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(), null,
-                    Instant.now(), manufacturer.did());
-            byte[] signed = ManifestCodec.sign(m, manufacturer);
-            ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
-                    ReleaseEvents.published(ManifestCodec.parse(signed)), null));
-            releaseId = m.releaseId();
-            engine = new RolloutEngineComponent(Configs.defaults(RolloutEngineComponent.Config.class), ledger, registry);
-            updates = new PlatformUpdateService(Configs.defaults(PlatformUpdateService.Config.class), engine, releases,
-                    trust);
-            rollouts = new PlatformRolloutService(engine, releases, trust);
-            coap = new BenchCoapServer(updates, store, releases);
+            // durable, as in production: every append and every object is on disk before it is acknowledged
+            node = TestPlatform.builder(dir).durable().rollouts(registry).deviceApi(Map.of()).start();
+            try {
+                node.trust().register(manufacturer.did(), VENDOR, Set.of());
+                byte[] image = new byte[imageSize];
+                new Random(imageSize).nextBytes(image);
+                byte[] sha = ImageFacts.newDigest().digest(image);
+                StoredObject stored = node.store().put(new ByteArrayInputStream(image));
+                Manifest m = new Manifest(VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(), null,
+                        Instant.now(), manufacturer.did());
+                byte[] signed = ManifestCodec.sign(m, manufacturer);
+                node.ledger().append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
+                        ReleaseEvents.published(ManifestCodec.parse(signed)), null));
+                releaseId = m.releaseId();
+                rollouts = node.rollouts().rollouts();
+            } catch (Exception e) {
+                node.close();
+                throw e;
+            }
         }
 
         /** Registers the devices of the file and starts one rollout of the release to all of them. */
@@ -254,11 +241,8 @@ public final class FleetServer {
         }
 
         @Override
-        public void close() {
-            coap.close();
-            engine.close();
-            store.close();
-            ledger.close();
+        public void close() throws Exception {
+            node.close();
         }
     }
 

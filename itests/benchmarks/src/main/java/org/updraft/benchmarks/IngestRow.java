@@ -9,11 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.updraft.api.store.StoredObject;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
+import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
 
 /**
  * Row 2: ingest of row 1's file. Updraft: {@link LocalFirmwareStore#put} (the embedded store's put, the step of
@@ -41,7 +44,7 @@ final class IngestRow {
             add(http, node, file); // warm-up of the node (its first add also loads its code)
             for (int r = 0; r < rounds; r++) {
                 Path storeDir = dir.resolve("store-" + r);
-                LocalFirmwareStore store = new LocalFirmwareStore(Configs.localStore(storeDir, true));
+                LocalFirmwareStore store = new LocalFirmwareStore(storeConfig(storeDir, true));
                 try (InputStream in = Files.newInputStream(file)) {
                     long start = System.nanoTime();
                     StoredObject stored = store.put(in);
@@ -52,7 +55,7 @@ final class IngestRow {
                 }
                 deleteTree(storeDir);
                 // the same without fsync: what the disk's syncs cost (js-ipfs does not sync its blocks)
-                store = new LocalFirmwareStore(Configs.localStore(storeDir, false));
+                store = new LocalFirmwareStore(storeConfig(storeDir, false));
                 try (InputStream in = Files.newInputStream(file)) {
                     long start = System.nanoTime();
                     store.put(in);
@@ -100,6 +103,11 @@ final class IngestRow {
                     + response.body().lines().findFirst().orElse(""));
         }
         return hash.group(1);
+    }
+
+    /** A local store in {@code dir}, syncing each object to disk before a put returns or not. */
+    private static LocalStoreConfig storeConfig(Path dir, boolean fsync) {
+        return Configs.of(LocalStoreConfig.class, Map.of("directory", dir.toString(), "fsync", fsync));
     }
 
     private static void deleteTree(Path dir) throws Exception {

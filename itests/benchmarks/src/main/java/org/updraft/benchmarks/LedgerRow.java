@@ -15,7 +15,6 @@ import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.core.log.MerkleTree;
 import org.updraft.ledger.local.internal.FileLedger;
-import org.updraft.ledger.local.internal.LedgerCommits;
 
 /**
  * Row 6: durable appends to the local ledger (FileLedger, fsync on, group commit) from many concurrent appenders,
@@ -38,7 +37,7 @@ final class LedgerRow {
         double appendsPerSecond;
         double appendsPerCommit;
         try (FileLedger ledger = FileLedger.open(ledgerDir, ledgerDir.resolve("log-key.pem"), "bench", true)) {
-            long commitsBefore = LedgerCommits.of(ledger);
+            long commitsBefore = ledger.commits();
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
             List<Thread> appenders = new ArrayList<>();
@@ -69,7 +68,7 @@ final class LedgerRow {
                 throw new IllegalStateException("row 6: an append failed", failures.get(0));
             }
             appendsPerSecond = appended.get() / elapsed;
-            appendsPerCommit = (double) appended.get() / (LedgerCommits.of(ledger) - commitsBefore);
+            appendsPerCommit = (double) appended.get() / (ledger.commits() - commitsBefore);
         }
         double rawAfter = rawFsync(dir, seconds);
         // the disk's rate around the ledger run: the mean of before and after, both recorded in the bound

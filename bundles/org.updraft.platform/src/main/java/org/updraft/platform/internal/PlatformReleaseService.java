@@ -97,6 +97,12 @@ public final class PlatformReleaseService implements ReleaseService {
         }
     }
 
+    /** Outside a framework (tests, benchmarks): publishes to {@code store} instead of the store DS binds. */
+    public PlatformReleaseService(Ledger ledger, TrustStore trust, FirmwareStore store) {
+        this(ledger, trust);
+        this.store = store;
+    }
+
     @Override
     public Release publish(byte[] manifestBytes, Path firmware, String deviceClass, PublishProgress progress)
             throws ReleaseException {

@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -29,6 +29,7 @@ import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.store.ObjectNotFoundException;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoreStatus;
+import org.updraft.testing.Configs;
 
 class ServingStoreTest {
 
@@ -184,21 +185,6 @@ class ServingStoreTest {
     }
 
     private static ServingStore.Config config(String preferred, String fallback) {
-        return new ServingStore.Config() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return ServingStore.Config.class;
-            }
-
-            @Override
-            public String preferred() {
-                return preferred;
-            }
-
-            @Override
-            public String fallback() {
-                return fallback;
-            }
-        };
+        return Configs.of(ServingStore.Config.class, Map.of("preferred", preferred, "fallback", fallback));
     }
 }

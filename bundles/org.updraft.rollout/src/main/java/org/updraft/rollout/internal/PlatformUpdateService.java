@@ -79,17 +79,17 @@ public final class PlatformUpdateService implements UpdateService {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         anchors.close();
     }
 
     @Reference(name = "anchors", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindAnchors(ReleaseAnchors service) {
+    public void bindAnchors(ReleaseAnchors service) {
         anchors.bind(service);
     }
 
-    void unbindAnchors(ReleaseAnchors service) {
+    public void unbindAnchors(ReleaseAnchors service) {
         anchors.unbind(service);
     }
 

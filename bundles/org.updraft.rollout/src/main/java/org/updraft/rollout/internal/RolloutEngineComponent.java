@@ -65,7 +65,8 @@ public final class RolloutEngineComponent implements AutoCloseable {
         this(config, ledger, registry, Clock.systemUTC());
     }
 
-    RolloutEngineComponent(Config config, Ledger ledger, DeviceRegistry registry, Clock clock) {
+    /** With the given clock: tests outside a framework move time themselves. */
+    public RolloutEngineComponent(Config config, Ledger ledger, DeviceRegistry registry, Clock clock) {
         this.engine = new RolloutEngine(ledger, registry, clock, membersRefresh(config));
         this.scheduler = Workers.scheduler("updraft-rollout", THREADS);
         // the ledger's backend may start after this component: the engine catches up at the first call then
@@ -84,11 +85,11 @@ public final class RolloutEngineComponent implements AutoCloseable {
     }
 
     @Reference(name = "listener", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addListener(UpdateListener listener) {
+    public void addListener(UpdateListener listener) {
         engine.addListener(listener);
     }
 
-    void removeListener(UpdateListener listener) {
+    public void removeListener(UpdateListener listener) {
         engine.removeListener(listener);
     }
 

@@ -13,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +40,7 @@ import org.updraft.shell.internal.migration.StoreMigration;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
 
 /** store-migrate's core on two real local stores in temporary directories. */
 class StoreMigrationTest {
@@ -58,15 +58,8 @@ class StoreMigrationTest {
     }
 
     static LocalFirmwareStore open(Path directory, boolean fsync) throws StoreException {
-        LocalStoreConfig config = (LocalStoreConfig) Proxy.newProxyInstance(LocalStoreConfig.class.getClassLoader(),
-                new Class<?>[] {LocalStoreConfig.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "directory" -> directory.toString();
-                    case "fsync" -> fsync;
-                    case "toString" -> "LocalStoreConfig(" + directory + ")";
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "equals" -> proxy == args[0];
-                    default -> method.getDefaultValue();
-                });
+        LocalStoreConfig config = Configs.of(LocalStoreConfig.class,
+                Map.of("directory", directory.toString(), "fsync", fsync));
         return new LocalFirmwareStore(config);
     }
 

@@ -14,8 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
 import org.updraft.device.SimulatedDevice;
-import org.updraft.device.TestPlatform;
-import org.updraft.transport.coap.internal.CoapServerFixture;
+import org.updraft.device.OneReleaseUpdates;
 
 /** A small fleet over lossy loopback UDP against the real CoAP transport: every device ends its update. */
 class FleetSimulatorTest {
@@ -25,10 +24,8 @@ class FleetSimulatorTest {
 
     @Test
     void twoHundredDevicesWithLossOutagesAndBadImagesAllFinish() throws Exception {
-        try (TestPlatform platform = new TestPlatform(dir, 8 * 1024);
-                CoapServerFixture server = new CoapServerFixture(platform, platform.firmwareStore(), platform,
-                        false)) {
-            List<SimulatedDevice> fleet = FleetProvisioning.builder(TestPlatform.VENDOR, TestPlatform.CLASS,
+        try (OneReleaseUpdates platform = new OneReleaseUpdates(dir, 8 * 1024, false)) {
+            List<SimulatedDevice> fleet = FleetProvisioning.builder(OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS,
                     platform.ledger.logKey(), platform.trust()).regions(List.of("eu-west", "us-east", "ap-south"))
                     .tag("beta", 0.1).generate(200);
             List<Device> records = FleetProvisioning.devices(fleet, java.time.Instant.now());
@@ -36,7 +33,7 @@ class FleetSimulatorTest {
             assertEquals(67, records.stream().filter(d -> "eu-west".equals(d.region())).count());
             fleet.forEach(platform::register);
 
-            FleetConfig config = FleetConfig.builder(server.address()).blockSize(512).lossShare(0.05)
+            FleetConfig config = FleetConfig.builder(platform.address()).blockSize(512).lossShare(0.05)
                     .bootFailureShare(0.05).corruptShare(0.03).offline(0.05, Duration.ofMillis(800))
                     .ackTimeout(Duration.ofMillis(200)).agentsPerEndpoint(25).startSpread(Duration.ofMillis(500))
                     .progressInterval(Duration.ofMillis(500)).deadline(Duration.ofMinutes(3)).seed(11).build();

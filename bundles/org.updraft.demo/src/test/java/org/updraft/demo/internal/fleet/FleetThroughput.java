@@ -6,8 +6,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.updraft.device.SimulatedDevice;
-import org.updraft.device.TestPlatform;
-import org.updraft.transport.coap.internal.CoapServerFixture;
+import org.updraft.device.OneReleaseUpdates;
 
 /**
  * Measures a fleet against the real CoAP transport in one JVM (server and devices share the machine's cores).
@@ -22,13 +21,11 @@ public final class FleetThroughput {
         int blockSize = args.length > 2 ? Integer.parseInt(args[2]) : 1024;
         double loss = args.length > 3 ? Double.parseDouble(args[3]) : 0.05;
         Path dir = Files.createTempDirectory("fleet-throughput");
-        try (TestPlatform platform = new TestPlatform(dir, imageSize);
-                CoapServerFixture server = new CoapServerFixture(platform, platform.firmwareStore(), platform,
-                        false)) {
-            List<SimulatedDevice> fleet = FleetProvisioning.builder(TestPlatform.VENDOR, TestPlatform.CLASS,
+        try (OneReleaseUpdates platform = new OneReleaseUpdates(dir, imageSize, false)) {
+            List<SimulatedDevice> fleet = FleetProvisioning.builder(OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS,
                     platform.ledger.logKey(), platform.trust()).regions(List.of("eu", "us", "ap")).generate(devices);
             fleet.forEach(platform::register);
-            FleetConfig config = FleetConfig.builder(server.address()).blockSize(blockSize).lossShare(loss)
+            FleetConfig config = FleetConfig.builder(platform.address()).blockSize(blockSize).lossShare(loss)
                     .bootFailureShare(0.02).corruptShare(0.01).offline(0.02, Duration.ofSeconds(2))
                     .startSpread(Duration.ofSeconds(2)).progressInterval(Duration.ofSeconds(5)).build();
             System.out.println(config);

@@ -33,7 +33,7 @@ import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.registry.jdbc.internal.SchemaMigrations;
 import org.updraft.registry.jdbc.internal.SqlDeviceRegistry;
-import org.updraft.rollout.internal.RolloutServices;
+import org.updraft.testing.platform.RolloutServices;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -62,7 +62,7 @@ class AnchoredOfferTest {
             SqlDeviceRegistry registry = registry();
             registry.register(new Device("dev-1", SigningKey.generate(KeyAlgorithm.ED25519).did(), "acme", "thermo",
                     "cortex-m4", Set.of(), null, "1.1.0", 1, DeviceState.IDLE, null, Instant.now()));
-            try (RolloutServices services = new RolloutServices(p.evm, p.trust, p.releases, registry)) {
+            try (RolloutServices services = p.rollouts(registry)) {
                 Rollout rollout = services.rollouts().create(new RolloutSpec(release.id(), DeviceFilter.ALL,
                         List.of(new WaveSpec("all", new WaveSelector.Percent(100), 100, 50, true, null, 0))),
                         "alice");
@@ -73,9 +73,9 @@ class AnchoredOfferTest {
                 assertNull(plain.anchor());
 
                 // the EVM ledger bound as the anchor source: the offer is made again with the anchor, listeners told
-                services.anchors(p.evm, null);
+                services.bindAnchors(p.evm);
                 UpdateAnswer.Offer anchored = awaitAnchoredOffer(services);
-                assertTrue(services.answersChanged.contains(rollout.id()), services.answersChanged.toString());
+                assertTrue(services.answersChanged().contains(rollout.id()), services.answersChanged().toString());
                 assertFalse(Arrays.equals(plain.tag(), anchored.tag()),
                         "the anchor is part of the answer");
                 ReleaseAnchor anchor = anchored.anchor();
@@ -109,7 +109,7 @@ class AnchoredOfferTest {
                 assertEquals(anchor.blockNumber(), PlainRpc.uint(r, 7).longValueExact());
 
                 // the anchor source gone: the anchor found stays (it is on chain), offers keep it
-                services.anchors(null, p.evm);
+                services.unbindAnchors(p.evm);
                 assertEquals(anchor, offer(services).anchor());
             }
         }
@@ -131,8 +131,8 @@ class AnchoredOfferTest {
 
             ganache.stop();
             Release release = p.publish(signer, 2);
-            try (RolloutServices services = new RolloutServices(p.evm, p.trust, p.releases, registry)) {
-                services.anchors(p.evm, null);
+            try (RolloutServices services = p.rollouts(registry)) {
+                services.bindAnchors(p.evm);
                 Rollout rollout = services.rollouts().create(new RolloutSpec(release.id(), DeviceFilter.ALL,
                         List.of(new WaveSpec("all", new WaveSelector.Percent(100), 100, 50, true, null, 0))),
                         "alice");

@@ -6,27 +6,32 @@ import java.util.List;
 
 import org.updraft.api.ledger.CheckpointAnchor;
 import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.testing.platform.TestPlatform;
 
-/** A chain and an EVM ledger over a local log in {@code dir/ledger}. */
+/** A chain and an EVM ledger over a local log in {@code dir/ledger}, on test-platform's node. */
 public final class EvmTestPlatform implements AutoCloseable {
 
     private final Ganache ganache;
-    private final FileLedger local;
+    private final TestPlatform node;
     private final EvmLedger evm;
     private boolean ledgersClosed;
 
-    private EvmTestPlatform(Ganache ganache, FileLedger local, EvmLedger evm) {
+    private EvmTestPlatform(Ganache ganache, TestPlatform node) {
         this.ganache = ganache;
-        this.local = local;
-        this.evm = evm;
+        this.node = node;
+        this.evm = (EvmLedger) node.ledger();
     }
 
     public static EvmTestPlatform start(Path dir, int batchSize) throws Exception {
         Ganache ganache = Ganache.start(dir.resolve("chain"));
-        FileLedger local = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "test-log", false);
-        EvmLedger evm = new EvmLedger(Platform.settings(ganache.url(), dir, "", batchSize, Duration.ofMinutes(10)),
-                local);
-        return new EvmTestPlatform(ganache, local, evm);
+        try {
+            EvmSettings settings = Platform.settings(ganache.url(), dir, "", batchSize, Duration.ofMinutes(10));
+            return new EvmTestPlatform(ganache, TestPlatform.builder(dir)
+                    .ledger(local -> new EvmLedger(settings, local), EvmLedger::deactivate).start());
+        } catch (Exception | Error e) {
+            ganache.close();
+            throw e;
+        }
     }
 
     public EvmLedger evm() {
@@ -34,7 +39,7 @@ public final class EvmTestPlatform implements AutoCloseable {
     }
 
     public FileLedger local() {
-        return local;
+        return node.log();
     }
 
     public List<CheckpointAnchor> awaitCheckpoints(int count, Duration timeout) throws Exception {
@@ -52,17 +57,19 @@ public final class EvmTestPlatform implements AutoCloseable {
     }
 
     /** Stops anchoring and closes the local log; the chain keeps running. */
-    public void closeLedgers() {
+    public void closeLedgers() throws Exception {
         if (!ledgersClosed) {
             ledgersClosed = true;
-            evm.deactivate();
-            local.close();
+            node.close();
         }
     }
 
     @Override
     public void close() throws Exception {
-        closeLedgers();
-        ganache.close();
+        try {
+            closeLedgers();
+        } finally {
+            ganache.close();
+        }
     }
 }

@@ -1,7 +1,5 @@
 package org.updraft.ledger.evm.internal;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
 import java.math.BigInteger;
 import java.net.URI;
 import java.nio.file.Files;
@@ -10,25 +8,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
-import org.updraft.api.store.FirmwareStore;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.platform.internal.LedgerTrustStore;
-import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.ledger.local.internal.FileLedger;
-import org.updraft.storage.local.internal.LocalFirmwareStore;
+import org.updraft.testing.platform.RolloutServices;
+import org.updraft.testing.platform.TestPlatform;
 
 /**
- * The platform as Karaf wires it, built by hand: the real local log, the EVM ledger over it, the EVM trust store
- * (or the ledger's), the real release service and local firmware store.
+ * The platform as Karaf wires it, on test-platform's node: the real local log, the EVM ledger over it, the EVM trust
+ * store (or the ledger's), the real release service and local firmware store.
  */
 final class Platform implements AutoCloseable {
 
@@ -37,16 +35,15 @@ final class Platform implements AutoCloseable {
     final EvmLedger evm;
     final TrustStore trust;
     final ReleaseService releases;
-    private final LocalFirmwareStore store;
+    private final TestPlatform node;
 
-    private Platform(Path directory, FileLedger local, EvmLedger evm, TrustStore trust, ReleaseService releases,
-            LocalFirmwareStore store) {
-        this.directory = directory;
-        this.local = local;
-        this.evm = evm;
-        this.trust = trust;
-        this.releases = releases;
-        this.store = store;
+    private Platform(TestPlatform node) {
+        this.node = node;
+        this.directory = node.directory();
+        this.local = node.log();
+        this.evm = (EvmLedger) node.ledger();
+        this.trust = node.trust();
+        this.releases = node.releases();
     }
 
     static EvmSettings settings(URI rpc, Path directory, String contract, int batchSize, Duration interval)
@@ -81,18 +78,16 @@ final class Platform implements AutoCloseable {
      * replayed from the local log, which publishes while the chain is down.
      */
     static Platform open(Path directory, EvmSettings settings, boolean ledgerTrust) throws Exception {
-        FileLedger local = FileLedger.open(directory.resolve("ledger"), directory.resolve("log-key.pem"), "test-log",
-                false);
-        EvmLedger evm = new EvmLedger(settings, local);
-        TrustStore trust = ledgerTrust ? new LedgerTrustStore(evm) : new EvmTrustStore(settings, evm, evm);
-        PlatformReleaseService releases = new PlatformReleaseService(evm, trust);
-        Constructor<LocalFirmwareStore> c = LocalFirmwareStore.class.getDeclaredConstructor(Path.class, boolean.class);
-        c.setAccessible(true);
-        LocalFirmwareStore store = c.newInstance(directory.resolve("store"), false);
-        Field field = PlatformReleaseService.class.getDeclaredField("store");
-        field.setAccessible(true);
-        field.set(releases, (FirmwareStore) store);
-        return new Platform(directory, local, evm, trust, releases, store);
+        return new Platform(TestPlatform.builder(directory)
+                .ledger(local -> new EvmLedger(settings, local), EvmLedger::deactivate)
+                .trust(ledger -> ledgerTrust ? new LedgerTrustStore(ledger)
+                        : new EvmTrustStore(settings, ledger, (EvmLedger) ledger))
+                .start());
+    }
+
+    /** The rollout engine with the rollout and update services over this platform, started now; the caller closes them. */
+    RolloutServices rollouts(DeviceRegistry registry) {
+        return node.startRollouts(registry);
     }
 
     /** Signs a release of {@code acme/thermo} with {@code key} and writes manifest and image. */
@@ -125,9 +120,7 @@ final class Platform implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        evm.deactivate();
-        store.close();
-        local.close();
+    public void close() throws Exception {
+        node.close();
     }
 }

@@ -419,7 +419,7 @@ public final class FileLedger implements Ledger, AutoCloseable {
     }
 
     /** Number of commit batches written since open: appends divided by this is the mean batch size. */
-    long commits() {
+    public long commits() {
         return commits;
     }
 

@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.updraft.ledger.local.internal.Frames.event;
 
-import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.core.log.CheckpointCodec;
+import org.updraft.testing.Configs;
 
 /** The DS component's life cycle as SCR drives it: activate from configuration, deactivate, again. */
 class LocalLedgerTest {
@@ -22,32 +23,8 @@ class LocalLedgerTest {
     Path dir;
 
     private static LocalLedgerConfig config(String directory, String keyFile, String origin, boolean fsync) {
-        return new LocalLedgerConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return LocalLedgerConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return directory;
-            }
-
-            @Override
-            public String key_file() {
-                return keyFile;
-            }
-
-            @Override
-            public String origin() {
-                return origin;
-            }
-
-            @Override
-            public boolean fsync() {
-                return fsync;
-            }
-        };
+        return Configs.of(LocalLedgerConfig.class, Map.of("directory", directory, "key_file", keyFile, "origin", origin,
+                "fsync", fsync));
     }
 
     @Test

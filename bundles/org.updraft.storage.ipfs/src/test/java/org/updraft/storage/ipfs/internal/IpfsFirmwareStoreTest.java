@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.annotation.Annotation;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -41,6 +41,7 @@ import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.unixfs.UnixFsImporter;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
 
 /** The store against a real js-ipfs node: CIDs, ranged reads, pins, status. */
 class IpfsFirmwareStoreTest {
@@ -73,22 +74,8 @@ class IpfsFirmwareStoreTest {
 
     /** The embedded store, built as Declarative Services would build it from its configuration. */
     static LocalFirmwareStore localStore(Path directory) throws StoreException {
-        return new LocalFirmwareStore(new LocalStoreConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return LocalStoreConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return directory.toString();
-            }
-
-            @Override
-            public boolean fsync() {
-                return false;
-            }
-        });
+        return new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
+                Map.of("directory", directory.toString(), "fsync", false)));
     }
 
     static KuboRpc rpc(URI api) {

@@ -28,26 +28,23 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.channel.ChannelException;
 import org.updraft.api.channel.ChannelPointer;
 import org.updraft.api.ledger.AppendReceipt;
-import org.updraft.api.ledger.Checkpoint;
-import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.ledger.EventTypes;
-import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
-import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
+import org.updraft.api.trust.TrustStore;
 import org.updraft.core.event.ChannelEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.platform.internal.LedgerTrustStore;
-import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
-import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.testing.ForwardingLedger;
+import org.updraft.testing.platform.TestPlatform;
 
 /**
  * Release channels on a real js-ipfs node, offline as TESTENV.md runs it (it keeps IPNS records in its own
@@ -66,10 +63,10 @@ class IpnsReleaseChannelsTest {
 
     @TempDir
     Path dir;
-    private FileLedger fileLedger;
+    private TestPlatform platform;
     private FaultyLedger ledger;
-    private LedgerTrustStore trust;
-    private PlatformReleaseService releases;
+    private TrustStore trust;
+    private ReleaseService releases;
     private IpnsReleaseChannels channels;
     private SigningKey vendorKey;
 
@@ -89,10 +86,10 @@ class IpnsReleaseChannelsTest {
 
     @BeforeEach
     void platform() throws Exception {
-        fileLedger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "test-log", false);
-        ledger = new FaultyLedger(fileLedger);
-        trust = new LedgerTrustStore(ledger);
-        releases = new PlatformReleaseService(ledger, trust);
+        platform = TestPlatform.builder(dir).ledger(FaultyLedger::new).start();
+        ledger = (FaultyLedger) platform.ledger();
+        trust = platform.trust();
+        releases = platform.releases();
         vendorKey = SigningKey.generate(KeyAlgorithm.ED25519);
         trust.register(vendorKey.did(), VENDOR, Set.of());
         channels = new IpnsReleaseChannels(rpc, store, ledger, trust, releases, "24h", true);
@@ -100,7 +97,7 @@ class IpnsReleaseChannelsTest {
 
     @AfterEach
     void closeLedger() throws Exception {
-        fileLedger.close();
+        platform.close();
     }
 
     @Test
@@ -271,12 +268,11 @@ class IpnsReleaseChannelsTest {
     }
 
     /** The real ledger, with appends that can be made to fail as a full disk or a lost chain would. */
-    static final class FaultyLedger implements Ledger {
-        private final Ledger real;
+    static final class FaultyLedger extends ForwardingLedger {
         volatile boolean refuseAppends;
 
         FaultyLedger(Ledger real) {
-            this.real = real;
+            super(real);
         }
 
         @Override
@@ -284,47 +280,7 @@ class IpnsReleaseChannelsTest {
             if (refuseAppends) {
                 throw new LedgerException("disk full");
             }
-            return real.append(event);
-        }
-
-        @Override
-        public long size() throws LedgerException {
-            return real.size();
-        }
-
-        @Override
-        public LedgerEntry get(long index) throws LedgerException {
-            return real.get(index);
-        }
-
-        @Override
-        public List<LedgerEntry> read(long fromIndex, int max) throws LedgerException {
-            return real.read(fromIndex, max);
-        }
-
-        @Override
-        public Checkpoint checkpoint() throws LedgerException {
-            return real.checkpoint();
-        }
-
-        @Override
-        public List<Checkpoint> checkpoints(long fromTreeSize, int max) throws LedgerException {
-            return real.checkpoints(fromTreeSize, max);
-        }
-
-        @Override
-        public InclusionProof inclusionProof(long index, long treeSize) throws LedgerException {
-            return real.inclusionProof(index, treeSize);
-        }
-
-        @Override
-        public ConsistencyProof consistencyProof(long firstSize, long secondSize) throws LedgerException {
-            return real.consistencyProof(firstSize, secondSize);
-        }
-
-        @Override
-        public String logKey() throws LedgerException {
-            return real.logKey();
+            return super.append(event);
         }
     }
 }

@@ -5,16 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.store.StoreStatus;
+import org.updraft.testing.Configs;
 
 /** The IPFS store's configuration as Declarative Services hands it over: remote pinning settings, IPNS lifetime. */
 class StoreConfigTest {
@@ -62,22 +63,12 @@ class StoreConfigTest {
         assertEquals("ipns.lifetime 'a day' must be a duration such as 24h or 90m", e.getMessage());
     }
 
-    /** The typed configuration with its defaults, as DS builds it, but for {@code overrides}. */
+    /** The typed configuration with its defaults, as DS builds it, but no retries and for {@code overrides}. */
     static IpfsStoreConfig config(Map<String, Object> overrides) {
-        return (IpfsStoreConfig) Proxy.newProxyInstance(IpfsStoreConfig.class.getClassLoader(),
-                new Class<?>[] {IpfsStoreConfig.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("annotationType")) {
-                        return IpfsStoreConfig.class;
-                    }
-                    Object value = overrides.get(method.getName());
-                    if (value != null) {
-                        return value;
-                    }
-                    if (method.getName().equals("retries")) {
-                        return 0;
-                    }
-                    return method.getDefaultValue();
-                });
+        Map<String, Object> values = new HashMap<>();
+        values.put("retries", 0);
+        values.putAll(overrides);
+        return Configs.of(IpfsStoreConfig.class, values);
     }
 
     /** An API address where nothing listens. */

@@ -107,28 +107,28 @@ public final class CoapTransport {
         this.listener = context == null ? null : context.registerService(UpdateListener.class, told, null);
     }
 
-    /** Outside a framework: no listener is registered. */
-    CoapTransport(CoapTransportConfig config, UpdateService updates) {
+    /** Outside a framework (tests, benchmarks): no listener is registered. */
+    public CoapTransport(CoapTransportConfig config, UpdateService updates) {
         this(config, null, updates);
     }
 
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindStore(FirmwareStore bound) {
+    public void bindStore(FirmwareStore bound) {
         store.set(bound);
     }
 
-    void unbindStore(FirmwareStore unbound) {
+    public void unbindStore(FirmwareStore unbound) {
         store.compareAndSet(unbound, null);
     }
 
     @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindReleases(ReleaseService bound) {
+    public void bindReleases(ReleaseService bound) {
         releases.set(bound);
     }
 
-    void unbindReleases(ReleaseService unbound) {
+    public void unbindReleases(ReleaseService unbound) {
         releases.compareAndSet(unbound, null);
     }
 

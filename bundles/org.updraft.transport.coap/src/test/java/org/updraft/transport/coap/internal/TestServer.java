@@ -1,6 +1,5 @@
 package org.updraft.transport.coap.internal;
 
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +20,7 @@ import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.StoreException;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.Configs;
 
 /** Test plumbing: typed configurations, a real local store, a release service listing one release, clients. */
 final class TestServer {
@@ -34,39 +34,12 @@ final class TestServer {
         values.put("bind_address", "127.0.0.1");
         values.put("port", 0);
         values.putAll(overrides);
-        return (CoapTransportConfig) Proxy.newProxyInstance(CoapTransportConfig.class.getClassLoader(),
-                new Class<?>[] {CoapTransportConfig.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("annotationType")) {
-                        return CoapTransportConfig.class;
-                    }
-                    if (values.containsKey(method.getName())) {
-                        return values.get(method.getName());
-                    }
-                    Object value = method.getDefaultValue();
-                    if (value == null) {
-                        throw new UnsupportedOperationException(method.getName());
-                    }
-                    return value;
-                });
+        return Configs.of(CoapTransportConfig.class, values);
     }
 
     static LocalFirmwareStore store(Path directory) throws StoreException {
-        return new LocalFirmwareStore(new LocalStoreConfig() {
-            @Override
-            public Class<LocalStoreConfig> annotationType() {
-                return LocalStoreConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return directory.toString();
-            }
-
-            @Override
-            public boolean fsync() {
-                return false;
-            }
-        });
+        return new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
+                Map.of("directory", directory.toString(), "fsync", false)));
     }
 
     static ReleaseService releases(Release release) {

@@ -1,7 +1,7 @@
 package org.updraft.device;
 
 import java.io.ByteArrayInputStream;
-import java.lang.annotation.Annotation;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,10 +23,7 @@ import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.ReleaseAnchor;
-import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.release.Release;
-import org.updraft.api.release.ReleaseService;
-import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.StoredObject;
 import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.trust.TrustedKey;
@@ -53,17 +50,17 @@ import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.ledger.local.internal.FileLedger;
-import org.updraft.storage.local.internal.LocalFirmwareStore;
-import org.updraft.storage.local.internal.LocalStoreConfig;
+import org.updraft.testing.platform.DeviceApi;
+import org.updraft.testing.platform.TestPlatform;
 
 /**
- * A small platform for the agent's tests: a real file ledger, a real local firmware store, one release signed by
- * a manufacturer key and published on the ledger, and an {@link UpdateService} that offers it to every registered
- * device running an older sequence — the real CoAP transport serves it. The rollout engine is not here; this
- * service only does what a device can observe, and records every report it verified. Public for the demo's fleet
- * simulator tests (this module's test-jar).
+ * The update service of the agent's tests, on a {@link TestPlatform} of real components (file ledger, local firmware
+ * store, release service, the CoAP device API serving this service): one release signed by a manufacturer key and
+ * published on the ledger, offered to every registered device running an older sequence. Deliberately not the
+ * rollout bundle's update service: it can falsify an offer ({@link Tampering}), which the real one never does, and
+ * records every report it verified. Public for the demo's fleet simulator tests (this module's test-jar).
  */
-public final class TestPlatform implements UpdateService, ReleaseService, AutoCloseable {
+public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
 
     /** How the offer is falsified, to see the device refuse it. */
     enum Tampering {
@@ -82,8 +79,9 @@ public final class TestPlatform implements UpdateService, ReleaseService, AutoCl
             3);
 
     final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
+    private final TestPlatform node;
+    private final DeviceApi deviceApi;
     public final FileLedger ledger;
-    final LocalFirmwareStore store;
     final byte[] image;
     final Release release;
     final long releaseIndex;
@@ -96,58 +94,47 @@ public final class TestPlatform implements UpdateService, ReleaseService, AutoCl
     public final AtomicLong bytesServed = new AtomicLong();
     final AtomicLong retransmittedReports = new AtomicLong();
     volatile Tampering tampering = Tampering.NONE;
-    volatile boolean autoRegistration;
 
-    public TestPlatform(Path dir, int imageSize) throws Exception {
-        ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "device-test-log", false);
-        store = new LocalFirmwareStore(storeConfig(dir.resolve("store")));
-        image = new byte[imageSize];
-        new Random(imageSize).nextBytes(image);
-        StoredObject stored = store.put(new ByteArrayInputStream(image));
-        byte[] sha = ImageFacts.newDigest().digest(image);
-        // a few events before and after, so the proof has a real path
-        for (int i = 0; i < 3; i++) {
-            ledger.append(filler(i));
+    /**
+     * @param autoRegister whether the device API enrolls devices it does not know ({@code auto.register})
+     */
+    public OneReleaseUpdates(Path dir, int imageSize, boolean autoRegister) throws Exception {
+        node = TestPlatform.builder(dir).start();
+        try {
+            ledger = node.log();
+            image = new byte[imageSize];
+            new Random(imageSize).nextBytes(image);
+            StoredObject stored = node.store().put(new ByteArrayInputStream(image));
+            byte[] sha = ImageFacts.newDigest().digest(image);
+            // a few events before and after, so the proof has a real path
+            for (int i = 0; i < 3; i++) {
+                ledger.append(filler(i));
+            }
+            Manifest m = new Manifest(VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(), null,
+                    Instant.now(), manufacturer.did());
+            byte[] manifest = ManifestCodec.sign(m, manufacturer);
+            SignedManifest signed = ManifestCodec.parse(manifest);
+            LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
+                    ReleaseEvents.published(signed), null);
+            AppendReceipt receipt = ledger.append(published);
+            releaseIndex = receipt.index();
+            for (int i = 3; i < 6; i++) {
+                ledger.append(filler(i));
+            }
+            // the release service's record of it, replayed from the ledger
+            release = node.releases().find(m.releaseId()).orElseThrow();
+            // the same release, as a platform that hides it from the ledger would offer it
+            unrecordedEvent = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now().plusSeconds(1),
+                    manufacturer.did(), ReleaseEvents.published(signed), null);
+            deviceApi = DeviceApi.serve(this, node.store(), node.releases(), Map.of("auto_register", autoRegister));
+        } catch (Exception | Error e) {
+            node.close();
+            throw e;
         }
-        Manifest m = new Manifest(VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(), null,
-                Instant.now(), manufacturer.did());
-        byte[] manifest = ManifestCodec.sign(m, manufacturer);
-        SignedManifest signed = ManifestCodec.parse(manifest);
-        LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), manufacturer.did(),
-                ReleaseEvents.published(signed), null);
-        AppendReceipt receipt = ledger.append(published);
-        releaseIndex = receipt.index();
-        for (int i = 3; i < 6; i++) {
-            ledger.append(filler(i));
-        }
-        release = new Release(m.releaseId(), VENDOR, CLASS, null, "2.0.0", 2, image.length, sha, stored.cid(),
-                manufacturer.did(), m.created(), published.time(), releaseIndex, manifest);
-        // the same release, as a platform that hides it from the ledger would offer it
-        unrecordedEvent = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now().plusSeconds(1),
-                manufacturer.did(), ReleaseEvents.published(signed), null);
     }
 
     private static LedgerEvent filler(int i) {
         return new LedgerEvent("test.filler", Instant.now(), "did:key:test", Cbor.encode(Map.of("i", (long) i)), null);
-    }
-
-    private static LocalStoreConfig storeConfig(Path dir) {
-        return new LocalStoreConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return LocalStoreConfig.class;
-            }
-
-            @Override
-            public String directory() {
-                return dir.toString();
-            }
-
-            @Override
-            public boolean fsync() {
-                return false;
-            }
-        };
     }
 
     /** What a device of this platform's manufacturer trusts. */
@@ -161,8 +148,9 @@ public final class TestPlatform implements UpdateService, ReleaseService, AutoCl
         devices.put(device.id(), device.provisioning().did());
     }
 
-    public FirmwareStore firmwareStore() {
-        return store;
+    /** Where the device API listens. */
+    public InetSocketAddress address() {
+        return deviceApi.address();
     }
 
     List<DeviceState> statesReportedBy(String deviceId) {
@@ -274,26 +262,12 @@ public final class TestPlatform implements UpdateService, ReleaseService, AutoCl
         bytesServed.addAndGet(bytes);
     }
 
-    // ---- ReleaseService (what /fw looks images up in) ----
-
     @Override
-    public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress) {
-        throw new UnsupportedOperationException("the test platform publishes its one release when it starts");
-    }
-
-    @Override
-    public List<Release> list() {
-        return List.of(release);
-    }
-
-    @Override
-    public Optional<Release> find(String id) {
-        return release.id().equals(id) ? Optional.of(release) : Optional.empty();
-    }
-
-    @Override
-    public void close() {
-        store.close();
-        ledger.close();
+    public void close() throws Exception {
+        try {
+            deviceApi.close();
+        } finally {
+            node.close();
+        }
     }
 }
