@@ -265,15 +265,17 @@ public final class PlatformReleaseService implements ReleaseService {
 
     @Reference(name = "profile", service = DeviceProfile.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindProfile(DeviceProfile profile, Map<String, Object> properties) {
+    public void bindProfile(DeviceProfile profile, Map<String, Object> properties) {
         Object id = properties.get(DeviceProfile.ID);
         String key = id instanceof String s ? s : profile.id();
         profiles.add(Map.entry(key, profile));
         LOG.info("Device profile {} is running: manifests naming it are checked by it", key);
     }
 
-    void unbindProfile(DeviceProfile profile, Map<String, Object> properties) {
-        profiles.removeIf(p -> p.getValue() == profile);
+    public void unbindProfile(DeviceProfile profile, Map<String, Object> properties) {
+        if (profiles.removeIf(p -> p.getValue() == profile)) {
+            LOG.info("Device profile {} stopped", properties.get(DeviceProfile.ID));
+        }
     }
 
     private static ReleaseException alreadyPublished(Manifest m) {
