@@ -9,9 +9,11 @@ import org.updraft.api.release.progress.PublishProgress;
 
 /**
  * Publishes and finds releases. Publishing verifies the manifest and the image as a device would (signature,
- * trusted and unrevoked signer, digest, size, CID, a sequence above every earlier release of the class),
- * stores the image, and appends a {@code release.published} event. Nothing is recorded unless everything
- * checks out.
+ * trusted and unrevoked signer, digest, size, CID, a sequence above every earlier release of the class), asks the
+ * device profile the manifest names whether the class's devices can boot the image
+ * ({@link org.updraft.api.profile.DeviceProfile}; refused as {@code profile-missing} while none of that id runs,
+ * {@code profile-rejected} when it refuses), stores the image, and appends a {@code release.published} event.
+ * Nothing is recorded unless everything checks out.
  */
 @ProviderType
 public interface ReleaseService {

@@ -3,12 +3,16 @@ package org.updraft.platform.internal;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -27,6 +31,10 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.multiformats.Cid;
+import org.updraft.api.profile.DeviceProfile;
+import org.updraft.api.profile.PreviousRelease;
+import org.updraft.api.profile.ProfileException;
+import org.updraft.api.profile.ReleaseFacts;
 import org.updraft.api.release.progress.PublishProgress;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
@@ -55,6 +63,11 @@ import org.updraft.core.manifest.VerifiedManifest;
  *
  * <p>The firmware store is a dynamic reference, by default the serving store ({@link ServingStore}): swapping
  * storage backends does not restart this service.
+ *
+ * <p>Device profiles ({@link DeviceProfile}) come and go as their features are installed: a manifest naming a
+ * profile is checked by the service with that {@code profile.id} before its image is stored, and refused as
+ * {@code profile-missing} while none runs. A manifest naming no profile is for any device of its class and no
+ * profile is asked: the manufacturer's signature and the device's own checks are all there is.
  */
 @Component(service = ReleaseService.class, configurationPid = PlatformReleaseService.PID)
 @Designate(ocd = PlatformReleaseService.Config.class)
@@ -81,7 +94,10 @@ public final class PlatformReleaseService implements ReleaseService {
     // a target any store backend would do (store.target in the configuration still overrides it)
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY, target = FirmwareStore.SERVING)
-    private volatile FirmwareStore store;
+    volatile FirmwareStore store;
+
+    /** The running device profiles in the order they came; the first of an id is the one asked. */
+    private final List<Map.Entry<String, DeviceProfile>> profiles = new CopyOnWriteArrayList<>();
 
     @Activate
     public PlatformReleaseService(@Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger,
@@ -108,12 +124,17 @@ public final class PlatformReleaseService implements ReleaseService {
             throws ReleaseException {
         VerifiedManifest verified = verifyManifest(manifestBytes, deviceClass);
         Manifest m = verified.manifest();
+        // asked before the image is read: a missing profile is the operator's to fix, whatever the image
+        DeviceProfile profile = m.profile() == null ? null : profile(m.profile());
         FirmwareStore target = store;
         if (target == null) {
             throw new ReleaseException("no-store", "no firmware store is running: install a storage feature "
                     + "(updraft-storage-local) or check the release service's store.target");
         }
         CidOptions options = checkImage(verified, firmware);
+        if (profile != null) {
+            checkProfile(profile, m, firmware, target);
+        }
 
         StoredObject stored;
         try (InputStream in = new CountingInputStream(Files.newInputStream(firmware), m.size(), progress)) {
@@ -204,6 +225,62 @@ public final class PlatformReleaseService implements ReleaseService {
             throw new ReleaseException("no-firmware", "firmware file " + firmware + " does not exist");
         } catch (IOException e) {
             throw new ReleaseException("no-firmware", "cannot read firmware file " + firmware + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The profile a manifest names; refuses as {@code profile-missing} while no service of that id runs. */
+    private DeviceProfile profile(String id) throws ReleaseException {
+        for (Map.Entry<String, DeviceProfile> p : profiles) {
+            if (p.getKey().equals(id)) {
+                return p.getValue();
+            }
+        }
+        throw new ReleaseException("profile-missing", "no device profile '" + id + "' is installed: "
+                + "feature:install updraft-profile-" + id);
+    }
+
+    /**
+     * Asks the profile about the image (already checked against the manifest), with the class's previous release
+     * when it names the same profile. Refusals are {@code profile-rejected} with the profile's message; a profile
+     * that cannot run its check (an unreadable image, a bug) refuses the release too, as {@code profile-failed}.
+     */
+    private void checkProfile(DeviceProfile profile, Manifest m, Path firmware, FirmwareStore target)
+            throws ReleaseException {
+        Release previous;
+        synchronized (index) {
+            long latest = index.latestSequence(m.vendor(), m.deviceClass());
+            previous = index.find(Release.id(m.vendor(), m.deviceClass(), latest))
+                    .filter(r -> m.profile().equals(r.profile())).orElse(null);
+        }
+        ReleaseFacts facts = new ReleaseFacts(m.vendor(), m.deviceClass(), m.profile(), m.version(), m.sequence(),
+                m.size());
+        try (FileChannel image = FileChannel.open(firmware, StandardOpenOption.READ);
+                StoredImageChannel before = previous == null ? null
+                        : new StoredImageChannel(target, previous.cid(), previous.size())) {
+            profile.check(facts, image, previous == null ? null : new PreviousRelease(new ReleaseFacts(
+                    previous.vendor(), previous.deviceClass(), previous.profile(), previous.version(),
+                    previous.sequence(), previous.size()), before));
+        } catch (ProfileException e) {
+            throw new ReleaseException("profile-rejected", e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // a check that could not run lets nothing through
+            throw new ReleaseException("profile-failed", "device profile '" + m.profile() + "' could not check the "
+                    + "image: " + (e instanceof IOException ? e.getMessage() : e.toString()), e);
+        }
+    }
+
+    @Reference(name = "profile", service = DeviceProfile.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    public void bindProfile(DeviceProfile profile, Map<String, Object> properties) {
+        Object id = properties.get(DeviceProfile.ID);
+        String key = id instanceof String s ? s : profile.id();
+        profiles.add(Map.entry(key, profile));
+        LOG.info("Device profile {} is running: manifests naming it are checked by it", key);
+    }
+
+    public void unbindProfile(DeviceProfile profile, Map<String, Object> properties) {
+        if (profiles.removeIf(p -> p.getValue() == profile)) {
+            LOG.info("Device profile {} stopped", properties.get(DeviceProfile.ID));
         }
     }
 

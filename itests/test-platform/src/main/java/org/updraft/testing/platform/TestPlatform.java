@@ -3,13 +3,16 @@ package org.updraft.testing.platform;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
+import org.updraft.api.profile.DeviceProfile;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.update.UpdateService;
@@ -156,6 +159,7 @@ public final class TestPlatform implements AutoCloseable {
         private UpdateService updates;
         private ReleaseService served;
         private boolean durable;
+        private final List<DeviceProfile> profiles = new ArrayList<>();
 
         private Builder(Path dir) {
             this.dir = Objects.requireNonNull(dir, "dir");
@@ -183,6 +187,15 @@ public final class TestPlatform implements AutoCloseable {
          */
         public Builder durable() {
             this.durable = true;
+            return this;
+        }
+
+        /**
+         * A device profile the release service asks when a manifest names its id, as DS binds a profile bundle's
+         * service; without one, a release naming a profile is refused as {@code profile-missing}.
+         */
+        public Builder profile(DeviceProfile profile) {
+            profiles.add(Objects.requireNonNull(profile, "profile"));
             return this;
         }
 
@@ -249,6 +262,9 @@ public final class TestPlatform implements AutoCloseable {
                         Map.of("directory", dir.resolve("store").toString(), "fsync", durable)));
                 started.push(store::close);
                 PlatformReleaseService releases = new PlatformReleaseService(used, trustStore, store);
+                for (DeviceProfile profile : profiles) {
+                    releases.bindProfile(profile, Map.of(DeviceProfile.ID, profile.id()));
+                }
                 RolloutServices rollouts = null;
                 if (registry != null) {
                     rollouts = new RolloutServices(used, trustStore, releases, registry, clock, rolloutConfig,

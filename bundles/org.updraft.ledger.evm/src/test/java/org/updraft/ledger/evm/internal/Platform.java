@@ -2,15 +2,21 @@ package org.updraft.ledger.evm.internal;
 
 import java.math.BigInteger;
 import java.net.URI;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.profile.DeviceProfile;
+import org.updraft.api.profile.PreviousRelease;
+import org.updraft.api.profile.ProfileLimits;
+import org.updraft.api.profile.ReleaseFacts;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.CidOptions;
@@ -80,6 +86,8 @@ final class Platform implements AutoCloseable {
     static Platform open(Path directory, EvmSettings settings, boolean ledgerTrust) throws Exception {
         return new Platform(TestPlatform.builder(directory)
                 .ledger(local -> new EvmLedger(settings, local), EvmLedger::deactivate)
+                // the releases name profile cortex-m4: publishing asks a profile of that id, which takes any image here
+                .profile(new AnyImage("cortex-m4"))
                 .trust(ledger -> ledgerTrust ? new LedgerTrustStore(ledger)
                         : new EvmTrustStore(settings, ledger, (EvmLedger) ledger))
                 .start());
@@ -122,5 +130,18 @@ final class Platform implements AutoCloseable {
     @Override
     public void close() throws Exception {
         node.close();
+    }
+
+    /** A device profile that boots anything: these tests are about the ledger, not about images. */
+    private record AnyImage(String id) implements DeviceProfile {
+        @Override
+        public void check(ReleaseFacts release, SeekableByteChannel image,
+                PreviousRelease previous) {
+        }
+
+        @Override
+        public Optional<ProfileLimits> limits(String deviceClass) {
+            return Optional.empty();
+        }
     }
 }

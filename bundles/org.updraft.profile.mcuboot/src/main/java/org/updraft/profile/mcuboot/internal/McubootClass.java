@@ -1,0 +1,109 @@
+package org.updraft.profile.mcuboot.internal;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.profile.ProfileLimits;
+import org.updraft.core.config.DataPaths;
+import org.updraft.core.identity.KeyFileException;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.mcuboot.ImageKey;
+import org.updraft.core.mcuboot.SlotLayout;
+
+/**
+ * The settings of one device class (one factory configuration), read and checked once. A configuration that
+ * cannot be used (no class, an unreadable key, an impossible slot) still registers, so that the class's images
+ * are refused saying what is wrong with it rather than as if the class had no configuration.
+ */
+@Component(service = McubootClass.class, configurationPid = McubootProfile.PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = McubootClassConfig.class, factory = true)
+public final class McubootClass {
+
+    private static final Logger LOG = LoggerFactory.getLogger(McubootClass.class);
+
+    private final String deviceClass;
+    private final ImageKey key;
+    private final SlotLayout slot;
+    private final ProfileLimits limits;
+    private final String problem;
+
+    @Activate
+    public McubootClass(McubootClassConfig config) {
+        this.deviceClass = config.device_class().trim();
+        ImageKey k = null;
+        SlotLayout s = null;
+        ProfileLimits l = null;
+        String p = null;
+        try {
+            Manifest.checkId("device.class", deviceClass);
+            long slotSize = Long.decode(config.slot_size().trim());
+            int maxAlign = config.max_align() == 0 ? Math.max(8, config.align()) : config.max_align();
+            s = new SlotLayout(slotSize, config.align(), config.max_sectors(), config.overwrite_only(), maxAlign);
+            l = new ProfileLimits(slotSize, config.align(), config.block_size(), codecs(config.delta_codecs()),
+                    config.delta_memory());
+            if (config.image_key().isBlank()) {
+                throw new IllegalArgumentException("no image.key is configured: the bootloader's public key "
+                        + "(PEM) is needed to check signatures");
+            }
+            k = ImageKey.read(keyPath(config.image_key()));
+        } catch (NumberFormatException e) {
+            p = "slot.size '" + config.slot_size() + "' is not a number (decimal or 0x hexadecimal)";
+        } catch (IllegalArgumentException | KeyFileException e) {
+            p = e.getMessage();
+        }
+        this.key = k;
+        this.slot = s;
+        this.limits = l;
+        this.problem = p;
+        if (p != null) {
+            LOG.error("MCUboot configuration of device class '{}' cannot be used, its images are refused: {}",
+                    deviceClass, p);
+        } else {
+            LOG.info("MCUboot device class {}: {}, slot 0x{} (room for 0x{} bytes)", deviceClass, key,
+                    Long.toHexString(slot.slotSize()), Long.toHexString(slot.room()));
+        }
+    }
+
+    /** A .cfg file gives one string, {@code bsdiff, vcdiff}: each element is split at commas. */
+    private static List<String> codecs(String[] configured) {
+        return Arrays.stream(configured).flatMap(c -> Arrays.stream(c.split(","))).map(String::trim)
+                .filter(c -> !c.isEmpty()).toList();
+    }
+
+    /** Relative paths start from Karaf's etc directory, where the configuration itself is. */
+    private static Path keyPath(String configured) {
+        Path path = DataPaths.resolve(configured);
+        String etc = System.getProperty("karaf.etc");
+        return path.isAbsolute() || etc == null ? path : Path.of(etc).resolve(path);
+    }
+
+    String deviceClass() {
+        return deviceClass;
+    }
+
+    /** The key the class's bootloader checks images with; null when {@link #problem()} says why not. */
+    ImageKey key() {
+        return key;
+    }
+
+    SlotLayout slot() {
+        return slot;
+    }
+
+    ProfileLimits limits() {
+        return limits;
+    }
+
+    /** Why this configuration cannot be used, or null. */
+    String problem() {
+        return problem;
+    }
+}
