@@ -119,7 +119,7 @@ final class OfferDecisions {
                     engine.catchUp();
                     d = decide(device, installedSequence, now);
                 }
-                answer = d.answer() != null ? d.answer() : firstOffer(d);
+                answer = d.answer() != null ? d.answer() : firstOffer(d, deviceId);
             }
         } catch (LedgerException e) {
             throw UpdateRefusals.unavailable("the ledger", e);
@@ -136,7 +136,7 @@ final class OfferDecisions {
      * share one fsync of the ledger (its group commit) instead of queueing one fsync each behind the lock; the
      * device's own lock keeps its decision and append together. Then the offer is replayed and made.
      */
-    private UpdateAnswer firstOffer(Decision d) throws LedgerException {
+    private UpdateAnswer firstOffer(Decision d, String deviceId) throws LedgerException {
         String slot = d.rollout().id() + "/" + d.wave();
         boolean appended = false;
         try {
@@ -144,14 +144,14 @@ final class OfferDecisions {
             appended = true;
         } finally {
             if (!appended) {
-                engine.offerReplayed(slot);
+                engine.offerReplayed(slot, deviceId);
             }
         }
         synchronized (engine) {
             try {
                 engine.catchUp();
             } finally {
-                engine.offerReplayed(slot); // replayed: the offer now counts itself
+                engine.offerReplayed(slot, deviceId); // replayed: the book counts the offer now
             }
             return offer(d.rollout(), d.release());
         }
@@ -200,12 +200,12 @@ final class OfferDecisions {
         }
         String slot = r.id() + "/" + wave;
         if (!unfinished && spec.maxConcurrentDownloads() > 0 && r.downloadsInFlight(wave, now, offerTimeout)
-                + engine.offersBeingAppended(slot) >= spec.maxConcurrentDownloads()) {
+                + engine.offersBeingAppended(r, slot) >= spec.maxConcurrentDownloads()) {
             return Decision.of(none("download-cap", capRetry));
         }
         if (offered == null) {
             byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave));
-            engine.offerDecided(slot);
+            engine.offerDecided(slot, device.id());
             return new Decision(null, r, release, wave,
                     new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null));
         }

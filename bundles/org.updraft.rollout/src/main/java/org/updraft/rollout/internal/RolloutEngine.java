@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,7 +55,8 @@ final class RolloutEngine {
     private final Map<String, WaveMembers> members = new HashMap<>();
     private final Map<String, Instant> lastMissRefresh = new HashMap<>();
     /** First offers decided but not yet replayed from the ledger, per rollout and wave: they take download slots. */
-    private final Map<String, Integer> appending = new HashMap<>();
+    /** Per rollout wave ("id/wave"), the devices whose first offer is decided and not yet replayed. */
+    private final Map<String, Set<String>> appending = new HashMap<>();
     /** Per-device locks (striped): one decision and its append at a time per device. */
     private final Object[] deviceLocks = new Object[256];
     /** Image bytes served per release since this node started, as the transports say. */
@@ -234,18 +236,35 @@ final class RolloutEngine {
     }
 
     /** A first offer of the rollout's wave was decided; until {@link #offerReplayed} it takes a download slot. */
-    synchronized void offerDecided(String slot) {
-        appending.merge(slot, 1, Integer::sum);
+    synchronized void offerDecided(String slot, String deviceId) {
+        appending.computeIfAbsent(slot, k -> new HashSet<>()).add(deviceId);
     }
 
-    /** The offer is in the book now (or its append failed): it no longer needs counting apart. */
-    synchronized void offerReplayed(String slot) {
-        appending.merge(slot, -1, Integer::sum);
+    /** The offer's append returned (or failed) and its caller caught up: it no longer needs counting apart. */
+    synchronized void offerReplayed(String slot, String deviceId) {
+        Set<String> devices = appending.get(slot);
+        if (devices != null && devices.remove(deviceId) && devices.isEmpty()) {
+            appending.remove(slot);
+        }
     }
 
-    /** First offers of the slot decided but not replayed yet; under the engine's lock. */
-    int offersBeingAppended(String slot) {
-        return appending.getOrDefault(slot, 0);
+    /**
+     * First offers of the slot decided but not in the book yet; under the engine's lock. An offer another
+     * device's catch-up already replayed is counted by the book, not here again, or the wave's download cap
+     * would refuse devices while it still has room.
+     */
+    int offersBeingAppended(RolloutRecord rollout, String slot) {
+        Set<String> devices = appending.get(slot);
+        if (devices == null) {
+            return 0;
+        }
+        int pending = 0;
+        for (String device : devices) {
+            if (rollout.offer(device) == null) {
+                pending++;
+            }
+        }
+        return pending;
     }
 
     void bytesServed(String releaseId, long bytes) {
