@@ -74,6 +74,8 @@ final class Mosquitto implements AutoCloseable {
         // as root mosquitto would switch to the user "mosquitto", which cannot read the test's files
         text.append("user ").append(System.getProperty("user.name")).append('\n');
         text.append("persistence false\n");
+        // small request/response round trips: without it Nagle's algorithm holds each answer back for an ack
+        text.append("set_tcp_nodelay true\n");
         text.append("log_dest file ").append(dir.resolve("mosquitto.log")).append('\n');
         text.append("log_type all\n");
         text.append("listener ").append(port).append(" 127.0.0.1\n");
