@@ -69,8 +69,8 @@ public @interface MqttTransportConfig {
     int threads() default 4;
 
     @AttributeDefinition(name = "Waiting requests",
-            description = "Requests that may wait for a thread; more are dropped with a warning (the device "
-                    + "repeats them).")
+            description = "Requests that may wait for a thread; beyond that the MQTT client's own thread answers "
+                    + "them, which slows its intake rather than dropping any.")
     int max_waiting() default 10_000;
 
     @AttributeDefinition(name = "Devices with offers",
