@@ -38,6 +38,11 @@ final class TestDevice implements AutoCloseable {
      *        {@code null} for none
      */
     TestDevice(String brokerUri, String prefix, String id, Long maxPacket) throws MqttException {
+        this(brokerUri, prefix, id, maxPacket, null);
+    }
+
+    /** @param password logs in as user {@code id} with it; {@code null} connects anonymously */
+    TestDevice(String brokerUri, String prefix, String id, Long maxPacket, String password) throws MqttException {
         this.id = id;
         this.prefix = prefix;
         this.client = new MqttClient(brokerUri, "device-" + id + "-" + SESSIONS.incrementAndGet(),
@@ -48,6 +53,10 @@ final class TestDevice implements AutoCloseable {
         options.setSocketFactory(new NoDelaySockets());
         if (maxPacket != null) {
             options.setMaximumPacketSize(maxPacket);
+        }
+        if (password != null) {
+            options.setUserName(id);
+            options.setPassword(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         client.connect(options);
         IMqttMessageListener listener = (topic, message) -> received.add(new Received(topic, message));
