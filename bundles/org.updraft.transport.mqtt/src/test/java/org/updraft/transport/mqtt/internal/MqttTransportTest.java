@@ -12,9 +12,12 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -30,10 +33,14 @@ import org.updraft.api.store.CidOptions;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborMap;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.unixfs.UnixFsImporter;
 import org.updraft.core.update.DeviceAnswer;
+import org.updraft.core.update.Enrollment;
+import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.testing.Configs;
 
@@ -266,6 +273,33 @@ class MqttTransportTest {
         try (TestDevice stranger = device("dev-9")) {
             assertEquals("unknown-device", error(stranger.request("check", checkRequest(1),
                     stranger.down("answers"), new byte[] {1})));
+        }
+    }
+
+    @Test
+    void enrollmentRegistersADeviceOnlyWithAutoRegistrationAndOnlyOnItsOwnTopic() throws Exception {
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        byte[] enrollment = Enrollments.sign(new Enrollment("dev-new", key.did(), TestPlatform.VENDOR,
+                TestPlatform.CLASS, null, Set.of(), null, "1.0.0", 1, Instant.now().truncatedTo(ChronoUnit.SECONDS)),
+                key);
+        try (TestDevice dev = device("dev-new")) {
+            assertEquals("forbidden", error(dev.request("enroll", enrollment, dev.down("answers"), new byte[] {1})));
+            assertTrue(platform.registry.find("dev-new").isEmpty());
+        }
+        transport.close();
+        transport = transport(Map.of("auto.register", true));
+        try (TestDevice other = device("dev-1")) {
+            assertEquals("wrong-device", error(other.request("enroll", enrollment, other.down("answers"),
+                    new byte[] {2})));
+            assertTrue(platform.registry.find("dev-new").isEmpty());
+        }
+        try (TestDevice dev = device("dev-new")) {
+            MqttMessage registered = dev.request("enroll", enrollment, dev.down("answers"), new byte[] {3});
+            assertNull(error(registered), () -> new String(registered.getPayload(), StandardCharsets.UTF_8));
+            assertEquals("dev-new", CborMap.decode("enrolled", registered.getPayload()).text("device"));
+            assertEquals(key.did(), platform.registry.find("dev-new").orElseThrow().publicKey());
+            // and it can check now
+            assertNull(error(dev.request("check", checkRequest(1), dev.down("answers"), new byte[] {4})));
         }
     }
 
