@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -52,6 +53,7 @@ final class DeviceRequests {
     static final String TEXT = "text/plain; charset=utf-8";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRequests.class);
+    private static final long WARN_INTERVAL_NANOS = 1_000_000_000L;
     private static final List<String> CHECK_FIELDS = List.of("seq");
     private static final List<String> BLOCK_FIELDS = List.of("cid", "offset", "length", "max-packet");
     /**
@@ -70,6 +72,7 @@ final class DeviceRequests {
     private final Limits limits;
     private final Publisher publisher;
     private final LongAdder dropped = new LongAdder();
+    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
     DeviceRequests(Topics topics, UpdateService updates, Supplier<FirmwareStore> store, ReleaseImages images,
             ChunkCache chunks, RetainedOffers offers, Limits limits, Publisher publisher) {
@@ -323,8 +326,15 @@ final class DeviceRequests {
         publisher.publish(answerTopic, message);
     }
 
+    /** Counted; logged at WARN at most once a second, so that a device sending nonsense cannot flood the log. */
     private void drop(String topic, String why) {
         dropped.increment();
-        LOG.warn("Dropped an MQTT message on {}: {} ({} dropped since start)", topic, why, dropped.sum());
+        long now = System.nanoTime();
+        long last = lastWarning.get();
+        if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
+            LOG.warn("Dropped an MQTT message on {}: {} ({} dropped since start)", topic, why, dropped.sum());
+        } else {
+            LOG.debug("Dropped an MQTT message on {}: {}", topic, why);
+        }
     }
 }
