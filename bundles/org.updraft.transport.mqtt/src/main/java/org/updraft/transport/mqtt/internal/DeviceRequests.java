@@ -72,6 +72,7 @@ final class DeviceRequests {
     private final Limits limits;
     private final Publisher publisher;
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder handled = new LongAdder();
     private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
     DeviceRequests(Topics topics, UpdateService updates, Supplier<FirmwareStore> store, ReleaseImages images,
@@ -91,8 +92,14 @@ final class DeviceRequests {
         return dropped.sum();
     }
 
+    /** Requests that reached this node, answered or not. */
+    long handled() {
+        return handled.sum();
+    }
+
     /** Handles one message that arrived on a request topic. */
     void handle(String topic, MqttMessage message) {
+        handled.increment();
         Optional<Topics.Request> parsed = topics.request(topic);
         if (parsed.isEmpty()) {
             drop(topic, "not a request topic with a valid device id");

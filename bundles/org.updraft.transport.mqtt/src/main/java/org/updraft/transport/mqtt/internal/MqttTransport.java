@@ -186,6 +186,10 @@ public final class MqttTransport {
         return requests.dropped();
     }
 
+    long handled() {
+        return requests.handled();
+    }
+
     long storeReads() {
         return chunks.storeReads();
     }

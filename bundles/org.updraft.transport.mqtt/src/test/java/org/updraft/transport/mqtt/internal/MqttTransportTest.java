@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -316,6 +317,31 @@ class MqttTransportTest {
             assertEquals(before + 1, transport.dropped());
             // and it goes on answering
             assertNull(error(dev1.request("check", checkRequest(1), dev1.down("answers"), new byte[] {2})));
+        }
+    }
+
+    @Test
+    void twoNodesShareTheRequestTopicsAndEachRequestIsAnsweredOnce() throws Exception {
+        MqttTransport second = transport(Map.of());
+        try (TestDevice dev = device("dev-1")) {
+            int n = 40;
+            for (int i = 0; i < n; i++) {
+                dev.send(dev.up("check"), checkRequest(1), dev.down("answers"), new byte[] {(byte) i});
+            }
+            Set<Integer> answered = new HashSet<>();
+            int answers = 0;
+            MqttMessage m;
+            while ((m = dev.poll(dev.down("answers"), null, answers < n ? 10_000 : 1_000)) != null) {
+                answers++;
+                answered.add((int) m.getProperties().getCorrelationData()[0]);
+            }
+            assertEquals(n, answers, "every request answered exactly once");
+            assertEquals(n, answered.size());
+            assertEquals(n, transport.handled() + second.handled());
+            assertTrue(transport.handled() > 0 && second.handled() > 0,
+                    "the broker gave all requests to one node: " + transport.handled() + " and " + second.handled());
+        } finally {
+            second.close();
         }
     }
 
