@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.DeviceIds;
 import org.updraft.core.update.UpdateAnswers;
 

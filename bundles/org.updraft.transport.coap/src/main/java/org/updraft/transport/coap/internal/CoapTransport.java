@@ -30,8 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
-import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.api.update.UpdateService;
+import org.updraft.api.update.listener.UpdateListener;
+import org.updraft.core.serving.ChunkCache;
+import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.UpdateAnswers;
 
 /**

@@ -18,12 +18,15 @@ import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.ObjectNotFoundException;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.serving.ChunkCache;
+import org.updraft.core.serving.ReleaseImages;
 
 /**
  * {@code /fw/{cid}}: a release's image, one Block2 block per request (RFC 7959), any block number, so a device
- * resumes where it stopped. Each block is cut from the store's ranged read through {@link ChunkCache}; no
- * request holds a whole image, and every response is at most one block, which Californium's block-wise layer
- * passes through untouched (its preferred and largest message size are set to the largest block).
+ * resumes where it stopped. Each block is cut from the store's ranged read through core's {@link ChunkCache} (as the
+ * MQTT transport's blocks are); no request holds a whole image, and every response is at most one block, which
+ * Californium's block-wise layer passes through untouched (its preferred and largest message size are set to the
+ * largest block).
  */
 final class FirmwareResource extends DeviceApiResource {
 

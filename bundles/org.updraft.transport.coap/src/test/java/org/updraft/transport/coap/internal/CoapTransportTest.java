@@ -53,6 +53,7 @@ import org.updraft.core.cbor.Cbor;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.Expectations;
+import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.DeviceReport;

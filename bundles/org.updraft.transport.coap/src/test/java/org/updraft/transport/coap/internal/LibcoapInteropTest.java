@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.UpdateAnswers;

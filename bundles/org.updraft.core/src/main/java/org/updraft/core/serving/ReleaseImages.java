@@ -1,4 +1,4 @@
-package org.updraft.transport.coap.internal;
+package org.updraft.core.serving;
 
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,15 +10,15 @@ import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 
 /**
- * The images /fw serves: those of published releases, by CID (v0 or v1 text of the same content), with the
- * release they belong to (for {@code UpdateService.bytesServed}) and their size (for block bounds). Learned
- * from the offers this transport hands out and, for a CID it has not offered, from the release service —
+ * The images a transport serves (CoAP's /fw, MQTT's block requests): those of published releases, by CID (v0 or
+ * v1 text of the same content), with the release they belong to (for {@code UpdateService.bytesServed}) and their
+ * size (for block bounds). Learned from the offers the transport hands out and, for a CID it has not offered, from the release service —
  * asked at most once a second, so requests for unknown CIDs cannot turn into a flood of listings.
  */
-final class ReleaseImages {
+public final class ReleaseImages {
 
     /** An image of a published release. */
-    record Image(Cid cid, String releaseId, long size) {
+    public record Image(Cid cid, String releaseId, long size) {
     }
 
     private static final long RELIST_NANOS = 1_000_000_000L;
@@ -27,17 +27,17 @@ final class ReleaseImages {
     private final Supplier<ReleaseService> releases;
     private final AtomicLong lastListing = new AtomicLong(System.nanoTime() - RELIST_NANOS);
 
-    ReleaseImages(Supplier<ReleaseService> releases) {
+    public ReleaseImages(Supplier<ReleaseService> releases) {
         this.releases = releases;
     }
 
-    void learn(Release release) {
+    public void learn(Release release) {
         Image image = new Image(release.cid(), release.id(), release.size());
         known.put(release.cid(), image);
         known.put(release.cid().toV1(), image);
     }
 
-    Optional<Image> find(Cid cid) {
+    public Optional<Image> find(Cid cid) {
         Image image = known.get(cid);
         if (image != null) {
             return Optional.of(image);

@@ -1,4 +1,4 @@
-package org.updraft.transport.coap.internal;
+package org.updraft.core.serving;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,10 +19,10 @@ import org.updraft.api.store.StoreException;
  * leaf per 16-byte block would cost the leaf's hash thousands of times over. Keyed by CID, so a chunk stays
  * valid across a swap of stores (same CID, same bytes). Concurrent misses of the same chunk read it once.
  */
-final class ChunkCache {
+public final class ChunkCache {
 
     /** The chunk size of {@code ipfs add} and of the local store's leaves: reads align with the leaves. */
-    static final int CHUNK_BYTES = 256 * 1024;
+    public static final int CHUNK_BYTES = 256 * 1024;
 
     private record Key(Cid cid, long index) {
     }
@@ -33,9 +33,9 @@ final class ChunkCache {
     private final LongAdder storeReads = new LongAdder();
 
     /** @param capacity chunks kept; 0 keeps none (every block reads its chunk) */
-    ChunkCache(int capacity) {
+    public ChunkCache(int capacity) {
         if (capacity < 0) {
-            throw new IllegalArgumentException("cached.chunks must be 0 or more, not " + capacity);
+            throw new IllegalArgumentException("cached chunks must be 0 or more, not " + capacity);
         }
         this.capacity = capacity;
         this.chunks = new LinkedHashMap<>(16, 0.75f, true) {
@@ -55,7 +55,7 @@ final class ChunkCache {
      * @throws StoreException when the store fails, does not hold the image, or holds fewer bytes than its release
      *         says
      */
-    byte[] read(FirmwareStore store, Cid cid, long imageSize, long offset, int length) throws StoreException {
+    public byte[] read(FirmwareStore store, Cid cid, long imageSize, long offset, int length) throws StoreException {
         byte[] out = new byte[length];
         int done = 0;
         while (done < length) {
@@ -75,7 +75,7 @@ final class ChunkCache {
     }
 
     /** How many chunks were read from a store so far (for tests and measurements). */
-    long storeReads() {
+    public long storeReads() {
         return storeReads.sum();
     }
 

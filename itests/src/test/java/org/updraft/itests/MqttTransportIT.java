@@ -1,0 +1,160 @@
+package org.updraft.itests;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceRegistry;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.update.UpdateService;
+import org.updraft.core.cbor.Cbor;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.update.UpdateAnswers;
+
+/**
+ * The MQTT transport in the distribution: feature updraft-transport-mqtt installs from system/ with no Paho bundle
+ * (Paho is inside the transport's bundle, its network modules found through ServiceLoader there), connects to a
+ * mosquitto of the test's own (Debian's, installed by .ci/setup) and answers a check sent by mosquitto_rr with the
+ * bytes of the update service's answer.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class MqttTransportIT extends UpdraftTestSupport {
+
+    private static final String PID = "org.updraft.transport.mqtt";
+
+    @Test
+    public void theFeatureRunsWithoutAPahoBundleAndAnswersACheckFromMosquittoRr() throws Exception {
+        Path dir = Files.createTempDirectory("mqtt-it");
+        int port = freePort();
+        Path config = Files.writeString(dir.resolve("mosquitto.conf"), "user " + System.getProperty("user.name")
+                + "\npersistence false\nset_tcp_nodelay true\nlog_dest file " + dir.resolve("broker.log")
+                + "\nlog_type all\nlistener " + port + " 127.0.0.1\nallow_anonymous true\n");
+        Process broker = new ProcessBuilder(program("mosquitto"), "-c", config.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        try {
+            await("mosquitto listening on " + port, Duration.ofSeconds(10), () -> accepts(port));
+            installFeatures("updraft-transport-mqtt");
+            for (Bundle b : bundleContext.getBundles()) {
+                assertTrue("a Paho bundle is installed: " + b.getSymbolicName(),
+                        !b.getSymbolicName().startsWith("org.eclipse.paho"));
+            }
+            // as an operator does it: edit the file the feature wrote (a Configuration Admin update made before
+            // Karaf's file watcher has read that file would be overwritten by its defaults)
+            Path cfg = Path.of(System.getProperty("karaf.etc"), PID + ".cfg");
+            await("the feature's " + cfg, Duration.ofSeconds(30), () -> Files.exists(cfg));
+            String text = Files.readString(cfg);
+            Files.writeString(cfg, text.replaceAll("(?m)^broker\\.uri\\s*=.*$", "broker.uri = tcp://127.0.0.1:" + port)
+                    .replaceAll("(?m)^client\\.id\\s*=.*$", "client.id = updraft-it"));
+
+            String device = "mqtt-it-1";
+            DeviceRegistry registry = waitForService(DeviceRegistry.class);
+            if (registry.find(device).isEmpty()) {
+                registry.register(new Device(device, SigningKey.generate(KeyAlgorithm.ED25519).did(), "acme",
+                        "thermo", null, Set.of(), null, "1.0.0", 1, DeviceState.IDLE, null, Instant.now()));
+            }
+            UpdateService updates = waitForService(UpdateService.class);
+
+            // the transport connects and subscribes a moment after its configuration: ask until it answers
+            byte[][] answer = new byte[1][];
+            await("an answer to mosquitto_rr's check", Duration.ofSeconds(60), () -> {
+                answer[0] = check(port, device);
+                return answer[0] != null;
+            }, () -> componentReport() + "\nkaraf.log on MQTT:\n" + karafLogAbout("mqtt") + "\nbroker log:\n"
+                    + read(dir.resolve("broker.log")));
+            assertArrayEquals(UpdateAnswers.encode(updates.check(device, 1)), answer[0]);
+            assertEquals("none", Cbor.decode(answer[0]) instanceof Map<?, ?> m ? m.get("status") : null);
+        } finally {
+            uninstallFeatures("updraft-transport-mqtt");
+            broker.destroy();
+            broker.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One check by mosquitto_rr; null when no answer came (the transport is not subscribed yet). */
+    private static byte[] check(int port, String device) {
+        try {
+            StringBuilder octal = new StringBuilder();
+            for (byte b : Cbor.encode(Map.of("seq", 1L))) {
+                octal.append(String.format("\\%03o", b & 0xff));
+            }
+            Path out = Files.createTempFile("mqtt-it", ".cbor");
+            // mosquitto_rr 2.0.11 sends -f FILE empty: the payload goes in -m, made by the shell's printf
+            Process rr = new ProcessBuilder("/bin/sh", "-c", program("mosquitto_rr") + " -V mqttv5 -h 127.0.0.1 -p "
+                    + port + " -q 1 -t updraft/up/" + device + "/check -e updraft/down/" + device + "/answers -m \"$(printf '"
+                    + octal + "')\" -N -W 3").redirectOutput(out.toFile()).redirectErrorStream(false).start();
+            if (!rr.waitFor(10, TimeUnit.SECONDS)) {
+                rr.destroyForcibly();
+                return null;
+            }
+            byte[] bytes = Files.readAllBytes(out);
+            Files.delete(out);
+            return rr.exitValue() == 0 && bytes.length > 0 ? bytes : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private String karafLogAbout(String word) {
+        try {
+            StringBuilder lines = new StringBuilder();
+            for (String line : readKarafFile("data/log/karaf.log").split("\n")) {
+                if (line.toLowerCase().contains(word)) {
+                    lines.append(line).append('\n');
+                }
+            }
+            return lines.toString();
+        } catch (IOException e) {
+            return "(no karaf.log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(" + e.getMessage() + ")";
+        }
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String program(String name) {
+        for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
+            Path p = Path.of(d, name);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        throw new AssertionError(name + " is not installed: run .ci/setup (Debian's mosquitto, mosquitto-clients)");
+    }
+}
