@@ -12,7 +12,9 @@ import org.updraft.api.release.progress.PublishProgress;
  * trusted and unrevoked signer, digest, size, CID, a sequence above every earlier release of the class), asks the
  * device profile the manifest names whether the class's devices can boot the image
  * ({@link org.updraft.api.profile.DeviceProfile}; refused as {@code profile-missing} while none of that id runs,
- * {@code profile-rejected} when it refuses), stores the image, and appends a {@code release.published} event.
+ * {@code profile-rejected} when it refuses, {@code publish-conflict} when another release of the class was recorded
+ * while it checked, so that its rules never skip a release), stores the image, and appends a
+ * {@code release.published} event.
  * Nothing is recorded unless everything checks out.
  */
 @ProviderType

@@ -132,9 +132,8 @@ public final class PlatformReleaseService implements ReleaseService {
                     + "(updraft-storage-local) or check the release service's store.target");
         }
         CidOptions options = checkImage(verified, firmware);
-        if (profile != null) {
-            checkProfile(profile, m, firmware, target);
-        }
+        // the class's latest sequence the profile compared the image with (-1: none), checked again when recording
+        long checkedAfter = profile == null ? Long.MIN_VALUE : checkProfile(profile, m, firmware, target);
 
         StoredObject stored;
         try (InputStream in = new CountingInputStream(Files.newInputStream(firmware), m.size(), progress)) {
@@ -162,6 +161,13 @@ public final class PlatformReleaseService implements ReleaseService {
                     throw new ReleaseException(Failure.SEQUENCE_NOT_NEWER.code(), "sequence number " + m.sequence()
                             + " is not greater than " + latest + ", the latest published for " + m.vendor() + "/"
                             + m.deviceClass());
+                }
+                if (checkedAfter != Long.MIN_VALUE && latest != checkedAfter) {
+                    // rules such as MCUboot's security counter relate an image to the class's previous release:
+                    // one published while this image was checked was never compared with it
+                    throw new ReleaseException("publish-conflict", "release " + Release.id(m.vendor(),
+                            m.deviceClass(), latest) + " was published while device profile '" + m.profile()
+                            + "' checked this image; publish it again to check it against that release");
                 }
                 receipt = ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), m.signer(),
                         ReleaseEvents.published(verified.signed()), null));
@@ -244,11 +250,13 @@ public final class PlatformReleaseService implements ReleaseService {
      * when it names the same profile. Refusals are {@code profile-rejected} with the profile's message; a profile
      * that cannot run its check (an unreadable image, a bug) refuses the release too, as {@code profile-failed}.
      */
-    private void checkProfile(DeviceProfile profile, Manifest m, Path firmware, FirmwareStore target)
+    /** Asks the profile; returns the class's latest sequence it was checked after (-1: the class's first). */
+    private long checkProfile(DeviceProfile profile, Manifest m, Path firmware, FirmwareStore target)
             throws ReleaseException {
         Release previous;
+        long latest;
         synchronized (index) {
-            long latest = index.latestSequence(m.vendor(), m.deviceClass());
+            latest = index.latestSequence(m.vendor(), m.deviceClass());
             previous = index.find(Release.id(m.vendor(), m.deviceClass(), latest))
                     .filter(r -> m.profile().equals(r.profile())).orElse(null);
         }
@@ -267,6 +275,7 @@ public final class PlatformReleaseService implements ReleaseService {
             throw new ReleaseException("profile-failed", "device profile '" + m.profile() + "' could not check the "
                     + "image: " + (e instanceof IOException ? e.getMessage() : e.toString()), e);
         }
+        return latest;
     }
 
     @Reference(name = "profile", service = DeviceProfile.class, cardinality = ReferenceCardinality.MULTIPLE,

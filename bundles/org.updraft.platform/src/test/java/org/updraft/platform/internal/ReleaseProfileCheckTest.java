@@ -127,6 +127,23 @@ class ReleaseProfileCheckTest {
     }
 
     @Test
+    void aReleaseOfTheClassPublishedWhileTheProfileChecksIsNotSkippedByItsRules() throws Exception {
+        RecordingProfile mcuboot = bind(new RecordingProfile("mcuboot"));
+        publish("mcuboot", 1);
+        // while the profile checks release 3 against release 1, release 2 is published
+        mcuboot.during = () -> publish("mcuboot", 2);
+        ReleaseException e = assertThrows(ReleaseException.class, () -> publish("mcuboot", 3));
+        assertEquals("publish-conflict", e.reason());
+        assertEquals("release acme/thermo/2 was published while device profile 'mcuboot' checked this image; "
+                + "publish it again to check it against that release", e.getMessage());
+        assertEquals(List.of("acme/thermo/1", "acme/thermo/2"), releases.list().stream().map(Release::id).toList());
+        assertEquals(2, store.objects.size(), "release 3's image is not left pinned");
+
+        publish("mcuboot", 3);
+        assertEquals(2, mcuboot.previous.get(mcuboot.previous.size() - 1).sequence(), "checked against release 2");
+    }
+
+    @Test
     void aProfileThatCannotRunItsCheckLetsNothingThrough() throws Exception {
         RecordingProfile broken = bind(new RecordingProfile("mcuboot"));
         broken.failure = new IllegalStateException("bug in a vendor's profile");
@@ -166,6 +183,11 @@ class ReleaseProfileCheckTest {
         return releases.publish(ManifestCodec.sign(m, vendor), file, null, null);
     }
 
+    @FunctionalInterface
+    private interface Publishing {
+        void run() throws Exception;
+    }
+
     /** A profile that records what it was asked, reads everything it is given, and refuses when told to. */
     private static final class RecordingProfile implements DeviceProfile {
         final String id;
@@ -175,6 +197,8 @@ class ReleaseProfileCheckTest {
         final List<byte[]> previousImages = new ArrayList<>();
         ProfileException refusal;
         RuntimeException failure;
+        /** Runs once, inside the next check: what happens elsewhere while a profile checks. */
+        Publishing during;
 
         RecordingProfile(String id) {
             this.id = id;
@@ -192,6 +216,15 @@ class ReleaseProfileCheckTest {
             images.add(read(image));
             previous.add(before == null ? null : before.release());
             previousImages.add(before == null ? null : read(before.image()));
+            if (during != null) {
+                Publishing elsewhere = during;
+                during = null;
+                try {
+                    elsewhere.run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
             if (failure != null) {
                 throw failure;
             }
