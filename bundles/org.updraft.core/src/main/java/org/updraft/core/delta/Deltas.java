@@ -3,7 +3,6 @@ package org.updraft.core.delta;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,6 +11,7 @@ import java.util.HexFormat;
 import org.updraft.api.delta.DeltaCodec;
 import org.updraft.api.delta.DeltaException;
 import org.updraft.api.delta.DeltaException.Reason;
+import org.updraft.core.io.ReadOnlyChannel;
 
 /**
  * Applying a patch as a device does, whatever the codec: the base must be the image the patch was made from
@@ -135,73 +135,18 @@ public final class Deltas {
         }
     }
 
-    private static final class ByteChannel implements SeekableByteChannel {
+    private static final class ByteChannel extends ReadOnlyChannel {
         private final byte[] bytes;
-        private long position;
-        private boolean open = true;
 
         ByteChannel(byte[] bytes) {
+            super(bytes.length);
             this.bytes = bytes;
         }
 
         @Override
-        public int read(ByteBuffer dst) throws IOException {
-            ensureOpen();
-            if (position >= bytes.length) {
-                return -1;
-            }
-            int n = (int) Math.min(dst.remaining(), bytes.length - position);
-            dst.put(bytes, (int) position, n);
-            position += n;
-            return n;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            throw new NonWritableChannelException();
-        }
-
-        @Override
-        public long position() throws IOException {
-            ensureOpen();
-            return position;
-        }
-
-        @Override
-        public SeekableByteChannel position(long newPosition) throws IOException {
-            ensureOpen();
-            if (newPosition < 0) {
-                throw new IllegalArgumentException("negative position");
-            }
-            position = newPosition;
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            ensureOpen();
-            return bytes.length;
-        }
-
-        @Override
-        public SeekableByteChannel truncate(long size) {
-            throw new NonWritableChannelException();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            open = false;
-        }
-
-        private void ensureOpen() throws IOException {
-            if (!open) {
-                throw new java.nio.channels.ClosedChannelException();
-            }
+        protected int readAt(long position, ByteBuffer dst, int length) {
+            dst.put(bytes, (int) position, length);
+            return length;
         }
     }
 }

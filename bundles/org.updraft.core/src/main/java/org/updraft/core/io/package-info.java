@@ -1,8 +1,8 @@
 /**
- * File writing shared by the platform and the offline CLI.
+ * File writing and read-only channels, shared by the platform and the offline CLI.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.core.io;
 
 import org.osgi.annotation.bundle.Export;
