@@ -1,13 +1,10 @@
 package org.updraft.transport.coap.internal;
 
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.californium.core.coap.CoAP.Code;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
@@ -25,6 +22,7 @@ import org.updraft.api.update.UpdateService;
 import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.DeviceIds;
 import org.updraft.core.update.UpdateAnswers;
+import org.updraft.core.work.CoalescingSweep;
 
 /**
  * {@code /check/{device-id}?seq=N}: what the device should install, with ETag (2.03 Valid when unchanged) and
@@ -47,17 +45,15 @@ final class CheckResource extends DeviceApiResource {
     private final UpdateService updates;
     private final ReleaseImages images;
     private final Limits limits;
-    private final Executor sweeps;
+    private final CoalescingSweep<String> changedRollouts;
     private final Set<DeviceCheck> observed = ConcurrentHashMap.newKeySet();
-    private final Set<String> changedRollouts = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean sweepQueued = new AtomicBoolean();
 
     CheckResource(UpdateService updates, ReleaseImages images, Limits limits, Executor sweeps) {
         super("check");
         this.updates = updates;
         this.images = images;
         this.limits = limits;
-        this.sweeps = sweeps;
+        this.changedRollouts = new CoalescingSweep<>(sweeps, this::sweep);
     }
 
     @Override
@@ -83,24 +79,10 @@ final class CheckResource extends DeviceApiResource {
 
     /** Called by the update service's thread: queues a sweep and returns. */
     void answersChanged(String rolloutId) {
-        changedRollouts.add(rolloutId == null ? "" : rolloutId);
-        if (sweepQueued.compareAndSet(false, true)) {
-            try {
-                sweeps.execute(this::sweep);
-            } catch (RejectedExecutionException e) {
-                sweepQueued.set(false); // the server is stopping; its observers go with it
-            }
-        }
+        changedRollouts.changed(rolloutId == null ? "" : rolloutId);
     }
 
-    private void sweep() {
-        sweepQueued.set(false);
-        Set<String> rollouts = new HashSet<>();
-        for (String id : changedRollouts) {
-            if (changedRollouts.remove(id)) {
-                rollouts.add(id);
-            }
-        }
+    private void sweep(Set<String> rollouts) {
         int notified = 0;
         for (DeviceCheck device : observed) {
             if (device.mayChangeWith(rollouts) && device.answerChanged()) {

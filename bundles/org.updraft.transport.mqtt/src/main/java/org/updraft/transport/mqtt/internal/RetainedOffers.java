@@ -1,13 +1,10 @@
 package org.updraft.transport.mqtt.internal;
 
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -17,6 +14,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.update.UpdateAnswers;
+import org.updraft.core.work.CoalescingSweep;
 
 /**
  * Each device's offer topic holds, retained, the offer it should act on now, or nothing. Kept current for the
@@ -39,12 +37,10 @@ final class RetainedOffers {
     private final Topics topics;
     private final UpdateService updates;
     private final DeviceRequests.Publisher publisher;
-    private final Executor sweeps;
+    private final CoalescingSweep<String> changedRollouts;
     private final int maxDevices;
     private final int qos;
     private final Map<String, Told> devices = new ConcurrentHashMap<>();
-    private final Set<String> changedRollouts = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean sweepQueued = new AtomicBoolean();
 
     RetainedOffers(Topics topics, UpdateService updates, DeviceRequests.Publisher publisher, Executor sweeps,
             int maxDevices, int qos) {
@@ -54,7 +50,7 @@ final class RetainedOffers {
         this.topics = topics;
         this.updates = updates;
         this.publisher = publisher;
-        this.sweeps = sweeps;
+        this.changedRollouts = new CoalescingSweep<>(sweeps, this::sweep);
         this.maxDevices = maxDevices;
         this.qos = qos;
     }
@@ -84,24 +80,10 @@ final class RetainedOffers {
 
     /** Called by the update service's thread: queues a sweep and returns. */
     void answersChanged(String rolloutId) {
-        changedRollouts.add(rolloutId == null ? "" : rolloutId);
-        if (sweepQueued.compareAndSet(false, true)) {
-            try {
-                sweeps.execute(this::sweep);
-            } catch (RejectedExecutionException e) {
-                sweepQueued.set(false); // stopping
-            }
-        }
+        changedRollouts.changed(rolloutId == null ? "" : rolloutId);
     }
 
-    private void sweep() {
-        sweepQueued.set(false);
-        Set<String> rollouts = new HashSet<>();
-        for (String id : changedRollouts) {
-            if (changedRollouts.remove(id)) {
-                rollouts.add(id);
-            }
-        }
+    private void sweep(Set<String> rollouts) {
         int asked = 0;
         for (Map.Entry<String, Told> entry : devices.entrySet()) {
             Told told = entry.getValue();
