@@ -13,8 +13,9 @@ import java.util.List;
  * reference, {@code esp_image_header_t}, {@code esp_image_segment_header_t}) and esptool's "Firmware Image Format"
  * (header, extended header, segments, zero padding to one byte short of 16, the checksum 0xEF XOR the segments'
  * data, the SHA-256 of everything before it when hash appended is 1). Each setter breaks one thing on purpose.
+ * Public for the integration tests in Karaf (itests), which carry it in their probe.
  */
-final class EspImageBuilder {
+public final class EspImageBuilder {
 
     private int chipId;
     private int minRevision;
@@ -30,7 +31,7 @@ final class EspImageBuilder {
     private final List<byte[]> data = new ArrayList<>();
 
     /** An ESP32 image of a DROM and an IRAM segment of {@code size} pseudo-random bytes each, entry at the IRAM's start. */
-    static EspImageBuilder esp32(int size) {
+    public static EspImageBuilder esp32(int size) {
         return new EspImageBuilder().segment(0x3f400020L, bytes(size, 1)).segment(0x40080000L, bytes(size, 2));
     }
 
@@ -52,7 +53,7 @@ final class EspImageBuilder {
         return this;
     }
 
-    EspImageBuilder chip(int id, int minRevision, int maxRevision) {
+    public EspImageBuilder chip(int id, int minRevision, int maxRevision) {
         this.chipId = id;
         this.minRevision = minRevision;
         this.maxRevision = maxRevision;
@@ -84,7 +85,7 @@ final class EspImageBuilder {
         return this;
     }
 
-    EspImageBuilder checksum(int value) {
+    public EspImageBuilder checksum(int value) {
         this.checksum = value;
         return this;
     }
@@ -95,7 +96,7 @@ final class EspImageBuilder {
     }
 
     /** The checksum the image carries unless {@link #checksum} overrides it. */
-    int rightChecksum() {
+    public int rightChecksum() {
         int x = 0xEF;
         for (byte[] d : data) {
             for (byte b : d) {
@@ -105,7 +106,7 @@ final class EspImageBuilder {
         return x;
     }
 
-    byte[] build() throws Exception {
+    public byte[] build() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         h.put((byte) 0xE9).put((byte) (segmentCount < 0 ? data.size() : segmentCount)).put((byte) spiMode)
