@@ -36,7 +36,8 @@ import org.updraft.profile.espidf.internal.EspImageBuilder;
  * shell, and ones they cannot are refused at publish with the profile's reason, leaving nothing in the store or on
  * the ledger. Before its feature is installed, a manifest naming the profile is refused as {@code profile-missing},
  * naming the feature. ESP-IDF images come from the profile's test {@link EspImageBuilder} (written from Espressif's
- * published format; no esptool here); HEX files are written record by record below.
+ * published format; no esptool here); HEX files are written record by record below. Files go to Karaf's data
+ * directory, under the build's target/.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -63,7 +64,7 @@ public class DeviceProfilesIT extends UpdraftTestSupport {
 
     @Test
     public void espIdfImagesAreCheckedForChipPartitionAndChecksum() throws Exception {
-        Path dir = Files.createTempDirectory("esp-idf-it");
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "esp-idf-it");
         SigningKey vendor = trustedVendor();
         Path good = Files.write(dir.resolve("good.bin"), EspImageBuilder.esp32(0x1000).build());
 
@@ -105,7 +106,7 @@ public class DeviceProfilesIT extends UpdraftTestSupport {
 
     @Test
     public void avrHexImagesAreCheckedForRecordsAndApplicationFlash() throws Exception {
-        Path dir = Files.createTempDirectory("avr-it");
+        Path dir = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "avr-it");
         SigningKey vendor = trustedVendor();
         List<String> records = hexRecords(0x0000, 256);
         Path good = hex(dir.resolve("good.hex"), records);
