@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -98,6 +101,11 @@ public final class AvrProfile implements DeviceProfile {
     @Override
     public Optional<ProfileLimits> limits(String deviceClass) {
         return find(deviceClass).map(AvrClass::limits);
+    }
+
+    @Override
+    public Set<String> deviceClasses() {
+        return classes.stream().map(AvrClass::deviceClass).collect(Collectors.toCollection(TreeSet::new));
     }
 
     private Optional<AvrClass> find(String deviceClass) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -294,5 +295,6 @@ class AvrProfileTest {
                         "block.size", 256, "delta.codecs", new String[] { "bsdiff" }, "delta.memory", 4096L))
                         .limits("meter"));
         assertEquals(Optional.empty(), profile(Map.of()).limits("valve"));
+        assertEquals(Set.of("meter"), profile(Map.of()).deviceClasses());
     }
 }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -103,6 +106,11 @@ public final class EspIdfProfile implements DeviceProfile {
     @Override
     public Optional<ProfileLimits> limits(String deviceClass) {
         return find(deviceClass).map(EspIdfClass::limits);
+    }
+
+    @Override
+    public Set<String> deviceClasses() {
+        return classes.stream().map(EspIdfClass::deviceClass).collect(Collectors.toCollection(TreeSet::new));
     }
 
     private Optional<EspIdfClass> find(String deviceClass) {

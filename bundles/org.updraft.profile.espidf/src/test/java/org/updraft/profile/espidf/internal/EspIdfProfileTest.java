@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.updraft.api.profile.ProfileException;
@@ -233,6 +234,11 @@ class EspIdfProfileTest {
         assertEquals(Optional.of(new ProfileLimits(0x1e0000, 16, 4096, List.of("bsdiff"), 65536)),
                 profile.limits("sensor"));
         assertEquals(Optional.empty(), profile.limits("camera"));
+        assertEquals(Set.of("sensor"), profile.deviceClasses());
+        // a class whose configuration cannot be used is listed, without limits
+        EspIdfProfile unusable = profile(Map.of("chip.id", -1));
+        assertEquals(Set.of("sensor"), unusable.deviceClasses());
+        assertEquals(Optional.empty(), unusable.limits("sensor"));
     }
 
     @Test
