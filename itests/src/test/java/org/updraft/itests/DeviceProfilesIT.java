@@ -80,6 +80,9 @@ public class DeviceProfilesIT extends UpdraftTestSupport {
             await("the class's configuration to reach the profile", SERVICE_TIMEOUT,
                     () -> profile.limits("sensor").isPresent());
             assertEquals(0x10000, profile.limits("sensor").orElseThrow().slotSize());
+            String listed = executeCommand("updraft:profile-list");
+            assertTrue(listed, listed.contains("Profile esp-idf (feature updraft-profile-esp-idf)"));
+            assertTrue(listed, listed.matches("(?s).*\\bsensor\\s+0x10000\\s+4\\s+1024\\s+full images only.*"));
 
             String published = executeCommand("updraft:release-publish -q " + sign(good, vendor, "sensor", "esp-idf",
                     1) + " " + good);
@@ -125,6 +128,9 @@ public class DeviceProfilesIT extends UpdraftTestSupport {
                     () -> profile.limits("meter").isPresent());
             assertEquals(0x7E00, profile.limits("meter").orElseThrow().slotSize());
             assertEquals(128, profile.limits("meter").orElseThrow().writeAlignment());
+            String listed = executeCommand("updraft:profile-list");
+            assertTrue(listed, listed.contains("Profile avr (feature updraft-profile-avr)"));
+            assertTrue(listed, listed.matches("(?s).*\\bmeter\\s+0x7e00\\s+128\\s+128\\s+full images only.*"));
 
             String published = executeCommand("updraft:release-publish -q " + sign(good, vendor, "meter", "avr", 1)
                     + " " + good);
