@@ -52,8 +52,13 @@ final class EspAppImage {
             return address >= loadAddress && address < loadAddress + length;
         }
 
+        /**
+         * Whether both load bytes to the same addresses. Segments loaded at 0 are the padding esptool inserts so
+         * that flash-mapped segments start on an MMU page; they are never loaded, and an image may have several.
+         */
         boolean overlaps(Segment other) {
-            return length > 0 && other.length > 0 && loadAddress < other.loadAddress + other.length
+            return length > 0 && other.length > 0 && loadAddress != 0 && other.loadAddress != 0
+                    && loadAddress < other.loadAddress + other.length
                     && other.loadAddress < loadAddress + length;
         }
     }

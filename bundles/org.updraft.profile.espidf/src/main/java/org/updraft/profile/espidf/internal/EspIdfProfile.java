@@ -31,8 +31,8 @@ import org.updraft.api.profile.ReleaseFacts;
  * of 0 or 1 ({@link EspAppImage});</li>
  * <li>the extended header's chip id is the class's, and its minimum and maximum chip revision include every
  * revision the class's devices have;</li>
- * <li>the segments: lengths within the image, load addresses that neither wrap nor overlap, the entry point inside
- * one of them;</li>
+ * <li>the segments: lengths within the image, load addresses that neither wrap nor overlap (esptool's padding
+ * segments, loaded at 0, excepted), the entry point inside one of them;</li>
  * <li>the checksum byte (0xEF XOR the segments' data, after zero padding to one byte short of 16) and, when the
  * flag says so, the appended SHA-256; nothing may follow (secure boot's signature blocks are not checked, so
  * images carrying them are refused).</li>

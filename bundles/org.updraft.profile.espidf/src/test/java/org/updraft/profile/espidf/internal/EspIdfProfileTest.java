@@ -163,9 +163,11 @@ class EspIdfProfileTest {
         assertEquals("bad-segment", overlap.reason());
         assertEquals("esp-idf: segment 1 (0x400800f0, 0x20 bytes) overlaps segment 0 (0x40080000, 0x100 bytes)",
                 overlap.getMessage());
-        // empty segments at one address do not overlap (ESP-IDF writes such RTC segments)
+        // empty segments at one address do not overlap (ESP-IDF writes such RTC segments), nor do esptool's padding
+        // segments, all loaded at 0
         check(profile(Map.of()), new EspImageBuilder().segment(0x3ff80000L, new byte[0])
-                .segment(0x3ff80000L, new byte[0]).segment(0x40080000L, new byte[0x40]).build());
+                .segment(0x3ff80000L, new byte[0]).segment(0, new byte[0x20]).segment(0x3f400020L, new byte[0x40])
+                .segment(0, new byte[0x10]).segment(0x40080000L, new byte[0x40]).build());
         assertEquals("esp-idf: segment 0: length 0x3 is not a multiple of 4 below 16 MiB",
                 refused(new EspImageBuilder().segment(0x40080000L, new byte[3]).build()).getMessage());
     }
