@@ -39,8 +39,8 @@ import org.updraft.api.profile.ReleaseFacts;
  * <h2>What is checked at publish</h2>
  * Every record's characters, byte count and checksum; record types 00 to 05 only; one end-of-file record, last;
  * every data byte inside the part's application flash (below the bootloader section); no byte written twice
- * ({@link IntelHex}). No rule relates an image to the previous release. Each refusal's message starts
- * {@code avr: }.
+ * ({@link IntelHex}); a file more than 64 times the application flash is refused before it is read. No rule
+ * relates an image to the previous release. Each refusal's message starts {@code avr: }.
  */
 @Component(service = DeviceProfile.class, property = DeviceProfile.ID + "=" + AvrProfile.ID)
 public final class AvrProfile implements DeviceProfile {

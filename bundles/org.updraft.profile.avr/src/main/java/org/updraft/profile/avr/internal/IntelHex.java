@@ -32,6 +32,12 @@ final class IntelHex {
     /** {@code :} and 5 + 255 bytes in hexadecimal: the longest record. */
     static final int MAX_LINE = 1 + 2 * (5 + 255);
 
+    /**
+     * HEX bytes per flash byte above which a file cannot be a description of the flash: one data byte per record
+     * takes 15 characters with CR LF, an address record before each 30; blank lines are the rest.
+     */
+    static final int MAX_HEX_PER_FLASH_BYTE = 64;
+
     /** The application flash a HEX file describes: its bytes from address 0 and how far they reach. */
     static final class FlashImage {
 
@@ -68,6 +74,12 @@ final class IntelHex {
      *         flash or over an earlier record, or when there is no data or no end-of-file record
      */
     static FlashImage read(SeekableByteChannel hex, long size, AvrPart part) throws ProfileException, IOException {
+        long largest = (long) MAX_HEX_PER_FLASH_BYTE * part.applicationSize() + 4096;
+        if (size > largest) {
+            throw refusal("too-large", String.format("HEX file of 0x%x bytes is larger than any description of "
+                    + "application flash 0x0000-0x%04x of %s (at most 0x%x bytes)", size, part.applicationSize() - 1,
+                    part.description(), largest));
+        }
         hex.position(0);
         InputStream in = new BufferedInputStream(Channels.newInputStream(hex), 16 * 1024);
         byte[] flash = new byte[part.applicationSize()];

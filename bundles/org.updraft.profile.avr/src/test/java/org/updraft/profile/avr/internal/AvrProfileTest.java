@@ -255,12 +255,18 @@ class AvrProfileTest {
             random.nextBytes(garbage);
             refused(profile(Map.of()), Files.write(dir.resolve("garbage.hex"), garbage));
         }
-        // 4 MiB without a line end: refused at the first character past the longest record
-        byte[] endless = new byte[4 << 20];
+        // 1 MiB without a line end: refused at the first character past the longest record
+        byte[] endless = new byte[1 << 20];
         Arrays.fill(endless, (byte) '0');
         endless[0] = ':';
         ProfileException e = refused(profile(Map.of()), Files.write(dir.resolve("endless.hex"), endless));
         assertEquals("avr: line 1 is longer than any record (521 characters)", e.getMessage());
+        // 4 MiB cannot describe 0x7e00 bytes of flash: refused before a byte is read
+        ProfileException huge = refused(profile(Map.of()), Files.write(dir.resolve("huge.hex"), new byte[4 << 20]));
+        assertEquals("too-large", huge.reason());
+        assertEquals("avr: HEX file of 0x400000 bytes is larger than any description of application flash "
+                + "0x0000-0x7dff of atmega328p (flash 0x8000, bootloader 0x200) (at most 0x1f9000 bytes)",
+                huge.getMessage());
     }
 
     @Test
