@@ -3,6 +3,7 @@ package org.updraft.api.profile;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
 import java.util.Optional;
+import java.util.Set;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -69,4 +70,16 @@ public interface DeviceProfile {
      * @return the class's limits, or empty when this profile has no configuration for the class
      */
     Optional<ProfileLimits> limits(String deviceClass);
+
+    /**
+     * The device classes this profile has a configuration for, usable or not, so that operators can list them
+     * ({@code updraft:profile-list}) with their {@link #limits}. The default, for profiles written before it, is
+     * none.
+     *
+     * @return the class ids; a class whose configuration cannot be used is included and has no {@link #limits}
+     * @since 1.1
+     */
+    default Set<String> deviceClasses() {
+        return Set.of();
+    }
 }

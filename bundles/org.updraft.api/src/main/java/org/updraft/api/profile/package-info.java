@@ -10,7 +10,7 @@
  * device class accepts ({@link org.updraft.api.profile.DeviceProfile#limits}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.api.profile;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,8 +1,6 @@
 package org.updraft.profile.mcuboot.internal;
 
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -12,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.ProfileLimits;
 import org.updraft.core.config.DataPaths;
+import org.updraft.core.config.SettingValues;
 import org.updraft.core.identity.KeyFileException;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.mcuboot.ImageKey;
@@ -44,18 +43,16 @@ public final class McubootClass {
         String p = null;
         try {
             Manifest.checkId("device.class", deviceClass);
-            long slotSize = Long.decode(config.slot_size().trim());
+            long slotSize = SettingValues.size("slot.size", config.slot_size());
             int maxAlign = config.max_align() == 0 ? Math.max(8, config.align()) : config.max_align();
             s = new SlotLayout(slotSize, config.align(), config.max_sectors(), config.overwrite_only(), maxAlign);
-            l = new ProfileLimits(slotSize, config.align(), config.block_size(), codecs(config.delta_codecs()),
-                    config.delta_memory());
+            l = new ProfileLimits(slotSize, config.align(), config.block_size(),
+                    SettingValues.list(config.delta_codecs()), config.delta_memory());
             if (config.image_key().isBlank()) {
                 throw new IllegalArgumentException("no image.key is configured: the bootloader's public key "
                         + "(PEM) is needed to check signatures");
             }
             k = ImageKey.read(keyPath(config.image_key()));
-        } catch (NumberFormatException e) {
-            p = "slot.size '" + config.slot_size() + "' is not a number (decimal or 0x hexadecimal)";
         } catch (IllegalArgumentException | KeyFileException e) {
             p = e.getMessage();
         }
@@ -70,12 +67,6 @@ public final class McubootClass {
             LOG.info("MCUboot device class {}: {}, slot 0x{} (room for 0x{} bytes)", deviceClass, key,
                     Long.toHexString(slot.slotSize()), Long.toHexString(slot.room()));
         }
-    }
-
-    /** A .cfg file gives one string, {@code bsdiff, vcdiff}: each element is split at commas. */
-    private static List<String> codecs(String[] configured) {
-        return Arrays.stream(configured).flatMap(c -> Arrays.stream(c.split(","))).map(String::trim)
-                .filter(c -> !c.isEmpty()).toList();
     }
 
     /** Relative paths start from Karaf's etc directory, where the configuration itself is. */

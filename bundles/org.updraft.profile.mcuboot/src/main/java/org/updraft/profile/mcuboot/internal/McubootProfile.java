@@ -5,9 +5,12 @@ import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -137,6 +140,11 @@ public final class McubootProfile implements DeviceProfile {
     @Override
     public Optional<ProfileLimits> limits(String deviceClass) {
         return find(deviceClass).map(McubootClass::limits);
+    }
+
+    @Override
+    public Set<String> deviceClasses() {
+        return classes.stream().map(McubootClass::deviceClass).collect(Collectors.toCollection(TreeSet::new));
     }
 
     private Optional<McubootClass> find(String deviceClass) {

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -195,6 +196,7 @@ class McubootProfileTest {
         assertEquals(Optional.of(new ProfileLimits(0x40000, 8, 512, List.of("vcdiff", "bsdiff"), 16384)),
                 profile.limits("thermo"));
         assertEquals(Optional.empty(), profile.limits("camera"));
+        assertEquals(Set.of("thermo"), profile.deviceClasses());
         // as a .cfg file gives it: one string
         assertEquals(List.of("vcdiff", "bsdiff"), profile("fx-ed25519.pub.pem", Map.of("delta.codecs",
                 new String[] { "vcdiff, bsdiff" })).limits("thermo").orElseThrow().deltaCodecs());
