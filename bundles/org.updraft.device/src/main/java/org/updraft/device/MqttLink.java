@@ -103,7 +103,7 @@ public final class MqttLink implements DeviceLink {
     public static final class Builder {
         private final String brokerUri;
         private String prefix = "updraft";
-        private long maxPacketSize = 2048;
+        private long maxPacketSize = 4096;
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration retryDelay = Duration.ofSeconds(1);
         private Function<String, char[]> passwords;
@@ -126,7 +126,9 @@ public final class MqttLink implements DeviceLink {
 
         /**
          * Each device's Maximum Packet Size, told to the broker when it connects and to the platform with each block
-         * request (blocks are cut to fit). Default 2048 bytes: a 1024-byte block fits with its framing.
+         * request (blocks are cut to fit). It must also hold an offer (event, inclusion proof, checkpoint: about
+         * 1.5 KiB on a small ledger, growing with the log's size): the broker drops larger packets without telling
+         * anyone. Default 4096 bytes.
          */
         public Builder maxPacketSize(long maxPacketSize) {
             if (maxPacketSize < 256 || maxPacketSize > 268_435_455) {

@@ -117,27 +117,27 @@ public final class MqttTransport {
     }
 
     /** Outside a framework: no listener is registered. */
-    MqttTransport(MqttTransportConfig config, UpdateService updates) {
+    public MqttTransport(MqttTransportConfig config, UpdateService updates) {
         this(config, null, updates);
     }
 
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindStore(FirmwareStore bound) {
+    public void bindStore(FirmwareStore bound) {
         store.set(bound);
     }
 
-    void unbindStore(FirmwareStore unbound) {
+    public void unbindStore(FirmwareStore unbound) {
         store.compareAndSet(unbound, null);
     }
 
     @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindReleases(ReleaseService bound) {
+    public void bindReleases(ReleaseService bound) {
         releases.set(bound);
     }
 
-    void unbindReleases(ReleaseService unbound) {
+    public void unbindReleases(ReleaseService unbound) {
         releases.compareAndSet(unbound, null);
     }
 
@@ -178,7 +178,7 @@ public final class MqttTransport {
     }
 
     /** Connected, and the broker granted the request subscriptions: requests reach this node. */
-    boolean isReady() {
+    public boolean isReady() {
         return client.isConnected() && subscribed;
     }
 
