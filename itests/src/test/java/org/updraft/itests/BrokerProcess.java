@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A mosquitto of the test's own (Debian's, installed by .ci/setup), run from inside Karaf, where the unit tests'
  * {@code org.updraft.testing.Mosquitto} (a plain jar, not a bundle) cannot be loaded: anonymous clients, no
- * persistence, on 127.0.0.1 and a port the test chose before Karaf started (its configuration names it).
+ * persistence, on 127.0.0.1 and the port the test gives (chosen before Karaf started when Karaf's configuration names
+ * it).
  * {@link #kill()} and {@link #start()} again keep the port: a broker outage.
  */
 final class BrokerProcess implements AutoCloseable {

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -12,6 +13,8 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.updraft.api.ledger.Ledger;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.RolloutService;
 import org.updraft.api.transport.TransportStatus;
@@ -34,6 +37,7 @@ public class MqttBrokerOutageIT extends MqttFleetTestBase {
         TransportStatus mqtt = awaitConnected();
         Ledger ledger = waitForService(Ledger.class);
         long sizeBefore = ledger.size();
+        AtomicLong restartedAt = new AtomicLong(Long.MAX_VALUE);
         CompletableFuture<String> outage = CompletableFuture.supplyAsync(() -> {
             try {
                 // mid-rollout: a device's update is about five ledger events (its offer, four reports), so the
@@ -46,6 +50,7 @@ public class MqttBrokerOutageIT extends MqttFleetTestBase {
                 String during = mqtt.status();
                 TimeUnit.SECONDS.sleep(4);
                 broker.start();
+                restartedAt.set(System.nanoTime());
                 return during;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -54,10 +59,18 @@ public class MqttBrokerOutageIT extends MqttFleetTestBase {
 
         String out = executeCommand("updraft:demo --devices " + DEVICES + " --transport mqtt --broker "
                 + broker.uri() + " --loss 0 --offline 0 --boot-failures 0 --quiet", Duration.ofMinutes(3));
+        long endedAt = System.nanoTime();
         String during = outage.get(10, TimeUnit.SECONDS);
         assertTrue(during, during.contains("reconnecting"));
+        assertTrue("the broker came back before the rollout ended", restartedAt.get() < endedAt);
 
         Rollout rollout = completedRollout(waitForService(RolloutService.class), out);
+        Release release = waitForService(ReleaseService.class).find(rollout.releaseId()).orElseThrow();
+        long connections = broker.log().lines().filter(l -> l.contains("New client connected")
+                && l.contains(" as " + release.deviceClass() + "-")).count();
+        assertTrue("the devices connected again after the outage: " + connections + " connections",
+                connections > DEVICES);
+
         assertOneOfferAndOneInstalledReportPerDevice(rollout.id(), DEVICES);
         awaitConnected();
         String status = executeCommand("updraft:status");
