@@ -60,9 +60,9 @@ public interface DeviceLink extends AutoCloseable {
         CompletableFuture<Reply> enroll(byte[] signed);
 
         /**
-         * The next offer the platform pushes without being asked (MQTT's retained offer topic): completes with the
-         * offer's CBOR, the same bytes a check answers. A link that does not push never completes it. The same
-         * future is returned until it completes.
+         * An offer the platform pushes without being asked (MQTT's retained offer topic): completes with the offer's
+         * CBOR, the same bytes a check answers, at once when one was pushed since the last call, or with the next
+         * one. Only the future of the latest call is completed. A link that does not push never completes it.
          */
         CompletableFuture<byte[]> pushedOffer();
 

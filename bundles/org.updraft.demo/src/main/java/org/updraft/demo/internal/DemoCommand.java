@@ -85,10 +85,12 @@ public class DemoCommand implements Action {
     @Option(name = "--image-size", description = "Firmware image size in KiB (default 64)")
     int imageKib = 64;
 
-    @Option(name = "--block-size", description = "CoAP block size the devices ask for: 16 to 1024 (default 1024)")
+    @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; over MQTT the "
+            + "platform may cut blocks to the device's maximum packet size)")
     int blockSize = 1024;
 
-    @Option(name = "--loss", description = "Share of datagrams lost each way, 0 to 0.5 (default 0.01)")
+    @Option(name = "--loss", description = "Share of CoAP datagrams lost each way, 0 to 0.5 "
+            + "(default 0.01; MQTT runs over TCP)")
     double loss = 0.01;
 
     @Option(name = "--boot-failures", description = "Share of devices whose new image does not boot and that roll "

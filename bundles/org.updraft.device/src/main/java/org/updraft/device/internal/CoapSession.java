@@ -36,7 +36,6 @@ public final class CoapSession implements Session {
     private final Endpoint endpoint;
     private final AddressEndpointContext platform;
     private final AtomicLong retransmissions = new AtomicLong();
-    private final CompletableFuture<byte[]> neverPushed = new CompletableFuture<>();
     private byte[] etag;
     private byte[] lastAnswer;
     /** The block size the server answers with: it may choose smaller blocks than asked (RFC 7959 §2.4). */
@@ -168,8 +167,8 @@ public final class CoapSession implements Session {
 
     @Override
     public CompletableFuture<byte[]> pushedOffer() {
-        // CoAP devices poll: the platform never pushes
-        return neverPushed;
+        // CoAP devices poll: the platform never pushes. A new future each time, so that nothing piles up on it
+        return new CompletableFuture<>();
     }
 
     @Override

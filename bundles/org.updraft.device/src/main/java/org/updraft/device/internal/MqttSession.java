@@ -65,7 +65,10 @@ public final class MqttSession implements Session {
     private final AtomicInteger failedConnects = new AtomicInteger();
     private final Map<Integer, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
-    private CompletableFuture<byte[]> pushed = new CompletableFuture<>();
+    /** The agent's current wait for a pushed offer, or null. */
+    private CompletableFuture<byte[]> waiter;
+    /** An offer pushed while the agent was not waiting (downloading, say), for its next wait. */
+    private byte[] unclaimed;
     private volatile boolean closed;
 
     public MqttSession(String brokerUri, String prefix, String deviceId, char[] password, long maxPacketSize,
@@ -218,17 +221,23 @@ public final class MqttSession implements Session {
 
     @Override
     public synchronized CompletableFuture<byte[]> pushedOffer() {
-        CompletableFuture<byte[]> current = pushed;
-        if (current.isDone()) {
-            // this one is handed over now; the next push completes a fresh one
-            pushed = new CompletableFuture<>();
+        if (unclaimed != null) {
+            CompletableFuture<byte[]> pushedBefore = CompletableFuture.completedFuture(unclaimed);
+            unclaimed = null;
+            return pushedBefore;
         }
-        return current;
+        // one waiter at a time, replaced by the next call: an agent asks again only after its last wait ended, so
+        // an idle device that polls does not pile up waiters
+        waiter = new CompletableFuture<>();
+        return waiter;
     }
 
     private synchronized void offerPushed(byte[] offer) {
-        if (!pushed.complete(offer)) {
-            pushed = CompletableFuture.completedFuture(offer);
+        if (waiter != null) {
+            waiter.complete(offer);
+            waiter = null;
+        } else {
+            unclaimed = offer;
         }
     }
 
