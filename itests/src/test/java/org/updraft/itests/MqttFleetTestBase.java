@@ -4,7 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -52,7 +52,8 @@ public abstract class MqttFleetTestBase extends UpdraftTestSupport {
             String uri = String.valueOf(configurationAdmin.getConfiguration("org.updraft.transport.mqtt", null)
                     .getProperties().get("broker.uri")).strip();
             int port = Integer.parseInt(uri.substring(uri.lastIndexOf(':') + 1));
-            broker = new BrokerProcess(Files.createTempDirectory("mqtt-fleet"), port).start();
+            // under the container's data folder, inside target/
+            broker = new BrokerProcess(Path.of(System.getProperty("karaf.data"), "mosquitto"), port).start();
             BrokerProcess started = broker;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

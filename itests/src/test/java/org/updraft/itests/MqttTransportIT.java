@@ -43,7 +43,8 @@ public class MqttTransportIT extends UpdraftTestSupport {
     @Test
     public void theFeatureRunsWithoutAPahoBundleAndAnswersACheckFromMosquittoRr() throws Exception {
         int port = freePort();
-        BrokerProcess broker = new BrokerProcess(Files.createTempDirectory("mqtt-it"), port).start();
+        // under the container's data folder, inside target/
+        BrokerProcess broker = new BrokerProcess(Path.of(System.getProperty("karaf.data"), "mosquitto"), port).start();
         try {
             installFeatures("updraft-transport-mqtt");
             for (Bundle b : bundleContext.getBundles()) {
