@@ -44,7 +44,7 @@ public interface DeviceLink extends AutoCloseable {
     @ProviderType
     interface Session extends AutoCloseable {
 
-        /** An update check for a device running image sequence {@code sequence}; a success carries the answer's CBOR. */
+        /** A check by a device running sequence {@code sequence}; a success carries the answer's CBOR. */
         CompletableFuture<Reply> check(long sequence);
 
         /**

@@ -85,8 +85,8 @@ public class DemoCommand implements Action {
     @Option(name = "--image-size", description = "Firmware image size in KiB (default 64)")
     int imageKib = 64;
 
-    @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; over MQTT the "
-            + "platform may cut blocks to the device's maximum packet size)")
+    @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; "
+            + "over MQTT the platform may cut blocks to the device's maximum packet size)")
     int blockSize = 1024;
 
     @Option(name = "--loss", description = "Share of CoAP datagrams lost each way, 0 to 0.5 "

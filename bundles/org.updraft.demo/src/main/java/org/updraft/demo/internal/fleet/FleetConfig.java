@@ -84,7 +84,8 @@ public final class FleetConfig {
 
     @Override
     public String toString() {
-        return "FleetConfig[transport=" + transport + ", platform=" + platform + ", broker=" + broker + ", block=" + blockSize + ", loss=" + lossShare + ", bootFailure="
+        return "FleetConfig[transport=" + transport + ", platform=" + platform + ", broker=" + broker + ", block="
+                + blockSize + ", loss=" + lossShare + ", bootFailure="
                 + bootFailureShare + ", corrupt=" + corruptShare + ", offline=" + offlineShare + " for " + offlineFor
                 + ", agentsPerEndpoint=" + agentsPerEndpoint + ", threads=" + threads + ", ackTimeout=" + ackTimeout
                 + ", poll=" + pollInterval + ", deadline=" + deadline + ", enroll=" + enroll + ", seed=" + seed + "]";
