@@ -5,8 +5,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,15 +42,10 @@ public class MqttTransportIT extends UpdraftTestSupport {
 
     @Test
     public void theFeatureRunsWithoutAPahoBundleAndAnswersACheckFromMosquittoRr() throws Exception {
-        Path dir = Files.createTempDirectory("mqtt-it");
         int port = freePort();
-        Path config = Files.writeString(dir.resolve("mosquitto.conf"), "user " + System.getProperty("user.name")
-                + "\npersistence false\nset_tcp_nodelay true\nlog_dest file " + dir.resolve("broker.log")
-                + "\nlog_type all\nlistener " + port + " 127.0.0.1\nallow_anonymous true\n");
-        Process broker = new ProcessBuilder(program("mosquitto"), "-c", config.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        // under the container's data folder, inside target/
+        BrokerProcess broker = new BrokerProcess(Path.of(System.getProperty("karaf.data"), "mosquitto"), port).start();
         try {
-            await("mosquitto listening on " + port, Duration.ofSeconds(10), () -> accepts(port));
             installFeatures("updraft-transport-mqtt");
             for (Bundle b : bundleContext.getBundles()) {
                 assertTrue("a Paho bundle is installed: " + b.getSymbolicName(),
@@ -80,13 +73,12 @@ public class MqttTransportIT extends UpdraftTestSupport {
                 answer[0] = check(port, device);
                 return answer[0] != null;
             }, () -> componentReport() + "\nkaraf.log on MQTT:\n" + karafLogAbout("mqtt") + "\nbroker log:\n"
-                    + read(dir.resolve("broker.log")));
+                    + broker.log());
             assertArrayEquals(UpdateAnswers.encode(updates.check(device, 1)), answer[0]);
             assertEquals("none", Cbor.decode(answer[0]) instanceof Map<?, ?> m ? m.get("status") : null);
         } finally {
             uninstallFeatures("updraft-transport-mqtt");
-            broker.destroy();
-            broker.waitFor(5, TimeUnit.SECONDS);
+            broker.close();
         }
     }
 
@@ -99,7 +91,7 @@ public class MqttTransportIT extends UpdraftTestSupport {
             }
             Path out = Files.createTempFile("mqtt-it", ".cbor");
             // mosquitto_rr 2.0.11 sends -f FILE empty: the payload goes in -m, made by the shell's printf
-            Process rr = new ProcessBuilder("/bin/sh", "-c", program("mosquitto_rr") + " -V mqttv5 -h 127.0.0.1 -p "
+            Process rr = new ProcessBuilder("/bin/sh", "-c", BrokerProcess.program("mosquitto_rr") + " -V mqttv5 -h 127.0.0.1 -p "
                     + port + " -q 1 -t updraft/up/" + device + "/check -e updraft/down/" + device + "/answers -m \"$(printf '"
                     + octal + "')\" -N -W 3").redirectOutput(out.toFile()).redirectErrorStream(false).start();
             if (!rr.waitFor(10, TimeUnit.SECONDS)) {
@@ -129,32 +121,5 @@ public class MqttTransportIT extends UpdraftTestSupport {
         } catch (IOException e) {
             return "(no karaf.log: " + e.getMessage() + ")";
         }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "(" + e.getMessage() + ")";
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static String program(String name) {
-        for (String d : (System.getenv().getOrDefault("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin").split(":")) {
-            Path p = Path.of(d, name);
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        throw new AssertionError(name + " is not installed: run .ci/setup (Debian's mosquitto, mosquitto-clients)");
     }
 }

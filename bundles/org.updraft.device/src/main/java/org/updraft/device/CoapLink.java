@@ -21,6 +21,7 @@ import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.elements.util.NamedThreadFactory;
+import org.updraft.device.internal.CoapSession;
 import org.updraft.device.internal.LossyConnector;
 
 /**
@@ -33,7 +34,7 @@ import org.updraft.device.internal.LossyConnector;
  * over a pool of endpoints (agents are assigned round-robin), while the endpoints share two small thread pools:
  * a few threads serve thousands of agents.
  */
-public final class CoapLink implements AutoCloseable {
+public final class CoapLink implements DeviceLink {
 
     private final InetSocketAddress platform;
     private final List<CoapEndpoint> endpoints = new ArrayList<>();
@@ -102,27 +103,31 @@ public final class CoapLink implements AutoCloseable {
         return connectors.stream().mapToLong(LossyConnector::datagramsSent).sum();
     }
 
-    Duration ackTimeout() {
+    /** The ACK timeout: after CoAP gave up on an exchange, an agent waits as long before it asks again. */
+    @Override
+    public Duration retryDelay() {
         return ackTimeout;
     }
 
+    @Override
+    public Session open(SimulatedDevice device) {
+        return new CoapSession(device.id(), assignEndpoint(), platform);
+    }
+
+    @Override
+    public String describe() {
+        return "CoAP to " + platform.getHostString() + ":" + platform.getPort() + " over " + endpoints.size()
+                + " endpoint(s)";
+    }
+
     /** The endpoint the next agent uses: agents are spread evenly. */
-    Endpoint assignEndpoint() {
+    private Endpoint assignEndpoint() {
         return endpoints.get(Math.floorMod(nextEndpoint.getAndIncrement(), endpoints.size()));
     }
 
-    /**
-     * Timers for the agents on this link (retries, polls, offline spells): the link's shared scheduler, stopped by
-     * {@link #close()}. Whoever runs agents on the link may schedule short tasks of its own on it (their starts,
-     * progress reports) rather than start threads; a task must not block.
-     */
+    @Override
     public ScheduledExecutorService scheduler() {
         return timers;
-    }
-
-    /** Work that takes CPU (verification, hashing), off the network threads' critical path. */
-    ScheduledExecutorService worker() {
-        return protocol;
     }
 
     @Override

@@ -1,31 +1,22 @@
 package org.updraft.device;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
-import org.eclipse.californium.core.coap.CoAP.ResponseCode;
-import org.eclipse.californium.core.coap.BlockOption;
-import org.eclipse.californium.core.coap.MediaTypeRegistry;
-import org.eclipse.californium.core.coap.Request;
-import org.eclipse.californium.core.coap.Response;
-import org.eclipse.californium.core.network.Endpoint;
-import org.eclipse.californium.elements.AddressEndpointContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.device.DeviceState;
 import org.updraft.core.manifest.Expectations;
+import org.updraft.core.manifest.Failure;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.manifest.VerificationException;
@@ -40,15 +31,17 @@ import org.updraft.core.update.UpdateFormatException;
 import org.updraft.device.internal.Exchanges;
 
 /**
- * The reference device: what a device does to update itself over CoAP, step by step.
+ * The reference device: what a device does to update itself, step by step, over a {@link DeviceLink} (CoAP or
+ * MQTT; the link frames the requests, docs/coap-api.md and docs/mqtt-api.md).
  * <ol>
- * <li>Check: {@code GET /check/{id}?seq=N}, sending the ETag of the last answer (a 2.03 Valid costs no
- * payload); poll again after the answer's Max-Age or the poll interval while nothing is offered.</li>
+ * <li>Check, telling the sequence it runs; check again after the answer's retry-after or the poll interval while
+ * nothing is offered, or as soon as the platform pushes an offer (MQTT's retained offer topic). A pushed offer
+ * refused only as {@code sequence-not-newer} is a stale retained one: the device checks instead of reporting.</li>
  * <li>Verify the offer with the shared {@link OfferVerifier} <em>before</em> downloading anything: checkpoint
  * under the provisioned log key, inclusion proof, manifest (signature, trusted signer, class, profile,
  * sequence newer than installed). A refusal is reported as {@code failed} with the failure code.</li>
- * <li>Report {@code downloading}; download {@code GET /fw/{cid}} block by block into the inactive slot, resuming
- * at the first missing block after lost exchanges or a spell offline, never from zero.</li>
+ * <li>Report {@code downloading}; download the image by CID block by block into the inactive slot, resuming
+ * at the first missing byte after lost exchanges or a spell offline, never from zero.</li>
  * <li>Report {@code downloaded}; check the image in the slot (size, SHA-256, CID) with
  * {@link VerifiedManifest#checkImage}; report {@code verified} or {@code failed}.</li>
  * <li>Mark the slot pending, reboot into it; the new image confirms itself and the device reports
@@ -63,12 +56,10 @@ public final class DeviceAgent {
     private static final Duration MIN_WAIT = Duration.ofMillis(50);
 
     private final SimulatedDevice device;
-    private final CoapLink link;
-    private final Endpoint endpoint;
-    private final AddressEndpointContext platform;
+    private final DeviceLink link;
+    private final DeviceLink.Session session;
     private final OfferVerifier verifier;
     private final int blockSize;
-    private final int szx;
     private final Duration pollInterval;
     private final Duration retryDelay;
     private final int maxBlockFailures;
@@ -79,25 +70,20 @@ public final class DeviceAgent {
     private volatile DeviceState state = DeviceState.IDLE;
     private volatile boolean stopped;
     private volatile boolean offlineSpellDone;
-    private byte[] etag;
-    private DeviceAnswer lastAnswer;
 
     private final AtomicLong bytesDownloaded = new AtomicLong();
     private final AtomicLong blockRequests = new AtomicLong();
     private final AtomicLong blockRetries = new AtomicLong();
-    private final AtomicLong retransmissions = new AtomicLong();
     private final AtomicLong checks = new AtomicLong();
     private volatile int reportsUndelivered;
 
     private DeviceAgent(Builder b) {
         this.device = b.device;
         this.link = b.link;
-        this.endpoint = link.assignEndpoint();
-        this.platform = new AddressEndpointContext(link.platform());
+        this.session = link.open(device);
         Provisioning p = device.provisioning();
         this.verifier = b.verifier != null ? b.verifier : new OfferVerifier(p.logKeyDid(), p.trust());
         this.blockSize = b.blockSize;
-        this.szx = BlockOption.size2Szx(b.blockSize);
         this.pollInterval = b.pollInterval;
         this.retryDelay = b.retryDelay;
         this.maxBlockFailures = b.maxBlockFailures;
@@ -107,7 +93,7 @@ public final class DeviceAgent {
     }
 
     /** An agent for {@code device}, talking to the platform through {@code link}. */
-    public static Builder builder(SimulatedDevice device, CoapLink link) {
+    public static Builder builder(SimulatedDevice device, DeviceLink link) {
         return new Builder(device, link);
     }
 
@@ -130,9 +116,9 @@ public final class DeviceAgent {
         return blockRetries.get();
     }
 
-    /** CoAP-level retransmissions of this device's requests. */
+    /** Protocol-level retransmissions of this device's requests (CoAP's; none over MQTT). */
     public long retransmissions() {
-        return retransmissions.get();
+        return session.retransmissions();
     }
 
     /** Update checks sent. */
@@ -146,8 +132,8 @@ public final class DeviceAgent {
     }
 
     /**
-     * Registers the device with the platform by itself ({@code POST /enroll}, signed by its own key), for
-     * platforms that register devices on request.
+     * Registers the device with the platform by itself (an enrollment signed by its own key), for platforms that
+     * register devices on request.
      *
      * @return completes when the platform created (or already had) the device; exceptionally with
      *         {@link DeviceAgentException} when it refuses (auto-registration off, id taken by another key)
@@ -158,11 +144,7 @@ public final class DeviceAgent {
     }
 
     private CompletableFuture<Void> enrollAttempt(byte[] signed, int attempt) {
-        Request request = Request.newPost();
-        request.getOptions().setUriPath("enroll");
-        request.setPayload(signed);
-        request.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_COSE_SIGN1);
-        return send(request).handle((response, error) -> {
+        return send(() -> session.enroll(signed)).handle((reply, error) -> {
             if (error != null) {
                 if (attempt + 1 >= maxReportAttempts) {
                     return CompletableFuture.<Void>failedFuture(new DeviceAgentException(
@@ -170,14 +152,14 @@ public final class DeviceAgent {
                 }
                 return after(retryDelay, () -> enrollAttempt(signed, attempt + 1));
             }
-            if (response.isSuccess()) {
+            if (reply.isOk()) {
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            if (response.getCode() == ResponseCode.SERVICE_UNAVAILABLE && attempt + 1 < maxReportAttempts) {
-                return after(maxAge(response, retryDelay), () -> enrollAttempt(signed, attempt + 1));
+            if (reply.status() == DeviceLink.Status.UNAVAILABLE && attempt + 1 < maxReportAttempts) {
+                return after(retryAfter(reply, retryDelay), () -> enrollAttempt(signed, attempt + 1));
             }
             return CompletableFuture.<Void>failedFuture(new DeviceAgentException(device.id()
-                    + ": the platform refused the enrollment: " + Exchanges.diagnostic(response)));
+                    + ": the platform refused the enrollment: " + reply.diagnostic()));
         }).thenCompose(f -> f);
     }
 
@@ -195,113 +177,79 @@ public final class DeviceAgent {
 
     // ---- check ----
 
-    private CompletableFuture<DeviceAnswer.Offer> awaitOffer() {
+    /** An offer, and whether it came pushed by the platform (MQTT's retained offer topic) rather than checked. */
+    private record Offered(DeviceAnswer.Offer offer, boolean pushed) {
+    }
+
+    private CompletableFuture<Offered> awaitOffer() {
         state = DeviceState.IDLE;
         return check().thenCompose(answer -> {
             if (answer.answer() instanceof DeviceAnswer.Offer offer) {
-                return CompletableFuture.completedFuture(offer);
+                return CompletableFuture.completedFuture(new Offered(offer, false));
             }
-            return after(answer.pause(), this::awaitOffer);
+            return waitForOffer(answer.pause());
+        });
+    }
+
+    /** Until the pause is over or the platform pushes an offer, whichever comes first. */
+    private CompletableFuture<Offered> waitForOffer(Duration pause) {
+        CompletableFuture<byte[]> wake = new CompletableFuture<>();
+        session.pushedOffer().thenAccept(wake::complete);
+        link.scheduler().schedule(() -> wake.complete(null), Math.max(0, pause.toMillis()), TimeUnit.MILLISECONDS);
+        return wake.thenCompose(pushed -> {
+            if (stopped) {
+                return CompletableFuture.failedFuture(new DeviceAgentException(device.id() + ": stopped"));
+            }
+            if (pushed == null) {
+                return awaitOffer();
+            }
+            try {
+                if (UpdateAnswers.decode(pushed) instanceof DeviceAnswer.Offer offer) {
+                    return CompletableFuture.completedFuture(new Offered(offer, true));
+                }
+            } catch (UpdateFormatException e) {
+                LOG.warn("{}: malformed offer pushed by the platform: {}", device.id(), e.getMessage());
+            }
+            return awaitOffer();
         });
     }
 
     private record Checked(DeviceAnswer answer, Duration pause) {
     }
 
-    private Request checkRequest(long sequence) {
-        Request request = Request.newGet();
-        request.getOptions().setUriPath("check/" + device.id());
-        request.getOptions().addUriQuery("seq=" + sequence);
-        return request;
-    }
-
     private CompletableFuture<Checked> check() {
         long sequence = device.flash().running().sequence();
-        Request request = checkRequest(sequence);
-        byte[] knownTag = etag;
-        if (knownTag != null) {
-            request.getOptions().addETag(knownTag);
-        }
         checks.incrementAndGet();
-        return send(request).thenCompose(first -> wholeBody(first, () -> checkRequest(sequence),
-                new ByteArrayOutputStream())).handle((response, error) -> {
+        return send(() -> session.check(sequence)).handle((reply, error) -> {
             if (error != null) {
-                return CompletableFuture.completedFuture(new Checked(null, pollInterval));
+                return new Checked(null, pollInterval);
             }
-            ResponseCode code = response.getCode();
-            if (code == ResponseCode.CONTENT) {
-                try {
-                    DeviceAnswer answer = UpdateAnswers.decode(response.getPayload());
-                    List<byte[]> tags = response.getOptions().getETags();
-                    etag = tags.isEmpty() ? null : tags.get(0);
-                    lastAnswer = answer;
-                    return CompletableFuture.completedFuture(new Checked(answer, waitAfter(answer, response)));
-                } catch (UpdateFormatException e) {
-                    LOG.warn("{}: malformed answer to its update check: {}", device.id(), e.getMessage());
-                    etag = null;
-                    return CompletableFuture.completedFuture(new Checked(null, pollInterval));
-                }
+            if (reply.status() == DeviceLink.Status.UNAVAILABLE) {
+                return new Checked(null, retryAfter(reply, pollInterval));
             }
-            if (code == ResponseCode.VALID && lastAnswer != null) {
-                return CompletableFuture.completedFuture(new Checked(lastAnswer, waitAfter(lastAnswer, response)));
+            if (reply.status() == DeviceLink.Status.REFUSED) {
+                throw new CompletionException(new DeviceAgentException(device.id()
+                        + ": the platform refused its update check: " + reply.diagnostic()));
             }
-            if (code == ResponseCode.VALID) {
-                etag = null;
-                return CompletableFuture.completedFuture(new Checked(null, MIN_WAIT));
+            try {
+                DeviceAnswer answer = UpdateAnswers.decode(reply.payload());
+                return new Checked(answer, waitAfter(answer));
+            } catch (UpdateFormatException e) {
+                LOG.warn("{}: malformed answer to its update check: {}", device.id(), e.getMessage());
+                return new Checked(null, pollInterval);
             }
-            if (code == ResponseCode.SERVICE_UNAVAILABLE) {
-                return CompletableFuture.completedFuture(new Checked(null, maxAge(response, pollInterval)));
-            }
-            return CompletableFuture.<Checked>failedFuture(new DeviceAgentException(device.id()
-                    + ": the platform refused its update check: " + Exchanges.diagnostic(response)));
-        }).thenCompose(f -> f).thenApply(c -> c.answer() == null ? new Checked(new DeviceAnswer.None("no-answer",
-                null), c.pause()) : c);
+        }).thenApply(c -> c.answer() == null ? new Checked(new DeviceAnswer.None("no-answer", null), c.pause())
+                : c);
     }
 
-    /** Check again at the latest when the platform says (retry-after, Max-Age), and no later than the poll interval. */
-    private Duration waitAfter(DeviceAnswer answer, Response response) {
+    /** Check again at the latest when the platform says (retry-after), and no later than the poll interval. */
+    private Duration waitAfter(DeviceAnswer answer) {
         Duration wait = pollInterval;
         if (answer instanceof DeviceAnswer.None none && none.retryAfter() != null
                 && none.retryAfter().compareTo(wait) < 0) {
             wait = none.retryAfter();
         }
         return wait.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : wait;
-    }
-
-    /**
-     * An offer is larger than one block: the server sends it block-wise (RFC 7959), and the device fetches the
-     * remaining blocks of the same representation (same ETag) before decoding it.
-     */
-    private CompletableFuture<Response> wholeBody(Response response, Supplier<Request> next,
-            ByteArrayOutputStream body) {
-        BlockOption block = response.getOptions().getBlock2();
-        if (response.getCode() != ResponseCode.CONTENT || block == null) {
-            return CompletableFuture.completedFuture(response);
-        }
-        if (block.getOffset() != body.size()) {
-            return CompletableFuture.failedFuture(new TimeoutException("block at " + block.getOffset()
-                    + " does not follow the " + body.size() + " bytes received"));
-        }
-        body.writeBytes(response.getPayload());
-        if (!block.isM()) {
-            response.setPayload(body.toByteArray());
-            return CompletableFuture.completedFuture(response);
-        }
-        if (body.size() > UpdateAnswers.MAX_ANSWER_BYTES) {
-            return CompletableFuture.failedFuture(new TimeoutException("the answer grows past "
-                    + UpdateAnswers.MAX_ANSWER_BYTES + " bytes"));
-        }
-        byte[] tag = response.getOptions().getETagCount() > 0 ? response.getOptions().getETags().get(0) : null;
-        Request request = next.get();
-        request.getOptions().setBlock2(block.getSzx(), false, block.getNum() + 1);
-        return send(request).thenCompose(more -> {
-            byte[] moreTag = more.getOptions().getETagCount() > 0 ? more.getOptions().getETags().get(0) : null;
-            if (more.getCode() == ResponseCode.CONTENT && !java.util.Arrays.equals(tag, moreTag)) {
-                // the answer changed between blocks: start over at the next check
-                return CompletableFuture.failedFuture(new TimeoutException("the answer changed while it was read"));
-            }
-            return wholeBody(more, next, body);
-        });
     }
 
     // ---- verify, download, install ----
@@ -312,8 +260,6 @@ public final class DeviceAgent {
         final long started = System.nanoTime();
         final AbFlash.Image before = device.flash().running();
         VerifiedManifest verified;
-        int blockSizeNow = blockSize;
-        int szxNow = szx;
         int consecutiveFailures;
 
         Attempt(DeviceAnswer.Offer offer) {
@@ -324,12 +270,13 @@ public final class DeviceAgent {
             AbFlash.Image running = device.flash().running();
             return new UpdateOutcome(device.id(), end, offer.rolloutId(), offer.releaseId(), offer.anchor(), reason,
                     running.version(), running.sequence(), bytesDownloaded.get(), blockRequests.get(),
-                    blockRetries.get(), retransmissions.get(), reportsUndelivered,
+                    blockRetries.get(), session.retransmissions(), reportsUndelivered,
                     Duration.ofNanos(System.nanoTime() - started));
         }
     }
 
-    private CompletableFuture<UpdateOutcome> install(DeviceAnswer.Offer offer) {
+    private CompletableFuture<UpdateOutcome> install(Offered offered) {
+        DeviceAnswer.Offer offer = offered.offer();
         Attempt attempt = new Attempt(offer);
         AbFlash.Image running = attempt.before;
         Provisioning p = device.provisioning();
@@ -338,6 +285,12 @@ public final class DeviceAgent {
         try {
             attempt.verified = verifier.verify(offer, expectations);
         } catch (VerificationException e) {
+            if (offered.pushed() && e.failure() == Failure.SEQUENCE_NOT_NEWER) {
+                // a retained offer left over from before the device installed it (docs/mqtt-api.md): not a
+                // refusal to report; checking puts the current answer there
+                LOG.debug("{}: ignores a stale pushed offer of {}", device.id(), offer.releaseId());
+                return awaitOffer().thenCompose(this::install);
+            }
             LOG.info("{} refuses release {}: {} ({})", device.id(), offer.releaseId(), e.failure().code(),
                     e.getMessage());
             return fail(attempt, e.failure().code());
@@ -361,91 +314,72 @@ public final class DeviceAgent {
         if (resumeAt >= m.size()) {
             return CompletableFuture.completedFuture(true);
         }
-        return fetchBlock(attempt, resumeAt / attempt.blockSizeNow);
+        return fetchBlock(attempt, resumeAt);
     }
 
-    private CompletableFuture<Boolean> fetchBlock(Attempt attempt, long num) {
+    /** Fetches the bytes from {@code offset} on: the device resumes at what its flash holds, never from zero. */
+    private CompletableFuture<Boolean> fetchBlock(Attempt attempt, long offset) {
         if (stopped) {
             return CompletableFuture.failedFuture(new DeviceAgentException(device.id() + ": stopped"));
         }
-        if (!offlineSpellDone && faults.offlineAtBlock() >= 0 && num >= faults.offlineAtBlock()) {
+        if (!offlineSpellDone && faults.offlineAtBlock() >= 0 && offset / blockSize >= faults.offlineAtBlock()) {
             // the device drops off the network; its flash keeps what was written
             offlineSpellDone = true;
-            return after(faults.offlineFor(), () -> fetchBlock(attempt, device.flash().written()
-                    / attempt.blockSizeNow));
+            return after(faults.offlineFor(), () -> fetchBlock(attempt, device.flash().written()));
         }
         Manifest m = attempt.verified.manifest();
-        Request request = Request.newGet();
-        request.getOptions().setUriPath("fw/" + m.cid());
-        request.getOptions().setBlock2(attempt.szxNow, false, (int) num);
+        String cid = m.cid().toString();
         blockRequests.incrementAndGet();
-        return send(request).handle((response, error) -> {
+        return send(() -> session.block(cid, offset, blockSize)).handle((reply, error) -> {
             if (error != null) {
                 blockRetries.incrementAndGet();
                 if (unwrap(error) instanceof Exchanges.LinkBusyException) {
-                    return after(retryDelay, () -> fetchBlock(attempt, num));
+                    return after(retryDelay, () -> fetchBlock(attempt, offset));
                 }
-                return retryBlock(attempt, num, retryDelay, "no answer");
+                return retryBlock(attempt, offset, retryDelay, "no answer");
             }
-            ResponseCode code = response.getCode();
-            if (code == ResponseCode.SERVICE_UNAVAILABLE) {
-                return retryBlock(attempt, num, maxAge(response, retryDelay), Exchanges.diagnostic(response));
+            if (reply.status() == DeviceLink.Status.UNAVAILABLE) {
+                return retryBlock(attempt, offset, retryAfter(reply, retryDelay), reply.diagnostic());
             }
-            if (code != ResponseCode.CONTENT) {
-                LOG.warn("{}: block {} of {} refused: {}", device.id(), num, m.cid(), Exchanges.diagnostic(response));
+            if (reply.status() == DeviceLink.Status.REFUSED) {
+                LOG.warn("{}: block at {} of {} refused: {}", device.id(), offset, cid, reply.diagnostic());
                 return CompletableFuture.completedFuture(false);
             }
             attempt.consecutiveFailures = 0;
-            byte[] payload = response.getPayload();
-            BlockOption block = response.getOptions().getBlock2();
-            long offset;
-            boolean more;
-            if (block == null) {
-                // the whole image fitted one response
-                offset = 0;
-                more = false;
-            } else {
-                if (block.getSzx() < attempt.szxNow) {
-                    // the server may answer with smaller blocks than asked (RFC 7959 §2.4); follow it
-                    attempt.szxNow = block.getSzx();
-                    attempt.blockSizeNow = block.getSize();
-                }
-                offset = block.getOffset();
-                more = block.isM();
+            byte[] payload = reply.payload();
+            long at = reply.offset();
+            if (at > device.flash().written()) {
+                return retryBlock(attempt, device.flash().written(), retryDelay,
+                        "block at " + at + " does not follow the written bytes");
             }
-            if (offset > device.flash().written()) {
-                return retryBlock(attempt, device.flash().written() / attempt.blockSizeNow, retryDelay,
-                        "block at " + offset + " does not follow the written bytes");
-            }
-            if (offset + payload.length > m.size()) {
+            if (at + payload.length > m.size()) {
                 LOG.warn("{}: the server sends more than the manifest's {} bytes", device.id(), m.size());
                 return CompletableFuture.completedFuture(false);
             }
-            if (faults.corruptBlock() >= 0 && offset / attempt.blockSizeNow == faults.corruptBlock()
-                    && payload.length > 0) {
+            if (faults.corruptBlock() >= 0 && at / blockSize == faults.corruptBlock() && payload.length > 0) {
                 payload[payload.length / 2] ^= 0x5a;
             }
-            device.flash().write(offset, payload);
+            device.flash().write(at, payload);
             bytesDownloaded.addAndGet(payload.length);
             long written = device.flash().written();
             if (written >= m.size()) {
                 return CompletableFuture.completedFuture(true);
             }
-            if (!more || payload.length == 0) {
+            if (!reply.more() || payload.length == 0) {
                 LOG.warn("{}: the image ended after {} of {} bytes", device.id(), written, m.size());
                 return CompletableFuture.completedFuture(false);
             }
-            return fetchBlock(attempt, written / attempt.blockSizeNow);
+            return fetchBlock(attempt, written);
         }).thenCompose(f -> f);
     }
 
-    private CompletableFuture<Boolean> retryBlock(Attempt attempt, long num, Duration wait, String why) {
+    private CompletableFuture<Boolean> retryBlock(Attempt attempt, long offset, Duration wait, String why) {
         if (++attempt.consecutiveFailures > maxBlockFailures) {
-            LOG.warn("{}: giving up the download at block {} after {} failures in a row ({})", device.id(), num,
+            LOG.warn("{}: giving up the download at byte {} after {} failures in a row ({})", device.id(), offset,
                     maxBlockFailures, why);
             return CompletableFuture.completedFuture(false);
         }
-        return after(wait, () -> fetchBlock(attempt, num));
+        return after(wait, () -> fetchBlock(attempt, offset));
     }
 
     private CompletableFuture<UpdateOutcome> checkAndInstall(Attempt attempt) {
@@ -506,17 +440,13 @@ public final class DeviceAgent {
 
     /** Sends the same signed bytes until the platform answers: a resend is a retransmission, recorded once. */
     private CompletableFuture<Void> postReport(byte[] signed, DeviceState reported, int attempt) {
-        Request request = Request.newPost();
-        request.getOptions().setUriPath("report");
-        request.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_COSE_SIGN1);
-        request.setPayload(signed);
-        return send(request).handle((response, error) -> {
-            boolean retry = error != null || response.getCode() == ResponseCode.SERVICE_UNAVAILABLE;
+        return send(() -> session.report(signed)).handle((reply, error) -> {
+            boolean retry = error != null || reply.status() == DeviceLink.Status.UNAVAILABLE;
             if (!retry) {
-                if (!response.isSuccess()) {
+                if (!reply.isOk()) {
                     reportsUndelivered++;
                     LOG.warn("{}: its {} report was refused: {}", device.id(), reported.wireName(),
-                            Exchanges.diagnostic(response));
+                            reply.diagnostic());
                 }
                 return CompletableFuture.<Void>completedFuture(null);
             }
@@ -526,26 +456,18 @@ public final class DeviceAgent {
                         attempt + 1);
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            Duration wait = error != null ? retryDelay : maxAge(response, retryDelay);
+            Duration wait = error != null ? retryDelay : retryAfter(reply, retryDelay);
             return after(wait, () -> postReport(signed, reported, attempt + 1));
         }).thenCompose(f -> f);
     }
 
     // ---- plumbing ----
 
-    private CompletableFuture<Response> send(Request request) {
+    private CompletableFuture<DeviceLink.Reply> send(Supplier<CompletableFuture<DeviceLink.Reply>> request) {
         if (stopped) {
             return CompletableFuture.failedFuture(new DeviceAgentException(device.id() + ": stopped"));
         }
-        request.setDestinationContext(platform);
-        return Exchanges.send(endpoint, request, retransmissions).exceptionallyCompose(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof DeviceAgentException) {
-                return CompletableFuture.failedFuture(cause);
-            }
-            return CompletableFuture.failedFuture(cause instanceof TimeoutException ? cause
-                    : new TimeoutException(cause.getMessage()));
-        });
+        return request.get();
     }
 
     private <T> CompletableFuture<T> after(Duration wait, Supplier<CompletableFuture<T>> next) {
@@ -575,8 +497,8 @@ public final class DeviceAgent {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
-    private static Duration maxAge(Response response, Duration fallback) {
-        return response.getOptions().hasMaxAge() ? Duration.ofSeconds(response.getOptions().getMaxAge()) : fallback;
+    private static Duration retryAfter(DeviceLink.Reply reply, Duration fallback) {
+        return reply.retryAfter() != null ? reply.retryAfter() : fallback;
     }
 
     @Override
@@ -600,7 +522,7 @@ public final class DeviceAgent {
     /** How an agent behaves. */
     public static final class Builder {
         private final SimulatedDevice device;
-        private final CoapLink link;
+        private final DeviceLink link;
         private int blockSize = 1024;
         private Duration pollInterval = Duration.ofSeconds(60);
         private Duration retryDelay;
@@ -610,10 +532,10 @@ public final class DeviceAgent {
         private Map<String, byte[]> sharedImages;
         private OfferVerifier verifier;
 
-        private Builder(SimulatedDevice device, CoapLink link) {
+        private Builder(SimulatedDevice device, DeviceLink link) {
             this.device = Objects.requireNonNull(device, "device");
             this.link = Objects.requireNonNull(link, "link");
-            this.retryDelay = link.ackTimeout();
+            this.retryDelay = link.retryDelay();
         }
 
         /** Download block size, a power of two from 16 to 1024 bytes (CoAP SZX 0-6). Default 1024. */
@@ -632,7 +554,7 @@ public final class DeviceAgent {
             return this;
         }
 
-        /** Pause before repeating a request that CoAP gave up on. Default the link's ACK timeout. */
+        /** Pause before repeating a request the link gave up on. Default the link's {@link DeviceLink#retryDelay()}. */
         public Builder retryDelay(Duration retryDelay) {
             if (retryDelay.isNegative()) {
                 throw new IllegalArgumentException("the retry delay must not be negative");

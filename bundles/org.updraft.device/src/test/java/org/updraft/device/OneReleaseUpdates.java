@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.updraft.api.device.Device;
@@ -51,6 +52,7 @@ import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.ledger.local.internal.FileLedger;
 import org.updraft.testing.platform.DeviceApi;
+import org.updraft.testing.platform.MqttDeviceApi;
 import org.updraft.testing.platform.TestPlatform;
 
 /**
@@ -94,6 +96,9 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     public final AtomicLong bytesServed = new AtomicLong();
     final AtomicLong retransmittedReports = new AtomicLong();
     volatile Tampering tampering = Tampering.NONE;
+    /** While set, nothing is offered (as before a rollout starts): checks are answered {@code no-rollout}. */
+    volatile boolean held;
+    private final List<MqttDeviceApi> mqttApis = new CopyOnWriteArrayList<>();
 
     /**
      * @param autoRegister whether the device API enrolls devices it does not know ({@code auto.register})
@@ -153,6 +158,17 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         return deviceApi.address();
     }
 
+    /**
+     * Serves this service through the MQTT device API too, as a client of the broker at {@code brokerUri}, with the
+     * same auto-registration; closed with this.
+     */
+    public MqttDeviceApi serveMqtt(String brokerUri, boolean autoRegister) throws InterruptedException {
+        MqttDeviceApi api = MqttDeviceApi.serve(brokerUri, this, node.store(), node.releases(),
+                Map.of("auto.register", autoRegister));
+        mqttApis.add(api);
+        return api;
+    }
+
     List<DeviceState> statesReportedBy(String deviceId) {
         synchronized (reports) {
             return reports.stream().filter(r -> r.deviceId().equals(deviceId)).map(DeviceReport::state).toList();
@@ -173,6 +189,9 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
             throw new UpdateException("unknown-device", "no device " + deviceId + " is registered");
         }
         try {
+            if (held) {
+                return withTag(new UpdateAnswer.NoUpdate("no-rollout", Duration.ofSeconds(60), new byte[8]));
+            }
             if (installedSequence >= release.sequence()) {
                 return withTag(new UpdateAnswer.NoUpdate("up-to-date", Duration.ofSeconds(30), new byte[8]));
             }
@@ -265,6 +284,7 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     @Override
     public void close() throws Exception {
         try {
+            mqttApis.forEach(MqttDeviceApi::close);
             deviceApi.close();
         } finally {
             node.close();

@@ -26,6 +26,8 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.ShellUtil;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.updraft.api.device.DeviceRegistry;
@@ -56,15 +58,18 @@ import org.updraft.demo.internal.fleet.FleetProgress;
 import org.updraft.demo.internal.fleet.FleetProvisioning;
 import org.updraft.demo.internal.fleet.FleetSimulator;
 import org.updraft.demo.internal.fleet.FleetSummary;
+import org.updraft.demo.internal.fleet.FleetTransport;
+import org.updraft.device.MqttLink;
 import org.updraft.device.SimulatedDevice;
 
 /**
  * The main demo: the whole chain of trust on the embedded defaults, with a simulated fleet over real CoAP on
- * loopback. Each run makes its own device class ({@code demo-N}), so runs never collide with each other or with
+ * loopback, through an MQTT broker ({@code --transport mqtt}), or a mixed fleet on both ({@code --transport both}). Each run makes its own device class ({@code demo-N}), so runs never collide with each other or with
  * real releases.
  */
 @Command(scope = "updraft", name = "demo", description = "Signs and publishes a sample firmware, rolls it out in "
-        + "waves (a canary, then region by region) to a simulated fleet over CoAP, shows live progress per wave, "
+        + "waves (a canary, then region by region) to a simulated fleet over CoAP, MQTT or both, shows live progress "
+        + "per wave, "
         + "and ends with a summary and a ledger audit")
 @Service
 public class DemoCommand implements Action {
@@ -72,6 +77,7 @@ public class DemoCommand implements Action {
     static final String VENDOR = "updraft-demo";
     static final List<String> REGIONS = List.of("eu-west", "us-east", "ap-south");
     static final int CANARIES = 5;
+    private static final String MQTT_PID = "org.updraft.transport.mqtt";
 
     @Option(name = "--devices", description = "Simulated devices (default 1000)")
     int devices = 1000;
@@ -79,10 +85,12 @@ public class DemoCommand implements Action {
     @Option(name = "--image-size", description = "Firmware image size in KiB (default 64)")
     int imageKib = 64;
 
-    @Option(name = "--block-size", description = "CoAP block size the devices ask for: 16 to 1024 (default 1024)")
+    @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; "
+            + "over MQTT the platform may cut blocks to the device's maximum packet size)")
     int blockSize = 1024;
 
-    @Option(name = "--loss", description = "Share of datagrams lost each way, 0 to 0.5 (default 0.01)")
+    @Option(name = "--loss", description = "Share of CoAP datagrams lost each way, 0 to 0.5 "
+            + "(default 0.01; MQTT runs over TCP)")
     double loss = 0.01;
 
     @Option(name = "--boot-failures", description = "Share of devices whose new image does not boot and that roll "
@@ -101,6 +109,18 @@ public class DemoCommand implements Action {
 
     @Option(name = "--quiet", description = "No live progress, only the summary")
     boolean quiet;
+
+    @Option(name = "--transport", description = "How the devices reach the platform: coap (default), mqtt (each "
+            + "device its own connection to the broker; needs feature updraft-transport-mqtt), or both (a mixed fleet: "
+            + "every second device over MQTT)")
+    String transport = "coap";
+
+    @Option(name = "--broker", description = "The MQTT broker for --transport mqtt or both, tcp://host:port; it "
+            + "must be the broker the platform's MQTT transport is configured with (default: that one)")
+    String broker;
+
+    @Reference
+    BundleContext bundleContext;
 
     @Reference(optional = true, filter = TrustStore.SELECTED)
     TrustStore trust;
@@ -129,6 +149,8 @@ public class DemoCommand implements Action {
     @Override
     public Object execute() throws Exception {
         checkOptions();
+        FleetTransport fleetTransport = FleetTransport.of(transport);
+        String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
         TrustStore trustStore = require(trust, "trust store", "updraft");
         ReleaseService releaseService = require(releases, "release service", "updraft");
         RolloutService rolloutService = require(rollouts, "rollout service", "updraft-rollout");
@@ -185,9 +207,18 @@ public class DemoCommand implements Action {
         detail("rollout " + rollout.id() + " started: canary (success 100%, error " + trim(canaryError)
                 + "%), then " + String.join(", ", REGIONS) + " (success 90%, error 10%), each advancing by itself");
 
-        step("6", "The fleet, over CoAP at " + coap.getHostString() + ":" + coap.getPort() + " (loss " + percent(loss)
-                + ", boot failures " + percent(bootFailures) + ", offline " + percent(offline) + ")");
-        FleetConfig config = FleetConfig.builder(coap).blockSize(blockSize).lossShare(loss)
+        step("6", "The fleet, " + switch (fleetTransport) {
+            case COAP -> "over CoAP at " + coap.getHostString() + ":" + coap.getPort();
+            case MQTT -> "over MQTT through " + brokerUri;
+            case BOTH -> "half over CoAP at " + coap.getHostString() + ":" + coap.getPort() + ", half over MQTT "
+                    + "through " + brokerUri;
+        } + " (loss " + percent(loss) + ", boot failures " + percent(bootFailures) + ", offline " + percent(offline)
+                + ")");
+        FleetConfig.Builder fleetBuilder = FleetConfig.builder(coap);
+        if (fleetTransport != FleetTransport.COAP) {
+            fleetBuilder.mqtt(fleetTransport, brokerUri);
+        }
+        FleetConfig config = fleetBuilder.blockSize(blockSize).lossShare(loss)
                 .bootFailureShare(bootFailures).offline(offline, Duration.ofSeconds(5))
                 .deadline(Duration.ofSeconds(timeoutSeconds)).seed(started.toEpochMilli()).build();
         FleetSummary summary;
@@ -219,7 +250,7 @@ public class DemoCommand implements Action {
         }
         System.out.println(String.format(Locale.ROOT, "  time       %.1f s (%.1f devices/s)",
                 Duration.between(started, Instant.now()).toMillis() / 1000.0, summary.finishedPerSecond()));
-        System.out.println(String.format(Locale.ROOT, "  served     %.2f MiB of firmware over CoAP; devices "
+        System.out.println(String.format(Locale.ROOT, "  served     %.2f MiB of firmware; devices "
                 + "received %.2f MiB in %d block requests, %d retransmissions, %d datagrams dropped on purpose",
                 last.bytesServed() / 1048576.0, summary.bytesDownloaded() / 1048576.0, summary.blockRequests(),
                 summary.retransmissions(), summary.datagramsDropped()));
@@ -378,6 +409,42 @@ public class DemoCommand implements Action {
         }
         // a server bound to every interface is reached on loopback
         return new InetSocketAddress("0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host, port);
+    }
+
+    /**
+     * The broker of the platform's MQTT transport, which the devices must use too: the transport must be running
+     * (feature updraft-transport-mqtt) and {@code --broker}, when given, must be its {@code broker.uri}.
+     */
+    private String mqttBroker() throws IOException {
+        boolean running = false;
+        for (Bundle bundle : bundleContext.getBundles()) {
+            if (MQTT_PID.equals(bundle.getSymbolicName()) && bundle.getState() == Bundle.ACTIVE) {
+                running = true;
+            }
+        }
+        if (!running) {
+            throw new IllegalStateException("--transport " + transport + " needs the platform's MQTT transport: "
+                    + "feature:install updraft-transport-mqtt, and set broker.uri in etc/" + MQTT_PID + ".cfg to "
+                    + (broker == null ? "your broker" : broker));
+        }
+        String configured = "tcp://localhost:1883";
+        try {
+            Configuration[] found = configurations.listConfigurations("(service.pid=" + MQTT_PID + ")");
+            if (found != null && found.length > 0 && found[0].getProperties() != null) {
+                configured = Optional.ofNullable(found[0].getProperties().get("broker.uri")).map(Object::toString)
+                        .map(String::strip).orElse(configured);
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (broker != null && !broker.strip().equals(configured)) {
+            throw new IllegalStateException("--broker " + broker.strip() + " is not the broker of the platform's MQTT "
+                    + "transport (" + configured + "): the devices would not reach the platform; set broker.uri in "
+                    + "etc/" + MQTT_PID + ".cfg or pass --broker " + configured);
+        }
+        // the simulated devices speak plain tcp://host:port: refuse anything else now, before anything is published
+        MqttLink.builder(configured);
+        return configured;
     }
 
     private static <T> T require(T service, String what, String feature) {

@@ -22,18 +22,21 @@ import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.RolloutService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.store.StoreStatus;
+import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.api.update.UpdateService;
 
 /**
  * The platform at a glance: for each capability (store, ledger, trust, registry) the backend chosen and whether it
- * runs, as the platform's {@link BackendChoices} says, and what the running ones hold. Every line is read on its
+ * runs, as the platform's {@link BackendChoices} says, and what the running ones hold; then each device transport
+ * registered as a {@link TransportStatus}. Every line is read on its
  * own: a backend that is down is one line saying so, never the end of the report.
  */
 @Command(scope = "updraft", name = "status", description = "Shows the backend chosen for each capability (store, "
         + "ledger, trust, registry) and whether it runs, what the running ones hold (ledger size and log key, trust "
-        + "keys, store health, devices), releases and rollouts; fails naming what does not run")
+        + "keys, store health, devices), the device transports that report their state (MQTT: broker, connected or "
+        + "reconnecting with the last error), releases and rollouts; fails naming what does not run")
 @Service
 public class StatusCommand extends UpdraftCommand {
 
@@ -78,6 +81,7 @@ public class StatusCommand extends UpdraftCommand {
                 }
             }
         }
+        transports();
         ReleaseService releases = service(ReleaseService.class, null);
         if (releases != null) {
             row("releases", releases.list().size() + " published");
@@ -112,6 +116,24 @@ public class StatusCommand extends UpdraftCommand {
                         + (s.bytes() >= 0 ? Format.bytes(s.bytes()) + ", " : "") + s.detail());
             } catch (RuntimeException e) {
                 detail(String.valueOf(ref.getProperty(FirmwareStore.KIND)) + ": " + failed(e));
+            } finally {
+                bundleContext.ungetService(ref);
+            }
+        }
+    }
+
+    /** Each running device transport on its line: an operator sees a broker outage here. */
+    private void transports() throws InvalidSyntaxException {
+        for (ServiceReference<TransportStatus> ref : bundleContext.getServiceReferences(TransportStatus.class,
+                null)) {
+            TransportStatus transport = bundleContext.getService(ref);
+            if (transport == null) {
+                continue;
+            }
+            try {
+                row("transport", transport.kind() + ": " + transport.status());
+            } catch (RuntimeException e) {
+                row("transport", failed(e));
             } finally {
                 bundleContext.ungetService(ref);
             }

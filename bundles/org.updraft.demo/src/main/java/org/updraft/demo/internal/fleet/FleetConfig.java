@@ -15,6 +15,8 @@ import org.updraft.device.DeviceAgent;
 public final class FleetConfig {
 
     final InetSocketAddress platform;
+    final FleetTransport transport;
+    final String broker;
     final int blockSize;
     final double lossShare;
     final double bootFailureShare;
@@ -33,6 +35,8 @@ public final class FleetConfig {
 
     private FleetConfig(Builder b) {
         platform = b.platform;
+        transport = b.transport;
+        broker = b.broker;
         blockSize = b.blockSize;
         lossShare = b.lossShare;
         bootFailureShare = b.bootFailureShare;
@@ -50,13 +54,28 @@ public final class FleetConfig {
         seed = b.seed;
     }
 
-    /** A fleet talking to the platform's CoAP server at {@code platform}. */
+    /** A fleet talking to the platform's CoAP server at {@code platform}; {@link Builder#mqtt} adds MQTT. */
     public static Builder builder(InetSocketAddress platform) {
-        return new Builder(platform);
+        return new Builder(Objects.requireNonNull(platform, "platform"));
     }
 
+    /** A fleet talking to the platform through the MQTT broker at {@code brokerUri} only. */
+    public static Builder mqttOnly(String brokerUri) {
+        return new Builder(null).mqtt(FleetTransport.MQTT, brokerUri);
+    }
+
+    /** The platform's CoAP address; null for a fleet on MQTT only. */
     public InetSocketAddress platform() {
         return platform;
+    }
+
+    public FleetTransport transport() {
+        return transport;
+    }
+
+    /** The MQTT broker's URI; null for a fleet on CoAP only. */
+    public String broker() {
+        return broker;
     }
 
     public int blockSize() {
@@ -65,7 +84,8 @@ public final class FleetConfig {
 
     @Override
     public String toString() {
-        return "FleetConfig[platform=" + platform + ", block=" + blockSize + ", loss=" + lossShare + ", bootFailure="
+        return "FleetConfig[transport=" + transport + ", platform=" + platform + ", broker=" + broker + ", block="
+                + blockSize + ", loss=" + lossShare + ", bootFailure="
                 + bootFailureShare + ", corrupt=" + corruptShare + ", offline=" + offlineShare + " for " + offlineFor
                 + ", agentsPerEndpoint=" + agentsPerEndpoint + ", threads=" + threads + ", ackTimeout=" + ackTimeout
                 + ", poll=" + pollInterval + ", deadline=" + deadline + ", enroll=" + enroll + ", seed=" + seed + "]";
@@ -74,6 +94,8 @@ public final class FleetConfig {
     /** Settings with defaults fit for a fleet on loopback. */
     public static final class Builder {
         private final InetSocketAddress platform;
+        private FleetTransport transport = FleetTransport.COAP;
+        private String broker;
         private int blockSize = 1024;
         private double lossShare;
         private double bootFailureShare;
@@ -91,7 +113,24 @@ public final class FleetConfig {
         private long seed = 42;
 
         private Builder(InetSocketAddress platform) {
-            this.platform = Objects.requireNonNull(platform, "platform");
+            this.platform = platform;
+        }
+
+        /**
+         * Devices over MQTT: all of them ({@link FleetTransport#MQTT}) or every second one
+         * ({@link FleetTransport#BOTH}), through the broker at {@code brokerUri} ({@code tcp://host:port}), the one
+         * the platform's MQTT transport is a client of.
+         */
+        public Builder mqtt(FleetTransport transport, String brokerUri) {
+            if (Objects.requireNonNull(transport, "transport") == FleetTransport.COAP) {
+                throw new IllegalArgumentException("mqtt(...) takes mqtt or both, not coap");
+            }
+            if (brokerUri == null || brokerUri.isBlank()) {
+                throw new IllegalArgumentException("a fleet on " + transport + " needs the broker's URI");
+            }
+            this.transport = transport;
+            this.broker = brokerUri.strip();
+            return this;
         }
 
         /** Download block size, a power of two from 16 to 1024. Default 1024. */
@@ -204,6 +243,9 @@ public final class FleetConfig {
         }
 
         public FleetConfig build() {
+            if (transport.usesCoap() && platform == null) {
+                throw new IllegalArgumentException("a fleet on " + transport + " needs the platform's CoAP address");
+            }
             return new FleetConfig(this);
         }
 

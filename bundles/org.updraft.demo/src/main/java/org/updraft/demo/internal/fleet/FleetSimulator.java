@@ -22,18 +22,21 @@ import org.updraft.device.AgentFaults;
 import org.updraft.device.CoapLink;
 import org.updraft.device.DeviceAgent;
 import org.updraft.device.DeviceAgentException;
+import org.updraft.device.DeviceLink;
+import org.updraft.device.MqttLink;
 import org.updraft.device.Provisioning;
 import org.updraft.device.SimulatedDevice;
 import org.updraft.device.UpdateOutcome;
 
 /**
- * Runs a fleet of {@link DeviceAgent}s in this JVM against a running platform over real UDP, each agent doing
+ * Runs a fleet of {@link DeviceAgent}s in this JVM against a running platform over real UDP (CoAP), through a real
+ * MQTT broker, or both at once ({@link FleetTransport}), each agent doing
  * one update, with injected faults: lost datagrams, devices offline for a while, images corrupted in transit,
  * new images that do not boot. Progress listeners get per-state counts while it runs; {@link #run} ends with a
  * {@link FleetSummary}.
  *
  * <p>Agents are spread over a pool of CoAP endpoints ({@link FleetConfig.Builder#agentsPerEndpoint}) that share
- * a few threads; see {@link CoapLink} for why.
+ * a few threads; see {@link CoapLink} for why. Agents on MQTT have a connection each, as real devices have.
  */
 public final class FleetSimulator implements AutoCloseable {
 
@@ -42,6 +45,9 @@ public final class FleetSimulator implements AutoCloseable {
     private final List<Consumer<FleetProgress>> listeners = new CopyOnWriteArrayList<>();
     private final List<DeviceAgent> agents = new ArrayList<>();
     private CoapLink link;
+    private MqttLink mqtt;
+    /** The scheduler of the fleet's first link: progress reports, starts and the deadline run on it. */
+    private DeviceLink timers;
     private volatile long startedNanos;
 
     public FleetSimulator(FleetConfig config, List<SimulatedDevice> devices) {
@@ -65,38 +71,47 @@ public final class FleetSimulator implements AutoCloseable {
      * @throws IllegalStateException when already started
      */
     public synchronized CompletableFuture<FleetSummary> start() {
-        if (link != null) {
+        if (timers != null) {
             throw new IllegalStateException("the fleet is already started");
         }
-        int endpoints = Math.max(1, (devices.size() + config.agentsPerEndpoint - 1) / config.agentsPerEndpoint);
-        link = CoapLink.builder(config.platform).endpoints(endpoints).threads(config.threads)
-                .lossShare(config.lossShare).seed(config.seed).ackTimeout(config.ackTimeout).open();
+        if (config.transport.usesCoap()) {
+            int coapDevices = config.transport == FleetTransport.BOTH ? (devices.size() + 1) / 2 : devices.size();
+            int endpoints = Math.max(1, (coapDevices + config.agentsPerEndpoint - 1) / config.agentsPerEndpoint);
+            link = CoapLink.builder(config.platform).endpoints(endpoints).threads(config.threads)
+                    .lossShare(config.lossShare).seed(config.seed).ackTimeout(config.ackTimeout).open();
+        }
+        if (config.transport.usesMqtt()) {
+            mqtt = MqttLink.builder(config.broker).threads(config.threads).open();
+        }
+        timers = link != null ? link : mqtt;
         Random random = new Random(config.seed);
         Map<String, byte[]> sharedImages = new ConcurrentHashMap<>();
         Map<String, OfferVerifier> verifiers = new ConcurrentHashMap<>();
         List<CompletableFuture<Object>> runs = new ArrayList<>();
         startedNanos = System.nanoTime();
-        for (SimulatedDevice device : devices) {
+        for (int i = 0; i < devices.size(); i++) {
+            SimulatedDevice device = devices.get(i);
+            DeviceLink deviceLink = config.transport.mqtt(i) ? mqtt : link;
             Provisioning p = device.provisioning();
             // devices provisioned with the same anchors share one verifier
             OfferVerifier verifier = verifiers.computeIfAbsent(p.logKeyDid() + " " + System.identityHashCode(
                     p.trust()), k -> new OfferVerifier(p.logKeyDid(), p.trust()));
-            DeviceAgent agent = DeviceAgent.builder(device, link).blockSize(config.blockSize)
+            DeviceAgent agent = DeviceAgent.builder(device, deviceLink).blockSize(config.blockSize)
                     .pollInterval(config.pollInterval).faults(faults(random)).sharedImages(sharedImages)
                     .verifier(verifier).build();
             agents.add(agent);
             long delay = config.startSpread.isZero() ? 0 : (long) (random.nextDouble() * config.startSpread.toMillis());
             CompletableFuture<Object> run = new CompletableFuture<>();
-            link.scheduler().schedule(() -> {
+            timers.scheduler().schedule(() -> {
                 CompletableFuture<Void> ready = config.enroll ? agent.enroll() : CompletableFuture.completedFuture(null);
                 ready.thenCompose(v -> agent.update()).whenComplete((outcome, error) -> run.complete(
                         error != null ? error : outcome));
             }, delay, TimeUnit.MILLISECONDS);
             runs.add(run);
         }
-        ScheduledFuture<?> ticker = link.scheduler().scheduleAtFixedRate(this::tell,
+        ScheduledFuture<?> ticker = timers.scheduler().scheduleAtFixedRate(this::tell,
                 config.progressInterval.toMillis(), config.progressInterval.toMillis(), TimeUnit.MILLISECONDS);
-        ScheduledFuture<?> deadline = link.scheduler().schedule(() -> agents.forEach(DeviceAgent::stop),
+        ScheduledFuture<?> deadline = timers.scheduler().schedule(() -> agents.forEach(DeviceAgent::stop),
                 config.deadline.toMillis(), TimeUnit.MILLISECONDS);
         return CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).thenApply(v -> {
             ticker.cancel(false);
@@ -216,10 +231,13 @@ public final class FleetSimulator implements AutoCloseable {
                 end.datagramsDropped(), reportsUndelivered, outcomes);
     }
 
-    /** Closes the fleet's UDP endpoints and threads. */
+    /** Closes the fleet's UDP endpoints, MQTT connections and threads. */
     @Override
     public synchronized void close() {
         agents.forEach(DeviceAgent::stop);
+        if (mqtt != null) {
+            mqtt.close();
+        }
         if (link != null) {
             link.close();
         }

@@ -1,6 +1,7 @@
 package org.updraft.demo.internal.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -15,8 +16,12 @@ import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
 import org.updraft.device.SimulatedDevice;
 import org.updraft.device.OneReleaseUpdates;
+import org.updraft.testing.Mosquitto;
 
-/** A small fleet over lossy loopback UDP against the real CoAP transport: every device ends its update. */
+/**
+ * A small fleet over lossy loopback UDP against the real CoAP transport, and a mixed one through a real mosquitto too:
+ * every device ends its update.
+ */
 class FleetSimulatorTest {
 
     @TempDir
@@ -61,5 +66,44 @@ class FleetSimulatorTest {
             assertTrue(fleet.stream().filter(d -> d.flash().running().sequence() == 2)
                     .map(d -> d.flash().running().bytes()).distinct().count() == 1);
         }
+    }
+
+    @Test
+    void aMixedFleetUpdatesHalfOverCoapAndHalfOverMqttFromOnePlatform() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                OneReleaseUpdates platform = new OneReleaseUpdates(dir.resolve("platform"), 8 * 1024, false)) {
+            platform.serveMqtt(broker.uri(), false);
+            List<SimulatedDevice> fleet = FleetProvisioning.builder(OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS,
+                    platform.ledger.logKey(), platform.trust()).generate(40);
+            fleet.forEach(platform::register);
+
+            FleetConfig config = FleetConfig.builder(platform.address()).mqtt(FleetTransport.BOTH, broker.uri())
+                    .blockSize(512).ackTimeout(Duration.ofMillis(200)).startSpread(Duration.ofMillis(300))
+                    .deadline(Duration.ofMinutes(2)).seed(5).build();
+            FleetSummary summary;
+            try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
+                summary = simulator.run();
+            }
+
+            assertEquals(40, summary.updated(), summary.toString());
+            assertEquals(40, platform.reports.stream().filter(r -> r.state() == DeviceState.INSTALLED).count());
+            // every second device connected to the broker as itself, the others never did
+            String log = broker.log();
+            for (int i = 0; i < fleet.size(); i++) {
+                String id = fleet.get(i).id();
+                boolean connected = log.contains(" as " + id + " ");
+                assertEquals(i % 2 == 1, connected, id + " over MQTT: " + connected);
+            }
+        }
+    }
+
+    @Test
+    void aFleetOnMqttNeedsABrokerAndAnUnknownTransportIsNamed() {
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> FleetConfig.mqttOnly(" "));
+        assertTrue(none.getMessage().contains("broker"), none.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> FleetTransport.of("http"));
+        assertEquals("the transport is coap, mqtt or both, not 'http'", unknown.getMessage());
     }
 }

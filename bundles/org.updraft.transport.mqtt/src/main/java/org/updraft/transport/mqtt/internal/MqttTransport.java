@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.update.UpdateService;
+import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.serving.ReleaseImages;
@@ -54,9 +55,9 @@ import org.updraft.core.work.Workers;
  * connection (clean start: the broker keeps no session for the platform; requests sent while no node was
  * connected are lost and the devices repeat them). {@link #status()} says which it is.
  */
-@Component(service = {}, configurationPid = MqttTransport.PID, immediate = true)
+@Component(service = TransportStatus.class, configurationPid = MqttTransport.PID, immediate = true)
 @Designate(ocd = MqttTransportConfig.class)
-public final class MqttTransport {
+public final class MqttTransport implements TransportStatus {
 
     /** Configuration PID: etc/org.updraft.transport.mqtt.cfg. */
     public static final String PID = "org.updraft.transport.mqtt";
@@ -117,27 +118,27 @@ public final class MqttTransport {
     }
 
     /** Outside a framework: no listener is registered. */
-    MqttTransport(MqttTransportConfig config, UpdateService updates) {
+    public MqttTransport(MqttTransportConfig config, UpdateService updates) {
         this(config, null, updates);
     }
 
     @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindStore(FirmwareStore bound) {
+    public void bindStore(FirmwareStore bound) {
         store.set(bound);
     }
 
-    void unbindStore(FirmwareStore unbound) {
+    public void unbindStore(FirmwareStore unbound) {
         store.compareAndSet(unbound, null);
     }
 
     @Reference(name = "releases", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindReleases(ReleaseService bound) {
+    public void bindReleases(ReleaseService bound) {
         releases.set(bound);
     }
 
-    void unbindReleases(ReleaseService unbound) {
+    public void unbindReleases(ReleaseService unbound) {
         releases.compareAndSet(unbound, null);
     }
 
@@ -172,13 +173,19 @@ public final class MqttTransport {
         offers.answersChanged(rolloutId);
     }
 
-    /** One line: connected or not, to which broker, and requests dropped so far. */
+    @Override
+    public String kind() {
+        return "mqtt";
+    }
+
+    /** One line: connected or not (reconnecting, with the last error), to which broker, and requests dropped so far. */
+    @Override
     public String status() {
         return state + "; " + requests.dropped() + " requests dropped";
     }
 
     /** Connected, and the broker granted the request subscriptions: requests reach this node. */
-    boolean isReady() {
+    public boolean isReady() {
         return client.isConnected() && subscribed;
     }
 

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.testing.Configs;
+import org.updraft.testing.Mosquitto;
 
 /**
  * The shipped broker configuration (docs/mosquitto/acl, read from the repository, with a password file made by

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.testing.Configs;
+import org.updraft.testing.Mosquitto;
 
 /**
  * TLS to the broker: mosquitto with a server certificate issued by a CA of the test's own (made with openssl); the

@@ -23,6 +23,7 @@ import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.testing.Configs;
+import org.updraft.testing.Mosquitto;
 
 /**
  * Interoperability with MQTT clients written by others: mosquitto's {@code mosquitto_rr} (MQTT 5 request/response)

@@ -16,6 +16,7 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.updraft.testing.Mosquitto;
 
 /** The tests' broker: its own mosquitto on a free loopback port, which stops and starts again on that port. */
 class MosquittoTest {

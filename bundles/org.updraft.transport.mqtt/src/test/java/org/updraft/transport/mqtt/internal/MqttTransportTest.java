@@ -44,6 +44,7 @@ import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.testing.Configs;
+import org.updraft.testing.Mosquitto;
 
 /**
  * The MQTT device API against a real mosquitto, over a platform of real components, with Paho clients as devices.
