@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut;
 
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.ServiceRegistration;
 import org.updraft.api.backend.BackendChoices;
+import org.updraft.api.delta.Delta;
+import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
@@ -40,6 +43,8 @@ import org.updraft.api.store.CidOptions;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
+import org.updraft.core.delta.DeltaCodecs;
+import org.updraft.core.delta.Deltas;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.CheckpointCodec;
@@ -131,6 +136,70 @@ public class ReleasePublishIT extends UpdraftTestSupport {
         Cid v1Cid = releases.find("acme/thermo-v2/8").orElseThrow().cid();
         assertEquals(1, v1Cid.version());
         assertTrue("the store holds the CIDv1 object", store.stat(v1Cid).isPresent());
+    }
+
+    /**
+     * A release published with {@code --delta-from} gets its delta: made, stored, recorded, listed; the stored patch
+     * rebuilds the new image from the old one as a device would; a refused delta says the release is published.
+     */
+    @Test
+    public void aReleasePublishedWithDeltaFromGetsItsPatchStoredAndRecorded() throws Exception {
+        Path dir = work();
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        executeCommand("updraft:trust-add --vendor initech " + key.did());
+        byte[] old = new byte[300_000];
+        new Random(11).nextBytes(old);
+        byte[] next = old.clone();
+        Random changes = new Random(12);
+        for (int run = 0; run < 50; run++) { // 1% of the image in runs of 64 bytes, as a rebuild changes functions
+            int at = changes.nextInt(next.length - 64);
+            for (int i = 0; i < 64; i++) {
+                next[at + i] = (byte) changes.nextInt();
+            }
+        }
+        Path oldImage = Files.write(dir.resolve("valve-1.bin"), old);
+        Path nextImage = Files.write(dir.resolve("valve-2.bin"), next);
+        executeCommand("updraft:release-publish -q " + sign(dir, key, oldImage, "initech", "valve", 1,
+                CidOptions.DEFAULT) + " " + oldImage);
+
+        String published = executeCommand("updraft:release-publish -q --delta-from initech/valve/1 "
+                + sign(dir, key, nextImage, "initech", "valve", 2, CidOptions.DEFAULT) + " " + nextImage);
+        assertTrue(published, published.contains("Published initech/valve/2"));
+        assertTrue(published, published.contains("Delta initech/valve/1 -> initech/valve/2 (bsdiff)"));
+
+        ReleaseDeltas deltas = waitForService(ReleaseDeltas.class);
+        List<Delta> recorded = deltas.to("initech/valve/2");
+        assertEquals(1, recorded.size());
+        Delta d = recorded.get(0);
+        assertTrue("a 1% change: " + d.patchSize(), d.patchSize() < old.length / 5);
+        Ledger ledger = waitForService(Ledger.class, "(ledger.kind=local)", SERVICE_TIMEOUT);
+        assertEquals(EventTypes.DELTA_PUBLISHED, ledger.get(d.ledgerIndex()).event().type());
+
+        FirmwareStore store = waitForService(FirmwareStore.class, "(store.kind=local)", SERVICE_TIMEOUT);
+        byte[] patch;
+        try (InputStream in = store.get(d.patch())) {
+            patch = in.readAllBytes();
+        }
+        ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
+        Deltas.apply(DeltaCodecs.find("bsdiff").orElseThrow(), Deltas.channel(old), d.fromSha256(),
+                Deltas.channel(patch), rebuilt, next.length, d.applyMemory());
+        assertArrayEquals("the stored patch rebuilds the new image", next, rebuilt.toByteArray());
+
+        String list = executeCommand("updraft:delta-list initech/valve/2");
+        assertTrue(list, list.contains("initech/valve/1") && list.contains(d.patch().toString()));
+        String show = executeCommand("updraft:release-show initech/valve/2");
+        assertTrue(show, show.contains("from initech/valve/1: bsdiff"));
+        String tail = executeCommand("updraft:ledger-tail -n 3");
+        assertTrue(tail, tail.contains("delta.published") && tail.contains("initech/valve/1 -> initech/valve/2"));
+
+        // a base that is not published: the release is, the delta is refused and the command says both
+        Path third = Files.write(dir.resolve("valve-3.bin"), old);
+        String refused = executeCommandExpectingFailure("updraft:release-publish -q --delta-from initech/valve/9 "
+                + sign(dir, key, third, "initech", "valve", 3, CidOptions.DEFAULT) + " " + third);
+        assertTrue(refused, refused.contains("release initech/valve/3 is published, but a delta was refused "
+                + "(unknown-release): release initech/valve/9 is not published"));
+        assertTrue(waitForService(ReleaseService.class).find("initech/valve/3").isPresent());
+        assertEquals(1, deltas.list().stream().filter(x -> x.toRelease().startsWith("initech/")).count());
     }
 
     @Test

@@ -11,6 +11,11 @@ public final class EventTypes {
     public static final String KEY_REVOKED = "trust.key-revoked";
     /** A release was verified, stored and published; the payload carries the signed manifest. */
     public static final String RELEASE_PUBLISHED = "release.published";
+    /**
+     * A patch from one published release's image to a later one's was made, checked and stored; the payload names
+     * both images by SHA-256, the codec, and the patch's CID and size.
+     */
+    public static final String DELTA_PUBLISHED = "delta.published";
 
     /** A rollout was created (as a draft); the payload carries its whole spec. */
     public static final String ROLLOUT_CREATED = "rollout.created";

@@ -25,6 +25,7 @@ import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.RegistryException;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
@@ -100,7 +101,8 @@ public final class ImageRetention implements ReleaseRetention {
     private static final int PAGE = 1000;
 
     /** What the ledger says, read at one moment under the engine's lock. */
-    private record LedgerUse(List<Rollout> rollouts, Map<String, Set<String>> offered, Set<Cid> releaseImages) {
+    private record LedgerUse(List<Rollout> rollouts, Map<String, Set<String>> offered, Set<Cid> releaseImages,
+            Map<String, Set<Cid>> patchesTo) {
     }
 
     private final RolloutEngine engine;
@@ -181,11 +183,16 @@ public final class ImageRetention implements ReleaseRetention {
         FleetUse use = fleetUse(ledger);
         List<Release> all = releases.list();
         List<Entry> entries = new ArrayList<>();
+        Set<String> kept = new HashSet<>();
         for (Verdict v : RetentionRule.decide(all, keepPerClass, use)) {
             entries.add(apply(v, dryRun));
+            if (v.keep()) {
+                kept.add(v.release().id());
+            }
         }
         Instant now = engine.now();
-        List<Orphan> orphans = orphans(pinned, RetentionRule.referenced(ledger.releaseImages(), all), dryRun, now);
+        List<Orphan> orphans = orphans(pinned, RetentionRule.referenced(ledger.releaseImages(), all,
+                ledger.patchesTo(), kept), dryRun, now);
         return new RetentionReport(entries, orphans, keepPerClass, now, dryRun);
     }
 
@@ -281,6 +288,7 @@ public final class ImageRetention implements ReleaseRetention {
     private LedgerUse ledgerUse() throws RetentionException {
         List<Rollout> rollouts = new ArrayList<>();
         Map<String, Set<String>> offered = new HashMap<>();
+        Map<String, Set<Cid>> patchesTo = new HashMap<>();
         Set<Cid> images;
         synchronized (engine) {
             try {
@@ -298,9 +306,14 @@ public final class ImageRetention implements ReleaseRetention {
                 }
             }
             images = engine.book().releaseImages();
+            for (Release r : releases.list()) {
+                for (Delta d : engine.book().deltasTo(r.id())) {
+                    patchesTo.computeIfAbsent(r.id(), k -> new HashSet<>()).add(d.patch());
+                }
+            }
         }
         engine.tellListeners(); // changes other nodes made, seen here first
-        return new LedgerUse(rollouts, offered, images);
+        return new LedgerUse(rollouts, offered, images, patchesTo);
     }
 
     /** The ledger's rollouts and offers, then who is registered and what each device runs. */

@@ -141,16 +141,23 @@ public final class RetentionRule {
 
     /**
      * The objects of the store that something references, decided here only: the image of every release on the
-     * ledger, and of every release the release service lists. Delta updates will add the objects of their patches
-     * here.
+     * ledger, and of every release the release service lists, and the patch of every delta to a kept release. The
+     * patches of deltas to a release not kept are unreferenced: without its image no device is offered them, so
+     * they go as orphans do, after the grace period.
      *
      * @param releaseImagesOnLedger the images of the ledger's {@code release.published} events, as replayed
      * @param releases the releases the release service lists
+     * @param patchesTo per release id, the patches of the deltas recorded to it
+     * @param kept the ids of the releases kept
      */
-    public static Set<Cid> referenced(Collection<Cid> releaseImagesOnLedger, List<Release> releases) {
+    public static Set<Cid> referenced(Collection<Cid> releaseImagesOnLedger, List<Release> releases,
+            Map<String, Set<Cid>> patchesTo, Set<String> kept) {
         Set<Cid> referenced = new HashSet<>(releaseImagesOnLedger);
         for (Release r : releases) {
             referenced.add(r.cid());
+        }
+        for (String id : kept) {
+            referenced.addAll(patchesTo.getOrDefault(id, Set.of()));
         }
         return referenced;
     }

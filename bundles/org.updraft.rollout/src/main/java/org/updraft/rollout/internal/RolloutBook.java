@@ -16,6 +16,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
@@ -25,6 +26,7 @@ import org.updraft.api.multiformats.Cid;
 import org.updraft.api.rollout.RolloutState;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.event.DeviceEvents;
+import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerFollower;
@@ -50,6 +52,8 @@ final class RolloutBook {
     private final Map<String, LastReport> lastReports = new HashMap<>();
     /** The image of every readable release.published event, whether or not the release index accepts the release. */
     private final Set<Cid> releaseImages = new HashSet<>();
+    /** Per target release id, the deltas recorded to it: what offers of it may carry, what retention keeps. */
+    private final Map<String, List<Delta>> deltasTo = new HashMap<>();
     private final LedgerFollower follower;
     /** Rollouts whose state changed since the last {@link #drainChanged()}, once the first replay is done. */
     private final Set<String> changed = new LinkedHashSet<>();
@@ -62,6 +66,7 @@ final class RolloutBook {
             rollouts.clear();
             lastReports.clear();
             releaseImages.clear();
+            deltasTo.clear();
         });
     }
 
@@ -91,6 +96,11 @@ final class RolloutBook {
     /** The images the ledger's releases name. */
     Set<Cid> releaseImages() {
         return new HashSet<>(releaseImages);
+    }
+
+    /** The deltas recorded to a release, oldest first. */
+    List<Delta> deltasTo(String releaseId) {
+        return List.copyOf(deltasTo.getOrDefault(releaseId, List.of()));
     }
 
     /** The ids of the rollouts that changed since the last call (changes seen after the first replay only). */
@@ -133,6 +143,10 @@ final class RolloutBook {
                     return;
                 case EventTypes.RELEASE_PUBLISHED:
                     releaseImages.add(ReleaseEvents.decodePublished(event.payload()).manifest().cid());
+                    return;
+                case EventTypes.DELTA_PUBLISHED:
+                    Delta delta = DeltaEvents.decodePublished(event.payload(), entry.index());
+                    deltasTo.computeIfAbsent(delta.toRelease(), k -> new ArrayList<>()).add(delta);
                     return;
                 default:
                     // trust, enrollments: other views

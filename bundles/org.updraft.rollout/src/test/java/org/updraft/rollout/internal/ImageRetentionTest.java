@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceState;
@@ -31,6 +32,7 @@ import org.updraft.api.rollout.RolloutSpec;
 import org.updraft.api.rollout.WaveSelector;
 import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.update.UpdateAnswer;
+import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
@@ -265,6 +267,33 @@ class ImageRetentionTest {
         store = openStore();
         assertTrue(store.stat(first).isEmpty());
         assertTrue(pinned(kept.cid()));
+    }
+
+    /**
+     * A delta's patch is kept while the release it builds is kept; once that release is unpinned, no device is offered
+     * the patch any more and it goes as an orphan does, after the grace period.
+     */
+    @Test
+    void aPatchStaysWhileItsTargetReleaseIsKeptAndGoesAfterTheGracePeriodOnceItIsNot() throws Exception {
+        Release r1 = publish("thermo", 1, 1);
+        Release r2 = publish("thermo", 2, 2);
+        Cid patch = store.put(new ByteArrayInputStream(image(500))).cid();
+        p.ledger.append(new LedgerEvent(EventTypes.DELTA_PUBLISHED, p.clock.instant(), p.ledger.logKey(),
+                DeltaEvents.published(new Delta(r1.id(), r2.id(), r1.sha256(), r2.sha256(), "bsdiff", patch, 5000,
+                        1 << 20, -1)), null));
+        ImageRetention keepBoth = retention(3);
+        p.clock.advance(Duration.ofMinutes(120));
+        assertEquals(List.of(), keepBoth.run(false).orphans(), "the patch to a kept release is referenced");
+        assertTrue(pinned(patch));
+
+        publish("thermo", 3, 3);
+        ImageRetention keepOne = retention(1);
+        RetentionReport first = keepOne.run(false);
+        assertEquals(Action.UNPINNED, byRelease(first).get(r2.id()).action());
+        assertEquals(Action.KEPT, orphans(first).get(patch).action(), "in its grace period");
+        p.clock.advance(Duration.ofMinutes(61));
+        assertEquals(Action.UNPINNED, orphans(keepOne.run(false)).get(patch).action());
+        assertFalse(pinned(patch));
     }
 
     /** A publish in progress has stored its image and not recorded its release yet: the grace period lets it finish. */

@@ -7,11 +7,13 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.core.cbor.CborException;
+import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.event.TrustEvents;
 
@@ -59,6 +61,10 @@ public class LedgerTailCommand extends UpdraftCommand {
             if (EventTypes.RELEASE_PUBLISHED.equals(event.type())) {
                 var m = ReleaseEvents.decodePublished(event.payload()).manifest();
                 return m.releaseId() + " version " + m.version() + ", " + Format.bytes(m.size());
+            }
+            if (EventTypes.DELTA_PUBLISHED.equals(event.type())) {
+                Delta d = DeltaEvents.decodePublished(event.payload(), -1);
+                return d.label() + ", " + Format.bytes(d.patchSize());
             }
             if (event.type().startsWith("trust.")) {
                 Record r = TrustEvents.decode(event.type(), event.payload());

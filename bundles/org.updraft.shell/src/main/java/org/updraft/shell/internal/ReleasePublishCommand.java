@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -11,7 +12,10 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
 import org.apache.karaf.shell.support.completers.FileCompleter;
+import org.updraft.api.delta.Delta;
+import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;
@@ -38,8 +42,20 @@ public class ReleasePublishCommand extends UpdraftCommand {
     @Option(name = "--quiet", aliases = "-q", description = "No progress bar")
     boolean quiet;
 
+    @Option(name = "--delta-from", multiValued = true, description = "Also make a delta update to the new release "
+            + "from this earlier release of the class (repeatable); devices running it are offered the patch")
+    @Completion(ReleaseIdCompleter.class)
+    List<String> deltaFrom;
+
+    @Option(name = "--delta-codec", description = "The delta codec (bsdiff, vcdiff); default: the one the class's "
+            + "device profile prefers, or org.updraft.delta's codec")
+    String deltaCodec;
+
     @Reference(optional = true)
     ReleaseService releases;
+
+    @Reference(optional = true)
+    ReleaseDeltas deltas;
 
     @Override
     protected Object run() throws Exception {
@@ -60,7 +76,35 @@ public class ReleasePublishCommand extends UpdraftCommand {
         }
         System.out.println("Published " + release.id());
         ReleaseShowCommand.print(release);
+        publishDeltas(release);
         return null;
+    }
+
+    /**
+     * The deltas the new release gets. The release stays published whatever happens here: a delta refused is said
+     * as such, and the command fails so that a script notices, naming the release as published.
+     */
+    private void publishDeltas(Release release) throws CommandException {
+        List<String> bases = deltaFrom == null ? List.of() : deltaFrom;
+        if (deltas == null) {
+            if (!bases.isEmpty()) {
+                throw refused("release " + release.id() + " is published, but no delta was made: the delta service "
+                        + "is not running (feature updraft-core)");
+            }
+            return;
+        }
+        List<Delta> made;
+        try {
+            made = deltas.publishFor(release.id(), bases, deltaCodec);
+        } catch (ReleaseException e) {
+            throw refused("release " + release.id() + " is published, but a delta was refused (" + e.reason() + "): "
+                    + e.getMessage());
+        }
+        for (Delta d : made) {
+            System.out.println("Delta " + d.label() + ": " + Format.bytes(d.patchSize()) + " ("
+                    + Math.round(100.0 * d.patchSize() / Math.max(1, release.size())) + "% of the image), patch "
+                    + d.patch() + ", ledger #" + d.ledgerIndex());
+        }
     }
 
     static byte[] readManifest(Path file) throws IOException {

@@ -5,6 +5,8 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.updraft.api.delta.Delta;
+import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 
@@ -19,12 +21,21 @@ public class ReleaseShowCommand extends UpdraftCommand {
     @Reference(optional = true)
     ReleaseService releases;
 
+    @Reference(optional = true)
+    ReleaseDeltas deltas;
+
     @Override
     protected Object run() throws Exception {
         Release release = Services.require(releases, "release service", "updraft").find(id)
                 .orElseThrow(() -> new IllegalArgumentException("no release " + id + " is published"));
         System.out.println("Release " + release.id());
         print(release);
+        if (deltas != null) {
+            for (Delta d : deltas.to(release.id())) {
+                row("delta", "from " + d.fromRelease() + ": " + d.codec() + ", " + Format.bytes(d.patchSize())
+                        + ", patch " + d.patch() + ", ledger #" + d.ledgerIndex());
+            }
+        }
         return null;
     }
 
