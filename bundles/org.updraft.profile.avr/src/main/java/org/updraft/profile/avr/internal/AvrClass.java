@@ -7,6 +7,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.ProfileLimits;
+import org.updraft.core.profile.ClassSettings;
 import org.updraft.core.config.SettingValues;
 import org.updraft.core.manifest.Manifest;
 
@@ -18,7 +19,7 @@ import org.updraft.core.manifest.Manifest;
 @Component(service = AvrClass.class, configurationPid = AvrProfile.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = AvrClassConfig.class, factory = true)
-public final class AvrClass {
+public final class AvrClass implements ClassSettings {
 
     private static final Logger LOG = LoggerFactory.getLogger(AvrClass.class);
 
@@ -60,7 +61,8 @@ public final class AvrClass {
         return (int) Math.min(size, Integer.MAX_VALUE);
     }
 
-    String deviceClass() {
+    @Override
+    public String deviceClass() {
         return deviceClass;
     }
 
@@ -69,12 +71,14 @@ public final class AvrClass {
         return part;
     }
 
-    ProfileLimits limits() {
+    @Override
+    public ProfileLimits limits() {
         return limits;
     }
 
     /** Why this configuration cannot be used, or null. */
-    String problem() {
+    @Override
+    public String problem() {
         return problem;
     }
 }

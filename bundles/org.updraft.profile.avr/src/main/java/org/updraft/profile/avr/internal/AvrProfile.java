@@ -2,25 +2,20 @@ package org.updraft.profile.avr.internal;
 
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.DeviceProfile;
 import org.updraft.api.profile.PreviousRelease;
 import org.updraft.api.profile.ProfileException;
 import org.updraft.api.profile.ProfileLimits;
 import org.updraft.api.profile.ReleaseFacts;
+import org.updraft.core.profile.ProfileClasses;
 
 /**
  * The AVR device profile ({@code profile.id=avr}): 8-bit AVR devices whose bootloader (Optiboot and its kin)
@@ -51,17 +46,12 @@ public final class AvrProfile implements DeviceProfile {
     /** Factory PID of the per-class configurations. */
     public static final String PID = "org.updraft.profile.avr";
 
-    private static final Logger LOG = LoggerFactory.getLogger(AvrProfile.class);
-
-    private final List<AvrClass> classes = new CopyOnWriteArrayList<>();
+    private final ProfileClasses<AvrClass> classes = new ProfileClasses<>(ID, PID,
+            "part, flash.size, bootloader.size, page.size");
 
     @Reference(name = "deviceClass", service = AvrClass.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindClass(AvrClass deviceClass) {
-        if (find(deviceClass.deviceClass()).isPresent()) {
-            LOG.warn("Device class {} has more than one AVR configuration: the first one is used",
-                    deviceClass.deviceClass());
-        }
         classes.add(deviceClass);
     }
 
@@ -87,28 +77,18 @@ public final class AvrProfile implements DeviceProfile {
      */
     IntelHex.FlashImage flashImage(ReleaseFacts release, SeekableByteChannel image)
             throws ProfileException, IOException {
-        AvrClass settings = find(release.deviceClass()).orElseThrow(() -> IntelHex.refusal("no-configuration",
-                "no configuration for device class '" + release.deviceClass() + "': create one with factory PID "
-                        + PID + " (device.class = " + release.deviceClass() + ", part, flash.size, "
-                        + "bootloader.size, page.size)"));
-        if (settings.problem() != null) {
-            throw IntelHex.refusal("bad-configuration", "the configuration of device class '"
-                    + release.deviceClass() + "' cannot be used: " + settings.problem());
-        }
+        AvrClass settings = classes.require(release.deviceClass());
         return IntelHex.read(image, release.size(), settings.part());
     }
 
     @Override
     public Optional<ProfileLimits> limits(String deviceClass) {
-        return find(deviceClass).map(AvrClass::limits);
+        return classes.limits(deviceClass);
     }
 
     @Override
     public Set<String> deviceClasses() {
-        return classes.stream().map(AvrClass::deviceClass).collect(Collectors.toCollection(TreeSet::new));
+        return classes.deviceClasses();
     }
 
-    private Optional<AvrClass> find(String deviceClass) {
-        return classes.stream().filter(c -> c.deviceClass().equals(deviceClass)).findFirst();
-    }
 }

@@ -9,6 +9,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.ProfileLimits;
+import org.updraft.core.profile.ClassSettings;
 import org.updraft.core.config.SettingValues;
 import org.updraft.core.manifest.Manifest;
 
@@ -20,7 +21,7 @@ import org.updraft.core.manifest.Manifest;
 @Component(service = EspIdfClass.class, configurationPid = EspIdfProfile.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = EspIdfClassConfig.class, factory = true)
-public final class EspIdfClass {
+public final class EspIdfClass implements ClassSettings {
 
     private static final Logger LOG = LoggerFactory.getLogger(EspIdfClass.class);
 
@@ -70,7 +71,8 @@ public final class EspIdfClass {
         }
     }
 
-    String deviceClass() {
+    @Override
+    public String deviceClass() {
         return deviceClass;
     }
 
@@ -87,12 +89,14 @@ public final class EspIdfClass {
         return partitionSize;
     }
 
-    ProfileLimits limits() {
+    @Override
+    public ProfileLimits limits() {
         return limits;
     }
 
     /** Why this configuration cannot be used, or null. */
-    String problem() {
+    @Override
+    public String problem() {
         return problem;
     }
 }

@@ -2,25 +2,20 @@ package org.updraft.profile.espidf.internal;
 
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.DeviceProfile;
 import org.updraft.api.profile.PreviousRelease;
 import org.updraft.api.profile.ProfileException;
 import org.updraft.api.profile.ProfileLimits;
 import org.updraft.api.profile.ReleaseFacts;
+import org.updraft.core.profile.ProfileClasses;
 
 /**
  * The ESP-IDF device profile ({@code profile.id=esp-idf}): ESP32-family devices whose ESP-IDF bootloader boots
@@ -50,17 +45,12 @@ public final class EspIdfProfile implements DeviceProfile {
     /** Factory PID of the per-class configurations. */
     public static final String PID = "org.updraft.profile.espidf";
 
-    private static final Logger LOG = LoggerFactory.getLogger(EspIdfProfile.class);
-
-    private final List<EspIdfClass> classes = new CopyOnWriteArrayList<>();
+    private final ProfileClasses<EspIdfClass> classes = new ProfileClasses<>(ID, PID,
+            "chip.id, chip.revisions, partition.size");
 
     @Reference(name = "deviceClass", service = EspIdfClass.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindClass(EspIdfClass deviceClass) {
-        if (find(deviceClass.deviceClass()).isPresent()) {
-            LOG.warn("Device class {} has more than one ESP-IDF configuration: the first one is used",
-                    deviceClass.deviceClass());
-        }
         classes.add(deviceClass);
     }
 
@@ -76,14 +66,7 @@ public final class EspIdfProfile implements DeviceProfile {
     @Override
     public void check(ReleaseFacts release, SeekableByteChannel image, PreviousRelease previous)
             throws ProfileException, IOException {
-        EspIdfClass settings = find(release.deviceClass()).orElseThrow(() -> EspAppImage.refusal("no-configuration",
-                "no configuration for device class '" + release.deviceClass() + "': create one with factory PID "
-                        + PID + " (device.class = " + release.deviceClass() + ", chip.id, chip.revisions, "
-                        + "partition.size)"));
-        if (settings.problem() != null) {
-            throw EspAppImage.refusal("bad-configuration", "the configuration of device class '"
-                    + release.deviceClass() + "' cannot be used: " + settings.problem());
-        }
+        EspIdfClass settings = classes.require(release.deviceClass());
         if (release.size() > settings.partitionSize()) {
             throw EspAppImage.refusal("too-large", String.format("image 0x%x bytes larger than OTA partition 0x%x",
                     release.size(), settings.partitionSize()));
@@ -105,15 +88,12 @@ public final class EspIdfProfile implements DeviceProfile {
 
     @Override
     public Optional<ProfileLimits> limits(String deviceClass) {
-        return find(deviceClass).map(EspIdfClass::limits);
+        return classes.limits(deviceClass);
     }
 
     @Override
     public Set<String> deviceClasses() {
-        return classes.stream().map(EspIdfClass::deviceClass).collect(Collectors.toCollection(TreeSet::new));
+        return classes.deviceClasses();
     }
 
-    private Optional<EspIdfClass> find(String deviceClass) {
-        return classes.stream().filter(c -> c.deviceClass().equals(deviceClass)).findFirst();
-    }
 }

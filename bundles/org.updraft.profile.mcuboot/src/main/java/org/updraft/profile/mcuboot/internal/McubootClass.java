@@ -9,6 +9,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.ProfileLimits;
+import org.updraft.core.profile.ClassSettings;
 import org.updraft.core.config.DataPaths;
 import org.updraft.core.config.SettingValues;
 import org.updraft.core.identity.KeyFileException;
@@ -24,7 +25,7 @@ import org.updraft.core.mcuboot.SlotLayout;
 @Component(service = McubootClass.class, configurationPid = McubootProfile.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = McubootClassConfig.class, factory = true)
-public final class McubootClass {
+public final class McubootClass implements ClassSettings {
 
     private static final Logger LOG = LoggerFactory.getLogger(McubootClass.class);
 
@@ -76,7 +77,8 @@ public final class McubootClass {
         return path.isAbsolute() || etc == null ? path : Path.of(etc).resolve(path);
     }
 
-    String deviceClass() {
+    @Override
+    public String deviceClass() {
         return deviceClass;
     }
 
@@ -89,12 +91,14 @@ public final class McubootClass {
         return slot;
     }
 
-    ProfileLimits limits() {
+    @Override
+    public ProfileLimits limits() {
         return limits;
     }
 
     /** Why this configuration cannot be used, or null. */
-    String problem() {
+    @Override
+    public String problem() {
         return problem;
     }
 }

@@ -2,15 +2,11 @@ package org.updraft.profile.mcuboot.internal;
 
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -24,6 +20,7 @@ import org.updraft.api.profile.PreviousRelease;
 import org.updraft.api.profile.ProfileException;
 import org.updraft.api.profile.ProfileLimits;
 import org.updraft.api.profile.ReleaseFacts;
+import org.updraft.core.profile.ProfileClasses;
 import org.updraft.core.mcuboot.ImageException;
 import org.updraft.core.mcuboot.ImageProblem;
 import org.updraft.core.mcuboot.ImageSource;
@@ -64,15 +61,12 @@ public final class McubootProfile implements DeviceProfile {
     private static final Pattern SEMVER_CORE = Pattern.compile("(\\d+)\\.(\\d+)\\.(\\d+).*");
 
     private final ImageVerifier verifier = new ImageVerifier();
-    private final List<McubootClass> classes = new CopyOnWriteArrayList<>();
+    private final ProfileClasses<McubootClass> classes = new ProfileClasses<>(ID, PID,
+            "image.key = the bootloader's public key");
 
     @Reference(name = "deviceClass", service = McubootClass.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void bindClass(McubootClass deviceClass) {
-        if (find(deviceClass.deviceClass()).isPresent()) {
-            LOG.warn("Device class {} has more than one MCUboot configuration: the first one is used",
-                    deviceClass.deviceClass());
-        }
         classes.add(deviceClass);
     }
 
@@ -88,14 +82,7 @@ public final class McubootProfile implements DeviceProfile {
     @Override
     public void check(ReleaseFacts release, SeekableByteChannel image, PreviousRelease previous)
             throws ProfileException, IOException {
-        McubootClass settings = find(release.deviceClass()).orElseThrow(() -> refusal("no-configuration",
-                "no configuration for device class '" + release.deviceClass() + "': create one with factory PID "
-                        + PID + " (device.class = " + release.deviceClass() + ", image.key = the bootloader's "
-                        + "public key)"));
-        if (settings.problem() != null) {
-            throw refusal("bad-configuration", "the configuration of device class '" + release.deviceClass()
-                    + "' cannot be used: " + settings.problem());
-        }
+        McubootClass settings = classes.require(release.deviceClass());
         try {
             VerifiedImage verified = verifier.verify(ImageSource.of(image), settings.key());
             checkVersion(release, verified.version());
@@ -139,16 +126,12 @@ public final class McubootProfile implements DeviceProfile {
 
     @Override
     public Optional<ProfileLimits> limits(String deviceClass) {
-        return find(deviceClass).map(McubootClass::limits);
+        return classes.limits(deviceClass);
     }
 
     @Override
     public Set<String> deviceClasses() {
-        return classes.stream().map(McubootClass::deviceClass).collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    private Optional<McubootClass> find(String deviceClass) {
-        return classes.stream().filter(c -> c.deviceClass().equals(deviceClass)).findFirst();
+        return classes.deviceClasses();
     }
 
     private static ProfileException refusal(String reason, String message) {
