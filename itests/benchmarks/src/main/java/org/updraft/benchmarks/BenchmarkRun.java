@@ -83,6 +83,7 @@ public final class BenchmarkRun {
         rows.addAll(measured("6", "ledger durable appends", "≥ 20,000 appends/s", () -> LedgerRow.run(work, quick)));
         rows.addAll(measured("7", "manifest verification", "≥ 0.9",
                 () -> List.of(ManifestVerificationRow.run(quick))));
+        rows.addAll(measured("8", "MQTT delivery", "≥ 0.8", () -> List.of(MqttDeliveryRow.run(work, quick))));
         return rows;
     }
 
