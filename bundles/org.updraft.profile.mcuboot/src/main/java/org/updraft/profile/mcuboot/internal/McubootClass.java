@@ -1,7 +1,5 @@
 package org.updraft.profile.mcuboot.internal;
 
-import java.nio.file.Path;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -52,7 +50,7 @@ public final class McubootClass {
                 throw new IllegalArgumentException("no image.key is configured: the bootloader's public key "
                         + "(PEM) is needed to check signatures");
             }
-            k = ImageKey.read(keyPath(config.image_key()));
+            k = ImageKey.read(DataPaths.resolveFromEtc(config.image_key()));
         } catch (IllegalArgumentException | KeyFileException e) {
             p = e.getMessage();
         }
@@ -67,13 +65,6 @@ public final class McubootClass {
             LOG.info("MCUboot device class {}: {}, slot 0x{} (room for 0x{} bytes)", deviceClass, key,
                     Long.toHexString(slot.slotSize()), Long.toHexString(slot.room()));
         }
-    }
-
-    /** Relative paths start from Karaf's etc directory, where the configuration itself is. */
-    private static Path keyPath(String configured) {
-        Path path = DataPaths.resolve(configured);
-        String etc = System.getProperty("karaf.etc");
-        return path.isAbsolute() || etc == null ? path : Path.of(etc).resolve(path);
     }
 
     String deviceClass() {
