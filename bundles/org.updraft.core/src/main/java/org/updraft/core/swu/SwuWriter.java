@@ -3,6 +3,7 @@ package org.updraft.core.swu;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +20,16 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.jcajce.JcaCertStore;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSProcessableByteArray;
 import org.bouncycastle.cms.CMSSignedDataGenerator;
 import org.bouncycastle.cms.jcajce.JcaSignerInfoGeneratorBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
@@ -99,6 +104,29 @@ public final class SwuWriter {
             }
         }
         return text;
+    }
+
+    /**
+     * Reads the signer's private key as openssl writes it, unencrypted: PKCS#8 ({@code PRIVATE KEY}) or the
+     * traditional RSA and EC forms.
+     *
+     * @throws SwuException {@code bad-key} when the file holds no such key (an encrypted one included)
+     */
+    public static PrivateKey readPrivateKey(Path pem) throws SwuException, IOException {
+        try (Reader reader = Files.newBufferedReader(pem, StandardCharsets.US_ASCII);
+                PEMParser parser = new PEMParser(reader)) {
+            Object read = parser.readObject();
+            JcaPEMKeyConverter converter = new JcaPEMKeyConverter().setProvider(BC);
+            if (read instanceof PEMKeyPair pair) {
+                return converter.getPrivateKey(pair.getPrivateKeyInfo());
+            }
+            if (read instanceof PrivateKeyInfo info) {
+                return converter.getPrivateKey(info);
+            }
+            throw new SwuException("bad-key", pem + " holds no unencrypted PEM private key");
+        } catch (IOException | RuntimeException e) {
+            throw new SwuException("bad-key", pem + " is not a PEM private key: " + e.getMessage(), e);
+        }
     }
 
     /**

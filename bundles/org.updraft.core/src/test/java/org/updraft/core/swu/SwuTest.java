@@ -12,10 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -161,19 +157,13 @@ class SwuTest {
 
     private static Path written(String name, String description, Path image) throws Exception {
         byte[] text = SwuWriter.complete(description, List.of(image));
-        byte[] signature = SwuWriter.sign(text, privateKey(key), SwuVerifier.readCertificates(cert).get(0));
+        byte[] signature = SwuWriter.sign(text, SwuWriter.readPrivateKey(key),
+                SwuVerifier.readCertificates(cert).get(0));
         Path swu = dir.resolve(name + ".swu");
         try (OutputStream out = Files.newOutputStream(swu)) {
             SwuWriter.write(out, text, signature, List.of(image));
         }
         return swu;
-    }
-
-    /** openssl's unencrypted PKCS#8 PEM. */
-    private static PrivateKey privateKey(Path pem) throws Exception {
-        String base64 = Files.readString(pem).replaceAll("-----[A-Z ]+-----|\\s", "");
-        return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder()
-                .decode(base64)));
     }
 
     @Test

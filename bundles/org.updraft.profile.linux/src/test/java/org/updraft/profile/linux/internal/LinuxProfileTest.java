@@ -10,9 +10,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,9 +66,7 @@ class LinuxProfileTest {
         byte[] text = SwuWriter.complete("software = { hardware-compatibility = [\"1.0\"]; images: ( { filename = "
                 + "\"rootfs.ext4\"; device = \"/dev/mmcblk0p3\"; sha256 = \"$swupdate_get_sha256(rootfs.ext4)\"; "
                 + "} ); };", List.of(image));
-        String base64 = Files.readString(key).replaceAll("-----[A-Z ]+-----|\\s", "");
-        byte[] signature = SwuWriter.sign(text, KeyFactory.getInstance("RSA").generatePrivate(
-                new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64))),
+        byte[] signature = SwuWriter.sign(text, SwuWriter.readPrivateKey(key),
                 SwuVerifier.readCertificates(cert).get(0));
         Path swu = dir.resolve(name + ".swu");
         try (OutputStream out = Files.newOutputStream(swu)) {
