@@ -108,7 +108,7 @@ public final class UpdraftCli {
         return List.of(new KeygenCommand(), new SignCommand(), new VerifyCommand(), new CidCommand(),
                 new McubootSignCommand(), new McubootVerifyCommand(),
                 new InspectCommand(), new RotateProofCommand(),
-                new DeltaCommand());
+                new DeltaCommand(), new SwuBuildCommand());
     }
 
     private static Command command(String name) throws UsageException {

@@ -35,4 +35,18 @@ public final class DataPaths {
         }
         return Path.of(value);
     }
+
+    /**
+     * A file a configuration names, such as a key or a certificate: a relative path starts from Karaf's etc
+     * directory ({@code karaf.etc}), where the configuration itself is; outside Karaf, from the working directory.
+     *
+     * @param configured the configured path, possibly containing {@value #KARAF_DATA}
+     * @throws IllegalArgumentException as {@link #resolve}
+     * @since 1.2
+     */
+    public static Path resolveFromEtc(String configured) {
+        Path path = resolve(configured);
+        String etc = System.getProperty("karaf.etc");
+        return path.isAbsolute() || etc == null ? path : Path.of(etc).resolve(path);
+    }
 }

@@ -30,7 +30,7 @@ public class ProfileListCommand extends UpdraftCommand {
                 bundleContext.getServiceReferences(DeviceProfile.class, null));
         if (refs.isEmpty()) {
             System.out.println("No device profile runs: install one, e.g. feature:install updraft-profile-mcuboot "
-                    + "(updraft-profile-esp-idf, updraft-profile-avr)");
+                    + "(updraft-profile-esp-idf, updraft-profile-avr, updraft-profile-linux)");
             return null;
         }
         refs.sort(Comparator.comparing(r -> String.valueOf(r.getProperty(DeviceProfile.ID))));

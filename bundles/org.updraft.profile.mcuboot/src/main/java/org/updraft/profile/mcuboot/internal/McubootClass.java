@@ -1,7 +1,5 @@
 package org.updraft.profile.mcuboot.internal;
 
-import java.nio.file.Path;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -9,13 +7,13 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.profile.ProfileLimits;
-import org.updraft.core.profile.ClassSettings;
 import org.updraft.core.config.DataPaths;
 import org.updraft.core.config.SettingValues;
 import org.updraft.core.identity.KeyFileException;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.mcuboot.ImageKey;
 import org.updraft.core.mcuboot.SlotLayout;
+import org.updraft.core.profile.ClassSettings;
 
 /**
  * The settings of one device class (one factory configuration), read and checked once. A configuration that
@@ -53,7 +51,7 @@ public final class McubootClass implements ClassSettings {
                 throw new IllegalArgumentException("no image.key is configured: the bootloader's public key "
                         + "(PEM) is needed to check signatures");
             }
-            k = ImageKey.read(keyPath(config.image_key()));
+            k = ImageKey.read(DataPaths.resolveFromEtc(config.image_key()));
         } catch (IllegalArgumentException | KeyFileException e) {
             p = e.getMessage();
         }
@@ -68,13 +66,6 @@ public final class McubootClass implements ClassSettings {
             LOG.info("MCUboot device class {}: {}, slot 0x{} (room for 0x{} bytes)", deviceClass, key,
                     Long.toHexString(slot.slotSize()), Long.toHexString(slot.room()));
         }
-    }
-
-    /** Relative paths start from Karaf's etc directory, where the configuration itself is. */
-    private static Path keyPath(String configured) {
-        Path path = DataPaths.resolve(configured);
-        String etc = System.getProperty("karaf.etc");
-        return path.isAbsolute() || etc == null ? path : Path.of(etc).resolve(path);
     }
 
     @Override
