@@ -1,7 +1,10 @@
 package org.updraft.device;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -14,7 +17,11 @@ import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.delta.DeltaCodec;
+import org.updraft.api.delta.DeltaException;
 import org.updraft.api.device.DeviceState;
+import org.updraft.core.delta.DeltaCodecs;
+import org.updraft.core.delta.Deltas;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.Failure;
 import org.updraft.core.manifest.Manifest;
@@ -41,7 +48,12 @@ import org.updraft.device.internal.Exchanges;
  * under the provisioned log key, inclusion proof, manifest (signature, trusted signer, class, profile,
  * sequence newer than installed). A refusal is reported as {@code failed} with the failure code.</li>
  * <li>Report {@code downloading}; download the image by CID block by block into the inactive slot, resuming
- * at the first missing byte after lost exchanges or a spell offline, never from zero.</li>
+ * at the first missing byte after lost exchanges or a spell offline, never from zero. When the offer carries a
+ * delta whose base is the running image, whose codec the agent has and whose memory fits its delta memory, it
+ * downloads the patch instead (into RAM) and applies it, reading the base by position from the running slot and
+ * writing the new image into the inactive slot. A patch the codec refuses, or a rebuilt image that fails the
+ * check below, is given up: the agent reports {@code downloading} again with reason {@code delta-mismatch} and
+ * downloads the full image.</li>
  * <li>Report {@code downloaded}; check the image in the slot (size, SHA-256, CID) with
  * {@link VerifiedManifest#checkImage}; report {@code verified} or {@code failed}.</li>
  * <li>Mark the slot pending, reboot into it; the new image confirms itself and the device reports
@@ -54,6 +66,8 @@ public final class DeviceAgent {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceAgent.class);
     private static final Duration MIN_WAIT = Duration.ofMillis(50);
+    /** The working memory an agent gives a delta codec unless told otherwise (as the platform's default). */
+    private static final long DEFAULT_DELTA_MEMORY = 4L * 1024 * 1024;
 
     private final SimulatedDevice device;
     private final DeviceLink link;
@@ -66,6 +80,7 @@ public final class DeviceAgent {
     private final int maxReportAttempts;
     private final AgentFaults faults;
     private final Map<String, byte[]> sharedImages;
+    private final long deltaMemory;
 
     private volatile DeviceState state = DeviceState.IDLE;
     private volatile boolean stopped;
@@ -90,6 +105,7 @@ public final class DeviceAgent {
         this.maxReportAttempts = b.maxReportAttempts;
         this.faults = b.faults;
         this.sharedImages = b.sharedImages;
+        this.deltaMemory = b.deltaMemory;
     }
 
     /** An agent for {@code device}, talking to the platform through {@code link}. */
@@ -261,6 +277,9 @@ public final class DeviceAgent {
         final AbFlash.Image before = device.flash().running();
         VerifiedManifest verified;
         int consecutiveFailures;
+        /** The delta being applied, or null while the full image is downloaded. */
+        DeviceAnswer.OfferedDelta delta;
+        UpdateOutcome.Source source = UpdateOutcome.Source.IMAGE;
 
         Attempt(DeviceAnswer.Offer offer) {
             this.offer = offer;
@@ -271,7 +290,7 @@ public final class DeviceAgent {
             return new UpdateOutcome(device.id(), end, offer.rolloutId(), offer.releaseId(), offer.anchor(), reason,
                     running.version(), running.sequence(), bytesDownloaded.get(), blockRequests.get(),
                     blockRetries.get(), session.retransmissions(), reportsUndelivered,
-                    Duration.ofNanos(System.nanoTime() - started));
+                    Duration.ofNanos(System.nanoTime() - started), source);
         }
     }
 
@@ -296,9 +315,84 @@ public final class DeviceAgent {
             return fail(attempt, e.failure().code());
         }
         state = DeviceState.DOWNLOADING;
+        DeviceAnswer.OfferedDelta delta = usableDelta(attempt);
         return report(attempt, DeviceState.DOWNLOADING, null)
-                .thenCompose(v -> download(attempt))
+                .thenCompose(v -> delta != null ? viaDelta(attempt, delta) : downloadImage(attempt));
+    }
+
+    private CompletableFuture<UpdateOutcome> downloadImage(Attempt attempt) {
+        return download(attempt)
                 .thenCompose(complete -> complete ? checkAndInstall(attempt) : fail(attempt, "download-failed"));
+    }
+
+    /**
+     * The offer's delta, when this device can use it: a codec it has, memory within its delta memory, a patch
+     * smaller than the image, made from exactly the image it runs. Otherwise null, and the full image is downloaded.
+     */
+    private DeviceAnswer.OfferedDelta usableDelta(Attempt attempt) {
+        DeviceAnswer.OfferedDelta d = attempt.offer.delta();
+        if (d == null || d.memory() > deltaMemory || DeltaCodecs.find(d.codec()).isEmpty()
+                || d.size() <= 0 || d.size() >= attempt.verified.manifest().size()) {
+            return null;
+        }
+        try {
+            byte[] running = Deltas.sha256(Deltas.channel(attempt.before.bytes()));
+            if (!MessageDigest.isEqual(running, d.baseSha256())) {
+                LOG.debug("{}: the offered delta of {} is for another base image", device.id(), d.fromRelease());
+                return null;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return d;
+    }
+
+    /** Downloads the patch into RAM, rebuilds the image into the inactive slot, and checks it as a download. */
+    private CompletableFuture<UpdateOutcome> viaDelta(Attempt attempt, DeviceAnswer.OfferedDelta delta) {
+        attempt.delta = delta;
+        attempt.source = UpdateOutcome.Source.DELTA;
+        PatchBuffer patch = new PatchBuffer(delta.patch().toString(), (int) delta.size());
+        return fetchBlock(attempt, patch, 0).thenCompose(complete -> {
+            if (!complete) {
+                return fail(attempt, "download-failed");
+            }
+            try {
+                rebuild(attempt, delta, patch.bytes);
+            } catch (DeltaException e) {
+                return fallBack(attempt, delta.codec() + " refused the patch (" + e.reason().code() + "): "
+                        + e.getMessage());
+            } catch (IOException e) {
+                return fallBack(attempt, "the patch could not be applied: " + e.getMessage());
+            }
+            return checkAndInstall(attempt);
+        });
+    }
+
+    /** Applies the patch: base read by position from the running slot, output written in order to the other. */
+    private void rebuild(Attempt attempt, DeviceAnswer.OfferedDelta delta, byte[] patch)
+            throws DeltaException, IOException {
+        Manifest m = attempt.verified.manifest();
+        DeltaCodec codec = DeltaCodecs.find(delta.codec()).orElseThrow();
+        AbFlash flash = device.flash();
+        flash.erase();
+        flash.beginWrite("delta " + delta.patch(), m.size());
+        try (OutputStream slot = new BufferedOutputStream(new SlotWriter(flash), 4096)) {
+            // the manifest's size bounds the output: a patch cannot write past what the manufacturer signed
+            Deltas.apply(codec, Deltas.channel(attempt.before.bytes()), delta.baseSha256(), Deltas.channel(patch),
+                    slot, m.size(), deltaMemory);
+        }
+    }
+
+    /** The delta failed: said in a report, then the full image, as if no delta had been offered. */
+    private CompletableFuture<UpdateOutcome> fallBack(Attempt attempt, String why) {
+        LOG.info("{}: gives up the delta of {} ({}); downloads the full image", device.id(),
+                attempt.offer.releaseId(), why);
+        attempt.delta = null;
+        attempt.source = UpdateOutcome.Source.IMAGE_AFTER_DELTA;
+        device.flash().erase();
+        state = DeviceState.DOWNLOADING;
+        return report(attempt, DeviceState.DOWNLOADING, Failure.DELTA_MISMATCH.code())
+                .thenCompose(v -> downloadImage(attempt));
     }
 
     private CompletableFuture<UpdateOutcome> fail(Attempt attempt, String reason) {
@@ -314,32 +408,124 @@ public final class DeviceAgent {
         if (resumeAt >= m.size()) {
             return CompletableFuture.completedFuture(true);
         }
-        return fetchBlock(attempt, resumeAt);
+        return fetchBlock(attempt, new SlotTarget(m), resumeAt);
     }
 
-    /** Fetches the bytes from {@code offset} on: the device resumes at what its flash holds, never from zero. */
-    private CompletableFuture<Boolean> fetchBlock(Attempt attempt, long offset) {
+    /** Where a download's bytes go: the inactive slot (an image) or RAM (a patch). */
+    private interface Target {
+        String cid();
+
+        long size();
+
+        long written();
+
+        void write(long at, byte[] data);
+    }
+
+    private final class SlotTarget implements Target {
+        private final Manifest manifest;
+
+        SlotTarget(Manifest manifest) {
+            this.manifest = manifest;
+        }
+
+        @Override
+        public String cid() {
+            return manifest.cid().toString();
+        }
+
+        @Override
+        public long size() {
+            return manifest.size();
+        }
+
+        @Override
+        public long written() {
+            return device.flash().written();
+        }
+
+        @Override
+        public void write(long at, byte[] data) {
+            device.flash().write(at, data);
+        }
+    }
+
+    /** A patch in RAM, of the size the offer states (smaller than the image, see {@link #usableDelta}). */
+    private static final class PatchBuffer implements Target {
+        private final String cid;
+        final byte[] bytes;
+        private long written;
+
+        PatchBuffer(String cid, int size) {
+            this.cid = cid;
+            this.bytes = new byte[size];
+        }
+
+        @Override
+        public String cid() {
+            return cid;
+        }
+
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public synchronized long written() {
+            return written;
+        }
+
+        @Override
+        public synchronized void write(long at, byte[] data) {
+            System.arraycopy(data, 0, bytes, (int) at, data.length);
+            written = Math.max(written, at + data.length);
+        }
+    }
+
+    /** Writes a rebuilt image into the inactive slot in order, as a download writes it. */
+    private static final class SlotWriter extends OutputStream {
+        private final AbFlash flash;
+        private long at;
+
+        SlotWriter(AbFlash flash) {
+            this.flash = flash;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            flash.write(at, java.util.Arrays.copyOfRange(b, off, off + len));
+            at += len;
+        }
+    }
+
+    /** Fetches the bytes from {@code offset} on: the device resumes at what it holds, never from zero. */
+    private CompletableFuture<Boolean> fetchBlock(Attempt attempt, Target target, long offset) {
         if (stopped) {
             return CompletableFuture.failedFuture(new DeviceAgentException(device.id() + ": stopped"));
         }
         if (!offlineSpellDone && faults.offlineAtBlock() >= 0 && offset / blockSize >= faults.offlineAtBlock()) {
             // the device drops off the network; its flash keeps what was written
             offlineSpellDone = true;
-            return after(faults.offlineFor(), () -> fetchBlock(attempt, device.flash().written()));
+            return after(faults.offlineFor(), () -> fetchBlock(attempt, target, target.written()));
         }
-        Manifest m = attempt.verified.manifest();
-        String cid = m.cid().toString();
+        String cid = target.cid();
         blockRequests.incrementAndGet();
         return send(() -> session.block(cid, offset, blockSize)).handle((reply, error) -> {
             if (error != null) {
                 blockRetries.incrementAndGet();
                 if (unwrap(error) instanceof Exchanges.LinkBusyException) {
-                    return after(retryDelay, () -> fetchBlock(attempt, offset));
+                    return after(retryDelay, () -> fetchBlock(attempt, target, offset));
                 }
-                return retryBlock(attempt, offset, retryDelay, "no answer");
+                return retryBlock(attempt, target, offset, retryDelay, "no answer");
             }
             if (reply.status() == DeviceLink.Status.UNAVAILABLE) {
-                return retryBlock(attempt, offset, retryAfter(reply, retryDelay), reply.diagnostic());
+                return retryBlock(attempt, target, offset, retryAfter(reply, retryDelay), reply.diagnostic());
             }
             if (reply.status() == DeviceLink.Status.REFUSED) {
                 LOG.warn("{}: block at {} of {} refused: {}", device.id(), offset, cid, reply.diagnostic());
@@ -348,38 +534,40 @@ public final class DeviceAgent {
             attempt.consecutiveFailures = 0;
             byte[] payload = reply.payload();
             long at = reply.offset();
-            if (at > device.flash().written()) {
-                return retryBlock(attempt, device.flash().written(), retryDelay,
+            if (at > target.written()) {
+                return retryBlock(attempt, target, target.written(), retryDelay,
                         "block at " + at + " does not follow the written bytes");
             }
-            if (at + payload.length > m.size()) {
-                LOG.warn("{}: the server sends more than the manifest's {} bytes", device.id(), m.size());
+            if (at + payload.length > target.size()) {
+                LOG.warn("{}: the server sends more of {} than the offer's {} bytes", device.id(), cid,
+                        target.size());
                 return CompletableFuture.completedFuture(false);
             }
             if (faults.corruptBlock() >= 0 && at / blockSize == faults.corruptBlock() && payload.length > 0) {
                 payload[payload.length / 2] ^= 0x5a;
             }
-            device.flash().write(at, payload);
+            target.write(at, payload);
             bytesDownloaded.addAndGet(payload.length);
-            long written = device.flash().written();
-            if (written >= m.size()) {
+            long written = target.written();
+            if (written >= target.size()) {
                 return CompletableFuture.completedFuture(true);
             }
             if (!reply.more() || payload.length == 0) {
-                LOG.warn("{}: the image ended after {} of {} bytes", device.id(), written, m.size());
+                LOG.warn("{}: {} ended after {} of {} bytes", device.id(), cid, written, target.size());
                 return CompletableFuture.completedFuture(false);
             }
-            return fetchBlock(attempt, written);
+            return fetchBlock(attempt, target, written);
         }).thenCompose(f -> f);
     }
 
-    private CompletableFuture<Boolean> retryBlock(Attempt attempt, long offset, Duration wait, String why) {
+    private CompletableFuture<Boolean> retryBlock(Attempt attempt, Target target, long offset, Duration wait,
+            String why) {
         if (++attempt.consecutiveFailures > maxBlockFailures) {
             LOG.warn("{}: giving up the download at byte {} after {} failures in a row ({})", device.id(), offset,
                     maxBlockFailures, why);
             return CompletableFuture.completedFuture(false);
         }
-        return after(wait, () -> fetchBlock(attempt, offset));
+        return after(wait, () -> fetchBlock(attempt, target, offset));
     }
 
     private CompletableFuture<UpdateOutcome> checkAndInstall(Attempt attempt) {
@@ -390,6 +578,10 @@ public final class DeviceAgent {
             try (InputStream in = device.flash().readWritten()) {
                 verified.checkImage(MeasuredImage.of(in, MeasuredImage.cidOptionsFor(m.cid())));
             } catch (VerificationException e) {
+                if (attempt.delta != null) {
+                    // the patch is never trusted: what it built is not the signed image
+                    return fallBack(attempt, "the rebuilt image is refused: " + e.failure().code());
+                }
                 LOG.info("{}: downloaded image of {} refused: {}", device.id(), attempt.offer.releaseId(),
                         e.failure().code());
                 return fail(attempt, e.failure().code());
@@ -531,6 +723,7 @@ public final class DeviceAgent {
         private AgentFaults faults = AgentFaults.NONE;
         private Map<String, byte[]> sharedImages;
         private OfferVerifier verifier;
+        private long deltaMemory = DEFAULT_DELTA_MEMORY;
 
         private Builder(SimulatedDevice device, DeviceLink link) {
             this.device = Objects.requireNonNull(device, "device");
@@ -602,6 +795,18 @@ public final class DeviceAgent {
          */
         public Builder verifier(OfferVerifier verifier) {
             this.verifier = verifier;
+            return this;
+        }
+
+        /**
+         * The working memory in bytes the device gives a delta codec (besides the patch, held in RAM): offered
+         * deltas needing more are ignored and the full image downloaded; 0 never applies deltas. Default 4 MiB.
+         */
+        public Builder deltaMemory(long deltaMemory) {
+            if (deltaMemory < 0) {
+                throw new IllegalArgumentException("the delta memory must not be negative");
+            }
+            this.deltaMemory = deltaMemory;
             return this;
         }
 

@@ -18,15 +18,35 @@ import org.updraft.api.ledger.ReleaseAnchor;
  *        {@code download-failed}, {@code boot-failed}, …); otherwise {@code null}
  * @param version the version the device runs afterwards
  * @param sequence the sequence number it runs afterwards
- * @param bytesDownloaded image bytes received, repeats included
+ * @param bytesDownloaded image and patch bytes received, repeats included
  * @param blockRequests block requests made, repeats included
  * @param blockRetries block requests repeated after CoAP gave up on an exchange (resumed at that block)
  * @param retransmissions CoAP-level retransmissions of this device's requests
  * @param reportsUndelivered reports the platform never acknowledged (refused, or unreachable after all retries)
  * @param elapsed from the offer to the end
+ * @param source where the new image came from: downloaded whole, rebuilt from the offered delta, or downloaded
+ *        whole after the delta failed (reported {@code downloading} with reason {@code delta-mismatch})
  */
 public record UpdateOutcome(String deviceId, DeviceState state, String rolloutId, String releaseId,
         ReleaseAnchor anchor, String reason,
         String version, long sequence, long bytesDownloaded, long blockRequests, long blockRetries,
-        long retransmissions, int reportsUndelivered, Duration elapsed) {
+        long retransmissions, int reportsUndelivered, Duration elapsed, Source source) {
+
+    /** Where an update's image came from. */
+    public enum Source {
+        /** The full image was downloaded. */
+        IMAGE,
+        /** The image was rebuilt from the offered delta's patch and the running image. */
+        DELTA,
+        /** The delta failed (refused patch, or a rebuilt image unlike the manifest's); the full image followed. */
+        IMAGE_AFTER_DELTA
+    }
+
+    /** An outcome of an update without delta. */
+    public UpdateOutcome(String deviceId, DeviceState state, String rolloutId, String releaseId, ReleaseAnchor anchor,
+            String reason, String version, long sequence, long bytesDownloaded, long blockRequests,
+            long blockRetries, long retransmissions, int reportsUndelivered, Duration elapsed) {
+        this(deviceId, state, rolloutId, releaseId, anchor, reason, version, sequence, bytesDownloaded,
+                blockRequests, blockRetries, retransmissions, reportsUndelivered, elapsed, Source.IMAGE);
+    }
 }

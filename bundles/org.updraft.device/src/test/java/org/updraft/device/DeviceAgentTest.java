@@ -220,4 +220,50 @@ class DeviceAgentTest {
                 () -> agent.enroll().get(30, TimeUnit.SECONDS));
         assertTrue(enroll.getCause().getMessage().contains("4.03"), enroll.getCause().getMessage());
     }
+
+    private byte[][] baseAndPatch() throws Exception {
+        byte[] base = platform.image.clone();
+        for (int i = 0; i < base.length; i += 100) {
+            base[i] ^= 0x33; // 1% of the bytes differ from the new image
+        }
+        java.io.ByteArrayOutputStream patch = new java.io.ByteArrayOutputStream();
+        new org.updraft.core.delta.BsdiffCodec().create(org.updraft.core.delta.Deltas.channel(base),
+                org.updraft.core.delta.Deltas.channel(platform.image), patch, 2_000_000);
+        return new byte[][] {base, patch.toByteArray()};
+    }
+
+    @Test
+    void aDeviceRebuildsTheImageFromAnOfferedDelta() throws Exception {
+        start(20_000, false, null);
+        byte[][] bp = baseAndPatch();
+        platform.offerDelta(bp[0], bp[1]);
+        Provisioning p = device("dev-d").provisioning();
+        SimulatedDevice device = new SimulatedDevice(p, new AbFlash("1.0.0", 1, bp[0]), 0);
+        platform.register(device);
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).blockSize(256).build());
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals(UpdateOutcome.Source.DELTA, outcome.source());
+        assertEquals(bp[1].length, outcome.bytesDownloaded());
+        assertArrayEquals(platform.image, device.flash().running().bytes());
+    }
+
+    @Test
+    void aCorruptedPatchFallsBackToTheFullImageAndSaysSo() throws Exception {
+        start(20_000, false, null);
+        byte[][] bp = baseAndPatch();
+        byte[] corrupted = bp[1].clone();
+        corrupted[corrupted.length / 2] ^= 0x5a;
+        platform.offerDelta(bp[0], corrupted);
+        Provisioning p = device("dev-c").provisioning();
+        SimulatedDevice device = new SimulatedDevice(p, new AbFlash("1.0.0", 1, bp[0]), 0);
+        platform.register(device);
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).blockSize(256).build());
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals(UpdateOutcome.Source.IMAGE_AFTER_DELTA, outcome.source());
+        assertArrayEquals(platform.image, device.flash().running().bytes());
+        List<DeviceReport> reports = platform.reportsOf("dev-c");
+        assertTrue(reports.stream().anyMatch(r -> r.state() == DeviceState.DOWNLOADING
+                && "delta-mismatch".equals(r.reason())), reports.toString());
+        assertEquals(DeviceState.INSTALLED, reports.get(reports.size() - 1).state());
+    }
 }

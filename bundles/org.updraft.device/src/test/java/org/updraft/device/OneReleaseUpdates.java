@@ -96,6 +96,8 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     public final AtomicLong bytesServed = new AtomicLong();
     final AtomicLong retransmittedReports = new AtomicLong();
     volatile Tampering tampering = Tampering.NONE;
+    /** A delta offered with the release, or null. */
+    volatile org.updraft.api.delta.Delta delta;
     /** While set, nothing is offered (as before a rollout starts): checks are answered {@code no-rollout}. */
     volatile boolean held;
     private final List<MqttDeviceApi> mqttApis = new CopyOnWriteArrayList<>();
@@ -140,6 +142,14 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
 
     private static LedgerEvent filler(int i) {
         return new LedgerEvent("test.filler", Instant.now(), "did:key:test", Cbor.encode(Map.of("i", (long) i)), null);
+    }
+
+    /** Stores {@code patch} and offers it with the release as a bsdiff delta from {@code base}. */
+    void offerDelta(byte[] base, byte[] patch) throws Exception {
+        StoredObject stored = node.store().put(new ByteArrayInputStream(patch));
+        delta = new org.updraft.api.delta.Delta(VENDOR + "/" + CLASS + "/1", release.id(),
+                ImageFacts.newDigest().digest(base), release.sha256(), "bsdiff", stored.cid(), patch.length,
+                2_000_000, 0);
     }
 
     /** What a device of this platform's manufacturer trusts. */
@@ -211,7 +221,7 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
             default:
             }
             return withTag(new UpdateAnswer.Offer(ROLLOUT, release, event, proof, checkpoint, ANCHOR,
-                    new byte[8]));
+                    new byte[8], delta));
         } catch (Exception e) {
             throw new UpdateException("unavailable", "the ledger failed: " + e.getMessage(), e);
         }
@@ -221,7 +231,7 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         byte[] tag = UpdateAnswers.tagOf(UpdateAnswers.encode(answer));
         if (answer instanceof UpdateAnswer.Offer o) {
             return new UpdateAnswer.Offer(o.rolloutId(), o.release(), o.releaseEvent(), o.proof(), o.checkpoint(), o.anchor(),
-                    tag);
+                    tag, o.delta());
         }
         UpdateAnswer.NoUpdate n = (UpdateAnswer.NoUpdate) answer;
         return new UpdateAnswer.NoUpdate(n.reason(), n.retryAfter(), tag);

@@ -3,6 +3,7 @@ package org.updraft.api.update;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.updraft.api.delta.Delta;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.ReleaseAnchor;
@@ -31,9 +32,11 @@ public sealed interface UpdateAnswer {
      * @param anchor where the release is recorded on a blockchain, for auditors; {@code null} when the ledger
      *        anchors on no chain or has not anchored this release yet
      * @param tag the answer's tag, see {@link UpdateAnswer#tag()}
+     * @param delta a recorded patch from the image this device runs to the release's image, which the device's
+     *        class accepts, offered beside the full image; {@code null} when the device gets the full image only
      */
     record Offer(String rolloutId, Release release, byte[] releaseEvent, InclusionProof proof, Checkpoint checkpoint,
-            ReleaseAnchor anchor, byte[] tag) implements UpdateAnswer {
+            ReleaseAnchor anchor, byte[] tag, Delta delta) implements UpdateAnswer {
         public Offer {
             Objects.requireNonNull(rolloutId, "rolloutId");
             Objects.requireNonNull(release, "release");
@@ -41,6 +44,15 @@ public sealed interface UpdateAnswer {
             Objects.requireNonNull(proof, "proof");
             Objects.requireNonNull(checkpoint, "checkpoint");
             tag = tag.clone();
+            if (delta != null && !delta.toRelease().equals(release.id())) {
+                throw new IllegalArgumentException("the delta " + delta.label() + " does not build " + release.id());
+            }
+        }
+
+        /** An offer of the full image only. */
+        public Offer(String rolloutId, Release release, byte[] releaseEvent, InclusionProof proof,
+                Checkpoint checkpoint, ReleaseAnchor anchor, byte[] tag) {
+            this(rolloutId, release, releaseEvent, proof, checkpoint, anchor, tag, null);
         }
 
         @Override

@@ -8,6 +8,12 @@ import org.updraft.api.delta.DeltaCodec;
 /** The codecs this library implements, for callers outside OSGi (the CLI, a device agent, tests). */
 public final class DeltaCodecs {
 
+    /**
+     * The codec of delta updates for devices whose class states none (no device profile): what the platform makes
+     * for them unless configured otherwise, and the only codec they are offered.
+     */
+    public static final String DEFAULT = BsdiffCodec.ID;
+
     private static final List<DeltaCodec> BUILT_IN = List.of(new BsdiffCodec(), new VcdiffCodec());
 
     private DeltaCodecs() {

@@ -7,7 +7,7 @@
  * output bounded, result hashed.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.core.delta;
 
 import org.osgi.annotation.bundle.Export;

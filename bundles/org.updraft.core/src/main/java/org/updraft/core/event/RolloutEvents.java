@@ -54,8 +54,15 @@ public final class RolloutEvents {
     public record Changed(String rollout, RolloutState state, int wave, String reason, String by, long after) {
     }
 
-    /** {@code rollout.offered}. */
-    public record Offered(String rollout, String device, String release, int wave) {
+    /**
+     * {@code rollout.offered}: the first offer of a rollout to a device; {@code delta} is the CID of the patch
+     * offered with it beside the full image, or {@code null} (an optional field, absent from older events).
+     */
+    public record Offered(String rollout, String device, String release, int wave, String delta) {
+        /** A first offer of the full image only. */
+        public Offered(String rollout, String device, String release, int wave) {
+            this(rollout, device, release, wave, null);
+        }
     }
 
     private RolloutEvents() {
@@ -99,8 +106,12 @@ public final class RolloutEvents {
     }
 
     public static byte[] offered(Offered o) {
-        return Cbor.encode(Map.of("rollout", o.rollout(), "device", o.device(), "release", o.release(), "wave",
-                (long) o.wave()));
+        Map<Object, Object> map = new TreeMap<>(Map.of("rollout", o.rollout(), "device", o.device(), "release",
+                o.release(), "wave", (long) o.wave()));
+        if (o.delta() != null) {
+            map.put("delta", o.delta());
+        }
+        return Cbor.encode(map);
     }
 
     /**
@@ -130,8 +141,10 @@ public final class RolloutEvents {
                         map.optionalText("reason"), map.text("by"), map.unsigned("after"));
             }
             case EventTypes.ROLLOUT_OFFERED: {
-                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("rollout", "device", "release", "wave"));
-                return new Offered(map.text("rollout"), map.text("device"), map.text("release"), intField(map, "wave"));
+                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("rollout", "device", "release", "wave",
+                        "delta"));
+                return new Offered(map.text("rollout"), map.text("device"), map.text("release"), intField(map, "wave"),
+                        map.has("delta") ? map.text("delta") : null);
             }
             default:
                 throw new CborException("'" + type + "' is not a rollout event");

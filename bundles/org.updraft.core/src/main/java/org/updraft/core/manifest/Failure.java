@@ -21,7 +21,12 @@ public enum Failure {
     INSTALLED_VERSION_TOO_OLD("installed-version-too-old"),
     SIZE_MISMATCH("size-mismatch"),
     DIGEST_MISMATCH("digest-mismatch"),
-    CID_MISMATCH("cid-mismatch");
+    CID_MISMATCH("cid-mismatch"),
+    /**
+     * A patch offered with a release was refused by its codec, or the image it rebuilt is not the one the signed
+     * manifest describes: the device gives the patch up and downloads the full image (docs/coap-api.md).
+     */
+    DELTA_MISMATCH("delta-mismatch");
 
     private final String code;
 

@@ -3,7 +3,7 @@
  * CLI and the device agent: {@link org.updraft.core.manifest.ManifestVerifier}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.core.manifest;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,7 +4,7 @@
  * reads, a chunk read once for many blocks ({@link org.updraft.core.serving.ChunkCache}).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.core.serving;
 
 import org.osgi.annotation.bundle.Export;

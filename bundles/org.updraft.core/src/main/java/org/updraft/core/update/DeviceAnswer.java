@@ -6,6 +6,7 @@ import java.util.Objects;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.ReleaseAnchor;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.core.manifest.SignedManifest;
 
 /** An update check's answer as a device decodes it ({@link UpdateAnswers#decode}); nothing in it is verified yet. */
@@ -23,14 +24,22 @@ public sealed interface DeviceAnswer {
      * @param checkpoint the signed checkpoint (COSE_Sign1) the proof leads to
      * @param anchor where the release is recorded on a blockchain, as the platform says (for auditors; the
      *        device does not check it), or {@code null} when the offer carries none
+     * @param delta a patch the platform offers beside the full image, or {@code null}; nothing in it is trusted:
+     *        the image it rebuilds is verified against the manifest like a downloaded one
      */
     record Offer(String rolloutId, String releaseId, byte[] eventBytes, LedgerEvent event, SignedManifest manifest,
-            InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor) implements DeviceAnswer {
+            InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor, OfferedDelta delta) implements DeviceAnswer {
         public Offer {
             Objects.requireNonNull(rolloutId, "rolloutId");
             Objects.requireNonNull(releaseId, "releaseId");
             eventBytes = eventBytes.clone();
             checkpoint = checkpoint.clone();
+        }
+
+        /** An offer of the full image only. */
+        public Offer(String rolloutId, String releaseId, byte[] eventBytes, LedgerEvent event,
+                SignedManifest manifest, InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor) {
+            this(rolloutId, releaseId, eventBytes, event, manifest, proof, checkpoint, anchor, null);
         }
 
         @Override
@@ -41,6 +50,30 @@ public sealed interface DeviceAnswer {
         @Override
         public byte[] checkpoint() {
             return checkpoint.clone();
+        }
+    }
+
+    /**
+     * A patch offered with a release: applied to the image the device runs, it rebuilds the release's image.
+     *
+     * @param fromRelease the release whose image the patch applies to
+     * @param codec the codec that applies it ({@code bsdiff}, {@code vcdiff})
+     * @param patch the patch's CID, downloaded like an image
+     * @param size the patch's size in bytes
+     * @param baseSha256 the SHA-256 of the image the patch applies to
+     * @param memory the working memory in bytes applying it needs
+     */
+    record OfferedDelta(String fromRelease, String codec, Cid patch, long size, byte[] baseSha256, long memory) {
+        public OfferedDelta {
+            Objects.requireNonNull(fromRelease, "fromRelease");
+            Objects.requireNonNull(codec, "codec");
+            Objects.requireNonNull(patch, "patch");
+            baseSha256 = baseSha256.clone();
+        }
+
+        @Override
+        public byte[] baseSha256() {
+            return baseSha256.clone();
         }
     }
 

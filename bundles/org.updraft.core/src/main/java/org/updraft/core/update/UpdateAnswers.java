@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.updraft.api.delta.Delta;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.ReleaseAnchor;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
@@ -28,13 +30,18 @@ import org.updraft.core.manifest.SignedManifest;
  * <pre>
  * offer   {"status": "offer", "rollout": text, "release": text, "event": bytes,
  *          "proof": {"index": uint, "tree-size": uint, "path": [bytes…]}, "checkpoint": bytes,
- *          ? "anchor": {"chain": uint, "contract": text, "tx": text, "block": uint, "log-index": uint}}
+ *          ? "anchor": {"chain": uint, "contract": text, "tx": text, "block": uint, "log-index": uint},
+ *          ? "delta": {"from": text, "codec": text, "patch": text, "size": uint, "base-sha256": bytes(32),
+ *                      "memory": uint}}
  * nothing {"status": "none", "reason": text, ? "retry-after": uint}          retry-after in seconds
  * </pre>
  *
  * {@code event} is the {@code release.published} ledger event as the ledger hashes it; the signed manifest is
  * inside its payload, so it is sent once. {@code anchor}, when the ledger anchors releases on a blockchain, says
  * where this release is recorded there ({@link ReleaseAnchor}): for auditors, not checked by the device.
+ * {@code delta}, when the device runs the base of a recorded patch its class accepts, offers that patch beside the
+ * image (base release, codec, patch CID and size, base image SHA-256, memory applying it needs); a device may
+ * ignore it and download the image.
  */
 public final class UpdateAnswers {
 
@@ -44,10 +51,12 @@ public final class UpdateAnswers {
     public static final int TAG_BYTES = 8;
 
     private static final List<String> OFFER_FIELDS = List.of("status", "rollout", "release", "event", "proof",
-            "checkpoint", "anchor");
+            "checkpoint", "anchor", "delta");
     private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after");
     private static final List<String> PROOF_FIELDS = List.of("index", "tree-size", "path");
     private static final List<String> ANCHOR_FIELDS = List.of("chain", "contract", "tx", "block", "log-index");
+    private static final List<String> DELTA_FIELDS = List.of("from", "codec", "patch", "size", "base-sha256",
+            "memory");
 
     private UpdateAnswers() {
     }
@@ -64,6 +73,9 @@ public final class UpdateAnswers {
             map.put("checkpoint", offer.checkpoint().envelope());
             if (offer.anchor() != null) {
                 map.put("anchor", anchor(offer.anchor()));
+            }
+            if (offer.delta() != null) {
+                map.put("delta", delta(offer.delta()));
             }
         } else {
             UpdateAnswer.NoUpdate none = (UpdateAnswer.NoUpdate) answer;
@@ -102,6 +114,32 @@ public final class UpdateAnswers {
                     a.unsigned("log-index"));
         } catch (IllegalArgumentException e) {
             throw new UpdateFormatException("update answer: " + e.getMessage());
+        }
+    }
+
+    private static Map<Object, Object> delta(Delta delta) {
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("from", delta.fromRelease());
+        map.put("codec", delta.codec());
+        map.put("patch", delta.patch().toString());
+        map.put("size", delta.patchSize());
+        map.put("base-sha256", delta.fromSha256());
+        map.put("memory", delta.applyMemory());
+        return map;
+    }
+
+    private static DeviceAnswer.OfferedDelta delta(CborMap d) throws CborException, UpdateFormatException {
+        d.onlyKeys(DELTA_FIELDS);
+        byte[] base = d.bytes("base-sha256");
+        if (base.length != 32) {
+            throw new UpdateFormatException("update answer: the delta's base-sha256 must be 32 bytes, not "
+                    + base.length);
+        }
+        try {
+            return new DeviceAnswer.OfferedDelta(d.text("from"), d.text("codec"), Cid.parse(d.text("patch")),
+                    d.unsigned("size"), base, d.unsigned("memory"));
+        } catch (IllegalArgumentException e) {
+            throw new UpdateFormatException("update answer: the delta's patch: " + e.getMessage());
         }
     }
 
@@ -162,8 +200,9 @@ public final class UpdateAnswers {
                     throw new UpdateFormatException("update answer: " + e.getMessage());
                 }
                 ReleaseAnchor anchor = map.has("anchor") ? anchor(map.map("anchor")) : null;
+                DeviceAnswer.OfferedDelta delta = map.has("delta") ? delta(map.map("delta")) : null;
                 return new DeviceAnswer.Offer(map.text("rollout"), releaseId, eventBytes, event, manifest, proof,
-                        map.bytes("checkpoint"), anchor);
+                        map.bytes("checkpoint"), anchor, delta);
             }
             default:
                 throw new UpdateFormatException("update answer: unknown status '" + status

@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.EventTypes;
@@ -182,6 +183,59 @@ class UpdatePayloadsTest {
         map.put("anchor", Map.of("chain", 1L, "contract", "0x" + "0a".repeat(20), "tx", "0x" + "7f".repeat(32),
                 "block", 5L));
         assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("log-index"));
+    }
+
+    @Test
+    void anOfferCarriesItsDeltaAsAnOptionalField() throws Exception {
+        UpdateAnswer.Offer plain = offer(vendor, log);
+        byte[] baseSha = new byte[32];
+        baseSha[0] = 9;
+        Cid patch = Cid.v1(Cid.RAW, new byte[32]);
+        Delta delta = new Delta("acme/thermo-v2/6", plain.release().id(), baseSha, plain.release().sha256(), "bsdiff",
+                patch, 321, 1_500_000, 11);
+        UpdateAnswer.Offer withDelta = new UpdateAnswer.Offer(plain.rolloutId(), plain.release(),
+                plain.releaseEvent(), plain.proof(), plain.checkpoint(), null, plain.tag(), delta);
+
+        assertTrue(!CborMap.decode("offer", UpdateAnswers.encode(plain)).has("delta"));
+        assertNull(decoded(plain).delta());
+
+        byte[] bytes = UpdateAnswers.encode(withDelta);
+        CborMap wire = CborMap.decode("offer", bytes).map("delta");
+        assertEquals("acme/thermo-v2/6", wire.text("from"));
+        assertEquals("bsdiff", wire.text("codec"));
+        assertEquals(patch.toString(), wire.text("patch"));
+        assertEquals(321, wire.unsigned("size"));
+        assertArrayEquals(baseSha, wire.bytes("base-sha256"));
+        assertEquals(1_500_000, wire.unsigned("memory"));
+        DeviceAnswer.OfferedDelta got = decoded(withDelta).delta();
+        assertEquals("acme/thermo-v2/6", got.fromRelease());
+        assertEquals(patch, got.patch());
+        assertArrayEquals(baseSha, got.baseSha256());
+        assertEquals(321, got.size());
+        assertEquals(1_500_000, got.memory());
+        // part of the answer: its own tag; the offer verifies the same
+        assertNotEquals(List.of(UpdateAnswers.tagOf(UpdateAnswers.encode(plain))), List.of(UpdateAnswers.tagOf(bytes)));
+        assertEquals(7, verifier.verify(decoded(withDelta), thermostat).manifest().sequence());
+        // a delta that builds another release is refused where the offer is made
+        assertThrows(IllegalArgumentException.class, () -> new UpdateAnswer.Offer("r-1", plain.release(),
+                plain.releaseEvent(), plain.proof(), plain.checkpoint(), null, plain.tag(), new Delta(
+                        "acme/thermo-v2/6", "acme/thermo-v2/8", baseSha, baseSha, "bsdiff", patch, 1, 1, 1)));
+    }
+
+    @Test
+    void aMalformedDeltaIsRefusedNamingTheField() throws Exception {
+        UpdateAnswer.Offer plain = offer(vendor, log);
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> map = new java.util.TreeMap<>((Map<Object, Object>) Cbor.decode(UpdateAnswers.encode(plain)));
+        Map<Object, Object> delta = new java.util.TreeMap<>(Map.of("from", "acme/thermo-v2/6", "codec", "bsdiff",
+                "patch", "Qmnotacid", "size", 1L, "base-sha256", new byte[32], "memory", 1L));
+        map.put("delta", delta);
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("not a CID"));
+        delta.put("patch", Cid.v1(Cid.RAW, new byte[32]).toString());
+        delta.put("base-sha256", new byte[31]);
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("base-sha256"));
+        delta.remove("base-sha256");
+        assertTrue(message(() -> UpdateAnswers.decode(Cbor.encode(map))).contains("base-sha256"));
     }
 
     @Test

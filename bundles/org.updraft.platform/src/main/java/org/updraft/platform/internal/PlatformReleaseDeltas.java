@@ -81,7 +81,7 @@ public final class PlatformReleaseDeltas implements ReleaseDeltas {
     public @interface Config {
         @AttributeDefinition(name = "Codec", description = "The delta codec for releases whose manifest names no "
                 + "device profile, or whose profile states no codecs: bsdiff or vcdiff.")
-        String codec() default "bsdiff";
+        String codec() default DeltaCodecs.DEFAULT;
 
         @AttributeDefinition(name = "Apply memory", description = "The working memory in bytes a device may "
                 + "spend applying a patch, for releases whose profile does not state it (4 MiB: bsdiff needs 1.4 MiB at least, VCDIFF less).")

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.RegistryException;
 import org.updraft.api.ledger.Checkpoint;
@@ -45,6 +46,9 @@ import org.updraft.core.update.UpdateAnswers;
  * rolled back in a rollout is not offered that rollout's release again. Every first offer of a rollout to a device
  * is appended to the ledger before it is made.
  *
+ * <p>An offer carries a recorded delta to its release when the device runs that delta's base and its class accepts
+ * the codec ({@link DeltaChoice}); the device may take the patch or the full image.
+ *
  * <p>An offer carries where its release is on chain once {@link AnchorLookup} found it: an offer made before goes
  * without, and is made again (its listeners told) once the anchor is found.
  */
@@ -70,9 +74,10 @@ final class OfferDecisions {
      * What {@link #decide} found: an answer, or a first offer still to be appended (the answer is then null; the
      * offer counts against its wave's download cap from the decision on, see {@link RolloutEngine#offerDecided}).
      */
-    private record Decision(UpdateAnswer answer, RolloutRecord rollout, Release release, int wave, LedgerEvent offer) {
+    private record Decision(UpdateAnswer answer, RolloutRecord rollout, Release release, Delta delta, int wave,
+            LedgerEvent offer) {
         static Decision of(UpdateAnswer answer) {
-            return new Decision(answer, null, null, -1, null);
+            return new Decision(answer, null, null, null, -1, null);
         }
     }
 
@@ -80,11 +85,12 @@ final class OfferDecisions {
     private final ReleaseService releases;
     private final TrustStore trust;
     private final AnchorLookup anchors;
+    private final DeltaChoice deltas;
     private final Duration offerTimeout;
     private final Duration capRetry;
     private final Duration waitRetry;
     private final Map<String, OfferMaterial> materials = new ConcurrentHashMap<>();
-    /** Per rollout id; made and read under the engine's lock. */
+    /** Per rollout id and offered patch ({@link #offerKey}); made and read under the engine's lock. */
     private final Map<String, CachedOffer> offers = new ConcurrentHashMap<>();
 
     /**
@@ -93,11 +99,12 @@ final class OfferDecisions {
      * @param waitRetry when a device of a paused rollout, or of a wave not started yet, should check again
      */
     OfferDecisions(RolloutEngine engine, ReleaseService releases, TrustStore trust, AnchorLookup anchors,
-            Duration offerTimeout, Duration capRetry, Duration waitRetry) {
+            DeltaChoice deltas, Duration offerTimeout, Duration capRetry, Duration waitRetry) {
         this.engine = engine;
         this.releases = releases;
         this.trust = trust;
         this.anchors = anchors;
+        this.deltas = deltas;
         this.offerTimeout = offerTimeout;
         this.capRetry = capRetry;
         this.waitRetry = waitRetry;
@@ -153,7 +160,7 @@ final class OfferDecisions {
             } finally {
                 engine.offerReplayed(slot, deviceId); // replayed: the book counts the offer now
             }
-            return offer(d.rollout(), d.release());
+            return offer(d.rollout(), d.release(), d.delta());
         }
     }
 
@@ -181,9 +188,10 @@ final class OfferDecisions {
             return Decision.of(none("failed", null));
         }
         boolean unfinished = offered != null && !offered.isFinal();
+        Delta delta = deltas.choose(engine.book().deltasTo(release.id()), device, installedSequence);
         if (r.state() != RolloutState.RUNNING) {
             if (unfinished) {
-                return Decision.of(offer(r, release)); // paused or completed: a download in progress may finish
+                return Decision.of(offer(r, release, delta)); // paused or completed: a download in progress may finish
             }
             return Decision.of(r.state() == RolloutState.PAUSED ? none("paused", waitRetry) : none("no-rollout", null));
         }
@@ -204,12 +212,13 @@ final class OfferDecisions {
             return Decision.of(none("download-cap", capRetry));
         }
         if (offered == null) {
-            byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave));
+            byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave,
+                    delta == null ? null : delta.patch().toString()));
             engine.offerDecided(slot, device.id());
-            return new Decision(null, r, release, wave,
+            return new Decision(null, r, release, delta, wave,
                     new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null));
         }
-        return Decision.of(offer(r, release));
+        return Decision.of(offer(r, release, delta));
     }
 
     /**
@@ -233,9 +242,13 @@ final class OfferDecisions {
         return null;
     }
 
-    /** Under the engine's lock. */
-    private UpdateAnswer.Offer offer(RolloutRecord r, Release release) throws LedgerException {
-        CachedOffer cached = offers.get(r.id());
+    /**
+     * Under the engine's lock. The offer of a rollout is the same for every device but for its delta: one cached
+     * offer per rollout and offered patch.
+     */
+    private UpdateAnswer.Offer offer(RolloutRecord r, Release release, Delta delta) throws LedgerException {
+        String key = offerKey(r, delta);
+        CachedOffer cached = offers.get(key);
         if (cached != null && cached.madeFor(r)) {
             if (cached.offer().anchor() == null) {
                 anchors.lookUp(release.id());
@@ -248,11 +261,15 @@ final class OfferDecisions {
             anchors.lookUp(release.id());
         }
         UpdateAnswer.Offer untagged = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
-                anchor, new byte[0]);
+                anchor, new byte[0], delta);
         UpdateAnswer.Offer offer = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
-                anchor, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)));
-        offers.put(r.id(), new CachedOffer(r, r.ledgerIndex(), offer));
+                anchor, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)), delta);
+        offers.put(key, new CachedOffer(r, r.ledgerIndex(), offer));
         return offer;
+    }
+
+    private static String offerKey(RolloutRecord r, Delta delta) {
+        return delta == null ? r.id() : r.id() + " " + delta.patch();
     }
 
     /**

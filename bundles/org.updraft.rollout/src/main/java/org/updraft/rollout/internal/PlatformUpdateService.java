@@ -1,6 +1,9 @@
 package org.updraft.rollout.internal;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -15,6 +18,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.updraft.api.device.Device;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.ledger.ReleaseAnchors;
+import org.updraft.api.profile.DeviceProfile;
+import org.updraft.api.profile.ProfileLimits;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.update.ReportReceipt;
@@ -65,6 +70,8 @@ public final class PlatformUpdateService implements UpdateService {
     private final AnchorLookup anchors;
     private final OfferDecisions offers;
     private final ReportIntake reports;
+    /** The running device profiles and their ids, for the delta updates their classes accept. */
+    private final Map<DeviceProfile, String> profiles = new ConcurrentHashMap<>();
 
     @Activate
     public PlatformUpdateService(Config config, @Reference(name = "engine") RolloutEngineComponent engine,
@@ -72,7 +79,8 @@ public final class PlatformUpdateService implements UpdateService {
             @Reference(name = "trust", target = TrustStore.SELECTED) TrustStore trust) {
         this.engine = engine.engine();
         this.anchors = new AnchorLookup(engine.scheduler(), seconds(config.anchor_retry_seconds()));
-        this.offers = new OfferDecisions(this.engine, releases, trust, anchors, seconds(config.offer_timeout_seconds()),
+        this.offers = new OfferDecisions(this.engine, releases, trust, anchors,
+                new DeltaChoice(releases, this::limitsOf), seconds(config.offer_timeout_seconds()),
                 seconds(config.cap_retry_seconds()), seconds(config.wait_retry_seconds()));
         this.reports = new ReportIntake(this.engine);
         anchors.onFound(offers::anchorFound);
@@ -91,6 +99,28 @@ public final class PlatformUpdateService implements UpdateService {
 
     public void unbindAnchors(ReleaseAnchors service) {
         anchors.unbind(service);
+    }
+
+    @Reference(name = "profile", cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void bindProfile(DeviceProfile profile, Map<String, Object> properties) {
+        Object id = properties.get(DeviceProfile.ID);
+        if (id instanceof String s) {
+            profiles.put(profile, s);
+        }
+    }
+
+    public void unbindProfile(DeviceProfile profile) {
+        profiles.remove(profile);
+    }
+
+    /** What the device's running profile says its class takes; empty when that profile does not run. */
+    private Optional<ProfileLimits> limitsOf(Device device) {
+        for (Map.Entry<DeviceProfile, String> p : profiles.entrySet()) {
+            if (p.getValue().equals(device.profile())) {
+                return p.getKey().limits(device.deviceClass());
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

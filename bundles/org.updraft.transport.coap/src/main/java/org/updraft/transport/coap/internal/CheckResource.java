@@ -128,7 +128,7 @@ final class CheckResource extends DeviceApiResource {
             lastTag = tag;
             long maxAge = limits.checkMaxAge();
             if (answer instanceof UpdateAnswer.Offer offer) {
-                images.learn(offer.release());
+                images.learn(offer);
             } else if (answer instanceof UpdateAnswer.NoUpdate none && none.retryAfter() != null) {
                 maxAge = Math.max(0, none.retryAfter().toSeconds());
             }

@@ -28,6 +28,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.update.UpdateService;
@@ -60,6 +61,8 @@ public final class CoapTransport {
 
     private final AtomicReference<FirmwareStore> store = new AtomicReference<>();
     private final AtomicReference<ReleaseService> releases = new AtomicReference<>();
+    /** Recorded deltas: their patches are served like images (and only theirs). */
+    private final AtomicReference<ReleaseDeltas> deltas = new AtomicReference<>();
     private final CoapServer server;
     private final CheckResource check;
     private final ChunkCache chunks;
@@ -81,7 +84,7 @@ public final class CoapTransport {
         ScheduledExecutorService secondary = ExecutorsUtil.newDefaultSecondaryScheduler("updraft-coap-timer#");
 
         this.chunks = new ChunkCache(config.cached_chunks());
-        ReleaseImages images = new ReleaseImages(releases::get);
+        ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
         DeviceApiRoot root = new DeviceApiRoot();
         this.check = new CheckResource(updates, images, limits, executor);
         root.add(check);
@@ -132,6 +135,16 @@ public final class CoapTransport {
 
     public void unbindReleases(ReleaseService unbound) {
         releases.compareAndSet(unbound, null);
+    }
+
+    @Reference(name = "deltas", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void bindDeltas(ReleaseDeltas bound) {
+        deltas.set(bound);
+    }
+
+    public void unbindDeltas(ReleaseDeltas unbound) {
+        deltas.compareAndSet(unbound, null);
     }
 
     @Deactivate

@@ -167,7 +167,7 @@ final class DeviceRequests {
             throw Refusal.of(e, limits.unavailableRetry());
         }
         if (answer instanceof UpdateAnswer.Offer offer) {
-            images.learn(offer.release());
+            images.learn(offer);
         }
         offers.checked(device, sequence, answer);
         return UpdateAnswers.encode(answer);

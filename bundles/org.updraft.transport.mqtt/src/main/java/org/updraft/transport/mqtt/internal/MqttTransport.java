@@ -34,6 +34,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.update.UpdateService;
@@ -69,6 +70,8 @@ public final class MqttTransport implements TransportStatus {
 
     private final AtomicReference<FirmwareStore> store = new AtomicReference<>();
     private final AtomicReference<ReleaseService> releases = new AtomicReference<>();
+    /** Recorded deltas: their patches are served like images (and only theirs). */
+    private final AtomicReference<ReleaseDeltas> deltas = new AtomicReference<>();
     private final Topics topics;
     private final Limits limits;
     private final ChunkCache chunks;
@@ -107,7 +110,7 @@ public final class MqttTransport implements TransportStatus {
         this.retries = Workers.scheduler("updraft-mqtt-connect", 1);
         this.offers = new RetainedOffers(topics, updates, this::publish, workers, config.max_devices(),
                 limits.qos());
-        this.requests = new DeviceRequests(topics, updates, store::get, new ReleaseImages(releases::get), chunks,
+        this.requests = new DeviceRequests(topics, updates, store::get, new ReleaseImages(releases::get, deltas::get), chunks,
                 offers, limits, this::publish);
         client.setCallback(new Callback());
         this.state = "connecting to " + brokerUri + " as " + clientId;
@@ -140,6 +143,16 @@ public final class MqttTransport implements TransportStatus {
 
     public void unbindReleases(ReleaseService unbound) {
         releases.compareAndSet(unbound, null);
+    }
+
+    @Reference(name = "deltas", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void bindDeltas(ReleaseDeltas bound) {
+        deltas.set(bound);
+    }
+
+    public void unbindDeltas(ReleaseDeltas unbound) {
+        deltas.compareAndSet(unbound, null);
     }
 
     @Deactivate
