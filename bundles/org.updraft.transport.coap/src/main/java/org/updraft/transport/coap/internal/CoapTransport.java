@@ -1,15 +1,18 @@
 package org.updraft.transport.coap.internal;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
+import org.eclipse.californium.core.network.Exchange;
 import org.eclipse.californium.core.server.ServerMessageDeliverer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
@@ -31,6 +34,7 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.core.serving.ChunkCache;
@@ -49,10 +53,14 @@ import org.updraft.core.update.UpdateAnswers;
  * default core's serving store ({@code (store.role=serving)}), which stays bound while backends come and go and
  * while its own configuration (PID org.updraft.store) is edited, so a swap never touches this component; a
  * configuration edit of this PID does restart it. Blocks no running store can serve get 5.03 with Max-Age.
+ *
+ * <p>A socket that cannot be bound (the port is taken, the address is not this machine's) does not fail the
+ * component: it stays active, serves nothing, and {@link #status()} (in {@code updraft:status}) names the endpoint
+ * and the error, so an operator sees it beside the other transports rather than only in karaf.log.
  */
-@Component(service = {}, configurationPid = CoapTransport.PID, immediate = true)
+@Component(service = TransportStatus.class, configurationPid = CoapTransport.PID, immediate = true)
 @Designate(ocd = CoapTransportConfig.class)
-public final class CoapTransport {
+public final class CoapTransport implements TransportStatus {
 
     /** Configuration PID: etc/org.updraft.transport.coap.cfg. */
     public static final String PID = "org.updraft.transport.coap";
@@ -63,10 +71,15 @@ public final class CoapTransport {
     private final AtomicReference<ReleaseService> releases = new AtomicReference<>();
     /** Recorded deltas: their patches are served like images (and only theirs). */
     private final AtomicReference<ReleaseDeltas> deltas = new AtomicReference<>();
+    /** Null when the socket could not be bound. */
     private final CoapServer server;
     private final CheckResource check;
     private final ChunkCache chunks;
+    /** The bound address, or the configured one when binding failed. */
     private final InetSocketAddress address;
+    /** Why the socket could not be bound, or null while listening. */
+    private final String bindFailure;
+    private final LongAdder requests = new LongAdder();
     private final ServiceRegistration<UpdateListener> listener;
 
     @Activate
@@ -93,20 +106,39 @@ public final class CoapTransport {
         root.add(new EnrollResource(updates, limits));
 
         CoapServer coap = new CoapServer(californium);
-        coap.setMessageDeliverer(new ServerMessageDeliverer(root, californium));
-        coap.addEndpoint(new CoapEndpoint.Builder().setConfiguration(californium).setInetSocketAddress(bind).build());
+        coap.setMessageDeliverer(new ServerMessageDeliverer(root, californium) {
+            @Override
+            protected boolean preDeliverRequest(Exchange exchange) {
+                // after deduplication: each request a device made, not each datagram; delivered as usual
+                requests.increment();
+                return false;
+            }
+        });
+        CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium).setInetSocketAddress(bind).build();
+        coap.addEndpoint(udp);
         coap.setExecutors(executor, secondary, false);
+        String failure = null;
         try {
+            // the endpoint first: CoapServer.start() would only log its BindException and say none started
+            udp.start();
             coap.start();
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             coap.destroy();
-            throw new IllegalStateException("cannot listen on udp/" + bind.getAddress().getHostAddress() + ":"
-                    + bind.getPort() + " (" + e.getMessage() + "); is the port taken? set port in " + PID, e);
+            failure = rootCause(e);
+        }
+        this.bindFailure = failure;
+        if (failure != null) {
+            this.server = null;
+            this.address = bind;
+            this.listener = null;
+            LOG.error("CoAP device API cannot listen on {} ({}): it serves no device; free the port or set port "
+                    + "(or bind.address) in {}", endpointName(bind), failure, PID);
+            return;
         }
         this.server = coap;
         Endpoint endpoint = coap.getEndpoints().get(0);
         this.address = endpoint.getAddress();
-        LOG.info("CoAP device API listening on udp/{}:{}", address.getAddress().getHostAddress(), address.getPort());
+        LOG.info("CoAP device API listening on {}", endpointName(address));
         // the context is null outside a framework: tests call answersChanged themselves
         UpdateListener told = check::answersChanged;
         this.listener = context == null ? null : context.registerService(UpdateListener.class, told, null);
@@ -156,7 +188,9 @@ public final class CoapTransport {
                 // unregistered already: the bundle is stopping
             }
         }
-        server.destroy();
+        if (server != null) {
+            server.destroy();
+        }
     }
 
     /** Devices' answers of the rollout may have changed: observers of {@code /check} are told. */
@@ -164,9 +198,58 @@ public final class CoapTransport {
         check.answersChanged(rolloutId);
     }
 
-    /** The address the server listens on (the real port when configured with 0). */
+    /**
+     * The address the server listens on (the real port when configured with 0).
+     *
+     * @throws IllegalStateException when the socket could not be bound, with {@link #status()} as its message
+     */
     public InetSocketAddress address() {
+        if (server == null) {
+            throw new IllegalStateException("the CoAP device API is not listening: " + status());
+        }
         return address;
+    }
+
+    /** Listening: the socket was bound and the server started. */
+    public boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public String kind() {
+        return "coap";
+    }
+
+    /**
+     * One line: the endpoint and whether it listens; while it does, the devices observing {@code /check} (waiting
+     * for an offer to be pushed) and the requests answered since it started; when the socket could not be bound,
+     * the error and what to do.
+     */
+    @Override
+    public String status() {
+        if (server == null) {
+            return "failed to bind " + endpointName(address) + " (" + bindFailure + "); serving no device: free the "
+                    + "port or set port in " + PID;
+        }
+        int observing = check.observers();
+        return "listening on " + endpointName(address) + "; " + observing + (observing == 1 ? " device" : " devices")
+                + " observing /check; " + requests.sum() + " requests";
+    }
+
+    private static String endpointName(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return "udp/" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** The innermost message: Californium wraps the socket's BindException ("Address already in use"). */
+    private static String rootCause(Throwable e) {
+        String message = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getClass().getSimpleName() + ": " + t.getMessage();
+            }
+        }
+        return message != null ? message : e.getClass().getSimpleName();
     }
 
     int observers() {

@@ -535,9 +535,53 @@ class CoapTransportTest {
             transport.close();
         }
         transport = serve(Map.of("port", port));
-        IllegalStateException taken = assertThrows(IllegalStateException.class, () -> serve(Map.of("port", port)));
-        assertTrue(taken.getMessage().contains(":" + port), taken.getMessage());
+        CoapTransport second = serve(Map.of("port", port));
+        try {
+            assertFalse(second.isRunning(), "two servers on one port");
+            assertTrue(second.status().startsWith("failed to bind udp/127.0.0.1:" + port + " "), second.status());
+        } finally {
+            second.close();
+        }
+        assertEquals(ResponseCode.CONTENT, get("/").getCode(), "the first server was not disturbed");
         assertThrows(IllegalArgumentException.class, () -> serve(Map.of("max_block_size", 100)));
         assertThrows(IllegalArgumentException.class, () -> serve(Map.of("bind_address", "no.such.host.invalid")));
+    }
+
+    @Test
+    void theStatusNamesTheEndpointTheObserversAndTheRequests() throws Exception {
+        int port = transport.address().getPort();
+        assertEquals("coap", transport.kind());
+        assertEquals("listening on udp/127.0.0.1:" + port + "; 0 devices observing /check; 0 requests",
+                transport.status());
+
+        CoapObserveRelation relation = client.observe(
+                Request.newGet().setURI(uri("/check/dev-1?seq=3")).setObserve(), collect(new LinkedBlockingQueue<>()));
+        awaitObservers(1);
+        assertEquals(ResponseCode.CONTENT, get("/").getCode());
+        assertEquals("listening on udp/127.0.0.1:" + port + "; 1 device observing /check; 2 requests",
+                transport.status());
+        relation.proactiveCancel();
+    }
+
+    @Test
+    void aPortAlreadyInUseGivesAFailedStatusNamingItNotACrash() throws Exception {
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            int port = taken.getLocalPort();
+            CoapTransport blocked = serve(Map.of("port", port));
+            try {
+                assertFalse(blocked.isRunning());
+                assertEquals("coap", blocked.kind());
+                String status = blocked.status();
+                assertTrue(status.startsWith("failed to bind udp/127.0.0.1:" + port + " ("), status);
+                assertTrue(status.contains("Address already in use"), status);
+                assertTrue(status.contains("org.updraft.transport.coap"), "says where to set the port: " + status);
+                IllegalStateException e = assertThrows(IllegalStateException.class, blocked::address);
+                assertTrue(e.getMessage().contains(status), e.getMessage());
+                blocked.answersChanged(OneRolloutUpdates.ROLLOUT); // a rollout change does not fail either
+            } finally {
+                blocked.close();
+            }
+            assertFalse(blocked.isRunning());
+        }
     }
 }
