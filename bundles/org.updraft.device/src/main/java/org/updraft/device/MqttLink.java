@@ -2,6 +2,7 @@ package org.updraft.device;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -10,8 +11,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
+
 import org.updraft.core.work.Workers;
 import org.updraft.device.internal.MqttSession;
+import org.updraft.device.internal.TlsFiles;
 
 /**
  * The devices' side of an MQTT 5 broker ({@code docs/mqtt-api.md}): each device has a connection of its own, as
@@ -20,6 +25,13 @@ import org.updraft.device.internal.MqttSession;
  * CID, offset and length within the device's Maximum Packet Size, reports and enrollments go on their own topics.
  * Lost connections are made again by the device with backoff; unanswered requests time out and the agent repeats
  * them. The connections share one small scheduler for their keep-alive pings and the agents' timers.
+ *
+ * <p>Over TLS ({@code ssl://host:port}) the broker's certificate is checked against {@link Builder#trust} (or the
+ * JVM's CAs) and its host name; each device may present a client certificate of its own
+ * ({@link Builder#clientCertificates}), which a broker can take as the device's identity. A request the broker
+ * refuses (a PUBACK with a reason code such as 135, not authorized: a topic that is not the device's) or a login it
+ * refuses (bad password, unknown certificate) is answered at once as refused with the broker's reason, rather than
+ * left to time out and be repeated.
  */
 public final class MqttLink implements DeviceLink {
 
@@ -29,6 +41,10 @@ public final class MqttLink implements DeviceLink {
     private final Duration requestTimeout;
     private final Duration retryDelay;
     private final Function<String, char[]> passwords;
+    private final Path trust;
+    private final Function<String, ClientCertificate> clientCertificates;
+    /** The sockets of devices without a client certificate of their own: one TLS context for all. */
+    private final SocketFactory sharedSockets;
     private final ScheduledExecutorService timers;
     private final Set<MqttSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -39,13 +55,22 @@ public final class MqttLink implements DeviceLink {
         this.requestTimeout = b.requestTimeout;
         this.retryDelay = b.retryDelay;
         this.passwords = b.passwords;
+        this.trust = b.trust;
+        this.clientCertificates = b.clientCertificates;
+        boolean tls = brokerUri.startsWith("ssl://");
+        if (!tls && (trust != null || clientCertificates != null)) {
+            throw new IllegalArgumentException("trust and client certificates need an ssl:// broker URI, not '"
+                    + brokerUri + "'");
+        }
+        // read now, so that a trust file that cannot be used fails the link, not each device later
+        this.sharedSockets = tls ? TlsFiles.context(trust, null, null).getSocketFactory() : null;
         this.timers = Workers.scheduler("device-mqtt-timer", b.threads);
     }
 
     /**
-     * A link to the broker at {@code brokerUri} ({@code tcp://host:port}).
+     * A link to the broker at {@code brokerUri}: {@code tcp://host:port}, or {@code ssl://host:port} for TLS.
      *
-     * @throws IllegalArgumentException when it is not a {@code tcp://host:port} URI
+     * @throws IllegalArgumentException when it is neither
      */
     public static Builder builder(String brokerUri) {
         return new Builder(brokerUri);
@@ -64,11 +89,21 @@ public final class MqttLink implements DeviceLink {
     @Override
     public Session open(SimulatedDevice device) {
         char[] password = passwords == null ? null : passwords.apply(device.id());
-        MqttSession session = new MqttSession(brokerUri, prefix, device.id(), password, maxPacketSize,
-                requestTimeout, timers, sessions::remove);
+        MqttSession session = new MqttSession(brokerUri, prefix, device.id(), password, sockets(device.id()),
+                maxPacketSize, requestTimeout, timers, sessions::remove);
         sessions.add(session);
         session.connect();
         return session;
+    }
+
+    /** The device's own TLS context when it has a client certificate, else the shared one (null over tcp://). */
+    private SocketFactory sockets(String deviceId) {
+        ClientCertificate own = clientCertificates == null ? null : clientCertificates.apply(deviceId);
+        if (own == null) {
+            return sharedSockets;
+        }
+        SSLContext context = TlsFiles.context(trust, own.certificateChain(), own.privateKey());
+        return context.getSocketFactory();
     }
 
     @Override
@@ -99,6 +134,18 @@ public final class MqttLink implements DeviceLink {
         }
     }
 
+    /**
+     * A device's TLS client certificate: PEM files of its certificate (then any intermediate CA certificates) and of
+     * its private key, unencrypted PKCS#8 ({@code -----BEGIN PRIVATE KEY-----}; {@code openssl pkcs8 -topk8 -nocrypt}
+     * converts other forms); EC, RSA and Ed25519 keys.
+     */
+    public record ClientCertificate(Path certificateChain, Path privateKey) {
+        public ClientCertificate {
+            Objects.requireNonNull(certificateChain, "certificateChain");
+            Objects.requireNonNull(privateKey, "privateKey");
+        }
+    }
+
     /** How a link is set up. */
     public static final class Builder {
         private final String brokerUri;
@@ -107,6 +154,8 @@ public final class MqttLink implements DeviceLink {
         private Duration requestTimeout = Duration.ofSeconds(10);
         private Duration retryDelay = Duration.ofSeconds(1);
         private Function<String, char[]> passwords;
+        private Path trust;
+        private Function<String, ClientCertificate> clientCertificates;
         private int threads = 2;
 
         private Builder(String brokerUri) {
@@ -167,6 +216,26 @@ public final class MqttLink implements DeviceLink {
             return this;
         }
 
+        /**
+         * The CA certificates (a PEM file) that the broker's certificate must chain to, for an {@code ssl://} broker
+         * URI; its host name is checked too. Default: the JVM's trusted CAs.
+         */
+        public Builder trust(Path caCertificates) {
+            this.trust = Objects.requireNonNull(caCertificates, "caCertificates");
+            return this;
+        }
+
+        /**
+         * Each device's TLS client certificate, by device id (null: none for that device), for an {@code ssl://}
+         * broker URI. With mosquitto's {@code use_identity_as_username}, the certificate's common name is the
+         * device's user name and so its identity in the ACL (docs/mosquitto/). The key files are read when the
+         * device connects and never logged.
+         */
+        public Builder clientCertificates(Function<String, ClientCertificate> clientCertificates) {
+            this.clientCertificates = Objects.requireNonNull(clientCertificates, "clientCertificates");
+            return this;
+        }
+
         /** Threads of the shared scheduler (pings, timers). Default 2. */
         public Builder threads(int threads) {
             if (threads < 1 || threads > 64) {
@@ -180,18 +249,19 @@ public final class MqttLink implements DeviceLink {
             return new MqttLink(this);
         }
 
-        /** The one rule for a device's broker URI: {@code tcp://host:port}. */
+        /** The one rule for a device's broker URI: {@code tcp://host:port} or {@code ssl://host:port}. */
         private static String checkBrokerUri(String uri) {
             String text = Objects.requireNonNull(uri, "brokerUri").strip();
             try {
                 URI parsed = new URI(text);
-                if (!"tcp".equals(parsed.getScheme()) || parsed.getHost() == null || parsed.getPort() < 1
-                        || !(parsed.getPath() == null || parsed.getPath().isEmpty())) {
-                    throw new IllegalArgumentException("the broker URI must be tcp://host:port, not '" + text + "'");
+                if (!("tcp".equals(parsed.getScheme()) || "ssl".equals(parsed.getScheme())) || parsed.getHost() == null
+                        || parsed.getPort() < 1 || !(parsed.getPath() == null || parsed.getPath().isEmpty())) {
+                    throw new IllegalArgumentException("the broker URI must be tcp://host:port or ssl://host:port, "
+                            + "not '" + text + "'");
                 }
             } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("the broker URI must be tcp://host:port, not '" + text + "' ("
-                        + e.getReason() + ")", e);
+                throw new IllegalArgumentException("the broker URI must be tcp://host:port or ssl://host:port, not '"
+                        + text + "' (" + e.getReason() + ")", e);
             }
             return text;
         }

@@ -6,7 +6,7 @@
  * many of them share. The fleet simulator that runs thousands of agents is the demo's, not part of this API.
  */
 @Export
-@Version("4.1.0")
+@Version("4.2.0")
 package org.updraft.device;
 
 import org.osgi.annotation.bundle.Export;

@@ -191,6 +191,6 @@ class MqttLinkTest {
     void aBrokerUriThatIsNotTcpHostPortIsRefusedClearly() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MqttLink.builder("localhost:1883"));
-        assertTrue(e.getMessage().contains("tcp://host:port"), e.getMessage());
+        assertTrue(e.getMessage().contains("tcp://host:port or ssl://host:port"), e.getMessage());
     }
 }

@@ -173,8 +173,12 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
      * same auto-registration; closed with this.
      */
     public MqttDeviceApi serveMqtt(String brokerUri, boolean autoRegister) throws InterruptedException {
-        MqttDeviceApi api = MqttDeviceApi.serve(brokerUri, this, node.store(), node.releases(),
-                Map.of("auto.register", autoRegister));
+        return serveMqtt(brokerUri, Map.of("auto.register", autoRegister));
+    }
+
+    /** The MQTT device API with these settings of org.updraft.transport.mqtt (credentials.file, say). */
+    public MqttDeviceApi serveMqtt(String brokerUri, Map<String, ?> settings) throws InterruptedException {
+        MqttDeviceApi api = MqttDeviceApi.serve(brokerUri, this, node.store(), node.releases(), settings);
         mqttApis.add(api);
         return api;
     }

@@ -15,6 +15,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLHandshakeException;
+
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -42,6 +45,11 @@ import org.updraft.device.DeviceLink.Session;
  * Maximum Packet Size, subscribed to {@code {prefix}/down/{id}/#} before any request goes out. Requests carry a
  * 4-byte counter as Correlation Data; answers are matched by it and stale ones ignored. The connection is made
  * again with backoff (1 s doubling to 30 s) whenever it is lost, the subscription with it.
+ *
+ * <p>What the broker refuses is answered at once, not left to time out: a request whose PUBACK carries an error
+ * reason code (135, not authorized: the ACL does not let this login write the topic) and, while the broker refuses
+ * the login (bad user name or password, not authorized, a failed TLS handshake), every request, each as
+ * {@code not-authorized} with the broker's reason. The login is still tried again with backoff.
  */
 public final class MqttSession implements Session {
 
@@ -65,14 +73,20 @@ public final class MqttSession implements Session {
     private final AtomicInteger failedConnects = new AtomicInteger();
     private final Map<Integer, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
+    /** Why the broker refuses this device's login, or null. */
+    private volatile String loginRefused;
     /** The agent's current wait for a pushed offer, or null. */
     private CompletableFuture<byte[]> waiter;
     /** An offer pushed while the agent was not waiting (downloading, say), for its next wait. */
     private byte[] unclaimed;
     private volatile boolean closed;
 
-    public MqttSession(String brokerUri, String prefix, String deviceId, char[] password, long maxPacketSize,
-            Duration requestTimeout, ScheduledExecutorService timers, Consumer<MqttSession> onClose) {
+    /**
+     * @param sockets the sockets to connect with (a TLS context's for {@code ssl://}), or null for Paho's default
+     */
+    public MqttSession(String brokerUri, String prefix, String deviceId, char[] password, SocketFactory sockets,
+            long maxPacketSize, Duration requestTimeout, ScheduledExecutorService timers,
+            Consumer<MqttSession> onClose) {
         this.deviceId = deviceId;
         this.up = prefix + "/up/" + deviceId + "/";
         this.down = prefix + "/down/" + deviceId + "/";
@@ -88,6 +102,9 @@ public final class MqttSession implements Session {
         options.setUserName(deviceId);
         if (password != null) {
             options.setPassword(new String(password).getBytes(StandardCharsets.UTF_8));
+        }
+        if (sockets != null) {
+            options.setSocketFactory(sockets);
         }
         options.setMaximumPacketSize(maxPacketSize);
         options.setKeepAliveInterval(KEEP_ALIVE_SECONDS);
@@ -122,16 +139,50 @@ public final class MqttSession implements Session {
                 @Override
                 public void onSuccess(IMqttToken token) {
                     failedConnects.set(0);
+                    loginRefused = null;
                     subscribe();
                 }
 
                 @Override
                 public void onFailure(IMqttToken token, Throwable failure) {
+                    String refusal = loginRefusal(failure);
+                    if (refusal != null) {
+                        loginRefused = refusal;
+                        refuseWaiting(refusal);
+                    }
                     reconnectLater(failure);
                 }
             });
         } catch (MqttException e) {
             reconnectLater(e);
+        }
+    }
+
+    /** Why the broker refused the login, when it did (rather than being unreachable), else null. */
+    private String loginRefusal(Throwable failure) {
+        if (failure instanceof MqttException e) {
+            int code = e.getReasonCode();
+            // CONNACK reason codes of MQTT 5: bad user name or password, not authorized, banned, bad auth method
+            if (code == 0x86 || code == 0x87 || code == 0x8A || code == 0x8C) {
+                return "the broker refused the login of " + deviceId + " (reason code " + code + ", " + reason(e)
+                        + ")";
+            }
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SSLHandshakeException) {
+                return "the TLS handshake of " + deviceId + " with the broker failed (" + t.getMessage() + ")";
+            }
+        }
+        return null;
+    }
+
+    /** Requests waiting for the connection get the refusal now: it will not come soon. */
+    private void refuseWaiting(String refusal) {
+        for (Integer correlation : pending.keySet()) {
+            CompletableFuture<Reply> answer = pending.remove(correlation);
+            if (answer != null) {
+                answer.complete(Reply.refused("not-authorized: " + refusal));
+            }
         }
     }
 
@@ -254,6 +305,10 @@ public final class MqttSession implements Session {
         if (closed) {
             return CompletableFuture.failedFuture(new TimeoutException(deviceId + ": the session is closed"));
         }
+        String refusal = loginRefused;
+        if (refusal != null) {
+            return CompletableFuture.completedFuture(Reply.refused("not-authorized: " + refusal));
+        }
         int correlation = correlations.incrementAndGet();
         CompletableFuture<Reply> answer = new CompletableFuture<>();
         pending.put(correlation, answer);
@@ -279,8 +334,35 @@ public final class MqttSession implements Session {
                 properties.setResponseTopic(answers);
             }
             message.setProperties(properties);
+            String topic = up + kind;
             try {
-                client.publish(up + kind, message);
+                client.publish(topic, message, null, new MqttActionListener() {
+                    @Override
+                    public void onSuccess(IMqttToken token) {
+                        int[] codes = token.getReasonCodes();
+                        if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
+                            refused(codes[0], null);
+                        }
+                    }
+
+                    @Override
+                    public void onFailure(IMqttToken token, Throwable failure) {
+                        if (failure instanceof MqttException e && e.getReasonCode() >= 0x80
+                                && e.getReasonCode() <= 0xA2) {
+                            refused(e.getReasonCode(), e);
+                        }
+                        // otherwise the connection went: the request is lost, as on the network, and times out
+                    }
+
+                    private void refused(int code, MqttException e) {
+                        if (pending.remove(correlation) != null) {
+                            answer.complete(Reply.refused((code == 0x87 ? "not-authorized" : "broker-refused")
+                                    + ": the broker refused " + deviceId + "'s "
+                                    + kind + " request on " + topic + " (PUBACK reason code " + code
+                                    + (e == null ? "" : ", " + reason(e)) + ")"));
+                        }
+                    }
+                });
             } catch (MqttException e) {
                 // not connected (any more): the request is lost, as on the network; the agent repeats it
                 if (pending.remove(correlation) != null) {
