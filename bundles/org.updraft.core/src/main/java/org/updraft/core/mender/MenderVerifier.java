@@ -501,6 +501,15 @@ public final class MenderVerifier {
         }
 
         @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (ZipException | java.io.EOFException e) {
+                throw new Corrupt(name + " is corrupt gzip: " + e.getMessage());
+            }
+        }
+
+        @Override
         public int read(byte[] b, int off, int len) throws IOException {
             try {
                 return super.read(b, off, len);

@@ -273,4 +273,34 @@ class MenderTest {
         System.arraycopy(String.format("%06o\0 ", sum).getBytes(StandardCharsets.US_ASCII), 0, bytes, 148, 8);
         return bytes;
     }
+
+    @Test
+    void otherShapesMenderArtifactWritesAreAcceptedToo() throws Exception {
+        // a state script, provides, depends and groups in the header
+        Path script = Files.writeString(dir.resolve("ArtifactInstall_Enter_00"), "#!/bin/sh\necho installing\n");
+        Path scripted = write("scripted", "camera", "-s", script.toString(), "--provides", "foo:bar", "--depends",
+                "rootfs-image.version:rel-0", "-N", "rel-0", "-g", "cameras", "-G", "cameras-old");
+        assertTrue(validates(scripted, null));
+        assertEquals("release-scripted", verify(scripted, policy(null, PARTITION, "camera")).artifactName());
+
+        // an update module's payload of two files, with meta-data
+        Path second = Files.write(dir.resolve("second.bin"), new byte[] {1, 2, 3});
+        Path meta = Files.writeString(dir.resolve("meta.json"), "{\"key\": \"value\", \"n\": [1, 2.5e3, true, null]}");
+        Path module = dir.resolve("module.mender");
+        Files.deleteIfExists(module);
+        run("mender-artifact", "write", "module-image", "-T", "script", "-t", "camera", "-n", "module", "-f",
+                image.toString(), "-f", second.toString(), "-m", meta.toString(), "-o", module.toString());
+        assertTrue(validates(module, null));
+        MenderVerifier.Result result = verify(module, policy(null, PARTITION, "camera"));
+        assertEquals(List.of("script"), result.payloadTypes());
+        assertEquals(Files.size(image) + 3, result.payloadSize());
+
+        // format version 2, which mender-artifact still writes on request, is not read
+        Path v2 = dir.resolve("v2.mender");
+        Files.deleteIfExists(v2);
+        run("mender-artifact", "write", "rootfs-image", "-v", "2", "-t", "camera", "-n", "v2", "-f", image.toString(),
+                "-o", v2.toString());
+        assertEquals("the artifact is of format version 2; only version 3 is supported",
+                refused(v2, policy(null, PARTITION, "camera"), "unsupported-artifact").getMessage());
+    }
 }
