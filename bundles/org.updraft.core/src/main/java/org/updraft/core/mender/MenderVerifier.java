@@ -32,7 +32,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
@@ -69,6 +68,22 @@ public final class MenderVerifier {
     private static final Pattern COMPRESSED = Pattern.compile("(header|data/[0-9]{4})\\.tar(\\.[a-z0-9]+)?");
 
     /**
+     * Reads one compression the library does not read itself (it reads gzip and uncompressed archives), e.g. xz
+     * through a library the caller has. The stream it returns may throw any {@link IOException} on corrupt input:
+     * the verifier refuses the artifact then.
+     */
+    @FunctionalInterface
+    public interface Decompressor {
+
+        /**
+         * @param compressed the archive as stored in the artifact, bounded to its entry
+         * @return the uncompressed tar stream
+         * @throws IOException when the stream's header is not of this compression
+         */
+        InputStream open(InputStream compressed) throws IOException;
+    }
+
+    /**
      * What a device class requires of an artifact.
      *
      * @param keys the public keys the devices verify {@code manifest.sig} with (RSA or ECDSA P-256); empty: the
@@ -76,12 +91,21 @@ public final class MenderVerifier {
      * @param deviceTypes the device types of the class's devices; each must be in {@code artifact_depends.device_type}
      * @param maxPayloadSize the partition the payload is written to: the sum of the sizes of all payload files must
      *        not exceed it
+     * @param decompressors further compressions by file suffix without the dot ({@code xz} for
+     *        {@code header.tar.xz}, mender-artifact's {@code lzma}); others than gzip and none are refused without
      */
-    public record Policy(List<PublicKey> keys, List<String> deviceTypes, long maxPayloadSize) {
+    public record Policy(List<PublicKey> keys, List<String> deviceTypes, long maxPayloadSize,
+            Map<String, Decompressor> decompressors) {
 
         public Policy {
             keys = List.copyOf(keys);
             deviceTypes = List.copyOf(deviceTypes);
+            decompressors = Map.copyOf(decompressors);
+        }
+
+        /** Gzip and uncompressed archives only. */
+        public Policy(List<PublicKey> keys, List<String> deviceTypes, long maxPayloadSize) {
+            this(keys, deviceTypes, maxPayloadSize, Map.of());
         }
     }
 
@@ -119,6 +143,8 @@ public final class MenderVerifier {
             throw new MenderException("bad-artifact", "the artifact ends early, inside one of its files");
         } catch (Corrupt e) {
             throw new MenderException("bad-artifact", e.getMessage());
+        } catch (ChannelFailure e) {
+            throw e.failure();
         }
     }
 
@@ -150,10 +176,10 @@ public final class MenderVerifier {
             throw new MenderException("unsupported-artifact", "augmented artifacts (manifest-augment, "
                     + "header-augment) are not supported");
         }
-        String compression = compression(entry, "header");
+        String compression = compression(entry, "header", policy);
         byte[] header = outer.read(MAX_HEADER, "bad-header", entry.name());
         check(manifest, unchecked, entry.name(), sha256(header));
-        Header parsed = header(new ByteArrayInputStream(header), compression, entry.name());
+        Header parsed = header(new ByteArrayInputStream(header), compression, entry.name(), policy);
 
         for (String type : policy.deviceTypes()) {
             if (!parsed.deviceTypes().contains(type)) {
@@ -171,8 +197,9 @@ public final class MenderVerifier {
                 throw new MenderException("unsupported-artifact", "augmented artifacts (manifest-augment, "
                         + "header-augment) are not supported");
             }
-            String dataCompression = compression(entry, prefix);
-            TarReader data = new TarReader(decompress(outer.content(), dataCompression, entry.name()), entry.name());
+            String dataCompression = compression(entry, prefix, policy);
+            TarReader data = new TarReader(decompress(outer.content(), dataCompression, entry.name(), policy),
+                    entry.name());
             for (TarReader.Entry file = data.next(); file != null; file = data.next()) {
                 if (file.type() != '0' || file.name().isEmpty() || file.name().contains("/")) {
                     throw new MenderException("bad-artifact", entry.name() + " holds '" + file.name()
@@ -298,10 +325,10 @@ public final class MenderVerifier {
     private record Header(String artifactName, List<String> deviceTypes, List<String> payloadTypes) {
     }
 
-    private static Header header(InputStream stored, String compression, String name)
+    private static Header header(InputStream stored, String compression, String name, Policy policy)
             throws MenderException, IOException {
-        TarReader tar = new TarReader(new Bounded(decompress(stored, compression, name), MAX_HEADER_UNCOMPRESSED, name),
-                name);
+        TarReader tar = new TarReader(new Bounded(decompress(stored, compression, name, policy),
+                MAX_HEADER_UNCOMPRESSED, name), name);
         try {
             TarReader.Entry entry = tar.next();
             if (entry == null || !entry.name().equals("header-info")) {
@@ -464,38 +491,48 @@ public final class MenderVerifier {
         return entry;
     }
 
-    /** The compression of {@code stem.tar[.ext]}: "" or ".gz"; other suffixes are refused. */
-    private static String compression(TarReader.Entry entry, String stem) throws MenderException {
+    /** The compression of {@code stem.tar[.ext]}: "", "gz" or one of the policy's decompressors. */
+    private static String compression(TarReader.Entry entry, String stem, Policy policy) throws MenderException {
         Matcher m = entry == null ? null : COMPRESSED.matcher(entry.name());
         if (m == null || !m.matches() || !m.group(1).equals(stem)) {
             throw new MenderException("bad-artifact", "expected " + stem + ".tar[.gz] in the artifact, found "
                     + (entry == null ? "its end" : entry.name()));
         }
-        String suffix = m.group(2) == null ? "" : m.group(2);
-        if (!suffix.isEmpty() && !suffix.equals(".gz")) {
-            throw new MenderException("unsupported-compression", entry.name() + " is compressed with "
-                    + suffix.substring(1) + "; supported: gzip and none (mender-artifact --compression gzip|none)");
+        String suffix = m.group(2) == null ? "" : m.group(2).substring(1);
+        if (!suffix.isEmpty() && !suffix.equals("gz") && !policy.decompressors().containsKey(suffix)) {
+            List<String> supported = new ArrayList<>(List.of("gzip"));
+            supported.addAll(new java.util.TreeSet<>(policy.decompressors().keySet()));
+            supported.add("none");
+            throw new MenderException("unsupported-compression", entry.name() + " is compressed with " + suffix
+                    + "; supported: " + String.join(", ", supported));
         }
         return suffix;
     }
 
-    private static InputStream decompress(InputStream in, String compression, String name)
+    private static InputStream decompress(InputStream in, String compression, String name, Policy policy)
             throws MenderException, IOException {
         if (compression.isEmpty()) {
             return in;
         }
         try {
-            return new GzipChecked(new GZIPInputStream(in, 64 * 1024), name);
-        } catch (ZipException | java.io.EOFException e) {
-            throw new MenderException("bad-artifact", name + " is not gzip: " + e.getMessage());
+            InputStream opened = compression.equals("gz") ? new GZIPInputStream(in, 64 * 1024)
+                    : policy.decompressors().get(compression).open(in);
+            return new Decoded(opened, name);
+        } catch (TarReader.EarlyEnd | ChannelFailure e) {
+            throw e;
+        } catch (IOException e) {
+            throw new MenderException("bad-artifact", name + " is not " + compression + ": " + e.getMessage());
         }
     }
 
-    /** Turns the gzip stream's corruption into a refusal rather than an I/O failure of the publish. */
-    private static final class GzipChecked extends java.io.FilterInputStream {
+    /**
+     * Turns a decompressor's failure on corrupt input into a refusal rather than an I/O failure of the publish; a
+     * failure to read the artifact itself passes through.
+     */
+    private static final class Decoded extends java.io.FilterInputStream {
         private final String name;
 
-        GzipChecked(InputStream in, String name) {
+        Decoded(InputStream in, String name) {
             super(in);
             this.name = name;
         }
@@ -504,8 +541,10 @@ public final class MenderVerifier {
         public int read() throws IOException {
             try {
                 return super.read();
-            } catch (ZipException | java.io.EOFException e) {
-                throw new Corrupt(name + " is corrupt gzip: " + e.getMessage());
+            } catch (TarReader.EarlyEnd | ChannelFailure | Corrupt e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new Corrupt(name + " is corrupt: " + e.getMessage());
             }
         }
 
@@ -513,9 +552,24 @@ public final class MenderVerifier {
         public int read(byte[] b, int off, int len) throws IOException {
             try {
                 return super.read(b, off, len);
-            } catch (ZipException | java.io.EOFException e) {
-                throw new Corrupt(name + " is corrupt gzip: " + e.getMessage());
+            } catch (TarReader.EarlyEnd | ChannelFailure | Corrupt e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new Corrupt(name + " is corrupt: " + e.getMessage());
             }
+        }
+    }
+
+    /** The artifact itself could not be read (a disk error, not its content): the publish fails, nothing is refused. */
+    static final class ChannelFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ChannelFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        IOException failure() {
+            return (IOException) getCause();
         }
     }
 
@@ -596,7 +650,17 @@ public final class MenderVerifier {
                 }
                 return -1;
             }
-            int n = in.read(b, off, (int) Math.min(len, left));
+            int n;
+            try {
+                n = in.read(b, off, (int) Math.min(len, left));
+            } catch (ChannelFailure | Corrupt | TarReader.EarlyEnd e) {
+                throw e;
+            } catch (IOException e) {
+                if (what != null) {
+                    throw e;
+                }
+                throw new ChannelFailure(e);
+            }
             if (n > 0) {
                 left -= n;
             }
