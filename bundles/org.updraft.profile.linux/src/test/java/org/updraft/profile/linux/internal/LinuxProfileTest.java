@@ -37,6 +37,9 @@ class LinuxProfileTest {
     private static Path dir;
     private static Path cert;
     private static Path key;
+    private static Path menderKey;
+    private static Path menderPub;
+    private static Path otherPub;
 
     @BeforeAll
     static void keys() throws Exception {
@@ -48,6 +51,34 @@ class LinuxProfileTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("openssl.log").toFile()).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue());
+        menderKey = dir.resolve("mender.pem");
+        menderPub = dir.resolve("mender.pub");
+        otherPub = dir.resolve("other.pub");
+        run("openssl", "ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", menderKey.toString());
+        run("openssl", "pkey", "-in", menderKey.toString(), "-pubout", "-out", menderPub.toString());
+        run("openssl", "genrsa", "-traditional", "-out", dir.resolve("other.pem").toString(), "2048");
+        run("openssl", "pkey", "-in", dir.resolve("other.pem").toString(), "-pubout", "-out", otherPub.toString());
+    }
+
+    private static void run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("tool.log").toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": see " + dir.resolve("tool.log"));
+    }
+
+    /** A Mender artifact written by Debian's mender-artifact 3.9 (.ci/setup): rootfs image for {@code deviceType}. */
+    private static Path mender(String name, String deviceType, int imageSize, String... more) throws Exception {
+        byte[] bytes = new byte[imageSize];
+        new Random(imageSize).nextBytes(bytes);
+        Path image = Files.write(Files.createDirectories(dir.resolve(name + ".d")).resolve("rootfs.ext4"), bytes);
+        Path artifact = dir.resolve(name + ".mender");
+        Files.deleteIfExists(artifact);
+        List<String> command = new java.util.ArrayList<>(List.of("mender-artifact", "write", "rootfs-image", "-t",
+                deviceType, "-n", name, "-f", image.toString(), "-o", artifact.toString()));
+        command.addAll(List.of(more));
+        run(command.toArray(String[]::new));
+        return artifact;
     }
 
     private static LinuxProfile profile(Map<String, Object> more) {
@@ -136,9 +167,85 @@ class LinuxProfileTest {
                 .isEmpty(), "an unusable class has no limits");
         e = refused(profile(Map.of("formats", new String[] {"swu, deb"})), "camera", good);
         assertEquals("linux: the configuration of device class 'camera' cannot be used: formats: 'deb' is not "
-                + "supported (supported: swu)", e.getMessage());
+                + "supported (supported: swu, mender)", e.getMessage());
         e = refused(profile(Map.of("rootfs.partition.size", "big")), "camera", good);
         assertTrue(e.getMessage().endsWith("rootfs.partition.size 'big' is not a number (decimal or 0x "
                 + "hexadecimal)"), e.getMessage());
+    }
+
+    private static LinuxProfile menderProfile(Map<String, Object> more) {
+        Map<String, Object> config = new HashMap<>(Map.of("formats", new String[] {"mender"},
+                "mender.verification.keys", new String[] {menderPub.toString()}));
+        config.putAll(more);
+        return profile(config);
+    }
+
+    @Test
+    void aSignedMenderArtifactOfTheClassIsAcceptedWithoutSwuSettings() throws Exception {
+        Map<String, Object> noSwu = new HashMap<>(Map.of("swu.certificates", new String[0]));
+        Path signed = mender("signed", "camera", 0x8000, "-k", menderKey.toString());
+        run("mender-artifact", "validate", "-k", menderPub.toString(), signed.toString());
+        check(menderProfile(noSwu), "camera", signed);
+        // the class's device types, when set, are what artifact_depends.device_type must list
+        noSwu.put("mender.device.types", new String[] {"camera"});
+        check(menderProfile(noSwu), "camera", signed);
+        // both formats: each image is checked as what it is
+        LinuxProfile both = profile(Map.of("formats", new String[] {"swu, mender"}, "mender.verification.keys",
+                new String[] {menderPub.toString()}));
+        check(both, "camera", signed);
+        check(both, "camera", swu("both", 1000));
+    }
+
+    @Test
+    void menderRefusalsNameTheProfileAndTheReason() throws Exception {
+        Path signed = mender("refused", "camera", 0x8000, "-k", menderKey.toString(), "--compression", "none");
+        ProfileException e = refused(profile(Map.of()), "camera", signed);
+        assertEquals("wrong-format", e.reason());
+        assertEquals("linux: the image is a Mender artifact; device class 'camera' installs swu", e.getMessage());
+        e = refused(menderProfile(Map.of()), "camera", swu("swu-to-mender", 100));
+        assertEquals("linux: the image is a .swu (SWUpdate); device class 'camera' installs mender", e.getMessage());
+
+        e = refused(menderProfile(Map.of("mender.verification.keys", new String[] {otherPub.toString()})), "camera",
+                signed);
+        assertEquals("bad-signature", e.reason());
+        e = refused(menderProfile(Map.of()), "camera", mender("unsigned", "camera", 100));
+        assertEquals("no-signature", e.reason());
+        e = refused(menderProfile(Map.of()), "camera", mender("doorbell", "doorbell", 100, "-k",
+                menderKey.toString()));
+        assertEquals("linux: the artifact's artifact_depends.device_type [doorbell] does not include the class's "
+                + "device type camera", e.getMessage());
+        assertEquals("wrong-device-type", e.reason());
+        e = refused(menderProfile(Map.of("rootfs.partition.size", "0x7fff")), "camera", signed);
+        assertEquals("too-large", e.reason());
+
+        // one payload byte changed: the manifest's checksum no longer matches
+        byte[] bytes = Files.readAllBytes(signed);
+        byte[] payload = Files.readAllBytes(dir.resolve("refused.d").resolve("rootfs.ext4"));
+        int at = indexOf(bytes, java.util.Arrays.copyOfRange(payload, 100, 132));
+        assertTrue(at > 0);
+        bytes[at] ^= 1;
+        e = refused(menderProfile(Map.of()), "camera", Files.write(dir.resolve("tampered.mender"), bytes));
+        assertEquals("linux: data/0000/rootfs.ext4 does not match its sha256 in the manifest", e.getMessage());
+        assertEquals("invalid-hash", e.reason());
+
+        e = refused(menderProfile(Map.of()), "camera", Files.write(dir.resolve("garbage.mender"),
+                "#!/bin/sh\necho not an update\n".repeat(40).getBytes(StandardCharsets.US_ASCII)));
+        assertEquals("bad-artifact", e.reason());
+        e = refused(menderProfile(Map.of("mender.verification.keys", new String[] {cert.toString()})), "camera",
+                signed);
+        assertEquals("bad-configuration", e.reason());
+        assertTrue(e.getMessage().contains("mender.verification.keys: "), e.getMessage());
+    }
+
+    private static int indexOf(byte[] bytes, byte[] find) {
+        outer: for (int i = 0; i + find.length <= bytes.length; i++) {
+            for (int j = 0; j < find.length; j++) {
+                if (bytes[i + j] != find[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }
