@@ -8,9 +8,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Dictionary;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
@@ -30,9 +37,12 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.updraft.api.delta.Delta;
+import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.RolloutException;
@@ -47,6 +57,7 @@ import org.updraft.api.store.CidOptions;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.config.DataPaths;
+import org.updraft.core.delta.DeltaCodecs;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.LedgerAudit;
@@ -61,11 +72,16 @@ import org.updraft.demo.internal.fleet.FleetSummary;
 import org.updraft.demo.internal.fleet.FleetTransport;
 import org.updraft.device.MqttLink;
 import org.updraft.device.SimulatedDevice;
+import org.updraft.device.UpdateOutcome;
 
 /**
  * The main demo: the whole chain of trust on the embedded defaults, with a simulated fleet over real CoAP on
  * loopback, through an MQTT broker ({@code --transport mqtt}), or a mixed fleet on both ({@code --transport both}). Each run makes its own device class ({@code demo-N}), so runs never collide with each other or with
  * real releases.
+ *
+ * <p>With {@code --delta}, a delta rollout: the fleet runs a first release, whose image was flashed at the factory
+ * and which the devices are registered as running (as a real fleet is registered when it leaves the factory); the
+ * new release is published with a delta from it, and the devices download the patch instead of the image.
  */
 @Command(scope = "updraft", name = "demo", description = "Signs and publishes a sample firmware, rolls it out in "
         + "waves (a canary, then region by region) to a simulated fleet over CoAP, MQTT or both, shows live progress "
@@ -82,8 +98,8 @@ public class DemoCommand implements Action {
     @Option(name = "--devices", description = "Simulated devices (default 1000)")
     int devices = 1000;
 
-    @Option(name = "--image-size", description = "Firmware image size in KiB (default 64)")
-    int imageKib = 64;
+    @Option(name = "--image-size", description = "Firmware image size in KiB (default 64; not with --image)")
+    Integer imageKib;
 
     @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; "
             + "over MQTT the platform may cut blocks to the device's maximum packet size)")
@@ -104,6 +120,11 @@ public class DemoCommand implements Action {
     @Option(name = "--canary-error", description = "Error threshold of the canary wave in percent (default 20)")
     double canaryError = 20;
 
+    @Option(name = "--success", description = "Success threshold of the region waves in percent (default 90): a "
+            + "wave passes, and the last one completes the rollout, once this share of its devices installed; devices "
+            + "that had not asked by then are not offered the release. 100 waits for every device")
+    double success = 90;
+
     @Option(name = "--timeout", description = "Give up after this many seconds (default 600)")
     int timeoutSeconds = 600;
 
@@ -119,6 +140,23 @@ public class DemoCommand implements Action {
             + "must be the broker the platform's MQTT transport is configured with (default: that one)")
     String broker;
 
+    @Option(name = "--delta", description = "A delta rollout with this codec (bsdiff): the fleet runs a first "
+            + "release, flashed at the factory; the new release is published with a delta from it, and devices "
+            + "download the patch instead of the image")
+    String delta;
+
+    @Option(name = "--base-image", description = "With --delta: the image of the release the fleet runs "
+            + "(default: random bytes of --image-size KiB)")
+    String baseImageFile;
+
+    @Option(name = "--image", description = "With --delta and --base-image: the new release's image (default: the "
+            + "base image with about 1% of it changed)")
+    String imageFile;
+
+    @Option(name = "--other-base", description = "With --delta: share of devices whose flash holds another build "
+            + "of the base version, 0 to 1 (default 0); they do not use the patch and download the full image")
+    double otherBase;
+
     @Reference
     BundleContext bundleContext;
 
@@ -130,6 +168,9 @@ public class DemoCommand implements Action {
 
     @Reference(optional = true)
     RolloutService rollouts;
+
+    @Reference(optional = true)
+    ReleaseDeltas deltas;
 
     @Reference(optional = true, filter = DeviceRegistry.SELECTED)
     DeviceRegistry registry;
@@ -146,13 +187,27 @@ public class DemoCommand implements Action {
     /** When the demo started waiting for an unavailable backend, or null. */
     private Instant waitingSince;
 
+    /** The most bytes of simulated flash a delta demo's devices may hold: each has its own copy of the base. */
+    static final long MAX_FLEET_FLASH = 1L << 30;
+
+    /** The largest image file the demo reads, as --image-size allows. */
+    static final long MAX_IMAGE_BYTES = 64L * 1024 * 1024;
+
+    /** The two images of a delta rollout: the one the fleet runs and the new release's, and where they come from. */
+    record DeltaImages(byte[] base, byte[] next, String origin) {
+    }
+
     @Override
     public Object execute() throws Exception {
         checkOptions();
         FleetTransport fleetTransport = FleetTransport.of(transport);
         String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
+        int kib = imageKib == null ? 64 : imageKib;
+        // read and check the images before anything is recorded: a bad file leaves no trace on the ledger
+        DeltaImages pair = delta == null ? null : deltaImages(kib);
         TrustStore trustStore = require(trust, "trust store", "updraft");
         ReleaseService releaseService = require(releases, "release service", "updraft");
+        ReleaseDeltas deltaService = delta == null ? null : require(deltas, "delta service", "updraft");
         RolloutService rolloutService = require(rollouts, "rollout service", "updraft-rollout");
         DeviceRegistry deviceRegistry = require(registry, "device registry", "updraft-registry-jdbc");
         Ledger log = require(ledger, "ledger", "updraft-ledger-local");
@@ -170,28 +225,80 @@ public class DemoCommand implements Action {
         TrustedKey trusted = trustStore.register(manufacturer.did(), VENDOR, Set.of());
         detail("trusted " + trusted.did() + " for vendor " + VENDOR + " (ledger #" + trusted.ledgerIndex() + ")");
 
-        step("2", "A sample firmware of " + imageKib + " KiB, signed as `updraft sign` does");
         Path image = dir.resolve("firmware.bin");
-        byte[] firmware = new byte[imageKib * 1024];
-        new Random(started.toEpochMilli()).nextBytes(firmware);
+        byte[] firmware;
+        Path baseImage = null;
+        if (pair == null) {
+            step("2", "A sample firmware of " + kib + " KiB, signed as `updraft sign` does");
+            firmware = new byte[kib * 1024];
+            new Random(started.toEpochMilli()).nextBytes(firmware);
+        } else {
+            step("2", "Two firmwares, " + pair.origin() + ", each signed as `updraft sign` does: 1.0.0, which the "
+                    + "fleet runs, and 2.0.0");
+            firmware = pair.next();
+            baseImage = dir.resolve("base.bin");
+            Files.write(baseImage, pair.base());
+        }
         Files.write(image, firmware);
-        MeasuredImage measured = MeasuredImage.of(image, List.of(CidOptions.DEFAULT));
-        Manifest manifest = new Manifest(VENDOR, deviceClass, null, "2.0.0", 2, measured.size(), measured.sha256(),
-                measured.cid(CidOptions.DEFAULT), null, started, manufacturer.did());
+        Manifest manifest = sign(image, deviceClass, "2.0.0", 2, started, manufacturer);
         byte[] signed = ManifestCodec.sign(manifest, manufacturer);
         Files.write(dir.resolve("firmware.manifest"), signed);
-        detail(manifest.releaseId() + ", version 2.0.0, CID " + manifest.cid());
+        byte[] baseSigned = null;
+        if (baseImage != null) {
+            Manifest baseManifest = sign(baseImage, deviceClass, "1.0.0", 1, started, manufacturer);
+            baseSigned = ManifestCodec.sign(baseManifest, manufacturer);
+            Files.write(dir.resolve("base.manifest"), baseSigned);
+            detail(baseManifest.releaseId() + ", version 1.0.0, " + baseManifest.size() + " bytes, CID "
+                    + baseManifest.cid());
+        }
+        detail(manifest.releaseId() + ", version 2.0.0, " + manifest.size() + " bytes, CID " + manifest.cid());
 
-        step("3", "Publish: verified again by the platform, stored by CID, recorded on the ledger");
-        Release release = releaseService.publish(signed, image, deviceClass, null);
-        detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
+        Release release;
+        Delta madeDelta = null;
+        if (baseImage == null) {
+            step("3", "Publish: verified again by the platform, stored by CID, recorded on the ledger");
+            release = releaseService.publish(signed, image, deviceClass, null);
+            detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
+        } else {
+            step("3", "Publish both, verified again by the platform, stored by CID, recorded on the ledger; then the "
+                    + "delta from 1.0.0 to 2.0.0: made, checked by applying it, stored, recorded");
+            Release base = releaseService.publish(baseSigned, baseImage, deviceClass, null);
+            detail("published " + base.id() + " at ledger #" + base.ledgerIndex());
+            release = releaseService.publish(signed, image, deviceClass, null);
+            detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
+            try {
+                madeDelta = deltaService.publish(base.id(), release.id(), delta.strip());
+            } catch (ReleaseException e) {
+                throw new IllegalStateException("the delta from " + base.id() + " to " + release.id() + " was "
+                        + "refused (" + e.reason() + "): " + e.getMessage() + "; both releases are published, no "
+                        + "rollout was started", e);
+            }
+            detail(String.format(Locale.ROOT, "delta %s: %d bytes (%.1f%% of the image), patch %s, ledger #%d",
+                    madeDelta.label(), madeDelta.patchSize(), 100.0 * madeDelta.patchSize() / release.size(),
+                    madeDelta.patch(), madeDelta.ledgerIndex()));
+        }
 
-        step("4", devices + " simulated devices, each with its own key, registered in " + REGIONS.size() + " regions");
-        List<SimulatedDevice> fleet = FleetProvisioning
+        FleetProvisioning.Builder provisioning = FleetProvisioning
                 .builder(VENDOR, deviceClass, log.logKey(), did -> did.equals(manufacturer.did())
                         ? Optional.of(trusted) : Optional.empty())
-                .regions(REGIONS).idPrefix(deviceClass + "-").installed("1.0.0", 1).seed(started.toEpochMilli())
-                .generate(devices);
+                .regions(REGIONS).idPrefix(deviceClass + "-").installed("1.0.0", 1).seed(started.toEpochMilli());
+        if (pair == null) {
+            step("4", devices + " simulated devices, each with its own key, registered in " + REGIONS.size()
+                    + " regions");
+        } else {
+            step("4", devices + " simulated devices, each with its own key and 1.0.0 flashed at the factory, "
+                    + "registered in " + REGIONS.size() + " regions as running it");
+            byte[] other = pair.base().clone();
+            // another build of 1.0.0, as a device patched in the field has: one byte differs
+            other[other.length / 2] ^= (byte) 0xff;
+            Random pick = new Random(started.toEpochMilli() ^ 0x5DEECE66DL);
+            boolean[] otherBuild = new boolean[devices];
+            for (int i = 0; i < devices; i++) {
+                otherBuild[i] = pick.nextDouble() < otherBase;
+            }
+            provisioning.factoryImage(i -> otherBuild[i] ? other : pair.base());
+        }
+        List<SimulatedDevice> fleet = provisioning.generate(devices);
         deviceRegistry.registerAll(FleetProvisioning.devices(fleet, started));
         detail(deviceRegistry.status());
 
@@ -200,12 +307,13 @@ public class DemoCommand implements Action {
         List<String> canaries = fleet.stream().limit(Math.min(CANARIES, devices)).map(SimulatedDevice::id).toList();
         waves.add(new WaveSpec("canary", new WaveSelector.Devices(canaries), 100, canaryError, true, null, 0));
         for (String region : REGIONS) {
-            waves.add(new WaveSpec(region, new WaveSelector.Region(region), 90, 10, true, null, 0));
+            waves.add(new WaveSpec(region, new WaveSelector.Region(region), success, 10, true, null, 0));
         }
         Rollout rollout = rolloutService.create(new RolloutSpec(release.id(), null, waves), actor);
         rollout = rolloutService.start(rollout.id(), actor);
         detail("rollout " + rollout.id() + " started: canary (success 100%, error " + trim(canaryError)
-                + "%), then " + String.join(", ", REGIONS) + " (success 90%, error 10%), each advancing by itself");
+                + "%), then " + String.join(", ", REGIONS) + " (success " + trim(success) + "%, error 10%), each "
+                + "advancing by itself");
 
         step("6", "The fleet, " + switch (fleetTransport) {
             case COAP -> "over CoAP at " + coap.getHostString() + ":" + coap.getPort();
@@ -255,6 +363,9 @@ public class DemoCommand implements Action {
                 last.bytesServed() / 1048576.0, summary.bytesDownloaded() / 1048576.0, summary.blockRequests(),
                 summary.retransmissions(), summary.datagramsDropped()));
         printWaves(last);
+        if (madeDelta != null) {
+            printDelta(madeDelta, release, summary, fleet);
+        }
 
         step("8", "Ledger audit: every event, every signed checkpoint, consistency between them");
         LedgerAudit.Result audit = LedgerAudit.audit(log, null);
@@ -264,6 +375,77 @@ public class DemoCommand implements Action {
         System.out.println("  consistent: " + audit.events() + " events, " + audit.checkpoints()
                 + " signed checkpoints, root " + java.util.HexFormat.of().formatHex(audit.rootHash()));
         return null;
+    }
+
+    private static Manifest sign(Path image, String deviceClass, String version, long sequence, Instant created,
+            SigningKey manufacturer) throws IOException {
+        MeasuredImage measured = MeasuredImage.of(image, List.of(CidOptions.DEFAULT));
+        return new Manifest(VENDOR, deviceClass, null, version, sequence, measured.size(), measured.sha256(),
+                measured.cid(CidOptions.DEFAULT), null, created, manufacturer.did());
+    }
+
+    /**
+     * What the delta rollout moved: how many devices rebuilt the image from the patch, fell back to the full image
+     * after the patch failed (delta-mismatch), or did not use it; bytes each downloaded against the full image; and
+     * whether every device that installed runs exactly the signed image, hashed from its flash.
+     */
+    private static void printDelta(Delta d, Release release, FleetSummary summary, List<SimulatedDevice> fleet)
+            throws NoSuchAlgorithmException {
+        long size = release.size();
+        System.out.println(String.format(Locale.ROOT, "  delta      %s patch of %d bytes for the %d-byte image "
+                + "(%.1f%%)", d.codec(), d.patchSize(), size, 100.0 * d.patchSize() / size));
+        int fromDelta = 0;
+        int fellBack = 0;
+        int fullImage = 0;
+        long deltaBytes = 0;
+        long deltaMax = 0;
+        long allBytes = 0;
+        for (UpdateOutcome o : summary.outcomes()) {
+            allBytes += o.bytesDownloaded();
+            switch (o.source()) {
+            case DELTA -> {
+                fromDelta++;
+                deltaBytes += o.bytesDownloaded();
+                deltaMax = Math.max(deltaMax, o.bytesDownloaded());
+            }
+            case IMAGE_AFTER_DELTA -> fellBack++;
+            case IMAGE -> fullImage++;
+            }
+        }
+        System.out.println("  sources    " + fromDelta + " devices used the patch, " + fellBack + " fell back to the "
+                + "full image after it failed (delta-mismatch), " + fullImage + " downloaded the full image (no "
+                + "usable patch: another base)");
+        if (fromDelta > 0) {
+            double mean = (double) deltaBytes / fromDelta;
+            System.out.println(String.format(Locale.ROOT, "  per device %.0f bytes downloaded on average by the "
+                    + "devices that used the patch, %.1f%% of the full image (at most %d bytes, %.1f%%)", mean,
+                    100.0 * mean / size, deltaMax, 100.0 * deltaMax / size));
+        }
+        if (!summary.outcomes().isEmpty()) {
+            double mean = (double) allBytes / summary.outcomes().size();
+            System.out.println(String.format(Locale.ROOT, "             %.0f bytes on average over the %d devices "
+                    + "that ended their update, %.1f%% of the full image", mean, summary.outcomes().size(),
+                    100.0 * mean / size));
+        }
+        // hashed from the devices' flash: every installed image must be the signed one, whichever way it came
+        Map<String, SimulatedDevice> byId = new java.util.HashMap<>();
+        fleet.forEach(device -> byId.put(device.id(), device));
+        Map<byte[], Boolean> checked = new IdentityHashMap<>();
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        int installed = 0;
+        int matching = 0;
+        for (UpdateOutcome o : summary.outcomes()) {
+            if (o.state() != org.updraft.api.device.DeviceState.INSTALLED) {
+                continue;
+            }
+            installed++;
+            byte[] running = byId.get(o.deviceId()).flash().running().bytes();
+            if (checked.computeIfAbsent(running, b -> Arrays.equals(sha256.digest(b), release.sha256()))) {
+                matching++;
+            }
+        }
+        System.out.println("  images     " + matching + " of " + installed + " devices that installed run an image "
+                + "with the release's SHA-256 " + HexFormat.of().formatHex(release.sha256()));
     }
 
     /** Prints progress until the rollout can go no further or the fleet is done; returns the last progress. */
@@ -382,14 +564,116 @@ public class DemoCommand implements Action {
         if (devices < 1 || devices > 100_000) {
             throw new IllegalArgumentException("--devices must be from 1 to 100000");
         }
-        if (imageKib < 1 || imageKib > 64 * 1024) {
+        if (imageKib != null && (imageKib < 1 || imageKib > 64 * 1024)) {
             throw new IllegalArgumentException("--image-size must be from 1 to 65536 KiB");
+        }
+        if (delta == null) {
+            if (baseImageFile != null || imageFile != null || otherBase != 0) {
+                throw new IllegalArgumentException("--base-image, --image and --other-base belong to a delta rollout: "
+                        + "add --delta bsdiff");
+            }
+        } else {
+            String codec = delta.strip();
+            if (DeltaCodecs.find(codec).isEmpty()) {
+                throw new IllegalArgumentException("--delta is bsdiff, not '" + delta + "'");
+            }
+            if (!DeltaCodecs.DEFAULT.equals(codec)) {
+                // DeltaChoice: a class without device profile is offered the default codec only
+                throw new IllegalArgumentException("--delta " + codec + ": the demo's devices have no device profile, "
+                        + "and such devices are offered " + DeltaCodecs.DEFAULT + " deltas only (a class whose profile "
+                        + "lists " + codec + " in delta.codecs gets " + codec + "); use --delta " + DeltaCodecs.DEFAULT);
+            }
+            if ((baseImageFile == null) != (imageFile == null)) {
+                throw new IllegalArgumentException("--base-image and --image go together: the image the fleet runs "
+                        + "and the new one");
+            }
+            if (imageFile != null && imageKib != null) {
+                throw new IllegalArgumentException("--image-size does not go with --image: the files give the sizes");
+            }
+            if (!(otherBase >= 0 && otherBase <= 1)) {
+                throw new IllegalArgumentException("--other-base must be from 0 to 1");
+            }
         }
         if (loss < 0 || loss > 0.5) {
             throw new IllegalArgumentException("--loss must be from 0 to 0.5");
         }
+        if (!(success > 0 && success <= 100)) {
+            throw new IllegalArgumentException("--success must be above 0 and at most 100 percent");
+        }
         if (timeoutSeconds < 1) {
             throw new IllegalArgumentException("--timeout must be at least 1 second");
+        }
+    }
+
+    /**
+     * The base and new images of a delta rollout: the files given, or a random base and a copy of it with about 1%
+     * changed (scattered bytes and a short inserted run, as a small fix moves code).
+     */
+    DeltaImages deltaImages(int kib) throws IOException {
+        byte[] base;
+        byte[] next;
+        String origin;
+        if (baseImageFile != null) {
+            base = readImage("--base-image", baseImageFile);
+            next = readImage("--image", imageFile);
+            if (Arrays.equals(base, next)) {
+                throw new IllegalArgumentException("--base-image and --image are the same image: there is nothing to "
+                        + "update");
+            }
+            origin = "from " + baseImageFile + " (" + base.length + " bytes) and " + imageFile + " (" + next.length
+                    + " bytes)";
+        } else {
+            Random random = new Random(System.nanoTime());
+            base = new byte[kib * 1024];
+            random.nextBytes(base);
+            next = changed(base, random);
+            origin = "generated: " + base.length + " random bytes, and a copy with about 1% changed (" + next.length
+                    + " bytes)";
+        }
+        if ((long) devices * base.length > MAX_FLEET_FLASH) {
+            throw new IllegalArgumentException("--devices " + devices + " with a " + base.length + "-byte base image "
+                    + "needs more than 1 GiB of simulated flash (each device holds its own copy): use fewer devices "
+                    + "or a smaller image");
+        }
+        return new DeltaImages(base, next, origin);
+    }
+
+    /** {@code base} with about 1% of it changed: half in scattered bytes, half as a run inserted mid-image. */
+    static byte[] changed(byte[] base, Random random) {
+        int budget = Math.max(2, base.length / 100);
+        byte[] edited = base.clone();
+        for (int i = 0; i < budget / 2; i++) {
+            edited[random.nextInt(edited.length)] ^= (byte) (1 + random.nextInt(255));
+        }
+        byte[] inserted = new byte[budget - budget / 2];
+        random.nextBytes(inserted);
+        int at = edited.length / 2;
+        byte[] next = new byte[edited.length + inserted.length];
+        System.arraycopy(edited, 0, next, 0, at);
+        System.arraycopy(inserted, 0, next, at, inserted.length);
+        System.arraycopy(edited, at, next, at + inserted.length, edited.length - at);
+        return next;
+    }
+
+    private static byte[] readImage(String option, String file) throws IOException {
+        Path path = Path.of(file).toAbsolutePath();
+        try {
+            if (Files.isDirectory(path)) {
+                throw new IllegalArgumentException(option + " " + path + " is a directory, not an image file");
+            }
+            long size = Files.size(path);
+            if (size == 0) {
+                throw new IllegalArgumentException(option + " " + path + " is empty");
+            }
+            if (size > MAX_IMAGE_BYTES) {
+                throw new IllegalArgumentException(option + " " + path + " has " + size + " bytes; the demo takes "
+                        + "images of at most 64 MiB");
+            }
+            return Files.readAllBytes(path);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(option + " " + path + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(option + " " + path + " cannot be read (permission denied)");
         }
     }
 

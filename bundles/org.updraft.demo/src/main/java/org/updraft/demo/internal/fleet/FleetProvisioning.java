@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 import org.updraft.api.device.Device;
 import org.updraft.core.identity.KeyAlgorithm;
@@ -55,6 +56,7 @@ public final class FleetProvisioning {
         private long installedSequence = 1;
         private KeyAlgorithm algorithm = KeyAlgorithm.ED25519;
         private long seed = 7;
+        private IntFunction<byte[]> factoryImage;
 
         private Builder(String vendor, String deviceClass, String logKeyDid, TrustLookup trust) {
             this.vendor = Objects.requireNonNull(vendor, "vendor");
@@ -96,6 +98,15 @@ public final class FleetProvisioning {
             return this;
         }
 
+        /**
+         * The factory image of device {@code i}, copied into its slot A. Default 256 random bytes from the seed, the
+         * same for every device.
+         */
+        public Builder factoryImage(IntFunction<byte[]> factoryImage) {
+            this.factoryImage = Objects.requireNonNull(factoryImage, "factoryImage");
+            return this;
+        }
+
         /** The device keys' algorithm. Default Ed25519. */
         public Builder keyAlgorithm(KeyAlgorithm algorithm) {
             this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
@@ -128,7 +139,8 @@ public final class FleetProvisioning {
                 Provisioning p = new Provisioning(String.format("%s%05d", idPrefix, i),
                         SigningKey.generate(algorithm), vendor, deviceClass, profile, region, deviceTags, logKeyDid,
                         trust);
-                fleet.add(new SimulatedDevice(p, new AbFlash(installedVersion, installedSequence, factoryImage), 0));
+                byte[] image = this.factoryImage == null ? factoryImage : this.factoryImage.apply(i);
+                fleet.add(new SimulatedDevice(p, new AbFlash(installedVersion, installedSequence, image), 0));
             }
             return fleet;
         }
