@@ -58,7 +58,7 @@ public class MqttBrokerOutageIT extends MqttFleetTestBase {
         });
 
         String out = executeCommand("updraft:demo --devices " + DEVICES + " --transport mqtt --broker "
-                + broker.uri() + " --loss 0 --offline 0 --boot-failures 0 --quiet", Duration.ofMinutes(3));
+                + broker.uri() + " --loss 0 --offline 0 --boot-failures 0 --success 100 --quiet", Duration.ofMinutes(3));
         long endedAt = System.nanoTime();
         String during = outage.get(10, TimeUnit.SECONDS);
         assertTrue(during, during.contains("reconnecting"));

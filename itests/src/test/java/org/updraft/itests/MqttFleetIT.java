@@ -27,7 +27,7 @@ public class MqttFleetIT extends MqttFleetTestBase {
     public void fiveHundredDevicesUpdateOverMqttWithOneOfferAndOneFinalReportEachOnTheLedger() throws Exception {
         BrokerProcess broker = broker();
         String out = executeCommand("updraft:demo --devices 500 --transport mqtt --broker " + broker.uri()
-                + " --loss 0 --offline 0 --boot-failures 0 --quiet", Duration.ofMinutes(3));
+                + " --loss 0 --offline 0 --boot-failures 0 --success 100 --quiet", Duration.ofMinutes(3));
         assertTrue(out, out.contains("consistent: "));
         assertTrue(out, out.contains("over MQTT through " + broker.uri()));
 
@@ -45,7 +45,7 @@ public class MqttFleetIT extends MqttFleetTestBase {
     public void oneRolloutServesAMixedFleetOnCoapAndMqtt() throws Exception {
         BrokerProcess broker = broker();
         String out = executeCommand("updraft:demo --devices 100 --transport both --broker " + broker.uri()
-                + " --loss 0 --offline 0 --boot-failures 0 --quiet", Duration.ofMinutes(2));
+                + " --loss 0 --offline 0 --boot-failures 0 --success 100 --quiet", Duration.ofMinutes(2));
         assertTrue(out, out.contains("half over MQTT through " + broker.uri()));
 
         Rollout rollout = completedRollout(waitForService(RolloutService.class), out);
