@@ -726,8 +726,13 @@ public class DemoCommand implements Action {
                     + "transport (" + configured + "): the devices would not reach the platform; set broker.uri in "
                     + "etc/" + MQTT_PID + ".cfg or pass --broker " + configured);
         }
-        // the simulated devices speak plain tcp://host:port: refuse anything else now, before anything is published
+        // refuse a URI no device could use now, before anything is published
         MqttLink.builder(configured);
+        // the simulated devices have no certificates of their own and would trust the JVM's CAs, not the broker's
+        if (!configured.startsWith("tcp://")) {
+            throw new IllegalStateException("the demo's simulated devices reach the broker over plain tcp://host:port "
+                    + "only, not " + configured + ": give the broker a tcp:// listener on loopback for the demo");
+        }
         return configured;
     }
 
