@@ -322,6 +322,10 @@ public class ReleasePublishIT extends UpdraftTestSupport {
             backends.update(before);
             broken.unregister();
         }
+        // configuration updates are delivered asynchronously: wait for the restored choice before asking status
+        BackendChoices restored = waitForService(BackendChoices.class);
+        await("the trust backend to switch back", SERVICE_TIMEOUT, () -> restored.choices().stream()
+                .anyMatch(c -> c.capability().equals("trust") && c.kind().equals("ledger") && c.running()));
         String status = executeCommand("updraft:status");
         assertTrue(status, status.contains("trust     ledger: running"));
     }

@@ -51,8 +51,13 @@ public class DistributionFreshStartIT {
                     }
                     karaf.terminate();
                 } catch (IllegalStateException e) {
-                    // KarafProcess's timeouts: the message names the thread dump
-                    failures.add("start " + start + ": " + e.getMessage().lines().findFirst().orElse(""));
+                    // KarafProcess's timeouts: the message names the thread dump, and a boot stall's first lines
+                    // carry the boot threads' stacks, which is all a CI run keeps of the dump
+                    String message = e.getMessage();
+                    int log = message.indexOf("\nlast client output:");
+                    failures.add("start " + start + ": " + (log > 0 ? message.substring(0, log)
+                            : message.lines().findFirst().orElse("")));
+                    System.out.println("[DistributionFreshStartIT] start " + start + " failed: " + message);
                 }
             }
             long millis = (System.nanoTime() - t0) / 1_000_000;

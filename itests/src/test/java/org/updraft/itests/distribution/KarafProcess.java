@@ -239,8 +239,9 @@ public final class KarafProcess implements AutoCloseable {
         kill();
         throw new IllegalStateException("Karaf in " + home + " did not finish booting: "
                 + (System.nanoTime() - lastProgress >= stall.toNanos() ? "nothing logged for " + stall : "not within " + limit)
-                + " (after " + millisSince(begin) + " ms); threads: " + dump + " (then killed); last client output:\n"
-                + last + "\nconsole:\n" + consoleTail() + "\nlog:\n" + logTail());
+                + " (after " + millisSince(begin) + " ms); threads: " + dump + " (then killed)\n"
+                + "boot threads:\n" + bootThreads(dump) + "\nlast client output:\n" + last
+                + "\nconsole:\n" + consoleTail() + "\nlog:\n" + logTail());
     }
 
     /**
@@ -380,6 +381,47 @@ public final class KarafProcess implements AutoCloseable {
         }
         log("threads of Karaf (pid " + pid + ") in " + file);
         return file;
+    }
+
+    /** Threads that take part in a boot (see {@link #bootThreads}), by name. */
+    private static final Pattern BOOT_THREAD = Pattern.compile(
+            "^\"(FelixStartLevel|FelixFrameworkWiring|features-\\d+-thread-\\d+|fileinstall-.*|CM Configuration Updater"
+                    + "|CM Event Dispatcher|SCR Component Actor|SCR Component Registry|FelixDispatchQueue)\"");
+    private static final int FRAMES_PER_THREAD = 14;
+    private static final int MAX_DIGEST = 12_000;
+
+    /**
+     * The stacks, cut short, of the threads a boot runs on (start level, features installer, wiring, file install,
+     * configuration admin, SCR) and of every BLOCKED thread in a jstack dump: enough for a test failure's message to
+     * say where a boot stopped when the dump file itself is gone (a CI machine keeps only the test's output).
+     */
+    static String bootThreads(Path dump) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(dump, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(cannot read " + dump + ": " + e.getMessage() + ")";
+        }
+        StringBuilder digest = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String header = lines.get(i);
+            if (!header.startsWith("\"")) {
+                continue;
+            }
+            boolean blocked = i + 1 < lines.size() && lines.get(i + 1).contains("BLOCKED");
+            if (!blocked && !BOOT_THREAD.matcher(header).find()) {
+                continue;
+            }
+            if (digest.length() > MAX_DIGEST) {
+                digest.append("(more in ").append(dump).append(")\n");
+                break;
+            }
+            digest.append(header, 0, Math.min(header.length(), 120)).append('\n');
+            for (int j = i + 1; j < lines.size() && j <= i + 1 + FRAMES_PER_THREAD && !lines.get(j).isBlank(); j++) {
+                digest.append(lines.get(j)).append('\n');
+            }
+        }
+        return digest.length() == 0 ? "(none found in " + dump + ")" : digest.toString();
     }
 
     /**
