@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
@@ -435,7 +434,7 @@ public final class MenderVerifier {
             throw new MenderException("bad-artifact", "version's format is " + version.get("format")
                     + ", not mender");
         }
-        if (!(version.get("version") instanceof BigDecimal v) || v.compareTo(BigDecimal.valueOf(3)) != 0) {
+        if (!(version.get("version") instanceof Long v) || v != 3) {
             throw new MenderException("unsupported-artifact", "the artifact is of format version "
                     + version.get("version") + "; only version 3 is supported");
         }
