@@ -84,6 +84,8 @@ public final class BenchmarkRun {
         rows.addAll(measured("7", "manifest verification", "≥ 0.9",
                 () -> List.of(ManifestVerificationRow.run(quick))));
         rows.addAll(measured("8", "MQTT delivery", "≥ 0.8", () -> List.of(MqttDeliveryRow.run(work, quick))));
+        rows.addAll(measured("9", "delta codecs", "≤ 1.0× size; ≥ 1.0× speed",
+                () -> DeltaRow.run(work, repositoryRoot(), quick)));
         return rows;
     }
 
@@ -109,6 +111,18 @@ public final class BenchmarkRun {
     }
 
     private static int errors;
+
+    /** The repository's root (where mvnw is), at or above the working directory: the shared fixtures sit beside it. */
+    static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.exists(dir.resolve("mvnw"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("no repository root (with mvnw) at or above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
 
     /** The rows to measure ({@code --rows 3,5}, for profiling one row); null = all of them. */
     private static java.util.Set<String> only;
@@ -153,7 +167,8 @@ public final class BenchmarkRun {
                 Row 5's reference turns row 4's libcoap bytes/s into devices/s (÷ 128 KiB): the download alone,
                 without check, verification or reports. The machine is shared with other builds: see the load
                 above. Ratios are Updraft ÷ reference, higher is better. Row 6's target is absolute (appends/s);
-                rows 6b and 6c have no target.
+                rows 6b and 6c have no target. Rows 9 and 10 show patch sizes as how many times smaller than the
+                image a patch is, so that a ratio at or above 1 says our patch is no larger than the tool's.
                 """);
         return md.toString();
     }

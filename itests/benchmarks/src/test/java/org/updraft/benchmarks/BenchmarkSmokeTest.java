@@ -27,8 +27,22 @@ class BenchmarkSmokeTest {
         }
         String table = Table.markdown(rows);
         // CI's reduced set: the table goes to the build log (quick settings, figures not for judging)
-        System.out.println("Benchmarks, reduced set (.ci/bench runs all seven rows):\n" + table);
+        System.out.println("Benchmarks, reduced set (.ci/bench runs every row):\n" + table);
         assertTrue(table.lines().count() == 2 + rows.size(), table);
         assertTrue(table.contains("| 7 | manifest verification"), table);
+    }
+
+    /**
+     * The delta rows run their checks (each tool's patch rebuilds the image with the other side) and measure; .ci/setup
+     * installs bsdiff and xdelta3.
+     */
+    @Test
+    void deltaRowsCheckInteropAndMeasure(@TempDir Path work) throws Exception {
+        List<Row> rows = DeltaRow.run(work, BenchmarkRun.repositoryRoot(), true);
+        assertEquals(List.of("9a", "9b", "9c", "10a", "10b", "10c"), rows.stream().map(Row::id).toList());
+        for (Row row : rows) {
+            assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        }
+        System.out.println("Benchmarks, delta rows (quick):\n" + Table.markdown(rows));
     }
 }
