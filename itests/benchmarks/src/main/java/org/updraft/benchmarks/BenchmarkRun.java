@@ -86,6 +86,7 @@ public final class BenchmarkRun {
         rows.addAll(measured("8", "MQTT delivery", "≥ 0.8", () -> List.of(MqttDeliveryRow.run(work, quick))));
         rows.addAll(measured("9", "delta codecs", "≤ 1.0× size; ≥ 1.0× speed",
                 () -> DeltaRow.run(work, repositoryRoot(), quick)));
+        rows.addAll(measured("11", "delta rollout", "≥ 5×", () -> DeltaRolloutRow.run(work, repositoryRoot(), quick)));
         return rows;
     }
 
@@ -169,6 +170,8 @@ public final class BenchmarkRun {
                 above. Ratios are Updraft ÷ reference, higher is better. Row 6's target is absolute (appends/s);
                 rows 6b and 6c have no target. Rows 9 and 10 show patch sizes as how many times smaller than the
                 image a patch is, so that a ratio at or above 1 says our patch is no larger than the tool's.
+                Row 11 shows bytes served per device the same way, for a delta rollout and for the same rollout
+                without the delta, so that its ratio is how many times fewer bytes the delta rollout served.
                 """);
         return md.toString();
     }

@@ -42,12 +42,7 @@ final class DeltaRow {
 
     static List<Row> run(Path work, Path repositoryRoot, boolean quick) throws Exception {
         Path dir = Files.createDirectories(work.resolve("delta"));
-        Path fixtures = repositoryRoot.resolve(FIXTURES).normalize();
-        if (!Files.isRegularFile(fixtures.resolve("old.bin"))) {
-            throw new IllegalStateException("row 9: the shared delta fixtures are not at " + fixtures);
-        }
-        Pair fixture = new Pair("fixture pair (" + size(fixtures.resolve("new.bin")) + ")",
-                fixtures.resolve("old.bin"), fixtures.resolve("new.bin"));
+        Pair fixture = fixture(repositoryRoot);
         Pair generated = generated(dir, quick ? 1 << 20 : 8 << 20);
 
         Codec bsdiff = new Codec("9", "bsdiff", new BsdiffCodec(), "Debian bsdiff", "Debian bspatch",
@@ -88,7 +83,18 @@ final class DeltaRow {
             Command create, Command apply) {
     }
 
-    private record Pair(String name, Path from, Path to) {
+    /** Two images, the one devices run and the next; rows 9 to 11 measure on the same ones. */
+    record Pair(String name, Path from, Path to) {
+    }
+
+    /** The shared fixture pair: 300 scattered byte changes and a 2 KiB insertion in 64 KiB. */
+    static Pair fixture(Path repositoryRoot) throws IOException {
+        Path fixtures = repositoryRoot.resolve(FIXTURES).normalize();
+        if (!Files.isRegularFile(fixtures.resolve("old.bin")) || !Files.isRegularFile(fixtures.resolve("new.bin"))) {
+            throw new IllegalStateException("the shared delta fixtures (old.bin, new.bin) are not at " + fixtures);
+        }
+        return new Pair("fixture pair (" + size(fixtures.resolve("new.bin")) + ")", fixtures.resolve("old.bin"),
+                fixtures.resolve("new.bin"));
     }
 
     private record Sizes(Pair pair, long targetSize, long ours, long theirs, Path theirPatch) {
@@ -168,7 +174,7 @@ final class DeltaRow {
      * A pair of {@code size} bytes: seeded random bytes, then 1% of them changed, half as scattered single bytes and
      * half as one run inserted at a third of the image (the code after it moves, as in a rebuilt firmware).
      */
-    private static Pair generated(Path dir, int size) throws IOException {
+    static Pair generated(Path dir, int size) throws IOException {
         Path from = dir.resolve("generated-" + (size >> 10) + "KiB.old");
         Path to = dir.resolve("generated-" + (size >> 10) + "KiB.new");
         Random random = new Random(9);

@@ -45,4 +45,18 @@ class BenchmarkSmokeTest {
         }
         System.out.println("Benchmarks, delta rows (quick):\n" + Table.markdown(rows));
     }
+
+    /**
+     * The delta rollout row rolls out to its fleet with and without the delta (it throws unless every device runs the
+     * release's image) and measures the bytes served: a few seconds quick.
+     */
+    @Test
+    void deltaRolloutRowRollsOutAndMeasures(@TempDir Path work) throws Exception {
+        List<Row> rows = DeltaRolloutRow.run(work, BenchmarkRun.repositoryRoot(), true);
+        assertEquals(List.of("11a", "11b"), rows.stream().map(Row::id).toList());
+        for (Row row : rows) {
+            assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        }
+        System.out.println("Benchmarks, delta rollout row (quick):\n" + Table.markdown(rows));
+    }
 }
