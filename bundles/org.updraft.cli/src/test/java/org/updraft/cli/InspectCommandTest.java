@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborTag;
 import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.json.JsonReader;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 
@@ -79,7 +80,7 @@ class InspectCommandTest {
         Manifest m = ManifestCodec.parse(Files.readAllBytes(manifest)).manifest();
         String out = Cli.run("inspect", "--json", manifest.toString()).ok();
         assertEquals(1, out.lines().count());
-        Map<String, Object> json = JsonReader.object(out);
+        Map<String, Object> json = flatJson(out);
         assertEquals("acme/thermo-v2/12", json.get("releaseId"));
         assertEquals("acme", json.get("vendor"));
         assertEquals("thermo-v2", json.get("deviceClass"));
@@ -109,7 +110,7 @@ class InspectCommandTest {
         String text = Cli.run("inspect", manifest.toString()).ok();
         assertTrue(text.contains("class        thermo-v3"), text);
         assertTrue(text.contains("signature    INVALID: bad-signature"), text);
-        Map<String, Object> json = JsonReader.object(Cli.run("inspect", manifest.toString(), "--json").ok());
+        Map<String, Object> json = flatJson(Cli.run("inspect", manifest.toString(), "--json").ok());
         assertEquals(Boolean.FALSE, json.get("signatureValid"));
         assertTrue(((String) json.get("signatureProblem")).startsWith("bad-signature"));
     }
@@ -127,7 +128,7 @@ class InspectCommandTest {
                 new byte[64])));
         Files.write(manifest, cose);
 
-        Map<String, Object> json = JsonReader.object(Cli.run("inspect", "--json", manifest.toString()).ok());
+        Map<String, Object> json = flatJson(Cli.run("inspect", "--json", manifest.toString()).ok());
         assertEquals(signer, json.get("signer"));
         assertEquals(Boolean.FALSE, json.get("signatureValid"));
         assertTrue(((String) json.get("signatureProblem")).startsWith("malformed-manifest"));
@@ -136,5 +137,16 @@ class InspectCommandTest {
         assertEquals(13, text.lines().count(), text);
         assertTrue(text.contains("did:key:\"quoted\"\\back\\u000anew line\\u0009tab\\u0001\\u2028 é"), text);
         assertFalse(text.contains("\t"));
+    }
+
+    /** What {@code inspect --json} prints: valid JSON, one flat object (strings, integers, booleans, null). */
+    private static Map<String, Object> flatJson(String text) {
+        Map<String, Object> json = JsonReader.object(JsonReader.parse(text), "inspect --json's output");
+        for (Map.Entry<String, Object> member : json.entrySet()) {
+            Object v = member.getValue();
+            assertTrue(v == null || v instanceof String || v instanceof Long || v instanceof Boolean,
+                    "member " + member.getKey() + " is not a string, integer, boolean or null: " + text);
+        }
+        return json;
     }
 }

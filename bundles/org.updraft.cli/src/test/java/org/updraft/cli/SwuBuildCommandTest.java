@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.updraft.core.swu.Swupdate;
 import org.updraft.core.swu.SwuException;
 import org.updraft.core.swu.SwuVerifier;
 
@@ -47,23 +48,7 @@ class SwuBuildCommandTest {
     }
 
     private static boolean swupdateAccepts(Path swu, String cert, String... more) throws Exception {
-        List<String> command = new ArrayList<>(List.of("swupdate", "-c", "-i", swu.toString(), "-k",
-                dir.resolve(cert).toString(), "-H", "camera:1.0"));
-        command.addAll(List.of(more));
-        // swupdate 2022.12 sometimes exits 1 right after "SWUpdate was successful" (about 1 run in 6 of one
-        // archive, whoever wrote it): accepted when one of five runs exits 0, refused only when all five refuse
-        for (int run = 0; run < 5; run++) {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("swupdate.log").toFile());
-            // swupdate extracts sw-description into TMPDIR (/tmp by default): its own, apart from other builds'
-            builder.environment().put("TMPDIR", Files.createTempDirectory(dir, "swupdate").toString());
-            Process p = builder.start();
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
-            if (p.exitValue() == 0) {
-                return true;
-            }
-        }
-        return false;
+        return Swupdate.accepts(dir, swu, dir.resolve(cert), "camera:1.0", more);
     }
 
     private static Path file(String name, long seed, int size) throws Exception {
