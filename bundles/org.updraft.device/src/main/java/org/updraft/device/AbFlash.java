@@ -3,19 +3,19 @@ package org.updraft.device;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
- * A simulated two-slot flash with a bootloader that swaps with revert, as MCUboot does: a new image is written
- * into the inactive slot, marked pending, and tried on the next boot; it must confirm itself while running, or
- * the next boot goes back to the old slot. A new image that never reaches its confirmation (it hangs or crashes,
+ * A simulated two-slot flash with a bootloader that tries the other slot with revert, as ESP-IDF's OTA data with
+ * rollback does (and the generic device): a new image is written into the inactive slot, marked pending, and tried
+ * on the next boot; it must confirm itself while running, or the next boot goes back to the old slot. This
+ * bootloader does not check images itself: the agent's check against the manifest is all there is. A new image that never reaches its confirmation (it hangs or crashes,
  * and the watchdog resets the device) is reverted on that reset.
  *
  * <p>The flash keeps what was written across simulated power losses: an interrupted download resumes from
  * {@link #written()}. Thread-safe; each method is one atomic step of the simulated hardware.
  */
-public final class AbFlash {
+public final class AbFlash implements DeviceFlash {
 
     /** One of the two image slots. */
     public enum Slot {
@@ -23,30 +23,6 @@ public final class AbFlash {
 
         public Slot other() {
             return this == A ? B : A;
-        }
-    }
-
-    /** What a reboot did. */
-    public enum Boot {
-        /** The running image did not change. */
-        UNCHANGED,
-        /** The pending image in the other slot now runs on trial; it must {@link #confirm()} or be reverted. */
-        TRIAL,
-        /** An unconfirmed image was given up and the previous slot runs again. */
-        REVERTED
-    }
-
-    /**
-     * A complete image in a slot.
-     *
-     * @param version the semantic version the image carries
-     * @param sequence its sequence number (anti-rollback)
-     * @param bytes its bytes, never changed once in a slot
-     */
-    public record Image(String version, long sequence, byte[] bytes) {
-        public Image {
-            Objects.requireNonNull(version, "version");
-            Objects.requireNonNull(bytes, "bytes");
         }
     }
 
@@ -76,6 +52,7 @@ public final class AbFlash {
     }
 
     /** The image that runs now. */
+    @Override
     public synchronized Image running() {
         return images[active.ordinal()];
     }
@@ -86,6 +63,7 @@ public final class AbFlash {
     }
 
     /** Whether the running image runs on trial and has not confirmed itself yet. */
+    @Override
     public synchronized boolean isOnTrial() {
         return trial;
     }
@@ -108,6 +86,7 @@ public final class AbFlash {
      * @return the number of bytes already written from the start of the slot
      * @throws IllegalStateException while the running image is on trial (the old image must stay until confirmed)
      */
+    @Override
     public synchronized long beginWrite(String imageKey, long size) {
         if (trial) {
             throw new IllegalStateException("the running image is on trial; the other slot holds the fallback");
@@ -130,6 +109,7 @@ public final class AbFlash {
      * Writes {@code data} at {@code offset} of the slot being written. Writes must continue where the last one
      * ended, as a device writes its download in order; a write that repeats bytes already written is allowed.
      */
+    @Override
     public synchronized void write(long offset, byte[] data) {
         if (writing == null) {
             throw new IllegalStateException("no image is being written; call beginWrite first");
@@ -147,6 +127,7 @@ public final class AbFlash {
     }
 
     /** Bytes written from the start of the slot being written, 0 when none is. */
+    @Override
     public synchronized long written() {
         return writing == null ? 0 : written;
     }
@@ -160,6 +141,7 @@ public final class AbFlash {
     }
 
     /** Reads the bytes written so far into the slot being written, to measure the image before installing it. */
+    @Override
     public synchronized InputStream readWritten() {
         if (writing == null) {
             throw new IllegalStateException("no image is being written");
@@ -170,6 +152,7 @@ public final class AbFlash {
     /**
      * Gives up the image being written (it failed verification): the inactive slot is erased.
      */
+    @Override
     public synchronized void erase() {
         writing = null;
         written = 0;
@@ -186,6 +169,7 @@ public final class AbFlash {
      * @param shared bytes equal to what was written, to keep instead of the write buffer (a fleet of simulated
      *        devices shares one copy of an image), or {@code null}
      */
+    @Override
     public synchronized void setPending(String version, long sequence, byte[] shared) {
         if (writing == null || written != writing.length) {
             throw new IllegalStateException("the inactive slot holds no complete image (" + written() + " of "
@@ -211,6 +195,7 @@ public final class AbFlash {
      * @param imageWorks whether an image that is tried actually reaches its own confirmation code (fault injection:
      *        {@code false} simulates a new image that hangs or crashes, which the watchdog resets)
      */
+    @Override
     public synchronized Boot reboot(Predicate<Image> imageWorks) {
         boots++;
         if (trial) {
@@ -243,6 +228,7 @@ public final class AbFlash {
      *
      * @throws IllegalStateException when nothing runs on trial
      */
+    @Override
     public synchronized void confirm() {
         if (!trial) {
             throw new IllegalStateException("the running image is already confirmed");

@@ -56,8 +56,12 @@ import org.updraft.device.internal.Exchanges;
  * downloads the full image.</li>
  * <li>Report {@code downloaded}; check the image in the slot (size, SHA-256, CID) with
  * {@link VerifiedManifest#checkImage}; report {@code verified} or {@code failed}.</li>
- * <li>Mark the slot pending, reboot into it; the new image confirms itself and the device reports
- * {@code installed} with the new version, or the bootloader reverts and it reports {@code rolled-back}.</li>
+ * <li>Hand the image to the device's bootloader ({@link DeviceFlash}: generic A/B, MCUboot, Linux A/B rootfs) and
+ * reboot into it; the new image confirms itself and the device reports {@code installed} with the new version, or
+ * the bootloader reverts and it reports {@code rolled-back}. An installer that refuses the image (a {@code .swu}
+ * whose signature fails) is reported as {@code failed} with its reason, a bootloader that refuses to boot it (an
+ * MCUboot image whose signature fails under the device's image key) as {@code failed} with
+ * {@code boot-refused}.</li>
  * </ol>
  * Reports are signed with the device key and numbered by the device's persistent counter; a report whose
  * answer is lost is resent byte for byte. Agents are asynchronous: thousands share a link's few threads.
@@ -274,7 +278,7 @@ public final class DeviceAgent {
     private final class Attempt {
         final DeviceAnswer.Offer offer;
         final long started = System.nanoTime();
-        final AbFlash.Image before = device.flash().running();
+        final DeviceFlash.Image before = device.flash().running();
         VerifiedManifest verified;
         int consecutiveFailures;
         /** The delta being applied, or null while the full image is downloaded. */
@@ -286,7 +290,7 @@ public final class DeviceAgent {
         }
 
         UpdateOutcome outcome(DeviceState end, String reason) {
-            AbFlash.Image running = device.flash().running();
+            DeviceFlash.Image running = device.flash().running();
             return new UpdateOutcome(device.id(), end, offer.rolloutId(), offer.releaseId(), offer.anchor(), reason,
                     running.version(), running.sequence(), bytesDownloaded.get(), blockRequests.get(),
                     blockRetries.get(), session.retransmissions(), reportsUndelivered,
@@ -297,7 +301,7 @@ public final class DeviceAgent {
     private CompletableFuture<UpdateOutcome> install(Offered offered) {
         DeviceAnswer.Offer offer = offered.offer();
         Attempt attempt = new Attempt(offer);
-        AbFlash.Image running = attempt.before;
+        DeviceFlash.Image running = attempt.before;
         Provisioning p = device.provisioning();
         Expectations expectations = Expectations.none().deviceClass(p.deviceClass()).profile(p.profile())
                 .installedSequence(running.sequence()).installedVersion(running.version());
@@ -373,7 +377,7 @@ public final class DeviceAgent {
             throws DeltaException, IOException {
         Manifest m = attempt.verified.manifest();
         DeltaCodec codec = DeltaCodecs.find(delta.codec()).orElseThrow();
-        AbFlash flash = device.flash();
+        DeviceFlash flash = device.flash();
         flash.erase();
         flash.beginWrite("delta " + delta.patch(), m.size());
         try (OutputStream slot = new BufferedOutputStream(new SlotWriter(flash), 4096)) {
@@ -485,10 +489,10 @@ public final class DeviceAgent {
 
     /** Writes a rebuilt image into the inactive slot in order, as a download writes it. */
     private static final class SlotWriter extends OutputStream {
-        private final AbFlash flash;
+        private final DeviceFlash flash;
         private long at;
 
-        SlotWriter(AbFlash flash) {
+        SlotWriter(DeviceFlash flash) {
             this.flash = flash;
         }
 
@@ -595,7 +599,7 @@ public final class DeviceAgent {
 
     private CompletableFuture<UpdateOutcome> boot(Attempt attempt) {
         Manifest m = attempt.verified.manifest();
-        AbFlash flash = device.flash();
+        DeviceFlash flash = device.flash();
         byte[] shared = null;
         if (sharedImages != null) {
             shared = sharedImages.computeIfAbsent(m.cid().toString(), k -> {
@@ -606,9 +610,21 @@ public final class DeviceAgent {
                 }
             });
         }
-        flash.setPending(m.version(), m.sequence(), shared);
-        AbFlash.Boot boot = flash.reboot(image -> !faults.imageFailsToBoot());
-        if (boot == AbFlash.Boot.TRIAL) {
+        try {
+            flash.setPending(m.version(), m.sequence(), shared);
+        } catch (DeviceFlash.InstallException e) {
+            LOG.info("{}: its installer refused {}: {}", device.id(), attempt.offer.releaseId(), e.getMessage());
+            return fail(attempt, e.reason());
+        }
+        DeviceFlash.Boot boot = flash.reboot(image -> !faults.imageFailsToBoot());
+        if (boot == DeviceFlash.Boot.REFUSED) {
+            // the bootloader's own check refused the image before running it: the old one runs on
+            LOG.info("{}: its bootloader refused {}: {}", device.id(), attempt.offer.releaseId(), flash.lastRefusal());
+            state = DeviceState.FAILED;
+            return report(attempt, DeviceState.FAILED, "boot-refused")
+                    .thenApply(v -> attempt.outcome(DeviceState.FAILED, "boot-refused"));
+        }
+        if (boot == DeviceFlash.Boot.TRIAL) {
             // running the new image: it works, so it confirms itself before telling anyone
             flash.confirm();
             state = DeviceState.INSTALLED;
@@ -623,7 +639,7 @@ public final class DeviceAgent {
     // ---- reports ----
 
     private CompletableFuture<Void> report(Attempt attempt, DeviceState reported, String reason) {
-        AbFlash.Image running = device.flash().running();
+        DeviceFlash.Image running = device.flash().running();
         DeviceReport report = new DeviceReport(device.id(), attempt.offer.rolloutId(), attempt.offer.releaseId(),
                 reported, reason, running.version(), running.sequence(), Instant.now(), device.nextReportCounter());
         byte[] signed = DeviceReports.sign(report, device.provisioning().key());

@@ -8,20 +8,20 @@ import org.updraft.api.device.DeviceState;
 import org.updraft.core.update.Enrollment;
 
 /**
- * A simulated device: its provisioning and what survives its resets — the A/B flash and the counter of its
+ * A simulated device: its provisioning and what survives its resets — its flash (with the bootloader of its profile) and the counter of its
  * reports (replay protection: the platform refuses a report whose counter is not above the last it recorded,
  * so the counter lives in non-volatile memory, not in the agent).
  */
 public final class SimulatedDevice {
 
     private final Provisioning provisioning;
-    private final AbFlash flash;
+    private final DeviceFlash flash;
     private long reportCounter;
 
     /**
      * @param reportCounter the counter of the last report this device sent (0 for a new device)
      */
-    public SimulatedDevice(Provisioning provisioning, AbFlash flash, long reportCounter) {
+    public SimulatedDevice(Provisioning provisioning, DeviceFlash flash, long reportCounter) {
         this.provisioning = Objects.requireNonNull(provisioning, "provisioning");
         this.flash = Objects.requireNonNull(flash, "flash");
         if (reportCounter < 0) {
@@ -38,7 +38,7 @@ public final class SimulatedDevice {
         return provisioning.deviceId();
     }
 
-    public AbFlash flash() {
+    public DeviceFlash flash() {
         return flash;
     }
 
@@ -54,7 +54,7 @@ public final class SimulatedDevice {
 
     /** The registry record for this device as it is now, for an operator registering the fleet. */
     public Device toDevice(Instant registered) {
-        AbFlash.Image running = flash.running();
+        DeviceFlash.Image running = flash.running();
         Provisioning p = provisioning;
         return new Device(p.deviceId(), p.did(), p.vendor(), p.deviceClass(), p.profile(), p.tags(), p.region(),
                 running.version(), running.sequence(), DeviceState.IDLE, null, registered);
@@ -62,7 +62,7 @@ public final class SimulatedDevice {
 
     /** The enrollment this device sends when the platform registers devices on their own request. */
     public Enrollment toEnrollment(Instant time) {
-        AbFlash.Image running = flash.running();
+        DeviceFlash.Image running = flash.running();
         Provisioning p = provisioning;
         return new Enrollment(p.deviceId(), p.did(), p.vendor(), p.deviceClass(), p.profile(), p.tags(), p.region(),
                 running.version(), running.sequence(), time);

@@ -30,13 +30,13 @@ class AbFlashTest {
     void aConfirmedNewImageStaysAfterFurtherReboots() {
         AbFlash flash = withPendingUpdate();
         assertTrue(flash.isPending());
-        assertEquals(AbFlash.Boot.TRIAL, flash.reboot(image -> true));
+        assertEquals(DeviceFlash.Boot.TRIAL, flash.reboot(image -> true));
         assertEquals(AbFlash.Slot.B, flash.activeSlot());
         assertEquals("2.0.0", flash.running().version());
         assertTrue(flash.isOnTrial());
         flash.confirm();
         assertFalse(flash.isOnTrial());
-        assertEquals(AbFlash.Boot.UNCHANGED, flash.reboot(image -> true));
+        assertEquals(DeviceFlash.Boot.UNCHANGED, flash.reboot(image -> true));
         assertEquals(2, flash.running().sequence());
         assertArrayEquals(update, flash.running().bytes());
         // the old image stays in the other slot until the next update overwrites it
@@ -47,7 +47,7 @@ class AbFlashTest {
     @Test
     void anImageThatNeverConfirmsIsRevertedByTheBootloader() {
         AbFlash flash = withPendingUpdate();
-        assertEquals(AbFlash.Boot.REVERTED, flash.reboot(image -> false));
+        assertEquals(DeviceFlash.Boot.REVERTED, flash.reboot(image -> false));
         assertEquals(AbFlash.Slot.A, flash.activeSlot());
         assertEquals("1.0.0", flash.running().version());
         assertFalse(flash.isOnTrial());
@@ -59,10 +59,10 @@ class AbFlashTest {
     @Test
     void aResetBeforeConfirmationGoesBackToTheOldImage() {
         AbFlash flash = withPendingUpdate();
-        assertEquals(AbFlash.Boot.TRIAL, flash.reboot(image -> true));
+        assertEquals(DeviceFlash.Boot.TRIAL, flash.reboot(image -> true));
         assertThrows(IllegalStateException.class, () -> flash.beginWrite("cid-3", 4),
                 "the fallback slot must not be overwritten while the new image is on trial");
-        assertEquals(AbFlash.Boot.REVERTED, flash.reboot(image -> true));
+        assertEquals(DeviceFlash.Boot.REVERTED, flash.reboot(image -> true));
         assertEquals("1.0.0", flash.running().version());
         assertThrows(IllegalStateException.class, flash::confirm);
     }
@@ -104,7 +104,7 @@ class AbFlashTest {
         flash.write(0, update);
         flash.erase();
         assertNull(flash.image(AbFlash.Slot.B));
-        assertEquals(AbFlash.Boot.UNCHANGED, flash.reboot(image -> true));
+        assertEquals(DeviceFlash.Boot.UNCHANGED, flash.reboot(image -> true));
         assertEquals("1.0.0", flash.running().version());
     }
 

@@ -78,7 +78,7 @@ class DeviceAgentTest {
         assertEquals("2.0.0", outcome.version());
         assertEquals(2, outcome.sequence());
         assertEquals(OneReleaseUpdates.ANCHOR, outcome.anchor(), "the offer's chain anchor, kept for auditors");
-        AbFlash flash = device.flash();
+        AbFlash flash = (AbFlash) device.flash();
         assertEquals(AbFlash.Slot.B, flash.activeSlot());
         assertArrayEquals(platform.image, flash.running().bytes());
         assertEquals(false, flash.isOnTrial());
@@ -152,8 +152,8 @@ class DeviceAgentTest {
             assertEquals("bad-proof", outcome.reason(), tampering.name());
             assertEquals(0, outcome.bytesDownloaded());
             assertEquals("1.0.0", device.flash().running().version());
-            assertEquals(AbFlash.Slot.A, device.flash().activeSlot());
-            assertNull(device.flash().image(AbFlash.Slot.B));
+            assertEquals(AbFlash.Slot.A, ((AbFlash) device.flash()).activeSlot());
+            assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
             List<DeviceReport> reports = platform.reportsOf(id);
             assertEquals(1, reports.size());
             assertEquals(DeviceState.FAILED, reports.get(0).state());
@@ -175,7 +175,7 @@ class DeviceAgentTest {
         assertEquals(DeviceState.ROLLED_BACK, outcome.state());
         assertEquals("boot-failed", outcome.reason());
         assertEquals("1.0.0", device.flash().running().version());
-        assertEquals(AbFlash.Slot.A, device.flash().activeSlot());
+        assertEquals(AbFlash.Slot.A, ((AbFlash) device.flash()).activeSlot());
         assertEquals(List.of(DeviceState.DOWNLOADING, DeviceState.DOWNLOADED, DeviceState.VERIFIED,
                 DeviceState.ROLLED_BACK), platform.statesReportedBy("dev-brick"));
         DeviceReport last = platform.reportsOf("dev-brick").get(3);
@@ -195,7 +195,7 @@ class DeviceAgentTest {
         assertEquals(DeviceState.FAILED, outcome.state());
         assertEquals("digest-mismatch", outcome.reason());
         assertEquals("1.0.0", device.flash().running().version());
-        assertNull(device.flash().image(AbFlash.Slot.B));
+        assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
         assertEquals(List.of(DeviceState.DOWNLOADING, DeviceState.DOWNLOADED, DeviceState.FAILED),
                 platform.statesReportedBy("dev-corrupt"));
     }
