@@ -1,5 +1,7 @@
 package org.updraft.itests;
 
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
@@ -36,6 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
@@ -66,8 +70,14 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.tracker.ServiceTracker;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
+import org.updraft.api.release.Release;
+import org.updraft.api.release.ReleaseService;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.rollout.RolloutService;
 
 /**
  * Base class for Pax Exam tests that run inside the Updraft distribution (karaf-assembly's archive).
@@ -564,5 +574,38 @@ public abstract class UpdraftTestSupport {
     protected String readKarafFile(String relativePath) throws IOException {
         Path path = Paths.get(System.getProperty("karaf.base"), relativePath);
         return Files.readString(path);
+    }
+
+    /**
+     * Rolls a release of device profile {@code profile} out to {@code devices} simulated devices of that profile,
+     * as an operator does with {@code updraft:demo --profile}: the profile's feature must be installed. Checks
+     * that every device installed the release through its bootloader and confirmed it, that the release was
+     * published with the profile (checked by it at publish), that the registry has the devices on it, and that
+     * the demo removed its class's configuration from the profile.
+     *
+     * @return the demo's output
+     */
+    protected String rollOutProfile(String profile, String configurationPid, int devices, String... options)
+            throws Exception {
+        String out = executeCommand("updraft:demo --profile " + profile + " --devices " + devices
+                + " --quiet --loss 0 --offline 0 --boot-failures 0 --success 100 --timeout 300 "
+                + String.join(" ", options),
+                Duration.ofMinutes(6));
+        assertTrue(out, out.contains("devices    " + devices + ": " + devices + " updated, 0 failed, 0 rolled back"));
+        assertTrue(out, out.contains("images     " + devices + " of " + devices + " devices that installed run an "
+                + "image with the release's SHA-256"));
+        assertTrue(out, out.contains(", each confirmed"));
+        Matcher rolloutLine = Pattern.compile("rollout    (\\S+) completed").matcher(out);
+        assertTrue(out, rolloutLine.find());
+        Rollout rollout = waitForService(RolloutService.class).find(rolloutLine.group(1)).orElseThrow();
+        Release release = waitForService(ReleaseService.class).find(rollout.releaseId()).orElseThrow();
+        assertEquals(profile, release.profile());
+        DeviceRegistry registry = waitForService(DeviceRegistry.class);
+        assertEquals(out, devices, registry.count(new DeviceFilter(release.vendor(), release.deviceClass(), profile,
+                Set.of(), null, "[2.0.0,)")));
+        org.osgi.service.cm.Configuration[] left = configurationAdmin.listConfigurations("(service.factoryPid="
+                + configurationPid + ")");
+        assertNull("the demo left its class's configuration", left);
+        return out;
     }
 }

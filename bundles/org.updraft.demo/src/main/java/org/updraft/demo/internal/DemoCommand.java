@@ -35,12 +35,14 @@ import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.ShellUtil;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.updraft.api.delta.Delta;
 import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
+import org.updraft.api.profile.DeviceProfile;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;
@@ -70,6 +72,8 @@ import org.updraft.demo.internal.fleet.FleetProvisioning;
 import org.updraft.demo.internal.fleet.FleetSimulator;
 import org.updraft.demo.internal.fleet.FleetSummary;
 import org.updraft.demo.internal.fleet.FleetTransport;
+import org.updraft.demo.internal.profiles.DemoFamily;
+import org.updraft.device.DeviceFlash;
 import org.updraft.device.MqttLink;
 import org.updraft.device.SimulatedDevice;
 import org.updraft.device.UpdateOutcome;
@@ -157,6 +161,13 @@ public class DemoCommand implements Action {
             + "of the base version, 0 to 1 (default 0); they do not use the patch and download the full image")
     double otherBase;
 
+    @Option(name = "--profile", description = "Images of one device family, checked at publish by its device "
+            + "profile, and simulated devices with that family's bootloader: mcuboot (signed MCUboot images; test swap, "
+            + "confirm or revert, the bootloader checking the signature), esp-idf (ESP32 app images), avr (Intel HEX "
+            + "for an ATmega328P), linux (a signed SWUpdate .swu onto A/B root file systems). Needs feature "
+            + "updraft-profile-<id> (esp-idf: updraft-profile-esp-idf). Default: opaque images, no profile")
+    String profile;
+
     @Reference
     BundleContext bundleContext;
 
@@ -197,9 +208,23 @@ public class DemoCommand implements Action {
     record DeltaImages(byte[] base, byte[] next, String origin) {
     }
 
+    /** The device class's configuration of the demo's profile, deleted when the demo ends. */
+    private Configuration classConfiguration;
+
     @Override
     public Object execute() throws Exception {
         checkOptions();
+        try {
+            return demo();
+        } finally {
+            if (classConfiguration != null) {
+                // the run's class is the demo's own: nothing else will publish for it
+                classConfiguration.delete();
+            }
+        }
+    }
+
+    private Object demo() throws Exception {
         FleetTransport fleetTransport = FleetTransport.of(transport);
         String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
         int kib = imageKib == null ? 64 : imageKib;
@@ -218,6 +243,12 @@ public class DemoCommand implements Action {
         String deviceClass = "demo-" + run;
         Path dir = DataPaths.resolve("${karaf.data}/updraft/demo/" + run);
         Files.createDirectories(dir);
+        DeviceProfile deviceProfile = profile == null ? null : deviceProfile(profile.strip());
+        DemoFamily family = deviceProfile == null ? null : DemoFamily.create(deviceProfile.id(), dir);
+        if (family != null && kib * 1024L > family.maxPayload()) {
+            throw new IllegalArgumentException("--image-size " + kib + " KiB is more than a " + family.profile()
+                    + " device of the demo takes (" + family.maxPayload() / 1024 + " KiB)");
+        }
 
         step("1", "A manufacturer key, generated here for the demo (a real manufacturer runs `updraft keygen` on its "
                 + "own machine; the platform never holds the private key)");
@@ -228,7 +259,17 @@ public class DemoCommand implements Action {
         Path image = dir.resolve("firmware.bin");
         byte[] firmware;
         Path baseImage = null;
-        if (pair == null) {
+        byte[] factoryImage = null;
+        if (family != null) {
+            step("2", "A " + family.profile() + " device class, configured for its profile (" + family.describe()
+                    + "), and two " + family.profile() + " firmwares of " + kib + " KiB each, signed as `updraft sign "
+                    + "--profile " + family.profile() + "` does: 1.0.0, flashed at the factory, and 2.0.0");
+            configure(family, deviceProfile, deviceClass);
+            Random random = new Random(started.toEpochMilli());
+            factoryImage = family.image("1.0.0", 1, kib * 1024, random);
+            firmware = family.image("2.0.0", 2, kib * 1024, random);
+            image = dir.resolve("firmware" + family.fileSuffix());
+        } else if (pair == null) {
             step("2", "A sample firmware of " + kib + " KiB, signed as `updraft sign` does");
             firmware = new byte[kib * 1024];
             new Random(started.toEpochMilli()).nextBytes(firmware);
@@ -240,12 +281,13 @@ public class DemoCommand implements Action {
             Files.write(baseImage, pair.base());
         }
         Files.write(image, firmware);
-        Manifest manifest = sign(image, deviceClass, "2.0.0", 2, started, manufacturer);
+        String manifestProfile = family == null ? null : family.profile();
+        Manifest manifest = sign(image, deviceClass, manifestProfile, "2.0.0", 2, started, manufacturer);
         byte[] signed = ManifestCodec.sign(manifest, manufacturer);
         Files.write(dir.resolve("firmware.manifest"), signed);
         byte[] baseSigned = null;
         if (baseImage != null) {
-            Manifest baseManifest = sign(baseImage, deviceClass, "1.0.0", 1, started, manufacturer);
+            Manifest baseManifest = sign(baseImage, deviceClass, null, "1.0.0", 1, started, manufacturer);
             baseSigned = ManifestCodec.sign(baseManifest, manufacturer);
             Files.write(dir.resolve("base.manifest"), baseSigned);
             detail(baseManifest.releaseId() + ", version 1.0.0, " + baseManifest.size() + " bytes, CID "
@@ -256,7 +298,8 @@ public class DemoCommand implements Action {
         Release release;
         Delta madeDelta = null;
         if (baseImage == null) {
-            step("3", "Publish: verified again by the platform, stored by CID, recorded on the ledger");
+            step("3", "Publish: verified again by the platform" + (family == null ? "" : ", checked by the "
+                    + family.profile() + " profile") + ", stored by CID, recorded on the ledger");
             release = releaseService.publish(signed, image, deviceClass, null);
             detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
         } else {
@@ -282,7 +325,14 @@ public class DemoCommand implements Action {
                 .builder(VENDOR, deviceClass, log.logKey(), did -> did.equals(manufacturer.did())
                         ? Optional.of(trusted) : Optional.empty())
                 .regions(REGIONS).idPrefix(deviceClass + "-").installed("1.0.0", 1).seed(started.toEpochMilli());
-        if (pair == null) {
+        if (family != null) {
+            step("4", devices + " simulated " + family.profile() + " devices (" + family.deviceDescription() + "), "
+                    + "each with its own key and 1.0.0 flashed at the factory, registered in " + REGIONS.size()
+                    + " regions");
+            byte[] factory = factoryImage;
+            provisioning.profile(family.profile()).factoryImage(i -> factory)
+                    .flash((i, version, sequence, bytes) -> family.factoryFlash(version, sequence, bytes));
+        } else if (pair == null) {
             step("4", devices + " simulated devices, each with its own key, registered in " + REGIONS.size()
                     + " regions");
         } else {
@@ -366,6 +416,9 @@ public class DemoCommand implements Action {
         if (madeDelta != null) {
             printDelta(madeDelta, release, summary, fleet);
         }
+        if (family != null) {
+            printInstalled(family, release, summary, fleet);
+        }
 
         step("8", "Ledger audit: every event, every signed checkpoint, consistency between them");
         LedgerAudit.Result audit = LedgerAudit.audit(log, null);
@@ -377,10 +430,10 @@ public class DemoCommand implements Action {
         return null;
     }
 
-    private static Manifest sign(Path image, String deviceClass, String version, long sequence, Instant created,
-            SigningKey manufacturer) throws IOException {
+    private static Manifest sign(Path image, String deviceClass, String profile, String version, long sequence,
+            Instant created, SigningKey manufacturer) throws IOException {
         MeasuredImage measured = MeasuredImage.of(image, List.of(CidOptions.DEFAULT));
-        return new Manifest(VENDOR, deviceClass, null, version, sequence, measured.size(), measured.sha256(),
+        return new Manifest(VENDOR, deviceClass, profile, version, sequence, measured.size(), measured.sha256(),
                 measured.cid(CidOptions.DEFAULT), null, created, manufacturer.did());
     }
 
@@ -427,6 +480,15 @@ public class DemoCommand implements Action {
                     + "that ended their update, %.1f%% of the full image", mean, summary.outcomes().size(),
                     100.0 * mean / size));
         }
+        printImages(release, summary, fleet);
+    }
+
+    /**
+     * Whether every device that installed runs exactly the signed image, hashed from its flash (one hash per distinct
+     * image: the simulator shares image bytes between devices), and confirmed it.
+     */
+    private static void printImages(Release release, FleetSummary summary, List<SimulatedDevice> fleet)
+            throws NoSuchAlgorithmException {
         // hashed from the devices' flash: every installed image must be the signed one, whichever way it came
         Map<String, SimulatedDevice> byId = new java.util.HashMap<>();
         fleet.forEach(device -> byId.put(device.id(), device));
@@ -434,18 +496,38 @@ public class DemoCommand implements Action {
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         int installed = 0;
         int matching = 0;
+        int onTrial = 0;
         for (UpdateOutcome o : summary.outcomes()) {
             if (o.state() != org.updraft.api.device.DeviceState.INSTALLED) {
                 continue;
             }
             installed++;
-            byte[] running = byId.get(o.deviceId()).flash().running().bytes();
+            DeviceFlash flash = byId.get(o.deviceId()).flash();
+            if (flash.isOnTrial()) {
+                onTrial++;
+            }
+            byte[] running = flash.running().bytes();
             if (checked.computeIfAbsent(running, b -> Arrays.equals(sha256.digest(b), release.sha256()))) {
                 matching++;
             }
         }
         System.out.println("  images     " + matching + " of " + installed + " devices that installed run an image "
-                + "with the release's SHA-256 " + HexFormat.of().formatHex(release.sha256()));
+                + "with the release's SHA-256 " + HexFormat.of().formatHex(release.sha256())
+                + (onTrial == 0 ? ", each confirmed" : "; " + onTrial + " still on trial, not confirmed"));
+    }
+
+    /** What the devices of a profile did, from their flash: the new image, and how their bootloader holds it. */
+    private static void printInstalled(DemoFamily family, Release release, FleetSummary summary,
+            List<SimulatedDevice> fleet) throws NoSuchAlgorithmException {
+        printImages(release, summary, fleet);
+        Map<String, SimulatedDevice> byId = new java.util.HashMap<>();
+        fleet.forEach(device -> byId.put(device.id(), device));
+        for (org.updraft.api.device.DeviceState state : List.of(org.updraft.api.device.DeviceState.INSTALLED,
+                org.updraft.api.device.DeviceState.ROLLED_BACK, org.updraft.api.device.DeviceState.FAILED)) {
+            summary.outcomes().stream().filter(o -> o.state() == state).findFirst().ifPresent(o -> System.out.println(
+                    "  " + String.format("%-10s ", state.wireName()) + o.deviceId() + ": "
+                            + family.deviceState(byId.get(o.deviceId()).flash())));
+        }
     }
 
     /** Prints progress until the rollout can go no further or the fleet is done; returns the last progress. */
@@ -566,6 +648,10 @@ public class DemoCommand implements Action {
         }
         if (imageKib != null && (imageKib < 1 || imageKib > 64 * 1024)) {
             throw new IllegalArgumentException("--image-size must be from 1 to 65536 KiB");
+        }
+        if (profile != null && delta != null) {
+            throw new IllegalArgumentException("--profile and --delta do not go together yet: the demo's delta "
+                    + "rollout uses images without a profile (a profile's delta rollout is benchmark row 11's kind)");
         }
         if (delta == null) {
             if (baseImageFile != null || imageFile != null || otherBase != 0) {
@@ -734,6 +820,41 @@ public class DemoCommand implements Action {
                     + "only, not " + configured + ": give the broker a tcp:// listener on loopback for the demo");
         }
         return configured;
+    }
+
+    /** The running device profile {@code id}, or why the demo cannot use it. */
+    private DeviceProfile deviceProfile(String id) throws org.osgi.framework.InvalidSyntaxException {
+        if (!DemoFamily.PROFILES.contains(id)) {
+            throw new IllegalArgumentException("--profile is one of " + String.join(", ", DemoFamily.PROFILES)
+                    + ", not '" + id + "'");
+        }
+        for (ServiceReference<DeviceProfile> ref : bundleContext.getServiceReferences(DeviceProfile.class,
+                "(" + DeviceProfile.ID + "=" + id + ")")) {
+            DeviceProfile found = bundleContext.getService(ref);
+            if (found != null) {
+                return found;
+            }
+        }
+        throw new IllegalStateException("--profile " + id + " needs the " + id + " device profile: feature:install "
+                + "updraft-profile-" + id);
+    }
+
+    /** Gives the run's device class its configuration in the profile, and waits until the profile has it. */
+    private void configure(DemoFamily family, DeviceProfile deviceProfile, String deviceClass) throws Exception {
+        Map<String, Object> properties = family.classConfiguration(deviceClass);
+        classConfiguration = configurations.getFactoryConfiguration(family.configurationPid(), deviceClass, "?");
+        classConfiguration.update(new java.util.Hashtable<>(properties));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (deviceProfile.limits(deviceClass).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the " + family.profile() + " profile did not take the configuration "
+                        + family.configurationPid() + "~" + deviceClass + " within 30 s: see updraft:profile-list "
+                        + "and the log");
+            }
+            Thread.sleep(100);
+        }
+        detail("configuration " + family.configurationPid() + "~" + deviceClass + ": " + new java.util.TreeMap<>(
+                properties));
     }
 
     private static <T> T require(T service, String what, String feature) {

@@ -16,6 +16,7 @@ import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.TrustLookup;
 import org.updraft.device.AbFlash;
+import org.updraft.device.DeviceFlash;
 import org.updraft.device.Provisioning;
 import org.updraft.device.SimulatedDevice;
 
@@ -42,6 +43,16 @@ public final class FleetProvisioning {
         return result;
     }
 
+    /** The flash and bootloader of one device, its factory image installed and confirmed. */
+    @FunctionalInterface
+    public interface FactoryFlash {
+        /**
+         * @param device the device's number, from 0
+         * @param image the factory image, as released (the bytes a manifest of that version describes)
+         */
+        DeviceFlash make(int device, String version, long sequence, byte[] image);
+    }
+
     /** What the fleet's devices have in common, and how they differ. */
     public static final class Builder {
         private final String vendor;
@@ -57,6 +68,7 @@ public final class FleetProvisioning {
         private KeyAlgorithm algorithm = KeyAlgorithm.ED25519;
         private long seed = 7;
         private IntFunction<byte[]> factoryImage;
+        private FactoryFlash flash = (device, version, sequence, image) -> new AbFlash(version, sequence, image);
 
         private Builder(String vendor, String deviceClass, String logKeyDid, TrustLookup trust) {
             this.vendor = Objects.requireNonNull(vendor, "vendor");
@@ -107,6 +119,15 @@ public final class FleetProvisioning {
             return this;
         }
 
+        /**
+         * The devices' flash and bootloader, as their profile has it (MCUboot's slots, Linux A/B root file systems).
+         * Default the generic {@link AbFlash}.
+         */
+        public Builder flash(FactoryFlash flash) {
+            this.flash = Objects.requireNonNull(flash, "flash");
+            return this;
+        }
+
         /** The device keys' algorithm. Default Ed25519. */
         public Builder keyAlgorithm(KeyAlgorithm algorithm) {
             this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
@@ -119,7 +140,7 @@ public final class FleetProvisioning {
             return this;
         }
 
-        /** Makes {@code count} devices, each with a new key and a factory image in slot A. */
+        /** Makes {@code count} devices, each with a new key and its factory image installed. */
         public List<SimulatedDevice> generate(int count) {
             if (count < 1 || count > 1_000_000) {
                 throw new IllegalArgumentException("a fleet has 1 to 1000000 devices, not " + count);
@@ -140,7 +161,7 @@ public final class FleetProvisioning {
                         SigningKey.generate(algorithm), vendor, deviceClass, profile, region, deviceTags, logKeyDid,
                         trust);
                 byte[] image = this.factoryImage == null ? factoryImage : this.factoryImage.apply(i);
-                fleet.add(new SimulatedDevice(p, new AbFlash(installedVersion, installedSequence, image), 0));
+                fleet.add(new SimulatedDevice(p, flash.make(i, installedVersion, installedSequence, image), 0));
             }
             return fleet;
         }
