@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * confirmed (ESP-IDF's OTA data with rollback, an AVR or generic device);</li>
  * <li>{@code McubootFlash}: MCUboot's primary and secondary slots with their image trailers, a test swap, and the
  * bootloader's own check of the image's hash and signature before it swaps;</li>
- * <li>{@code LinuxAbRootfs}: an embedded Linux device with A/B root file systems, installing a SWUpdate
+ * <li>{@link LinuxAbRootfs}: an embedded Linux device with A/B root file systems, installing a SWUpdate
  * {@code .swu} after checking its signature, and U-Boot's boot counter to fall back.</li>
  * </ul>
  * The agent reads the installed image back ({@link #running()}) as the base of a delta and to report its version.
