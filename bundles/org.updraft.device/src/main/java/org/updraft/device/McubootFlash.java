@@ -1,7 +1,6 @@
 package org.updraft.device;
 
 import java.io.ByteArrayInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -15,25 +14,22 @@ import org.updraft.core.mcuboot.ImageVerifier;
 import org.updraft.core.mcuboot.SlotLayout;
 
 /**
- * A simulated Cortex-M device with MCUboot in swap mode with revert, as Zephyr devices run it: the download goes
- * into the secondary slot, {@link #setPending} writes that slot's image trailer as {@code boot_set_pending} does
- * for a test swap, and {@link #reboot} is the bootloader. It reads both trailers and decides by MCUboot's table of
- * swap types: a pending test swap is done only after the bootloader checked the image's hash and signature with the
- * device's {@link ImageKey} (an invalid image is erased and {@link Boot#REFUSED}); the swapped-in image runs with
- * copy_done set and image_ok unset, and unless it {@link #confirm()}s (sets image_ok) the next boot swaps back.
+ * A simulated Cortex-M device with MCUboot in swap mode with revert, as Zephyr devices run it. The download goes into
+ * the secondary slot; {@link #setPending} writes that slot's trailer as {@code boot_set_pending} does for a test swap;
+ * {@link #reboot} is the bootloader, deciding by MCUboot's table of swap types. It swaps an image in only after
+ * checking its hash and signature with the device's {@link ImageKey} (an invalid one is erased: {@link Boot#REFUSED});
+ * the new image runs with copy_done set and image_ok unset, and unless it {@link #confirm()}s (sets image_ok) the
+ * next boot swaps back.
  *
- * <p>The trailers are real bytes at MCUboot's offsets, counted back from the slot's end: boot magic in the last 16
- * bytes (preceded by erased padding up to the maximum write size), then image_ok, copy_done, swap_info and
- * swap_size, one field per maximum write size ({@code --max-align}), then the swap status. A flag is written as
- * 0x01, swap_info as the image number (0) in the high and the swap type in the low nibble. A field is programmed
+ * <p>Trailers are real bytes at MCUboot's offsets back from the slot's end: the boot magic in the last 16 bytes, then
+ * image_ok, copy_done, swap_info and swap_size, each padded to the maximum write size, then the swap status. A flag
+ * is 0x01; swap_info holds the image number (0) and the swap type in its high and low nibble. A field is programmed
  * only while erased, as NOR flash requires.
  *
- * <p>Memory: a fleet simulates thousands of these, so a slot is not kept as an array of its size. It is the image
- * area's programmed bytes (for a handed-over image, the fleet's shared copy), how many are programmed, and the
- * trailer's bytes; everything between is erased (0xff) by implication. {@link #primary()} and {@link #secondary()}
- * build the full slot on demand. Per device that is two trailers (3 KiB with imgtool's defaults) beside the images.
- *
- * <p>Thread-safe; each method is one atomic step of the simulated hardware.
+ * <p>Memory: a fleet simulates thousands of these, so a slot is not an array of its size but the image area's
+ * programmed bytes (a handed-over image's are the fleet's shared copy) and the trailer; all between reads as erased
+ * (0xff). {@link #primary()} and {@link #secondary()} build a whole slot on demand. Thread-safe; each method is one
+ * atomic step of the simulated hardware.
  */
 public final class McubootFlash implements DeviceFlash {
 
@@ -43,9 +39,7 @@ public final class McubootFlash implements DeviceFlash {
     private static final ImageVerifier VERIFIER = new ImageVerifier();
 
     /** How a trailer's boot magic reads: MCUboot tells erased apart from a bad value. */
-    public enum Magic {
-        GOOD, UNSET, BAD
-    }
+    public enum Magic { GOOD, UNSET, BAD }
 
     /** The swap type recorded in a trailer's swap_info (an erased or unknown one reads as {@code NONE}). */
     public enum SwapType {
@@ -63,13 +57,12 @@ public final class McubootFlash implements DeviceFlash {
     }
 
     /** What a slot's trailer says, decoded as the bootloader reads it. */
-    public record TrailerState(Magic magic, SwapType swapType, boolean copyDone, boolean imageOk) {
-    }
+    public record TrailerState(Magic magic, SwapType swapType, boolean copyDone, boolean imageOk) {}
 
     private final SlotLayout layout;
     private final ImageKey imageKey;
     private final byte[] bootMagic;
-    /** Trailer fields' offsets from the slot's end. */
+    /** Where trailer fields start, counted back from the slot's end. */
     private final int imageOkFromEnd;
     private final int copyDoneFromEnd;
     private final int swapInfoFromEnd;
@@ -88,8 +81,7 @@ public final class McubootFlash implements DeviceFlash {
      *
      * @param layout the slots' size and write alignment, in swap mode
      * @param imageKey the key provisioned in the bootloader, which checks every image before it swaps it in
-     * @throws IllegalArgumentException when the layout is overwrite-only or too large to simulate, or the factory
-     *         image does not fit
+     * @throws IllegalArgumentException for an overwrite-only layout, or when the factory image does not fit
      */
     public McubootFlash(SlotLayout layout, ImageKey imageKey, String version, long sequence, byte[] factoryImage) {
         this.layout = Objects.requireNonNull(layout, "layout");
@@ -172,9 +164,9 @@ public final class McubootFlash implements DeviceFlash {
             throw new IllegalStateException("no image is being written; call beginWrite first");
         }
         if (offset < 0 || offset > secondary.programmed || offset + data.length > secondary.data.length) {
-            throw new IllegalArgumentException("write of " + data.length + " bytes at " + offset + " would leave a gap "
-                    + "after the " + secondary.programmed + " written bytes or run past the image's "
-                    + secondary.data.length);
+            throw new IllegalArgumentException(String.format("write of %d bytes at %d leaves a gap after %d written "
+                    + "bytes or runs past the image's %d", data.length, offset, secondary.programmed,
+                    secondary.data.length));
         }
         System.arraycopy(data, 0, secondary.data, (int) offset, data.length);
         secondary.programmed = Math.max(secondary.programmed, (int) offset + data.length);
@@ -233,7 +225,8 @@ public final class McubootFlash implements DeviceFlash {
         // setPending only requests test swaps, so the table's row for a permanent one never matches here
         if (s.magic() == Magic.GOOD && !s.imageOk()) {
             try {
-                layout.check(VERIFIER.verify(secondary, imageKey).image());
+                // the whole slot, as the bootloader reads it; built for this check only
+                layout.check(VERIFIER.verify(ImageSource.of(secondary.contents()), imageKey).image());
             } catch (ImageException | IOException e) {
                 // MCUboot erases an invalid image, and marks the running one OK so that it never tries again
                 lastRefusal = e.getMessage();
@@ -301,7 +294,8 @@ public final class McubootFlash implements DeviceFlash {
     private TrailerState trailerState(Slot slot) {
         byte[] t = slot.trailer;
         byte[] magic = Arrays.copyOfRange(t, t.length - MAGIC_SIZE, t.length);
-        Magic m = Arrays.equals(magic, bootMagic) ? Magic.GOOD : isErased(magic) ? Magic.UNSET : Magic.BAD;
+        Magic m = Arrays.equals(magic, bootMagic) ? Magic.GOOD
+                : Arrays.equals(magic, erased(MAGIC_SIZE)) ? Magic.UNSET : Magic.BAD;
         return new TrailerState(m, SwapType.of(t[t.length - swapInfoFromEnd]),
                 t[t.length - copyDoneFromEnd] == FLAG_SET, t[t.length - imageOkFromEnd] == FLAG_SET);
     }
@@ -309,14 +303,10 @@ public final class McubootFlash implements DeviceFlash {
     /** Programs {@code bytes} into the trailer at {@code fromEnd} bytes before the slot's end. */
     private static void program(Slot slot, int fromEnd, byte[] bytes) {
         int at = slot.trailer.length - fromEnd;
-        if (!isErased(Arrays.copyOfRange(slot.trailer, at, at + bytes.length))) {
+        if (!Arrays.equals(slot.trailer, at, at + bytes.length, erased(bytes.length), 0, bytes.length)) {
             throw new IllegalStateException("trailer bytes at " + at + " programmed twice without an erase");
         }
         System.arraycopy(bytes, 0, slot.trailer, at, bytes.length);
-    }
-
-    private static boolean isErased(byte[] bytes) {
-        return Arrays.equals(bytes, erased(bytes.length));
     }
 
     private static byte[] erased(int length) {
@@ -337,7 +327,7 @@ public final class McubootFlash implements DeviceFlash {
     }
 
     /** A slot: its image area's first {@code programmed} bytes and its trailer; the rest reads as erased. */
-    private static final class Slot implements ImageSource {
+    private static final class Slot {
         final int size;
         final byte[] trailer;
         byte[] data = new byte[0];
@@ -348,23 +338,6 @@ public final class McubootFlash implements DeviceFlash {
         Slot(int size, int trailerSize) {
             this.size = size;
             this.trailer = erased(trailerSize);
-        }
-
-        @Override
-        public long size() {
-            return size;
-        }
-
-        @Override
-        public void read(long position, byte[] into, int offset, int length) throws EOFException {
-            if (position < 0 || position + length > size) {
-                throw new EOFException("read past the end of the 0x" + Integer.toHexString(size) + "-byte slot");
-            }
-            for (int i = 0; i < length; i++) {
-                int at = (int) position + i;
-                int inTrailer = at - (size - trailer.length);
-                into[offset + i] = at < programmed ? data[at] : inTrailer >= 0 ? trailer[inTrailer] : ERASED;
-            }
         }
 
         byte[] contents() {
