@@ -11,7 +11,7 @@ import java.util.function.Predicate;
  * <ul>
  * <li>{@link AbFlash}: two equal slots and a bootloader that tries the other one once and reverts unless it is
  * confirmed (ESP-IDF's OTA data with rollback, an AVR or generic device);</li>
- * <li>{@code McubootFlash}: MCUboot's primary and secondary slots with their image trailers, a test swap, and the
+ * <li>{@link McubootFlash}: MCUboot's primary and secondary slots with their image trailers, a test swap, and the
  * bootloader's own check of the image's hash and signature before it swaps;</li>
  * <li>{@link LinuxAbRootfs}: an embedded Linux device with A/B root file systems, installing a SWUpdate
  * {@code .swu} after checking its signature, and U-Boot's boot counter to fall back.</li>
