@@ -58,7 +58,7 @@ class McubootFlashTest {
         return dir;
     }
 
-    private static byte[] fixture(String name) {
+    static byte[] fixture(String name) {
         try {
             return Files.readAllBytes(fixtures().resolve(name));
         } catch (IOException e) {
@@ -66,7 +66,7 @@ class McubootFlashTest {
         }
     }
 
-    private static ImageKey key() {
+    static ImageKey key() {
         try {
             return ImageKey.read(fixtures().resolve("fx-ed25519.pub.pem"));
         } catch (Exception e) {

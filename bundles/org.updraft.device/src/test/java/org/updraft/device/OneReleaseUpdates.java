@@ -106,11 +106,24 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
      * @param autoRegister whether the device API enrolls devices it does not know ({@code auto.register})
      */
     public OneReleaseUpdates(Path dir, int imageSize, boolean autoRegister) throws Exception {
+        this(dir, randomImage(imageSize), autoRegister);
+    }
+
+    private static byte[] randomImage(int size) {
+        byte[] image = new byte[size];
+        new Random(size).nextBytes(image);
+        return image;
+    }
+
+    /**
+     * @param image the release's image, e.g. an MCUboot image or a .swu for a device of that family
+     * @param autoRegister whether the device API enrolls devices it does not know ({@code auto.register})
+     */
+    public OneReleaseUpdates(Path dir, byte[] image, boolean autoRegister) throws Exception {
         node = TestPlatform.builder(dir).start();
         try {
             ledger = node.log();
-            image = new byte[imageSize];
-            new Random(imageSize).nextBytes(image);
+            this.image = image.clone();
             StoredObject stored = node.store().put(new ByteArrayInputStream(image));
             byte[] sha = ImageFacts.newDigest().digest(image);
             // a few events before and after, so the proof has a real path
