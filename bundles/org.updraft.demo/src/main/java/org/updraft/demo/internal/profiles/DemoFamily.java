@@ -1,0 +1,70 @@
+package org.updraft.demo.internal.profiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The images of one device family for a demo run, and the per-class configuration its device profile needs to
+ * check them at publish. Each run makes its own family, with its own keys, so runs never share key material.
+ */
+public interface DemoFamily {
+
+    /** The profiles the demo can publish for, as {@code --profile} names them. */
+    List<String> PROFILES = List.of("mcuboot", "esp-idf", "avr", "linux");
+
+    /** The profile id manifests name: {@code mcuboot}, {@code esp-idf}, {@code avr} or {@code linux}. */
+    String profile();
+
+    /** The profile's factory PID, under which the class's configuration is created. */
+    String configurationPid();
+
+    /**
+     * The class's configuration properties ({@code device.class} and the rest), as the profile's class
+     * configuration names them; key and certificate files they point to are in the run's directory.
+     */
+    Map<String, Object> classConfiguration(String deviceClass);
+
+    /**
+     * A bootable image of this family with {@code payloadSize} bytes of program, random from {@code random}, that
+     * says {@code version} and fits {@code sequence} as the release's manifest will.
+     *
+     * @throws IllegalArgumentException when the payload exceeds {@link #maxPayload()} or the version cannot be
+     *         written in this family's image
+     */
+    byte[] image(String version, long sequence, int payloadSize, Random random) throws IOException;
+
+    /** The largest payload the family's demo class accepts, so that a too large {@code --image-size} is refused early. */
+    int maxPayload();
+
+    /**
+     * The family of {@code profile} for one run, its key material generated into {@code dir}.
+     *
+     * @throws IllegalArgumentException for a profile the demo does not know, listing those it knows
+     */
+    static DemoFamily create(String profile, Path dir) throws IOException {
+        String id = profile == null ? "" : profile.strip();
+        if (!PROFILES.contains(id)) {
+            throw new IllegalArgumentException("--profile '" + profile + "' is not a device family the demo knows: "
+                    + String.join(", ", PROFILES));
+        }
+        Files.createDirectories(dir);
+        return switch (id) {
+        case "mcuboot" -> McubootFamily.generate(dir);
+        case "esp-idf" -> new EspIdfFamily();
+        case "avr" -> new AvrFamily();
+        default -> LinuxFamily.generate(dir);
+        };
+    }
+
+    /** Refuses a payload the family's class could not hold, saying how much it can. */
+    static void checkPayload(DemoFamily family, int payloadSize) {
+        if (payloadSize < 1 || payloadSize > family.maxPayload()) {
+            throw new IllegalArgumentException(family.profile() + " images of the demo hold 1 to "
+                    + family.maxPayload() + " bytes of program, not " + payloadSize);
+        }
+    }
+}
