@@ -157,6 +157,20 @@ public class DeviceProfilesIT extends UpdraftTestSupport {
         }
     }
 
+    @Test
+    public void fleetsOfEspIdfAndAvrDevicesAreUpdated() throws Exception {
+        installFeatures("updraft-profile-esp-idf", "updraft-profile-avr");
+        try {
+            String esp = rollOutProfile("esp-idf", "org.updraft.profile.espidf", 20);
+            assertTrue(esp, esp.matches("(?s).*installed  \\S+: runs 2\\.0\\.0 from slot B, confirmed.*"));
+            // the HEX of a whole ATmega328P application section
+            String avr = rollOutProfile("avr", "org.updraft.profile.avr", 10);
+            assertTrue(avr, avr.contains("firmwares with 31 KiB of program each"));
+        } finally {
+            uninstallFeatures("updraft-profile-esp-idf", "updraft-profile-avr");
+        }
+    }
+
     /**
      * Intel HEX data records of 16 bytes each for {@code length} bytes from {@code address} (below 64 KiB), then
      * the end-of-file record.

@@ -51,6 +51,19 @@ public class LinuxProfileIT extends UpdraftTestSupport {
     private static final String VENDOR = "nordlicht";
 
     @Test
+    public void aFleetOfLinuxDevicesInstallsTheSwuOnTheirOtherRootFileSystem() throws Exception {
+        installFeatures("updraft-profile-linux");
+        try {
+            String out = rollOutProfile("linux", "org.updraft.profile.linux", 20, "--image-size 256");
+            // read from a device: booted from the other partition (B), the upgrade confirmed
+            assertTrue(out, out.matches("(?s).*installed  \\S+: runs 2\\.0\\.0, U-Boot environment \\{[^}]*"
+                    + "mmcpart=3[^}]*upgrade_available=0\\}.*"));
+        } finally {
+            uninstallFeatures("updraft-profile-linux");
+        }
+    }
+
+    @Test
     public void swuAndMenderImagesAreCheckedAtPublish() throws Exception {
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("karaf.data")), "linux-it");
         SigningKey vendor = SigningKey.generate(KeyAlgorithm.ED25519);

@@ -125,6 +125,19 @@ public class McubootProfileIT extends UpdraftTestSupport {
                 "feature:install updraft-profile-mcuboot");
     }
 
+    @Test
+    public void aFleetOfMcubootDevicesInstallsThroughItsBootloader() throws Exception {
+        installFeatures(FEATURE);
+        try {
+            String out = rollOutProfile("mcuboot", PID, 20);
+            // read from a device's simulated flash: swapped in by the bootloader, confirmed by the image
+            assertTrue(out, out.matches("(?s).*installed  \\S+: primary slot runs 2\\.0\\.0 \\[magic good, swap test, "
+                    + "copy_done, image_ok\\].*"));
+        } finally {
+            uninstallFeatures(FEATURE);
+        }
+    }
+
     private void assertRefused(String arguments, String reason, String explanation) {
         String error = executeCommandExpectingFailure("updraft:release-publish -q " + arguments);
         assertTrue("expected '" + reason + "' in: " + error, error.contains("(" + reason + ")"));

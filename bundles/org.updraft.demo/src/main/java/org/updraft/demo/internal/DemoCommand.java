@@ -102,7 +102,8 @@ public class DemoCommand implements Action {
     @Option(name = "--devices", description = "Simulated devices (default 1000)")
     int devices = 1000;
 
-    @Option(name = "--image-size", description = "Firmware image size in KiB (default 64; not with --image)")
+    @Option(name = "--image-size", description = "Firmware image size in KiB (default 64, or what a --profile device holds when less: "
+            + "31 for avr; not with --image)")
     Integer imageKib;
 
     @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; "
@@ -227,7 +228,7 @@ public class DemoCommand implements Action {
     private Object demo() throws Exception {
         FleetTransport fleetTransport = FleetTransport.of(transport);
         String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
-        int kib = imageKib == null ? 64 : imageKib;
+        int kib = imageKib != null ? imageKib : 64;
         // read and check the images before anything is recorded: a bad file leaves no trace on the ledger
         DeltaImages pair = delta == null ? null : deltaImages(kib);
         TrustStore trustStore = require(trust, "trust store", "updraft");
@@ -245,6 +246,10 @@ public class DemoCommand implements Action {
         Files.createDirectories(dir);
         DeviceProfile deviceProfile = profile == null ? null : deviceProfile(profile.strip());
         DemoFamily family = deviceProfile == null ? null : DemoFamily.create(deviceProfile.id(), dir);
+        if (family != null && imageKib == null) {
+            // an AVR part has 31.5 KiB of application flash
+            kib = Math.min(kib, family.maxPayload() / 1024);
+        }
         if (family != null && kib * 1024L > family.maxPayload()) {
             throw new IllegalArgumentException("--image-size " + kib + " KiB is more than a " + family.profile()
                     + " device of the demo takes (" + family.maxPayload() / 1024 + " KiB)");
@@ -261,9 +266,9 @@ public class DemoCommand implements Action {
         Path baseImage = null;
         byte[] factoryImage = null;
         if (family != null) {
-            step("2", "A " + family.profile() + " device class, configured for its profile (" + family.describe()
-                    + "), and two " + family.profile() + " firmwares of " + kib + " KiB each, signed as `updraft sign "
-                    + "--profile " + family.profile() + "` does: 1.0.0, flashed at the factory, and 2.0.0");
+            step("2", "A " + family.profile() + " device class, configured in its profile, and two " + family.profile()
+                    + " firmwares with " + kib + " KiB of program each, signed as `updraft sign --profile "
+                    + family.profile() + "` does: 1.0.0, flashed at the factory, and 2.0.0");
             configure(family, deviceProfile, deviceClass);
             Random random = new Random(started.toEpochMilli());
             factoryImage = family.image("1.0.0", 1, kib * 1024, random);

@@ -76,4 +76,9 @@ final class AvrFamily implements DemoFamily {
                 .append(HEX.toHexDigits((byte) type)).append(HEX.formatHex(data, from, from + count))
                 .append(HEX.toHexDigits((byte) -sum)).append('\n');
     }
+
+    @Override
+    public String fileSuffix() {
+        return ".hex";
+    }
 }

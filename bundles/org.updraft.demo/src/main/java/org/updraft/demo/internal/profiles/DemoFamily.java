@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import org.updraft.device.AbFlash;
+import org.updraft.device.DeviceFlash;
+
 /**
  * The images of one device family for a demo run, and the per-class configuration its device profile needs to
  * check them at publish. Each run makes its own family, with its own keys, so runs never share key material.
@@ -39,6 +42,31 @@ public interface DemoFamily {
 
     /** The largest payload the family's demo class accepts, so that a too large {@code --image-size} is refused early. */
     int maxPayload();
+
+    /** The file name suffix of the family's images, as its tools write them: {@code .bin}, {@code .hex}, {@code .swu}. */
+    default String fileSuffix() {
+        return ".bin";
+    }
+
+    /** What the family's simulated devices do to install, in a few words for the demo's output. */
+    default String deviceDescription() {
+        return "two OTA slots; the bootloader tries the new one and rolls back unless it confirms itself";
+    }
+
+    /**
+     * A simulated device's flash and bootloader of this family, {@code image} installed at the factory. Default the
+     * generic A/B flash, as ESP-IDF's OTA data with rollback and an AVR bootloader with a staging area behave.
+     */
+    default DeviceFlash factoryFlash(String version, long sequence, byte[] image) {
+        return new AbFlash(version, sequence, image);
+    }
+
+    /** How a device's flash holds what it runs, read from the simulated hardware, for the demo's summary. */
+    default String deviceState(DeviceFlash flash) {
+        AbFlash ab = (AbFlash) flash;
+        return "runs " + ab.running().version() + " from slot " + ab.activeSlot()
+                + (ab.isOnTrial() ? ", on trial" : ", confirmed");
+    }
 
     /**
      * The family of {@code profile} for one run, its key material generated into {@code dir}.

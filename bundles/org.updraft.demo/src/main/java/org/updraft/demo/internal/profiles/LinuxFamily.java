@@ -31,6 +31,8 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.updraft.core.swu.SwuException;
 import org.updraft.core.swu.SwuWriter;
+import org.updraft.device.DeviceFlash;
+import org.updraft.device.LinuxAbRootfs;
 
 /**
  * Embedded Linux devices updated by SWUpdate: a signed {@code .swu} with one root filesystem image, written to
@@ -169,5 +171,27 @@ public final class LinuxFamily implements DemoFamily {
                             bootenv: ( { name = "rootpart"; value = "%3$d"; } );
                         };
                 """.formatted(selection, ROOTFS, partition);
+    }
+
+    @Override
+    public String fileSuffix() {
+        return ".swu";
+    }
+
+    @Override
+    public String deviceDescription() {
+        return "A/B root file systems: SWUpdate checks the .swu's signature and hashes and writes the inactive "
+                + "partition, U-Boot's boot counter falls back unless the new system confirms itself";
+    }
+
+    @Override
+    public DeviceFlash factoryFlash(String version, long sequence, byte[] image) {
+        return new LinuxAbRootfs(certificates(), hardwareRevision(), version, sequence, image);
+    }
+
+    @Override
+    public String deviceState(DeviceFlash flash) {
+        LinuxAbRootfs linux = (LinuxAbRootfs) flash;
+        return "runs " + linux.running().version() + ", U-Boot environment " + new java.util.TreeMap<>(linux.env());
     }
 }

@@ -21,6 +21,8 @@ import org.updraft.core.mcuboot.ImageSource;
 import org.updraft.core.mcuboot.ImageVersion;
 import org.updraft.core.mcuboot.SignOptions;
 import org.updraft.core.mcuboot.SlotLayout;
+import org.updraft.device.DeviceFlash;
+import org.updraft.device.McubootFlash;
 
 /**
  * MCUboot devices: images signed as {@code imgtool sign --pad-header --header-size 0x200} does, with an Ed25519
@@ -131,5 +133,30 @@ public final class McubootFamily implements DemoFamily {
         }
         return ImageVersion.parse(Integer.parseInt(m.group(1)) + "." + Integer.parseInt(m.group(2)) + "."
                 + Integer.parseInt(m.group(3)));
+    }
+
+    @Override
+    public String deviceDescription() {
+        return "MCUboot in swap mode: the image goes to the secondary slot with a trailer asking for a test swap; the "
+                + "bootloader checks its hash and signature, swaps, and swaps back unless the image sets image_ok";
+    }
+
+    @Override
+    public DeviceFlash factoryFlash(String version, long sequence, byte[] image) {
+        return new McubootFlash(slotLayout(), imageKey(), version, sequence, image);
+    }
+
+    @Override
+    public String deviceState(DeviceFlash flash) {
+        McubootFlash mcuboot = (McubootFlash) flash;
+        String state = "primary slot runs " + mcuboot.running().version() + " " + trailer(mcuboot.primaryTrailer())
+                + ", secondary slot " + trailer(mcuboot.secondaryTrailer());
+        return mcuboot.lastRefusal() == null ? state : state + "; the bootloader refused: " + mcuboot.lastRefusal();
+    }
+
+    private static String trailer(McubootFlash.TrailerState t) {
+        return "[magic " + t.magic().name().toLowerCase(java.util.Locale.ROOT) + ", swap "
+                + t.swapType().name().toLowerCase(java.util.Locale.ROOT) + (t.copyDone() ? ", copy_done" : "")
+                + (t.imageOk() ? ", image_ok" : "") + "]";
     }
 }
