@@ -159,6 +159,12 @@ public class DeviceProfilesIT extends UpdraftTestSupport {
 
     @Test
     public void fleetsOfEspIdfAndAvrDevicesAreUpdated() throws Exception {
+        // refused before anything is published: a profile that is not running, one the demo does not know
+        String missing = executeCommandExpectingFailure("updraft:demo --profile avr --devices 5");
+        assertTrue(missing, missing.contains("--profile avr needs the avr device profile: feature:install "
+                + "updraft-profile-avr"));
+        String unknown = executeCommandExpectingFailure("updraft:demo --profile zephyr --devices 5");
+        assertTrue(unknown, unknown.contains("--profile is one of mcuboot, esp-idf, avr, linux, not 'zephyr'"));
         installFeatures("updraft-profile-esp-idf", "updraft-profile-avr");
         try {
             String esp = rollOutProfile("esp-idf", "org.updraft.profile.espidf", 20);

@@ -242,9 +242,10 @@ public class DemoCommand implements Action {
         Instant started = Instant.now();
         String run = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
         String deviceClass = "demo-" + run;
+        // a profile that is not running is refused before anything is written
+        DeviceProfile deviceProfile = profile == null ? null : deviceProfile(profile.strip());
         Path dir = DataPaths.resolve("${karaf.data}/updraft/demo/" + run);
         Files.createDirectories(dir);
-        DeviceProfile deviceProfile = profile == null ? null : deviceProfile(profile.strip());
         DemoFamily family = deviceProfile == null ? null : DemoFamily.create(deviceProfile.id(), dir);
         if (family != null && imageKib == null) {
             // an AVR part has 31.5 KiB of application flash
