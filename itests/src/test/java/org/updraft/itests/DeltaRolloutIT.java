@@ -164,12 +164,39 @@ public class DeltaRolloutIT extends UpdraftTestSupport {
         assertTrue(alone, alone.contains("--base-image and --image go together"));
         String vcdiff = executeCommandExpectingFailure("updraft:demo --devices 5 --delta vcdiff");
         assertTrue(vcdiff, vcdiff.contains("offered bsdiff deltas only"));
+        assertTrue(vcdiff, vcdiff.contains("or --profile with --delta vcdiff"));
         String unknown = executeCommandExpectingFailure("updraft:demo --devices 5 --delta zstd");
         assertTrue(unknown, unknown.contains("--delta is bsdiff, not 'zstd'"));
         String noDelta = executeCommandExpectingFailure("updraft:demo --devices 5 --image " + fixture("new.bin"));
         assertTrue(noDelta, noDelta.contains("add --delta bsdiff"));
         assertEquals("no release published", releases, waitForService(ReleaseService.class).list().size());
         assertEquals("no key registered", events, ledgerEvents(EventTypes.KEY_REGISTERED).size());
+    }
+
+    /**
+     * A VCDIFF delta between two MCUboot images: the demo builds 1.0.0 and 2.0.0 (the same program with about 1%
+     * changed, each signed with the run's image key) for a class whose profile lists vcdiff; 20 MCUboot devices
+     * rebuild 2.0.0 from the patch into their secondary slot, and their bootloader checks its signature and swaps it
+     * in.
+     */
+    @Test
+    public void mcubootDevicesRebuildASignedImageFromAVcdiffPatch() throws Exception {
+        installFeatures("updraft-profile-mcuboot");
+        try {
+            String out = rollOutProfile("mcuboot", "org.updraft.profile.mcuboot", 20, "--delta vcdiff");
+            Rollout rollout = latestRollout();
+            Release release = waitForService(ReleaseService.class).find(rollout.releaseId()).orElseThrow();
+            Delta delta = onlyDelta(release);
+            assertEquals("vcdiff", delta.codec());
+            System.out.printf("DeltaRolloutIT: MCUboot images, vcdiff patch %d bytes for the %d-byte image (%.2f%%)%n",
+                    delta.patchSize(), release.size(), 100.0 * delta.patchSize() / release.size());
+            assertTrue(out, delta.patchSize() < 0.2 * release.size());
+            assertTrue(out, out.contains("20 devices used the patch, 0 fell back"));
+            assertTrue(out, out.matches("(?s).*installed  \\S+: primary slot runs 2\\.0\\.0 \\[magic good, "
+                    + "swap test, copy_done, image_ok\\].*"));
+        } finally {
+            uninstallFeatures("updraft-profile-mcuboot");
+        }
     }
 
     private Rollout latestRollout() {

@@ -9,8 +9,9 @@ import java.util.function.Predicate;
  * A simulated two-slot flash with a bootloader that tries the other slot with revert, as ESP-IDF's OTA data with
  * rollback does (and the generic device): a new image is written into the inactive slot, marked pending, and tried
  * on the next boot; it must confirm itself while running, or the next boot goes back to the old slot. This
- * bootloader does not check images itself: the agent's check against the manifest is all there is. A new image that never reaches its confirmation (it hangs or crashes,
- * and the watchdog resets the device) is reverted on that reset.
+ * bootloader does not check images itself: the agent's check against the manifest is all there is. A new image
+ * that never reaches its confirmation (it hangs or crashes, and the watchdog resets the device) is reverted on that
+ * reset.
  *
  * <p>The flash keeps what was written across simulated power losses: an interrupted download resumes from
  * {@link #written()}. Thread-safe; each method is one atomic step of the simulated hardware.

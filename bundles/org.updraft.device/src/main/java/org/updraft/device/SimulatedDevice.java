@@ -8,9 +8,9 @@ import org.updraft.api.device.DeviceState;
 import org.updraft.core.update.Enrollment;
 
 /**
- * A simulated device: its provisioning and what survives its resets — its flash (with the bootloader of its profile) and the counter of its
- * reports (replay protection: the platform refuses a report whose counter is not above the last it recorded,
- * so the counter lives in non-volatile memory, not in the agent).
+ * A simulated device: its provisioning and what survives its resets — its flash (with the bootloader of its
+ * profile) and the counter of its reports (replay protection: the platform refuses a report whose counter is not
+ * above the last it recorded, so the counter lives in non-volatile memory, not in the agent).
  */
 public final class SimulatedDevice {
 

@@ -102,8 +102,8 @@ public class DemoCommand implements Action {
     @Option(name = "--devices", description = "Simulated devices (default 1000)")
     int devices = 1000;
 
-    @Option(name = "--image-size", description = "Firmware image size in KiB (default 64, or what a --profile device holds when less: "
-            + "31 for avr; not with --image)")
+    @Option(name = "--image-size", description = "Firmware image size in KiB (default 64, or what a --profile "
+            + "device holds when less: 31 for avr; not with --image)")
     Integer imageKib;
 
     @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; "
@@ -163,9 +163,9 @@ public class DemoCommand implements Action {
     double otherBase;
 
     @Option(name = "--profile", description = "Images of one device family, checked at publish by its device "
-            + "profile, and simulated devices with that family's bootloader: mcuboot (signed MCUboot images; test swap, "
-            + "confirm or revert, the bootloader checking the signature), esp-idf (ESP32 app images), avr (Intel HEX "
-            + "for an ATmega328P), linux (a signed SWUpdate .swu onto A/B root file systems). Needs feature "
+            + "profile, and simulated devices with that family's bootloader: mcuboot (signed MCUboot images; test "
+            + "swap, confirm or revert, the bootloader checking the signature), esp-idf (ESP32 app images), avr "
+            + "(Intel HEX for an ATmega328P), linux (a signed SWUpdate .swu onto A/B root file systems). Needs feature "
             + "updraft-profile-<id> (esp-idf: updraft-profile-esp-idf). Default: opaque images, no profile")
     String profile;
 
@@ -202,6 +202,9 @@ public class DemoCommand implements Action {
     /** The most bytes of simulated flash a delta demo's devices may hold: each has its own copy of the base. */
     static final long MAX_FLEET_FLASH = 1L << 30;
 
+    /** The working memory the demo's devices give a delta codec: the device agent's default. */
+    static final long DEVICE_DELTA_MEMORY = 4L * 1024 * 1024;
+
     /** The largest image file the demo reads, as --image-size allows. */
     static final long MAX_IMAGE_BYTES = 64L * 1024 * 1024;
 
@@ -230,7 +233,7 @@ public class DemoCommand implements Action {
         String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
         int kib = imageKib != null ? imageKib : 64;
         // read and check the images before anything is recorded: a bad file leaves no trace on the ledger
-        DeltaImages pair = delta == null ? null : deltaImages(kib);
+        DeltaImages pair = delta == null || profile != null ? null : deltaImages(kib);
         TrustStore trustStore = require(trust, "trust store", "updraft");
         ReleaseService releaseService = require(releases, "release service", "updraft");
         ReleaseDeltas deltaService = delta == null ? null : require(deltas, "delta service", "updraft");
@@ -272,8 +275,20 @@ public class DemoCommand implements Action {
                     + family.profile() + "` does: 1.0.0, flashed at the factory, and 2.0.0");
             configure(family, deviceProfile, deviceClass);
             Random random = new Random(started.toEpochMilli());
-            factoryImage = family.image("1.0.0", 1, kib * 1024, random);
-            firmware = family.image("2.0.0", 2, kib * 1024, random);
+            byte[] program = new byte[kib * 1024];
+            random.nextBytes(program);
+            factoryImage = family.image("1.0.0", 1, program);
+            if (delta == null) {
+                firmware = family.image("2.0.0", 2, kib * 1024, random);
+            } else {
+                // a small fix: the program of 1.0.0 with about 1% changed, built and signed again as the family's
+                firmware = family.image("2.0.0", 2, changed(program, random));
+                pair = new DeltaImages(factoryImage, firmware, "generated");
+                checkFleetFlash(factoryImage.length);
+                baseImage = dir.resolve("base" + family.fileSuffix());
+                Files.write(baseImage, factoryImage);
+                detail("2.0.0's program is 1.0.0's with about 1% changed, for a " + delta.strip() + " delta");
+            }
             image = dir.resolve("firmware" + family.fileSuffix());
         } else if (pair == null) {
             step("2", "A sample firmware of " + kib + " KiB, signed as `updraft sign` does");
@@ -293,7 +308,7 @@ public class DemoCommand implements Action {
         Files.write(dir.resolve("firmware.manifest"), signed);
         byte[] baseSigned = null;
         if (baseImage != null) {
-            Manifest baseManifest = sign(baseImage, deviceClass, null, "1.0.0", 1, started, manufacturer);
+            Manifest baseManifest = sign(baseImage, deviceClass, manifestProfile, "1.0.0", 1, started, manufacturer);
             baseSigned = ManifestCodec.sign(baseManifest, manufacturer);
             Files.write(dir.resolve("base.manifest"), baseSigned);
             detail(baseManifest.releaseId() + ", version 1.0.0, " + baseManifest.size() + " bytes, CID "
@@ -332,19 +347,26 @@ public class DemoCommand implements Action {
                         ? Optional.of(trusted) : Optional.empty())
                 .regions(REGIONS).idPrefix(deviceClass + "-").installed("1.0.0", 1).seed(started.toEpochMilli());
         if (family != null) {
-            step("4", devices + " simulated " + family.profile() + " devices (" + family.deviceDescription() + "), "
-                    + "each with its own key and 1.0.0 flashed at the factory, registered in " + REGIONS.size()
-                    + " regions");
-            byte[] factory = factoryImage;
-            provisioning.profile(family.profile()).factoryImage(i -> factory)
+            provisioning.profile(family.profile())
                     .flash((i, version, sequence, bytes) -> family.factoryFlash(version, sequence, bytes));
-        } else if (pair == null) {
-            step("4", devices + " simulated devices, each with its own key, registered in " + REGIONS.size()
-                    + " regions");
+        }
+        if (pair == null) {
+            if (family != null) {
+                step("4", devices + " simulated " + family.profile() + " devices (" + family.deviceDescription()
+                        + "), each with its own key and 1.0.0 flashed at the factory, registered in " + REGIONS.size()
+                        + " regions");
+                byte[] factory = factoryImage;
+                provisioning.factoryImage(i -> factory);
+            } else {
+                step("4", devices + " simulated devices, each with its own key, registered in " + REGIONS.size()
+                        + " regions");
+            }
         } else {
-            step("4", devices + " simulated devices, each with its own key and 1.0.0 flashed at the factory, "
-                    + "registered in " + REGIONS.size() + " regions as running it");
-            byte[] other = pair.base().clone();
+            step("4", devices + " simulated " + (family == null ? "" : family.profile() + " ") + "devices, each with "
+                    + "its own key and 1.0.0 flashed at the factory, registered in " + REGIONS.size()
+                    + " regions as running it");
+            DeltaImages images = pair;
+            byte[] other = images.base().clone();
             // another build of 1.0.0, as a device patched in the field has: one byte differs
             other[other.length / 2] ^= (byte) 0xff;
             Random pick = new Random(started.toEpochMilli() ^ 0x5DEECE66DL);
@@ -352,7 +374,7 @@ public class DemoCommand implements Action {
             for (int i = 0; i < devices; i++) {
                 otherBuild[i] = pick.nextDouble() < otherBase;
             }
-            provisioning.factoryImage(i -> otherBuild[i] ? other : pair.base());
+            provisioning.factoryImage(i -> otherBuild[i] ? other : images.base());
         }
         List<SimulatedDevice> fleet = provisioning.generate(devices);
         deviceRegistry.registerAll(FleetProvisioning.devices(fleet, started));
@@ -423,7 +445,7 @@ public class DemoCommand implements Action {
             printDelta(madeDelta, release, summary, fleet);
         }
         if (family != null) {
-            printInstalled(family, release, summary, fleet);
+            printInstalled(family, release, summary, fleet, madeDelta == null);
         }
 
         step("8", "Ledger audit: every event, every signed checkpoint, consistency between them");
@@ -524,8 +546,10 @@ public class DemoCommand implements Action {
 
     /** What the devices of a profile did, from their flash: the new image, and how their bootloader holds it. */
     private static void printInstalled(DemoFamily family, Release release, FleetSummary summary,
-            List<SimulatedDevice> fleet) throws NoSuchAlgorithmException {
-        printImages(release, summary, fleet);
+            List<SimulatedDevice> fleet, boolean withImages) throws NoSuchAlgorithmException {
+        if (withImages) {
+            printImages(release, summary, fleet);
+        }
         Map<String, SimulatedDevice> byId = new java.util.HashMap<>();
         fleet.forEach(device -> byId.put(device.id(), device));
         for (org.updraft.api.device.DeviceState state : List.of(org.updraft.api.device.DeviceState.INSTALLED,
@@ -655,10 +679,6 @@ public class DemoCommand implements Action {
         if (imageKib != null && (imageKib < 1 || imageKib > 64 * 1024)) {
             throw new IllegalArgumentException("--image-size must be from 1 to 65536 KiB");
         }
-        if (profile != null && delta != null) {
-            throw new IllegalArgumentException("--profile and --delta do not go together yet: the demo's delta "
-                    + "rollout uses images without a profile (a profile's delta rollout is benchmark row 11's kind)");
-        }
         if (delta == null) {
             if (baseImageFile != null || imageFile != null || otherBase != 0) {
                 throw new IllegalArgumentException("--base-image, --image and --other-base belong to a delta rollout: "
@@ -669,11 +689,16 @@ public class DemoCommand implements Action {
             if (DeltaCodecs.find(codec).isEmpty()) {
                 throw new IllegalArgumentException("--delta is bsdiff, not '" + delta + "'");
             }
-            if (!DeltaCodecs.DEFAULT.equals(codec)) {
+            if (profile != null && (baseImageFile != null || imageFile != null)) {
+                throw new IllegalArgumentException("--base-image and --image are images without a profile: with "
+                        + "--profile the demo builds both releases' images of the family");
+            }
+            if (profile == null && !DeltaCodecs.DEFAULT.equals(codec)) {
                 // DeltaChoice: a class without device profile is offered the default codec only
                 throw new IllegalArgumentException("--delta " + codec + ": the demo's devices have no device profile, "
                         + "and such devices are offered " + DeltaCodecs.DEFAULT + " deltas only (a class whose profile "
-                        + "lists " + codec + " in delta.codecs gets " + codec + "); use --delta " + DeltaCodecs.DEFAULT);
+                        + "lists " + codec + " in delta.codecs gets " + codec + "); use --delta " + DeltaCodecs.DEFAULT
+                        + ", or --profile with --delta " + codec);
             }
             if ((baseImageFile == null) != (imageFile == null)) {
                 throw new IllegalArgumentException("--base-image and --image go together: the image the fleet runs "
@@ -722,12 +747,16 @@ public class DemoCommand implements Action {
             origin = "generated: " + base.length + " random bytes, and a copy with about 1% changed (" + next.length
                     + " bytes)";
         }
-        if ((long) devices * base.length > MAX_FLEET_FLASH) {
-            throw new IllegalArgumentException("--devices " + devices + " with a " + base.length + "-byte base image "
-                    + "needs more than 1 GiB of simulated flash (each device holds its own copy): use fewer devices "
-                    + "or a smaller image");
-        }
+        checkFleetFlash(base.length);
         return new DeltaImages(base, next, origin);
+    }
+
+    private void checkFleetFlash(long baseImageBytes) {
+        if (devices * baseImageBytes > MAX_FLEET_FLASH) {
+            throw new IllegalArgumentException("--devices " + devices + " with a " + baseImageBytes + "-byte base "
+                    + "image needs more than 1 GiB of simulated flash (each device holds its own copy): use fewer "
+                    + "devices or a smaller image");
+        }
     }
 
     /** {@code base} with about 1% of it changed: half in scattered bytes, half as a run inserted mid-image. */
@@ -847,7 +876,12 @@ public class DemoCommand implements Action {
 
     /** Gives the run's device class its configuration in the profile, and waits until the profile has it. */
     private void configure(DemoFamily family, DeviceProfile deviceProfile, String deviceClass) throws Exception {
-        Map<String, Object> properties = family.classConfiguration(deviceClass);
+        Map<String, Object> properties = new java.util.HashMap<>(family.classConfiguration(deviceClass));
+        if (delta != null) {
+            // the class's devices apply this codec's patches within the agent's working memory
+            properties.put("delta.codecs", new String[] { delta.strip() });
+            properties.put("delta.memory", DEVICE_DELTA_MEMORY);
+        }
         classConfiguration = configurations.getFactoryConfiguration(family.configurationPid(), deviceClass, "?");
         classConfiguration.update(new java.util.Hashtable<>(properties));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

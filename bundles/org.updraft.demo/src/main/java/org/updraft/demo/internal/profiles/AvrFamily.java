@@ -3,7 +3,6 @@ package org.updraft.demo.internal.profiles;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * AVR devices: an ATmega328P with Optiboot in its top 512 bytes, so applications of up to 0x7E00 bytes from
@@ -38,10 +37,8 @@ final class AvrFamily implements DemoFamily {
 
     /** An AVR image carries no version or sequence: the manifest's are the only ones. */
     @Override
-    public byte[] image(String version, long sequence, int payloadSize, Random random) {
-        DemoFamily.checkPayload(this, payloadSize);
-        byte[] program = new byte[payloadSize];
-        random.nextBytes(program);
+    public byte[] image(String version, long sequence, byte[] program) {
+        DemoFamily.checkPayload(this, program.length);
         return intelHex(program).getBytes(StandardCharsets.US_ASCII);
     }
 

@@ -32,18 +32,26 @@ public interface DemoFamily {
     Map<String, Object> classConfiguration(String deviceClass);
 
     /**
-     * A bootable image of this family with {@code payloadSize} bytes of program, random from {@code random}, that
-     * says {@code version} and fits {@code sequence} as the release's manifest will.
+     * A bootable image of this family holding {@code program}, that says {@code version} and fits {@code sequence}
+     * as the release's manifest will.
      *
-     * @throws IllegalArgumentException when the payload exceeds {@link #maxPayload()} or the version cannot be
+     * @throws IllegalArgumentException when the program exceeds {@link #maxPayload()} or the version cannot be
      *         written in this family's image
      */
-    byte[] image(String version, long sequence, int payloadSize, Random random) throws IOException;
+    byte[] image(String version, long sequence, byte[] program) throws IOException;
 
-    /** The largest payload the family's demo class accepts, so that a too large {@code --image-size} is refused early. */
+    /** A bootable image of this family with {@code payloadSize} bytes of program, random from {@code random}. */
+    default byte[] image(String version, long sequence, int payloadSize, Random random) throws IOException {
+        checkPayload(this, payloadSize);
+        byte[] program = new byte[payloadSize];
+        random.nextBytes(program);
+        return image(version, sequence, program);
+    }
+
+    /** The largest payload the family's demo class accepts, so that a too large {@code --image-size} is refused. */
     int maxPayload();
 
-    /** The file name suffix of the family's images, as its tools write them: {@code .bin}, {@code .hex}, {@code .swu}. */
+    /** The file name suffix of the family's images, as its tools write them: {@code .bin}, {@code .hex} or .swu. */
     default String fileSuffix() {
         return ".bin";
     }

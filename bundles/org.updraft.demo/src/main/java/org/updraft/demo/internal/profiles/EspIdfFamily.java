@@ -5,7 +5,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * ESP32 devices running ESP-IDF: application images for an ESP32 (chip id 0) of revisions v1.0 and v3.0, written
@@ -54,10 +53,8 @@ final class EspIdfFamily implements DemoFamily {
      * program in IROM, where it starts. ESP-IDF's anti-rollback is not used: the sequence has no place here.
      */
     @Override
-    public byte[] image(String version, long sequence, int payloadSize, Random random) {
-        DemoFamily.checkPayload(this, payloadSize);
-        byte[] program = new byte[payloadSize];
-        random.nextBytes(program);
+    public byte[] image(String version, long sequence, byte[] program) {
+        DemoFamily.checkPayload(this, program.length);
         int programOffset = EspAppImageWriter.HEADER_SIZE + EspAppImageWriter.footprint(APP_DESC_SIZE)
                 + EspAppImageWriter.SEGMENT_HEADER_SIZE;
         long programAddress = IROM + programOffset % MMU_PAGE;

@@ -18,7 +18,6 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Pattern;
 
 import org.bouncycastle.asn1.x500.X500Name;
@@ -75,11 +74,12 @@ public final class LinuxFamily implements DemoFamily {
             // a signer, not a CA; OpenSSL's S/MIME signing purpose, which swupdate checks by default, takes it
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            X509Certificate certificate = new JcaX509CertificateConverter()
-                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())));
+            X509Certificate certificate = new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())));
             Path file = dir.resolve("swu-signer.pem").toAbsolutePath();
             Files.writeString(file, "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, new byte[] { '\n' })
-                    .encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n", StandardCharsets.US_ASCII);
+                    .encodeToString(certificate.getEncoded()) + "\n-----END CERTIFICATE-----\n",
+                    StandardCharsets.US_ASCII);
             return new LinuxFamily(pair.getPrivate(), certificate, file, dir);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot make the demo's SWUpdate signer: " + e.getMessage(), e);
@@ -116,20 +116,19 @@ public final class LinuxFamily implements DemoFamily {
 
     /** A .swu whose sw-description says {@code version}; SWUpdate has no sequence, the manifest carries it. */
     @Override
-    public byte[] image(String version, long sequence, int payloadSize, Random random) throws IOException {
-        DemoFamily.checkPayload(this, payloadSize);
+    public byte[] image(String version, long sequence, byte[] program) throws IOException {
+        DemoFamily.checkPayload(this, program.length);
         if (!VERSION.matcher(version).matches()) {
             throw new IllegalArgumentException("version '" + version + "' cannot be written in sw-description");
         }
-        byte[] rootfs = new byte[payloadSize];
-        random.nextBytes(rootfs);
+        byte[] rootfs = program;
         // SwuWriter reads images from files, named in the archive by their file names
         Path work = Files.createTempDirectory(dir, "swu-");
         Path image = work.resolve(ROOTFS);
         try {
             Files.write(image, rootfs);
             byte[] description = SwuWriter.complete(swDescription(version), List.of(image));
-            ByteArrayOutputStream swu = new ByteArrayOutputStream(payloadSize + 8192);
+            ByteArrayOutputStream swu = new ByteArrayOutputStream(program.length + 8192);
             SwuWriter.write(swu, description, SwuWriter.sign(description, key, certificate), List.of(image));
             return swu.toByteArray();
         } catch (SwuException e) {

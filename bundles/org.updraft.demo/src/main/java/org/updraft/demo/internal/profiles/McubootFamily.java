@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -103,14 +102,12 @@ public final class McubootFamily implements DemoFamily {
      * counter is the sequence: never ahead of it, and never below an earlier release's, whose sequence was lower.
      */
     @Override
-    public byte[] image(String version, long sequence, int payloadSize, Random random) throws IOException {
-        DemoFamily.checkPayload(this, payloadSize);
-        byte[] program = new byte[payloadSize];
-        random.nextBytes(program);
+    public byte[] image(String version, long sequence, byte[] program) throws IOException {
+        DemoFamily.checkPayload(this, program.length);
         SignOptions options = SignOptions.builder(HEADER_SIZE, imageVersion(version), SLOT.slotSize())
                 .align(SLOT.align()).maxSectors(SLOT.maxSectors()).maxAlign(SLOT.maxAlign()).padHeader(true)
                 .securityCounter(Math.min(sequence, 0xffff_ffffL)).build();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(HEADER_SIZE + payloadSize + TLV_ROOM);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(HEADER_SIZE + program.length + TLV_ROOM);
         try {
             new ImageSigner(options, signingKey).sign(ImageSource.of(program), out);
         } catch (ImageException e) {
