@@ -55,6 +55,28 @@ public class MqttFleetIT extends MqttFleetTestBase {
                 release.deviceClass() + "-"));
     }
 
+    /**
+     * A delta rollout over MQTT: devices download the patch by CID through the broker, block by block like an image,
+     * and rebuild the signed image; what the platform served per device is a fraction of the image.
+     */
+    @Test
+    public void devicesOverMqttRebuildTheImageFromAPatch() throws Exception {
+        BrokerProcess broker = broker();
+        String out = executeCommand("updraft:demo --devices 50 --transport mqtt --broker " + broker.uri()
+                + " --delta bsdiff --image-size 256 --loss 0 --offline 0 --boot-failures 0 --success 100 --quiet",
+                Duration.ofMinutes(3));
+        RolloutService rollouts = waitForService(RolloutService.class);
+        Rollout rollout = completedRollout(rollouts, out);
+        assertTrue(out, out.contains("50 devices used the patch, 0 fell back"));
+        assertTrue(out, out.contains("images     50 of 50 devices that installed run an image with the release's "
+                + "SHA-256"));
+        Release release = waitForService(ReleaseService.class).find(rollout.releaseId()).orElseThrow();
+        double perDevice = rollouts.progress(rollout.id()).bytesServed() / 50.0;
+        System.out.printf("MqttFleetIT: %.0f bytes served per device for the %d-byte image (%.2f%%)%n", perDevice,
+                release.size(), 100 * perDevice / release.size());
+        assertTrue(out, perDevice < 0.2 * release.size());
+    }
+
     @Test
     public void theDemoRefusesABrokerThePlatformIsNotAClientOf() throws Exception {
         broker();
