@@ -125,14 +125,9 @@ final class DeltaRolloutRow {
                     new WaveSelector.Percent(100), 100, 100, false, null, 0))), "bench");
             rollouts.start(rollout.id(), "bench");
 
-            // a CoAP endpoint has 65,536 message ids and may not reuse one within the exchange lifetime (247 s):
-            // 20 devices fetching 4 MiB in 1 KiB blocks through one endpoint ran out and waited minutes for ids
-            // (seen: 250 s instead of 4 s). So each endpoint gets only as many devices as keep it under 40,000
-            // requests, blocks and a few checks and reports each.
-            long requestsPerDevice = Math.max(next.size(), patchSize) / 1024 + 16;
-            int perEndpoint = (int) Math.max(1, Math.min(32, 40_000 / requestsPerDevice));
+            // endpoints sized so that none runs out of CoAP message ids on a large image (FleetConfig)
             FleetConfig config = FleetConfig.builder(node.deviceApi().address()).blockSize(1024)
-                    .agentsPerEndpoint(perEndpoint).deadline(Duration.ofMinutes(5))
+                    .download(Math.max(next.size(), patchSize)).deadline(Duration.ofMinutes(5))
                     .progressInterval(Duration.ofSeconds(10)).build();
             FleetSummary summary;
             try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {

@@ -404,7 +404,7 @@ public class DemoCommand implements Action {
         if (fleetTransport != FleetTransport.COAP) {
             fleetBuilder.mqtt(fleetTransport, brokerUri);
         }
-        FleetConfig config = fleetBuilder.blockSize(blockSize).lossShare(loss)
+        FleetConfig config = fleetBuilder.blockSize(blockSize).download(firmware.length).lossShare(loss)
                 .bootFailureShare(bootFailures).offline(offline, Duration.ofSeconds(5))
                 .deadline(Duration.ofSeconds(timeoutSeconds)).seed(started.toEpochMilli()).build();
         FleetSummary summary;

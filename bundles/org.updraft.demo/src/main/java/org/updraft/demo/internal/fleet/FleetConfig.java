@@ -43,7 +43,8 @@ public final class FleetConfig {
         corruptShare = b.corruptShare;
         offlineShare = b.offlineShare;
         offlineFor = b.offlineFor;
-        agentsPerEndpoint = b.agentsPerEndpoint;
+        agentsPerEndpoint = b.agentsPerEndpoint != null ? b.agentsPerEndpoint
+                : agentsPerEndpointFor(b.downloadBytes, b.blockSize);
         threads = b.threads;
         ackTimeout = b.ackTimeout;
         pollInterval = b.pollInterval;
@@ -52,6 +53,23 @@ public final class FleetConfig {
         progressInterval = b.progressInterval;
         enroll = b.enroll;
         seed = b.seed;
+    }
+
+    /** Most devices on one CoAP client endpoint. */
+    static final int MAX_AGENTS_PER_ENDPOINT = 32;
+    /** Requests one endpoint may carry in a run, well under its 65,536 message ids. */
+    static final int REQUESTS_PER_ENDPOINT = 40_000;
+
+    /**
+     * How many devices share one CoAP client endpoint when each downloads {@code downloadBytes} in blocks of
+     * {@code blockSize}. An endpoint has 65,536 message ids and may not reuse one within CoAP's exchange lifetime
+     * (247 s): 20 devices fetching 4 MiB in 1 KiB blocks through one endpoint ran out and waited minutes for ids
+     * (250 s instead of 4 s). So an endpoint gets only as many devices as keep it under 40,000 requests, their
+     * blocks and a few checks and reports each; at most 32.
+     */
+    public static int agentsPerEndpointFor(long downloadBytes, int blockSize) {
+        long requestsPerDevice = Math.max(0, downloadBytes) / blockSize + 16;
+        return (int) Math.max(1, Math.min(MAX_AGENTS_PER_ENDPOINT, REQUESTS_PER_ENDPOINT / requestsPerDevice));
     }
 
     /** A fleet talking to the platform's CoAP server at {@code platform}; {@link Builder#mqtt} adds MQTT. */
@@ -102,7 +120,8 @@ public final class FleetConfig {
         private double corruptShare;
         private double offlineShare;
         private Duration offlineFor = Duration.ofSeconds(5);
-        private int agentsPerEndpoint = 32;
+        private Integer agentsPerEndpoint;
+        private long downloadBytes;
         private int threads = 2;
         private Duration ackTimeout = Duration.ofMillis(500);
         private Duration pollInterval = Duration.ofSeconds(2);
@@ -171,14 +190,25 @@ public final class FleetConfig {
         }
 
         /**
-         * Devices per CoAP client endpoint (UDP port). Default 32. One endpoint sustains about 265 requests per
-         * second (16-bit message ids, 247 s exchange lifetime); see {@link CoapLink}.
+         * Devices per CoAP client endpoint (UDP port). Default from {@link #download}: 32, fewer for large downloads.
+         * One endpoint sustains about 265 requests per second (16-bit message ids, 247 s exchange lifetime); see
+         * {@link CoapLink}.
          */
         public Builder agentsPerEndpoint(int agents) {
             if (agents < 1) {
                 throw new IllegalArgumentException("agentsPerEndpoint must be at least 1");
             }
             this.agentsPerEndpoint = agents;
+            return this;
+        }
+
+        /**
+         * The most bytes a device downloads (the image, or a patch when larger), to size the CoAP endpoints by
+         * {@link FleetConfig#agentsPerEndpointFor} unless {@link #agentsPerEndpoint} is set. Default 0 (32 devices
+         * an endpoint, enough for images up to about 1 MiB).
+         */
+        public Builder download(long bytes) {
+            this.downloadBytes = bytes;
             return this;
         }
 
