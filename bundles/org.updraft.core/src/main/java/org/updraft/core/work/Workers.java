@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The executors a component runs its own background and scheduled work on. Each has a name, which its threads
@@ -64,6 +65,31 @@ public final class Workers {
         int n = checkThreads(threads);
         return idleEnding(new ThreadPoolExecutor(n, n, IDLE_SECONDS, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(waiting), threads(name), Workers::runInCallerUnlessStopped));
+    }
+
+    /**
+     * A pool like {@link #pool} for work handed over by a thread that must neither block nor run it: a network
+     * client's own thread, which also reads the acknowledgements that the work's answers wait for (run there, an
+     * answer waiting for the client's in-flight window would wait for itself). A task submitted while all threads
+     * are busy and {@code waiting} tasks wait is dropped without running and given to {@code shed} (which must
+     * return at once), so that the load is shed and its sender repeats later. Once stopped, a task is refused
+     * ({@link RejectedExecutionException}).
+     *
+     * @throws IllegalArgumentException when {@code threads} is not 1 to 16 or {@code waiting} is below 1
+     */
+    public static ExecutorService shedding(String name, int threads, int waiting, Consumer<Runnable> shed) {
+        if (waiting < 1) {
+            throw new IllegalArgumentException("a pool lets at least one task wait, not " + waiting);
+        }
+        Objects.requireNonNull(shed, "shed");
+        int n = checkThreads(threads);
+        return idleEnding(new ThreadPoolExecutor(n, n, IDLE_SECONDS, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(waiting), threads(name), (task, pool) -> {
+                    if (pool.isShutdown()) {
+                        throw new RejectedExecutionException("stopped");
+                    }
+                    shed.accept(task);
+                }));
     }
 
     /**

@@ -3,7 +3,7 @@
  * they stop.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.updraft.core.work;
 
 import org.osgi.annotation.bundle.Export;

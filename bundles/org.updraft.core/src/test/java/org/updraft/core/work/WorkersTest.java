@@ -68,6 +68,23 @@ class WorkersTest {
     }
 
     @Test
+    void aFullSheddingPoolDropsTheTaskWithoutRunningItAndAStoppedOneRefuses() throws Exception {
+        List<Runnable> shed = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Workers.shedding("test-shed", 1, 1, shed::add);
+        CountDownLatch release = new CountDownLatch(1);
+        pool.execute(() -> await(release)); // busy
+        pool.execute(() -> { }); // waits
+        List<String> ran = new CopyOnWriteArrayList<>();
+        Runnable third = () -> ran.add(Thread.currentThread().getName());
+        pool.execute(third); // no room: dropped, the submitter neither runs it nor waits
+        assertEquals(List.of(third), shed);
+        release.countDown();
+        assertTrue(Workers.stop(pool, GRACE));
+        assertEquals(List.of(), ran, "the shed task never ran");
+        assertThrows(RejectedExecutionException.class, () -> pool.execute(() -> { }));
+    }
+
+    @Test
     void latestKeepsOnlyTheNewestWaitingTask() throws Exception {
         ExecutorService latest = Workers.latest("test-latest");
         CountDownLatch release = new CountDownLatch(1);

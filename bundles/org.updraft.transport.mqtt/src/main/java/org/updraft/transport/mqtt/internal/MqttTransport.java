@@ -8,7 +8,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
@@ -78,6 +80,11 @@ public final class MqttTransport implements TransportStatus {
     private final RetainedOffers offers;
     private final DeviceRequests requests;
     private final ExecutorService workers;
+    private final ExecutorService sweeps;
+    /** Requests shed while every thread was busy and max.waiting requests waited. */
+    private final LongAdder shed = new LongAdder();
+    /** When shedding was last logged, in System.nanoTime(); 0 before the first time. */
+    private final AtomicLong shedLogged = new AtomicLong();
     private final ScheduledExecutorService retries;
     private final MqttAsyncClient client;
     private final MqttConnectionOptions options;
@@ -106,9 +113,15 @@ public final class MqttTransport implements TransportStatus {
                     + e.getMessage() + "); e.g. tcp://broker:1883 or ssl://broker:8883", e);
         }
         this.chunks = new ChunkCache(config.cached_chunks());
-        this.workers = Workers.pool("updraft-mqtt", config.threads(), Math.max(1, config.max_waiting()));
+        // Paho's thread hands requests over and must never block: it also reads the acknowledgements an answer
+        // waits for, so a request it ran itself while the pool was full could wait for itself (seen: 10,000
+        // devices stalled the transport). Beyond max.waiting, requests are shed; devices repeat them.
+        this.workers = Workers.shedding("updraft-mqtt", config.threads(), Math.max(1, config.max_waiting()),
+                task -> shedRequest());
+        // sweeps of retained offers come from the platform's threads, which may slow down but must not lose one
+        this.sweeps = Workers.pool("updraft-mqtt-offers", 1, 1);
         this.retries = Workers.scheduler("updraft-mqtt-connect", 1);
-        this.offers = new RetainedOffers(topics, updates, this::publish, workers, config.max_devices(),
+        this.offers = new RetainedOffers(topics, updates, this::publish, sweeps, config.max_devices(),
                 limits.qos());
         this.requests = new DeviceRequests(topics, updates, store::get, new ReleaseImages(releases::get, deltas::get), chunks,
                 offers, limits, this::publish);
@@ -179,6 +192,7 @@ public final class MqttTransport implements TransportStatus {
             LOG.debug("Closing the MQTT client failed", e);
         }
         Workers.stop(workers, Duration.ofSeconds(5));
+        Workers.stop(sweeps, Duration.ofSeconds(5));
     }
 
     /** Devices' answers of the rollout may have changed: their retained offers follow. */
@@ -194,7 +208,22 @@ public final class MqttTransport implements TransportStatus {
     /** One line: connected or not (reconnecting, with the last error), to which broker, and requests dropped so far. */
     @Override
     public String status() {
-        return state + "; " + requests.dropped() + " requests dropped";
+        return state + "; " + requests.dropped() + " requests dropped; " + shed.sum() + " shed while busy";
+    }
+
+    /** A request the workers had no room for: counted, and logged at most once a minute. */
+    private void shedRequest() {
+        shed.increment();
+        long now = System.nanoTime();
+        long last = shedLogged.get();
+        if ((last == 0 || now - last > TimeUnit.MINUTES.toNanos(1)) && shedLogged.compareAndSet(last, now)) {
+            LOG.warn("MQTT device API overloaded: {} requests shed so far (threads and max.waiting of {} are "
+                    + "all taken); devices repeat them", shed.sum(), PID);
+        }
+    }
+
+    long shed() {
+        return shed.sum();
     }
 
     /** Connected, and the broker granted the request subscriptions: requests reach this node. */

@@ -69,8 +69,9 @@ public @interface MqttTransportConfig {
     int threads() default 4;
 
     @AttributeDefinition(name = "Waiting requests",
-            description = "Requests that may wait for a thread; beyond that the MQTT client's own thread answers "
-                    + "them, which slows its intake rather than dropping any.")
+            description = "Requests that may wait for a thread; beyond that they are shed (counted in "
+                    + "updraft:status, logged at most once a minute) and devices repeat them: the MQTT client's own "
+                    + "thread must never block on one.")
     int max_waiting() default 10_000;
 
     @AttributeDefinition(name = "Devices with offers",
