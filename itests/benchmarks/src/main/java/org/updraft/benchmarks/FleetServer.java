@@ -59,18 +59,21 @@ import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.testing.platform.MqttDeviceApi;
 import org.updraft.testing.platform.TestPlatform;
 
 /**
- * The server side of rows 3 and 5 in its own JVM, so that its heap is measured alone (rows 3 and 5 start it with
- * {@code -Xmx512m}): either Updraft's platform on real components (the local ledger with fsync, the ledger trust
- * store and release index, the rollout and update services, the local firmware store and the CoAP transport;
- * only the device registry is in memory, where a database would be), or, as row 3's reference, a bare Californium
- * resource answering every GET with one fixed payload.
+ * The server side of rows 3, 5 and 12 in its own JVM, so that its heap is measured alone (rows 5 and 12 start it
+ * with {@code -Xmx512m}): either Updraft's platform on real components (the local ledger with fsync, the ledger
+ * trust store and release index, the rollout and update services, the local firmware store and the CoAP transport,
+ * or for row 12 the MQTT transport as a client of a broker instead; only the device registry is in memory, where a
+ * database would be), or, as row 3's reference, a bare Californium resource answering every GET with one fixed
+ * payload.
  *
  * <p>It talks over standard input and output, one line each way:
  * <pre>
  * java ... FleetServer platform DIR IMAGE-BYTES  -> READY port log-key-did manufacturer-did
+ * java ... FleetServer platform-mqtt DIR IMAGE-BYTES BROKER-URI -> READY broker-port log-key-did manufacturer-did
  * java ... FleetServer bare PAYLOAD-FILE         -> READY port
  *   REGISTER devices-file   (lines "id did"; then a rollout of the release to all of them starts) -> STARTED id
  *   PROGRESS                -> PROGRESS offered installed failed-or-rolled-back
@@ -99,12 +102,15 @@ public final class FleetServer {
             }
             return;
         }
-        if (args.length != 3 || !args[0].equals("platform")) {
-            System.err.println("usage: FleetServer platform DIR IMAGE-BYTES | FleetServer bare PAYLOAD-FILE");
+        boolean mqtt = args.length == 4 && args[0].equals("platform-mqtt");
+        if (!(args.length == 3 && args[0].equals("platform") || mqtt)) {
+            System.err.println("usage: FleetServer platform DIR IMAGE-BYTES | FleetServer platform-mqtt DIR IMAGE-BYTES"
+                    + " BROKER-URI | FleetServer bare PAYLOAD-FILE");
             System.exit(2);
         }
-        try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]))) {
-            System.out.println("READY " + platform.node.deviceApi().address().getPort() + " " + platform.node.ledger().logKey() + " "
+        try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]), mqtt ? args[3] : null)) {
+            int port = mqtt ? java.net.URI.create(args[3]).getPort() : platform.node.deviceApi().address().getPort();
+            System.out.println("READY " + port + " " + platform.node.ledger().logKey() + " "
                     + platform.manufacturer.did());
             serve(in, platform);
         }
@@ -192,18 +198,23 @@ public final class FleetServer {
         return server;
     }
 
-    /** Updraft's platform on real components, one release of a random image published. */
+    /**
+     * Updraft's platform on real components, one release of a random image published; devices reach it over CoAP,
+     * or over MQTT through a broker when one is given.
+     */
     static final class Platform implements AutoCloseable {
         final SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
         final FleetRegistry registry = new FleetRegistry();
         final TestPlatform node;
         final RolloutService rollouts;
         final String releaseId;
+        private final MqttDeviceApi mqtt;
         String rolloutId;
 
-        Platform(Path dir, int imageSize) throws Exception {
+        Platform(Path dir, int imageSize, String brokerUri) throws Exception {
             // durable, as in production: every append and every object is on disk before it is acknowledged
-            node = TestPlatform.builder(dir).durable().rollouts(registry).deviceApi(Map.of()).start();
+            TestPlatform.Builder builder = TestPlatform.builder(dir).durable().rollouts(registry);
+            node = (brokerUri == null ? builder.deviceApi(Map.of()) : builder).start();
             try {
                 node.trust().register(manufacturer.did(), VENDOR, Set.of());
                 byte[] image = new byte[imageSize];
@@ -217,6 +228,15 @@ public final class FleetServer {
                         ReleaseEvents.published(ManifestCodec.parse(signed)), null));
                 releaseId = m.releaseId();
                 rollouts = node.rollouts().rollouts();
+                if (brokerUri == null) {
+                    mqtt = null;
+                } else {
+                    // the transport's defaults, as a deployment that only names its broker would have them
+                    mqtt = MqttDeviceApi.serve(brokerUri, node.rollouts().updates(), node.store(), node.releases(),
+                            Map.of());
+                    // as the transport registers its listener once active: a device's retained offer follows changes
+                    node.rollouts().addListener(mqtt.transport()::answersChanged);
+                }
             } catch (Exception e) {
                 node.close();
                 throw e;
@@ -242,6 +262,9 @@ public final class FleetServer {
 
         @Override
         public void close() throws Exception {
+            if (mqtt != null) {
+                mqtt.close();
+            }
             node.close();
         }
     }
