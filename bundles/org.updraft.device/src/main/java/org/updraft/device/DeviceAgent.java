@@ -714,14 +714,29 @@ public final class DeviceAgent {
         return "DeviceAgent[" + device.id() + ", " + state.wireName() + "]";
     }
 
+    /** The largest block CoAP block-wise transfer carries (SZX 6). */
+    public static final int COAP_MAX_BLOCK = 1024;
+    /** The largest block an agent asks for over MQTT. */
+    public static final int MQTT_MAX_BLOCK = 64 * 1024;
+
     /**
-     * The one rule for a download block size: a power of two from 16 to 1024 bytes (CoAP SZX 0-6).
+     * The one rule for a download block size over CoAP: a power of two from 16 to 1024 bytes (CoAP SZX 0-6).
      *
      * @throws IllegalArgumentException when {@code blockSize} breaks it
      */
     public static int checkBlockSize(int blockSize) {
-        if (blockSize < 16 || blockSize > 1024 || Integer.bitCount(blockSize) != 1) {
-            throw new IllegalArgumentException("the block size must be a power of two from 16 to 1024, not "
+        return checkBlockSize(blockSize, COAP_MAX_BLOCK);
+    }
+
+    /**
+     * The one rule for a download block size: a power of two from 16 bytes to {@code max} (a link's
+     * {@link DeviceLink#maxBlockSize()}).
+     *
+     * @throws IllegalArgumentException when {@code blockSize} breaks it
+     */
+    public static int checkBlockSize(int blockSize, int max) {
+        if (blockSize < 16 || blockSize > max || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("the block size must be a power of two from 16 to " + max + ", not "
                     + blockSize);
         }
         return blockSize;
@@ -747,9 +762,12 @@ public final class DeviceAgent {
             this.retryDelay = link.retryDelay();
         }
 
-        /** Download block size, a power of two from 16 to 1024 bytes (CoAP SZX 0-6). Default 1024. */
+        /**
+         * Download block size, a power of two from 16 bytes to the link's {@link DeviceLink#maxBlockSize()} (1024 for
+         * CoAP, SZX 0-6). Default 1024.
+         */
         public Builder blockSize(int blockSize) {
-            this.blockSize = checkBlockSize(blockSize);
+            this.blockSize = checkBlockSize(blockSize, link.maxBlockSize());
             return this;
         }
 

@@ -30,6 +30,15 @@ public interface DeviceLink extends AutoCloseable {
     /** How long an agent waits before repeating a request the link gave up on, unless told otherwise. */
     Duration retryDelay();
 
+    /**
+     * The largest download block an agent may ask for on this link, a power of two: 1024 for CoAP (block-wise
+     * SZX 6), more where the protocol carries it (MQTT: the platform cuts a block to the device's Maximum Packet
+     * Size).
+     */
+    default int maxBlockSize() {
+        return DeviceAgent.COAP_MAX_BLOCK;
+    }
+
     /** One line for an operator: the protocol, where the platform is, how it goes. */
     String describe();
 

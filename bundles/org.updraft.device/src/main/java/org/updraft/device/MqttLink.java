@@ -116,6 +116,12 @@ public final class MqttLink implements DeviceLink {
         return retryDelay;
     }
 
+    /** 64 KiB: over MQTT a block is one publish, cut by the platform to fit the device's Maximum Packet Size. */
+    @Override
+    public int maxBlockSize() {
+        return DeviceAgent.MQTT_MAX_BLOCK;
+    }
+
     @Override
     public String describe() {
         return "MQTT to " + brokerUri + ", " + connectedDevices() + " of " + sessions.size() + " devices connected";

@@ -68,7 +68,9 @@ public final class FleetSlice {
             return;
         }
         // a fleet that has not woken in one instant, as row 5's; the deadline ends a stuck run with unfinished devices
-        FleetConfig config = FleetConfig.mqttOnly(args[5]).deadline(Duration.ofMinutes(15))
+        // blocks as row 8 asks them: 4 KiB, within a 16 KiB Maximum Packet Size
+        FleetConfig config = FleetConfig.mqttOnly(args[5]).blockSize(4096).mqttMaxPacketSize(16 * 1024)
+                .deadline(Duration.ofMinutes(15))
                 .progressInterval(Duration.ofSeconds(10)).build();
         try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
             simulator.onProgress(p -> System.err.println(args[0] + " " + p));

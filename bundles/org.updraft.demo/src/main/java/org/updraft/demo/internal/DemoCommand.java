@@ -106,8 +106,9 @@ public class DemoCommand implements Action {
             + "device holds when less: 31 for avr; not with --image)")
     Integer imageKib;
 
-    @Option(name = "--block-size", description = "Block size the devices ask for: 16 to 1024 (default 1024; "
-            + "over MQTT the platform may cut blocks to the device's maximum packet size)")
+    @Option(name = "--block-size", description = "Block size the devices ask for, a power of two: 16 to 1024 "
+            + "(default 1024), up to 65536 with --transport mqtt (the platform cuts a block to the device's maximum "
+            + "packet size, 4096 bytes)")
     int blockSize = 1024;
 
     @Option(name = "--loss", description = "Share of CoAP datagrams lost each way, 0 to 0.5 "

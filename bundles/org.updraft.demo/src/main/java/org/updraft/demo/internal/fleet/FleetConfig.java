@@ -18,6 +18,7 @@ public final class FleetConfig {
     final FleetTransport transport;
     final String broker;
     final int blockSize;
+    final long mqttMaxPacketSize;
     final double lossShare;
     final double bootFailureShare;
     final double corruptShare;
@@ -38,6 +39,7 @@ public final class FleetConfig {
         transport = b.transport;
         broker = b.broker;
         blockSize = b.blockSize;
+        mqttMaxPacketSize = b.mqttMaxPacketSize;
         lossShare = b.lossShare;
         bootFailureShare = b.bootFailureShare;
         corruptShare = b.corruptShare;
@@ -115,6 +117,7 @@ public final class FleetConfig {
         private FleetTransport transport = FleetTransport.COAP;
         private String broker;
         private int blockSize = 1024;
+        private long mqttMaxPacketSize = 4096;
         private double lossShare;
         private double bootFailureShare;
         private double corruptShare;
@@ -152,9 +155,18 @@ public final class FleetConfig {
             return this;
         }
 
-        /** Download block size, a power of two from 16 to 1024. Default 1024. */
+        /**
+         * Download block size, a power of two from 16 to 1024 while any device is on CoAP, to 65536 on MQTT alone.
+         * Default 1024.
+         */
         public Builder blockSize(int blockSize) {
-            this.blockSize = DeviceAgent.checkBlockSize(blockSize);
+            this.blockSize = DeviceAgent.checkBlockSize(blockSize, DeviceAgent.MQTT_MAX_BLOCK);
+            return this;
+        }
+
+        /** The Maximum Packet Size MQTT devices tell the broker (the platform cuts blocks to it). Default 4096. */
+        public Builder mqttMaxPacketSize(long bytes) {
+            this.mqttMaxPacketSize = bytes;
             return this;
         }
 
@@ -275,6 +287,9 @@ public final class FleetConfig {
         public FleetConfig build() {
             if (transport.usesCoap() && platform == null) {
                 throw new IllegalArgumentException("a fleet on " + transport + " needs the platform's CoAP address");
+            }
+            if (transport.usesCoap()) {
+                DeviceAgent.checkBlockSize(blockSize, DeviceAgent.COAP_MAX_BLOCK);
             }
             return new FleetConfig(this);
         }

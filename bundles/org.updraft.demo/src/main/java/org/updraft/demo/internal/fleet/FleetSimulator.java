@@ -81,7 +81,8 @@ public final class FleetSimulator implements AutoCloseable {
                     .lossShare(config.lossShare).seed(config.seed).ackTimeout(config.ackTimeout).open();
         }
         if (config.transport.usesMqtt()) {
-            mqtt = MqttLink.builder(config.broker).threads(config.threads).open();
+            mqtt = MqttLink.builder(config.broker).threads(config.threads).maxPacketSize(config.mqttMaxPacketSize)
+                    .open();
         }
         timers = link != null ? link : mqtt;
         Random random = new Random(config.seed);

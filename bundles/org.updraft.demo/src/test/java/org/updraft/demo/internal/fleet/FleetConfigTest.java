@@ -1,6 +1,7 @@
 package org.updraft.demo.internal.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.net.InetSocketAddress;
 
@@ -28,5 +29,17 @@ class FleetConfigTest {
                 .agentsPerEndpoint);
         // the block size given after the download still counts
         assertEquals(2, FleetConfig.builder(PLATFORM).download(1024 * 1024).blockSize(64).build().agentsPerEndpoint);
+    }
+
+    @Test
+    void blocksAboveOneKibibyteAreForAFleetOnMqttAlone() {
+        assertEquals(4096, FleetConfig.mqttOnly("tcp://127.0.0.1:1883").blockSize(4096).build().blockSize());
+        IllegalArgumentException coap = assertThrows(IllegalArgumentException.class,
+                () -> FleetConfig.builder(PLATFORM).blockSize(4096).build());
+        assertEquals("the block size must be a power of two from 16 to 1024, not 4096", coap.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> FleetConfig.builder(PLATFORM)
+                .mqtt(FleetTransport.BOTH, "tcp://127.0.0.1:1883").blockSize(2048).build());
+        assertThrows(IllegalArgumentException.class, () -> FleetConfig.mqttOnly("tcp://127.0.0.1:1883")
+                .blockSize(3000));
     }
 }
