@@ -215,6 +215,8 @@ public class DemoCommand implements Action {
 
     /** The device class's configuration of the demo's profile, deleted when the demo ends. */
     private Configuration classConfiguration;
+    /** The device profile the demo uses, released when it ends. */
+    private ServiceReference<DeviceProfile> profileReference;
 
     @Override
     public Object execute() throws Exception {
@@ -225,6 +227,9 @@ public class DemoCommand implements Action {
             if (classConfiguration != null) {
                 // the run's class is the demo's own: nothing else will publish for it
                 classConfiguration.delete();
+            }
+            if (profileReference != null) {
+                bundleContext.ungetService(profileReference);
             }
         }
     }
@@ -868,6 +873,7 @@ public class DemoCommand implements Action {
                 "(" + DeviceProfile.ID + "=" + id + ")")) {
             DeviceProfile found = bundleContext.getService(ref);
             if (found != null) {
+                profileReference = ref;
                 return found;
             }
         }
