@@ -42,6 +42,7 @@ import org.updraft.api.delta.Delta;
 import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.profile.DeviceProfile;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
@@ -173,8 +174,6 @@ public class DemoCommand implements Action {
     @Reference
     BundleContext bundleContext;
 
-    @Reference(optional = true, filter = TrustStore.SELECTED)
-    TrustStore trust;
 
     @Reference(optional = true)
     ReleaseService releases;
@@ -185,11 +184,7 @@ public class DemoCommand implements Action {
     @Reference(optional = true)
     ReleaseDeltas deltas;
 
-    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
-    DeviceRegistry registry;
 
-    @Reference(optional = true, filter = Ledger.SELECTED)
-    Ledger ledger;
 
     @Reference
     ConfigurationAdmin configurations;
@@ -215,8 +210,8 @@ public class DemoCommand implements Action {
 
     /** The device class's configuration of the demo's profile, deleted when the demo ends. */
     private Configuration classConfiguration;
-    /** The device profile the demo uses, released when it ends. */
-    private ServiceReference<DeviceProfile> profileReference;
+    /** The services the demo looked up, released when it ends. */
+    private final List<ServiceReference<?>> used = new ArrayList<>();
 
     @Override
     public Object execute() throws Exception {
@@ -228,9 +223,7 @@ public class DemoCommand implements Action {
                 // the run's class is the demo's own: nothing else will publish for it
                 classConfiguration.delete();
             }
-            if (profileReference != null) {
-                bundleContext.ungetService(profileReference);
-            }
+            used.forEach(bundleContext::ungetService);
         }
     }
 
@@ -240,12 +233,13 @@ public class DemoCommand implements Action {
         int kib = imageKib != null ? imageKib : 64;
         // read and check the images before anything is recorded: a bad file leaves no trace on the ledger
         DeltaImages pair = delta == null || profile != null ? null : deltaImages(kib);
-        TrustStore trustStore = require(trust, "trust store", "updraft");
+        TrustStore trustStore = require(selected(TrustStore.class, TrustStore.SELECTED), "trust store", "updraft");
         ReleaseService releaseService = require(releases, "release service", "updraft");
         ReleaseDeltas deltaService = delta == null ? null : require(deltas, "delta service", "updraft");
         RolloutService rolloutService = require(rollouts, "rollout service", "updraft-rollout");
-        DeviceRegistry deviceRegistry = require(registry, "device registry", "updraft-registry-jdbc");
-        Ledger log = require(ledger, "ledger", "updraft-ledger-local");
+        DeviceRegistry deviceRegistry = require(selected(DeviceRegistry.class, DeviceRegistry.SELECTED),
+                "device registry", "updraft-registry-jdbc");
+        Ledger log = require(selected(Ledger.class, Ledger.SELECTED), "ledger", "updraft-ledger-local");
         InetSocketAddress coap = coapAddress();
         String actor = "operator:" + Optional.ofNullable(ShellUtil.getCurrentUserName()).orElse("console");
         Instant started = Instant.now();
@@ -455,13 +449,38 @@ public class DemoCommand implements Action {
         }
 
         step("8", "Ledger audit: every event, every signed checkpoint, consistency between them");
-        LedgerAudit.Result audit = LedgerAudit.audit(log, null);
+        LedgerAudit.Result audit = audit(log);
         if (!audit.consistent()) {
             throw new IllegalStateException("the ledger audit failed: " + audit.firstInconsistency());
         }
         System.out.println("  consistent: " + audit.events() + " events, " + audit.checkpoints()
                 + " signed checkpoints, root " + java.util.HexFormat.of().formatHex(audit.rootHash()));
         return null;
+    }
+
+    /**
+     * Audits the ledger, again from the start while its backend is briefly away (restarted or reconfigured by an
+     * operator: a read in flight then finds it closed), for up to 30 s; an audit that finds an inconsistency is not
+     * repeated.
+     */
+    private static LedgerAudit.Result audit(Ledger log) throws LedgerException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        boolean told = false;
+        while (true) {
+            try {
+                return LedgerAudit.audit(log, null);
+            } catch (LedgerException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                if (!told) {
+                    System.out.println("  (the ledger is briefly unavailable: " + e.getMessage() + "; the audit "
+                            + "starts again when it is back)");
+                    told = true;
+                }
+                Thread.sleep(1000);
+            }
+        }
     }
 
     private static Manifest sign(Path image, String deviceClass, String profile, String version, long sequence,
@@ -863,6 +882,23 @@ public class DemoCommand implements Action {
         return configured;
     }
 
+    /**
+     * The platform's forwarding service of {@code type} that {@code filter} names (the selected ledger, trust store,
+     * registry, which stay registered while backends come and go), or null. Looked up here, not injected: Karaf's
+     * shell may hand an action any service of a field's type whatever its {@code @Reference} filter (seen: the demo
+     * was given the local ledger itself and, after an operator restarted it, audited the closed one).
+     */
+    private <T> T selected(Class<T> type, String filter) throws org.osgi.framework.InvalidSyntaxException {
+        for (ServiceReference<T> ref : bundleContext.getServiceReferences(type, filter)) {
+            T service = bundleContext.getService(ref);
+            if (service != null) {
+                used.add(ref);
+                return service;
+            }
+        }
+        return null;
+    }
+
     /** The running device profile {@code id}, or why the demo cannot use it. */
     private DeviceProfile deviceProfile(String id) throws org.osgi.framework.InvalidSyntaxException {
         if (!DemoFamily.PROFILES.contains(id)) {
@@ -873,7 +909,7 @@ public class DemoCommand implements Action {
                 "(" + DeviceProfile.ID + "=" + id + ")")) {
             DeviceProfile found = bundleContext.getService(ref);
             if (found != null) {
-                profileReference = ref;
+                used.add(ref);
                 return found;
             }
         }
