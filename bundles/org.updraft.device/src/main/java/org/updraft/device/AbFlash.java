@@ -1,8 +1,6 @@
 package org.updraft.device;
 
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.util.Arrays;
 import java.util.function.Predicate;
 
 /**
@@ -29,10 +27,8 @@ public final class AbFlash implements DeviceFlash {
 
     private final Image[] images = new Image[2];
     private Slot active = Slot.A;
-    /** The inactive slot being written: its buffer and how many bytes from the start are written. */
-    private byte[] writing;
-    private long written;
-    private String writingFor;
+    /** The image being written into the inactive slot, or null. */
+    private Download writing;
     private boolean pending;
     private boolean trial;
     private long boots;
@@ -95,14 +91,12 @@ public final class AbFlash implements DeviceFlash {
         if (size < 0 || size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("a slot holds 0 to 2 GiB, not " + size + " bytes");
         }
-        if (writing != null && imageKey.equals(writingFor) && writing.length == size) {
-            return written;
+        if (writing != null && writing.isFor(imageKey, size)) {
+            return writing.written();
         }
         images[inactiveSlot().ordinal()] = null;
         pending = false;
-        writing = new byte[(int) size];
-        written = 0;
-        writingFor = imageKey;
+        writing = new Download(imageKey, size, "image");
         return 0;
     }
 
@@ -115,22 +109,13 @@ public final class AbFlash implements DeviceFlash {
         if (writing == null) {
             throw new IllegalStateException("no image is being written; call beginWrite first");
         }
-        if (offset < 0 || offset > written) {
-            throw new IllegalArgumentException("write at " + offset + " would leave a gap after " + written
-                    + " written bytes");
-        }
-        if (offset + data.length > writing.length) {
-            throw new IllegalArgumentException("write of " + data.length + " bytes at " + offset
-                    + " runs past the end of the " + writing.length + "-byte image");
-        }
-        System.arraycopy(data, 0, writing, (int) offset, data.length);
-        written = Math.max(written, offset + data.length);
+        writing.write(offset, data);
     }
 
     /** Bytes written from the start of the slot being written, 0 when none is. */
     @Override
     public synchronized long written() {
-        return writing == null ? 0 : written;
+        return writing == null ? 0 : writing.written();
     }
 
     /** The bytes written so far into the slot being written (a copy), to measure the image before installing it. */
@@ -138,7 +123,7 @@ public final class AbFlash implements DeviceFlash {
         if (writing == null) {
             throw new IllegalStateException("no image is being written");
         }
-        return Arrays.copyOf(writing, (int) written);
+        return writing.copy();
     }
 
     /** Reads the bytes written so far into the slot being written, to measure the image before installing it. */
@@ -147,7 +132,7 @@ public final class AbFlash implements DeviceFlash {
         if (writing == null) {
             throw new IllegalStateException("no image is being written");
         }
-        return new ByteArrayInputStream(writing, 0, (int) written);
+        return writing.read();
     }
 
     /**
@@ -156,8 +141,6 @@ public final class AbFlash implements DeviceFlash {
     @Override
     public synchronized void erase() {
         writing = null;
-        written = 0;
-        writingFor = null;
         pending = false;
         if (!trial) {
             images[inactiveSlot().ordinal()] = null;
@@ -172,21 +155,12 @@ public final class AbFlash implements DeviceFlash {
      */
     @Override
     public synchronized void setPending(String version, long sequence, byte[] shared) {
-        if (writing == null || written != writing.length) {
+        if (writing == null || !writing.isComplete()) {
             throw new IllegalStateException("the inactive slot holds no complete image (" + written() + " of "
-                    + (writing == null ? 0 : writing.length) + " bytes written)");
+                    + (writing == null ? 0 : writing.size()) + " bytes written)");
         }
-        byte[] bytes = writing;
-        if (shared != null) {
-            if (!Arrays.equals(shared, writing)) {
-                throw new IllegalArgumentException("the shared bytes differ from what was written");
-            }
-            bytes = shared;
-        }
-        images[inactiveSlot().ordinal()] = new Image(version, sequence, bytes);
+        images[inactiveSlot().ordinal()] = new Image(version, sequence, writing.keep(shared));
         writing = null;
-        written = 0;
-        writingFor = null;
         pending = true;
     }
 

@@ -1,11 +1,9 @@
 package org.updraft.device;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.security.cert.X509Certificate;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,9 +95,8 @@ public final class LinuxAbRootfs implements DeviceFlash {
     private final ByteBuffer[] rootfs = new ByteBuffer[2];
     private final Map<String, String> env = new LinkedHashMap<>();
     private Partition booted = Partition.A;
-    private byte[] staging;
-    private long staged;
-    private String stagingFor;
+    /** The .swu being downloaded into the staging area, or null. */
+    private Download staging;
 
     /**
      * A device from the factory with {@link #DEFAULT_BOOTLIMIT} and {@link #DEFAULT_PARTITION_SIZE}; see
@@ -184,12 +181,10 @@ public final class LinuxAbRootfs implements DeviceFlash {
         if (size < 0 || size > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("the staging area holds 0 to 2 GiB, not " + size + " bytes");
         }
-        if (staging != null && imageKey.equals(stagingFor) && staging.length == size) {
-            return staged;
+        if (staging != null && staging.isFor(imageKey, size)) {
+            return staging.written();
         }
-        staging = new byte[(int) size];
-        staged = 0;
-        stagingFor = imageKey;
+        staging = new Download(imageKey, size, ".swu");
         return 0;
     }
 
@@ -198,21 +193,12 @@ public final class LinuxAbRootfs implements DeviceFlash {
         if (staging == null) {
             throw new IllegalStateException("no .swu is being downloaded; call beginWrite first");
         }
-        if (offset < 0 || offset > staged) {
-            throw new IllegalArgumentException("write at " + offset + " would leave a gap after " + staged
-                    + " written bytes");
-        }
-        if (offset + data.length > staging.length) {
-            throw new IllegalArgumentException("write of " + data.length + " bytes at " + offset
-                    + " runs past the end of the " + staging.length + "-byte .swu");
-        }
-        System.arraycopy(data, 0, staging, (int) offset, data.length);
-        staged = Math.max(staged, offset + data.length);
+        staging.write(offset, data);
     }
 
     @Override
     public synchronized long written() {
-        return staging == null ? 0 : staged;
+        return staging == null ? 0 : staging.written();
     }
 
     @Override
@@ -220,32 +206,24 @@ public final class LinuxAbRootfs implements DeviceFlash {
         if (staging == null) {
             throw new IllegalStateException("no .swu is being downloaded");
         }
-        return new ByteArrayInputStream(staging, 0, (int) staged);
+        return staging.read();
     }
 
     @Override
     public synchronized void erase() {
         staging = null;
-        staged = 0;
-        stagingFor = null;
     }
 
     @Override
     public synchronized void setPending(String version, long sequence, byte[] shared) throws InstallException {
-        if (staging == null || staged != staging.length) {
+        if (staging == null || !staging.isComplete()) {
             throw new IllegalStateException("no complete .swu is staged (" + written() + " of "
-                    + (staging == null ? 0 : staging.length) + " bytes written)");
+                    + (staging == null ? 0 : staging.size()) + " bytes written)");
         }
         if (isOnTrial()) {
             throw new IllegalStateException("the running system is on trial; the other partition holds the fallback");
         }
-        byte[] swu = staging;
-        if (shared != null) {
-            if (!Arrays.equals(shared, staging)) {
-                throw new IllegalArgumentException("the shared bytes differ from the staged .swu");
-            }
-            swu = shared;
-        }
+        byte[] swu = staging.keep(shared);
         Partition target = booted.other();
         ByteBuffer written;
         try {
