@@ -303,8 +303,8 @@ public final class DeviceAgent {
         Attempt attempt = new Attempt(offer);
         DeviceFlash.Image running = attempt.before;
         Provisioning p = device.provisioning();
-        Expectations expectations = Expectations.none().deviceClass(p.deviceClass()).profile(p.profile())
-                .installedSequence(running.sequence()).installedVersion(running.version());
+        Expectations expectations = Expectations.none().vendor(p.vendor()).deviceClass(p.deviceClass())
+                .profile(p.profile()).installedSequence(running.sequence()).installedVersion(running.version());
         try {
             attempt.verified = verifier.verify(offer, expectations);
         } catch (VerificationException e) {

@@ -164,6 +164,27 @@ class DeviceAgentTest {
     }
 
     @Test
+    void anotherVendorsReleaseIsRefusedThoughItsSignerIsTrustedAndNothingIsDownloaded() throws Exception {
+        // a gateway whose trust anchors hold acme's key too (it relays for acme's sensors), but which is globex's:
+        // acme's release, valid and on the ledger, is replayed to it; only the vendor check refuses it
+        start(8_000, false, null);
+        Provisioning p = new Provisioning("dev-globex", SigningKey.generate(KeyAlgorithm.P256), "globex",
+                OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust());
+        SimulatedDevice device = new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
+        platform.register(device);
+
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+
+        assertEquals(DeviceState.FAILED, outcome.state(), outcome.toString());
+        assertEquals("wrong-vendor", outcome.reason());
+        assertEquals(0, outcome.bytesDownloaded());
+        assertEquals("1.0.0", device.flash().running().version());
+        assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
+        assertEquals(List.of(DeviceState.FAILED), platform.statesReportedBy("dev-globex"));
+        assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
     void aNewImageThatDoesNotBootIsRolledBackAndReported() throws Exception {
         start(5_000, false, null);
         SimulatedDevice device = registered("dev-brick");

@@ -105,6 +105,10 @@ public final class ManifestVerifier {
     }
 
     private static void checkTarget(Manifest m, Expectations expect) throws VerificationException {
+        if (expect.vendor() != null && !expect.vendor().equals(m.vendor())) {
+            throw new VerificationException(Failure.WRONG_VENDOR, "the release is from vendor '" + m.vendor()
+                    + "', not from the device's vendor '" + expect.vendor() + "'");
+        }
         if (expect.deviceClass() != null && !expect.deviceClass().equals(m.deviceClass())) {
             throw new VerificationException(Failure.WRONG_CLASS, "the release is for device class '"
                     + m.deviceClass() + "', not '" + expect.deviceClass() + "'");

@@ -1,5 +1,6 @@
 package org.updraft.core.manifest;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -81,6 +82,9 @@ class ManifestVerifierTest {
         assertEquals(Failure.DIGEST_MISMATCH, failureOf(signed, device, tampered));
         assertEquals(Failure.SIZE_MISMATCH, failureOf(signed, device, image(4095)));
         assertEquals(Failure.WRONG_CLASS, failureOf(signed, device.deviceClass("doorbell"), image));
+        assertEquals(Failure.WRONG_VENDOR, failureOf(signed, device.vendor("globex"), image));
+        assertEquals("acme/thermo-v2/7", assertDoesNotThrow(() -> verifier.verify(signed, device.vendor("acme"),
+                facts(image))).manifest().releaseId());
         assertEquals(Failure.WRONG_PROFILE, failureOf(signed, device.profile("avr8"), image));
         assertEquals(Failure.SEQUENCE_NOT_NEWER, failureOf(signed, device.installedSequence(7), image));
         assertEquals(Failure.SEQUENCE_NOT_NEWER, failureOf(signed, device.installedSequence(9), image));
