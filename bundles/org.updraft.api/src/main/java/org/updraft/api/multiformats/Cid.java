@@ -49,13 +49,38 @@ public final class Cid implements Comparable<Cid> {
     }
 
     /**
-     * Parses a CID from its text form: {@code Qm…} (v0), or multibase base32 ({@code b…}) or base58btc
-     * ({@code z…}) for v1.
+     * Parses a CID from its canonical text form, the one {@link #toString()} writes: {@code Qm…} (base58btc) for
+     * v0, multibase base32 in lower case ({@code b…}) for v1. Other spellings of the same CID (base58btc v1
+     * {@code z…}, upper case {@code B…}, surrounding blanks) are refused, naming the canonical one: a CID is a key in
+     * the ledger's events, manifests, requests and file names, and one block with several names could slip past a
+     * check made on the text, or be served and counted twice.
      *
      * @throws IllegalArgumentException with a message naming what is wrong
      */
     public static Cid parse(String text) {
         Objects.requireNonNull(text, "cid");
+        Cid cid = decode(text);
+        String canonical = cid.toString();
+        if (!canonical.equals(text)) {
+            throw new IllegalArgumentException("'" + text + "' is not a CID in canonical form: write it as "
+                    + canonical);
+        }
+        return cid;
+    }
+
+    /**
+     * Parses a CID as IPFS nodes and tools write it, in any spelling this class reads: v0 base58btc, v1 base32
+     * ({@code b}/{@code B}) or base58btc ({@code z}; js-ipfs answers so). Only for what such a peer answers, which
+     * is then used in its canonical form; what devices, manifests and operators send goes through {@link #parse}.
+     *
+     * @throws IllegalArgumentException with a message naming what is wrong
+     */
+    public static Cid parseAnySpelling(String text) {
+        Objects.requireNonNull(text, "cid");
+        return decode(text);
+    }
+
+    private static Cid decode(String text) {
         String t = text.trim();
         if (t.length() == 46 && t.startsWith("Qm")) {
             return fromBytes(Multibase.decodeBase58(t));

@@ -3,7 +3,7 @@
  * text encodings and unsigned varints, as the IPFS specifications define them.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.api.multiformats;
 
 import org.osgi.annotation.bundle.Export;

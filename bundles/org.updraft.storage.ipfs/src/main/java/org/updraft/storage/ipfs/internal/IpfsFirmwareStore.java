@@ -27,6 +27,7 @@ import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
 import org.updraft.core.unixfs.ImportedFile;
 import org.updraft.core.unixfs.UnixFsImporter;
+import org.updraft.core.unixfs.UnixFsReader;
 
 /**
  * Firmware kept on an IPFS node, reached through its RPC API ({@link KuboRpc}).
@@ -167,8 +168,19 @@ public final class IpfsFirmwareStore implements FirmwareStore {
         if (wanted == 0) {
             return InputStream.nullInputStream();
         }
-        InputStream body = reach(() -> rpc.cat(cid, offset, wanted));
-        return new Measured(body, wanted, cid, offset);
+        // block by block rather than `cat`: the node is not trusted with the content, so every block is hashed
+        // against its CID before a byte of it is served (a node, or whoever answers at its address, that alters
+        // a leaf fails the read at that leaf); only the blocks on the path to the range are fetched
+        InputStream blocks = reach(() -> {
+            try {
+                return UnixFsReader.open(rpc::block, cid, offset, wanted);
+            } catch (StoreException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new StoreException("ipfs read " + cid + ": " + e.getMessage(), e);
+            }
+        });
+        return new Measured(blocks, wanted, cid, offset);
     }
 
     @Override
@@ -363,7 +375,7 @@ public final class IpfsFirmwareStore implements FirmwareStore {
         }
     }
 
-    /** Stops at the range's end and fails if the node ends the stream before it. */
+    /** Stops at the range's end and fails if the file's blocks end before it. */
     private static final class Measured extends FilterInputStream {
 
         private final long expected;
@@ -396,13 +408,15 @@ public final class IpfsFirmwareStore implements FirmwareStore {
             int n;
             try {
                 n = in.read(b, off, (int) Math.min(len, expected - received));
+            } catch (StoreException e) {
+                throw e; // names the block: missing, unreachable, or altered
             } catch (IOException e) {
-                throw new StoreException("ipfs cat " + cid + ": the stream broke after " + received + " of "
+                throw new StoreException("ipfs read " + cid + ": failed after " + received + " of "
                         + expected + " bytes: " + e.getMessage(), e);
             }
             if (n < 0) {
-                throw new StoreException("ipfs cat " + cid + ": the node ended the stream after " + received + " of "
-                        + expected + " bytes from offset " + offset);
+                throw new StoreException("ipfs read " + cid + ": the file's blocks ended after " + received
+                        + " of " + expected + " bytes from offset " + offset);
             }
             received += n;
             return n;

@@ -293,7 +293,7 @@ public final class IpnsReleaseChannels implements ReleaseChannels {
             if (rest.isEmpty() || rest.contains("/")) {
                 throw new IllegalArgumentException("not /ipfs/<cid>");
             }
-            return Cid.parse(rest);
+            return Cid.parseAnySpelling(rest); // as the node answers; the manifest is verified after
         } catch (IllegalArgumentException e) {
             throw new ChannelException("unverified", "the IPNS name " + name + " points at '" + path
                     + "', not at a manifest's /ipfs/<cid>");

@@ -151,6 +151,33 @@ final class KuboRpc {
     }
 
     /**
+     * Blocks larger than this are refused unread: IPFS itself moves no larger block (bitswap's limit is 2 MiB), and
+     * a node that sends more is not to be buffered.
+     */
+    static final int MAX_BLOCK = 2 * 1024 * 1024;
+
+    /**
+     * {@code block/get}: the bytes the node holds for one block, unchecked: the caller hashes them against the CID
+     * before using any (core's UnixFsReader does), since the node is not trusted with the content.
+     */
+    byte[] block(Cid cid) throws StoreException {
+        HttpRequest request = HttpRequest.newBuilder(uri("block/get", Map.of("arg", cid.toString())))
+                .timeout(transferTimeout).POST(HttpRequest.BodyPublishers.noBody()).build();
+        try (InputStream body = send("block/get", request, null, HttpResponse.BodyHandlers.ofInputStream())) {
+            byte[] block = body.readNBytes(MAX_BLOCK + 1);
+            if (block.length > MAX_BLOCK) {
+                throw new StoreException("ipfs block/get " + cid + ": the node sent more than " + MAX_BLOCK
+                        + " bytes for one block");
+            }
+            return block;
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StoreException("ipfs block/get " + cid + ": the answer broke off: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * {@code files/stat} of {@code /ipfs/<cid>}: the file's size in bytes, from the node's own blocks only. Kubo
      * honours {@code offline=true} and answers at once when it lacks the root; js-ipfs ignores it and waits for
      * the block, so {@code timeout} bounds the wait (both read it as a Go-style duration).
@@ -510,7 +537,7 @@ final class KuboRpc {
 
     private static Cid cid(String command, String text) throws StoreException {
         try {
-            return Cid.parse(text);
+            return Cid.parseAnySpelling(text); // js-ipfs writes CIDv1 in base58btc
         } catch (IllegalArgumentException e) {
             throw new StoreException("ipfs " + command + ": the node answered " + e.getMessage());
         }

@@ -190,7 +190,7 @@ final class PinningService {
         }
         Cid cid;
         try {
-            cid = Cid.parse(cidText);
+            cid = Cid.parseAnySpelling(cidText);
         } catch (IllegalArgumentException e) {
             throw new StoreException("pinning service " + call + ": the answer's CID " + e.getMessage());
         }

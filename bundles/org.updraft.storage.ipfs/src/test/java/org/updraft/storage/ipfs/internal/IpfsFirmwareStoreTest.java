@@ -36,6 +36,7 @@ import org.updraft.api.store.ObjectStat;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
+import org.updraft.core.unixfs.ImportedFile;
 import org.updraft.core.unixfs.IpfsCidOracle;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.unixfs.UnixFsImporter;
@@ -138,6 +139,48 @@ class IpfsFirmwareStoreTest {
                     assertArrayEquals(expected, in.readAllBytes(),
                             "range " + range[0] + "+" + range[1] + " of " + options);
                 }
+            }
+        }
+    }
+
+    @Test
+    void aBlockTheNodeAltersIsRefusedBeforeAnyOfItsBytesAreServed() throws Exception {
+        // the real node behind a relay that flips one byte of the second leaf (a compromised node, or whoever
+        // answers at its address): reads must fail on that leaf and serve only the bytes before it
+        int size = 3 * CHUNK + 5;
+        byte[] content = SeededContent.bytes(78, size);
+        Cid cid = store.put(new SeededContent(78, size), CidOptions.V1).cid();
+        ImportedFile imported = UnixFsImporter.cid(new SeededContent(78, size), CidOptions.V1);
+        Cid secondLeaf = Cid.v1(Cid.RAW, MessageDigest.getInstance("SHA-256")
+                .digest(Arrays.copyOfRange(content, CHUNK, 2 * CHUNK)));
+        assertEquals(cid, imported.cid());
+        try (TamperingRelay relay = TamperingRelay.start(daemon.api(), secondLeaf.toString())) {
+            IpfsFirmwareStore lied = new IpfsFirmwareStore(rpc(relay.api()), CidOptions.V1, false);
+
+            byte[] served = new byte[size];
+            int n = 0;
+            StoreException refused;
+            try (InputStream in = lied.get(cid)) {
+                while (n < size) {
+                    int r = in.read(served, n, size - n);
+                    if (r < 0) {
+                        break;
+                    }
+                    n += r;
+                }
+                refused = null;
+            } catch (StoreException e) {
+                refused = e;
+            }
+            assertTrue(refused != null, "an altered block was served");
+            assertTrue(refused.getMessage().contains(secondLeaf.toString())
+                    && refused.getMessage().contains("does not match its hash"), refused.getMessage());
+            assertEquals(CHUNK, n, "only the first leaf's bytes, which are intact");
+            assertArrayEquals(Arrays.copyOf(content, CHUNK), Arrays.copyOf(served, n));
+            assertTrue(relay.altered() > 0);
+            // a range within the intact leaves still reads
+            try (InputStream in = lied.get(cid, 2L * CHUNK, 100)) {
+                assertArrayEquals(Arrays.copyOfRange(content, 2 * CHUNK, 2 * CHUNK + 100), in.readAllBytes());
             }
         }
     }
