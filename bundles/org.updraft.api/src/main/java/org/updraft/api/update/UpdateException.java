@@ -7,7 +7,8 @@ public class UpdateException extends Exception {
 
     /**
      * {@code unknown-device}, {@code malformed} (payload cannot be decoded), {@code bad-signature},
-     * {@code stale} (a report older than one already recorded), {@code wrong-device} (a report about another
+     * {@code stale} (a report older than one already recorded, or an enrollment not newer than the last one
+     * recorded for its device id), {@code wrong-device} (a report about another
      * device or release than offered), {@code exists} (enrolling an id taken by another key),
      * {@code unavailable} (ledger or registry down; the device should retry).
      */

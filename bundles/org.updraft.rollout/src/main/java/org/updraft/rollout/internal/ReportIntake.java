@@ -1,5 +1,7 @@
 package org.updraft.rollout.internal;
 
+import java.time.Instant;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.device.Device;
@@ -129,9 +131,25 @@ final class ReportIntake {
             }
             Device device = new Device(e.deviceId(), e.publicKey(), e.vendor(), e.deviceClass(), e.profile(), e.tags(),
                     e.region(), e.installedVersion(), e.installedSequence(), DeviceState.IDLE, null, engine.now());
-            engine.ledger.append(new LedgerEvent(EventTypes.DEVICE_ENROLLED, engine.now(), e.publicKey(),
-                    signedEnrollment, null));
-            Device registered = engine.registry.register(device);
+            Device registered;
+            // the device's lock keeps the freshness check and the append together, as for reports
+            synchronized (engine.deviceLock(e.deviceId())) {
+                Instant last;
+                synchronized (engine) {
+                    engine.catchUp();
+                    last = engine.book().lastEnrollment(e.deviceId());
+                }
+                if (last != null && !e.time().isAfter(last)) {
+                    // a removed device is not brought back by its captured enrollment: only the device's key can
+                    // sign a newer one
+                    throw new UpdateException("stale", "enrollment of " + e.deviceId() + " made at " + e.time()
+                            + " is not newer than the one recorded for that id, made at " + last
+                            + "; a device enrolls again with a new enrollment");
+                }
+                engine.ledger.append(new LedgerEvent(EventTypes.DEVICE_ENROLLED, engine.now(), e.publicKey(),
+                        signedEnrollment, null));
+                registered = engine.registry.register(device);
+            }
             LOG.info("Device {} ({}/{}) enrolled itself", device.id(), device.vendor(), device.deviceClass());
             return registered;
         } catch (RegistryException ex) {

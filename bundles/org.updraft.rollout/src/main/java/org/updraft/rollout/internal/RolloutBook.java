@@ -31,6 +31,7 @@ import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.update.DeviceReport;
+import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateFormatException;
 
@@ -50,6 +51,12 @@ final class RolloutBook {
 
     private final Map<String, RolloutRecord> rollouts = new LinkedHashMap<>();
     private final Map<String, LastReport> lastReports = new HashMap<>();
+    /**
+     * Per device id, the time of the newest enrollment recorded: an enrollment is only accepted when it is newer,
+     * so a captured one cannot bring back a device that was removed since (the registry forgets the device, the
+     * ledger does not forget its enrollments).
+     */
+    private final Map<String, Instant> enrolledAt = new HashMap<>();
     /** The image of every readable release.published event, whether or not the release index accepts the release. */
     private final Set<Cid> releaseImages = new HashSet<>();
     /** Per target release id, the deltas recorded to it: what offers of it may carry, what retention keeps. */
@@ -65,6 +72,7 @@ final class RolloutBook {
             changed.addAll(rollouts.keySet());
             rollouts.clear();
             lastReports.clear();
+            enrolledAt.clear();
             releaseImages.clear();
             deltasTo.clear();
         });
@@ -91,6 +99,11 @@ final class RolloutBook {
 
     LastReport lastReport(String deviceId) {
         return lastReports.get(deviceId);
+    }
+
+    /** When the device made the newest enrollment the ledger records for its id, or {@code null} if none. */
+    Instant lastEnrollment(String deviceId) {
+        return enrolledAt.get(deviceId);
     }
 
     /** The images the ledger's releases name. */
@@ -141,6 +154,9 @@ final class RolloutBook {
                 case EventTypes.DEVICE_REPORTED:
                     applyReport(entry, event);
                     return;
+                case EventTypes.DEVICE_ENROLLED:
+                    applyEnrollment(entry, event);
+                    return;
                 case EventTypes.RELEASE_PUBLISHED:
                     releaseImages.add(ReleaseEvents.decodePublished(event.payload()).manifest().cid());
                     return;
@@ -149,7 +165,7 @@ final class RolloutBook {
                     deltasTo.computeIfAbsent(delta.toRelease(), k -> new ArrayList<>()).add(delta);
                     return;
                 default:
-                    // trust, enrollments: other views
+                    // trust: another view
             }
         } catch (CborException e) {
             LOG.error("Ignoring unreadable {} event #{}: {}", event.type(), entry.index(), e.getMessage());
@@ -175,6 +191,18 @@ final class RolloutBook {
         if (r != null) {
             r.applyReport(report.deviceId(), report.releaseId(), report.state(), event.time());
         }
+    }
+
+    /** Enrollments were checked (signature, freshness) before they were appended; a replay only skips the unreadable. */
+    private void applyEnrollment(LedgerEntry entry, LedgerEvent event) {
+        Enrollment e;
+        try {
+            e = DeviceEvents.decodeEnrolled(event.payload());
+        } catch (UpdateFormatException ex) {
+            LOG.error("Ignoring unreadable device.enrolled event #{}: {}", entry.index(), ex.getMessage());
+            return;
+        }
+        enrolledAt.merge(e.deviceId(), e.time(), (a, b) -> a.isAfter(b) ? a : b);
     }
 
     /** The newest rollout that offered the release to the device, or {@code null}. */

@@ -462,6 +462,30 @@ class RolloutEngineTest {
     }
 
     @Test
+    void aCapturedEnrollmentDoesNotBringBackARemovedDevice() throws Exception {
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        byte[] captured = org.updraft.core.update.Enrollments.sign(new org.updraft.core.update.Enrollment("gone-1",
+                key.did(), "acme", "thermo", null, Set.of(), "eu", "1.0.0", 1, p.clock.instant()), key);
+        p.updates.enroll(captured);
+        assertTrue(p.registry.remove("gone-1"));
+
+        var refused = assertThrows(org.updraft.api.update.UpdateException.class, () -> p.updates.enroll(captured));
+        assertEquals("stale", refused.code(), refused.getMessage());
+        assertTrue(p.registry.find("gone-1").isEmpty(), "the replay registered nothing");
+        p.restart(); // the rule holds on what the ledger records, not on what this node remembers
+        assertEquals("stale", assertThrows(org.updraft.api.update.UpdateException.class,
+                () -> p.updates.enroll(captured)).code());
+        assertEquals(1, p.count(EventTypes.DEVICE_ENROLLED));
+
+        // the device itself, with its key, enrolls again
+        p.clock.advance(Duration.ofSeconds(1));
+        byte[] fresh = org.updraft.core.update.Enrollments.sign(new org.updraft.core.update.Enrollment("gone-1",
+                key.did(), "acme", "thermo", null, Set.of(), "eu", "1.0.0", 1, p.clock.instant()), key);
+        assertEquals(key.did(), p.updates.enroll(fresh).publicKey());
+        assertEquals(2, p.count(EventTypes.DEVICE_ENROLLED));
+    }
+
+    @Test
     void bytesServedShowInProgress() throws Exception {
         p.fleet("d", 2);
         Release release = p.publish(2);
