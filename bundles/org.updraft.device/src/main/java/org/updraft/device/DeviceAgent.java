@@ -70,6 +70,8 @@ public final class DeviceAgent {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceAgent.class);
     private static final Duration MIN_WAIT = Duration.ofMillis(50);
+    /** What {@link Builder#maxRetryAfter} is unless set: long enough to honour a platform shedding load. */
+    public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofMinutes(10);
     /** The working memory an agent gives a delta codec unless told otherwise (as the platform's default). */
     private static final long DEFAULT_DELTA_MEMORY = 4L * 1024 * 1024;
 
@@ -80,6 +82,7 @@ public final class DeviceAgent {
     private final int blockSize;
     private final Duration pollInterval;
     private final Duration retryDelay;
+    private final Duration maxRetryAfter;
     private final int maxBlockFailures;
     private final int maxReportAttempts;
     private final AgentFaults faults;
@@ -105,6 +108,7 @@ public final class DeviceAgent {
         this.blockSize = b.blockSize;
         this.pollInterval = b.pollInterval;
         this.retryDelay = b.retryDelay;
+        this.maxRetryAfter = b.maxRetryAfter;
         this.maxBlockFailures = b.maxBlockFailures;
         this.maxReportAttempts = b.maxReportAttempts;
         this.faults = b.faults;
@@ -705,8 +709,20 @@ public final class DeviceAgent {
         return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
-    private static Duration retryAfter(DeviceLink.Reply reply, Duration fallback) {
-        return reply.retryAfter() != null ? reply.retryAfter() : fallback;
+    /**
+     * The wait the platform asked for (a 5.03's Max-Age, MQTT's retry-after), cut to {@link Builder#maxRetryAfter}:
+     * whoever answers at the platform's address must not be able to keep the device from asking again.
+     */
+    private Duration retryAfter(DeviceLink.Reply reply, Duration fallback) {
+        Duration asked = reply.retryAfter();
+        if (asked == null) {
+            return fallback;
+        }
+        if (asked.compareTo(maxRetryAfter) > 0) {
+            LOG.debug("{}: the platform asked it to wait {}; it waits its cap, {}", device.id(), asked, maxRetryAfter);
+            return maxRetryAfter;
+        }
+        return asked;
     }
 
     @Override
@@ -749,6 +765,7 @@ public final class DeviceAgent {
         private int blockSize = 1024;
         private Duration pollInterval = Duration.ofSeconds(60);
         private Duration retryDelay;
+        private Duration maxRetryAfter = DEFAULT_MAX_RETRY_AFTER;
         private int maxBlockFailures = 20;
         private int maxReportAttempts = 20;
         private AgentFaults faults = AgentFaults.NONE;
@@ -787,6 +804,20 @@ public final class DeviceAgent {
                 throw new IllegalArgumentException("the retry delay must not be negative");
             }
             this.retryDelay = retryDelay;
+            return this;
+        }
+
+        /**
+         * The longest the platform can make this device wait before it asks again: a longer 5.03 Max-Age or MQTT
+         * retry-after is cut to it. An answer withheld behind an ever longer wait would otherwise freeze the device
+         * on its current firmware without it noticing. Default 10 minutes.
+         */
+        public Builder maxRetryAfter(Duration maxRetryAfter) {
+            if (maxRetryAfter.compareTo(MIN_WAIT) < 0) {
+                throw new IllegalArgumentException("the longest wait must be at least " + MIN_WAIT.toMillis()
+                        + " ms, not " + maxRetryAfter);
+            }
+            this.maxRetryAfter = maxRetryAfter;
             return this;
         }
 

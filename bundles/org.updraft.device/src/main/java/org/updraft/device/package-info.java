@@ -6,7 +6,7 @@
  * through a {@link org.updraft.device.CoapLink}, which many of them share. The fleet simulator that runs thousands of agents is the demo's, not part of this API.
  */
 @Export
-@Version("5.0.0")
+@Version("5.1.0")
 package org.updraft.device;
 
 import org.osgi.annotation.bundle.Export;

@@ -7,12 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.californium.core.CoapResource;
+import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.CoAP;
+import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.core.network.CoapEndpoint;
+import org.eclipse.californium.core.server.resources.CoapExchange;
+import org.eclipse.californium.core.server.resources.Resource;
+import org.eclipse.californium.elements.config.Configuration;
+import org.eclipse.californium.elements.config.SystemConfig;
+import org.eclipse.californium.elements.config.UdpConfig;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -182,6 +196,53 @@ class DeviceAgentTest {
         assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
         assertEquals(List.of(DeviceState.FAILED), platform.statesReportedBy("dev-globex"));
         assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aPlatformThatAsksForAnEndlessWaitIsAskedAgainAtTheDevicesCap() throws Exception {
+        // whoever answers at the platform's address withholds updates by answering every check 5.03 with the largest
+        // Max-Age CoAP carries (136 years): the device must come back after its own cap, not freeze on its firmware
+        start(1_000, false, null);
+        SimulatedDevice device = registered("dev-frozen");
+        AtomicInteger checks = new AtomicInteger();
+        // an explicit configuration: Californium's default one reads and writes a properties file in the working
+        // directory
+        Configuration config = new Configuration(SystemConfig.DEFINITIONS, CoapConfig.DEFINITIONS,
+                UdpConfig.DEFINITIONS);
+        CoapServer withholding = new CoapServer(config);
+        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config)
+                .setInetSocketAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).build();
+        withholding.addEndpoint(endpoint);
+        withholding.add(new CoapResource("check") {
+            @Override
+            public Resource getChild(String name) {
+                return this; // check/{device-id}
+            }
+
+            @Override
+            public void handleGET(CoapExchange exchange) {
+                checks.incrementAndGet();
+                exchange.setMaxAge(0xFFFF_FFFFL);
+                exchange.respond(CoAP.ResponseCode.SERVICE_UNAVAILABLE, "busy");
+            }
+        });
+        withholding.start();
+        try (CoapLink hostile = CoapLink.builder(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+                endpoint.getAddress().getPort())).ackTimeout(Duration.ofMillis(200)).open()) {
+            DeviceAgent agent = DeviceAgent.builder(device, hostile).pollInterval(Duration.ofMillis(100))
+                    .maxRetryAfter(Duration.ofMillis(200)).build();
+            agent.update();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (checks.get() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            agent.stop();
+            assertTrue(checks.get() >= 3, "the device waited out the Max-Age: " + checks.get() + " check(s)");
+        } finally {
+            withholding.destroy();
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> DeviceAgent.builder(device, link).maxRetryAfter(Duration.ZERO));
     }
 
     @Test
