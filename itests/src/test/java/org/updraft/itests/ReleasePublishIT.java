@@ -335,17 +335,17 @@ public class ReleasePublishIT extends UpdraftTestSupport {
         static final String BUG = "itest: a bug in a trust backend";
 
         @Override
-        public TrustedKey register(String did, String vendor, Set<String> deviceClasses) {
+        public TrustedKey register(String did, String vendor, Set<String> deviceClasses, String actor) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public TrustedKey rotate(String did, String successorDid, byte[] proof) {
+        public TrustedKey rotate(String did, String successorDid, byte[] proof, String actor) {
             throw new UnsupportedOperationException();
         }
 
         @Override
-        public TrustedKey revoke(String did, String reason) {
+        public TrustedKey revoke(String did, String reason, String actor) {
             throw new UnsupportedOperationException();
         }
 

@@ -39,8 +39,8 @@ final class OneRelease implements ReleaseService, UpdateService {
     }
 
     @Override
-    public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress)
-            throws ReleaseException {
+    public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress,
+            String actor) throws ReleaseException {
         throw new ReleaseException("unsupported", "the delivery benchmark publishes nothing");
     }
 

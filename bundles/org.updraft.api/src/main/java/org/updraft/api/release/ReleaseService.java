@@ -28,10 +28,18 @@ public interface ReleaseService {
      * @param deviceClass the device class the operator means to publish for, checked against the manifest;
      *        {@code null} to take the manifest's
      * @param progress told how many bytes of the image were stored so far; may be {@code null}
+     * @param actor who publishes, as the ledger names operators (e.g. {@code operator:karaf}), recorded in the
+     *        {@code release.published} event; {@code null} when no operator does
      * @throws ReleaseException naming the check that failed
      */
-    Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress)
+    Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress, String actor)
             throws ReleaseException;
+
+    /** {@link #publish(byte[], Path, String, PublishProgress, String)} on no operator's behalf. */
+    default Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress)
+            throws ReleaseException {
+        return publish(manifest, firmware, deviceClass, progress, null);
+    }
 
     /** All published releases, oldest first. */
     List<Release> list();

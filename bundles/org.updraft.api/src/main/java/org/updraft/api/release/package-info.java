@@ -2,7 +2,7 @@
  * Releases: a signed manifest and its firmware image, verified, stored and recorded on the ledger.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.updraft.api.release;
 
 import org.osgi.annotation.bundle.Export;

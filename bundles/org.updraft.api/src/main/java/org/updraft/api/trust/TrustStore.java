@@ -33,9 +33,16 @@ public interface TrustStore {
      * Trusts {@code did} to sign releases of {@code vendor}, for the given device classes or, when
      * {@code deviceClasses} is empty, for all of the vendor's classes.
      *
+     * @param actor who asks, as the ledger names operators (e.g. {@code operator:karaf}), recorded with the change;
+     *        {@code null} when no operator does
      * @throws TrustException when the DID is malformed or already known
      */
-    TrustedKey register(String did, String vendor, Set<String> deviceClasses) throws TrustException;
+    TrustedKey register(String did, String vendor, Set<String> deviceClasses, String actor) throws TrustException;
+
+    /** {@link #register(String, String, Set, String)} on no operator's behalf. */
+    default TrustedKey register(String did, String vendor, Set<String> deviceClasses) throws TrustException {
+        return register(did, vendor, deviceClasses, null);
+    }
 
     /**
      * Replaces an active key by a successor for the same vendor and classes. Releases the old key signed
@@ -44,17 +51,31 @@ public interface TrustStore {
      * @param proof the old key's signature over the rotation statement (the deterministic CBOR map
      *        {@code {"did": did, "successor": successorDid}}; {@code updraft rotate} in the CLI makes it), or
      *        {@code null} when the operator vouches for the rotation
+     * @param actor who asks, as the ledger names operators, recorded with the change; {@code null} when no
+     *        operator does
      * @throws TrustException when the old key is not active, the successor is already known, or the proof
      *         does not verify
      */
-    TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException;
+    TrustedKey rotate(String did, String successorDid, byte[] proof, String actor) throws TrustException;
+
+    /** {@link #rotate(String, String, byte[], String)} on no operator's behalf. */
+    default TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
+        return rotate(did, successorDid, proof, null);
+    }
 
     /**
      * Stops trusting a key: releases it signed, earlier ones included, are rejected from now on.
      *
+     * @param actor who asks, as the ledger names operators, recorded with the change; {@code null} when no
+     *        operator does
      * @throws TrustException when the key is unknown or already revoked
      */
-    TrustedKey revoke(String did, String reason) throws TrustException;
+    TrustedKey revoke(String did, String reason, String actor) throws TrustException;
+
+    /** {@link #revoke(String, String, String)} on no operator's behalf. */
+    default TrustedKey revoke(String did, String reason) throws TrustException {
+        return revoke(did, reason, null);
+    }
 
     /**
      * The key, in whatever state, or empty if it was never registered.

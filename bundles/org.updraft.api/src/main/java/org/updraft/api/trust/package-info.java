@@ -2,7 +2,7 @@
  * Manufacturer identities (did:key) that the platform and devices trust to sign releases.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package org.updraft.api.trust;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,6 +2,7 @@ package org.updraft.core.event;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
@@ -11,17 +12,33 @@ import org.updraft.core.manifest.ManifestFormatException;
 import org.updraft.core.manifest.SignedManifest;
 
 /**
- * Payload of {@code release.published}: {@code {"release-id": text, "manifest": bstr}}, the manifest being
- * the signed COSE_Sign1 bytes exactly as devices receive them. The event's actor is the manifest's signer;
- * the event carries no signature of its own, the manifest's is inside.
+ * Payload of {@code release.published}: {@code {"release-id": text, "manifest": bstr, ? "by": text}}, the manifest
+ * being the signed COSE_Sign1 bytes exactly as devices receive them, and {@code by} the operator who published it
+ * (none for releases published on no operator's behalf, or before operators were named). The event's actor is the
+ * manifest's signer; the event carries no signature of its own, the manifest's is inside.
  */
 public final class ReleaseEvents {
 
     private ReleaseEvents() {
     }
 
+    /** A published release and the operator who published it ({@code null} when none is named). */
+    public record Published(SignedManifest manifest, String by) {
+    }
+
+    public static byte[] published(SignedManifest manifest, String by) {
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("release-id", manifest.manifest().releaseId());
+        map.put("manifest", manifest.bytes());
+        if (by != null && !by.isBlank()) {
+            map.put("by", by);
+        }
+        return Cbor.encode(map);
+    }
+
+    /** The payload of a release published on no operator's behalf. */
     public static byte[] published(SignedManifest manifest) {
-        return Cbor.encode(Map.of("release-id", manifest.manifest().releaseId(), "manifest", manifest.bytes()));
+        return published(manifest, null);
     }
 
     /**
@@ -30,7 +47,17 @@ public final class ReleaseEvents {
      * @throws CborException when the payload or its manifest is malformed, or the id does not match
      */
     public static SignedManifest decodePublished(byte[] payload) throws CborException {
-        CborMap map = CborMap.decode("release.published", payload).onlyKeys(List.of("release-id", "manifest"));
+        return decode(payload).manifest();
+    }
+
+    /**
+     * Decodes the payload, its manifest and who published it.
+     *
+     * @throws CborException when the payload or its manifest is malformed, or the id does not match
+     */
+    public static Published decode(byte[] payload) throws CborException {
+        CborMap map = CborMap.decode("release.published", payload)
+                .onlyKeys(List.of("release-id", "manifest", "by"));
         SignedManifest manifest;
         try {
             manifest = ManifestCodec.parse(map.bytes("manifest"));
@@ -41,6 +68,6 @@ public final class ReleaseEvents {
             throw new CborException("release.published: release id " + map.text("release-id")
                     + " does not match its manifest's " + manifest.manifest().releaseId());
         }
-        return manifest;
+        return new Published(manifest, map.optionalText("by"));
     }
 }

@@ -17,34 +17,42 @@ import org.updraft.core.identity.VerificationKey;
  * Payloads of the trust events, each a deterministic CBOR map:
  *
  * <pre>
- * trust.key-registered  {"did": text, "vendor": text, "classes": [text…]}   classes empty = all of the vendor's
- * trust.key-rotated     {"did": text, "successor": text}
- * trust.key-revoked     {"did": text, "reason": text}
+ * trust.key-registered  {"did": text, "vendor": text, "classes": [text…], ? "by": text}   classes empty = all of the vendor's
+ * trust.key-rotated     {"did": text, "successor": text, ? "by": text}
+ * trust.key-revoked     {"did": text, "reason": text, ? "by": text}
  * </pre>
  *
- * A rotation may carry the old key's signature over its payload, as the event's signature, with the old key
- * as actor: {@link #rotationStatement} is the exact bytes the old key signs.
+ * {@code by} names the operator who made the change (as rollout events do, e.g. {@code operator:alice}); events
+ * made on no operator's behalf, and those recorded before operators were named, have none.
+ *
+ * A rotation may carry the old key's signature, as the event's signature, with the old key as actor. What the old
+ * key signs is the rotation statement, {@link #rotationStatement}: the map of {@code did} and {@code successor}
+ * alone, which is the payload without {@code by} (the key is signed offline, before anyone knows which operator
+ * will submit it). Check a rotation's signature over the statement rebuilt from the payload's two fields.
  */
 public final class TrustEvents {
 
-    public record KeyRegistered(String did, String vendor, Set<String> deviceClasses) {
+    /** A key trusted for a vendor; {@code by} is the operator, or {@code null}. */
+    public record KeyRegistered(String did, String vendor, Set<String> deviceClasses, String by) {
     }
 
-    public record KeyRotated(String did, String successor) {
+    /** A key replaced by its successor; {@code by} is the operator, or {@code null}. */
+    public record KeyRotated(String did, String successor, String by) {
     }
 
-    public record KeyRevoked(String did, String reason) {
+    /** A key no longer trusted; {@code by} is the operator, or {@code null}. */
+    public record KeyRevoked(String did, String reason, String by) {
     }
 
     private TrustEvents() {
     }
 
-    public static byte[] registered(String did, String vendor, Set<String> deviceClasses) {
+    public static byte[] registered(String did, String vendor, Set<String> deviceClasses, String by) {
         Map<Object, Object> map = new TreeMap<>();
         map.put("did", did);
         map.put("vendor", vendor);
         map.put("classes", List.copyOf(new TreeSet<>(deviceClasses)));
-        return Cbor.encode(map);
+        return withBy(map, by);
     }
 
     /** The rotation payload, which is also what the old key signs to prove the rotation is its own. */
@@ -53,23 +61,37 @@ public final class TrustEvents {
     }
 
     /**
-     * The rotation payload, after checking that {@code proof}, when given, is the old key's signature of it: the
-     * one rule for rotation proofs, whichever trust store records the rotation.
+     * The rotation payload, after checking that {@code proof}, when given, is the old key's signature of its
+     * statement ({@link #rotationStatement}): the one rule for rotation proofs, whichever trust store records the
+     * rotation.
      *
      * @throws TrustException when the proof does not verify under the old key
      */
-    public static byte[] checkedRotation(VerificationKey oldKey, String did, String successor, byte[] proof)
-            throws TrustException {
-        byte[] statement = rotationStatement(did, successor);
-        if (proof != null && !oldKey.verify(statement, proof)) {
+    public static byte[] checkedRotation(VerificationKey oldKey, String did, String successor, byte[] proof,
+            String by) throws TrustException {
+        if (proof != null && !oldKey.verify(rotationStatement(did, successor), proof)) {
             throw new TrustException("the rotation proof is not a valid signature of " + did
                     + " over the rotation to " + successor);
         }
-        return statement;
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("did", did);
+        map.put("successor", successor);
+        return withBy(map, by);
     }
 
-    public static byte[] revoked(String did, String reason) {
-        return Cbor.encode(Map.of("did", did, "reason", reason == null ? "" : reason));
+    public static byte[] revoked(String did, String reason, String by) {
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("did", did);
+        map.put("reason", reason == null ? "" : reason);
+        return withBy(map, by);
+    }
+
+    /** The payload, naming the operator when there is one. */
+    private static byte[] withBy(Map<Object, Object> map, String by) {
+        if (by != null && !by.isBlank()) {
+            map.put("by", by);
+        }
+        return Cbor.encode(map);
     }
 
     /**
@@ -81,7 +103,7 @@ public final class TrustEvents {
     public static Record decode(String type, byte[] payload) throws CborException {
         switch (type) {
             case EventTypes.KEY_REGISTERED: {
-                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("did", "vendor", "classes"));
+                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("did", "vendor", "classes", "by"));
                 Set<String> classes = new TreeSet<>();
                 for (Object c : map.list("classes")) {
                     if (!(c instanceof String s)) {
@@ -89,15 +111,15 @@ public final class TrustEvents {
                     }
                     classes.add(s);
                 }
-                return new KeyRegistered(map.text("did"), map.text("vendor"), classes);
+                return new KeyRegistered(map.text("did"), map.text("vendor"), classes, map.optionalText("by"));
             }
             case EventTypes.KEY_ROTATED: {
-                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("did", "successor"));
-                return new KeyRotated(map.text("did"), map.text("successor"));
+                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("did", "successor", "by"));
+                return new KeyRotated(map.text("did"), map.text("successor"), map.optionalText("by"));
             }
             case EventTypes.KEY_REVOKED: {
-                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("did", "reason"));
-                return new KeyRevoked(map.text("did"), map.text("reason"));
+                CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("did", "reason", "by"));
+                return new KeyRevoked(map.text("did"), map.text("reason"), map.optionalText("by"));
             }
             default:
                 throw new CborException("'" + type + "' is not a trust event");

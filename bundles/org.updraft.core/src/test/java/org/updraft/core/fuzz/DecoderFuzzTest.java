@@ -257,7 +257,7 @@ class DecoderFuzzTest {
                     "1.5.0", 7, Instant.parse("2026-11-21T10:00:00Z"), 3), device);
             enrollment = Enrollments.sign(new Enrollment("dev-1", device.did(), "acme", "thermo-v2", null,
                     Set.of("beta"), "eu", "1.0.0", 1, Instant.parse("2026-11-21T09:00:00Z")), device);
-            released = ReleaseEvents.published(signed);
+            released = ReleaseEvents.published(signed, "operator:alice");
             LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED,
                     Instant.parse("2026-11-21T00:00:00Z"), vendor.did(), released, null);
             event = LedgerEventCodec.encode(published);
@@ -279,8 +279,8 @@ class DecoderFuzzTest {
         }
 
         List<byte[]> payloads() {
-            return List.of(released, TrustEvents.registered(vendor.did(), "acme", Set.of("thermo-v2")),
-                    TrustEvents.rotationStatement(vendor.did(), log.did()), TrustEvents.revoked(vendor.did(), "lost"),
+            return List.of(released, TrustEvents.registered(vendor.did(), "acme", Set.of("thermo-v2"), "operator:alice"),
+                    TrustEvents.rotationStatement(vendor.did(), log.did()), TrustEvents.revoked(vendor.did(), "lost", null),
                     RolloutEvents.changed(new RolloutEvents.Changed("r-1", RolloutState.PAUSED, 1, "errors", "op", 0)),
                     RolloutEvents.offered(new RolloutEvents.Offered("r-1", "dev-1", "acme-1.5.0", 0, null)));
         }

@@ -262,7 +262,7 @@ public class DemoCommand implements Action {
         step("1", "A manufacturer key, generated here for the demo (a real manufacturer runs `updraft keygen` on its "
                 + "own machine; the platform never holds the private key)");
         SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
-        TrustedKey trusted = trustStore.register(manufacturer.did(), VENDOR, Set.of());
+        TrustedKey trusted = trustStore.register(manufacturer.did(), VENDOR, Set.of(), actor);
         detail("trusted " + trusted.did() + " for vendor " + VENDOR + " (ledger #" + trusted.ledgerIndex() + ")");
 
         Path image = dir.resolve("firmware.bin");
@@ -321,14 +321,14 @@ public class DemoCommand implements Action {
         if (baseImage == null) {
             step("3", "Publish: verified again by the platform" + (family == null ? "" : ", checked by the "
                     + family.profile() + " profile") + ", stored by CID, recorded on the ledger");
-            release = releaseService.publish(signed, image, deviceClass, null);
+            release = releaseService.publish(signed, image, deviceClass, null, actor);
             detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
         } else {
             step("3", "Publish both, verified again by the platform, stored by CID, recorded on the ledger; then the "
                     + "delta from 1.0.0 to 2.0.0: made, checked by applying it, stored, recorded");
-            Release base = releaseService.publish(baseSigned, baseImage, deviceClass, null);
+            Release base = releaseService.publish(baseSigned, baseImage, deviceClass, null, actor);
             detail("published " + base.id() + " at ledger #" + base.ledgerIndex());
-            release = releaseService.publish(signed, image, deviceClass, null);
+            release = releaseService.publish(signed, image, deviceClass, null, actor);
             detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
             try {
                 madeDelta = deltaService.publish(base.id(), release.id(), delta.strip());

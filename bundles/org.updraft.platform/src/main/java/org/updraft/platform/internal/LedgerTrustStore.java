@@ -68,7 +68,7 @@ public final class LedgerTrustStore implements TrustStore {
     }
 
     @Override
-    public synchronized TrustedKey register(String did, String vendor, Set<String> deviceClasses)
+    public synchronized TrustedKey register(String did, String vendor, Set<String> deviceClasses, String actor)
             throws TrustException {
         checkDid(did);
         try {
@@ -84,12 +84,13 @@ public final class LedgerTrustStore implements TrustStore {
         if (known != null) {
             throw new TrustException(did + " is already registered (" + describe(known) + ")");
         }
-        return recordChange(EventTypes.KEY_REGISTERED, null, TrustEvents.registered(did, vendor, deviceClasses),
+        return recordChange(EventTypes.KEY_REGISTERED, null, TrustEvents.registered(did, vendor, deviceClasses, actor),
                 null, did);
     }
 
     @Override
-    public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
+    public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof, String actor)
+            throws TrustException {
         VerificationKey oldKey = checkDid(did);
         checkDid(successorDid);
         catchUpOrFail();
@@ -104,13 +105,13 @@ public final class LedgerTrustStore implements TrustStore {
             throw new TrustException("the successor " + successorDid + " is already registered ("
                     + describe(keys.get(successorDid)) + ")");
         }
-        byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
+        byte[] payload = TrustEvents.checkedRotation(oldKey, did, successorDid, proof, actor);
         // with a proof the old key itself is the actor; without, the platform operator vouches
-        return recordChange(EventTypes.KEY_ROTATED, proof != null ? did : null, statement, proof, did);
+        return recordChange(EventTypes.KEY_ROTATED, proof != null ? did : null, payload, proof, did);
     }
 
     @Override
-    public synchronized TrustedKey revoke(String did, String reason) throws TrustException {
+    public synchronized TrustedKey revoke(String did, String reason, String actor) throws TrustException {
         checkDid(did);
         catchUpOrFail();
         TrustedKey current = keys.get(did);
@@ -120,7 +121,7 @@ public final class LedgerTrustStore implements TrustStore {
         if (current.status() == KeyStatus.REVOKED) {
             throw new TrustException(did + " is already revoked");
         }
-        return recordChange(EventTypes.KEY_REVOKED, null, TrustEvents.revoked(did, reason), null, did);
+        return recordChange(EventTypes.KEY_REVOKED, null, TrustEvents.revoked(did, reason, actor), null, did);
     }
 
     @Override

@@ -120,8 +120,8 @@ public final class PlatformReleaseService implements ReleaseService {
     }
 
     @Override
-    public Release publish(byte[] manifestBytes, Path firmware, String deviceClass, PublishProgress progress)
-            throws ReleaseException {
+    public Release publish(byte[] manifestBytes, Path firmware, String deviceClass, PublishProgress progress,
+            String actor) throws ReleaseException {
         VerifiedManifest verified = verifyManifest(manifestBytes, deviceClass);
         Manifest m = verified.manifest();
         // asked before the image is read: a missing profile is the operator's to fix, whatever the image
@@ -170,7 +170,7 @@ public final class PlatformReleaseService implements ReleaseService {
                             + "' checked this image; publish it again to check it against that release");
                 }
                 receipt = ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now(), m.signer(),
-                        ReleaseEvents.published(verified.signed()), null));
+                        ReleaseEvents.published(verified.signed(), actor), null));
             } catch (LedgerException | ReleaseException e) {
                 // not recorded: the image must not stay pinned for nothing (unless an earlier release holds it)
                 unpinUnlessPublished(target, stored.cid());

@@ -29,18 +29,19 @@ final class SelectedTrustStore implements TrustStore {
     }
 
     @Override
-    public TrustedKey register(String did, String vendor, Set<String> deviceClasses) throws TrustException {
-        return backend().register(did, vendor, deviceClasses);
+    public TrustedKey register(String did, String vendor, Set<String> deviceClasses, String actor)
+            throws TrustException {
+        return backend().register(did, vendor, deviceClasses, actor);
     }
 
     @Override
-    public TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
-        return backend().rotate(did, successorDid, proof);
+    public TrustedKey rotate(String did, String successorDid, byte[] proof, String actor) throws TrustException {
+        return backend().rotate(did, successorDid, proof, actor);
     }
 
     @Override
-    public TrustedKey revoke(String did, String reason) throws TrustException {
-        return backend().revoke(did, reason);
+    public TrustedKey revoke(String did, String reason, String actor) throws TrustException {
+        return backend().revoke(did, reason, actor);
     }
 
     @Override

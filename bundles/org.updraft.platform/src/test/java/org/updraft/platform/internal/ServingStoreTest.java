@@ -132,7 +132,8 @@ class ServingStoreTest {
         AtomicReference<Thread> checkedOn = new AtomicReference<>();
         ReleaseService releases = new ReleaseService() {
             @Override
-            public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress) {
+            public Release publish(byte[] manifest, Path firmware, String deviceClass, PublishProgress progress,
+                    String actor) {
                 throw new UnsupportedOperationException();
             }
 

@@ -59,8 +59,9 @@ public class LedgerTailCommand extends UpdraftCommand {
     static String summary(LedgerEvent event) {
         try {
             if (EventTypes.RELEASE_PUBLISHED.equals(event.type())) {
-                var m = ReleaseEvents.decodePublished(event.payload()).manifest();
-                return m.releaseId() + " version " + m.version() + ", " + Format.bytes(m.size());
+                ReleaseEvents.Published p = ReleaseEvents.decode(event.payload());
+                var m = p.manifest().manifest();
+                return m.releaseId() + " version " + m.version() + ", " + Format.bytes(m.size()) + by(p.by());
             }
             if (EventTypes.DELTA_PUBLISHED.equals(event.type())) {
                 Delta d = DeltaEvents.decodePublished(event.payload(), -1);
@@ -70,19 +71,25 @@ public class LedgerTailCommand extends UpdraftCommand {
                 Record r = TrustEvents.decode(event.type(), event.payload());
                 if (r instanceof TrustEvents.KeyRegistered k) {
                     return Format.shortDid(k.did()) + " for vendor " + k.vendor()
-                            + (k.deviceClasses().isEmpty() ? "" : " classes " + String.join(",", k.deviceClasses()));
+                            + (k.deviceClasses().isEmpty() ? "" : " classes " + String.join(",", k.deviceClasses()))
+                            + by(k.by());
                 }
                 if (r instanceof TrustEvents.KeyRotated k) {
                     return Format.shortDid(k.did()) + " -> " + Format.shortDid(k.successor())
-                            + (event.signature() != null ? " (signed by the old key)" : "");
+                            + (event.signature() != null ? " (signed by the old key)" : "") + by(k.by());
                 }
                 if (r instanceof TrustEvents.KeyRevoked k) {
-                    return Format.shortDid(k.did()) + (k.reason().isBlank() ? "" : ": " + k.reason());
+                    return Format.shortDid(k.did()) + (k.reason().isBlank() ? "" : ": " + k.reason()) + by(k.by());
                 }
             }
             return event.payload().length + " bytes";
         } catch (CborException e) {
             return "unreadable payload: " + e.getMessage();
         }
+    }
+
+    /** Who made a change, where the event names an operator. */
+    private static String by(String operator) {
+        return operator == null ? "" : ", by " + operator;
     }
 }

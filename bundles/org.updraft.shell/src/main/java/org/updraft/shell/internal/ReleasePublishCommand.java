@@ -65,7 +65,7 @@ public class ReleasePublishCommand extends UpdraftCommand {
         ProgressBar progress = quiet ? null : new ProgressBar(System.out, "Storing");
         Release release;
         try {
-            release = service.publish(manifestBytes, image, deviceClass, progress);
+            release = service.publish(manifestBytes, image, deviceClass, progress, Operators.current());
         } catch (ReleaseException e) {
             // the reason code first: operators grep for it, scripts match on it
             throw refused("release refused (" + e.reason() + "): " + e.getMessage());

@@ -40,7 +40,7 @@ public class TrustAddCommand extends UpdraftCommand {
     @Override
     protected Object run() throws Exception {
         TrustStore store = Services.require(trust, "trust store", "updraft");
-        TrustedKey added = store.register(did(key), vendor, parseClasses(classes));
+        TrustedKey added = store.register(did(key), vendor, parseClasses(classes), Operators.current());
         System.out.println("Trusted " + added.did());
         TrustListCommand.print(added);
         return null;

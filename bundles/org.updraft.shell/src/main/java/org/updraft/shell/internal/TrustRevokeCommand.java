@@ -26,7 +26,7 @@ public class TrustRevokeCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        TrustedKey revoked = Services.require(trust, "trust store", "updraft").revoke(did, reason);
+        TrustedKey revoked = Services.require(trust, "trust store", "updraft").revoke(did, reason, Operators.current());
         System.out.println("Revoked " + revoked.did());
         TrustListCommand.print(revoked);
         return null;

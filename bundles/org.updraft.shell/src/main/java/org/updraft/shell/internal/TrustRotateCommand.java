@@ -48,7 +48,7 @@ public class TrustRotateCommand extends UpdraftCommand {
             }
         }
         TrustedKey rotated = Services.require(trust, "trust store", "updraft").rotate(did,
-                TrustAddCommand.did(successor), signature);
+                TrustAddCommand.did(successor), signature, Operators.current());
         System.out.println("Rotated " + rotated.did() + " to " + rotated.successor());
         TrustListCommand.print(rotated);
         return null;

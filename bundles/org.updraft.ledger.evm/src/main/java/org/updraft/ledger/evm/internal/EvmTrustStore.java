@@ -74,7 +74,8 @@ public final class EvmTrustStore implements TrustStore {
     }
 
     @Override
-    public synchronized TrustedKey register(String did, String vendor, Set<String> deviceClasses)
+    public synchronized TrustedKey register(String did, String vendor, Set<String> deviceClasses,
+            String actor)
             throws TrustException {
         checkDid(did);
         try {
@@ -89,12 +90,13 @@ public final class EvmTrustStore implements TrustStore {
         if (known.isPresent()) {
             throw new TrustException(did + " is already registered on chain (" + describe(known.get()) + ")");
         }
-        return record(EventTypes.KEY_REGISTERED, platformKey(), TrustEvents.registered(did, vendor, deviceClasses),
+        return record(EventTypes.KEY_REGISTERED, platformKey(), TrustEvents.registered(did, vendor, deviceClasses, actor),
                 null, did);
     }
 
     @Override
-    public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof) throws TrustException {
+    public synchronized TrustedKey rotate(String did, String successorDid, byte[] proof, String actor)
+            throws TrustException {
         VerificationKey oldKey = checkDid(did);
         checkDid(successorDid);
         TrustedKey current = readForChange(did)
@@ -107,20 +109,20 @@ public final class EvmTrustStore implements TrustStore {
             throw new TrustException("the successor " + successorDid + " is already registered ("
                     + describe(successor.get()) + ")");
         }
-        byte[] statement = TrustEvents.checkedRotation(oldKey, did, successorDid, proof);
+        byte[] payload = TrustEvents.checkedRotation(oldKey, did, successorDid, proof, actor);
         // the chain cannot check an Ed25519 or P-256 signature: it keeps the proof in its event for auditors
-        return record(EventTypes.KEY_ROTATED, proof != null ? did : platformKey(), statement, proof, did);
+        return record(EventTypes.KEY_ROTATED, proof != null ? did : platformKey(), payload, proof, did);
     }
 
     @Override
-    public synchronized TrustedKey revoke(String did, String reason) throws TrustException {
+    public synchronized TrustedKey revoke(String did, String reason, String actor) throws TrustException {
         checkDid(did);
         TrustedKey current = readForChange(did)
                 .orElseThrow(() -> new TrustException(did + " is not registered on chain"));
         if (current.status() == KeyStatus.REVOKED) {
             throw new TrustException(did + " is already revoked");
         }
-        return record(EventTypes.KEY_REVOKED, platformKey(), TrustEvents.revoked(did, reason), null, did);
+        return record(EventTypes.KEY_REVOKED, platformKey(), TrustEvents.revoked(did, reason, actor), null, did);
     }
 
     @Override

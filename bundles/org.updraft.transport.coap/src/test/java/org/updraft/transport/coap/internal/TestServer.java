@@ -46,7 +46,7 @@ final class TestServer {
         return new ReleaseService() {
             @Override
             public Release publish(byte[] manifest, Path firmware, String deviceClass,
-                    org.updraft.api.release.progress.PublishProgress progress) {
+                    org.updraft.api.release.progress.PublishProgress progress, String actor) {
                 throw new UnsupportedOperationException("the transport never publishes");
             }
 
