@@ -10,11 +10,12 @@ import org.eclipse.californium.core.network.Exchange;
 import org.eclipse.californium.core.server.resources.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.core.serving.CountedRefusals;
 
 /**
  * A resource of the device API. Every request ends in exactly one response built by {@link #answer}: a
- * {@link Refusal} becomes its code with a one-line diagnostic, and any other exception becomes 5.00, so that
- * nothing escapes to Californium's threads.
+ * {@link Refusal} becomes its code with a one-line diagnostic (counted as malformed input when it says of which
+ * kind), and any other exception becomes 5.00, so that nothing escapes to Californium's threads.
  */
 abstract class DeviceApiResource extends CoapResource {
 
@@ -34,6 +35,10 @@ abstract class DeviceApiResource extends CoapResource {
         try {
             response = answer(request);
         } catch (Refusal refusal) {
+            if (refusal.kind() != null) {
+                malformed().refused(refusal.kind(), request.getCode() + " " + path(request) + ": "
+                        + refusal.getMessage());
+            }
             response = refused(refusal);
         } catch (RuntimeException e) {
             LOG.warn("CoAP {} {} failed", request.getCode(), request.getOptions().getUriPathString(), e);
@@ -41,6 +46,15 @@ abstract class DeviceApiResource extends CoapResource {
                     + "); the platform's log has the details"));
         }
         exchange.sendResponse(response);
+    }
+
+    /** The transport's counter of malformed input, which the root holds: every resource answers below it. */
+    private CountedRefusals malformed() {
+        Resource resource = this;
+        while (resource.getParent() != null) {
+            resource = resource.getParent();
+        }
+        return ((DeviceApiRoot) resource).malformed();
     }
 
     static Response refused(Refusal refusal) {
