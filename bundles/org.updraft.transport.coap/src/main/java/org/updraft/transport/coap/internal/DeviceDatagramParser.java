@@ -28,14 +28,18 @@ import org.updraft.core.serving.CountedRefusals;
  * version ({@code bad-version}), or whose token length is above 8 or longer than the datagram
  * ({@code bad-token-length}): there is no message to answer.</li>
  * <li>Answered 4.02 Bad Option (RFC 7252 §5.4.1) when confirmable: an unknown critical option
- * ({@code unknown-critical-option}), or OSCORE, which this server does not speak (RFC 8613 §2: an OSCORE option it
- * does not support is an unknown critical option; {@code oscore}).</li>
+ * ({@code unknown-critical-option}), OSCORE, which this server does not speak (RFC 8613 §2: an OSCORE option it
+ * does not support is an unknown critical option; {@code oscore}), a critical option whose value is out of its range
+ * ({@code bad-option}; RFC 7252 §5.4.3, an elective one is ignored and counted).</li>
  * <li>Answered 4.00 Bad Request when confirmable: a Uri-Path segment that is empty or holds a '/'
  * ({@code bad-path}: Californium's request matcher throws on it), a Block1 payload larger than the block size its
  * SZX names ({@code oversized-block}: Californium's parser throws on it), SZX 7 (BERT) over UDP
  * ({@code bad-block}).</li>
- * <li>Answered with a RST by Californium when confirmable, else dropped: an undefined message code
- * ({@code bad-code}), an option that cannot be decoded ({@code bad-option}).</li>
+ * <li>Answered 4.05 Method Not Allowed when confirmable: a request code that names no method (RFC 7252 §5.8;
+ * {@code bad-method}).</li>
+ * <li>Answered with a RST by Californium when confirmable, else dropped: a message code of class 1, 6 or 7 or an
+ * undefined response code ({@code bad-code}), options that cannot be read ({@code bad-option}: a length nibble of 15,
+ * an option longer than the datagram, a payload marker with no payload).</li>
  * </ul>
  *
  * A non-confirmable request with such a fault is dropped: RFC 7252 §4.3 lets a server silently ignore it, and
@@ -48,6 +52,12 @@ final class DeviceDatagramParser extends UdpDataParser {
     private static final int MAX_TOKEN_BYTES = 8;
 
     private final CountedRefusals refusals;
+    /**
+     * The kind of the option rule that refused the message this thread is parsing. Californium calls the rules from
+     * its option loop and wraps what they throw in an exception of its own, the same for its own faults; parsing a
+     * message is one call on one thread, so the kind waits here for that call's catch.
+     */
+    private final ThreadLocal<String> optionRefusedAs = new ThreadLocal<>();
 
     DeviceDatagramParser(CountedRefusals refusals) {
         // the standard options only: Californium's default registry also makes definitions up for unknown numbers
@@ -77,10 +87,18 @@ final class DeviceDatagramParser extends UdpDataParser {
                     + " bytes");
         }
         MessageHeader header = super.parseHeader(reader);
-        if (!isDefined(header.getCode())) {
+        int code = header.getCode();
+        String name = (code >> 5) + "." + String.format("%02d", code & 0x1F);
+        if (CoAP.isRequest(code) && !isDefined(code)) {
+            // RFC 7252 §5.8: an unknown method gets 4.05
+            refusals.refused("bad-method", "unknown method " + name);
+            throw new CoAPMessageFormatException("unknown method " + name + "; the device API has GET and POST",
+                    header.getToken(), header.getMID(), code, header.getType() == CoAP.Type.CON,
+                    ResponseCode.METHOD_NOT_ALLOWED);
+        }
+        if (!CoAP.isRequest(code) && !isDefined(code)) {
             // DataParser refuses it next (a RST when confirmable)
-            refusals.refused("bad-code", "message code " + (header.getCode() >> 5) + "." + (header.getCode() & 0x1F)
-                    + " is not defined");
+            refusals.refused("bad-code", "message code " + name + " is not defined");
         }
         return header;
     }
@@ -110,7 +128,17 @@ final class DeviceDatagramParser extends UdpDataParser {
                 && OptionNumberRegistry.isCritical(optionNumber)) {
             throw badOption("unknown-critical-option", "unknown critical option " + optionNumber);
         }
-        return super.createOption(code, optionNumber, value);
+        try {
+            return super.createOption(code, optionNumber, value);
+        } catch (IllegalArgumentException | MessageFormatException e) {
+            // a value out of the option's range (a Block option of 4 bytes, say): RFC 7252 §5.4.3 treats it as an
+            // unrecognized option, so a critical one is refused and an elective one ignored
+            if (OptionNumberRegistry.isCritical(optionNumber)) {
+                throw badOption("bad-option", "critical option " + optionNumber + ": " + e.getMessage());
+            }
+            refusals.refused("bad-option", "elective option " + optionNumber + " ignored: " + e.getMessage());
+            return null;
+        }
     }
 
     @Override
@@ -119,7 +147,7 @@ final class DeviceDatagramParser extends UdpDataParser {
             super.assertValidOptions(options);
         } catch (IllegalArgumentException e) {
             // Californium answers 4.00 (SZX 7 is for CoAP over TCP)
-            refusals.refused("bad-block", e.getMessage());
+            optionRefusedAs.set("bad-block");
             throw e;
         }
     }
@@ -129,11 +157,11 @@ final class DeviceDatagramParser extends UdpDataParser {
         try {
             super.parseOptionsAndPayload(reader, message);
         } catch (CoAPMessageFormatException e) {
-            // those with an error code were counted by the rule that threw (createOption, assertValidOptions);
-            // those without are Californium's own: an option that does not decode, a payload marker with no payload
-            if (e.getErrorCode() == null) {
-                refusals.refused("bad-option", e.getMessage());
-            }
+            // a rule of ours (createOption, assertValidOptions) named its kind; else it is one of Californium's own:
+            // an option length nibble of 15, an option longer than the datagram, a payload marker with no payload
+            String kind = optionRefusedAs.get();
+            optionRefusedAs.remove();
+            refusals.refused(kind != null ? kind : "bad-option", e.getMessage());
             throw e;
         } catch (IllegalStateException e) {
             // Californium's own check of a payload against its Block1 (or Block2) size, which it does not turn into
@@ -166,8 +194,9 @@ final class DeviceDatagramParser extends UdpDataParser {
         return new MessageFormatException(why);
     }
 
+    /** Counted where Californium hands it back, wrapped, to {@link #parseOptionsAndPayload}. */
     private CoAPOptionException badOption(String kind, String why) {
-        refusals.refused(kind, why);
+        optionRefusedAs.set(kind);
         return new CoAPOptionException(why, ResponseCode.BAD_OPTION);
     }
 

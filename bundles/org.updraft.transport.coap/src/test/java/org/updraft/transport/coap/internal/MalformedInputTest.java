@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
+import org.eclipse.californium.core.coap.CoAP;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.Message;
 import org.eclipse.californium.core.coap.Response;
@@ -278,6 +279,44 @@ class MalformedInputTest {
                 .path("check", "dev-1").option(URI_QUERY, "seq=1").option(2050, new byte[] {1}));
         assertInstanceOf(DeviceAnswer.None.class, UpdateAnswers.decode(ok.getPayload()));
         assertEquals(Map.of("unknown-critical-option", 2L, "oscore", 1L), counted());
+    }
+
+    @Test
+    void undefinedCodesGetARstUnreadableOptionsA402BertA400AndUnknownOrWrongMethodsA405() throws Exception {
+        for (int code : new int[] {0x21, 0xC0, 0xE1}) { // 1.01, 6.00, 7.01
+            int messageId = nextMid();
+            Message rst = exchange(Datagram.con(code, messageId).path("check").bytes(), ANSWER_MILLIS);
+            assertTrue(rst != null && rst.getType() == CoAP.Type.RST && rst.getMID() == messageId,
+                    "a RST to code " + code + ", not " + rst);
+        }
+        // option bytes that cannot be read: a delta nibble of 15 (reserved for the payload marker), a length past the
+        // end of the datagram, a payload marker with no payload
+        Map<byte[], String> unreadable = Map.of(new byte[] {(byte) 0xF1, 0}, "illegal option delta",
+                new byte[] {0x05, 'a'}, "option of length 5", new byte[] {(byte) 0xFF}, "payload marker");
+        for (Map.Entry<byte[], String> tail : unreadable.entrySet()) {
+            byte[] datagram = Datagram.con(1, nextMid()).path("check").bytes();
+            byte[] bad = Arrays.copyOf(datagram, datagram.length + tail.getKey().length);
+            System.arraycopy(tail.getKey(), 0, bad, datagram.length, tail.getKey().length);
+            Message answer = exchange(bad, ANSWER_MILLIS);
+            Response response = assertInstanceOf(Response.class, answer, () -> "a 4.02, not " + answer);
+            assertEquals(ResponseCode.BAD_OPTION, response.getCode(), response.getPayloadString());
+            assertTrue(response.getPayloadString().contains(tail.getValue()), response.getPayloadString());
+        }
+        // a critical option whose value is out of its range (Block2 of 4 bytes, at most 3) is refused; an elective
+        // one (an ETag of 9 bytes, at most 8) is ignored (RFC 7252 §5.4.3)
+        answered(ResponseCode.BAD_OPTION, "length 4", Datagram.con(1, nextMid()).path("check", "dev-1")
+                .option(URI_QUERY, "seq=1").option(23, new byte[] {0, 0, 0, 6}));
+        answered(ResponseCode.CONTENT, "", Datagram.con(1, nextMid()).option(4, new byte[9]).path("check", "dev-1")
+                .option(URI_QUERY, "seq=1"));
+        // Block2 with SZX 7 (BERT) is for CoAP over TCP
+        answered(ResponseCode.BAD_REQUEST, "BERT", Datagram.con(1, nextMid()).path("check", "dev-1")
+                .option(URI_QUERY, "seq=1").option(23, new byte[] {0x17}));
+        answered(ResponseCode.METHOD_NOT_ALLOWED, "use GET", Datagram.con(3, nextMid()).path("check", "dev-1")
+                .option(URI_QUERY, "seq=1"));
+        answered(ResponseCode.METHOD_NOT_ALLOWED, "POST", Datagram.con(1, nextMid()).path("report"));
+        answered(ResponseCode.METHOD_NOT_ALLOWED, "unknown method 0.31", Datagram.con(0x1F, nextMid()).path("check"));
+        assertEquals(Map.of("bad-code", 3L, "bad-option", 5L, "bad-block", 1L, "bad-method", 3L), counted());
+        assertStillServes();
     }
 
     @Test

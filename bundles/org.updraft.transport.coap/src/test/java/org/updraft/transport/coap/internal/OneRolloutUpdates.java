@@ -15,6 +15,7 @@ import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.update.BadSignatureException;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -119,6 +120,9 @@ final class OneRolloutUpdates implements UpdateService {
         Enrollment e;
         try {
             e = Enrollments.verify(signedEnrollment);
+        } catch (BadSignatureException ex) {
+            // as the rollout engine (ReportIntake) answers it
+            throw new UpdateException("bad-signature", ex.getMessage());
         } catch (UpdateFormatException ex) {
             throw new UpdateException("malformed", ex.getMessage());
         }
