@@ -37,9 +37,10 @@ import org.updraft.core.serving.CountedRefusals;
  * ({@code bad-block}).</li>
  * <li>Answered 4.05 Method Not Allowed when confirmable: a request code that names no method (RFC 7252 §5.8;
  * {@code bad-method}).</li>
- * <li>Answered with a RST by Californium when confirmable, else dropped: a message code of class 1, 6 or 7 or an
- * undefined response code ({@code bad-code}), options that cannot be read ({@code bad-option}: a length nibble of 15,
+ * <li>Answered 4.02 by Californium when confirmable: options that cannot be read ({@code bad-option}: a nibble of 15,
  * an option longer than the datagram, a payload marker with no payload).</li>
+ * <li>Answered with a RST by Californium when confirmable: a message code of class 1, 6 or 7 or an undefined
+ * response code ({@code bad-code}).</li>
  * </ul>
  *
  * A non-confirmable request with such a fault is dropped: RFC 7252 §4.3 lets a server silently ignore it, and
@@ -88,18 +89,19 @@ final class DeviceDatagramParser extends UdpDataParser {
         }
         MessageHeader header = super.parseHeader(reader);
         int code = header.getCode();
+        if (isDefined(code)) {
+            return header;
+        }
         String name = (code >> 5) + "." + String.format("%02d", code & 0x1F);
-        if (CoAP.isRequest(code) && !isDefined(code)) {
+        if (CoAP.isRequest(code)) {
             // RFC 7252 §5.8: an unknown method gets 4.05
             refusals.refused("bad-method", "unknown method " + name);
             throw new CoAPMessageFormatException("unknown method " + name + "; the device API has GET and POST",
                     header.getToken(), header.getMID(), code, header.getType() == CoAP.Type.CON,
                     ResponseCode.METHOD_NOT_ALLOWED);
         }
-        if (!CoAP.isRequest(code) && !isDefined(code)) {
-            // DataParser refuses it next (a RST when confirmable)
-            refusals.refused("bad-code", "message code " + name + " is not defined");
-        }
+        // DataParser refuses it next (a RST when confirmable)
+        refusals.refused("bad-code", "message code " + name + " is not defined");
         return header;
     }
 
