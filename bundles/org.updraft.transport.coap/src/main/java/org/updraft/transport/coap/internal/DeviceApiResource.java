@@ -35,8 +35,9 @@ abstract class DeviceApiResource extends CoapResource {
         try {
             response = answer(request);
         } catch (Refusal refusal) {
-            if (refusal.kind() != null) {
-                malformed().refused(refusal.kind(), request.getCode() + " " + path(request) + ": "
+            CountedRefusals malformed = malformed();
+            if (refusal.kind() != null && malformed != null) {
+                malformed.refused(refusal.kind(), request.getCode() + " " + path(request) + ": "
                         + refusal.getMessage());
             }
             response = refused(refusal);
@@ -48,13 +49,16 @@ abstract class DeviceApiResource extends CoapResource {
         exchange.sendResponse(response);
     }
 
-    /** The transport's counter of malformed input, which the root holds: every resource answers below it. */
+    /**
+     * The transport's counter of malformed input, which the root holds: every resource answers below it (null for a
+     * resource not attached to a device API, which no request reaches).
+     */
     private CountedRefusals malformed() {
         Resource resource = this;
         while (resource.getParent() != null) {
             resource = resource.getParent();
         }
-        return ((DeviceApiRoot) resource).malformed();
+        return resource instanceof DeviceApiRoot root ? root.malformed() : null;
     }
 
     static Response refused(Refusal refusal) {
