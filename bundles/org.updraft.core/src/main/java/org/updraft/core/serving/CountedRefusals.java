@@ -85,8 +85,10 @@ public final class CountedRefusals {
      *
      * @param kind a short name, lower case with dashes, from the caller's code (not from the input)
      * @param detail what was wrong, one line; shown only when this refusal is reported
+     * @return whether this refusal was reported: a caller with more to say than one line (a platform bug's stack
+     *         trace) says it then, as rarely as the reports
      */
-    public void refused(String kind, String detail) {
+    public boolean refused(String kind, String detail) {
         String name = kind;
         Kind counter = kinds.get(name);
         if (counter == null) {
@@ -102,7 +104,9 @@ public final class CountedRefusals {
             long total = counter.count.sum();
             long since = total - counter.reported.getAndSet(total);
             report.refused(name, since, total, oneLine(detail));
+            return true;
         }
+        return false;
     }
 
     /** Refusals of this kind so far. */

@@ -1,6 +1,7 @@
 package org.updraft.core.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,18 +35,18 @@ class CountedRefusalsTest {
 
     @Test
     void theFirstRefusalOfAKindIsReportedAtOnceAndAFloodOnlyOnceAMinuteWithTheCountSinceTheLastLine() {
-        refusals.refused("short-datagram", "2 bytes");
+        assertTrue(refusals.refused("short-datagram", "2 bytes"), "reported");
         assertEquals(List.of(new Line("short-datagram", 1, 1, "2 bytes")), lines);
 
         for (int i = 0; i < 5000; i++) {
-            refusals.refused("short-datagram", "3 bytes");
+            assertFalse(refusals.refused("short-datagram", "3 bytes"));
             advance(Duration.ofMillis(10)); // 50 s in all: still within the minute
         }
         assertEquals(1, lines.size(), "nothing more within the minute");
         assertEquals(5001, refusals.count("short-datagram"));
 
         advance(Duration.ofSeconds(10));
-        refusals.refused("short-datagram", "1 byte");
+        assertTrue(refusals.refused("short-datagram", "1 byte"));
         assertEquals(new Line("short-datagram", 5001, 5002, "1 byte"), lines.get(1),
                 "the next line counts every refusal since the last one");
         refusals.refused("short-datagram", "1 byte");

@@ -84,6 +84,8 @@ public final class CoapTransport implements TransportStatus {
     private final LongAdder requests = new LongAdder();
     /** Malformed datagrams and requests, by kind: in the status line, and logged at most once a minute per kind. */
     private final CountedRefusals malformed;
+    /** Requests answered 5.00 (a platform bug), by exception class. */
+    private final CountedRefusals failures;
     private final ServiceRegistration<UpdateListener> listener;
 
     @Activate
@@ -104,6 +106,7 @@ public final class CoapTransport implements TransportStatus {
         ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
         this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API");
         DeviceApiRoot root = new DeviceApiRoot(malformed);
+        this.failures = root.failures();
         this.check = new CheckResource(updates, images, limits, executor);
         root.add(check);
         root.add(new FirmwareResource(store::get, images, chunks, updates, limits));
@@ -229,8 +232,8 @@ public final class CoapTransport implements TransportStatus {
     /**
      * One line: the endpoint and whether it listens; while it does, the devices observing {@code /check} (waiting
      * for an offer to be pushed), the requests answered since it started and, once there was any, the malformed
-     * input refused by kind ({@code malformed input: bad-query 1, short-datagram 3}); when the socket could not be
-     * bound, the error and what to do.
+     * input refused by kind ({@code malformed input: bad-query 1, short-datagram 3}) and the requests that failed
+     * with a platform bug, by exception class; when the socket could not be bound, the error and what to do.
      */
     @Override
     public String status() {
@@ -240,9 +243,10 @@ public final class CoapTransport implements TransportStatus {
         }
         int observing = check.observers();
         String refused = malformed.summary();
+        String failed = failures.summary();
         return "listening on " + endpointName(address) + "; " + observing + (observing == 1 ? " device" : " devices")
                 + " observing /check; " + requests.sum() + " requests" + (refused.isEmpty() ? "" : "; malformed input: "
-                + refused);
+                + refused) + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed);
     }
 
     private static String endpointName(InetSocketAddress a) {

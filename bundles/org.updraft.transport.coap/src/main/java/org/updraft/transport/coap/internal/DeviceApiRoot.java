@@ -11,7 +11,7 @@ import org.updraft.core.serving.CountedRefusals;
 
 /**
  * The root of the device API: {@code GET /} names the resources; unknown paths get 4.04 with a diagnostic. It holds
- * the transport's counter of malformed input for the resources below it.
+ * the transport's counters of malformed input and of failed requests for the resources below it.
  */
 final class DeviceApiRoot extends DeviceApiResource {
 
@@ -19,6 +19,9 @@ final class DeviceApiRoot extends DeviceApiResource {
             + "(Block2), POST /report, POST /enroll";
 
     private final CountedRefusals malformed;
+    /** Requests that failed with a platform bug, by exception class; the resources log them themselves. */
+    private final CountedRefusals failures = new CountedRefusals(CountedRefusals.INTERVAL, System::nanoTime,
+            (kind, since, total, detail) -> { });
 
     DeviceApiRoot(CountedRefusals malformed) {
         super("");
@@ -27,6 +30,10 @@ final class DeviceApiRoot extends DeviceApiResource {
 
     CountedRefusals malformed() {
         return malformed;
+    }
+
+    CountedRefusals failures() {
+        return failures;
     }
 
     @Override

@@ -390,6 +390,33 @@ class MalformedInputTest {
         assertStillServes();
     }
 
+    @Test
+    void requestsThatHitAPlatformBugGet500AndTheirStackTraceIsLoggedOnceAMinute() throws Exception {
+        updates.broken = true;
+        int requests = 300;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            for (int i = 0; i < requests; i++) {
+                answered(ResponseCode.INTERNAL_SERVER_ERROR, "internal error (IllegalStateException)",
+                        Datagram.con(1, nextMid()).path("check", "dev-1").option(URI_QUERY, "seq=1"));
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        String lines = log.toString(StandardCharsets.UTF_8);
+        assertEquals(1, lines.lines().filter(l -> l.contains(" WARN ")).count(), lines);
+        assertEquals(1, lines.lines().filter(l -> l.contains("IllegalStateException: a bug")).count(),
+                "one stack trace:\n" + lines);
+        String status = transport.status();
+        assertTrue(status.endsWith("; failed with a platform bug (see karaf.log): IllegalStateException 300"),
+                status);
+        assertEquals(Map.of(), counted(), "a bug is not malformed input");
+        updates.broken = false;
+        assertStillServes();
+    }
+
     private void awaitCounted(long n) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (transport.malformed().total() < n) {

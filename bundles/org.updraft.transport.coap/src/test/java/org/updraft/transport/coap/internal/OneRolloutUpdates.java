@@ -42,6 +42,8 @@ final class OneRolloutUpdates implements UpdateService {
     final AtomicInteger checks = new AtomicInteger();
     volatile boolean running;
     volatile boolean down;
+    /** Checks fail as a bug would: with a RuntimeException. */
+    volatile boolean broken;
 
     OneRolloutUpdates(PublishedRelease published) {
         this.published = published;
@@ -64,6 +66,9 @@ final class OneRolloutUpdates implements UpdateService {
     @Override
     public UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
         checks.incrementAndGet();
+        if (broken) {
+            throw new IllegalStateException("a bug in the update service");
+        }
         if (down) {
             throw new UpdateException("unavailable", "the registry is not reachable");
         }

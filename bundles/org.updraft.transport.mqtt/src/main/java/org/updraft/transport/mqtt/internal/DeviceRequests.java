@@ -73,6 +73,9 @@ final class DeviceRequests {
     private final Publisher publisher;
     /** Requests dropped by kind; the CoAP transport counts its malformed input the same way. */
     private final CountedRefusals dropped = new CountedRefusals(DeviceRequests.class, "MQTT device API");
+    /** Requests that failed with a platform bug, by exception class; logged here, with their stack trace. */
+    private final CountedRefusals failures = new CountedRefusals(CountedRefusals.INTERVAL, System::nanoTime,
+            (kind, since, total, detail) -> { });
     private final LongAdder handled = new LongAdder();
 
     DeviceRequests(Topics topics, UpdateService updates, Supplier<FirmwareStore> store, ReleaseImages images,
@@ -95,6 +98,11 @@ final class DeviceRequests {
     /** The requests dropped by kind, e.g. {@code foreign-response-topic 1, malformed 2}; empty when none. */
     String droppedByKind() {
         return dropped.summary();
+    }
+
+    /** The requests that failed with a platform bug, by exception class; empty when none. */
+    String failedByClass() {
+        return failures.summary();
     }
 
     /** Requests that reached this node, answered or not. */
@@ -140,8 +148,15 @@ final class DeviceRequests {
         } catch (Refusal refusal) {
             refuse(topic, answerTopic, correlation, refusal);
         } catch (RuntimeException e) {
-            LOG.warn("MQTT request on {} failed", topic, e);
-            refuse(topic, answerTopic, correlation, Refusal.internal("internal error (" + e.getClass().getSimpleName()
+            // a platform bug, which some input may trigger at will: its stack trace at most once a minute per class
+            String kind = e.getClass().getSimpleName();
+            if (failures.refused(kind, topic)) {
+                LOG.warn("MQTT request on {} failed ({} {} so far; a stack trace at most once a minute per exception "
+                        + "class, the others at DEBUG)", topic, failures.count(kind), kind, e);
+            } else {
+                LOG.debug("MQTT request on {} failed", topic, e);
+            }
+            refuse(topic, answerTopic, correlation, Refusal.internal("internal error (" + kind
                     + "); the platform's log has the details"));
         }
     }
