@@ -5,6 +5,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +101,30 @@ public abstract class FleetRolloutTestBase extends UpdraftTestSupport {
         assertEquals("coap-client-notls wrote " + Files.size(file) + " bytes and printed: " + clientOutput,
                 release.size(), Files.size(file));
         assertArrayEquals(release.sha256(), MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+
+        // datagrams anyone on the network can send: answered or dropped as docs/coap-api.md says, and counted
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(5000);
+            InetSocketAddress platform = new InetSocketAddress("127.0.0.1", coapPort());
+            byte[] tooShort = {0x40, 0x01};
+            socket.send(new DatagramPacket(tooShort, tooShort.length, platform));
+            // CON GET, message id 0x7A01, no token; Uri-Path "check", Uri-Path "a/b"
+            byte[] slash = {0x40, 0x01, 0x7A, 0x01, (byte) 0xB5, 'c', 'h', 'e', 'c', 'k', 0x03, 'a', '/', 'b'};
+            socket.send(new DatagramPacket(slash, slash.length, platform));
+            DatagramPacket answer = new DatagramPacket(new byte[512], 512);
+            socket.receive(answer);
+            byte[] a = answer.getData();
+            assertEquals("an ACK of message 0x7A01", List.of(0x60, 0x7A, 0x01), List.of(a[0] & 0xFF, a[2] & 0xFF,
+                    a[3] & 0xFF));
+            assertEquals("4.00 to a Uri-Path segment holding '/'", 0x80, a[1] & 0xFF);
+        }
+        String status = executeCommand("updraft:status");
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                !status.contains("short-datagram 1") && System.nanoTime() < deadline; Thread.sleep(50)) {
+            status = executeCommand("updraft:status");
+        }
+        assertTrue(status, status.contains("malformed input: ") && status.contains("bad-path 1")
+                && status.contains("short-datagram 1"));
     }
 
     @Test

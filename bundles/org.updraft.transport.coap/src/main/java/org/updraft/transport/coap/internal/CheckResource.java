@@ -58,7 +58,8 @@ final class CheckResource extends DeviceApiResource {
 
     @Override
     Response answer(Request request) throws Refusal {
-        throw Refusal.badRequest("name the device: GET /check/{device-id}?seq={installed-sequence}");
+        throw Refusal.badRequest("name the device: GET /check/{device-id}?seq={installed-sequence}")
+                .countedAs("bad-path");
     }
 
     @Override
@@ -193,23 +194,26 @@ final class CheckResource extends DeviceApiResource {
                 int eq = part.indexOf('=');
                 String key = eq < 0 ? part : part.substring(0, eq);
                 if (!QUERY.contains(key)) {
-                    throw Refusal.badRequest("unknown query parameter '" + key + "'; /check takes only seq");
+                    throw Refusal.badRequest("unknown query parameter '" + key + "'; /check takes only seq")
+                            .countedAs("bad-query");
                 }
                 if (value != null) {
-                    throw Refusal.badRequest("seq is given twice");
+                    throw Refusal.badRequest("seq is given twice").countedAs("bad-query");
                 }
                 value = eq < 0 ? "" : part.substring(eq + 1);
             }
             if (value == null) {
-                throw Refusal.badRequest("missing ?seq=N, the sequence number of the installed image");
+                throw Refusal.badRequest("missing ?seq=N, the sequence number of the installed image")
+                        .countedAs("bad-query");
             }
             if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw Refusal.badRequest("seq must be an unsigned decimal number, not '" + value + "'");
+                throw Refusal.badRequest("seq must be an unsigned decimal number, not '" + value + "'")
+                        .countedAs("bad-query");
             }
             try {
                 return Long.parseLong(value);
             } catch (NumberFormatException e) {
-                throw Refusal.badRequest("seq " + value + " is larger than 2^63-1");
+                throw Refusal.badRequest("seq " + value + " is larger than 2^63-1").countedAs("bad-query");
             }
         }
     }
@@ -226,9 +230,9 @@ final class CheckResource extends DeviceApiResource {
         Response answer(Request request) throws Refusal {
             try {
                 DeviceIds.check(getName());
-                throw Refusal.badRequest("not a device id: '" + getName() + "'");
+                throw Refusal.badRequest("not a device id: '" + getName() + "'").countedAs("bad-path");
             } catch (IllegalArgumentException e) {
-                throw Refusal.badRequest(e.getMessage());
+                throw Refusal.badRequest(e.getMessage()).countedAs("bad-path");
             }
         }
 

@@ -13,6 +13,7 @@ import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.core.network.Exchange;
+import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.core.server.ServerMessageDeliverer;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
@@ -38,6 +39,7 @@ import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
 import org.updraft.core.serving.ChunkCache;
+import org.updraft.core.serving.CountedRefusals;
 import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.UpdateAnswers;
 
@@ -80,6 +82,10 @@ public final class CoapTransport implements TransportStatus {
     /** Why the socket could not be bound, or null while listening. */
     private final String bindFailure;
     private final LongAdder requests = new LongAdder();
+    /** Malformed datagrams and requests, by kind: in the status line, and logged at most once a minute per kind. */
+    private final CountedRefusals malformed;
+    /** Requests answered 5.00 (a platform bug), by exception class. */
+    private final CountedRefusals failures;
     private final ServiceRegistration<UpdateListener> listener;
 
     @Activate
@@ -98,7 +104,9 @@ public final class CoapTransport implements TransportStatus {
 
         this.chunks = new ChunkCache(config.cached_chunks());
         ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
-        DeviceApiRoot root = new DeviceApiRoot();
+        this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API");
+        DeviceApiRoot root = new DeviceApiRoot(malformed);
+        this.failures = root.failures();
         this.check = new CheckResource(updates, images, limits, executor);
         root.add(check);
         root.add(new FirmwareResource(store::get, images, chunks, updates, limits));
@@ -114,7 +122,8 @@ public final class CoapTransport implements TransportStatus {
                 return false;
             }
         });
-        CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium).setInetSocketAddress(bind).build();
+        CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium).setInetSocketAddress(bind)
+                .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceDatagramParser(malformed)).build();
         coap.addEndpoint(udp);
         coap.setExecutors(executor, secondary, false);
         String failure = null;
@@ -222,8 +231,9 @@ public final class CoapTransport implements TransportStatus {
 
     /**
      * One line: the endpoint and whether it listens; while it does, the devices observing {@code /check} (waiting
-     * for an offer to be pushed) and the requests answered since it started; when the socket could not be bound,
-     * the error and what to do.
+     * for an offer to be pushed), the requests answered since it started and, once there was any, the malformed
+     * input refused by kind ({@code malformed input: bad-query 1, short-datagram 3}) and the requests that failed
+     * with a platform bug, by exception class; when the socket could not be bound, the error and what to do.
      */
     @Override
     public String status() {
@@ -232,8 +242,11 @@ public final class CoapTransport implements TransportStatus {
                     + "port or set port in " + PID;
         }
         int observing = check.observers();
+        String refused = malformed.summary();
+        String failed = failures.summary();
         return "listening on " + endpointName(address) + "; " + observing + (observing == 1 ? " device" : " devices")
-                + " observing /check; " + requests.sum() + " requests";
+                + " observing /check; " + requests.sum() + " requests" + (refused.isEmpty() ? "" : "; malformed input: "
+                + refused) + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed);
     }
 
     private static String endpointName(InetSocketAddress a) {
@@ -254,6 +267,11 @@ public final class CoapTransport implements TransportStatus {
 
     int observers() {
         return check.observers();
+    }
+
+    /** Malformed input refused so far, by kind. */
+    CountedRefusals malformed() {
+        return malformed;
     }
 
     long storeReads() {

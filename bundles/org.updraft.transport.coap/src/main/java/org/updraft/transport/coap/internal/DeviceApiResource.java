@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A resource of the device API. Every request ends in exactly one response built by {@link #answer}: a
- * {@link Refusal} becomes its code with a one-line diagnostic, and any other exception becomes 5.00, so that
- * nothing escapes to Californium's threads.
+ * {@link Refusal} becomes its code with a one-line diagnostic (counted as malformed input when it says of which
+ * kind), and any other exception becomes 5.00 (counted by class, its stack trace logged at most once a minute per
+ * class), so that nothing escapes to Californium's threads.
  */
 abstract class DeviceApiResource extends CoapResource {
 
@@ -34,13 +35,38 @@ abstract class DeviceApiResource extends CoapResource {
         try {
             response = answer(request);
         } catch (Refusal refusal) {
+            DeviceApiRoot root = root();
+            if (refusal.kind() != null && root != null) {
+                root.malformed().refused(refusal.kind(), request.getCode() + " " + path(request) + ": "
+                        + refusal.getMessage());
+            }
             response = refused(refusal);
         } catch (RuntimeException e) {
-            LOG.warn("CoAP {} {} failed", request.getCode(), request.getOptions().getUriPathString(), e);
-            response = refused(Refusal.internal("internal error (" + e.getClass().getSimpleName()
-                    + "); the platform's log has the details"));
+            // a platform bug, which some input may trigger at will: its stack trace at most once a minute per class
+            DeviceApiRoot root = root();
+            String kind = e.getClass().getSimpleName();
+            if (root == null || root.failures().refused(kind, path(request))) {
+                LOG.warn("CoAP {} {} failed ({} {} so far; a stack trace at most once a minute per exception class, "
+                        + "the others at DEBUG)", request.getCode(), path(request),
+                        root == null ? 1 : root.failures().count(kind), kind, e);
+            } else {
+                LOG.debug("CoAP {} {} failed", request.getCode(), path(request), e);
+            }
+            response = refused(Refusal.internal("internal error (" + kind + "); the platform's log has the details"));
         }
         exchange.sendResponse(response);
+    }
+
+    /**
+     * The root, which holds the transport's counters: every resource answers below it (null for a resource not
+     * attached to a device API, which no request reaches).
+     */
+    private DeviceApiRoot root() {
+        Resource resource = this;
+        while (resource.getParent() != null) {
+            resource = resource.getParent();
+        }
+        return resource instanceof DeviceApiRoot root ? root : null;
     }
 
     static Response refused(Refusal refusal) {

@@ -7,15 +7,33 @@ import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.coap.Request;
 import org.eclipse.californium.core.coap.Response;
+import org.updraft.core.serving.CountedRefusals;
 
-/** The root of the device API: {@code GET /} names the resources; unknown paths get 4.04 with a diagnostic. */
+/**
+ * The root of the device API: {@code GET /} names the resources; unknown paths get 4.04 with a diagnostic. It holds
+ * the transport's counters of malformed input and of failed requests for the resources below it.
+ */
 final class DeviceApiRoot extends DeviceApiResource {
 
     static final String INDEX = "Updraft device API: GET /check/{device-id}?seq=N (Observe), GET /fw/{cid} "
             + "(Block2), POST /report, POST /enroll";
 
-    DeviceApiRoot() {
+    private final CountedRefusals malformed;
+    /** Requests that failed with a platform bug, by exception class; the resources log them themselves. */
+    private final CountedRefusals failures = new CountedRefusals(CountedRefusals.INTERVAL, System::nanoTime,
+            (kind, since, total, detail) -> { });
+
+    DeviceApiRoot(CountedRefusals malformed) {
         super("");
+        this.malformed = malformed;
+    }
+
+    CountedRefusals malformed() {
+        return malformed;
+    }
+
+    CountedRefusals failures() {
+        return failures;
     }
 
     @Override

@@ -77,7 +77,7 @@ final class FirmwareResource extends DeviceApiResource {
             try {
                 cid = Cid.parse(text);
             } catch (IllegalArgumentException e) {
-                throw Refusal.badRequest(e.getMessage());
+                throw Refusal.badRequest(e.getMessage()).countedAs("bad-path");
             }
             Optional<ReleaseImages.Image> found = images.find(cid);
             if (found.isEmpty()) {

@@ -13,11 +13,30 @@ final class Refusal extends Exception {
 
     private final ResponseCode code;
     private final long maxAge;
+    private final String kind;
 
     private Refusal(ResponseCode code, String diagnostic, long maxAge) {
+        this(code, diagnostic, maxAge, null);
+    }
+
+    private Refusal(ResponseCode code, String diagnostic, long maxAge, String kind) {
         super(oneLine(diagnostic), null, false, false);
         this.code = code;
         this.maxAge = maxAge;
+        this.kind = kind;
+    }
+
+    /**
+     * The same refusal, counted as malformed input of this kind (in the transport's status, and logged at most once
+     * a minute per kind): a request no correct device sends, unlike an unknown device or a stale report.
+     */
+    Refusal countedAs(String malformedKind) {
+        return new Refusal(code, getMessage(), maxAge, malformedKind);
+    }
+
+    /** The kind of malformed input, or null when the request was well formed and refused for what it asked. */
+    String kind() {
+        return kind;
     }
 
     static Refusal badRequest(String diagnostic) {
@@ -37,11 +56,15 @@ final class Refusal extends Exception {
     }
 
     static Refusal methodNotAllowed(String diagnostic) {
-        return new Refusal(ResponseCode.METHOD_NOT_ALLOWED, diagnostic, -1);
+        return new Refusal(ResponseCode.METHOD_NOT_ALLOWED, diagnostic, -1, "bad-method");
     }
 
     static Refusal tooLarge(String diagnostic) {
-        return new Refusal(ResponseCode.REQUEST_ENTITY_TOO_LARGE, diagnostic, -1);
+        return new Refusal(ResponseCode.REQUEST_ENTITY_TOO_LARGE, diagnostic, -1, "oversized-payload");
+    }
+
+    static Refusal unsupportedContentFormat(String diagnostic) {
+        return new Refusal(ResponseCode.UNSUPPORTED_CONTENT_FORMAT, diagnostic, -1, "bad-content-format");
     }
 
     /** The device should try again after {@code retrySeconds}. */
@@ -59,7 +82,7 @@ final class Refusal extends Exception {
         String message = e.getMessage() == null ? code : e.getMessage();
         switch (code) {
         case "malformed":
-            return new Refusal(ResponseCode.BAD_REQUEST, message, -1);
+            return new Refusal(ResponseCode.BAD_REQUEST, message, -1, "bad-payload");
         case "bad-signature":
             return new Refusal(ResponseCode.FORBIDDEN, message, -1);
         case "unknown-device":

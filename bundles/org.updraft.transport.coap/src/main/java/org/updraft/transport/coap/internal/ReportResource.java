@@ -39,15 +39,26 @@ final class ReportResource extends DeviceApiResource {
         return response;
     }
 
-    /** The payload of a POST, refused when empty or larger than the limit. */
+    /**
+     * The payload of a POST, refused when empty, larger than the limit, or said to be something else than a
+     * COSE_Sign1 (a device may leave Content-Format out: the payload says what it is).
+     */
     static byte[] payload(Request request, String what, Limits limits) throws Refusal {
         if (request.getCode() != Code.POST) {
             throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on " + path(request)
                     + "; POST a signed " + what);
         }
+        int format = request.getOptions().getContentFormat();
+        if (format != MediaTypeRegistry.UNDEFINED && format != MediaTypeRegistry.APPLICATION_COSE_SIGN1
+                && format != MediaTypeRegistry.APPLICATION_CBOR) {
+            throw Refusal.unsupportedContentFormat("Content-Format " + format + " is not accepted on " + path(request)
+                    + "; send the signed " + what + " as 18 (application/cose; cose-type=\"cose-sign1\"), as 60 "
+                    + "(application/cbor) or without Content-Format");
+        }
         int size = request.getPayloadSize();
         if (size == 0) {
-            throw Refusal.badRequest("the " + what + " is empty; POST a signed " + what + " (COSE_Sign1)");
+            throw Refusal.badRequest("the " + what + " is empty; POST a signed " + what + " (COSE_Sign1)")
+                    .countedAs("bad-payload");
         }
         if (size > limits.maxRequestBytes()) {
             throw Refusal.tooLarge("the " + what + " has " + size + " bytes, more than the "

@@ -380,6 +380,13 @@ class CoapTransportTest {
         SigningKey thief = SigningKey.generate(KeyAlgorithm.ED25519);
         assertRefused(ResponseCode.CONFLICT, "another key",
                 post("/enroll", Enrollments.sign(enrollment("dev-new", thief), thief)));
+        // the enrollment of another device's key, signed by the thief: its COSE kid is not the key it enrolls
+        SigningKey victim = SigningKey.generate(KeyAlgorithm.ED25519);
+        byte[] claimed = org.updraft.core.cose.CoseSign1.decode(Enrollments.sign(enrollment("dev-stolen", victim),
+                victim), Enrollments.CONTENT_TYPE).payload();
+        assertRefused(ResponseCode.FORBIDDEN, "signed by " + thief.did(), post("/enroll",
+                org.updraft.core.cose.CoseSign1.sign(claimed, Enrollments.CONTENT_TYPE, thief)));
+        assertFalse(updates.isRegistered("dev-stolen"));
         assertRefused(ResponseCode.BAD_REQUEST, "", post("/enroll", new byte[] {(byte) 0xd2, 0x01}));
         // an enrollment larger than one datagram arrives block-wise (Block1) and is still checked whole
         byte[] padded = new byte[3000];

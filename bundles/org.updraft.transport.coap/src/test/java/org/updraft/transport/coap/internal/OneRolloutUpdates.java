@@ -15,6 +15,7 @@ import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.update.BadSignatureException;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -41,6 +42,8 @@ final class OneRolloutUpdates implements UpdateService {
     final AtomicInteger checks = new AtomicInteger();
     volatile boolean running;
     volatile boolean down;
+    /** Checks fail as a bug would: with a RuntimeException. */
+    volatile boolean broken;
 
     OneRolloutUpdates(PublishedRelease published) {
         this.published = published;
@@ -63,6 +66,9 @@ final class OneRolloutUpdates implements UpdateService {
     @Override
     public UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
         checks.incrementAndGet();
+        if (broken) {
+            throw new IllegalStateException("a bug in the update service");
+        }
         if (down) {
             throw new UpdateException("unavailable", "the registry is not reachable");
         }
@@ -119,6 +125,9 @@ final class OneRolloutUpdates implements UpdateService {
         Enrollment e;
         try {
             e = Enrollments.verify(signedEnrollment);
+        } catch (BadSignatureException ex) {
+            // as the rollout engine (ReportIntake) answers it
+            throw new UpdateException("bad-signature", ex.getMessage());
         } catch (UpdateFormatException ex) {
             throw new UpdateException("malformed", ex.getMessage());
         }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -28,6 +27,7 @@ import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.cbor.CborMap;
 import org.updraft.core.serving.ChunkCache;
+import org.updraft.core.serving.CountedRefusals;
 import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -38,8 +38,9 @@ import org.updraft.core.update.UpdateFormatException;
 /**
  * The device API's requests turned into {@link UpdateService} calls, their answers into MQTT messages. Every
  * request ends in one answer (on its Response Topic, or on the device's block topic for firmware blocks) or, when
- * there is nowhere to answer, in a dropped message counted and logged at WARN; nothing escapes to the MQTT
- * client's threads. The payloads are the CoAP transport's, from the same codecs (docs/mqtt-api.md).
+ * there is nowhere to answer, in a dropped message counted by kind and logged at WARN at most once a minute per
+ * kind; nothing escapes to the MQTT client's threads. The payloads are the CoAP transport's, from the same codecs
+ * (docs/mqtt-api.md).
  */
 final class DeviceRequests {
 
@@ -53,7 +54,6 @@ final class DeviceRequests {
     static final String TEXT = "text/plain; charset=utf-8";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRequests.class);
-    private static final long WARN_INTERVAL_NANOS = 1_000_000_000L;
     private static final List<String> CHECK_FIELDS = List.of("seq");
     private static final List<String> BLOCK_FIELDS = List.of("cid", "offset", "length", "max-packet");
     /**
@@ -71,9 +71,12 @@ final class DeviceRequests {
     private final RetainedOffers offers;
     private final Limits limits;
     private final Publisher publisher;
-    private final LongAdder dropped = new LongAdder();
+    /** Requests dropped by kind; the CoAP transport counts its malformed input the same way. */
+    private final CountedRefusals dropped = new CountedRefusals(DeviceRequests.class, "MQTT device API");
+    /** Requests that failed with a platform bug, by exception class; logged here, with their stack trace. */
+    private final CountedRefusals failures = new CountedRefusals(CountedRefusals.INTERVAL, System::nanoTime,
+            (kind, since, total, detail) -> { });
     private final LongAdder handled = new LongAdder();
-    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
 
     DeviceRequests(Topics topics, UpdateService updates, Supplier<FirmwareStore> store, ReleaseImages images,
             ChunkCache chunks, RetainedOffers offers, Limits limits, Publisher publisher) {
@@ -87,9 +90,19 @@ final class DeviceRequests {
         this.publisher = publisher;
     }
 
-    /** Requests dropped because there was nowhere to answer them. */
+    /** Requests dropped because there was nowhere (or nowhere safe) to answer them. */
     long dropped() {
-        return dropped.sum();
+        return dropped.total();
+    }
+
+    /** The requests dropped by kind, e.g. {@code foreign-response-topic 1, malformed 2}; empty when none. */
+    String droppedByKind() {
+        return dropped.summary();
+    }
+
+    /** The requests that failed with a platform bug, by exception class; empty when none. */
+    String failedByClass() {
+        return failures.summary();
     }
 
     /** Requests that reached this node, answered or not. */
@@ -102,7 +115,7 @@ final class DeviceRequests {
         handled.increment();
         Optional<Topics.Request> parsed = topics.request(topic);
         if (parsed.isEmpty()) {
-            drop(topic, "not a request topic with a valid device id");
+            drop("bad-topic", topic, "not a request topic with a valid device id");
             return;
         }
         Topics.Request request = parsed.get();
@@ -112,8 +125,8 @@ final class DeviceRequests {
         byte[] correlation = properties == null ? null : properties.getCorrelationData();
         if (responseTopic != null && !topics.isResponseTopicOf(device, responseTopic)) {
             // answering there would let one device publish on another's topics through the platform
-            drop(topic, "its Response Topic '" + responseTopic + "' is not below " + topics.prefix() + "/down/"
-                    + device + "/");
+            drop("foreign-response-topic", topic, "its Response Topic '" + responseTopic + "' is not below "
+                    + topics.prefix() + "/down/" + device + "/");
             return;
         }
         String answerTopic = request.kind() == Topics.Kind.FW ? topics.blocks(device) : responseTopic;
@@ -135,8 +148,15 @@ final class DeviceRequests {
         } catch (Refusal refusal) {
             refuse(topic, answerTopic, correlation, refusal);
         } catch (RuntimeException e) {
-            LOG.warn("MQTT request on {} failed", topic, e);
-            refuse(topic, answerTopic, correlation, Refusal.internal("internal error (" + e.getClass().getSimpleName()
+            // a platform bug, which some input may trigger at will: its stack trace at most once a minute per class
+            String kind = e.getClass().getSimpleName();
+            if (failures.refused(kind, topic)) {
+                LOG.warn("MQTT request on {} failed ({} {} so far; a stack trace at most once a minute per exception "
+                        + "class, the others at DEBUG)", topic, failures.count(kind), kind, e);
+            } else {
+                LOG.debug("MQTT request on {} failed", topic, e);
+            }
+            refuse(topic, answerTopic, correlation, Refusal.internal("internal error (" + kind
                     + "); the platform's log has the details"));
         }
     }
@@ -310,7 +330,8 @@ final class DeviceRequests {
 
     private void refuse(String requestTopic, String answerTopic, byte[] correlation, Refusal refusal) {
         if (answerTopic == null) {
-            drop(requestTopic, refusal.code() + ": " + refusal.getMessage());
+            // the refusal's code is the kind: malformed, too-large, unknown-device, wrong-device, ...
+            drop(refusal.code(), requestTopic, refusal.getMessage());
             return;
         }
         LOG.debug("Refused {}: {}: {}", requestTopic, refusal.code(), refusal.getMessage());
@@ -333,15 +354,12 @@ final class DeviceRequests {
         publisher.publish(answerTopic, message);
     }
 
-    /** Counted; logged at WARN at most once a second, so that a device sending nonsense cannot flood the log. */
-    private void drop(String topic, String why) {
-        dropped.increment();
-        long now = System.nanoTime();
-        long last = lastWarning.get();
-        if (now - last >= WARN_INTERVAL_NANOS && lastWarning.compareAndSet(last, now)) {
-            LOG.warn("Dropped an MQTT message on {}: {} ({} dropped since start)", topic, why, dropped.sum());
-        } else {
-            LOG.debug("Dropped an MQTT message on {}: {}", topic, why);
-        }
+    /**
+     * Counted by kind, and logged at WARN at most once a minute per kind (with the count since the last line), so that
+     * a device sending nonsense cannot flood the log.
+     */
+    private void drop(String kind, String topic, String why) {
+        dropped.refused(kind, "on " + topic + ": " + why);
+        LOG.debug("Dropped an MQTT message on {}: {}: {}", topic, kind, why);
     }
 }

@@ -205,10 +205,18 @@ public final class MqttTransport implements TransportStatus {
         return "mqtt";
     }
 
-    /** One line: connected or not (reconnecting, with the last error), to which broker, and requests dropped so far. */
+    /**
+     * One line: connected or not (reconnecting, with the last error), to which broker, and requests dropped so far
+     * (by kind once there was any: {@code 3 requests dropped (bad-topic 1, malformed 2)}), and the requests that
+     * failed with a platform bug, by exception class, once there was any.
+     */
     @Override
     public String status() {
-        return state + "; " + requests.dropped() + " requests dropped; " + shed.sum() + " shed while busy";
+        String byKind = requests.droppedByKind();
+        String failed = requests.failedByClass();
+        return state + "; " + requests.dropped() + " requests dropped" + (byKind.isEmpty() ? "" : " (" + byKind + ")")
+                + "; " + shed.sum() + " shed while busy"
+                + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed);
     }
 
     /** A request the workers had no room for: counted, and logged at most once a minute. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -316,8 +317,53 @@ class MqttTransportTest {
                 Thread.sleep(10);
             }
             assertEquals(before + 1, transport.dropped());
+            assertTrue(transport.status().endsWith(
+                    "; 1 requests dropped (foreign-response-topic 1); 0 shed while busy"), transport.status());
             // and it goes on answering
             assertNull(error(dev1.request("check", checkRequest(1), dev1.down("answers"), new byte[] {2})));
+        }
+    }
+
+    @Test
+    void aFloodOfRequestsWithNowhereToAnswerIsCountedByKindAndLoggedOnceAMinutePerKind() throws Exception {
+        int flood = 1500;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try (TestDevice dev1 = device("dev-1"); TestDevice dev2 = device("dev-2")) {
+            for (int i = 0; i < flood; i++) {
+                switch (i % 3) {
+                case 0 -> dev1.send(dev1.up("report"), "not a report".getBytes(StandardCharsets.UTF_8), null, null);
+                case 1 -> dev1.send(dev1.up("check"), checkRequest(1), dev2.down("answers"), null);
+                default -> dev1.send(dev1.up("report"), new byte[0], null, null);
+                }
+                if (i % 10 == 9) {
+                    // paced: the client keeps few publishes in flight, and none is shed while the workers are busy
+                    awaitDropped(i + 1);
+                }
+            }
+            awaitDropped(flood);
+        } finally {
+            System.setErr(stderr);
+        }
+        String lines = log.toString(StandardCharsets.UTF_8);
+        assertTrue(lines.lines().count() <= 2, "one line per kind:\n" + lines);
+        assertFalse(lines.contains("Exception"), "no stack trace:\n" + lines);
+        assertTrue(transport.status().endsWith("; 1500 requests dropped (foreign-response-topic 500, malformed 1000); "
+                + "0 shed while busy"), transport.status());
+        try (TestDevice dev = device("dev-1")) {
+            assertNull(error(dev.request("check", checkRequest(1), dev.down("answers"), new byte[] {1})));
+        }
+    }
+
+    private void awaitDropped(long n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (transport.dropped() < n) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("only " + transport.dropped() + " of " + n + " requests were counted: "
+                        + transport.status());
+            }
+            Thread.sleep(2);
         }
     }
 
