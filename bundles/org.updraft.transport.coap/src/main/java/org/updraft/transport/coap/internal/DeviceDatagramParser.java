@@ -39,8 +39,9 @@ import org.updraft.core.serving.CountedRefusals;
  * {@code bad-method}).</li>
  * <li>Answered 4.02 by Californium when confirmable: options that cannot be read ({@code bad-option}: a nibble of 15,
  * an option longer than the datagram, a payload marker with no payload).</li>
- * <li>Answered with a RST by Californium when confirmable: a message code of class 1, 6 or 7 or an undefined
- * response code ({@code bad-code}).</li>
+ * <li>Answered with a RST by Californium when confirmable: a message code of class 1, 6 or 7
+ * ({@code bad-code}).</li>
+ * <li>Dropped: any response (class 2, 4 or 5; {@code unexpected-response}), since this server sends no requests.</li>
  * </ul>
  *
  * A non-confirmable request with such a fault is dropped: RFC 7252 §4.3 lets a server silently ignore it, and
@@ -89,10 +90,17 @@ final class DeviceDatagramParser extends UdpDataParser {
         }
         MessageHeader header = super.parseHeader(reader);
         int code = header.getCode();
+        if (CoAP.isResponse(code)) {
+            // the device API sends no requests, so it awaits no response: Californium matched one carrying an
+            // observer's token to the notification it sent that observer and failed on it, logging a stack trace
+            // per datagram (found by EndpointFuzzTest)
+            throw dropped("unexpected-response", "a response (" + codeName(code) + ") to a server that sends no "
+                    + "requests");
+        }
         if (isDefined(code)) {
             return header;
         }
-        String name = (code >> 5) + "." + String.format("%02d", code & 0x1F);
+        String name = codeName(code);
         if (CoAP.isRequest(code)) {
             // RFC 7252 §5.8: an unknown method gets 4.05
             refusals.refused("bad-method", "unknown method " + name);
@@ -103,6 +111,11 @@ final class DeviceDatagramParser extends UdpDataParser {
         // DataParser refuses it next (a RST when confirmable)
         refusals.refused("bad-code", "message code " + name + " is not defined");
         return header;
+    }
+
+    /** A message code as RFC 7252 writes it, c.dd. */
+    private static String codeName(int code) {
+        return (code >> 5) + "." + String.format("%02d", code & 0x1F);
     }
 
     private static boolean isDefined(int code) {

@@ -282,6 +282,29 @@ class MalformedInputTest {
     }
 
     @Test
+    void aResponseSentToTheServerIsDroppedEvenWithAnObserversToken() throws Exception {
+        // an observed check: the server now holds an exchange under the observer's token for its notifications, to
+        // which Californium matched a response with that token and failed on it with a stack trace each time
+        Message observed = exchange(Datagram.con(1, nextMid()).option(6, new byte[0]).path("check", "dev-1")
+                .option(URI_QUERY, "seq=1").bytes(), ANSWER_MILLIS);
+        assertEquals(ResponseCode.CONTENT, assertInstanceOf(Response.class, observed).getCode());
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            for (int code : new int[] {0x45, 0x44, 0x84, 0xA0}) { // 2.05, 2.04, 4.04, 5.00
+                dropped(new Datagram(0, code, nextMid(), new byte[] {0x5A}).bytes());
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        String lines = log.toString(StandardCharsets.UTF_8);
+        assertFalse(lines.contains("Exception"), "no stack trace:\n" + lines);
+        assertEquals(Map.of("unexpected-response", 4L), counted());
+        assertStillServes();
+    }
+
+    @Test
     void undefinedCodesGetARstUnreadableOptionsA402BertA400AndUnknownOrWrongMethodsA405() throws Exception {
         for (int code : new int[] {0x21, 0xC0, 0xE1}) { // 1.01, 6.00, 7.01
             int messageId = nextMid();
