@@ -2,6 +2,7 @@ package org.updraft.transport.coap.internal;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -46,7 +47,8 @@ final class CheckResource extends DeviceApiResource {
     private final ReleaseImages images;
     private final Limits limits;
     private final CoalescingSweep<String> changedRollouts;
-    private final Set<DeviceCheck> observed = ConcurrentHashMap.newKeySet();
+    /** The observation of each device: one, the newest (see {@link DeviceCheck#addObserveRelation}). */
+    private final Map<String, DeviceCheck> observed = new ConcurrentHashMap<>();
 
     CheckResource(UpdateService updates, ReleaseImages images, Limits limits, Executor sweeps) {
         super("check");
@@ -85,7 +87,7 @@ final class CheckResource extends DeviceApiResource {
 
     private void sweep(Set<String> rollouts) {
         int notified = 0;
-        for (DeviceCheck device : observed) {
+        for (DeviceCheck device : observed.values()) {
             if (device.mayChangeWith(rollouts) && device.answerChanged()) {
                 device.changed();
                 notified++;
@@ -171,14 +173,21 @@ final class CheckResource extends DeviceApiResource {
         @Override
         public void addObserveRelation(ObserveRelation relation) {
             super.addObserveRelation(relation);
-            observed.add(this);
+            DeviceCheck previous = observed.put(deviceId, this);
+            if (previous != null && previous != this) {
+                // one observation per device, the newest: a device that observes again (from a new port after a NAT
+                // rebinding, or after a restart) replaces its old one, and whoever observes one device id over and
+                // over holds one relation, not one of the server's max.observers slots each time. Cancelled
+                // silently: devices poll at Max-Age anyway
+                previous.clearObserveRelations();
+            }
         }
 
         @Override
         public void removeObserveRelation(ObserveRelation relation) {
             super.removeObserveRelation(relation);
             if (getObserverCount() == 0) {
-                observed.remove(this);
+                observed.remove(deviceId, this);
             }
         }
 

@@ -297,6 +297,43 @@ class CoapTransportTest {
         assertEquals(0, transport.observers(), "cancelled observations are dropped");
     }
 
+    @Test
+    void aDeviceHoldsOneObservationTheNewest() throws Exception {
+        // the same device observes again from another port (a NAT rebinding, a restart), then three more times from
+        // the first: the server keeps one relation, and notifies only the newest
+        var second = TestServer.clientEndpoint(true);
+        CoapClient other = new CoapClient();
+        other.setEndpoint(second);
+        other.setTimeout(5000L);
+        try {
+            BlockingQueue<CoapResponse> old = new LinkedBlockingQueue<>();
+            BlockingQueue<CoapResponse> newest = new LinkedBlockingQueue<>();
+            client.observe(Request.newGet().setURI(uri("/check/dev-1?seq=3")).setObserve(), collect(old));
+            assertNotNull(old.poll(5, TimeUnit.SECONDS));
+            awaitObservers(1);
+            for (int i = 0; i < 3; i++) {
+                BlockingQueue<CoapResponse> again = new LinkedBlockingQueue<>();
+                client.observe(Request.newGet().setURI(uri("/check/dev-1?seq=3")).setObserve(), collect(again));
+                assertNotNull(again.poll(5, TimeUnit.SECONDS));
+            }
+            other.observe(Request.newGet().setURI(uri("/check/dev-1?seq=3")).setObserve(), collect(newest));
+            assertNotNull(newest.poll(5, TimeUnit.SECONDS));
+            awaitObservers(1);
+            old.clear();
+
+            updates.running = true;
+            transport.answersChanged(OneRolloutUpdates.ROLLOUT);
+            CoapResponse notified = newest.poll(5, TimeUnit.SECONDS);
+            assertNotNull(notified, "the newest observation is told of the rollout");
+            assertInstanceOf(DeviceAnswer.Offer.class, UpdateAnswers.decode(notified.getPayload()));
+            assertNull(old.poll(1, TimeUnit.SECONDS), "the replaced observation is not");
+            assertEquals(1, transport.observers());
+        } finally {
+            other.shutdown();
+            second.destroy();
+        }
+    }
+
     private void awaitObservers(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (transport.observers() < n && System.nanoTime() < deadline) {
