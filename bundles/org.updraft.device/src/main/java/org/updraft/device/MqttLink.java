@@ -11,8 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 import org.updraft.core.work.Workers;
 import org.updraft.device.internal.MqttSession;
@@ -44,7 +44,7 @@ public final class MqttLink implements DeviceLink {
     private final Path trust;
     private final Function<String, ClientCertificate> clientCertificates;
     /** The sockets of devices without a client certificate of their own: one TLS context for all. */
-    private final SocketFactory sharedSockets;
+    private final SSLSocketFactory sharedSockets;
     private final ScheduledExecutorService timers;
     private final Set<MqttSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -97,7 +97,7 @@ public final class MqttLink implements DeviceLink {
     }
 
     /** The device's own TLS context when it has a client certificate, else the shared one (null over tcp://). */
-    private SocketFactory sockets(String deviceId) {
+    private SSLSocketFactory sockets(String deviceId) {
         ClientCertificate own = clientCertificates == null ? null : clientCertificates.apply(deviceId);
         if (own == null) {
             return sharedSockets;
