@@ -73,10 +73,10 @@ public final class MqttConnection implements AutoCloseable {
     private record Waiting(Publish message, CompletableFuture<PubAck> acknowledged) {
     }
 
-    private MqttConnection(Socket socket, long maxPacketSize, ConnAck connAck, int keepAliveSeconds)
+    private MqttConnection(Socket socket, InputStream in, long maxPacketSize, ConnAck connAck, int keepAliveSeconds)
             throws IOException {
         this.socket = socket;
-        this.in = new BufferedInputStream(socket.getInputStream(), 4096);
+        this.in = in;
         this.out = socket.getOutputStream();
         this.maxPacketSize = maxPacketSize;
         this.connAck = connAck;
@@ -113,9 +113,11 @@ public final class MqttConnection implements AutoCloseable {
                 socket = secure;
             }
             socket.getOutputStream().write(MqttCodec.encode(connect));
+            // one buffer for the connection's life: what follows the CONNACK may already be in it
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
             MqttPacket answer;
             try {
-                answer = MqttCodec.read(new BufferedInputStream(socket.getInputStream(), 64), maxPacketSize);
+                answer = MqttCodec.read(in, maxPacketSize);
             } catch (SocketTimeoutException e) {
                 throw new SocketTimeoutException("no CONNACK from the broker within " + timeoutMillis + " ms");
             }
@@ -129,7 +131,7 @@ public final class MqttConnection implements AutoCloseable {
             if (ack.reasonCode() >= 0x80) {
                 throw new MqttRefusal(ack.reasonCode(), ack.properties().text(MqttProperties.REASON_STRING));
             }
-            MqttConnection connection = new MqttConnection(socket, maxPacketSize, ack, connect.keepAliveSeconds());
+            MqttConnection connection = new MqttConnection(socket, in, maxPacketSize, ack, connect.keepAliveSeconds());
             // a live broker answers the pings sent at half the keep alive; none for twice that is a lost connection
             socket.setSoTimeout(connection.keepAliveSeconds == 0 ? 0 : connection.keepAliveSeconds * 2_000);
             return connection;
