@@ -37,12 +37,14 @@ import org.updraft.device.internal.mqtt.MqttPacket.Subscribe;
  *
  * <p>Threads: none of its own. Whoever calls {@link #receive} (the device's one thread) reads the broker's packets
  * there, blocking; the device's requests are written by whichever thread makes them, one packet at a time under a
- * lock. A fleet simulator runs thousands of devices in one JVM, and Paho's three threads a connection ran out of
- * the machine's threads at 10,000 devices; a shared NIO selector would need one, but TLS over a selector means
- * driving an SSLEngine by hand, where a blocking SSLSocket does the handshake, alerts and records itself.
+ * lock. Why one blocking thread per connection: a fleet simulator runs thousands of devices in one JVM, and Paho's
+ * three threads a connection came near the machine's thread limit at 10,000 devices, while one is well within it. A
+ * shared NIO selector would need only one thread for all connections, but TLS over a selector means driving an
+ * SSLEngine by hand, where a blocking SSLSocket does the handshake, alerts and records itself.
  *
  * <p>Flow control follows the broker's CONNACK: no more QoS 1 messages unacknowledged than its Receive Maximum
- * (the rest wait in order), nothing larger than its Maximum Packet Size, the Server Keep Alive when it sets one.
+ * (the rest wait in order), nothing larger than its Maximum Packet Size, QoS 0 when its Maximum QoS is 0, the
+ * Server Keep Alive when it sets one.
  * Without traffic for half the keep alive, {@link #ping} sends a PINGREQ; a broker silent for twice the keep alive is
  * taken as gone.
  */
@@ -56,6 +58,7 @@ public final class MqttConnection implements AutoCloseable {
     private final int keepAliveSeconds;
     private final long brokerMaxPacketSize;
     private final int sendQuota;
+    private final int maximumQos;
     private final ReentrantLock writing = new ReentrantLock();
     /** Guarded by {@link #writing}: QoS 1 messages sent and not yet acknowledged, by packet id. */
     private final Map<Integer, CompletableFuture<PubAck>> unacknowledged = new HashMap<>();
@@ -86,6 +89,8 @@ public final class MqttConnection implements AutoCloseable {
         this.brokerMaxPacketSize = brokerMax != null ? brokerMax : MqttCodec.packetSize(MqttCodec.MAX_VARIABLE);
         Long receiveMaximum = connAck.properties().number(MqttProperties.RECEIVE_MAXIMUM);
         this.sendQuota = receiveMaximum != null ? receiveMaximum.intValue() : 65_535;
+        Long maxQos = connAck.properties().number(MqttProperties.MAXIMUM_QOS);
+        this.maximumQos = maxQos != null ? maxQos.intValue() : 2;
     }
 
     /**
@@ -165,6 +170,12 @@ public final class MqttConnection implements AutoCloseable {
      * is larger than the broker's Maximum Packet Size.
      */
     public CompletableFuture<PubAck> publish(Publish message) {
+        if (message.qos() > maximumQos) {
+            // a broker that takes QoS 0 only disconnects a client sending more (3.2.2.3.4): the request may be lost,
+            // as any request may, and the agent repeats it
+            message = new Publish(message.topic(), 0, message.retain(), false, 0, message.properties(),
+                    message.payload());
+        }
         CompletableFuture<PubAck> acknowledged = new CompletableFuture<>();
         writing.lock();
         try {

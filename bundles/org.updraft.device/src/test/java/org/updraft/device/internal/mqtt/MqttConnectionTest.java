@@ -228,6 +228,21 @@ class MqttConnectionTest {
                 .get(TIMEOUT, TimeUnit.MILLISECONDS).reasonCode());
     }
 
+    @Test
+    void aBrokerThatTakesQos0OnlyGetsQos0() throws Exception {
+        broker = Mosquitto.start(dir.resolve("broker"), List.of("allow_anonymous true", "max_qos 0"));
+        MqttConnection device = connect("dev-1", 30, 4096);
+        assertEquals(0L, device.connAck().properties().number(MqttProperties.MAXIMUM_QOS));
+        CompletableFuture<Void> ended = reading(device, new LinkedBlockingQueue<>());
+        for (int i = 0; i < 3; i++) {
+            device.publish(new Publish("t", 1, false, false, 1, new MqttProperties(), new byte[1]))
+                    .get(TIMEOUT, TimeUnit.MILLISECONDS);
+        }
+        Thread.sleep(300);
+        assertFalse(ended.isDone(), "mosquitto disconnects a client that publishes over its maximum QoS");
+        assertTrue(device.isOpen());
+    }
+
     // ---- a socket that answers with broken packets ----
 
     /** Accepts connections, answers each CONNECT with a CONNACK and then {@code after}; records what it reads. */
