@@ -177,20 +177,28 @@ public final class MqttConnection implements AutoCloseable {
                     message.payload());
         }
         CompletableFuture<PubAck> acknowledged = new CompletableFuture<>();
+        // completed outside the lock: whoever waits may send again at once, and the reader must not wait for it
+        IOException failed = null;
+        boolean written = false;
         writing.lock();
         try {
             if (message.qos() == 0) {
                 write(message);
-                acknowledged.complete(new PubAck(0, 0, new MqttProperties()));
+                written = true;
             } else if (unacknowledged.size() >= sendQuota) {
                 waiting.add(new Waiting(message, acknowledged));
             } else {
                 sendQos1(message, acknowledged);
             }
         } catch (IOException e) {
-            acknowledged.completeExceptionally(e);
+            failed = e;
         } finally {
             writing.unlock();
+        }
+        if (failed != null) {
+            acknowledged.completeExceptionally(failed);
+        } else if (written) {
+            acknowledged.complete(new PubAck(0, 0, new MqttProperties()));
         }
         return acknowledged;
     }
@@ -272,7 +280,16 @@ public final class MqttConnection implements AutoCloseable {
             out.flush();
             lastWrite = System.nanoTime();
         } catch (IOException e) {
-            shut(e);
+            // the reader, blocked on this socket, wakes up and ends the connection with this reason; what waits for
+            // an answer is failed there, not under this lock
+            if (failure == null) {
+                failure = e;
+            }
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
             throw e;
         }
     }
@@ -356,6 +373,7 @@ public final class MqttConnection implements AutoCloseable {
     /** A PUBACK frees a place in the broker's Receive Maximum for the next waiting message. */
     private void acknowledged(PubAck ack) {
         CompletableFuture<PubAck> done;
+        Map<CompletableFuture<PubAck>, IOException> failed = new HashMap<>();
         writing.lock();
         try {
             done = unacknowledged.remove(ack.packetId());
@@ -364,7 +382,7 @@ public final class MqttConnection implements AutoCloseable {
                 try {
                     sendQos1(next.message(), next.acknowledged());
                 } catch (IOException e) {
-                    next.acknowledged().completeExceptionally(e);
+                    failed.put(next.acknowledged(), e);
                 }
             }
         } finally {
@@ -373,6 +391,7 @@ public final class MqttConnection implements AutoCloseable {
         if (done != null) {
             done.complete(ack);
         }
+        failed.forEach(CompletableFuture::completeExceptionally);
     }
 
     /** Closes the socket once and fails whatever waits for an answer on it. */
