@@ -192,6 +192,9 @@ public final class MqttSession implements Session {
                 }
                 ready = new CompletableFuture<>();
             }
+            if (lost == null && loginRefused != null) {
+                lost = new IOException(loginRefused); // closed here after a refused subscription
+            }
             if (lost instanceof MqttProtocolException) {
                 LOG.warn("{}: closed the connection to the broker: {}", deviceId, lost.getMessage());
             }

@@ -356,6 +356,28 @@ class MqttConnectionTest {
         }
     }
 
+    @Test
+    void aRefusedSubscriptionRefusesTheDevicesRequestsAtOnce() throws Exception {
+        // SUBACK for packet id 1 (the session's SUBSCRIBE): 135, not authorized
+        try (BrokenBroker broken = new BrokenBroker(new byte[] {(byte) 0x90, 0x04, 0x00, 0x01, 0x00, (byte) 0x87})) {
+            MqttSession session = new MqttSession("tcp://127.0.0.1:" + broken.port(), "updraft", "dev-1", null, null,
+                    4096, Duration.ofSeconds(10), timers, s -> { });
+            session.connect();
+            try {
+                long started = System.nanoTime();
+                DeviceLink.Reply reply = session.check(1).get(5, TimeUnit.SECONDS);
+                assertEquals(DeviceLink.Status.REFUSED, reply.status());
+                assertEquals("not-authorized: the broker refused the subscription of dev-1 to updraft/down/dev-1/#"
+                        + " (SUBACK reason code 135, not authorized)", reply.diagnostic());
+                assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < 3_000,
+                        "refused at once, not after the 10 s request timeout");
+                assertFalse(session.isConnected());
+            } finally {
+                session.close();
+            }
+        }
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + TIMEOUT;
         while (!condition.getAsBoolean()) {
