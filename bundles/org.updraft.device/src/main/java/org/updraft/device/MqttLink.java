@@ -24,7 +24,9 @@ import org.updraft.device.internal.TlsFiles;
  * asks anything. Checks go by request/response, offers also arrive on the retained offer topic, blocks are asked by
  * CID, offset and length within the device's Maximum Packet Size, reports and enrollments go on their own topics.
  * Lost connections are made again by the device with backoff; unanswered requests time out and the agent repeats
- * them. The connections share one small scheduler for their keep-alive pings and the agents' timers.
+ * them. Each connection is one thread of the device's own (a small MQTT 5 client, not Paho's three threads a
+ * connection, so that one JVM simulates thousands of devices); the connections share one small scheduler for their
+ * keep-alive pings and the agents' timers.
  *
  * <p>Over TLS ({@code ssl://host:port}) the broker's certificate is checked against {@link Builder#trust} (or the
  * JVM's CAs) and its host name; each device may present a client certificate of its own
