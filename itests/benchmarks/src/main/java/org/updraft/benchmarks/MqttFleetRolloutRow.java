@@ -30,7 +30,11 @@ final class MqttFleetRolloutRow {
      * image slot while it downloads: 5,000 × 128 KiB is 625 MiB of a slice's 1.5 GiB.
      */
     static final int SLICE = 5_000;
-    /** Issue 13's fleet. */
+    /**
+     * Issue 13's fleet. Measured 2026-12-06 with the 2 cores shared with other builds: 10,000 of 10,000 devices in
+     * 103.8 s and in 137.1 s, the server's heap at most 425 MiB (live set 268 MiB); each slice's threads are its
+     * devices plus a few dozen (2,023 for 2,000 devices).
+     */
     static final int FLEET = 10_000;
 
     private MqttFleetRolloutRow() {
