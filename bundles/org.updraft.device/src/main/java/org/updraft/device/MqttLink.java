@@ -11,8 +11,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
-import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 
 import org.updraft.core.work.Workers;
 import org.updraft.device.internal.MqttSession;
@@ -24,7 +24,9 @@ import org.updraft.device.internal.TlsFiles;
  * asks anything. Checks go by request/response, offers also arrive on the retained offer topic, blocks are asked by
  * CID, offset and length within the device's Maximum Packet Size, reports and enrollments go on their own topics.
  * Lost connections are made again by the device with backoff; unanswered requests time out and the agent repeats
- * them. The connections share one small scheduler for their keep-alive pings and the agents' timers.
+ * them. Each connection is one thread of the device's own (a small MQTT 5 client, not Paho's three threads a
+ * connection, so that one JVM simulates thousands of devices); the connections share one small scheduler for their
+ * keep-alive pings and the agents' timers.
  *
  * <p>Over TLS ({@code ssl://host:port}) the broker's certificate is checked against {@link Builder#trust} (or the
  * JVM's CAs) and its host name; each device may present a client certificate of its own
@@ -44,7 +46,7 @@ public final class MqttLink implements DeviceLink {
     private final Path trust;
     private final Function<String, ClientCertificate> clientCertificates;
     /** The sockets of devices without a client certificate of their own: one TLS context for all. */
-    private final SocketFactory sharedSockets;
+    private final SSLSocketFactory sharedSockets;
     private final ScheduledExecutorService timers;
     private final Set<MqttSession> sessions = ConcurrentHashMap.newKeySet();
 
@@ -97,7 +99,7 @@ public final class MqttLink implements DeviceLink {
     }
 
     /** The device's own TLS context when it has a client certificate, else the shared one (null over tcp://). */
-    private SocketFactory sockets(String deviceId) {
+    private SSLSocketFactory sockets(String deviceId) {
         ClientCertificate own = clientCertificates == null ? null : clientCertificates.apply(deviceId);
         if (own == null) {
             return sharedSockets;

@@ -161,6 +161,21 @@ class MqttLinkShippedBrokerTest {
     }
 
     @Test
+    void aBrokerCertificateForAnotherHostIsRefused() throws Exception {
+        // trusted CA, but the certificate names 127.0.0.1 only, not localhost
+        link = MqttLink.builder("ssl://localhost:" + tlsPort).trust(pki.resolve("ca.pem")).clientCertificates(
+                id -> new MqttLink.ClientCertificate(pki.resolve(id + ".pem"), pki.resolve(id + ".key"))).open();
+        DeviceAgent agent = DeviceAgent.builder(registered("dev-1"), link).build();
+
+        DeviceAgentException e = refusal(agent);
+
+        assertTrue(e.getMessage().contains("not-authorized: the TLS handshake of dev-1 with the broker failed"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("localhost"), e.getMessage());
+        assertEquals(List.of(), platform.statesReportedBy("dev-1"));
+    }
+
+    @Test
     void tlsOptionsNeedAnSslBrokerUriAndUsableFiles() throws Exception {
         IllegalArgumentException plain = assertThrows(IllegalArgumentException.class,
                 () -> MqttLink.builder(broker.uri()).trust(pki.resolve("ca.pem")).open());

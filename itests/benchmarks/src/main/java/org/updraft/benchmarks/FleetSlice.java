@@ -21,9 +21,9 @@ import org.updraft.demo.internal.fleet.FleetSummary;
 import org.updraft.device.SimulatedDevice;
 
 /**
- * One slice of row 12's fleet in a JVM of its own: its devices over MQTT, each with its own Paho connection, and
- * so three threads each (Paho's receiver, sender and callback). A JVM maps about two areas per thread, and
- * vm.max_map_count (65530) caps one process, so 10,000 devices do not fit in one JVM; a few slices of 2,500 do.
+ * One slice of row 12's fleet in a JVM of its own: its devices over MQTT, each with its own connection and so one
+ * thread (the device's MQTT client reads its connection there). The slices share the machine's cores with the broker
+ * and the platform; their heaps hold each downloading device's image slot.
  *
  * <p>It talks over standard input and output, one line each way, as {@link FleetServer} does:
  * <pre>
@@ -70,7 +70,7 @@ public final class FleetSlice {
         // a fleet that has not woken in one instant, as row 5's; the deadline ends a stuck run with unfinished devices
         // blocks as row 8 asks them: 4 KiB, within a 16 KiB Maximum Packet Size
         FleetConfig config = FleetConfig.mqttOnly(args[5]).blockSize(4096).mqttMaxPacketSize(16 * 1024)
-                .deadline(Duration.ofMinutes(15))
+                .deadline(Duration.ofMinutes(30))
                 .progressInterval(Duration.ofSeconds(10)).build();
         try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
             simulator.onProgress(p -> System.err.println(args[0] + " " + p));
@@ -83,7 +83,7 @@ public final class FleetSlice {
         for (line = in.readLine(); line != null && !line.equals("STOP"); line = in.readLine()) {
             System.out.println("ERROR the fleet has run");
         }
-        // the summary is out; a Paho thread still closing must not keep the JVM (and the parent's close) waiting
+        // the summary is out; a connection still closing must not keep the JVM (and the parent's close) waiting
         System.exit(0);
     }
 }

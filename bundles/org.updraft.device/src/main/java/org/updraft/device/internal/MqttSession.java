@@ -1,9 +1,12 @@
 package org.updraft.device.internal;
 
+import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,23 +18,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
-import javax.net.SocketFactory;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocketFactory;
 
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttActionListener;
-import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
-import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
-import org.eclipse.paho.mqttv5.client.MqttPingSender;
-import org.eclipse.paho.mqttv5.client.internal.ClientComms;
-import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
-import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.MqttSubscription;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
-import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.core.cbor.Cbor;
@@ -39,6 +28,15 @@ import org.updraft.core.cbor.CborException;
 import org.updraft.core.cbor.CborMap;
 import org.updraft.device.DeviceLink.Reply;
 import org.updraft.device.DeviceLink.Session;
+import org.updraft.device.internal.mqtt.MqttConnection;
+import org.updraft.device.internal.mqtt.MqttPacket.Connect;
+import org.updraft.device.internal.mqtt.MqttPacket.PubAck;
+import org.updraft.device.internal.mqtt.MqttPacket.Publish;
+import org.updraft.device.internal.mqtt.MqttPacket.SubAck;
+import org.updraft.device.internal.mqtt.MqttProperties;
+import org.updraft.device.internal.mqtt.MqttProtocolException;
+import org.updraft.device.internal.mqtt.MqttRefusal;
+import org.updraft.device.internal.mqtt.ReasonCodes;
 
 /**
  * One device's MQTT 5 connection ({@code docs/mqtt-api.md}): its id as client id and user name, clean start, its
@@ -46,18 +44,30 @@ import org.updraft.device.DeviceLink.Session;
  * 4-byte counter as Correlation Data; answers are matched by it and stale ones ignored. The connection is made
  * again with backoff (1 s doubling to 30 s) whenever it is lost, the subscription with it.
  *
+ * <p>Each session has one thread of its own: it connects, then reads the broker's packets (answers complete the
+ * agent's futures there), and when the connection is lost waits out the backoff and connects again. Requests are
+ * written by the agent's threads; keep-alive pings go from the link's shared scheduler.
+ *
  * <p>What the broker refuses is answered at once, not left to time out: a request whose PUBACK carries an error
  * reason code (135, not authorized: the ACL does not let this login write the topic) and, while the broker refuses
- * the login (bad user name or password, not authorized, a failed TLS handshake), every request, each as
- * {@code not-authorized} with the broker's reason. The login is still tried again with backoff.
+ * the login (bad user name or password, not authorized, a failed TLS handshake) or the subscription to the device's
+ * own topics, every request, each as {@code not-authorized} with the broker's reason. The login is still tried again
+ * with backoff.
  */
 public final class MqttSession implements Session {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttSession.class);
     private static final int MAX_BACKOFF_SECONDS = 30;
     private static final int KEEP_ALIVE_SECONDS = 30;
+    private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** QoS 1 messages the broker may send before the device acknowledges; it acknowledges each as it reads it. */
+    private static final long RECEIVE_MAXIMUM = 32;
 
     private final String deviceId;
+    private final String host;
+    private final int port;
+    private final SSLSocketFactory tls;
+    private final byte[] password;
     private final String up;
     private final String down;
     private final String answers;
@@ -67,11 +77,11 @@ public final class MqttSession implements Session {
     private final Duration requestTimeout;
     private final ScheduledExecutorService timers;
     private final Consumer<MqttSession> onClose;
-    private final MqttAsyncClient client;
-    private final MqttConnectionOptions options;
     private final AtomicInteger correlations = new AtomicInteger();
     private final AtomicInteger failedConnects = new AtomicInteger();
     private final Map<Integer, CompletableFuture<Reply>> pending = new ConcurrentHashMap<>();
+    private final Object pause = new Object();
+    private volatile MqttConnection connection;
     private volatile CompletableFuture<Void> ready = new CompletableFuture<>();
     /** Why the broker refuses this device's login, or null. */
     private volatile String loginRefused;
@@ -80,14 +90,25 @@ public final class MqttSession implements Session {
     /** An offer pushed while the agent was not waiting (downloading, say), for its next wait. */
     private byte[] unclaimed;
     private volatile boolean closed;
+    private Thread thread;
 
     /**
-     * @param sockets the sockets to connect with (a TLS context's for {@code ssl://}), or null for Paho's default
+     * @param brokerUri {@code tcp://host:port} or {@code ssl://host:port}
+     * @param tls the TLS sockets for {@code ssl://} (the trust and the device's own certificate), null for tcp://
      */
-    public MqttSession(String brokerUri, String prefix, String deviceId, char[] password, SocketFactory sockets,
+    public MqttSession(String brokerUri, String prefix, String deviceId, char[] password, SSLSocketFactory tls,
             long maxPacketSize, Duration requestTimeout, ScheduledExecutorService timers,
             Consumer<MqttSession> onClose) {
+        URI uri = URI.create(brokerUri);
+        if (uri.getHost() == null || uri.getPort() < 1 || (tls == null) != "tcp".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("cannot connect " + deviceId + " to " + brokerUri
+                    + ": not tcp://host:port, or ssl://host:port with TLS settings");
+        }
+        this.host = uri.getHost();
+        this.port = uri.getPort();
+        this.tls = tls;
         this.deviceId = deviceId;
+        this.password = password == null ? null : new String(password).getBytes(StandardCharsets.UTF_8);
         this.up = prefix + "/up/" + deviceId + "/";
         this.down = prefix + "/down/" + deviceId + "/";
         this.answers = down + "answers";
@@ -97,27 +118,6 @@ public final class MqttSession implements Session {
         this.requestTimeout = requestTimeout;
         this.timers = timers;
         this.onClose = onClose;
-        options = new MqttConnectionOptions();
-        options.setCleanStart(true);
-        options.setUserName(deviceId);
-        if (password != null) {
-            options.setPassword(new String(password).getBytes(StandardCharsets.UTF_8));
-        }
-        if (sockets != null) {
-            options.setSocketFactory(sockets);
-        }
-        options.setMaximumPacketSize(maxPacketSize);
-        options.setKeepAliveInterval(KEEP_ALIVE_SECONDS);
-        options.setConnectionTimeout(10);
-        // reconnects are this class's own (the first connection too, which Paho's automatic reconnect skips)
-        options.setAutomaticReconnect(false);
-        try {
-            client = new MqttAsyncClient(brokerUri, deviceId, new MemoryPersistence(), new SharedPings(timers), null);
-        } catch (MqttException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot make an MQTT client for " + deviceId + " at " + brokerUri
-                    + ": " + e.getMessage(), e);
-        }
-        client.setCallback(new Callback());
     }
 
     public String deviceId() {
@@ -126,47 +126,132 @@ public final class MqttSession implements Session {
 
     /** Connected and subscribed: requests can be answered. */
     public boolean isConnected() {
-        return client.isConnected() && ready.isDone();
+        MqttConnection c = connection;
+        return c != null && c.isOpen() && ready.isDone();
     }
 
-    /** Connects in the background; returns at once. */
-    public void connect() {
-        if (closed) {
+    /** Connects in the background, on the session's own thread; returns at once. */
+    public synchronized void connect() {
+        if (closed || thread != null) {
             return;
         }
-        try {
-            client.connect(options, null, new MqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken token) {
-                    failedConnects.set(0);
-                    loginRefused = null;
-                    subscribe();
-                }
+        // the default stack (-Xss): the agent's verification runs here when an answer completes its request
+        thread = new Thread(this::run, "mqtt-" + deviceId);
+        thread.setDaemon(true);
+        thread.start();
+    }
 
-                @Override
-                public void onFailure(IMqttToken token, Throwable failure) {
-                    String refusal = loginRefusal(failure);
-                    if (refusal != null) {
-                        loginRefused = refusal;
-                        refuseWaiting(refusal);
-                    }
-                    reconnectLater(failure);
+    private Connect connectPacket() {
+        MqttProperties properties = new MqttProperties()
+                .put(MqttProperties.SESSION_EXPIRY, 0L)
+                .put(MqttProperties.RECEIVE_MAXIMUM, RECEIVE_MAXIMUM)
+                .put(MqttProperties.MAXIMUM_PACKET_SIZE, maxPacketSize);
+        return new Connect(deviceId, true, KEEP_ALIVE_SECONDS, deviceId, password, properties);
+    }
+
+    /** The session's thread: connect, read until the connection ends, wait, again, until closed. */
+    private void run() {
+        while (!closed) {
+            MqttConnection c;
+            try {
+                c = MqttConnection.open(host, port, tls, connectPacket(), maxPacketSize, CONNECT_TIMEOUT_MILLIS);
+            } catch (IOException | RuntimeException e) {
+                String refusal = loginRefusal(e);
+                if (refusal != null) {
+                    loginRefused = refusal;
+                    refuseWaiting(refusal);
                 }
-            });
-        } catch (MqttException e) {
-            reconnectLater(e);
+                if (!pauseBeforeReconnecting(e)) {
+                    return;
+                }
+                continue;
+            }
+            connection = c;
+            if (closed) {
+                c.close(0);
+                return;
+            }
+            loginRefused = null;
+            ScheduledFuture<?> pings = null;
+            try {
+                long every = Math.max(1, c.keepAliveSeconds() * 1000L / 2);
+                pings = c.keepAliveSeconds() == 0 ? null
+                        : timers.scheduleWithFixedDelay(c::ping, every, every, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // the link is closing
+            }
+            IOException lost = null;
+            try {
+                c.subscribe(List.of(down + "#"), 1).whenComplete((ack, e) -> subscribed(c, ack));
+                c.receive(this::published);
+            } catch (IOException e) {
+                lost = e;
+            } finally {
+                if (pings != null) {
+                    pings.cancel(false);
+                }
+                ready = new CompletableFuture<>();
+            }
+            if (lost == null && loginRefused != null) {
+                lost = new IOException(loginRefused); // closed here after a refused subscription
+            }
+            if (lost instanceof MqttProtocolException) {
+                LOG.warn("{}: closed the connection to the broker: {}", deviceId, lost.getMessage());
+            }
+            if (!pauseBeforeReconnecting(lost)) {
+                return;
+            }
         }
+    }
+
+    private void subscribed(MqttConnection c, SubAck ack) {
+        if (ack == null) {
+            return; // the connection went first
+        }
+        int code = ack.reasonCodes().get(0);
+        if (code > 2) {
+            String refusal = "the broker refused the subscription of " + deviceId + " to " + down + "# (SUBACK reason"
+                    + " code " + code + ", " + ReasonCodes.describe(code) + ")";
+            LOG.warn("{}: {}", deviceId, refusal);
+            loginRefused = refusal;
+            refuseWaiting(refusal);
+            // without its down topics no answer can reach it: connect again later, as after a refused login
+            c.close(0);
+            return;
+        }
+        failedConnects.set(0);
+        ready.complete(null);
+    }
+
+    /** Waits out the backoff; false when the session was closed meanwhile. */
+    private boolean pauseBeforeReconnecting(Throwable failure) {
+        if (closed) {
+            return false;
+        }
+        int failures = failedConnects.incrementAndGet();
+        long delay = Math.min(MAX_BACKOFF_SECONDS, 1L << Math.min(5, failures - 1));
+        if (failures == 1 || failures % 10 == 0) {
+            LOG.info("{}: no connection to the broker ({}); trying again in {} s", deviceId, reason(failure),
+                    delay);
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(delay);
+        synchronized (pause) {
+            long left;
+            while (!closed && (left = until - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(pause, left);
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+        }
+        return !closed;
     }
 
     /** Why the broker refused the login, when it did (rather than being unreachable), else null. */
     private String loginRefusal(Throwable failure) {
-        if (failure instanceof MqttException e) {
-            int code = e.getReasonCode();
-            // CONNACK reason codes of MQTT 5: bad user name or password, not authorized, banned, bad auth method
-            if (code == 0x86 || code == 0x87 || code == 0x8A || code == 0x8C) {
-                return "the broker refused the login of " + deviceId + " (reason code " + code + ", " + reason(e)
-                        + ")";
-            }
+        if (failure instanceof MqttRefusal refusal && refusal.refusesLogin()) {
+            return "the broker refused the login of " + deviceId + " (" + refusal.getMessage() + ")";
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SSLHandshakeException) {
@@ -186,45 +271,16 @@ public final class MqttSession implements Session {
         }
     }
 
-    private void reconnectLater(Throwable failure) {
-        if (closed) {
-            return;
-        }
-        int failures = failedConnects.incrementAndGet();
-        long delay = Math.min(MAX_BACKOFF_SECONDS, 1L << Math.min(5, failures - 1));
-        if (failures == 1 || failures % 10 == 0) {
-            LOG.info("{}: no connection to the broker ({}); trying again in {} s", deviceId, reason(failure),
-                    delay);
-        }
-        try {
-            timers.schedule(this::connect, delay, TimeUnit.SECONDS);
-        } catch (RejectedExecutionException e) {
-            // the link is closing
-        }
-    }
-
-    private void subscribe() {
-        try {
-            client.subscribe(new MqttSubscription[] {new MqttSubscription(down + "#", 1)}, null,
-                    new MqttActionListener() {
-                        @Override
-                        public void onSuccess(IMqttToken token) {
-                            int[] codes = token.getReasonCodes();
-                            if (codes != null && codes.length > 0 && codes[0] > 2) {
-                                LOG.warn("{}: the broker refused the subscription to {} (reason code {})", deviceId,
-                                        down + "#", codes[0]);
-                                return;
-                            }
-                            ready.complete(null);
-                        }
-
-                        @Override
-                        public void onFailure(IMqttToken token, Throwable failure) {
-                            LOG.warn("{}: subscribing failed: {}", deviceId, reason(failure));
-                        }
-                    }, new MqttProperties());
-        } catch (MqttException e) {
-            LOG.warn("{}: subscribing failed: {}", deviceId, reason(e));
+    /** A message on the device's own topics, in the session's thread: hand it over and return. */
+    private void published(Publish message) {
+        String topic = message.topic();
+        if (topic.equals(offerTopic)) {
+            // an empty retained message means no offer: nothing to wake the agent for
+            if (message.payload().length > 0) {
+                offerPushed(message.payload());
+            }
+        } else if (topic.equals(answers) || topic.equals(blockTopic)) {
+            answered(message);
         }
     }
 
@@ -298,8 +354,9 @@ public final class MqttSession implements Session {
     }
 
     /**
-     * Publishes once subscribed; completes with the answer carrying the same Correlation Data, or exceptionally with
-     * {@link TimeoutException} after the request timeout.
+     * Publishes a request (QoS 1, Correlation Data, the Response Topic if asked) once the device is connected and
+     * subscribed; completes with the answer, or exceptionally with a {@link TimeoutException} after the request
+     * timeout.
      */
     private CompletableFuture<Reply> request(String kind, byte[] payload, boolean withResponseTopic) {
         if (closed) {
@@ -325,58 +382,46 @@ public final class MqttSession implements Session {
             return CompletableFuture.failedFuture(new TimeoutException(deviceId + ": the link is closed"));
         }
         answer.whenComplete((r, e) -> timeout.cancel(false));
+        String topic = up + kind;
         ready.thenRun(() -> {
-            MqttMessage message = new MqttMessage(payload);
-            message.setQos(1);
-            MqttProperties properties = new MqttProperties();
-            properties.setCorrelationData(ByteBuffer.allocate(4).putInt(correlation).array());
+            MqttProperties properties = new MqttProperties()
+                    .put(MqttProperties.CORRELATION_DATA, ByteBuffer.allocate(4).putInt(correlation).array());
             if (withResponseTopic) {
-                properties.setResponseTopic(answers);
+                properties.put(MqttProperties.RESPONSE_TOPIC, answers);
             }
-            message.setProperties(properties);
-            String topic = up + kind;
-            try {
-                client.publish(topic, message, null, new MqttActionListener() {
-                    @Override
-                    public void onSuccess(IMqttToken token) {
-                        int[] codes = token.getReasonCodes();
-                        if (codes != null && codes.length > 0 && codes[0] >= 0x80) {
-                            refused(codes[0], null);
-                        }
-                    }
-
-                    @Override
-                    public void onFailure(IMqttToken token, Throwable failure) {
-                        if (failure instanceof MqttException e && e.getReasonCode() >= 0x80
-                                && e.getReasonCode() <= 0xA2) {
-                            refused(e.getReasonCode(), e);
-                        }
-                        // otherwise the connection went: the request is lost, as on the network, and times out
-                    }
-
-                    private void refused(int code, MqttException e) {
-                        if (pending.remove(correlation) != null) {
-                            answer.complete(Reply.refused((code == 0x87 ? "not-authorized" : "broker-refused")
-                                    + ": the broker refused " + deviceId + "'s "
-                                    + kind + " request on " + topic + " (PUBACK reason code " + code
-                                    + (e == null ? "" : ", " + reason(e)) + ")"));
-                        }
-                    }
-                });
-            } catch (MqttException e) {
-                // not connected (any more): the request is lost, as on the network; the agent repeats it
-                if (pending.remove(correlation) != null) {
-                    answer.completeExceptionally(new TimeoutException(deviceId + ": could not send its " + kind
-                            + " request: " + reason(e)));
-                }
-            }
+            connection.publish(new Publish(topic, 1, false, false, 1, properties, payload))
+                    .whenComplete((ack, failure) -> sent(correlation, answer, kind, topic, ack, failure));
         });
         return answer;
     }
 
-    private void answered(MqttMessage message) {
-        byte[] correlationData = message.getProperties() == null ? null
-                : message.getProperties().getCorrelationData();
+    /** What the broker said to a request: a refusal answers it now; a lost connection, soon, as lost. */
+    private void sent(int correlation, CompletableFuture<Reply> answer, String kind, String topic, PubAck ack,
+            Throwable failure) {
+        if (ack != null && ack.reasonCode() < 0x80) {
+            return; // taken: the answer is what counts
+        }
+        if (pending.remove(correlation) == null) {
+            return;
+        }
+        if (ack != null) {
+            String why = ack.properties().text(MqttProperties.REASON_STRING);
+            answer.complete(Reply.refused((ack.reasonCode() == 0x87 ? "not-authorized" : "broker-refused")
+                    + ": the broker refused " + deviceId + "'s " + kind + " request on " + topic
+                    + " (PUBACK reason code " + ack.reasonCode() + ", " + ReasonCodes.describe(ack.reasonCode())
+                    + (why == null ? "" : ": " + why) + ")"));
+        } else if (failure instanceof MqttProtocolException tooLarge) {
+            answer.complete(Reply.refused("broker-refused: " + deviceId + "'s " + kind + " request cannot be sent: "
+                    + tooLarge.getMessage()));
+        } else {
+            // the connection went: the request is lost, as on the network; the agent repeats it
+            answer.completeExceptionally(new TimeoutException(deviceId + ": could not send its " + kind
+                    + " request: " + reason(failure)));
+        }
+    }
+
+    private void answered(Publish message) {
+        byte[] correlationData = message.properties().binary(MqttProperties.CORRELATION_DATA);
         if (correlationData == null || correlationData.length != 4) {
             return;
         }
@@ -385,20 +430,13 @@ public final class MqttSession implements Session {
             // stale: an answer to a request given up on already
             return;
         }
-        String error = null;
-        String retryAfter = null;
-        for (UserProperty property : message.getProperties().getUserProperties()) {
-            if ("error".equals(property.getKey())) {
-                error = property.getValue();
-            } else if ("retry-after".equals(property.getKey())) {
-                retryAfter = property.getValue();
-            }
-        }
+        String error = message.properties().userProperty("error");
+        String retryAfter = message.properties().userProperty("retry-after");
         if (error == null) {
-            answer.complete(Reply.ok(message.getPayload()));
+            answer.complete(Reply.ok(message.payload()));
             return;
         }
-        String diagnostic = error + ": " + new String(message.getPayload(), StandardCharsets.UTF_8);
+        String diagnostic = error + ": " + new String(message.payload(), StandardCharsets.UTF_8);
         if ("unavailable".equals(error)) {
             answer.complete(Reply.unavailable(seconds(retryAfter), diagnostic));
         } else {
@@ -414,6 +452,7 @@ public final class MqttSession implements Session {
         }
     }
 
+
     @Override
     public void close() {
         if (closed) {
@@ -421,17 +460,12 @@ public final class MqttSession implements Session {
         }
         closed = true;
         onClose.accept(this);
-        try {
-            if (client.isConnected()) {
-                client.disconnect(1_000).waitForCompletion(2_000);
-            }
-        } catch (MqttException e) {
-            LOG.debug("{}: disconnecting failed: {}", deviceId, reason(e));
+        synchronized (pause) {
+            pause.notifyAll();
         }
-        try {
-            client.close(true);
-        } catch (MqttException e) {
-            LOG.debug("{}: closing the client failed: {}", deviceId, reason(e));
+        MqttConnection c = connection;
+        if (c != null) {
+            c.close(0);
         }
         pending.values().forEach(f -> f.completeExceptionally(new TimeoutException(deviceId + ": closed")));
         pending.clear();
@@ -441,86 +475,7 @@ public final class MqttSession implements Session {
         if (failure == null) {
             return "no reason given";
         }
-        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-        String message = cause.getMessage();
-        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
-    }
-
-    /** Paho's callbacks, on the connection's own thread: they hand answers over and return. */
-    private final class Callback implements MqttCallback {
-        @Override
-        public void disconnected(MqttDisconnectResponse response) {
-            ready = new CompletableFuture<>();
-            reconnectLater(response.getException());
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException exception) {
-            LOG.debug("{}: MQTT error: {}", deviceId, reason(exception));
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-            if (topic.equals(offerTopic)) {
-                // an empty retained message means no offer: nothing to wake the agent for
-                if (message.getPayload().length > 0) {
-                    offerPushed(message.getPayload());
-                }
-            } else if (topic.equals(answers) || topic.equals(blockTopic)) {
-                answered(message);
-            }
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-            // QoS 1 acknowledgements need nothing: the answer is what counts
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverUri) {
-            // subscribing follows the connect action's success
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
-            // no enhanced authentication
-        }
-    }
-
-    /** Keep-alive pings on the link's shared scheduler, not a timer thread per device as Paho's default has. */
-    private static final class SharedPings implements MqttPingSender {
-        private final ScheduledExecutorService timers;
-        private ClientComms comms;
-        private ScheduledFuture<?> next;
-
-        SharedPings(ScheduledExecutorService timers) {
-            this.timers = timers;
-        }
-
-        @Override
-        public void init(ClientComms comms) {
-            this.comms = comms;
-        }
-
-        @Override
-        public void start() {
-            schedule(comms.getKeepAlive());
-        }
-
-        @Override
-        public synchronized void stop() {
-            if (next != null) {
-                next.cancel(false);
-            }
-        }
-
-        @Override
-        public synchronized void schedule(long delayInMilliseconds) {
-            try {
-                next = timers.schedule(() -> comms.checkForActivity(), delayInMilliseconds, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException e) {
-                // the link is closing
-            }
-        }
+        String message = failure.getMessage();
+        return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
     }
 }
