@@ -64,14 +64,45 @@ public final class Enrollments {
      * @throws UpdateFormatException when it is malformed
      */
     public static Enrollment verify(byte[] bytes) throws UpdateFormatException {
+        Signed signed = decode(bytes);
+        Enrollment e = signed.enrollment();
+        if (!e.publicKey().equals(signed.envelope().kid())) {
+            throw new BadSignatureException("the enrollment of " + e.deviceId() + " is signed by "
+                    + signed.envelope().kid() + ", not by the key it enrolls");
+        }
+        VerificationKey key;
+        try {
+            key = VerificationKey.fromDid(e.publicKey());
+        } catch (IllegalArgumentException e1) {
+            throw new UpdateFormatException("enrollment: the key is not a usable did:key: " + e1.getMessage());
+        }
+        if (!signed.envelope().verify(key)) {
+            throw new BadSignatureException("the signature of the enrollment of " + e.deviceId()
+                    + " does not verify");
+        }
+        return e;
+    }
+
+    /**
+     * Parses an enrollment without checking its signature: for one that was checked before it was recorded, read
+     * back from the ledger (a replay of every enrollment would otherwise cost a signature check each).
+     *
+     * @throws UpdateFormatException when it is malformed
+     */
+    public static Enrollment parse(byte[] bytes) throws UpdateFormatException {
+        return decode(bytes).enrollment();
+    }
+
+    private record Signed(Enrollment enrollment, CoseSign1 envelope) {
+    }
+
+    private static Signed decode(byte[] bytes) throws UpdateFormatException {
         if (bytes.length > MAX_ENROLLMENT_BYTES) {
             throw new UpdateFormatException("the enrollment has " + bytes.length + " bytes, more than the "
                     + MAX_ENROLLMENT_BYTES + " allowed");
         }
-        Enrollment e;
-        CoseSign1 envelope;
         try {
-            envelope = CoseSign1.decode(bytes, CONTENT_TYPE);
+            CoseSign1 envelope = CoseSign1.decode(bytes, CONTENT_TYPE);
             CborMap map = CborMap.decode("enrollment", envelope.payload()).onlyKeys(FIELDS);
             List<String> tags = new ArrayList<>();
             for (Object tag : map.list("tags")) {
@@ -80,28 +111,14 @@ public final class Enrollments {
                 }
                 tags.add(s);
             }
-            e = new Enrollment(map.text("device"), map.text("key"), map.text("vendor"), map.text("class"),
+            Enrollment e = new Enrollment(map.text("device"), map.text("key"), map.text("vendor"), map.text("class"),
                     map.optionalText("profile"), new TreeSet<>(tags), map.optionalText("region"), map.text("version"),
                     map.unsigned("sequence"), Instant.ofEpochSecond(map.unsigned("time")));
+            return new Signed(e, envelope);
         } catch (CoseException | CborException e1) {
             throw new UpdateFormatException(e1.getMessage());
         } catch (IllegalArgumentException e1) {
             throw new UpdateFormatException("enrollment: " + e1.getMessage());
         }
-        if (!e.publicKey().equals(envelope.kid())) {
-            throw new BadSignatureException("the enrollment of " + e.deviceId() + " is signed by " + envelope.kid()
-                    + ", not by the key it enrolls");
-        }
-        VerificationKey key;
-        try {
-            key = VerificationKey.fromDid(e.publicKey());
-        } catch (IllegalArgumentException e1) {
-            throw new UpdateFormatException("enrollment: the key is not a usable did:key: " + e1.getMessage());
-        }
-        if (!envelope.verify(key)) {
-            throw new BadSignatureException("the signature of the enrollment of " + e.deviceId()
-                    + " does not verify");
-        }
-        return e;
     }
 }

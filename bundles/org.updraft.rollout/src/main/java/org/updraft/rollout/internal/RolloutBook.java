@@ -32,6 +32,7 @@ import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.Enrollment;
+import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateFormatException;
 
@@ -193,11 +194,14 @@ final class RolloutBook {
         }
     }
 
-    /** Enrollments were checked (signature, freshness) before they were appended; a replay only skips the unreadable. */
+    /**
+     * Enrollments were checked (signature, freshness) before they were appended: a replay reads them without
+     * checking their signatures again, and only skips the unreadable.
+     */
     private void applyEnrollment(LedgerEntry entry, LedgerEvent event) {
         Enrollment e;
         try {
-            e = DeviceEvents.decodeEnrolled(event.payload());
+            e = Enrollments.parse(event.payload());
         } catch (UpdateFormatException ex) {
             LOG.error("Ignoring unreadable device.enrolled event #{}: {}", entry.index(), ex.getMessage());
             return;
