@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.cbor.CborMap;
 import org.updraft.core.manifest.ManifestCodec;
@@ -30,10 +29,7 @@ public final class ReleaseEvents {
         Map<Object, Object> map = new TreeMap<>();
         map.put("release-id", manifest.manifest().releaseId());
         map.put("manifest", manifest.bytes());
-        if (by != null && !by.isBlank()) {
-            map.put("by", by);
-        }
-        return Cbor.encode(map);
+        return OperatorField.encodeWith(map, by);
     }
 
     /** The payload of a release published on no operator's behalf. */

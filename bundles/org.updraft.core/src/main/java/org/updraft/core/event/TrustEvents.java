@@ -52,7 +52,7 @@ public final class TrustEvents {
         map.put("did", did);
         map.put("vendor", vendor);
         map.put("classes", List.copyOf(new TreeSet<>(deviceClasses)));
-        return withBy(map, by);
+        return OperatorField.encodeWith(map, by);
     }
 
     /** The rotation payload, which is also what the old key signs to prove the rotation is its own. */
@@ -76,22 +76,14 @@ public final class TrustEvents {
         Map<Object, Object> map = new TreeMap<>();
         map.put("did", did);
         map.put("successor", successor);
-        return withBy(map, by);
+        return OperatorField.encodeWith(map, by);
     }
 
     public static byte[] revoked(String did, String reason, String by) {
         Map<Object, Object> map = new TreeMap<>();
         map.put("did", did);
         map.put("reason", reason == null ? "" : reason);
-        return withBy(map, by);
-    }
-
-    /** The payload, naming the operator when there is one. */
-    private static byte[] withBy(Map<Object, Object> map, String by) {
-        if (by != null && !by.isBlank()) {
-            map.put("by", by);
-        }
-        return Cbor.encode(map);
+        return OperatorField.encodeWith(map, by);
     }
 
     /**
