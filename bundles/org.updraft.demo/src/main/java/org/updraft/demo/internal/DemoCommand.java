@@ -124,7 +124,8 @@ public class DemoCommand implements Action {
             + "(default 0.01)")
     double offline = 0.01;
 
-    @Option(name = "--canary-error", description = "Error threshold of the canary wave in percent (default 20)")
+    @Option(name = "--canary-error", description = "Error threshold of the canary wave in percent (default 20, one "
+            + "canary in five); the canary wave passes once the other canaries installed")
     double canaryError = 20;
 
     @Option(name = "--success", description = "Success threshold of the region waves in percent (default 90): a "
@@ -383,13 +384,18 @@ public class DemoCommand implements Action {
         step("5", "A rollout: " + CANARIES + " canaries, then one wave per region");
         List<WaveSpec> waves = new ArrayList<>();
         List<String> canaries = fleet.stream().limit(Math.min(CANARIES, devices)).map(SimulatedDevice::id).toList();
-        waves.add(new WaveSpec("canary", new WaveSelector.Devices(canaries), 100, canaryError, true, null, 0));
+        // the failures the canary wave tolerates leave it able to pass: with success 100% a single rolled-back
+        // canary would stop the rollout (it pauses, as a wave that can no longer pass does)
+        double canarySuccess = 100 - canaryError;
+        waves.add(new WaveSpec("canary", new WaveSelector.Devices(canaries), canarySuccess, canaryError, true, null,
+                0));
         for (String region : REGIONS) {
             waves.add(new WaveSpec(region, new WaveSelector.Region(region), success, 10, true, null, 0));
         }
         Rollout rollout = rolloutService.create(new RolloutSpec(release.id(), null, waves), actor);
         rollout = rolloutService.start(rollout.id(), actor);
-        detail("rollout " + rollout.id() + " started: canary (success 100%, error " + trim(canaryError)
+        detail("rollout " + rollout.id() + " started: canary (success " + trim(canarySuccess) + "%, error "
+                + trim(canaryError)
                 + "%), then " + String.join(", ", REGIONS) + " (success " + trim(success) + "%, error 10%), each "
                 + "advancing by itself");
 
@@ -428,6 +434,11 @@ public class DemoCommand implements Action {
         Rollout end = last.rollout();
         System.out.println("  rollout    " + end.id() + " " + end.state().name().toLowerCase(Locale.ROOT)
                 + (end.reason() == null ? "" : " (" + end.reason() + ")"));
+        if (end.state() == RolloutState.PAUSED) {
+            // a real rollout stops the same way: say what the operator can do next
+            System.out.println("             it stopped itself and waits for an operator: updraft:rollout-show "
+                    + end.id() + ", then updraft:rollout-advance, updraft:rollout-resume or updraft:rollout-cancel");
+        }
         System.out.println(String.format(Locale.ROOT, "  devices    %d: %d updated, %d failed, %d rolled back, "
                 + "%d not updated", summary.devices(), summary.updated(), summary.failed(), summary.rolledBack(),
                 summary.devices() - summary.updated() - summary.failed() - summary.rolledBack()));

@@ -149,7 +149,9 @@ final class RolloutEngine {
 
     /**
      * Applies the thresholds to a running rollout: a wave whose failures exceed its error threshold pauses the
-     * rollout; a current wave that reached its success threshold and advances by itself starts the next (or
+     * rollout, and so does a current wave that should advance by itself to a next one but whose failures leave
+     * too few devices to reach its success threshold (failed devices are not offered the release again, so the
+     * later waves would wait for ever); a current wave that reached its success threshold and advances by itself starts the next (or
      * completes the rollout), and so on while the next wave passes too (an empty wave passes at once).
      *
      * @param failedWave the wave of a device that just reported a failure, or -1: the error threshold is
@@ -160,6 +162,9 @@ final class RolloutEngine {
             WaveMembers m = members(r);
             if (failedWave >= 0) {
                 String halt = errorExceeded(r, m, failedWave);
+                if (halt == null && blocksLaterWaves(r, failedWave)) {
+                    halt = successOutOfReach(r, m, failedWave);
+                }
                 failedWave = -1;
                 if (halt != null) {
                     if (change(r, RolloutState.PAUSED, r.currentWave(), halt, PLATFORM)) {
@@ -201,12 +206,41 @@ final class RolloutEngine {
                 r.count(wave, DeviceState.ROLLED_BACK), failures * 100.0 / members, percent(spec.errorPercent()));
     }
 
+    /**
+     * Whether the wave is the current one and should start a next wave by itself. A last wave that cannot reach
+     * its threshold only never completes the rollout: its other devices are still offered the release, and a
+     * pause would stop them.
+     */
+    private static boolean blocksLaterWaves(RolloutRecord r, int wave) {
+        return wave == r.currentWave() && wave + 1 < r.waves().size() && r.waves().get(wave).autoAdvance();
+    }
+
+    /**
+     * A one-line reason when so many of the wave's devices failed or rolled back that the others cannot make it
+     * reach its success threshold any more, else {@code null}. Devices that join the wave later (a region's new
+     * devices) could still make it pass; that is the operator's call, after a resume or an advance.
+     */
+    static String successOutOfReach(RolloutRecord r, WaveMembers m, int wave) {
+        int members = m.members(wave);
+        int failures = r.failures(wave);
+        WaveSpec spec = r.waves().get(wave);
+        if (members == 0 || (members - failures) * 100.0 >= spec.successPercent() * members) {
+            return null;
+        }
+        return String.format(Locale.ROOT,
+                "wave %d (%s): %d of %d devices failed (%d) or rolled back (%d), so at most %d can install: the "
+                        + "success threshold of %s%% is out of reach",
+                wave, spec.name(), failures, members, r.count(wave, DeviceState.FAILED),
+                r.count(wave, DeviceState.ROLLED_BACK), members - failures, percent(spec.successPercent()));
+    }
+
     synchronized List<WaveProgress> progress(RolloutRecord r) throws RegistryException {
         WaveMembers m = members(r);
         List<WaveProgress> waves = new ArrayList<>();
         for (int i = 0; i < r.waves().size(); i++) {
             String status;
-            if (errorExceeded(r, m, i) != null) {
+            if (errorExceeded(r, m, i) != null || !r.state().isFinal() && blocksLaterWaves(r, i)
+                    && successOutOfReach(r, m, i) != null) {
                 status = "halted";
             } else if (r.state() == RolloutState.COMPLETED || i < r.currentWave()
                     || i == r.currentWave() && r.state() != RolloutState.DRAFT && passed(r, m, i)) {

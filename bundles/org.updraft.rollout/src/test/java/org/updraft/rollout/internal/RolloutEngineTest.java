@@ -174,7 +174,7 @@ class RolloutEngineTest {
         List<String> ids = p.fleet("d", 200, "eu", "us");
         List<String> canaries = ids.subList(0, 5);
         Release release = p.publish(2);
-        Rollout r = running(release, wave("canary", "devices:" + String.join(",", canaries), 100, 20, true),
+        Rollout r = running(release, wave("canary", "devices:" + String.join(",", canaries), 80, 20, true),
                 wave("all", "percent:100", 95, 5, true));
         assertEquals("not-in-wave", reason(p.updates.check(ids.get(199), 1)));
         List<String> notified = new ArrayList<>();
@@ -201,6 +201,45 @@ class RolloutEngineTest {
 
         WaveProgress canary = p.rollouts.progress(r.id()).waves().get(0);
         assertEquals(new WaveProgress(0, "canary", "halted", 5, 3, 0, 0, 1, 1, 1), canary);
+    }
+
+    @Test
+    void aWaveThatCanNoLongerReachItsSuccessThresholdPausesInsteadOfWaitingForEver() throws Exception {
+        List<String> ids = p.fleet("d", 20, "eu");
+        List<String> canaries = ids.subList(0, 5);
+        Release release = p.publish(2);
+        // every canary must install, yet one failure is within the error threshold: the pair the demo once had
+        Rollout r = running(release, wave("canary", "devices:" + String.join(",", canaries), 100, 20, true),
+                wave("all", "percent:100", 90, 20, true));
+        p.update(canaries.get(0), DeviceState.INSTALLED);
+        p.update(canaries.get(1), DeviceState.ROLLED_BACK);
+
+        Rollout paused = p.rollouts.find(r.id()).orElseThrow();
+        assertEquals(RolloutState.PAUSED, paused.state(), "1 of 5 is not above 20%, but 100% cannot be reached");
+        assertEquals(0, paused.currentWave());
+        assertTrue(paused.reason().contains("wave 0 (canary): 1 of 5 devices failed (0) or rolled back (1), so at "
+                + "most 4 can install: the success threshold of 100% is out of reach"), paused.reason());
+        assertEquals("halted", p.rollouts.progress(r.id()).waves().get(0).status());
+        assertEquals("paused", reason(p.updates.check(ids.get(10), 1)));
+
+        // the operator decides: a resume keeps the wave waiting (the next failure would pause it again), an
+        // advance moves on to the next wave
+        p.rollouts.resume(r.id(), "operator:test");
+        assertEquals(RolloutState.RUNNING, p.rollouts.find(r.id()).get().state());
+        for (String id : canaries.subList(2, 5)) {
+            p.update(id, DeviceState.INSTALLED);
+        }
+        assertEquals(0, p.rollouts.find(r.id()).get().currentWave(), "4 of 5 installed is not 100%");
+        p.rollouts.advance(r.id(), "operator:test");
+        assertEquals(1, p.rollouts.find(r.id()).get().currentWave());
+        assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check(ids.get(10), 1));
+
+        // the last wave, out of reach of its 90% (2 of 15 failed), keeps offering the release to its other devices
+        p.update(ids.get(10), DeviceState.FAILED);
+        p.update(ids.get(11), DeviceState.ROLLED_BACK);
+        assertEquals(RolloutState.RUNNING, p.rollouts.find(r.id()).get().state(), "2 of 15 is not above 20%");
+        assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check(ids.get(12), 1));
+        assertEquals("active", p.rollouts.progress(r.id()).waves().get(1).status());
     }
 
     @Test
