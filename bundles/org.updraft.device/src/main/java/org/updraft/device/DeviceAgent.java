@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.delta.DeltaCodec;
 import org.updraft.api.delta.DeltaException;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.core.delta.DeltaCodecs;
 import org.updraft.core.delta.Deltas;
 import org.updraft.core.manifest.Expectations;
@@ -33,6 +35,7 @@ import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.OfferVerifier;
+import org.updraft.core.update.TrustedCheckpoint;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.device.internal.Exchanges;
@@ -309,8 +312,11 @@ public final class DeviceAgent {
         Provisioning p = device.provisioning();
         Expectations expectations = Expectations.none().vendor(p.vendor()).deviceClass(p.deviceClass())
                 .profile(p.profile()).installedSequence(running.sequence()).installedVersion(running.version());
+        Checkpoint checkpoint;
         try {
-            attempt.verified = verifier.verify(offer, expectations);
+            OfferVerifier.VerifiedOffer verified = verifier.verifyOffer(offer, expectations);
+            attempt.verified = verified.manifest();
+            checkpoint = verified.checkpoint();
         } catch (VerificationException e) {
             if (offered.pushed() && e.failure() == Failure.SEQUENCE_NOT_NEWER) {
                 // a retained offer left over from before the device installed it (docs/mqtt-api.md): not a
@@ -322,10 +328,77 @@ public final class DeviceAgent {
                     e.getMessage());
             return fail(attempt, e.failure().code());
         }
-        state = DeviceState.DOWNLOADING;
-        DeviceAnswer.OfferedDelta delta = usableDelta(attempt);
-        return report(attempt, DeviceState.DOWNLOADING, null)
-                .thenCompose(v -> delta != null ? viaDelta(attempt, delta) : downloadImage(attempt));
+        return logConsistent(checkpoint, 0).thenCompose(verdict -> {
+            if (verdict == LogVerdict.UNANSWERED) {
+                // not a fork, and nothing proven either: nothing is installed now, the offer is checked again later
+                LOG.info("{}: no consistency proof for the checkpoint of {} events yet; checks again later",
+                        device.id(), checkpoint.treeSize());
+                return after(pollInterval, this::awaitOffer).thenCompose(this::install);
+            }
+            if (verdict == LogVerdict.FORK) {
+                return fail(attempt, Failure.LOG_FORK.code());
+            }
+            state = DeviceState.DOWNLOADING;
+            DeviceAnswer.OfferedDelta delta = usableDelta(attempt);
+            return report(attempt, DeviceState.DOWNLOADING, null)
+                    .thenCompose(v -> delta != null ? viaDelta(attempt, delta) : downloadImage(attempt));
+        });
+    }
+
+    /** Whether a checkpoint extends the log the device knows. */
+    private enum LogVerdict {
+        CONSISTENT, FORK, UNANSWERED
+    }
+
+    /**
+     * Checks a verified checkpoint against the one the device verified before ({@link TrustedCheckpoint}), asking
+     * the platform for the consistency proof between them when their sizes differ, and remembers the larger. The
+     * first checkpoint a device sees is trusted as it is. A refused request is a fork (the platform says its log
+     * has no tree of a size the device saw signed); an unanswered one is retried a few times, then left undecided.
+     */
+    private CompletableFuture<LogVerdict> logConsistent(Checkpoint seen, int attempt) {
+        TrustedCheckpoint known = device.trustedCheckpoint();
+        if (known == null || !known.needsProof(seen)) {
+            return CompletableFuture.completedFuture(extendLog(known, seen, null));
+        }
+        long from = known.proofFrom(seen);
+        long to = known.proofTo(seen);
+        return send(() -> session.consistency(from, to)).handle((reply, error) -> {
+            if (error != null || reply.status() == DeviceLink.Status.UNAVAILABLE) {
+                if (attempt + 1 >= maxReportAttempts || stopped) {
+                    return CompletableFuture.completedFuture(LogVerdict.UNANSWERED);
+                }
+                Duration wait = error != null ? retryDelay : retryAfter(reply, retryDelay);
+                return after(wait, () -> logConsistent(seen, attempt + 1));
+            }
+            if (!reply.isOk()) {
+                LOG.warn("{}: the platform refused the consistency proof from {} to {} events: {}", device.id(), from,
+                        to, reply.diagnostic());
+                return CompletableFuture.completedFuture(LogVerdict.FORK);
+            }
+            try {
+                return CompletableFuture.completedFuture(extendLog(known, seen,
+                        UpdateAnswers.decodeConsistency(reply.payload())));
+            } catch (UpdateFormatException e) {
+                LOG.warn("{}: a malformed consistency proof from {} to {} events: {}", device.id(), from, to,
+                        e.getMessage());
+                return CompletableFuture.completedFuture(LogVerdict.FORK);
+            }
+        }).thenCompose(f -> f);
+    }
+
+    private LogVerdict extendLog(TrustedCheckpoint known, Checkpoint seen, ConsistencyProof proof) {
+        if (known == null) {
+            device.trustCheckpoint(TrustedCheckpoint.of(seen));
+            return LogVerdict.CONSISTENT;
+        }
+        try {
+            device.trustCheckpoint(known.extend(seen, proof));
+            return LogVerdict.CONSISTENT;
+        } catch (VerificationException e) {
+            LOG.warn("{}: {} ({})", device.id(), e.failure().code(), e.getMessage());
+            return LogVerdict.FORK;
+        }
     }
 
     private CompletableFuture<UpdateOutcome> downloadImage(Attempt attempt) {

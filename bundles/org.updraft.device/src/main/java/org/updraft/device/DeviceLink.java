@@ -69,6 +69,13 @@ public interface DeviceLink extends AutoCloseable {
         CompletableFuture<Reply> enroll(byte[] signed);
 
         /**
+         * Asks for the ledger's consistency proof from tree size {@code first} to {@code second}: OK with the proof
+         * ({@code org.updraft.core.update.UpdateAnswers#decodeConsistency}), refused when the ledger has no such
+         * tree (fewer events than {@code second}), unavailable when it cannot answer now.
+         */
+        CompletableFuture<Reply> consistency(long first, long second);
+
+        /**
          * An offer the platform pushes without being asked (MQTT's retained offer topic): completes with the offer's
          * CBOR, the same bytes a check answers, at once when one was pushed since the last call, or with the next
          * one. Only the future of the latest call is completed. A link that does not push never completes it.

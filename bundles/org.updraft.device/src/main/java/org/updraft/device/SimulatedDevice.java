@@ -6,17 +6,20 @@ import java.util.Objects;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
 import org.updraft.core.update.Enrollment;
+import org.updraft.core.update.TrustedCheckpoint;
 
 /**
  * A simulated device: its provisioning and what survives its resets — its flash (with the bootloader of its
- * profile) and the counter of its reports (replay protection: the platform refuses a report whose counter is not
- * above the last it recorded, so the counter lives in non-volatile memory, not in the agent).
+ * profile), the counter of its reports (replay protection: the platform refuses a report whose counter is not
+ * above the last it recorded, so the counter lives in non-volatile memory, not in the agent) and the largest
+ * checkpoint of the transparency log it verified (every later one must extend it: {@link TrustedCheckpoint}).
  */
 public final class SimulatedDevice {
 
     private final Provisioning provisioning;
     private final DeviceFlash flash;
     private long reportCounter;
+    private TrustedCheckpoint trustedCheckpoint;
 
     /**
      * @param reportCounter the counter of the last report this device sent (0 for a new device)
@@ -50,6 +53,19 @@ public final class SimulatedDevice {
     /** Takes the counter for a new report; persisted before the report leaves the device. */
     synchronized long nextReportCounter() {
         return ++reportCounter;
+    }
+
+    /** The largest checkpoint of the log this device verified, or {@code null} before its first offer. */
+    public synchronized TrustedCheckpoint trustedCheckpoint() {
+        return trustedCheckpoint;
+    }
+
+    /**
+     * Remembers a checkpoint the device verified and found consistent with the one before (the agent's job), or
+     * one it was provisioned with at the factory.
+     */
+    public synchronized void trustCheckpoint(TrustedCheckpoint checkpoint) {
+        this.trustedCheckpoint = Objects.requireNonNull(checkpoint, "checkpoint");
     }
 
     /** The registry record for this device as it is now, for an operator registering the fleet. */

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -34,7 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceState;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.MemoryMerkleTree;
+import org.updraft.core.log.MerkleHash;
 import org.updraft.core.update.DeviceReport;
+import org.updraft.core.update.TrustedCheckpoint;
 
 /** One device agent against the real CoAP transport over loopback UDP. */
 class DeviceAgentTest {
@@ -196,6 +200,61 @@ class DeviceAgentTest {
         assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
         assertEquals(List.of(DeviceState.FAILED), platform.statesReportedBy("dev-globex"));
         assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aDeviceRemembersTheLogItVerifiedAndFollowsItWithConsistencyProofs() throws Exception {
+        start(4_000, false, null);
+        // its first offer: trusted as it is, nothing to prove yet
+        SimulatedDevice first = registered("dev-first");
+        assertEquals(DeviceState.INSTALLED, await(DeviceAgent.builder(first, link).build()).state());
+        long size = platform.ledger.size();
+        assertEquals(size, first.trustedCheckpoint().treeSize(), "the offer's checkpoint is remembered");
+        assertEquals(0, platform.consistencyRequests.get());
+
+        // a device that verified a checkpoint of the first 4 events before: it asks how the log grew since
+        SimulatedDevice device = registered("dev-older");
+        device.trustCheckpoint(new TrustedCheckpoint(4, platform.rootAt(4)));
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals(1, platform.consistencyRequests.get());
+        assertEquals(new TrustedCheckpoint(platform.ledger.size(), platform.rootAt(platform.ledger.size())),
+                device.trustedCheckpoint(), "the device now remembers the larger checkpoint");
+    }
+
+    @Test
+    void aDeviceShownAForkedLogRefusesTheOfferAsLogForkAndDownloadsNothing() throws Exception {
+        // the device verified a checkpoint of 4 events whose history is not this log's: whoever holds the log key
+        // shows it one log now and showed it another before. The offer is signed, proven and for this device, yet
+        // no consistency proof can join the two
+        start(8_000, false, null);
+        SimulatedDevice device = registered("dev-forked");
+        List<byte[]> otherHistory = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            otherHistory.add(MerkleHash.leafHash(new byte[] {(byte) i}));
+        }
+        TrustedCheckpoint before = new TrustedCheckpoint(4, MemoryMerkleTree.of(otherHistory).rootHash());
+        device.trustCheckpoint(before);
+
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+
+        assertEquals(DeviceState.FAILED, outcome.state(), outcome.toString());
+        assertEquals("log-fork", outcome.reason());
+        assertEquals(1, platform.consistencyRequests.get());
+        assertEquals(0, outcome.bytesDownloaded());
+        assertEquals(0, platform.bytesServed.get(), "nothing of a forked log's release is downloaded");
+        assertEquals("1.0.0", device.flash().running().version());
+        assertEquals(List.of(DeviceState.FAILED), platform.statesReportedBy("dev-forked"));
+        assertEquals(before, device.trustedCheckpoint(), "the device keeps the checkpoint it trusted");
+
+        // a device that saw a larger log than this platform now has (a log rolled back): the platform cannot prove
+        // the way from its tree to the device's, and says so
+        SimulatedDevice ahead = registered("dev-ahead");
+        ahead.trustCheckpoint(new TrustedCheckpoint(1_000, MerkleHash.leafHash(new byte[] {9})));
+        UpdateOutcome refused = await(DeviceAgent.builder(ahead, link).build());
+        assertEquals(DeviceState.FAILED, refused.state(), refused.toString());
+        assertEquals("log-fork", refused.reason());
+        assertEquals(0, platform.bytesServed.get());
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceState;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.update.TrustedCheckpoint;
 import org.updraft.testing.Mosquitto;
 import org.updraft.testing.platform.MqttDeviceApi;
 
@@ -85,6 +86,26 @@ class MqttLinkTest {
         assertEquals(HAPPY, platform.statesReportedBy("dev-1"), "each step reported over MQTT, signed");
         assertEquals(20_000, agent.bytesDownloaded(), "every byte once: no block lost, none repeated");
         assertEquals(20, outcome.blockRequests(), "20 blocks of 1024 bytes (the last one shorter)");
+    }
+
+    @Test
+    void consistencyProofsTravelOverMqttAndAForkedLogIsRefused() throws Exception {
+        start(3_000, false, MqttLink::builder);
+        // verified the log's first 4 events before: asks over MQTT how the log grew, and installs
+        SimulatedDevice device = registered("dev-older");
+        device.trustCheckpoint(new TrustedCheckpoint(4, platform.rootAt(4)));
+        UpdateOutcome outcome = DeviceAgent.builder(device, link).build().update().get(30, TimeUnit.SECONDS);
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals(platform.ledger.size(), device.trustedCheckpoint().treeSize());
+
+        // verified 4 events of another history: the proof the platform gives does not join them
+        SimulatedDevice forked = registered("dev-forked");
+        forked.trustCheckpoint(new TrustedCheckpoint(4, platform.rootAt(3).clone()));
+        UpdateOutcome refused = DeviceAgent.builder(forked, link).build().update().get(30, TimeUnit.SECONDS);
+        assertEquals(DeviceState.FAILED, refused.state(), refused.toString());
+        assertEquals("log-fork", refused.reason());
+        assertEquals(0, refused.bytesDownloaded());
+        assertEquals(2, platform.consistencyRequests.get());
     }
 
     @Test

@@ -20,9 +20,11 @@ import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.release.Release;
 import org.updraft.api.store.StoredObject;
@@ -37,6 +39,7 @@ import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.log.MemoryMerkleTree;
 import org.updraft.core.log.MerkleHash;
 import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
@@ -94,6 +97,8 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     private final Map<String, byte[]> lastReportBytes = new ConcurrentHashMap<>();
     public final List<DeviceReport> reports = Collections.synchronizedList(new ArrayList<>());
     public final AtomicLong bytesServed = new AtomicLong();
+    /** Consistency proofs devices asked for. */
+    final AtomicLong consistencyRequests = new AtomicLong();
     final AtomicLong retransmittedReports = new AtomicLong();
     volatile Tampering tampering = Tampering.NONE;
     /** A delta offered with the release, or null. */
@@ -301,6 +306,30 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         }
         return new Device(e.deviceId(), e.publicKey(), e.vendor(), e.deviceClass(), e.profile(), e.tags(), e.region(),
                 e.installedVersion(), e.installedSequence(), DeviceState.IDLE, null, Instant.now());
+    }
+
+    @Override
+    public ConsistencyProof consistency(long firstSize, long secondSize) throws UpdateException {
+        consistencyRequests.incrementAndGet();
+        try {
+            long size = ledger.size();
+            if (firstSize < 0 || firstSize > secondSize || secondSize > size) {
+                throw new UpdateException("bad-range", "no consistency proof from " + firstSize + " to " + secondSize
+                        + " events in a log of " + size);
+            }
+            return ledger.consistencyProof(firstSize, secondSize);
+        } catch (LedgerException e) {
+            throw new UpdateException("unavailable", "the ledger failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The root of the ledger's first {@code size} events, as a checkpoint of that size showed it. */
+    byte[] rootAt(long size) throws LedgerException {
+        MemoryMerkleTree tree = new MemoryMerkleTree();
+        for (long i = 0; i < size; i++) {
+            tree.append(LedgerEventCodec.leafHash(ledger.get(i).event()));
+        }
+        return tree.rootHash();
     }
 
     @Override

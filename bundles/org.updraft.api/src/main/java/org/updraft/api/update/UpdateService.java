@@ -2,6 +2,7 @@ package org.updraft.api.update;
 
 import org.osgi.annotation.versioning.ProviderType;
 import org.updraft.api.device.Device;
+import org.updraft.api.ledger.ConsistencyProof;
 
 /**
  * The device-facing side of the platform, shared by every transport. A transport decodes its own framing,
@@ -38,6 +39,17 @@ public interface UpdateService {
      * auto-registration. Enrolling again with the same key and fields is accepted and changes nothing.
      */
     Device enroll(byte[] signedEnrollment) throws UpdateException;
+
+    /**
+     * The ledger's consistency proof from tree size {@code firstSize} to {@code secondSize}, for a device that
+     * was shown a checkpoint of another size than the one it verified before (a device never trusts a log that
+     * does not only grow). Public data: it names no device.
+     *
+     * @throws UpdateException {@code bad-range} when {@code firstSize > secondSize} or the ledger has fewer than
+     *         {@code secondSize} events (a checkpoint of that size is not this ledger's), {@code unavailable} when
+     *         the ledger is down
+     */
+    ConsistencyProof consistency(long firstSize, long secondSize) throws UpdateException;
 
     /** Tells the service that a transport served image bytes of a release, for rollout statistics. */
     void bytesServed(String releaseId, long bytes);

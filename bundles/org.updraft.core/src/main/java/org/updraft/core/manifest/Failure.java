@@ -23,6 +23,11 @@ public enum Failure {
     DIGEST_MISMATCH("digest-mismatch"),
     CID_MISMATCH("cid-mismatch"),
     /**
+     * The log showed the device a checkpoint that does not extend the one it verified before (no consistency
+     * proof, or one that fails): someone holding the log key shows it a forked log. Nothing is installed.
+     */
+    LOG_FORK("log-fork"),
+    /**
      * A patch offered with a release was refused by its codec, or the image it rebuilt is not the one the signed
      * manifest describes: the device gives the patch up and downloads the full image (docs/coap-api.md).
      */

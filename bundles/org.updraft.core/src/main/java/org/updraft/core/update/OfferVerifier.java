@@ -42,10 +42,25 @@ public final class OfferVerifier {
         this.manifests = new ManifestVerifier(trust);
     }
 
+    /** An offer that passed every check: its manifest, and the checkpoint it was proven against. */
+    public record VerifiedOffer(VerifiedManifest manifest, Checkpoint checkpoint) {
+    }
+
     /**
      * @throws VerificationException with the first check that failed
      */
     public VerifiedManifest verify(DeviceAnswer.Offer offer, Expectations expectations) throws VerificationException {
+        return verifyOffer(offer, expectations).manifest();
+    }
+
+    /**
+     * As {@link #verify}, and gives the verified checkpoint too: a device checks it against the one it verified
+     * before ({@link TrustedCheckpoint}).
+     *
+     * @throws VerificationException with the first check that failed
+     */
+    public VerifiedOffer verifyOffer(DeviceAnswer.Offer offer, Expectations expectations)
+            throws VerificationException {
         Checkpoint checkpoint;
         try {
             checkpoint = CheckpointCodec.verify(offer.checkpoint(), logKey);
@@ -63,6 +78,6 @@ public final class OfferVerifier {
             throw new VerificationException(Failure.BAD_PROOF, "the release event is not in the signed checkpoint: "
                     + e.getMessage());
         }
-        return manifests.verify(offer.manifest(), expectations);
+        return new VerifiedOffer(manifests.verify(offer.manifest(), expectations), checkpoint);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.updraft.api.delta.Delta;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
@@ -42,6 +43,13 @@ import org.updraft.core.manifest.SignedManifest;
  * {@code delta}, when the device runs the base of a recorded patch its class accepts, offers that patch beside the
  * image (base release, codec, patch CID and size, base image SHA-256, memory applying it needs); a device may
  * ignore it and download the image.
+ * <p>
+ * A device that is shown a checkpoint of another tree size than the one it verified before asks for the
+ * consistency proof between the two ({@link TrustedCheckpoint}); the answer:
+ *
+ * <pre>
+ * consistency {"first": uint, "second": uint, "path": [bytes…]}      first &lt;= second, tree sizes
+ * </pre>
  */
 public final class UpdateAnswers {
 
@@ -53,6 +61,9 @@ public final class UpdateAnswers {
     private static final List<String> OFFER_FIELDS = List.of("status", "rollout", "release", "event", "proof",
             "checkpoint", "anchor", "delta");
     private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after");
+    private static final List<String> CONSISTENCY_FIELDS = List.of("first", "second", "path");
+    /** More hashes than a consistency proof between two trees of up to 2^64 leaves can have. */
+    private static final int MAX_PROOF_HASHES = 130;
     private static final List<String> PROOF_FIELDS = List.of("index", "tree-size", "path");
     private static final List<String> ANCHOR_FIELDS = List.of("chain", "contract", "tx", "block", "log-index");
     private static final List<String> DELTA_FIELDS = List.of("from", "codec", "patch", "size", "base-sha256",
@@ -151,6 +162,54 @@ public final class UpdateAnswers {
         return map;
     }
 
+    /** Encodes a consistency proof for a device. */
+    public static byte[] encodeConsistency(ConsistencyProof proof) {
+        Map<Object, Object> map = new TreeMap<>();
+        map.put("first", proof.firstSize());
+        map.put("second", proof.secondSize());
+        map.put("path", new ArrayList<Object>(proof.path()));
+        return Cbor.encode(map);
+    }
+
+    /**
+     * Decodes a consistency proof on the device side; {@link TrustedCheckpoint#extend} checks it.
+     *
+     * @throws UpdateFormatException naming what is malformed
+     */
+    public static ConsistencyProof decodeConsistency(byte[] bytes) throws UpdateFormatException {
+        if (bytes.length > MAX_ANSWER_BYTES) {
+            throw new UpdateFormatException("the consistency proof has " + bytes.length + " bytes, more than the "
+                    + MAX_ANSWER_BYTES + " allowed");
+        }
+        try {
+            CborMap map = CborMap.decode("consistency proof", bytes).onlyKeys(CONSISTENCY_FIELDS);
+            long first = map.unsigned("first");
+            long second = map.unsigned("second");
+            if (first > second) {
+                throw new UpdateFormatException("consistency proof: from " + first + " to " + second
+                        + " events goes backwards");
+            }
+            List<byte[]> path = hashes(map.list("path"), "consistency proof");
+            return new ConsistencyProof(first, second, path);
+        } catch (CborException e) {
+            throw new UpdateFormatException(e.getMessage());
+        }
+    }
+
+    private static List<byte[]> hashes(List<?> items, String what) throws UpdateFormatException {
+        if (items.size() > MAX_PROOF_HASHES) {
+            throw new UpdateFormatException(what + ": " + items.size() + " hashes, more than any proof has");
+        }
+        List<byte[]> path = new ArrayList<>();
+        for (Object hash : items) {
+            if (!(hash instanceof byte[] b) || b.length != 32) {
+                throw new UpdateFormatException(what + ": every proof hash must be 32 bytes");
+            }
+            path.add(b);
+        }
+        return path;
+    }
+
     /**
      * Decodes an answer on the device side. Checks the structure only; {@link OfferVerifier} checks what it
      * claims.
@@ -186,13 +245,7 @@ public final class UpdateAnswers {
                             + " but its event carries " + manifest.manifest().releaseId());
                 }
                 CborMap p = map.map("proof").onlyKeys(PROOF_FIELDS);
-                List<byte[]> path = new ArrayList<>();
-                for (Object hash : p.list("path")) {
-                    if (!(hash instanceof byte[] b) || b.length != 32) {
-                        throw new UpdateFormatException("update answer: every proof hash must be 32 bytes");
-                    }
-                    path.add(b);
-                }
+                List<byte[]> path = hashes(p.list("path"), "update answer");
                 InclusionProof proof;
                 try {
                     proof = new InclusionProof(p.unsigned("index"), p.unsigned("tree-size"), path);

@@ -53,6 +53,7 @@ import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.OfferVerifier;
+import org.updraft.core.update.TrustedCheckpoint;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 
@@ -95,6 +96,13 @@ class DecoderFuzzTest {
         Fixture f = new Fixture();
         ManifestVerifier manifests = new ManifestVerifier(did -> did.equals(vendor.did()) ? trusted : Optional.empty());
         OfferVerifier offers = new OfferVerifier(log.did(), did -> did.equals(vendor.did()) ? trusted : Optional.empty());
+        List<byte[]> leaves = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            leaves.add(LedgerEventCodec.leafHash(new LedgerEvent("test.filler", Instant.ofEpochSecond(i), "x",
+                    Cbor.encode(Map.of("i", (long) i)), null)));
+        }
+        MemoryMerkleTree smallLog = MemoryMerkleTree.of(leaves);
+        Checkpoint smallLogCheckpoint = CheckpointCodec.sign("fuzz-log", 9, smallLog.rootHash(), Instant.now(), log);
         List<Target> targets = List.of(
                 new Target("cbor", f.all(), Cbor::decode, List.of(CborException.class)),
                 new Target("cose", List.of(f.manifest, f.report, f.enrollment), in -> {
@@ -122,6 +130,12 @@ class DecoderFuzzTest {
                     }
                     ReleaseEvents.decodePublished(in);
                 }, List.of(CborException.class)),
+                new Target("consistency", List.of(UpdateAnswers.encodeConsistency(MerkleTree.consistencyProof(
+                        smallLog, 3, 9))), in -> {
+                    // a device that verified the log's first 3 events, shown a checkpoint of all 9
+                    new TrustedCheckpoint(3, MerkleTree.rootHash(smallLog, 3)).extend(smallLogCheckpoint,
+                            UpdateAnswers.decodeConsistency(in));
+                }, List.of(UpdateFormatException.class, VerificationException.class)),
                 new Target("offer", List.of(f.offer, f.nothing), in -> {
                     if (UpdateAnswers.decode(in) instanceof DeviceAnswer.Offer offer) {
                         offers.verify(offer, thermostat);

@@ -119,6 +119,21 @@ public final class CoapSession implements Session {
         });
     }
 
+    @Override
+    public CompletableFuture<Reply> consistency(long first, long second) {
+        Supplier<Request> request = () -> {
+            Request r = Request.newGet();
+            r.getOptions().setUriPath("log/consistency");
+            r.getOptions().addUriQuery("first=" + first);
+            r.getOptions().addUriQuery("second=" + second);
+            return r;
+        };
+        // a proof of a large tree outgrows one block
+        return send(request.get()).thenCompose(response -> wholeBody(response, request, new ByteArrayOutputStream()))
+                .thenApply(response -> response.getCode() == ResponseCode.CONTENT ? Reply.ok(response.getPayload())
+                        : refusal(response));
+    }
+
     /** {@code length} must be a CoAP block size (a power of two from 16 to 1024); the block holding {@code offset}. */
     @Override
     public CompletableFuture<Reply> block(String cid, long offset, int length) {

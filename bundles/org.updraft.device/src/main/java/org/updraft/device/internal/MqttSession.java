@@ -327,6 +327,14 @@ public final class MqttSession implements Session {
     }
 
     @Override
+    public CompletableFuture<Reply> consistency(long first, long second) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("first", first);
+        request.put("second", second);
+        return request("consistency", Cbor.encode(request), true);
+    }
+
+    @Override
     public synchronized CompletableFuture<byte[]> pushedOffer() {
         if (unclaimed != null) {
             CompletableFuture<byte[]> pushedBefore = CompletableFuture.completedFuture(unclaimed);

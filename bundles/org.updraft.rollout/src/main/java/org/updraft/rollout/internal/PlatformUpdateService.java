@@ -16,6 +16,8 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.updraft.api.device.Device;
+import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.ledger.ReleaseAnchors;
 import org.updraft.api.profile.DeviceProfile;
@@ -136,6 +138,23 @@ public final class PlatformUpdateService implements UpdateService {
     @Override
     public Device enroll(byte[] signedEnrollment) throws UpdateException {
         return reports.enroll(signedEnrollment);
+    }
+
+    @Override
+    public ConsistencyProof consistency(long firstSize, long secondSize) throws UpdateException {
+        if (firstSize < 0 || firstSize > secondSize) {
+            throw new UpdateException("bad-range", "no consistency proof leads from " + firstSize + " to "
+                    + secondSize + " events");
+        }
+        try {
+            long size = engine.ledger.size();
+            if (secondSize > size) {
+                throw new UpdateException("bad-range", "the ledger has " + size + " events, not " + secondSize);
+            }
+            return engine.ledger.consistencyProof(firstSize, secondSize);
+        } catch (LedgerException e) {
+            throw UpdateRefusals.unavailable("the ledger", e);
+        }
     }
 
     @Override

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
@@ -35,8 +36,12 @@ import org.updraft.api.rollout.WaveProgress;
 import org.updraft.api.rollout.WaveSelector;
 import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateException;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.log.MemoryMerkleTree;
+import org.updraft.core.log.MerkleTree;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.VerifiedManifest;
 import org.updraft.core.update.DeviceAnswer;
@@ -240,6 +245,26 @@ class RolloutEngineTest {
         assertEquals(RolloutState.RUNNING, p.rollouts.find(r.id()).get().state(), "2 of 15 is not above 20%");
         assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check(ids.get(12), 1));
         assertEquals("active", p.rollouts.progress(r.id()).waves().get(1).status());
+    }
+
+    @Test
+    void devicesGetTheLogsConsistencyProofsAndNoneForATreeItDoesNotHave() throws Exception {
+        p.fleet("d", 3, "eu");
+        p.publish(2);
+        long size = p.ledger.size();
+        byte[] root = p.ledger.checkpoint().rootHash();
+        for (long first = 0; first <= size; first++) {
+            ConsistencyProof proof = p.updates.consistency(first, size);
+            MemoryMerkleTree prefix = new MemoryMerkleTree();
+            for (long i = 0; i < first; i++) {
+                prefix.append(LedgerEventCodec.leafHash(p.ledger.get(i).event()));
+            }
+            MerkleTree.verifyConsistency(proof, prefix.rootHash(), root);
+        }
+        UpdateException beyond = assertThrows(UpdateException.class, () -> p.updates.consistency(1, size + 1));
+        assertEquals("bad-range", beyond.code());
+        assertTrue(beyond.getMessage().contains("has " + size + " events"), beyond.getMessage());
+        assertEquals("bad-range", assertThrows(UpdateException.class, () -> p.updates.consistency(2, 1)).code());
     }
 
     @Test

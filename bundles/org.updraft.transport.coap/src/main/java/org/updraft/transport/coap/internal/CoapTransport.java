@@ -112,6 +112,7 @@ public final class CoapTransport implements TransportStatus {
         root.add(new FirmwareResource(store::get, images, chunks, updates, limits));
         root.add(new ReportResource(updates, limits));
         root.add(new EnrollResource(updates, limits));
+        root.add(new LogResource(updates, limits));
 
         CoapServer coap = new CoapServer(californium);
         coap.setMessageDeliverer(new ServerMessageDeliverer(root, californium) {

@@ -16,7 +16,7 @@ import org.updraft.core.serving.CountedRefusals;
 final class DeviceApiRoot extends DeviceApiResource {
 
     static final String INDEX = "Updraft device API: GET /check/{device-id}?seq=N (Observe), GET /fw/{cid} "
-            + "(Block2), POST /report, POST /enroll";
+            + "(Block2), POST /report, POST /enroll, GET /log/consistency?first=N&second=M";
 
     private final CountedRefusals malformed;
     /** Requests that failed with a platform bug, by exception class; the resources log them themselves. */

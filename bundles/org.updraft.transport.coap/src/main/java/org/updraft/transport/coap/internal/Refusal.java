@@ -86,6 +86,7 @@ final class Refusal extends Exception {
         case "bad-signature":
             return new Refusal(ResponseCode.FORBIDDEN, message, -1);
         case "unknown-device":
+        case "bad-range":
             return new Refusal(ResponseCode.NOT_FOUND, message, -1);
         case "stale":
         case "wrong-device":

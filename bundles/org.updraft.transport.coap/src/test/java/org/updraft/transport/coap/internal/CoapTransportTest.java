@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.store.StoredObject;
 import org.updraft.api.trust.KeyStatus;
@@ -52,6 +53,7 @@ import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.MerkleTree;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
@@ -429,6 +431,35 @@ class CoapTransportTest {
         byte[] padded = new byte[3000];
         new Random(3).nextBytes(padded);
         assertRefused(ResponseCode.BAD_REQUEST, "", post("/enroll", padded));
+    }
+
+    @Test
+    void theLogAnswersConsistencyProofsADeviceVerifiesAndRefusesSizesItDoesNotHave() throws Exception {
+        long size = published.tree.size();
+        for (long first = 0; first <= size; first++) {
+            Response answer = get("/log/consistency?first=" + first + "&second=" + size);
+            assertEquals(ResponseCode.CONTENT, answer.getCode(), answer.getPayloadString());
+            assertEquals(MediaTypeRegistry.APPLICATION_CBOR, answer.getOptions().getContentFormat());
+            ConsistencyProof proof = UpdateAnswers.decodeConsistency(answer.getPayload());
+            assertEquals(first, proof.firstSize());
+            assertEquals(size, proof.secondSize());
+            MerkleTree.verifyConsistency(proof, MerkleTree.rootHash(published.tree, first),
+                    published.checkpoint.rootHash());
+        }
+        assertRefused(ResponseCode.NOT_FOUND, "log of " + size, get("/log/consistency?first=3&second=" + (size + 1)));
+        assertRefused(ResponseCode.NOT_FOUND, "from 5 to 4", get("/log/consistency?first=5&second=4"));
+        assertRefused(ResponseCode.BAD_REQUEST, "missing ?second", get("/log/consistency?first=1"));
+        assertRefused(ResponseCode.BAD_REQUEST, "given twice", get("/log/consistency?first=1&first=2&second=3"));
+        assertRefused(ResponseCode.BAD_REQUEST, "unsigned decimal", get("/log/consistency?first=-1&second=3"));
+        assertRefused(ResponseCode.BAD_REQUEST, "unknown query", get("/log/consistency?first=1&second=3&x=1"));
+        assertRefused(ResponseCode.NOT_FOUND, "/log/consistency", get("/log"));
+        Request post = Request.newPost().setURI(uri("/log/consistency?first=1&second=3"));
+        post.setPayload("x");
+        assertRefused(ResponseCode.METHOD_NOT_ALLOWED, "GET", TestServer.send(client, post));
+        updates.down = true;
+        Response unavailable = get("/log/consistency?first=1&second=3");
+        assertRefused(ResponseCode.SERVICE_UNAVAILABLE, "not reachable", unavailable);
+        updates.down = false;
     }
 
     @Test

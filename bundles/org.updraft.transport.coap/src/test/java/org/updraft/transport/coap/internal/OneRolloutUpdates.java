@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
@@ -22,6 +23,7 @@ import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateAnswers;
+import org.updraft.core.log.MerkleTree;
 import org.updraft.core.update.UpdateFormatException;
 
 /**
@@ -144,5 +146,17 @@ final class OneRolloutUpdates implements UpdateService {
     @Override
     public void bytesServed(String releaseId, long bytes) {
         served.computeIfAbsent(releaseId, k -> new LongAdder()).add(bytes);
+    }
+
+    @Override
+    public ConsistencyProof consistency(long firstSize, long secondSize) throws UpdateException {
+        if (down) {
+            throw new UpdateException("unavailable", "the ledger is not reachable");
+        }
+        if (firstSize < 0 || firstSize > secondSize || secondSize > published.tree.size()) {
+            throw new UpdateException("bad-range", "no consistency proof from " + firstSize + " to " + secondSize
+                    + " events in a log of " + published.tree.size());
+        }
+        return MerkleTree.consistencyProof(published.tree, firstSize, secondSize);
     }
 }

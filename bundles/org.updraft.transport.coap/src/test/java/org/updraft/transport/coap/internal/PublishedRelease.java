@@ -42,6 +42,8 @@ final class PublishedRelease {
     final byte[] eventBytes;
     final InclusionProof proof;
     final Checkpoint checkpoint;
+    /** The small log the release is in, for consistency proofs. */
+    final MemoryMerkleTree tree;
 
     PublishedRelease(byte[] image, Cid cid, long sequence) throws Exception {
         byte[] sha = ImageFacts.newDigest().digest(image);
@@ -60,7 +62,7 @@ final class PublishedRelease {
                             null);
             leaves.add(LedgerEventCodec.leafHash(e));
         }
-        MemoryMerkleTree tree = MemoryMerkleTree.of(leaves);
+        this.tree = MemoryMerkleTree.of(leaves);
         this.checkpoint = CheckpointCodec.sign("test-log", leaves.size(), tree.rootHash(), Instant.now(), logKey);
         this.proof = MerkleTree.inclusionProof(tree, index, leaves.size());
         this.eventBytes = LedgerEventCodec.encode(published);

@@ -55,6 +55,7 @@ final class DeviceRequests {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRequests.class);
     private static final List<String> CHECK_FIELDS = List.of("seq");
+    private static final List<String> CONSISTENCY_FIELDS = List.of("first", "second");
     private static final List<String> BLOCK_FIELDS = List.of("cid", "offset", "length", "max-packet");
     /**
      * Bytes a PUBLISH of a block takes besides its topic, correlation data and CBOR payload, at most: fixed header
@@ -143,6 +144,13 @@ final class DeviceRequests {
             case FW -> block(device, payload, correlation);
             case REPORT -> reply(answerTopic, correlation, report(device, payload));
             case ENROLL -> reply(answerTopic, correlation, enroll(device, payload));
+            case CONSISTENCY -> {
+                if (responseTopic == null) {
+                    throw Refusal.malformed("a consistency request needs a Response Topic below " + topics.prefix()
+                            + "/down/" + device + "/");
+                }
+                reply(answerTopic, correlation, consistency(payload));
+            }
             default -> throw new IllegalStateException(request.kind().toString());
             }
         } catch (Refusal refusal) {
@@ -191,6 +199,23 @@ final class DeviceRequests {
         }
         offers.checked(device, sequence, answer);
         return UpdateAnswers.encode(answer);
+    }
+
+    private byte[] consistency(byte[] payload) throws Refusal {
+        long first;
+        long second;
+        try {
+            CborMap map = CborMap.decode("consistency request", payload).onlyKeys(CONSISTENCY_FIELDS);
+            first = map.unsigned("first");
+            second = map.unsigned("second");
+        } catch (CborException e) {
+            throw Refusal.malformed(e.getMessage());
+        }
+        try {
+            return UpdateAnswers.encodeConsistency(updates.consistency(first, second));
+        } catch (UpdateException e) {
+            throw Refusal.of(e, limits.unavailableRetry());
+        }
     }
 
     private void block(String device, byte[] payload, byte[] correlation) throws Refusal {

@@ -14,6 +14,8 @@ import org.updraft.core.update.DeviceIds;
  * {prefix}/up/{device}/fw        device → platform   block request {"cid", "offset", "length", ? "max-packet"}
  * {prefix}/up/{device}/report    device → platform   a signed report (COSE_Sign1); Response Topic optional
  * {prefix}/up/{device}/enroll    device → platform   a signed enrollment (COSE_Sign1); Response Topic optional
+ * {prefix}/up/{device}/consistency device → platform request/response: {"first": uint, "second": uint}, the
+ *                                                    log's consistency proof between two tree sizes
  * {prefix}/down/{device}/offer   platform → device   the device's current offer, RETAINED; empty when none
  * {prefix}/down/{device}/fw      platform → device   firmware blocks, never retained
  * {prefix}/down/{device}/#       platform → device   where a device's Response Topics must be
@@ -27,7 +29,7 @@ final class Topics {
 
     /** The requests a device sends, by the last level of their topic. */
     enum Kind {
-        CHECK("check"), FW("fw"), REPORT("report"), ENROLL("enroll");
+        CHECK("check"), FW("fw"), REPORT("report"), ENROLL("enroll"), CONSISTENCY("consistency");
 
         final String level;
 

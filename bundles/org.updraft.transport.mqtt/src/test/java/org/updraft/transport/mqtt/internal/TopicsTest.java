@@ -31,7 +31,8 @@ class TopicsTest {
     @Test
     void theNodesShareOneSubscriptionPerKind() {
         assertEquals(List.of("$share/nodes/fleet/eu/up/+/check", "$share/nodes/fleet/eu/up/+/fw",
-                "$share/nodes/fleet/eu/up/+/report", "$share/nodes/fleet/eu/up/+/enroll"), topics.sharedRequestFilters());
+                "$share/nodes/fleet/eu/up/+/report", "$share/nodes/fleet/eu/up/+/enroll",
+                "$share/nodes/fleet/eu/up/+/consistency"), topics.sharedRequestFilters());
     }
 
     @Test
