@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -30,6 +31,8 @@ import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.manifest.VerificationException;
 import org.updraft.core.manifest.VerifiedManifest;
+import org.updraft.core.identity.VerificationKey;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
@@ -73,6 +76,9 @@ public final class DeviceAgent {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceAgent.class);
     private static final Duration MIN_WAIT = Duration.ofMillis(50);
+    /** A check's nonce: 16 random bytes cannot be guessed ahead, so a recorded answer cannot be replayed. */
+    private static final int NONCE_BYTES = 16;
+    private static final SecureRandom NONCES = new SecureRandom();
     /** What {@link Builder#maxRetryAfter} is unless set: long enough to honour a platform shedding load. */
     public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofMinutes(10);
     /** The working memory an agent gives a delta codec unless told otherwise (as the platform's default). */
@@ -82,6 +88,9 @@ public final class DeviceAgent {
     private final DeviceLink link;
     private final DeviceLink.Session session;
     private final OfferVerifier verifier;
+    /** The platform's statement key, or {@code null} for a device that acts on unsigned answers. */
+    private final VerificationKey statementKey;
+    private final AtomicLong refusedAnswers = new AtomicLong();
     private final int blockSize;
     private final Duration pollInterval;
     private final Duration retryDelay;
@@ -108,6 +117,7 @@ public final class DeviceAgent {
         this.session = link.open(device);
         Provisioning p = device.provisioning();
         this.verifier = b.verifier != null ? b.verifier : new OfferVerifier(p.logKeyDid(), p.trust());
+        this.statementKey = p.statementKeyDid() == null ? null : VerificationKey.fromDid(p.statementKeyDid());
         this.blockSize = b.blockSize;
         this.pollInterval = b.pollInterval;
         this.retryDelay = b.retryDelay;
@@ -231,7 +241,8 @@ public final class DeviceAgent {
                 return awaitOffer();
             }
             try {
-                if (UpdateAnswers.decode(pushed) instanceof DeviceAnswer.Offer offer) {
+                if (UpdateAnswers.decode(pushed) instanceof DeviceAnswer.Offer offer
+                        && vouchedFor(pushed, offer, new byte[0])) {
                     return CompletableFuture.completedFuture(new Offered(offer, true));
                 }
             } catch (UpdateFormatException e) {
@@ -247,7 +258,8 @@ public final class DeviceAgent {
     private CompletableFuture<Checked> check() {
         long sequence = device.flash().running().sequence();
         checks.incrementAndGet();
-        return send(() -> session.check(sequence)).handle((reply, error) -> {
+        byte[] nonce = statementKey == null ? new byte[0] : newNonce();
+        return send(() -> session.check(sequence, nonce)).handle((reply, error) -> {
             if (error != null) {
                 return new Checked(null, pollInterval);
             }
@@ -258,15 +270,51 @@ public final class DeviceAgent {
                 throw new CompletionException(new DeviceAgentException(device.id()
                         + ": the platform refused its update check: " + reply.diagnostic()));
             }
+            DeviceAnswer answer;
             try {
-                DeviceAnswer answer = UpdateAnswers.decode(reply.payload());
-                return new Checked(answer, waitAfter(answer));
+                answer = UpdateAnswers.decode(reply.payload());
             } catch (UpdateFormatException e) {
                 LOG.warn("{}: malformed answer to its update check: {}", device.id(), e.getMessage());
                 return new Checked(null, pollInterval);
             }
+            if (!vouchedFor(reply.payload(), answer, nonce)) {
+                // not a refusal to report: whoever sent it may not be the platform; ask again at the poll interval
+                return new Checked(null, pollInterval);
+            }
+            return new Checked(answer, waitAfter(answer));
         }).thenApply(c -> c.answer() == null ? new Checked(new DeviceAnswer.None("no-answer", null), c.pause())
                 : c);
+    }
+
+    /**
+     * Whether the platform's statement vouches for this answer, to this device, for this request, now
+     * ({@link AnswerStatements#check}); always for a device provisioned without a statement key. A refused one is
+     * logged and counted, never reported: it need not come from the platform.
+     */
+    private boolean vouchedFor(byte[] encoded, DeviceAnswer answer, byte[] nonce) {
+        if (statementKey == null) {
+            return true;
+        }
+        try {
+            AnswerStatements.check(UpdateAnswers.decodeAnswer(encoded).statement(), statementKey, device.id(), nonce,
+                    answer, Instant.now());
+            return true;
+        } catch (UpdateFormatException e) {
+            refusedAnswers.incrementAndGet();
+            LOG.warn("{}: ignores an answer the platform did not vouch for: {}", device.id(), e.getMessage());
+            return false;
+        }
+    }
+
+    private static byte[] newNonce() {
+        byte[] nonce = new byte[NONCE_BYTES];
+        NONCES.nextBytes(nonce);
+        return nonce;
+    }
+
+    /** Answers ignored because no valid statement vouched for them. */
+    public long refusedAnswers() {
+        return refusedAnswers.get();
     }
 
     /** Check again at the latest when the platform says (retry-after), and no later than the poll interval. */

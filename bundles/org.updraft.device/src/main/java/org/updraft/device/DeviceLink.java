@@ -53,8 +53,13 @@ public interface DeviceLink extends AutoCloseable {
     @ProviderType
     interface Session extends AutoCloseable {
 
-        /** A check by a device running sequence {@code sequence}; a success carries the answer's CBOR. */
-        CompletableFuture<Reply> check(long sequence);
+        /**
+         * A check by a device running sequence {@code sequence}; a success carries the answer's CBOR.
+         *
+         * @param nonce the request's nonce, which the platform's statement about the answer must name; empty for
+         *        none (the platform may then answer "unchanged" from the device's last answer)
+         */
+        CompletableFuture<Reply> check(long sequence, byte[] nonce);
 
         /**
          * Up to {@code length} bytes of the image {@code cid} from {@code offset}: a success carries the bytes and

@@ -10,7 +10,8 @@ import org.updraft.core.update.DeviceIds;
 
 /**
  * What a device is given at the factory and never learns from the network: who it is, its own key, what it is,
- * and the keys it trusts — the platform's log key (checkpoints) and its manufacturer's keys (manifests).
+ * and the keys it trusts — the platform's log key (checkpoints), its statement key (answers) and its manufacturer's
+ * keys (manifests).
  *
  * @param deviceId its id (see {@link DeviceIds})
  * @param key its private key; it signs reports and enrollments
@@ -21,9 +22,18 @@ import org.updraft.core.update.DeviceIds;
  * @param tags labels for targeting, possibly empty
  * @param logKeyDid the did:key of the platform's transparency log
  * @param trust the manufacturer keys it accepts manifests from
+ * @param statementKeyDid the did:key of the platform's statement key: every answer must carry a statement signed
+ *        by it for this device and request ({@code org.updraft.core.update.AnswerStatements}); {@code null} for a
+ *        device made before platforms signed their answers, which then acts on unsigned answers
  */
 public record Provisioning(String deviceId, SigningKey key, String vendor, String deviceClass, String profile,
-        String region, Set<String> tags, String logKeyDid, TrustLookup trust) {
+        String region, Set<String> tags, String logKeyDid, TrustLookup trust, String statementKeyDid) {
+
+    /** A device that acts on unsigned answers (no statement key). */
+    public Provisioning(String deviceId, SigningKey key, String vendor, String deviceClass, String profile,
+            String region, Set<String> tags, String logKeyDid, TrustLookup trust) {
+        this(deviceId, key, vendor, deviceClass, profile, region, tags, logKeyDid, trust, null);
+    }
 
     public Provisioning {
         DeviceIds.check(deviceId);
@@ -33,6 +43,12 @@ public record Provisioning(String deviceId, SigningKey key, String vendor, Strin
         Objects.requireNonNull(logKeyDid, "logKeyDid");
         Objects.requireNonNull(trust, "trust");
         tags = tags == null ? Set.of() : Set.copyOf(new TreeSet<>(tags));
+    }
+
+    /** The same device, made to require answers signed by the statement key {@code did}. */
+    public Provisioning withStatementKey(String did) {
+        return new Provisioning(deviceId, key, vendor, deviceClass, profile, region, tags, logKeyDid, trust,
+                Objects.requireNonNull(did, "did"));
     }
 
     /** This device's did:key, as registered and as its reports name their signer. */

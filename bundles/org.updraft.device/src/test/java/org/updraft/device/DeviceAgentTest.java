@@ -2,6 +2,7 @@ package org.updraft.device;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,11 +13,15 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 import org.eclipse.californium.core.CoapResource;
 import org.eclipse.californium.core.CoapServer;
@@ -37,6 +42,7 @@ import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.MemoryMerkleTree;
 import org.updraft.core.log.MerkleHash;
+import org.updraft.core.update.AnswerStatement;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.TrustedCheckpoint;
 
@@ -60,7 +66,8 @@ class DeviceAgentTest {
 
     private SimulatedDevice device(String id) {
         Provisioning p = new Provisioning(id, SigningKey.generate(KeyAlgorithm.P256), OneReleaseUpdates.VENDOR,
-                OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust());
+                OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust(),
+                platform.statementKey());
         return new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
     }
 
@@ -255,6 +262,51 @@ class DeviceAgentTest {
         assertEquals(DeviceState.FAILED, refused.state(), refused.toString());
         assertEquals("log-fork", refused.reason());
         assertEquals(0, platform.bytesServed.get());
+    }
+
+    @Test
+    void anAnswerThePlatformDidNotVouchForIsIgnoredAndNothingIsDownloaded() throws Exception {
+        start(4_000, false, null);
+        SigningKey impostor = SigningKey.generate(KeyAlgorithm.ED25519);
+        // what whoever is on the path can do with answers the platform signed for others, or earlier
+        Map<String, Runnable> falsifications = new LinkedHashMap<>();
+        falsifications.put("no statement", () -> platform.statements = s -> null);
+        falsifications.put("another device's", () -> platform.statements = s -> new AnswerStatement("dev-other",
+                s.rolloutId(), s.releaseId(), s.nonce(), s.issuedAt(), s.expiresAt()));
+        falsifications.put("another request's", () -> platform.statements = s -> new AnswerStatement(s.deviceId(),
+                s.rolloutId(), s.releaseId(), new byte[16], s.issuedAt(), s.expiresAt()));
+        falsifications.put("expired", () -> platform.statements = s -> new AnswerStatement(s.deviceId(),
+                s.rolloutId(), s.releaseId(), s.nonce(), s.issuedAt().minusSeconds(7200),
+                s.issuedAt().minusSeconds(3600)));
+        falsifications.put("for nothing new", () -> platform.statements = s -> new AnswerStatement(s.deviceId(),
+                null, null, s.nonce(), s.issuedAt(), s.expiresAt()));
+        falsifications.put("another rollout's", () -> platform.statements = s -> new AnswerStatement(s.deviceId(),
+                "rollout-cancelled", s.releaseId(), s.nonce(), s.issuedAt(), s.expiresAt()));
+        falsifications.put("signed by another key", () -> platform.statementSigner = impostor);
+        for (Map.Entry<String, Runnable> falsification : falsifications.entrySet()) {
+            platform.statements = UnaryOperator.identity();
+            platform.statementSigner = platform.statementKey;
+            falsification.getValue().run();
+            SimulatedDevice device = registered("dev-" + falsifications.keySet().stream().toList()
+                    .indexOf(falsification.getKey()));
+            DeviceAgent agent = DeviceAgent.builder(device, link).pollInterval(Duration.ofMillis(100)).build();
+            CompletableFuture<UpdateOutcome> run = agent.update();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (agent.refusedAnswers() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(agent.refusedAnswers() >= 3, falsification.getKey() + ": the device ignores such answers");
+            assertFalse(run.isDone(), falsification.getKey() + ": and keeps asking");
+            assertEquals(0, platform.bytesServed.get(), falsification.getKey() + ": and downloads nothing");
+            assertEquals(List.of(), platform.statesReportedBy(device.id()), falsification.getKey()
+                    + ": nor reports a failure whoever sent it could provoke");
+
+            // the platform vouches for its answers again: the device installs
+            platform.statements = UnaryOperator.identity();
+            platform.statementSigner = platform.statementKey;
+            assertEquals(DeviceState.INSTALLED, run.get(30, TimeUnit.SECONDS).state(), falsification.getKey());
+            platform.bytesServed.set(0);
+        }
     }
 
     @Test

@@ -50,7 +50,8 @@ class MqttLinkTest {
 
     private SimulatedDevice device(String id) {
         Provisioning p = new Provisioning(id, SigningKey.generate(KeyAlgorithm.P256), OneReleaseUpdates.VENDOR,
-                OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust());
+                OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"), platform.ledger.logKey(), platform.trust(),
+                platform.statementKey());
         return new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
     }
 

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
@@ -46,6 +47,8 @@ import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.SignedManifest;
 import org.updraft.core.manifest.TrustLookup;
+import org.updraft.core.update.AnswerStatement;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -97,6 +100,12 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     private final Map<String, byte[]> lastReportBytes = new ConcurrentHashMap<>();
     public final List<DeviceReport> reports = Collections.synchronizedList(new ArrayList<>());
     public final AtomicLong bytesServed = new AtomicLong();
+    /** The platform's statement key, which devices provisioned with its did:key check answers with. */
+    final SigningKey statementKey = SigningKey.generate(KeyAlgorithm.ED25519);
+    /** Signs statements: the statement key, or another to falsify them. */
+    volatile SigningKey statementSigner = statementKey;
+    /** What the statements say, from the honest one; {@code null} for none at all. */
+    volatile UnaryOperator<AnswerStatement> statements = UnaryOperator.identity();
     /** Consistency proofs devices asked for. */
     final AtomicLong consistencyRequests = new AtomicLong();
     final AtomicLong retransmittedReports = new AtomicLong();
@@ -306,6 +315,25 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         }
         return new Device(e.deviceId(), e.publicKey(), e.vendor(), e.deviceClass(), e.profile(), e.tags(), e.region(),
                 e.installedVersion(), e.installedSequence(), DeviceState.IDLE, null, Instant.now());
+    }
+
+    /**
+     * Signs the statement about an answer as the platform does; {@link #statements} may falsify what it says
+     * first, and {@link #statementSigner} sign it with another key, to see the device ignore it.
+     */
+    @Override
+    public byte[] statement(String deviceId, UpdateAnswer answer, byte[] nonce) {
+        Instant now = Instant.now();
+        UpdateAnswer.Offer offer = answer instanceof UpdateAnswer.Offer o ? o : null;
+        AnswerStatement honest = new AnswerStatement(deviceId, offer == null ? null : offer.rolloutId(),
+                offer == null ? null : offer.release().id(), nonce, now, now.plusSeconds(600));
+        AnswerStatement said = statements.apply(honest);
+        return said == null ? null : AnswerStatements.sign(said, statementSigner);
+    }
+
+    @Override
+    public String statementKey() {
+        return statementKey.did();
     }
 
     @Override

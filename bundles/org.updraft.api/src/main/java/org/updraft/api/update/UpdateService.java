@@ -51,6 +51,21 @@ public interface UpdateService {
      */
     ConsistencyProof consistency(long firstSize, long secondSize) throws UpdateException;
 
+    /**
+     * The platform's signed statement about an answer it gives a device ({@code org.updraft.core.update.
+     * AnswerStatements}): that the answer is for this device, offers this rollout's release (or nothing new),
+     * answers the request that carried {@code nonce}, and expires after the configured lifetime. Every transport
+     * sends it with every answer, so that a captured answer cannot be replayed to another device or later.
+     *
+     * @param nonce the nonce of the device's request, at most 32 bytes; empty when the device sent none or nobody
+     *        asked (a notification, a retained offer)
+     * @throws UpdateException {@code malformed} for a longer nonce
+     */
+    byte[] statement(String deviceId, UpdateAnswer answer, byte[] nonce) throws UpdateException;
+
+    /** The did:key of the platform's statement key, which devices are provisioned with to check statements. */
+    String statementKey();
+
     /** Tells the service that a transport served image bytes of a release, for rollout statistics. */
     void bytesServed(String releaseId, long bytes);
 }

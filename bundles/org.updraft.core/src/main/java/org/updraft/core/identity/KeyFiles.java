@@ -3,13 +3,17 @@ package org.updraft.core.identity;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.Provider;
+import java.util.EnumSet;
 
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
@@ -85,6 +89,47 @@ public final class KeyFiles {
             writeNew(file, pem, true);
         } catch (IOException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new KeyFileException("cannot write private key " + file + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * A key the platform keeps for itself (the log key, the statement key): read from {@code file} when it exists,
+     * else generated and written there unencrypted, readable by its owner only, and synced to disk with its
+     * directory (what the key signs may be kept; the key must not be lost in a power failure).
+     *
+     * @return the key, and whether it was generated now
+     */
+    public static PlatformKey readOrGenerate(Path file, KeyAlgorithm algorithm) throws KeyFileException {
+        if (Files.exists(file)) {
+            return new PlatformKey(readPrivateKey(file, null), false);
+        }
+        SigningKey key = SigningKey.generate(algorithm);
+        writePrivateKey(file, key, null);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new KeyFileException("cannot sync the new key " + file + " to disk: " + describe(e), e);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some platforms cannot open or sync a directory; the new file is still durable on the usual ones
+        }
+        return new PlatformKey(key, true);
+    }
+
+    /** A key {@link #readOrGenerate} read or made. */
+    public record PlatformKey(SigningKey key, boolean generated) {
+    }
+
+    /** Whether others than the owner may read or write the file (a private key file should be chmod 600). */
+    public static boolean openToOthers(Path file) {
+        try {
+            return !EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)
+                    .containsAll(Files.getPosixFilePermissions(file));
+        } catch (UnsupportedOperationException | IOException e) {
+            return false; // not a POSIX file system: nothing to tell
         }
     }
 

@@ -37,6 +37,10 @@ import org.updraft.core.manifest.SignedManifest;
  * nothing {"status": "none", "reason": text, ? "retry-after": uint}          retry-after in seconds
  * </pre>
  *
+ * Either may carry {@code "statement": bytes}, the platform's signed {@link AnswerStatement} that this answer is
+ * for this device and request and until when ({@link AnswerStatements}); it is outside the answer's tag, which
+ * names the answer's content whoever it is for.
+ *
  * {@code event} is the {@code release.published} ledger event as the ledger hashes it; the signed manifest is
  * inside its payload, so it is sent once. {@code anchor}, when the ledger anchors releases on a blockchain, says
  * where this release is recorded there ({@link ReleaseAnchor}): for auditors, not checked by the device.
@@ -59,8 +63,8 @@ public final class UpdateAnswers {
     public static final int TAG_BYTES = 8;
 
     private static final List<String> OFFER_FIELDS = List.of("status", "rollout", "release", "event", "proof",
-            "checkpoint", "anchor", "delta");
-    private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after");
+            "checkpoint", "anchor", "delta", "statement");
+    private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after", "statement");
     private static final List<String> CONSISTENCY_FIELDS = List.of("first", "second", "path");
     /** More hashes than a consistency proof between two trees of up to 2^64 leaves can have. */
     private static final int MAX_PROOF_HASHES = 130;
@@ -72,9 +76,25 @@ public final class UpdateAnswers {
     private UpdateAnswers() {
     }
 
+    /** An answer as a device decodes it, with the platform's signed statement about it, or {@code null}. */
+    public record Decoded(DeviceAnswer answer, byte[] statement) {
+    }
+
     /** Encodes an answer for the device. */
     public static byte[] encode(UpdateAnswer answer) {
+        return encode(answer, null);
+    }
+
+    /**
+     * Encodes an answer for the device with the platform's signed statement about it.
+     *
+     * @param statement an {@link AnswerStatements} COSE_Sign1, or {@code null} for none
+     */
+    public static byte[] encode(UpdateAnswer answer, byte[] statement) {
         Map<Object, Object> map = new TreeMap<>();
+        if (statement != null) {
+            map.put("statement", statement);
+        }
         if (answer instanceof UpdateAnswer.Offer offer) {
             map.put("status", "offer");
             map.put("rollout", offer.rolloutId());
@@ -217,6 +237,16 @@ public final class UpdateAnswers {
      * @throws UpdateFormatException naming what is malformed
      */
     public static DeviceAnswer decode(byte[] bytes) throws UpdateFormatException {
+        return decodeAnswer(bytes).answer();
+    }
+
+    /**
+     * Decodes an answer and the statement it carries; checks the structure only: {@link OfferVerifier} checks the
+     * offer, {@link AnswerStatements#verify} the statement.
+     *
+     * @throws UpdateFormatException naming what is malformed
+     */
+    public static Decoded decodeAnswer(byte[] bytes) throws UpdateFormatException {
         if (bytes.length > MAX_ANSWER_BYTES) {
             throw new UpdateFormatException("the answer has " + bytes.length + " bytes, more than the "
                     + MAX_ANSWER_BYTES + " allowed");
@@ -228,7 +258,7 @@ public final class UpdateAnswers {
             case "none": {
                 map.onlyKeys(NONE_FIELDS);
                 Duration retry = map.has("retry-after") ? Duration.ofSeconds(map.unsigned("retry-after")) : null;
-                return new DeviceAnswer.None(map.text("reason"), retry);
+                return new Decoded(new DeviceAnswer.None(map.text("reason"), retry), map.optionalBytes("statement"));
             }
             case "offer": {
                 map.onlyKeys(OFFER_FIELDS);
@@ -254,8 +284,8 @@ public final class UpdateAnswers {
                 }
                 ReleaseAnchor anchor = map.has("anchor") ? anchor(map.map("anchor")) : null;
                 DeviceAnswer.OfferedDelta delta = map.has("delta") ? delta(map.map("delta")) : null;
-                return new DeviceAnswer.Offer(map.text("rollout"), releaseId, eventBytes, event, manifest, proof,
-                        map.bytes("checkpoint"), anchor, delta);
+                return new Decoded(new DeviceAnswer.Offer(map.text("rollout"), releaseId, eventBytes, event, manifest,
+                        proof, map.bytes("checkpoint"), anchor, delta), map.optionalBytes("statement"));
             }
             default:
                 throw new UpdateFormatException("update answer: unknown status '" + status

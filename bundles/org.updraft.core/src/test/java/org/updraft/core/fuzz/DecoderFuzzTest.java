@@ -47,6 +47,8 @@ import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.core.manifest.ManifestVerifier;
 import org.updraft.core.manifest.SignedManifest;
 import org.updraft.core.manifest.VerificationException;
+import org.updraft.core.update.AnswerStatement;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
@@ -136,6 +138,9 @@ class DecoderFuzzTest {
                     new TrustedCheckpoint(3, MerkleTree.rootHash(smallLog, 3)).extend(smallLogCheckpoint,
                             UpdateAnswers.decodeConsistency(in));
                 }, List.of(UpdateFormatException.class, VerificationException.class)),
+                new Target("statement", List.of(AnswerStatements.sign(new AnswerStatement("dev-1", "r-1",
+                        "acme/thermo-v2/7", new byte[16], Instant.now(), Instant.now().plusSeconds(60)), log)),
+                        in -> AnswerStatements.verify(in, log.verificationKey()), List.of(UpdateFormatException.class)),
                 new Target("offer", List.of(f.offer, f.nothing), in -> {
                     if (UpdateAnswers.decode(in) instanceof DeviceAnswer.Offer offer) {
                         offers.verify(offer, thermostat);

@@ -59,6 +59,7 @@ import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.store.CidOptions;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
+import org.updraft.api.update.UpdateService;
 import org.updraft.core.config.DataPaths;
 import org.updraft.core.delta.DeltaCodecs;
 import org.updraft.core.identity.KeyAlgorithm;
@@ -184,6 +185,9 @@ public class DemoCommand implements Action {
 
     @Reference(optional = true)
     ReleaseDeltas deltas;
+
+    @Reference(optional = true)
+    UpdateService updates;
 
 
 
@@ -346,7 +350,9 @@ public class DemoCommand implements Action {
         FleetProvisioning.Builder provisioning = FleetProvisioning
                 .builder(VENDOR, deviceClass, log.logKey(), did -> did.equals(manufacturer.did())
                         ? Optional.of(trusted) : Optional.empty())
-                .regions(REGIONS).idPrefix(deviceClass + "-").installed("1.0.0", 1).seed(started.toEpochMilli());
+                .regions(REGIONS).idPrefix(deviceClass + "-").installed("1.0.0", 1).seed(started.toEpochMilli())
+                // the devices act only on answers the platform signed for them
+                .statementKey(updates == null ? null : updates.statementKey());
         if (family != null) {
             provisioning.profile(family.profile())
                     .flash((i, version, sequence, bytes) -> family.factoryFlash(version, sequence, bytes));

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -48,13 +49,13 @@ public final class CoapSession implements Session {
     }
 
     @Override
-    public synchronized CompletableFuture<Reply> check(long sequence) {
-        Request request = checkRequest(sequence);
+    public synchronized CompletableFuture<Reply> check(long sequence, byte[] nonce) {
+        Request request = checkRequest(sequence, nonce);
         byte[] knownTag = etag;
-        if (knownTag != null) {
+        if (knownTag != null && nonce.length == 0) {
             request.getOptions().addETag(knownTag);
         }
-        return send(request).thenCompose(first -> wholeBody(first, () -> checkRequest(sequence),
+        return send(request).thenCompose(first -> wholeBody(first, () -> checkRequest(sequence, nonce),
                 new ByteArrayOutputStream())).thenApply(response -> {
                     synchronized (this) {
                         ResponseCode code = response.getCode();
@@ -76,10 +77,13 @@ public final class CoapSession implements Session {
                 });
     }
 
-    private Request checkRequest(long sequence) {
+    private Request checkRequest(long sequence, byte[] nonce) {
         Request request = Request.newGet();
         request.getOptions().setUriPath("check/" + deviceId);
         request.getOptions().addUriQuery("seq=" + sequence);
+        if (nonce.length > 0) {
+            request.getOptions().addUriQuery("nonce=" + HexFormat.of().formatHex(nonce));
+        }
         return request;
     }
 

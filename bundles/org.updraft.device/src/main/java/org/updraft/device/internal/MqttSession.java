@@ -285,8 +285,13 @@ public final class MqttSession implements Session {
     }
 
     @Override
-    public CompletableFuture<Reply> check(long sequence) {
-        return request("check", Cbor.encode(Map.of("seq", sequence)), true);
+    public CompletableFuture<Reply> check(long sequence, byte[] nonce) {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("seq", sequence);
+        if (nonce.length > 0) {
+            request.put("nonce", nonce);
+        }
+        return request("check", Cbor.encode(request), true);
     }
 
     @Override

@@ -1,6 +1,11 @@
 package org.updraft.rollout.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +20,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.updraft.api.device.Device;
 import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.ledger.LedgerException;
@@ -28,6 +35,13 @@ import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.config.DataPaths;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.KeyFileException;
+import org.updraft.core.identity.KeyFiles;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.update.AnswerStatement;
+import org.updraft.core.update.AnswerStatements;
 
 /**
  * What every transport asks, on this node's rollout engine: update decisions ({@link OfferDecisions}), signed
@@ -38,6 +52,8 @@ import org.updraft.api.update.UpdateService;
 @Component(service = UpdateService.class, configurationPid = PlatformUpdateService.PID)
 @Designate(ocd = PlatformUpdateService.Config.class)
 public final class PlatformUpdateService implements UpdateService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PlatformUpdateService.class);
 
     /** Configuration PID: etc/org.updraft.update.cfg. */
     public static final String PID = "org.updraft.update";
@@ -66,12 +82,25 @@ public final class PlatformUpdateService implements UpdateService {
         @AttributeDefinition(name = "Retry while waiting (seconds)",
                 description = "When a device of a paused rollout, or of a wave not started yet, should check again.")
         long wait_retry_seconds() default 600;
+
+        @AttributeDefinition(name = "Statement key file",
+                description = "The platform's statement key (PKCS#8 PEM), which signs every answer to a device; "
+                        + "generated at first start when missing. Devices are provisioned with its did:key. Every "
+                        + "node of one platform needs the same file. Never the log key.")
+        String statement_key_file() default "${karaf.data}/updraft/statement-key.pem";
+
+        @AttributeDefinition(name = "Statement lifetime (seconds)",
+                description = "How long a device may act on an answer after the platform signed it.")
+        long statement_lifetime_seconds() default 3600;
     }
 
     private final RolloutEngine engine;
     private final AnchorLookup anchors;
     private final OfferDecisions offers;
     private final ReportIntake reports;
+    private final SigningKey statementKey;
+    private final Duration statementLifetime;
+    private final Clock clock;
     /** The running device profiles and their ids, for the delta updates their classes accept. */
     private final Map<DeviceProfile, String> profiles = new ConcurrentHashMap<>();
 
@@ -85,7 +114,31 @@ public final class PlatformUpdateService implements UpdateService {
                 new DeltaChoice(releases, this::limitsOf), seconds(config.offer_timeout_seconds()),
                 seconds(config.cap_retry_seconds()), seconds(config.wait_retry_seconds()));
         this.reports = new ReportIntake(this.engine);
+        if (config.statement_lifetime_seconds() < 1) {
+            throw new IllegalArgumentException("statement.lifetime.seconds must be at least 1, not "
+                    + config.statement_lifetime_seconds());
+        }
+        this.statementLifetime = seconds(config.statement_lifetime_seconds());
+        this.statementKey = statementKey(DataPaths.resolve(config.statement_key_file()));
+        this.clock = Clock.systemUTC();
         anchors.onFound(offers::anchorFound);
+    }
+
+    private static SigningKey statementKey(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            KeyFiles.PlatformKey key = KeyFiles.readOrGenerate(file, KeyAlgorithm.ED25519);
+            if (key.generated()) {
+                LOG.info("Generated the platform's statement key {} into {}: provision devices with it",
+                        key.key().did(), file);
+            } else if (KeyFiles.openToOthers(file)) {
+                LOG.warn("The statement key file {} is readable by others; it should be readable by its owner only "
+                        + "(chmod 600)", file);
+            }
+            return key.key();
+        } catch (KeyFileException | IOException e) {
+            throw new IllegalStateException("cannot use the statement key " + file + ": " + e.getMessage(), e);
+        }
     }
 
     @Deactivate
@@ -138,6 +191,23 @@ public final class PlatformUpdateService implements UpdateService {
     @Override
     public Device enroll(byte[] signedEnrollment) throws UpdateException {
         return reports.enroll(signedEnrollment);
+    }
+
+    @Override
+    public byte[] statement(String deviceId, UpdateAnswer answer, byte[] nonce) throws UpdateException {
+        if (nonce != null && nonce.length > AnswerStatements.MAX_NONCE_BYTES) {
+            throw new UpdateException("malformed", "a nonce has at most " + AnswerStatements.MAX_NONCE_BYTES
+                    + " bytes, not " + nonce.length);
+        }
+        Instant now = clock.instant();
+        UpdateAnswer.Offer offer = answer instanceof UpdateAnswer.Offer o ? o : null;
+        return AnswerStatements.sign(new AnswerStatement(deviceId, offer == null ? null : offer.rolloutId(),
+                offer == null ? null : offer.release().id(), nonce, now, now.plus(statementLifetime)), statementKey);
+    }
+
+    @Override
+    public String statementKey() {
+        return statementKey.did();
     }
 
     @Override

@@ -67,6 +67,7 @@ final class Platform implements AutoCloseable {
         this.registry = registry;
         this.vendorKey = vendorKey;
         this.deviceKeys = deviceKeys;
+        updateConfig.put("statement.key.file", dir.resolve("statement-key.pem").toString());
         open();
         if (fresh) {
             trust.register(vendorKey.did(), VENDOR, Set.of());

@@ -82,6 +82,11 @@ public class StatusCommand extends UpdraftCommand {
             }
         }
         transports();
+        UpdateService updates = service(UpdateService.class, null);
+        if (updates != null) {
+            // what devices are provisioned with, beside the log key
+            row("answers", "signed by statement key " + updates.statementKey());
+        }
         ReleaseService releases = service(ReleaseService.class, null);
         if (releases != null) {
             row("releases", releases.list().size() + " published");

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -117,7 +118,8 @@ public final class TestPlatform implements AutoCloseable {
      * releases, later than the platform (a test that publishes first); the caller closes them.
      */
     public RolloutServices startRollouts(DeviceRegistry registry) {
-        return new RolloutServices(ledger, trust, releases, registry, Clock.systemUTC(), Map.of(), Map.of());
+        return new RolloutServices(ledger, trust, releases, registry, Clock.systemUTC(), Map.of(),
+                Map.of("statement.key.file", directory.resolve("statement-key.pem").toString()));
     }
 
     @Override
@@ -267,8 +269,10 @@ public final class TestPlatform implements AutoCloseable {
                 }
                 RolloutServices rollouts = null;
                 if (registry != null) {
+                    Map<String, Object> update = new HashMap<>(updateConfig);
+                    update.putIfAbsent("statement.key.file", dir.resolve("statement-key.pem").toString());
                     rollouts = new RolloutServices(used, trustStore, releases, registry, clock, rolloutConfig,
-                            updateConfig);
+                            update);
                     started.push(rollouts);
                 }
                 DeviceApi api = null;

@@ -60,6 +60,7 @@ public final class FleetProvisioning {
         private final String logKeyDid;
         private final TrustLookup trust;
         private String profile;
+        private String statementKeyDid;
         private List<String> regions = List.of();
         private final Map<String, Double> tags = new LinkedHashMap<>();
         private String idPrefix = "sim-";
@@ -79,6 +80,15 @@ public final class FleetProvisioning {
 
         public Builder profile(String profile) {
             this.profile = profile;
+            return this;
+        }
+
+        /**
+         * The platform's statement key: the devices then act only on answers it vouches for. Default none: they act
+         * on unsigned answers, as devices made before platforms signed them.
+         */
+        public Builder statementKey(String did) {
+            this.statementKeyDid = did;
             return this;
         }
 
@@ -159,7 +169,7 @@ public final class FleetProvisioning {
                 String region = regions.isEmpty() ? null : regions.get(i % regions.size());
                 Provisioning p = new Provisioning(String.format("%s%05d", idPrefix, i),
                         SigningKey.generate(algorithm), vendor, deviceClass, profile, region, deviceTags, logKeyDid,
-                        trust);
+                        trust, statementKeyDid);
                 byte[] image = this.factoryImage == null ? factoryImage : this.factoryImage.apply(i);
                 fleet.add(new SimulatedDevice(p, flash.make(i, installedVersion, installedSequence, image), 0));
             }

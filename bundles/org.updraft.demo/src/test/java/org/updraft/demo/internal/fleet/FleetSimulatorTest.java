@@ -31,7 +31,8 @@ class FleetSimulatorTest {
     void twoHundredDevicesWithLossOutagesAndBadImagesAllFinish() throws Exception {
         try (OneReleaseUpdates platform = new OneReleaseUpdates(dir, 8 * 1024, false)) {
             List<SimulatedDevice> fleet = FleetProvisioning.builder(OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS,
-                    platform.ledger.logKey(), platform.trust()).regions(List.of("eu-west", "us-east", "ap-south"))
+                    platform.ledger.logKey(), platform.trust()).statementKey(platform.statementKey())
+                    .regions(List.of("eu-west", "us-east", "ap-south"))
                     .tag("beta", 0.1).generate(200);
             List<Device> records = FleetProvisioning.devices(fleet, java.time.Instant.now());
             assertEquals(200, records.stream().map(Device::id).distinct().count());

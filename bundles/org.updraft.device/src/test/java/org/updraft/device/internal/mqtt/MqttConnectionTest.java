@@ -336,7 +336,7 @@ class MqttConnectionTest {
                     4096, Duration.ofMillis(500), timers, s -> { });
             session.connect();
             try {
-                CompletableFuture<DeviceLink.Reply> check = session.check(1);
+                CompletableFuture<DeviceLink.Reply> check = session.check(1, new byte[0]);
                 Exception e = assertThrows(Exception.class, () -> check.get(5, TimeUnit.SECONDS));
                 assertInstanceOf(TimeoutException.class, e.getCause(), "lost, as on the network; the agent repeats");
                 Thread.sleep(2_500);
@@ -365,7 +365,7 @@ class MqttConnectionTest {
             session.connect();
             try {
                 long started = System.nanoTime();
-                DeviceLink.Reply reply = session.check(1).get(5, TimeUnit.SECONDS);
+                DeviceLink.Reply reply = session.check(1, new byte[0]).get(5, TimeUnit.SECONDS);
                 assertEquals(DeviceLink.Status.REFUSED, reply.status());
                 assertEquals("not-authorized: the broker refused the subscription of dev-1 to updraft/down/dev-1/#"
                         + " (SUBACK reason code 135, not authorized)", reply.diagnostic());

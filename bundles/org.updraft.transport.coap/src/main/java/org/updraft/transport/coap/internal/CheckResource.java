@@ -1,6 +1,7 @@
 package org.updraft.transport.coap.internal;
 
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,6 +22,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.serving.ReleaseImages;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceIds;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.work.CoalescingSweep;
@@ -41,7 +43,7 @@ import org.updraft.core.work.CoalescingSweep;
 final class CheckResource extends DeviceApiResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckResource.class);
-    private static final List<String> QUERY = List.of("seq");
+    private static final List<String> QUERY = List.of("seq", "nonce");
 
     private final UpdateService updates;
     private final ReleaseImages images;
@@ -118,10 +120,13 @@ final class CheckResource extends DeviceApiResource {
             if (request.getCode() != Code.GET) {
                 throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on /check/{device-id}; use GET");
             }
-            long sequence = sequence(request);
+            Query query = query(request);
+            long sequence = query.sequence();
             UpdateAnswer answer;
+            byte[] statement;
             try {
                 answer = updates.check(deviceId, sequence);
+                statement = updates.statement(deviceId, answer, query.nonce());
             } catch (UpdateException e) {
                 throw Refusal.of(e, limits.unavailableMaxAge());
             }
@@ -137,12 +142,13 @@ final class CheckResource extends DeviceApiResource {
             }
             byte[] etag = tag.length <= 8 ? tag : Arrays.copyOf(tag, 8);
             Response response;
-            if (etag.length > 0 && request.getOptions().containsETag(etag)) {
+            // a device that sends a nonce wants the platform's statement for this request: a 2.03 would carry none
+            if (etag.length > 0 && query.nonce().length == 0 && request.getOptions().containsETag(etag)) {
                 response = new Response(ResponseCode.VALID);
             } else {
                 response = new Response(ResponseCode.CONTENT);
                 response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CBOR);
-                response.setPayload(UpdateAnswers.encode(answer));
+                response.setPayload(UpdateAnswers.encode(answer, statement));
             }
             if (etag.length > 0) {
                 response.getOptions().addETag(etag);
@@ -196,35 +202,60 @@ final class CheckResource extends DeviceApiResource {
             return new NoSuchPath(this, name);
         }
 
-        private long sequence(Request request) throws Refusal {
-            List<String> query = request.getOptions().getUriQuery();
-            String value = null;
-            for (String part : query) {
+        /** {@code seq}, once, and {@code nonce}, at most once: nothing else. */
+        private Query query(Request request) throws Refusal {
+            String sequence = null;
+            String nonce = null;
+            for (String part : request.getOptions().getUriQuery()) {
                 int eq = part.indexOf('=');
                 String key = eq < 0 ? part : part.substring(0, eq);
+                String value = eq < 0 ? "" : part.substring(eq + 1);
                 if (!QUERY.contains(key)) {
-                    throw Refusal.badRequest("unknown query parameter '" + key + "'; /check takes only seq")
-                            .countedAs("bad-query");
+                    throw Refusal.badRequest("unknown query parameter '" + key + "'; /check takes only seq and "
+                            + "nonce").countedAs("bad-query");
                 }
-                if (value != null) {
-                    throw Refusal.badRequest("seq is given twice").countedAs("bad-query");
+                if (key.equals("seq") ? sequence != null : nonce != null) {
+                    throw Refusal.badRequest(key + " is given twice").countedAs("bad-query");
                 }
-                value = eq < 0 ? "" : part.substring(eq + 1);
+                if (key.equals("seq")) {
+                    sequence = value;
+                } else {
+                    nonce = value;
+                }
             }
-            if (value == null) {
+            if (sequence == null) {
                 throw Refusal.badRequest("missing ?seq=N, the sequence number of the installed image")
                         .countedAs("bad-query");
             }
-            if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw Refusal.badRequest("seq must be an unsigned decimal number, not '" + value + "'")
+            if (sequence.isEmpty() || sequence.length() > 19 || !sequence.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw Refusal.badRequest("seq must be an unsigned decimal number, not '" + sequence + "'")
+                        .countedAs("bad-query");
+            }
+            long seq;
+            try {
+                seq = Long.parseLong(sequence);
+            } catch (NumberFormatException e) {
+                throw Refusal.badRequest("seq " + sequence + " is larger than 2^63-1").countedAs("bad-query");
+            }
+            return new Query(seq, nonce == null ? new byte[0] : nonce(nonce));
+        }
+
+        private static byte[] nonce(String hex) throws Refusal {
+            if (hex.isEmpty() || hex.length() % 2 != 0 || hex.length() > 2 * AnswerStatements.MAX_NONCE_BYTES) {
+                throw Refusal.badRequest("nonce must be 1 to " + AnswerStatements.MAX_NONCE_BYTES + " bytes in hex, "
+                        + "not '" + (hex.length() > 80 ? hex.substring(0, 77) + "..." : hex) + "'")
                         .countedAs("bad-query");
             }
             try {
-                return Long.parseLong(value);
-            } catch (NumberFormatException e) {
-                throw Refusal.badRequest("seq " + value + " is larger than 2^63-1").countedAs("bad-query");
+                return HexFormat.of().parseHex(hex);
+            } catch (IllegalArgumentException e) {
+                throw Refusal.badRequest("nonce must be hex digits, not '" + hex + "'").countedAs("bad-query");
             }
         }
+    }
+
+    /** A check's query: the installed sequence, and the nonce the platform's statement must name (maybe empty). */
+    private record Query(long sequence, byte[] nonce) {
     }
 
     /** A path segment that is not a device id. */

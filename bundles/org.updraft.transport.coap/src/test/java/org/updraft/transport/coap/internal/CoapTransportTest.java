@@ -53,10 +53,12 @@ import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.log.MerkleTree;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
@@ -237,6 +239,19 @@ class CoapTransportTest {
                 Expectations.none().deviceClass(PublishedRelease.DEVICE_CLASS).installedSequence(3)).manifest().cid());
         byte[] etag = first.getOptions().getETags().get(0);
         assertArrayEquals(published.offer(OneRolloutUpdates.ROLLOUT).tag(), etag);
+        VerificationKey statementKey = VerificationKey.fromDid(updates.statementKey());
+        AnswerStatements.check(UpdateAnswers.decodeAnswer(first.getPayload()).statement(), statementKey, "dev-1",
+                new byte[0], offer, Instant.now());
+
+        // a check with a nonce gets a statement naming it, and the whole answer even with the current ETag
+        Request withNonce = Request.newGet().setURI(uri("/check/dev-1?seq=3&nonce=00112233445566778899aabbccddeeff"));
+        withNonce.getOptions().addETag(etag);
+        Response fresh = TestServer.send(client, withNonce);
+        assertEquals(ResponseCode.CONTENT, fresh.getCode());
+        UpdateAnswers.Decoded vouched = UpdateAnswers.decodeAnswer(fresh.getPayload());
+        AnswerStatements.check(vouched.statement(), statementKey, "dev-1",
+                java.util.HexFormat.of().parseHex("00112233445566778899aabbccddeeff"), vouched.answer(),
+                Instant.now());
 
         Request again = Request.newGet().setURI(uri("/check/dev-1?seq=3"));
         again.getOptions().addETag(etag);
@@ -471,7 +486,11 @@ class CoapTransportTest {
         assertRefused(ResponseCode.BAD_REQUEST, "missing ?seq", get("/check/dev-1"));
         assertRefused(ResponseCode.BAD_REQUEST, "unsigned decimal", get("/check/dev-1?seq=-1"));
         assertRefused(ResponseCode.BAD_REQUEST, "2^63", get("/check/dev-1?seq=9999999999999999999"));
-        assertRefused(ResponseCode.BAD_REQUEST, "only seq", get("/check/dev-1?seq=1&debug=1"));
+        assertRefused(ResponseCode.BAD_REQUEST, "only seq and nonce", get("/check/dev-1?seq=1&debug=1"));
+        assertRefused(ResponseCode.BAD_REQUEST, "hex digits", get("/check/dev-1?seq=1&nonce=zz"));
+        assertRefused(ResponseCode.BAD_REQUEST, "1 to 32 bytes", get("/check/dev-1?seq=1&nonce=" + "ab".repeat(33)));
+        assertRefused(ResponseCode.BAD_REQUEST, "1 to 32 bytes", get("/check/dev-1?seq=1&nonce=abc"));
+        assertRefused(ResponseCode.BAD_REQUEST, "given twice", get("/check/dev-1?seq=1&nonce=ab&nonce=cd"));
         assertRefused(ResponseCode.NOT_FOUND, "dev-404", get("/check/dev-404?seq=1"));
         assertRefused(ResponseCode.NOT_FOUND, "name the image", get("/fw"));
         assertRefused(ResponseCode.BAD_REQUEST, "not a CID", get("/fw/not-a-cid"));

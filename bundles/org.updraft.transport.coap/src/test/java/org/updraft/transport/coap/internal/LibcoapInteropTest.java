@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
@@ -138,12 +141,21 @@ class LibcoapInteropTest {
         // -o appends each notification: the first answer ("nothing new"), then the offer, which libcoap fetched
         // block-wise after the notification's first block
         byte[] written = Files.readAllBytes(file);
-        byte[] before = UpdateAnswers.encode(nothingNew);
-        assertArrayEquals(before, java.util.Arrays.copyOf(written, Math.min(before.length, written.length)),
+        // each answer carries the platform's statement (libcoap sent no nonce: an empty one), signed at its time
+        // of day: as long as this one, for timestamps of the same size
+        int firstLength = UpdateAnswers.encode(nothingNew, updates.statement("dev-1", nothingNew, new byte[0]))
+                .length;
+        UpdateAnswers.Decoded first = UpdateAnswers.decodeAnswer(java.util.Arrays.copyOf(written,
+                Math.min(firstLength, written.length)));
+        assertEquals(UpdateAnswers.decode(UpdateAnswers.encode(nothingNew)), first.answer(),
                 () -> "answers: " + read(log));
-        byte[] last = java.util.Arrays.copyOfRange(written, before.length, written.length);
-        DeviceAnswer.Offer offer = assertInstanceOf(DeviceAnswer.Offer.class, UpdateAnswers.decode(last),
+        VerificationKey statementKey = VerificationKey.fromDid(updates.statementKey());
+        AnswerStatements.check(first.statement(), statementKey, "dev-1", new byte[0], first.answer(), Instant.now());
+        byte[] last = java.util.Arrays.copyOfRange(written, firstLength, written.length);
+        UpdateAnswers.Decoded notified = UpdateAnswers.decodeAnswer(last);
+        DeviceAnswer.Offer offer = assertInstanceOf(DeviceAnswer.Offer.class, notified.answer(),
                 () -> "answers: " + read(log));
+        AnswerStatements.check(notified.statement(), statementKey, "dev-1", new byte[0], offer, Instant.now());
         assertEquals(cid, offer.manifest().manifest().cid());
         assertTrue(last.length > 1024);
     }

@@ -16,6 +16,11 @@ import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.MerkleTree;
+import org.updraft.core.update.AnswerStatement;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.BadSignatureException;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
@@ -23,7 +28,6 @@ import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateAnswers;
-import org.updraft.core.log.MerkleTree;
 import org.updraft.core.update.UpdateFormatException;
 
 /**
@@ -158,5 +162,21 @@ final class OneRolloutUpdates implements UpdateService {
                     + " events in a log of " + published.tree.size());
         }
         return MerkleTree.consistencyProof(published.tree, firstSize, secondSize);
+    }
+
+    /** The statement key of this test platform. */
+    final SigningKey statementKey = SigningKey.generate(KeyAlgorithm.ED25519);
+
+    @Override
+    public byte[] statement(String deviceId, UpdateAnswer answer, byte[] nonce) {
+        Instant now = Instant.now();
+        UpdateAnswer.Offer offer = answer instanceof UpdateAnswer.Offer o ? o : null;
+        return AnswerStatements.sign(new AnswerStatement(deviceId, offer == null ? null : offer.rolloutId(),
+                offer == null ? null : offer.release().id(), nonce, now, now.plusSeconds(600)), statementKey);
+    }
+
+    @Override
+    public String statementKey() {
+        return statementKey.did();
     }
 }

@@ -32,6 +32,7 @@ import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 
@@ -54,7 +55,7 @@ final class DeviceRequests {
     static final String TEXT = "text/plain; charset=utf-8";
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceRequests.class);
-    private static final List<String> CHECK_FIELDS = List.of("seq");
+    private static final List<String> CHECK_FIELDS = List.of("seq", "nonce");
     private static final List<String> CONSISTENCY_FIELDS = List.of("first", "second");
     private static final List<String> BLOCK_FIELDS = List.of("cid", "offset", "length", "max-packet");
     /**
@@ -183,14 +184,23 @@ final class DeviceRequests {
 
     private byte[] check(String device, byte[] payload) throws Refusal {
         long sequence;
+        byte[] nonce;
         try {
-            sequence = CborMap.decode("check request", payload).onlyKeys(CHECK_FIELDS).unsigned("seq");
+            CborMap request = CborMap.decode("check request", payload).onlyKeys(CHECK_FIELDS);
+            sequence = request.unsigned("seq");
+            nonce = request.has("nonce") ? request.bytes("nonce") : new byte[0];
         } catch (CborException e) {
             throw Refusal.malformed(e.getMessage());
         }
+        if (nonce.length > AnswerStatements.MAX_NONCE_BYTES) {
+            throw Refusal.malformed("check request: a nonce has at most " + AnswerStatements.MAX_NONCE_BYTES
+                    + " bytes, not " + nonce.length);
+        }
         UpdateAnswer answer;
+        byte[] statement;
         try {
             answer = updates.check(device, sequence);
+            statement = updates.statement(device, answer, nonce);
         } catch (UpdateException e) {
             throw Refusal.of(e, limits.unavailableRetry());
         }
@@ -198,7 +208,7 @@ final class DeviceRequests {
             images.learn(offer);
         }
         offers.checked(device, sequence, answer);
-        return UpdateAnswers.encode(answer);
+        return UpdateAnswers.encode(answer, statement);
     }
 
     private byte[] consistency(byte[] payload) throws Refusal {

@@ -107,7 +107,16 @@ final class RetainedOffers {
     private void publish(String deviceId, UpdateAnswer answer) {
         MqttMessage message;
         if (answer instanceof UpdateAnswer.Offer) {
-            message = new MqttMessage(UpdateAnswers.encode(answer));
+            byte[] statement;
+            try {
+                // nobody asked: a statement without a nonce, which expires like any other
+                statement = updates.statement(deviceId, answer, NONE);
+            } catch (UpdateException e) {
+                LOG.warn("No retained offer for device {}: its statement could not be signed: {}", deviceId,
+                        e.getMessage());
+                return;
+            }
+            message = new MqttMessage(UpdateAnswers.encode(answer, statement));
             MqttProperties properties = new MqttProperties();
             properties.setContentType(DeviceRequests.CBOR);
             message.setProperties(properties);

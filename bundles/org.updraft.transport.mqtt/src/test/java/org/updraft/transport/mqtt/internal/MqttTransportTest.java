@@ -33,13 +33,16 @@ import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.store.CidOptions;
 import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateService;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborMap;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.unixfs.UnixFsImporter;
+import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
@@ -121,6 +124,42 @@ class MqttTransportTest {
                 .orElse(null);
     }
 
+    /**
+     * The answer's bytes without its statement, once the statement checked out for this device and nonce: the rest
+     * is the update service's answer, byte for byte.
+     */
+    static byte[] withoutStatement(byte[] answer, String deviceId, byte[] nonce, UpdateService updates)
+            throws Exception {
+        UpdateAnswers.Decoded decoded = UpdateAnswers.decodeAnswer(answer);
+        AnswerStatements.check(decoded.statement(), VerificationKey.fromDid(updates.statementKey()), deviceId, nonce,
+                decoded.answer(), Instant.now());
+        @SuppressWarnings("unchecked")
+        Map<Object, Object> map = new TreeMap<>((Map<Object, Object>) Cbor.decode(answer));
+        map.remove("statement");
+        return Cbor.encode(map);
+    }
+
+    private byte[] withoutStatement(byte[] answer, String deviceId, byte[] nonce) throws Exception {
+        return withoutStatement(answer, deviceId, nonce, platform.updates);
+    }
+
+    @Test
+    void aCheckWithANonceGetsAStatementNamingItAndABadNonceIsRefused() throws Exception {
+        try (TestDevice dev = device("dev-1")) {
+            byte[] nonce = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+            MqttMessage answer = dev.request("check", Cbor.encode(Map.of("seq", 1L, "nonce", nonce)),
+                    dev.down("answers"), new byte[] {1});
+            assertNull(error(answer), () -> new String(answer.getPayload(), StandardCharsets.UTF_8));
+            assertArrayEquals(UpdateAnswers.encode(platform.updates.check("dev-1", 1)),
+                    withoutStatement(answer.getPayload(), "dev-1", nonce));
+
+            MqttMessage refused = dev.request("check", Cbor.encode(Map.of("seq", 1L, "nonce", new byte[33])),
+                    dev.down("answers"), new byte[] {2});
+            assertEquals("malformed", error(refused));
+            assertTrue(new String(refused.getPayload(), StandardCharsets.UTF_8).contains("at most 32 bytes"));
+        }
+    }
+
     @Test
     void checkByRequestResponseAnswersTheBytesOfTheUpdateServicesAnswer() throws Exception {
         try (TestDevice dev = device("dev-1")) {
@@ -128,7 +167,8 @@ class MqttTransportTest {
             MqttMessage none = dev.request("check", checkRequest(1), dev.down("answers"), correlation);
             assertNull(error(none), () -> new String(none.getPayload(), StandardCharsets.UTF_8));
             assertEquals(DeviceRequests.CBOR, none.getProperties().getContentType());
-            assertArrayEquals(UpdateAnswers.encode(platform.updates.check("dev-1", 1)), none.getPayload());
+            assertArrayEquals(UpdateAnswers.encode(platform.updates.check("dev-1", 1)), withoutStatement(none
+                    .getPayload(), "dev-1", new byte[0]));
             assertInstanceOf(DeviceAnswer.None.class, UpdateAnswers.decode(none.getPayload()));
 
             Rollout rollout = platform.rollout(release);
@@ -137,7 +177,8 @@ class MqttTransportTest {
             MqttMessage offer = dev.request("check", checkRequest(1), dev.down("answers"), new byte[] {9});
             UpdateAnswer expected = platform.updates.check("dev-1", 1);
             assertInstanceOf(UpdateAnswer.Offer.class, expected);
-            assertArrayEquals(UpdateAnswers.encode(expected), offer.getPayload());
+            assertArrayEquals(UpdateAnswers.encode(expected), withoutStatement(offer.getPayload(), "dev-1",
+                    new byte[0]));
             DeviceAnswer.Offer decoded = assertInstanceOf(DeviceAnswer.Offer.class,
                     UpdateAnswers.decode(offer.getPayload()));
             assertEquals(rollout.id(), decoded.rolloutId());

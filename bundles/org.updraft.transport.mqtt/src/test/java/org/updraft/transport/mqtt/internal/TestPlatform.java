@@ -73,8 +73,8 @@ final class TestPlatform implements AutoCloseable {
         registry = new JdbcDeviceRegistry(Configs.of(JdbcRegistryConfig.class,
                 Map.of("url", "jdbc:h2:file:" + dir.resolve("devices"))), new OsgiDataSourceFactory(new Driver()));
         engine = new RolloutEngineComponent(Configs.defaults(RolloutEngineComponent.Config.class), ledger, registry);
-        updates = new PlatformUpdateService(Configs.defaults(PlatformUpdateService.Config.class), engine, releases,
-                trust);
+        updates = new PlatformUpdateService(Configs.of(PlatformUpdateService.Config.class,
+                Map.of("statement.key.file", dir.resolve("statement-key.pem").toString())), engine, releases, trust);
         rollouts = new PlatformRolloutService(engine, releases, trust);
         store = new LocalFirmwareStore(Configs.of(LocalStoreConfig.class,
                 Map.of("directory", dir.resolve("store").toString(), "fsync", false)));
