@@ -38,7 +38,8 @@ final class RightEdge {
     static RightEdge decode(long size, byte[] stored) {
         if (size < 0 || stored == null || stored.length != Long.bitCount(size) * MerkleHash.SIZE) {
             throw new IllegalArgumentException("the stored right edge has " + (stored == null ? 0 : stored.length)
-                    + " bytes, a tree of " + size + " leaves needs " + Long.bitCount(Math.max(size, 0)) * MerkleHash.SIZE);
+                    + " bytes, a tree of " + size + " leaves needs "
+                    + Long.bitCount(Math.max(size, 0)) * MerkleHash.SIZE);
         }
         RightEdge edge = new RightEdge(size);
         int offset = 0;

@@ -1,5 +1,6 @@
 package org.updraft.ledger.postgresql.internal;
 
+import java.sql.BatchUpdateException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
@@ -38,6 +39,10 @@ final class SqlFailures {
     }
 
     static String oneLine(Throwable e) {
+        if (e instanceof BatchUpdateException b && b.getNextException() != null) {
+            // the batch's own message repeats the statement with its values; the cause is in the next one
+            return oneLine(b.getNextException());
+        }
         String message = firstLine(e.getMessage(), e);
         if (e instanceof SQLTransientConnectionException && e.getCause() != null) {
             message = message + ": " + firstLine(e.getCause().getMessage(), e.getCause());

@@ -124,8 +124,8 @@ class PostgresLedgerTest {
         // a wrong password: the component starts, calls say the database refuses, without the password
         Path wrong = dir.resolve("wrong-password");
         Files.writeString(wrong, "not-the-password-4711\n");
-        PostgresLedger ledger = new PostgresLedger(config(Map.of("password.file", wrong.toString(), "connect.timeout", 1)),
-                new PGDataSourceFactory());
+        PostgresLedger ledger = new PostgresLedger(
+                config(Map.of("password.file", wrong.toString(), "connect.timeout", 1)), new PGDataSourceFactory());
         try {
             e = assertThrows(LedgerException.class, ledger::size);
             assertFalse(e.getMessage().contains("not-the-password-4711"), e.getMessage());

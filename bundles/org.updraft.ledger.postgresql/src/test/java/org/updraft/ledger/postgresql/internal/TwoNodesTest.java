@@ -44,6 +44,33 @@ class TwoNodesTest {
     }
 
     @Test
+    void nodesStartingTogetherCreateTheTablesOnce() throws Exception {
+        int count = 4;
+        List<SqlLedger> started = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Thread thread = new Thread(() -> {
+                try {
+                    started.add(db.node(0));
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        assertEquals(List.of(), failures);
+        assertEquals(1, db.query("SELECT count(*) FROM ledger_tree"));
+        for (int i = 0; i < count; i++) {
+            assertEquals(i, started.get(i).append(event("s", i)).index());
+        }
+    }
+
+    @Test
     void twoNodesAppendingAtOnceMakeOneTree() throws Exception {
         SqlLedger[] nodes = {db.node(50), db.node(0)};
         List<AppendReceipt> receipts = Collections.synchronizedList(new ArrayList<>());
