@@ -57,6 +57,8 @@ public final class SqlLedger implements Ledger, AutoCloseable {
     /** One transaction holds at most this many events, and this many bytes (one larger event still goes alone). */
     static final int MAX_BATCH_EVENTS = 1000;
     static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
+    /** How long an append whose commit was cut off waits to learn whether it committed. */
+    private static final int RESOLVE_WAIT_SECONDS = 5;
 
     private static final List<String> SCHEMA = List.of(
             "CREATE TABLE IF NOT EXISTS ledger_tree (id smallint PRIMARY KEY CHECK (id = 1), origin text NOT NULL,"
@@ -96,6 +98,9 @@ public final class SqlLedger implements Ledger, AutoCloseable {
     private volatile boolean closed;
     private volatile String refusal;
     volatile CommitHook commitHook = transaction -> {
+    };
+    /** Runs right after the commit returned; tests use it to lose the commit's answer, as a cut connection does. */
+    volatile CommitHook committedHook = transaction -> {
     };
 
     /**
@@ -308,6 +313,7 @@ public final class SqlLedger implements Ledger, AutoCloseable {
                 commitHook.beforeCommit(c);
                 committing = true;
                 c.commit();
+                committedHook.beforeCommit(c);
             } catch (SQLException | RuntimeException | LedgerException e) {
                 rollback(c);
                 if (!committing || !SqlFailures.isConnectionFailure(e)) {
@@ -334,20 +340,30 @@ public final class SqlLedger implements Ledger, AutoCloseable {
     }
 
     /**
-     * The connection broke during the commit, so the transaction may or may not have committed. It held the
-     * tree row, so either the batch is at {@code first} or none of it is anywhere: look.
+     * The connection broke during the commit, so the transaction may or may not have committed: the server may
+     * still hold a COMMIT it received before the cut. The transaction held the tree row, so taking that lock waits
+     * until the server ended it either way; then either the batch is at {@code first} or none of it is anywhere.
      */
     private void resolveUncertainCommit(List<Pending> batch, long first, Exception cause) throws LedgerException {
         List<byte[]> stored = new ArrayList<>();
-        try (Connection c = db.getConnection();
-                PreparedStatement p = c.prepareStatement(
-                        "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx")) {
-            p.setLong(1, first);
-            p.setLong(2, first + batch.size());
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    stored.add(r.getBytes(1));
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                // a server that has not noticed the cut yet may hold the lock until TCP gives up: do not wait for that
+                s.execute("SET LOCAL lock_timeout = '" + RESOLVE_WAIT_SECONDS + "s'");
+                s.executeQuery("SELECT size FROM ledger_tree WHERE id = 1 FOR UPDATE").close();
+            }
+            try (PreparedStatement p = c.prepareStatement(
+                    "SELECT leaf_hash FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx")) {
+                p.setLong(1, first);
+                p.setLong(2, first + batch.size());
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        stored.add(r.getBytes(1));
+                    }
                 }
+            } finally {
+                rollback(c);
             }
         } catch (SQLException e) {
             throw new LedgerException("append: the connection to the ledger database broke while committing, and"

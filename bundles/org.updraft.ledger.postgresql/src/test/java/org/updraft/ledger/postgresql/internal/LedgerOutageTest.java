@@ -111,6 +111,28 @@ class LedgerOutageTest {
         }
     }
 
+    @Test
+    void anAppendWhoseCommitAnswerWasLostIsFoundCommitted() throws Exception {
+        relay.start();
+        SqlLedger ledger = throughRelay();
+        try {
+            ledger.open();
+            ledger.append(event("l", 0));
+            // the server committed, the answer never arrived: the node looks, and reports the append done
+            ledger.committedHook = transaction -> {
+                throw new SQLException("An I/O error occurred while sending to the backend.", "08006");
+            };
+            assertEquals(1, ledger.append(event("l", 1)).index());
+            ledger.committedHook = transaction -> {
+            };
+            assertEquals(2, ledger.size());
+            assertEquals(event("l", 1), ledger.get(1).event());
+            assertEquals(2, ledger.append(event("l", 2)).index());
+        } finally {
+            ledger.close();
+        }
+    }
+
     private void assertNothingAfter(long size, long nodes) throws SQLException {
         assertEquals(size, db.query("SELECT size FROM ledger_tree"));
         assertEquals(size, db.query("SELECT count(*) FROM ledger_entries"));
