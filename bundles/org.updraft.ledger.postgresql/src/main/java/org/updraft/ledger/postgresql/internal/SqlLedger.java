@@ -277,29 +277,39 @@ public final class SqlLedger implements Ledger, AutoCloseable {
                 TreeRow tree = lockTree(c);
                 first = tree.size;
                 RightEdge edge = edge(tree);
-                List<Object[]> nodes = new ArrayList<>();
-                try (PreparedStatement entries = c.prepareStatement(
-                        "INSERT INTO ledger_entries (idx, leaf_hash, event) VALUES (?, ?, ?)")) {
-                    for (int k = 0; k < batch.size(); k++) {
-                        Pending p = batch.get(k);
-                        entries.setLong(1, first + k);
-                        entries.setBytes(2, p.leafHash);
-                        entries.setBytes(3, p.bytes);
-                        entries.addBatch();
-                        edge.append(p.leafHash, (height, index, hash) -> nodes.add(new Object[] {height, index, hash}));
-                    }
-                    entries.executeBatch();
+                // one statement per table, whatever the batch's size: rows as arrays, unnested by the server
+                int count = batch.size();
+                Long[] entryIndexes = new Long[count];
+                byte[][] leafHashes = new byte[count][];
+                byte[][] events = new byte[count][];
+                List<Integer> nodeHeights = new ArrayList<>();
+                List<Long> nodeIndexes = new ArrayList<>();
+                List<byte[]> nodeHashes = new ArrayList<>();
+                for (int k = 0; k < count; k++) {
+                    Pending p = batch.get(k);
+                    entryIndexes[k] = first + k;
+                    leafHashes[k] = p.leafHash;
+                    events[k] = p.bytes;
+                    edge.append(p.leafHash, (height, index, hash) -> {
+                        nodeHeights.add(height);
+                        nodeIndexes.add(index);
+                        nodeHashes.add(hash);
+                    });
                 }
-                if (!nodes.isEmpty()) {
-                    try (PreparedStatement insert = c.prepareStatement(
-                            "INSERT INTO ledger_nodes (height, idx, hash) VALUES (?, ?, ?)")) {
-                        for (Object[] node : nodes) {
-                            insert.setInt(1, (Integer) node[0]);
-                            insert.setLong(2, (Long) node[1]);
-                            insert.setBytes(3, (byte[]) node[2]);
-                            insert.addBatch();
-                        }
-                        insert.executeBatch();
+                try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_entries (idx, leaf_hash, event)"
+                        + " SELECT * FROM unnest(?::int8[], ?::bytea[], ?::bytea[])")) {
+                    insert.setArray(1, c.createArrayOf("int8", entryIndexes));
+                    insert.setArray(2, c.createArrayOf("bytea", leafHashes));
+                    insert.setArray(3, c.createArrayOf("bytea", events));
+                    insert.executeUpdate();
+                }
+                if (!nodeHeights.isEmpty()) {
+                    try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_nodes (height, idx, hash)"
+                            + " SELECT * FROM unnest(?::int2[], ?::int8[], ?::bytea[])")) {
+                        insert.setArray(1, c.createArrayOf("int4", nodeHeights.toArray()));
+                        insert.setArray(2, c.createArrayOf("int8", nodeIndexes.toArray()));
+                        insert.setArray(3, c.createArrayOf("bytea", nodeHashes.toArray(new byte[0][])));
+                        insert.executeUpdate();
                     }
                 }
                 long checkpointSize = tree.checkpointSize;
