@@ -190,7 +190,7 @@ class OverloadTest {
     }
 
     @Test
-    void aPeerOverItsLimitGets503AndTheOthersAreServed() throws Exception {
+    void aPeerOverItsLimitGets503UntilTheNextSecond() throws Exception {
         serve(Map.of("peer_requests_per_second", 5, "overload_max_age", MAX_AGE));
         List<ResponseCode> codes = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
