@@ -73,7 +73,8 @@ public @interface CoapTransportConfig {
 
     @AttributeDefinition(name = "Requests per second per peer",
             description = "Requests a source address may make per second; the excess gets 5.03 (as under load). "
-                    + "0, the default, sets no limit: devices behind one NAT share an address.")
+                    + "Each /fw block is a request: set it above the blocks a second one download takes. 0, the "
+                    + "default, sets no limit: devices behind one NAT share an address.")
     int peer_requests_per_second() default 0;
 
     @AttributeDefinition(name = "Firmware store",
