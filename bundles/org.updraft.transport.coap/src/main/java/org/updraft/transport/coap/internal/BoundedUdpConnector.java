@@ -23,7 +23,7 @@ final class BoundedUdpConnector extends UDPConnector {
     @Override
     public void setRawDataReceiver(RawDataChannel endpoint) {
         super.setRawDataReceiver(endpoint == null ? null : raw -> {
-            if (overload.admit(raw.getInetSocketAddress())) {
+            if (overload.admit()) {
                 endpoint.receiveData(raw);
             }
         });

@@ -1,7 +1,6 @@
 package org.updraft.transport.coap.internal;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,6 +38,9 @@ final class Overload {
     /** Null when there is no per-peer limit. */
     private final PeerRates peers;
     private final CountedRefusals refusals;
+    /** Made once: a drop, on the socket's one receiver thread, costs a counter and no string. */
+    private final String dropped;
+    private final String shed;
     private final AtomicInteger waiting = new AtomicInteger();
     /** The most datagrams that waited at once since the start. */
     private final AtomicInteger mostWaiting = new AtomicInteger();
@@ -49,6 +51,10 @@ final class Overload {
         this.maxAge = limits.overloadMaxAge();
         this.peers = limits.peerRequestsPerSecond() > 0 ? new PeerRates(limits.peerRequestsPerSecond()) : null;
         this.refusals = refusals;
+        this.dropped = "more than " + dropAbove + " datagrams waiting for the protocol threads; new ones are dropped "
+                + "unread";
+        this.shed = "more than " + shedAbove + " datagrams waiting for the protocol threads; new requests are "
+                + "answered 5.03";
     }
 
     /** Reports overload at WARN through the transport's logger, at most once a minute per kind. */
@@ -62,12 +68,11 @@ final class Overload {
      * On the socket's receiver thread, for each datagram: whether it may wait for a protocol thread. One that may
      * not is counted and dropped.
      */
-    boolean admit(InetSocketAddress peer) {
+    boolean admit() {
         int now = waiting.incrementAndGet();
         if (now > dropAbove) {
             waiting.decrementAndGet();
-            refusals.refused(DROPPED, "more than " + dropAbove + " datagrams waiting; dropped one from "
-                    + peer.getAddress().getHostAddress() + " unread");
+            refusals.refused(DROPPED, dropped);
             return false;
         }
         mostWaiting.accumulateAndGet(now, Math::max);
@@ -87,8 +92,7 @@ final class Overload {
     Response shed(Request request) {
         int now = waiting.get();
         if (now > shedAbove) {
-            refusals.refused(SHED, now + " datagrams waiting, more than " + shedAbove + "; answered "
-                    + request.getCode() + " " + DeviceApiResource.path(request) + " with 5.03");
+            refusals.refused(SHED, shed);
             return unavailable();
         }
         if (peers != null) {
