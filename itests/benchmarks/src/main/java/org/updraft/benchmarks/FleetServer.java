@@ -78,6 +78,7 @@ import org.updraft.testing.platform.TestPlatform;
  *   REGISTER devices-file   (lines "id did"; then a rollout of the release to all of them starts) -> STARTED id
  *   PROGRESS                -> PROGRESS offered installed failed-or-rolled-back
  *   HEAP                    -> HEAP peak-used-bytes largest-live-after-gc-bytes max-bytes
+ *   STATUS                  -> STATUS the CoAP transport's line in updraft:status
  *   STOP (or end of input)  -> the server stops and the JVM exits
  * </pre>
  */
@@ -127,6 +128,7 @@ public final class FleetServer {
                             + w.rolledBack()));
                 }
                 case "HEAP" -> System.out.println("HEAP " + heap());
+                case "STATUS" -> System.out.println("STATUS " + platform.node.deviceApi().transport().status());
                 default -> System.out.println("ERROR unknown command '" + words[0] + "'");
             }
         }

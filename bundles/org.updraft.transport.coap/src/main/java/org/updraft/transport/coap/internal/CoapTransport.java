@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.eclipse.californium.core.CoapServer;
+import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.network.Endpoint;
@@ -86,6 +87,8 @@ public final class CoapTransport implements TransportStatus {
     private final CountedRefusals malformed;
     /** Requests answered 5.00 (a platform bug), by exception class. */
     private final CountedRefusals failures;
+    /** The bound on datagrams waiting, and the requests shed and datagrams dropped under load. */
+    private final Overload overload;
     private final ServiceRegistration<UpdateListener> listener;
 
     @Activate
@@ -105,6 +108,7 @@ public final class CoapTransport implements TransportStatus {
         this.chunks = new ChunkCache(config.cached_chunks());
         ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
         this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API");
+        this.overload = new Overload(limits, Overload.logged(LOG));
         DeviceApiRoot root = new DeviceApiRoot(malformed);
         this.failures = root.failures();
         this.check = new CheckResource(updates, images, limits, executor);
@@ -118,13 +122,22 @@ public final class CoapTransport implements TransportStatus {
         coap.setMessageDeliverer(new ServerMessageDeliverer(root, californium) {
             @Override
             protected boolean preDeliverRequest(Exchange exchange) {
-                // after deduplication: each request a device made, not each datagram; delivered as usual
+                // after deduplication (a retransmission gets its cached answer, not a second one) and after
+                // block-wise reassembly: each request a device made, not each datagram; and before any resource
+                // does work for it, which is what shedding is to save
                 requests.increment();
-                return false;
+                Response unavailable = overload.shed(exchange.getRequest());
+                if (unavailable == null) {
+                    return false;
+                }
+                exchange.sendResponse(unavailable);
+                return true;
             }
         });
-        CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium).setInetSocketAddress(bind)
-                .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceDatagramParser(malformed)).build();
+        CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium)
+                .setConnector(new BoundedUdpConnector(bind, californium, overload))
+                .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceDatagramParser(malformed,
+                        overload::taken)).build();
         coap.addEndpoint(udp);
         coap.setExecutors(executor, secondary, false);
         String failure = null;
@@ -234,7 +247,9 @@ public final class CoapTransport implements TransportStatus {
      * One line: the endpoint and whether it listens; while it does, the devices observing {@code /check} (waiting
      * for an offer to be pushed), the requests answered since it started and, once there was any, the malformed
      * input refused by kind ({@code malformed input: bad-query 1, short-datagram 3}) and the requests that failed
-     * with a platform bug, by exception class; when the socket could not be bound, the error and what to do.
+     * with a platform bug, by exception class; once it shed load, the requests answered 5.03 and the datagrams
+     * dropped ({@code under load: overload-dropped 9, overload-shed 700 (most datagrams waiting at once 4096; ...)});
+     * when the socket could not be bound, the error and what to do.
      */
     @Override
     public String status() {
@@ -245,9 +260,11 @@ public final class CoapTransport implements TransportStatus {
         int observing = check.observers();
         String refused = malformed.summary();
         String failed = failures.summary();
+        String shed = overload.summary();
         return "listening on " + endpointName(address) + "; " + observing + (observing == 1 ? " device" : " devices")
                 + " observing /check; " + requests.sum() + " requests" + (refused.isEmpty() ? "" : "; malformed input: "
-                + refused) + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed);
+                + refused) + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed)
+                + (shed.isEmpty() ? "" : "; under load: " + shed);
     }
 
     private static String endpointName(InetSocketAddress a) {
@@ -273,6 +290,10 @@ public final class CoapTransport implements TransportStatus {
     /** Malformed input refused so far, by kind. */
     CountedRefusals malformed() {
         return malformed;
+    }
+
+    Overload overload() {
+        return overload;
     }
 
     long storeReads() {

@@ -55,6 +55,28 @@ public @interface CoapTransportConfig {
                     + "download reads each chunk from the store once rather than once per block.")
     int cached_chunks() default 32;
 
+    @AttributeDefinition(name = "Shed load above",
+            description = "Datagrams waiting for the protocol threads above which new requests are answered at once "
+                    + "with 5.03 and a Max-Age (overload.max.age) instead of being served.")
+    int overload_shed_above() default 512;
+
+    @AttributeDefinition(name = "Drop datagrams above",
+            description = "Datagrams waiting for the protocol threads above which new datagrams are dropped at the "
+                    + "socket, unread: the bound on the memory and delay a flood can cause.")
+    int overload_drop_above() default 4096;
+
+    @AttributeDefinition(name = "Retry after overload",
+            description = "Max-Age in seconds of the 5.03 answers to requests shed under load or over the per-peer "
+                    + "limit; each answer adds up to half as much again at random, so shed devices do not all come "
+                    + "back at once.")
+    int overload_max_age() default 30;
+
+    @AttributeDefinition(name = "Requests per second per peer",
+            description = "Requests a source address may make per second; the excess gets 5.03 (as under load). "
+                    + "Each /fw block is a request: set it above the blocks a second one download takes. 0, the "
+                    + "default, sets no limit: devices behind one NAT share an address.")
+    int peer_requests_per_second() default 0;
+
     @AttributeDefinition(name = "Firmware store",
             description = "Filter choosing the firmware store. The default is the serving store (PID "
                     + "org.updraft.store), which picks the backend: swapping backends there does not touch this "

@@ -54,6 +54,8 @@ final class DeviceDatagramParser extends UdpDataParser {
     private static final int MAX_TOKEN_BYTES = 8;
 
     private final CountedRefusals refusals;
+    /** Told of each datagram a protocol thread takes from the endpoint's queue: parsing is the first thing done. */
+    private final Runnable taken;
     /**
      * The kind of the option rule that refused the message this thread is parsing. Californium calls the rules from
      * its option loop and wraps what they throw in an exception of its own, the same for its own faults; parsing a
@@ -62,13 +64,24 @@ final class DeviceDatagramParser extends UdpDataParser {
     private final ThreadLocal<String> optionRefusedAs = new ThreadLocal<>();
 
     DeviceDatagramParser(CountedRefusals refusals) {
+        this(refusals, () -> { });
+    }
+
+    /**
+     * @param taken told, on the protocol thread, of each datagram it starts parsing: Californium's endpoint parses a
+     *        datagram first thing once a protocol thread takes it from the queue, so this is where it stops waiting
+     */
+    DeviceDatagramParser(CountedRefusals refusals, Runnable taken) {
         // the standard options only: Californium's default registry also makes definitions up for unknown numbers
         super(false, StandardOptionRegistry.STANDARD_OPTIONS);
         this.refusals = refusals;
+        this.taken = taken;
     }
 
     @Override
     protected MessageHeader parseHeader(DatagramReader reader) {
+        // DataParser.parseMessage calls this first, for every datagram, before anything can throw
+        taken.run();
         int length = reader.bitsLeft() / Byte.SIZE;
         if (length < HEADER_BYTES) {
             throw dropped("short-datagram", "a datagram of " + length + " bytes, shorter than a CoAP header (4)");

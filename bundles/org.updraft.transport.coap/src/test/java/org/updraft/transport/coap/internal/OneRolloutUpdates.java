@@ -50,6 +50,8 @@ final class OneRolloutUpdates implements UpdateService {
     volatile boolean down;
     /** Checks fail as a bug would: with a RuntimeException. */
     volatile boolean broken;
+    /** How long each check takes, as a registry lookup on a loaded database would. */
+    volatile long checkMillis;
 
     OneRolloutUpdates(PublishedRelease published) {
         this.published = published;
@@ -72,6 +74,14 @@ final class OneRolloutUpdates implements UpdateService {
     @Override
     public UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
         checks.incrementAndGet();
+        if (checkMillis > 0) {
+            try {
+                Thread.sleep(checkMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UpdateException("unavailable", "interrupted");
+            }
+        }
         if (broken) {
             throw new IllegalStateException("a bug in the update service");
         }

@@ -69,11 +69,16 @@ final class TestServer {
      *        tests that ask for each block
      */
     static CoapEndpoint clientEndpoint(boolean transparentBlockwise) {
+        return clientEndpoint(transparentBlockwise, 2);
+    }
+
+    /** The same, retransmitting a confirmable request up to {@code maxRetransmit} times. */
+    static CoapEndpoint clientEndpoint(boolean transparentBlockwise, int maxRetransmit) {
         Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
         c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, transparentBlockwise ? 64 * 1024 : 0);
         c.set(CoapConfig.MAX_MESSAGE_SIZE, 1024);
         c.set(CoapConfig.PREFERRED_BLOCK_SIZE, 1024);
-        c.set(CoapConfig.MAX_RETRANSMIT, 2);
+        c.set(CoapConfig.MAX_RETRANSMIT, maxRetransmit);
         CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(c)
                 .setInetSocketAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).build();
         return endpoint;
