@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.updraft.api.device.Device;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseException;
 import org.updraft.api.release.ReleaseService;
@@ -67,6 +68,21 @@ final class OneRelease implements ReleaseService, UpdateService {
     @Override
     public Device enroll(byte[] signedEnrollment) throws UpdateException {
         throw new UpdateException("unsupported", "the delivery benchmark enrolls no devices");
+    }
+
+    @Override
+    public ConsistencyProof consistency(long firstSize, long secondSize) throws UpdateException {
+        throw new UpdateException("unsupported", "the delivery benchmark has no log");
+    }
+
+    @Override
+    public byte[] statement(String deviceId, UpdateAnswer answer, byte[] nonce) throws UpdateException {
+        throw new UpdateException("unsupported", "the delivery benchmark answers no update checks");
+    }
+
+    @Override
+    public String statementKey() {
+        return "did:key:none";
     }
 
     @Override

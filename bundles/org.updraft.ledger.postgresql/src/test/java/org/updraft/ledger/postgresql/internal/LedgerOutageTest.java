@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.core.log.LedgerAudit;
+import org.updraft.testing.TcpRelay;
 
 /**
  * PostgreSQL going away and coming back, seen through a relay the test switches off: every call fails in one

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.RegistryException;
+import org.updraft.testing.TcpRelay;
 
 /**
  * PostgreSQL going away and coming back, seen through a relay the test switches off: the registry answers
