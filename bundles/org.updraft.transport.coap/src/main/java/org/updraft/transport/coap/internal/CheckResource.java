@@ -123,10 +123,8 @@ final class CheckResource extends DeviceApiResource {
             Query query = query(request);
             long sequence = query.sequence();
             UpdateAnswer answer;
-            byte[] statement;
             try {
                 answer = updates.check(deviceId, sequence);
-                statement = updates.statement(deviceId, answer, query.nonce());
             } catch (UpdateException e) {
                 throw Refusal.of(e, limits.unavailableMaxAge());
             }
@@ -146,6 +144,12 @@ final class CheckResource extends DeviceApiResource {
             if (etag.length > 0 && query.nonce().length == 0 && request.getOptions().containsETag(etag)) {
                 response = new Response(ResponseCode.VALID);
             } else {
+                byte[] statement;
+                try {
+                    statement = updates.statement(deviceId, answer, query.nonce());
+                } catch (UpdateException e) {
+                    throw Refusal.of(e, limits.unavailableMaxAge());
+                }
                 response = new Response(ResponseCode.CONTENT);
                 response.getOptions().setContentFormat(MediaTypeRegistry.APPLICATION_CBOR);
                 response.setPayload(UpdateAnswers.encode(answer, statement));
