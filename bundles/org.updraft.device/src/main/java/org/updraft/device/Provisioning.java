@@ -45,12 +45,6 @@ public record Provisioning(String deviceId, SigningKey key, String vendor, Strin
         tags = tags == null ? Set.of() : Set.copyOf(new TreeSet<>(tags));
     }
 
-    /** The same device, made to require answers signed by the statement key {@code did}. */
-    public Provisioning withStatementKey(String did) {
-        return new Provisioning(deviceId, key, vendor, deviceClass, profile, region, tags, logKeyDid, trust,
-                Objects.requireNonNull(did, "did"));
-    }
-
     /** This device's did:key, as registered and as its reports name their signer. */
     public String did() {
         return key.did();

@@ -50,7 +50,9 @@ public final class BackendSwitch implements BackendChoices {
                     + "platform component at once. Changes apply at once; nothing restarts.")
     public @interface Config {
         @AttributeDefinition(name = "Ledger", description = "ledger.kind of the ledger backend: local (the embedded "
-                + "transparency log) or evm (the same log anchored on an EVM chain, feature updraft-ledger-evm).")
+                + "transparency log), postgresql (the log in PostgreSQL, shared by several nodes, feature "
+                + "updraft-ledger-postgresql) or evm (the same log anchored on an EVM chain, feature "
+                + "updraft-ledger-evm).")
         String ledger() default "local";
 
         @AttributeDefinition(name = "Trust store", description = "trust.kind of the trust store: ledger (trust events "

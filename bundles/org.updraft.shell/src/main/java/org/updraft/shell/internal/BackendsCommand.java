@@ -35,8 +35,9 @@ public class BackendsCommand extends UpdraftCommand {
     /** What the platform accepts as a kind; checked here so that a bad value is never written. */
     private static final Pattern KIND = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 
-    @Option(name = "--ledger", description = "ledger.kind of the ledger: local (the embedded log) or evm (the same "
-            + "log anchored on an EVM chain, feature updraft-ledger-evm)")
+    @Option(name = "--ledger", description = "ledger.kind of the ledger: local (the embedded log), postgresql (the "
+            + "log in PostgreSQL, shared by several nodes, feature updraft-ledger-postgresql) or evm (the same log "
+            + "anchored on an EVM chain, feature updraft-ledger-evm)")
     String ledger;
 
     @Option(name = "--trust", description = "trust.kind of the trust store: ledger (trust events replayed from the "
