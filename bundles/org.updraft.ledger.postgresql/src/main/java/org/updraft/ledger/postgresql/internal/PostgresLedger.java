@@ -1,15 +1,11 @@
 package org.updraft.ledger.postgresql.internal;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -57,8 +53,6 @@ public final class PostgresLedger implements Ledger {
     static final String POSTGRESQL_DRIVER = "(" + DataSourceFactory.OSGI_JDBC_DRIVER_CLASS + "=org.postgresql.Driver)";
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresLedger.class);
-    private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
-            PosixFilePermission.OWNER_WRITE);
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
     private final HikariDataSource pool;
@@ -159,14 +153,9 @@ public final class PostgresLedger implements Ledger {
     }
 
     private static void warnIfShared(Path file, String what) {
-        try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (!OWNER_ONLY.containsAll(permissions)) {
-                LOG.warn("The {} file {} is readable by others ({}); it should be readable by its owner only"
-                        + " (chmod 600)", what, file, permissions);
-            }
-        } catch (UnsupportedOperationException | IOException e) {
-            // not a POSIX file system, or missing: reading it says so
+        if (KeyFiles.openToOthers(file)) {
+            LOG.warn("The {} file {} is readable by others; it should be readable by its owner only (chmod 600)",
+                    what, file);
         }
     }
 
