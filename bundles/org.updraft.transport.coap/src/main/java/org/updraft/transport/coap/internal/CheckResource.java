@@ -231,17 +231,7 @@ final class CheckResource extends DeviceApiResource {
                 throw Refusal.badRequest("missing ?seq=N, the sequence number of the installed image")
                         .countedAs("bad-query");
             }
-            if (sequence.isEmpty() || sequence.length() > 19 || !sequence.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw Refusal.badRequest("seq must be an unsigned decimal number, not '" + sequence + "'")
-                        .countedAs("bad-query");
-            }
-            long seq;
-            try {
-                seq = Long.parseLong(sequence);
-            } catch (NumberFormatException e) {
-                throw Refusal.badRequest("seq " + sequence + " is larger than 2^63-1").countedAs("bad-query");
-            }
-            return new Query(seq, nonce == null ? new byte[0] : nonce(nonce));
+            return new Query(unsignedQueryValue("seq", sequence), nonce == null ? new byte[0] : nonce(nonce));
         }
 
         private static byte[] nonce(String hex) throws Refusal {

@@ -69,6 +69,19 @@ abstract class DeviceApiResource extends CoapResource {
         return resource instanceof DeviceApiRoot root ? root : null;
     }
 
+    /** A query parameter's value as an unsigned decimal number up to 2^63-1, or why it is not one. */
+    static long unsignedQueryValue(String key, String value) throws Refusal {
+        if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw Refusal.badRequest(key + " must be an unsigned decimal number, not '" + value + "'")
+                    .countedAs("bad-query");
+        }
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw Refusal.badRequest(key + " " + value + " is larger than 2^63-1").countedAs("bad-query");
+        }
+    }
+
     static Response refused(Refusal refusal) {
         Response response = new Response(refusal.code());
         response.getOptions().setContentFormat(MediaTypeRegistry.TEXT_PLAIN);

@@ -76,15 +76,7 @@ final class LogResource extends DeviceApiResource {
                 if (sizes.containsKey(key)) {
                     throw Refusal.badRequest(key + " is given twice").countedAs("bad-query");
                 }
-                if (value.isEmpty() || value.length() > 19 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                    throw Refusal.badRequest(key + " must be an unsigned decimal number, not '" + value + "'")
-                            .countedAs("bad-query");
-                }
-                try {
-                    sizes.put(key, Long.parseLong(value));
-                } catch (NumberFormatException e) {
-                    throw Refusal.badRequest(key + " " + value + " is larger than 2^63-1").countedAs("bad-query");
-                }
+                sizes.put(key, unsignedQueryValue(key, value));
             }
             for (String key : QUERY) {
                 if (!sizes.containsKey(key)) {
