@@ -25,6 +25,7 @@ import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.core.delta.DeltaCodecs;
 import org.updraft.core.delta.Deltas;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.Failure;
@@ -361,10 +362,12 @@ public final class DeviceAgent {
         Expectations expectations = Expectations.none().vendor(p.vendor()).deviceClass(p.deviceClass())
                 .profile(p.profile()).installedSequence(running.sequence()).installedVersion(running.version());
         Checkpoint checkpoint;
+        TrustHistory trust;
         try {
-            OfferVerifier.VerifiedOffer verified = verifier.verifyOffer(offer, expectations);
+            OfferVerifier.VerifiedOffer verified = verifier.verifyOffer(offer, expectations, device.trust());
             attempt.verified = verified.manifest();
             checkpoint = verified.checkpoint();
+            trust = verified.trust();
         } catch (VerificationException e) {
             if (offered.pushed() && e.failure() == Failure.SEQUENCE_NOT_NEWER) {
                 // a retained offer left over from before the device installed it (docs/mqtt-api.md): not a
@@ -386,6 +389,8 @@ public final class DeviceAgent {
             if (verdict == LogVerdict.FORK) {
                 return fail(attempt, Failure.LOG_FORK.code());
             }
+            // the checkpoint that proves the offer's trust changes extends the log the device knows: they are facts
+            device.keepTrust(trust);
             state = DeviceState.DOWNLOADING;
             DeviceAnswer.OfferedDelta delta = usableDelta(attempt);
             return report(attempt, DeviceState.DOWNLOADING, null)

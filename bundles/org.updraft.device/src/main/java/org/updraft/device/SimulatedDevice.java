@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.TrustedCheckpoint;
 
@@ -12,7 +13,9 @@ import org.updraft.core.update.TrustedCheckpoint;
  * A simulated device: its provisioning and what survives its resets — its flash (with the bootloader of its
  * profile), the counter of its reports (replay protection: the platform refuses a report whose counter is not
  * above the last it recorded, so the counter lives in non-volatile memory, not in the agent) and the largest
- * checkpoint of the transparency log it verified (every later one must extend it: {@link TrustedCheckpoint}).
+ * checkpoint of the transparency log it verified (every later one must extend it: {@link TrustedCheckpoint}) and
+ * the manufacturer keys it trusts, its provisioned ones moved on by the rotations and revocations offers proved to it
+ * ({@link TrustHistory}).
  */
 public final class SimulatedDevice {
 
@@ -20,6 +23,8 @@ public final class SimulatedDevice {
     private final DeviceFlash flash;
     private long reportCounter;
     private TrustedCheckpoint trustedCheckpoint;
+    /** Null until an offer's trust changes were kept: the provisioned keys alone. */
+    private TrustHistory trust;
 
     /**
      * @param reportCounter the counter of the last report this device sent (0 for a new device)
@@ -66,6 +71,19 @@ public final class SimulatedDevice {
      */
     public synchronized void trustCheckpoint(TrustedCheckpoint checkpoint) {
         this.trustedCheckpoint = Objects.requireNonNull(checkpoint, "checkpoint");
+    }
+
+    /**
+     * The manufacturer keys this device trusts now: a copy, which the caller may change without changing the
+     * device's.
+     */
+    public synchronized TrustHistory trust() {
+        return trust != null ? trust.copy() : new TrustHistory(provisioning.trust());
+    }
+
+    /** Keeps the trust an offer moved on, once the device accepted the checkpoint that proves its changes. */
+    public synchronized void keepTrust(TrustHistory trust) {
+        this.trust = Objects.requireNonNull(trust, "trust").copy();
     }
 
     /** The registry record for this device as it is now, for an operator registering the fleet. */

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.trust.KeyStatus;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.MemoryMerkleTree;
@@ -207,6 +208,38 @@ class DeviceAgentTest {
         assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
         assertEquals(List.of(DeviceState.FAILED), platform.statesReportedBy("dev-globex"));
         assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aDeviceProvisionedWithTheOldKeyFollowsItsSignedRotationAndKeepsIt() throws Exception {
+        start(4_000, false, null);
+        SigningKey older = SigningKey.generate(KeyAlgorithm.ED25519);
+        platform.rotatedFrom(older);
+        Provisioning p = new Provisioning("dev-old-key", SigningKey.generate(KeyAlgorithm.P256),
+                OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"),
+                platform.ledger.logKey(), OneReleaseUpdates.trusting(older), platform.statementKey());
+        SimulatedDevice device = new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
+        platform.register(device);
+
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals(KeyStatus.ROTATED, device.trust().find(older.did()).orElseThrow().status());
+        assertEquals(KeyStatus.ACTIVE, device.trust().find(platform.manufacturer.did()).orElseThrow().status(),
+                "the device keeps the successor it learned");
+
+        // the same device fresh from the factory, shown the offer without the rotation: the signer is a stranger
+        platform.trustChanges.clear();
+        SimulatedDevice fresh = new SimulatedDevice(new Provisioning("dev-old-key-2", SigningKey.generate(
+                KeyAlgorithm.P256), OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"),
+                platform.ledger.logKey(), OneReleaseUpdates.trusting(older), platform.statementKey()), new AbFlash(
+                "1.0.0", 1, new byte[] {1, 2, 3}), 0);
+        platform.register(fresh);
+        long served = platform.bytesServed.get();
+        UpdateOutcome refused = await(DeviceAgent.builder(fresh, link).build());
+        assertEquals(DeviceState.FAILED, refused.state(), refused.toString());
+        assertEquals("untrusted-signer", refused.reason());
+        assertEquals(served, platform.bytesServed.get(), "a refused release is never downloaded");
     }
 
     @Test

@@ -221,9 +221,12 @@ class DecoderFuzzTest {
             LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED,
                     Instant.parse("2026-11-21T00:00:00Z"), vendor.did(), released, null);
             event = LedgerEventCodec.encode(published);
+            // a revocation at leaf 4, which the offer carries as its trust change
+            LedgerEvent revoked = new LedgerEvent(EventTypes.KEY_REVOKED, Instant.parse("2026-11-21T01:00:00Z"),
+                    log.did(), TrustEvents.revoked(device.did(), "leaked", "operator:alice"), null);
             List<byte[]> leaves = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                leaves.add(LedgerEventCodec.leafHash(i == 2 ? published
+                leaves.add(LedgerEventCodec.leafHash(i == 2 ? published : i == 4 ? revoked
                         : new LedgerEvent("test.filler", Instant.ofEpochSecond(i), "x",
                                 Cbor.encode(Map.of("i", (long) i)), null)));
             }
@@ -234,7 +237,9 @@ class DecoderFuzzTest {
             InclusionProof proof = MerkleTree.inclusionProof(tree, 2, 5);
             Release release = new Release(m.releaseId(), "acme", "thermo-v2", null, "1.5.0", 7, image.length, sha,
                     m.cid(), vendor.did(), m.created(), published.time(), 2, manifest);
-            offer = UpdateAnswers.encode(new UpdateAnswer.Offer("r-1", release, event, proof, cp, null, new byte[8]));
+            offer = UpdateAnswers.encode(new UpdateAnswer.Offer("r-1", release, event, proof, cp, null, new byte[8],
+                    null, List.of(new UpdateAnswer.TrustChange(LedgerEventCodec.encode(revoked),
+                            MerkleTree.inclusionProof(tree, 4, 5)))));
             nothing = UpdateAnswers.encode(new UpdateAnswer.NoUpdate("up-to-date", java.time.Duration.ofSeconds(600), new byte[8]));
         }
 
