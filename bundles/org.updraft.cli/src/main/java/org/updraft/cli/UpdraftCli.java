@@ -107,7 +107,7 @@ public final class UpdraftCli {
     private static List<Command> commands() {
         return List.of(new KeygenCommand(), new SignCommand(), new VerifyCommand(), new CidCommand(),
                 new McubootSignCommand(), new McubootVerifyCommand(),
-                new InspectCommand(), new RotateProofCommand(),
+                new InspectCommand(), new RotateProofCommand(), new AttestCommand(),
                 new DeltaCommand(), new SwuBuildCommand());
     }
 

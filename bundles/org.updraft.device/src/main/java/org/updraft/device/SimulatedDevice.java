@@ -23,6 +23,8 @@ public final class SimulatedDevice {
     private final DeviceFlash flash;
     private long reportCounter;
     private TrustedCheckpoint trustedCheckpoint;
+    /** When it last got an answer the platform vouched for, or null before its agent first ran. */
+    private Instant lastVouched;
     /** Null until an offer's trust changes were kept: the provisioned keys alone. */
     private TrustHistory trust;
 
@@ -73,6 +75,16 @@ public final class SimulatedDevice {
         this.trustedCheckpoint = Objects.requireNonNull(checkpoint, "checkpoint");
     }
 
+    /** When this device last got an answer the platform vouched for, or {@code null} before its agent first ran. */
+    public synchronized Instant lastVouched() {
+        return lastVouched;
+    }
+
+    /** Remembers when the device last got an answer the platform vouched for (or when it first started counting). */
+    public synchronized void vouched(Instant time) {
+        this.lastVouched = Objects.requireNonNull(time, "time");
+    }
+
     /**
      * The manufacturer keys this device trusts now: a copy, which the caller may change without changing the
      * device's.
@@ -99,7 +111,7 @@ public final class SimulatedDevice {
         DeviceFlash.Image running = flash.running();
         Provisioning p = provisioning;
         return new Enrollment(p.deviceId(), p.did(), p.vendor(), p.deviceClass(), p.profile(), p.tags(), p.region(),
-                running.version(), running.sequence(), time);
+                running.version(), running.sequence(), time, p.attestation());
     }
 
     @Override

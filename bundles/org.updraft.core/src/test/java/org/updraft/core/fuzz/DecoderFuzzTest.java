@@ -50,6 +50,7 @@ import org.updraft.core.manifest.VerificationException;
 import org.updraft.core.update.AnswerStatement;
 import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
+import org.updraft.core.update.DeviceAttestations;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -138,6 +139,12 @@ class DecoderFuzzTest {
                     new TrustedCheckpoint(3, MerkleTree.rootHash(smallLog, 3)).extend(smallLogCheckpoint,
                             UpdateAnswers.decodeConsistency(in));
                 }, List.of(UpdateFormatException.class, VerificationException.class)),
+                new Target("attestation", List.of(DeviceAttestations.sign(new DeviceAttestations.Attestation(
+                        device.did(), "acme", "thermo-v2", Instant.parse("2026-11-21T09:00:00Z")), vendor)),
+                        in -> DeviceAttestations.check(in, new Enrollment("dev-1", device.did(), "acme", "thermo-v2",
+                                null, Set.of(), "eu", "1.0.0", 1, Instant.now()),
+                                did -> did.equals(vendor.did()) ? trusted : Optional.empty()),
+                        List.of(UpdateFormatException.class)),
                 new Target("statement", List.of(AnswerStatements.sign(new AnswerStatement("dev-1", "r-1",
                         "acme/thermo-v2/7", new byte[16], Instant.now(), Instant.now().plusSeconds(60)), log)),
                         in -> AnswerStatements.verify(in, log.verificationKey()), List.of(UpdateFormatException.class)),

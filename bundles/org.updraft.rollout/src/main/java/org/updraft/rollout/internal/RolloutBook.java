@@ -262,6 +262,9 @@ final class RolloutBook {
         }
         DeviceReport report = signed.report();
         lastReports.put(report.deviceId(), new LastReport(report.counter(), sha256(event.payload()), entry.index()));
+        if (report.state() == DeviceState.STALE) {
+            return; // about no rollout
+        }
         RolloutRecord r = report.rolloutId() != null ? rollouts.get(report.rolloutId())
                 : offeringRollout(report.deviceId(), report.releaseId());
         if (r != null) {
