@@ -14,8 +14,8 @@ import java.util.Objects;
  * FragIndex) carries a data block as NbFrag fragments of FragSize bytes plus redundancy, which the FEC in
  * {@code internal.fec} makes and rebuilds. Each version has its codec, {@link #of(Ts004Version)}.
  *
- * <p>v2.0.0's field layout follows LoRa Basics Modem v4.8.0 (Semtech's v2.0.0 implementation, whose FEC the
- * fixtures come from): FragSessionStatusAns puts its status byte before ReceivedAndIndex there.
+ * <p>v2.0.0's FragSessionStatusAns puts its status byte before ReceivedAndIndex, as LoRa Basics Modem v4.8.0
+ * (Semtech's v2.0.0 implementation, whose FEC the fixtures come from) and ChirpStack's lrwn both do.
  */
 public final class Fragmentation {
 
