@@ -53,22 +53,18 @@ final class CommandSet {
         }
     }
 
-    private final String package_;
+    private final String packageName;
     private final int port;
     private final List<Entry<?>> entries;
 
     CommandSet(String packageName, int port, List<Entry<?>> entries) {
-        this.package_ = packageName;
+        this.packageName = packageName;
         this.port = port;
         this.entries = List.copyOf(entries);
     }
 
-    int port() {
-        return port;
-    }
-
     List<FuotaCommand> decode(Direction direction, byte[] frame) throws FuotaCodecException {
-        String where = package_ + " " + direction.word() + " on port " + port;
+        String where = packageName + " " + direction.word() + " on port " + port;
         if (frame == null || frame.length == 0) {
             throw new FuotaCodecException(where + ": empty frame");
         }
@@ -142,7 +138,7 @@ final class CommandSet {
     Entry<?> entryOf(FuotaCommand command) {
         Entry<?> entry = find(command.direction(), command.cid());
         if (entry == null || !entry.type().isInstance(command)) {
-            throw new IllegalArgumentException(command.getClass().getSimpleName() + " is not a " + package_
+            throw new IllegalArgumentException(command.getClass().getSimpleName() + " is not a " + packageName
                     + " " + command.direction().word() + " command");
         }
         return entry;
