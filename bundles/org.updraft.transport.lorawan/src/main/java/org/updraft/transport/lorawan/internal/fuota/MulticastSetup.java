@@ -10,14 +10,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * TS005 v1.0.0, remote multicast setup, port 200: the server gives a device up to four multicast groups (address,
- * key encrypted under the device's McKEKey, frame counter range) and opens Class C or Class B sessions on them.
+ * TS005, remote multicast setup, port 200, in v1.0.0 and v2.0.0: the server gives a device up to four multicast
+ * groups (address, key encrypted under the device's McKEKey, frame counter range) and opens Class C or Class B
+ * sessions on them. v2.0.0 lays the commands out as v1.0.0 and adds StartMissed to the session answers; each
+ * version has its codec, {@link #of(int)}.
  */
 public final class MulticastSetup {
 
     public static final int PORT = 200;
     public static final int PACKAGE_IDENTIFIER = 2;
-    public static final int PACKAGE_VERSION = 1;
 
     /** Group identifiers are 2 bits: a device holds at most four groups. */
     public static final int MAX_GROUPS = 4;
@@ -249,10 +250,11 @@ public final class MulticastSetup {
 
     /**
      * The answer to a session request: its errors, or, when there is none, the seconds until the session starts
-     * ({@code timeToStart}, null exactly when an error is set).
+     * ({@code timeToStart}, null exactly when an error is set). {@code startMissed} (v2.0.0 only) says the session
+     * time had passed when the request arrived; it comes with a TimeToStart.
      */
     public record McSessionAns(boolean classB, int groupId, boolean groupUndefined, boolean freqError,
-            boolean drError, Long timeToStart) implements FuotaCommand {
+            boolean drError, boolean startMissed, Long timeToStart) implements FuotaCommand {
         public McSessionAns {
             requireGroup(groupId);
             boolean failed = groupUndefined || freqError || drError;
@@ -300,16 +302,20 @@ public final class MulticastSetup {
         return new McGroupStatusAns(status >> 4 & 0x07, groups);
     }
 
-    private static McSessionAns readSessionAns(FrameReader in, boolean classB) throws FuotaCodecException {
+    private McSessionAns readSessionAns(FrameReader in, boolean classB) throws FuotaCodecException {
         int status = in.u8();
         Long timeToStart = (status & SESSION_ERRORS) == 0 ? Long.valueOf(in.u24()) : null;
+        // bit 5 is RFU in v1.0.0
         return new McSessionAns(classB, status & 0x03, (status & 0x10) != 0, (status & 0x08) != 0,
-                (status & 0x04) != 0, timeToStart);
+                (status & 0x04) != 0, version == 2 && (status & 0x20) != 0, timeToStart);
     }
 
-    private static void writeSessionAns(McSessionAns c, FrameWriter out) {
-        out.u8((c.groupUndefined() ? 0x10 : 0) | (c.freqError() ? 0x08 : 0) | (c.drError() ? 0x04 : 0)
-                | c.groupId());
+    private void writeSessionAns(McSessionAns c, FrameWriter out) {
+        if (c.startMissed() && version == 1) {
+            throw new IllegalArgumentException("StartMissed is TS005 v2.0.0's; v1.0.0 cannot carry it");
+        }
+        out.u8((c.startMissed() ? 0x20 : 0) | (c.groupUndefined() ? 0x10 : 0) | (c.freqError() ? 0x08 : 0)
+                | (c.drError() ? 0x04 : 0) | c.groupId());
         if (c.accepted()) {
             out.u24(c.timeToStart().intValue());
         }
@@ -319,7 +325,29 @@ public final class MulticastSetup {
         return start < frame.length && (frame[start] & SESSION_ERRORS) != 0 ? 1 : 4;
     }
 
-    private static final CommandSet COMMANDS = new CommandSet("TS005 multicast setup", PORT, List.of(
+    private static final MulticastSetup V1 = new MulticastSetup(1);
+    private static final MulticastSetup V2 = new MulticastSetup(2);
+
+    /**
+     * The codec of TS005 v{@code version}.0.0.
+     *
+     * @throws IllegalArgumentException for a version other than 1 or 2
+     */
+    public static MulticastSetup of(int version) {
+        return switch (version) {
+            case 1 -> V1;
+            case 2 -> V2;
+            default -> throw new IllegalArgumentException("TS005 version must be 1 (v1.0.0) or 2 (v2.0.0), not "
+                    + version);
+        };
+    }
+
+    private final int version;
+    private final CommandSet commands;
+
+    private MulticastSetup(int version) {
+        this.version = version;
+        this.commands = new CommandSet("TS005 v" + version + ".0.0 multicast setup", PORT, List.of(
             fixed(DOWNLINK, 0x00, "PackageVersionReq", PackageVersionReq.class, 0,
                     in -> new PackageVersionReq(), (c, out) -> { }),
             fixed(UPLINK, 0x00, "PackageVersionAns", PackageVersionAns.class, 2,
@@ -361,7 +389,7 @@ public final class MulticastSetup {
                             .u24((int) (c.dlFrequencyHz() / 100)).u8(c.dataRate())),
             new CommandSet.Entry<>(UPLINK, 0x04, "McClassCSessionAns", McSessionAns.class,
                     MulticastSetup::sessionAnsLength, in -> readSessionAns(in, false),
-                    MulticastSetup::writeSessionAns),
+                    this::writeSessionAns),
             fixed(DOWNLINK, 0x05, "McClassBSessionReq", McClassBSessionReq.class, 10,
                     in -> {
                         int group = in.u8() & 0x03;
@@ -374,22 +402,33 @@ public final class MulticastSetup {
                             .u24((int) (c.dlFrequencyHz() / 100)).u8(c.dataRate())),
             new CommandSet.Entry<>(UPLINK, 0x05, "McClassBSessionAns", McSessionAns.class,
                     MulticastSetup::sessionAnsLength, in -> readSessionAns(in, true),
-                    MulticastSetup::writeSessionAns)));
+                    this::writeSessionAns)));
+    }
 
-    private MulticastSetup() {
+    public int version() {
+        return version;
+    }
+
+    /** The PackageVersionAns a device of this version sends. */
+    public PackageVersionAns packageVersion() {
+        return new PackageVersionAns(PACKAGE_IDENTIFIER, version);
     }
 
     /** Every command of a frame received on port 200, in order. */
-    public static List<FuotaCommand> decode(Direction direction, byte[] frame) throws FuotaCodecException {
-        return COMMANDS.decode(direction, frame);
+    public List<FuotaCommand> decode(Direction direction, byte[] frame) throws FuotaCodecException {
+        return commands.decode(direction, frame);
     }
 
-    /** One frame for port 200 carrying {@code commands}, all travelling the same way. */
-    public static byte[] encode(List<? extends FuotaCommand> commands) {
-        return COMMANDS.encode(commands);
+    /**
+     * One frame for port 200 carrying {@code commands}, all travelling the same way.
+     *
+     * @throws IllegalArgumentException for a command or field this version does not have
+     */
+    public byte[] encode(List<? extends FuotaCommand> list) {
+        return commands.encode(list);
     }
 
-    public static byte[] encode(FuotaCommand command) {
-        return COMMANDS.encode(List.of(command));
+    public byte[] encode(FuotaCommand command) {
+        return commands.encode(List.of(command));
     }
 }

@@ -63,15 +63,19 @@ class FuotaCodecsTest {
             return ClockSync.encode(c);
         }
     };
-    private static final Codec MULTICAST = new Codec() {
-        public List<FuotaCommand> decode(Direction d, byte[] f) throws FuotaCodecException {
-            return MulticastSetup.decode(d, f);
-        }
+    private static final Codec MULTICAST = multicast(MulticastSetup.of(1));
 
-        public byte[] encode(FuotaCommand c) {
-            return MulticastSetup.encode(c);
-        }
-    };
+    private static Codec multicast(MulticastSetup m) {
+        return new Codec() {
+            public List<FuotaCommand> decode(Direction d, byte[] f) throws FuotaCodecException {
+                return m.decode(d, f);
+            }
+
+            public byte[] encode(FuotaCommand c) {
+                return m.encode(c);
+            }
+        };
+    }
 
     private static Codec fragmentation(Fragmentation f) {
         return new Codec() {
@@ -105,7 +109,7 @@ class FuotaCodecsTest {
 
     @Test
     void multicastSetupCommands() throws Exception {
-        assertBytes(MULTICAST, new PackageVersionAns(2, 1), "000201");
+        assertBytes(MULTICAST, MulticastSetup.of(1).packageVersion(), "000201");
         assertBytes(MULTICAST, new McGroupStatusReq(0b0101), "0105");
         assertBytes(MULTICAST, new McGroupStatusAns(4, List.of(new McGroup(0, 0x01020304L), new McGroup(2, 0xAABBCCDDL))),
                 "014500040302010" + "2ddccbbaa");
@@ -119,10 +123,27 @@ class FuotaCodecsTest {
         assertBytes(MULTICAST, new McClassCSessionReq(0, 0x11223344L, 7, 869_525_000L, 3), "04004433221107" + "d2ad84" + "03");
         assertBytes(MULTICAST, new McClassBSessionReq(1, 0x11223344L, 7, 5, 869_525_000L, 3),
                 "05014433221157" + "d2ad84" + "03");
-        assertBytes(MULTICAST, new McSessionAns(false, 1, false, false, false, 0x000102L), "0401020100");
-        assertBytes(MULTICAST, new McSessionAns(false, 1, false, true, true, null), "040d");
-        assertBytes(MULTICAST, new McSessionAns(true, 0, true, false, false, null), "0510");
-        assertBytes(MULTICAST, new McSessionAns(true, 0, false, false, false, 60L), "05003c0000");
+        assertBytes(MULTICAST, new McSessionAns(false, 1, false, false, false, false, 0x000102L), "0401020100");
+        assertBytes(MULTICAST, new McSessionAns(false, 1, false, true, true, false, null), "040d");
+        assertBytes(MULTICAST, new McSessionAns(true, 0, true, false, false, false, null), "0510");
+        assertBytes(MULTICAST, new McSessionAns(true, 0, false, false, false, false, 60L), "05003c0000");
+    }
+
+    @Test
+    void multicastSetupV2AddsStartMissed() throws Exception {
+        Codec v2 = multicast(MulticastSetup.of(2));
+        assertBytes(v2, MulticastSetup.of(2).packageVersion(), "000202");
+        // the start was missed, the session still runs: TimeToStart follows
+        assertBytes(v2, new McSessionAns(false, 1, false, false, false, true, 0L), "0421000000");
+        assertBytes(v2, new McSessionAns(true, 2, true, false, false, true, null), "0532");
+        // every other command as in v1.0.0
+        assertBytes(v2, new McClassCSessionReq(0, 0x11223344L, 7, 869_525_000L, 3), "0400443322110" + "7d2ad8403");
+        // v1.0.0 reads the bit as RFU and cannot write it
+        assertEquals(List.of(new McSessionAns(false, 1, false, false, false, false, 0L)),
+                MULTICAST.decode(Direction.UPLINK, HEX.parseHex("0421000000")));
+        assertThrows(IllegalArgumentException.class,
+                () -> MulticastSetup.of(1).encode(new McSessionAns(false, 1, false, false, false, true, 0L)));
+        assertThrows(IllegalArgumentException.class, () -> MulticastSetup.of(3));
     }
 
     @Test
@@ -156,13 +177,13 @@ class FuotaCodecsTest {
 
     @Test
     void framesCarrySeveralCommands() throws Exception {
-        byte[] frame = MulticastSetup.encode(List.of(new McGroupSetupReq(0, 1, KEY, 0, 10), new McClassCSessionReq(0, 100, 8, 869_525_000L, 5)));
+        byte[] frame = MulticastSetup.of(1).encode(List.of(new McGroupSetupReq(0, 1, KEY, 0, 10), new McClassCSessionReq(0, 100, 8, 869_525_000L, 5)));
         assertEquals(1 + 29 + 1 + 10, frame.length);
-        List<FuotaCommand> commands = MulticastSetup.decode(Direction.DOWNLINK, frame);
+        List<FuotaCommand> commands = MulticastSetup.of(1).decode(Direction.DOWNLINK, frame);
         assertEquals(2, commands.size());
         assertTrue(commands.get(1) instanceof McClassCSessionReq);
         // an accepted and a refused session answer in one uplink: 4 + 1 bytes after their CIDs
-        assertEquals(2, MulticastSetup.decode(Direction.UPLINK, HEX.parseHex("04003c0000" + "0510")).size());
+        assertEquals(2, MulticastSetup.of(1).decode(Direction.UPLINK, HEX.parseHex("04003c0000" + "0510")).size());
         assertEquals(List.of(new PackageVersionReq(), new FragSessionStatusReq(0, true)),
                 V1.decode(Direction.DOWNLINK, HEX.parseHex("000101")));
     }
@@ -177,7 +198,7 @@ class FuotaCodecsTest {
         assertEquals("TS003 clock sync uplink on port 202: unknown CID 0x03 at byte 0", error(CLOCK, Direction.UPLINK, "03"));
         assertEquals("TS003 clock sync uplink on port 202: AppTimeReq at byte 0 needs 5 bytes after its CID, only 3 left",
                 error(CLOCK, Direction.UPLINK, "01000000"));
-        assertEquals("TS005 multicast setup downlink on port 200: unknown CID 0x07 at byte 30",
+        assertEquals("TS005 v1.0.0 multicast setup downlink on port 200: unknown CID 0x07 at byte 30",
                 error(MULTICAST, Direction.DOWNLINK, "0200" + "00".repeat(28) + "07"));
         // maxMcFCount below minMcFCount
         assertTrue(error(MULTICAST, Direction.DOWNLINK, "0200" + "00".repeat(20) + "0a000000" + "01000000")
@@ -209,10 +230,10 @@ class FuotaCodecsTest {
         assertThrows(IllegalArgumentException.class, () -> V2.encode(new FragSessionSetupReq(0, 1, 20, 50, 0, 1, false, 5, 0, null)));
         assertThrows(IllegalArgumentException.class, () -> V1.encode(new FragSessionStatusAns(0, 1, 0, false, true, false)));
         assertThrows(IllegalArgumentException.class, () -> ClockSync.encode(new McGroupDeleteReq(0)));
-        assertThrows(IllegalArgumentException.class, () -> MulticastSetup.encode(List.of(new McGroupDeleteReq(0), new McGroupDeleteAns(0, false))));
+        assertThrows(IllegalArgumentException.class, () -> MulticastSetup.of(1).encode(List.of(new McGroupDeleteReq(0), new McGroupDeleteAns(0, false))));
         assertThrows(IllegalArgumentException.class, () -> V1.encode(List.of(new FragSessionDeleteReq(0), new DataFragment(0, 1, new byte[1]))));
         assertThrows(IllegalArgumentException.class, () -> new McClassCSessionReq(0, 0, 0, 869_525_050L, 0));
-        assertThrows(IllegalArgumentException.class, () -> new McSessionAns(false, 0, true, false, false, 5L));
+        assertThrows(IllegalArgumentException.class, () -> new McSessionAns(false, 0, true, false, false, false, 5L));
         assertThrows(IllegalArgumentException.class, () -> new AppTimeReq(-1, false, 0));
     }
 

@@ -11,7 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random and mutated frames into every package decoder, both directions: each either decodes, and then encodes
+ * Random and mutated frames into every package decoder (TS003, TS005 and TS004 in both versions), both directions: each either decodes, and then encodes
  * back to commands that decode equal, or fails with {@link FuotaCodecException}; nothing else escapes. Bounded
  * and deterministic; {@code -Dupdraft.fuzz.iterations=N -Dupdraft.fuzz.seed=S} for a longer run. A failure prints
  * the frame in hex and the seed.
@@ -35,7 +35,7 @@ class FuotaDecoderFuzzTest {
     private static final String[] SEEDS = {
         "017856341213", "01feffffff03", "0209", "020104030201", "0307",
         "0105", "0145000403020102ddccbbaa", "020104030201" + "0102030405060708090a0b0c0d0e0f10" + "00000000ffff0000",
-        "0400443322110752ad8403", "0401020100", "040d", "0501443322115752ad8403",
+        "0400443322110752ad8403", "0401020100", "040d", "0501443322115752ad8403", "0421000000", "0532",
         "012c410701", "0201140032010504030201", "080340abcd", "01062c4107",
         "021114003241050403020102" + "00d4c3b2a1", "0406", "000101",
     };
@@ -46,11 +46,14 @@ class FuotaDecoderFuzzTest {
         Fragmentation v2 = Fragmentation.of(Ts004Version.V2_0_0);
         int decoded = 0;
         decoded += run("TS003", ClockSync::decode, ClockSync::encode);
-        decoded += run("TS005", MulticastSetup::decode, MulticastSetup::encode);
+        MulticastSetup multicast1 = MulticastSetup.of(1);
+        MulticastSetup multicast2 = MulticastSetup.of(2);
+        decoded += run("TS005 v1", multicast1::decode, multicast1::encode);
+        decoded += run("TS005 v2", multicast2::decode, multicast2::encode);
         decoded += run("TS004 v1", v1::decode, v1::encode);
         decoded += run("TS004 v2", v2::decode, v2::encode);
         // worth something only if a fair share (5%) of the frames decode and so go through the encoders too
-        assertTrue(decoded > 4 * ITERATIONS / 20, "only " + decoded + " of " + 4 * ITERATIONS + " frames decoded");
+        assertTrue(decoded > 5 * ITERATIONS / 20, "only " + decoded + " of " + 5 * ITERATIONS + " frames decoded");
     }
 
     private static int run(String name, Decoder decoder, Encoder encoder) {
