@@ -44,6 +44,7 @@ import org.updraft.core.unixfs.SeededContent;
 import org.updraft.core.unixfs.UnixFsImporter;
 import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
+import org.updraft.core.update.DeviceAttestations;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.UpdateAnswers;
@@ -323,9 +324,12 @@ class MqttTransportTest {
     @Test
     void enrollmentRegistersADeviceOnlyWithAutoRegistrationAndOnlyOnItsOwnTopic() throws Exception {
         SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        // with the device certificate the manufacturer signed for its key, as the platform requires by default
+        byte[] attestation = DeviceAttestations.sign(new DeviceAttestations.Attestation(key.did(), TestPlatform.VENDOR,
+                TestPlatform.CLASS, now), platform.vendorKey);
         byte[] enrollment = Enrollments.sign(new Enrollment("dev-new", key.did(), TestPlatform.VENDOR,
-                TestPlatform.CLASS, null, Set.of(), null, "1.0.0", 1, Instant.now().truncatedTo(ChronoUnit.SECONDS)),
-                key);
+                TestPlatform.CLASS, null, Set.of(), null, "1.0.0", 1, now, attestation), key);
         try (TestDevice dev = device("dev-new")) {
             assertEquals("forbidden", error(dev.request("enroll", enrollment, dev.down("answers"), new byte[] {1})));
             assertTrue(platform.registry.find("dev-new").isEmpty());

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.eclipse.paho.mqttv5.client.IMqttMessageListener;
 import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttClientException;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
@@ -84,7 +85,24 @@ final class TestDevice implements AutoCloseable {
             properties.setCorrelationData(correlation);
         }
         message.setProperties(properties);
-        client.publish(topic, message);
+        for (int attempt = 1;; attempt++) {
+            try {
+                client.publish(topic, message);
+                return;
+            } catch (MqttException e) {
+                // Paho counts the answers it is still acknowledging against its in-flight window: on a loaded
+                // machine a burst of requests can find it full for a moment; a device would send again
+                if (e.getReasonCode() != MqttClientException.REASON_CODE_MAX_INFLIGHT || attempt == 50) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Sends a request of this device and waits for the answer on {@code answerTopic} with its correlation data. */
