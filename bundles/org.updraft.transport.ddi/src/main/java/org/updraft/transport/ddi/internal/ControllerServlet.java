@@ -69,7 +69,7 @@ final class ControllerServlet extends HttpServlet {
 
     /** What the servlet works with; the services may come and go while it runs (null when absent). */
     record Platform(UpdateService updates, Supplier<DeviceRegistry> registry, Supplier<FirmwareStore> store,
-            Supplier<RolloutService> rollouts, Tokens tokens, SigningKey reportKey, Duration pollingSleep,
+            Supplier<RolloutService> rollouts, Tokens tokens, DeviceKeys deviceKeys, Duration pollingSleep,
             boolean signedArtifacts, boolean requestConfigData, int maxRequestBytes, Clock clock) {
     }
 
@@ -364,11 +364,12 @@ final class ControllerServlet extends HttpServlet {
         }
         Device d = registered(device);
         Actions.Action action = action(d, actionId);
-        if (!d.publicKey().equals(platform.reportKey().did())) {
+        SigningKey key = platform.deviceKeys().of(device);
+        if (!d.publicKey().equals(key.did())) {
             // a device with a key of its own signs its reports itself; the transport must not speak for it
             throw new Refusal(403, "not-ddi-device", "device " + device + " is registered with a key of its own, "
-                    + "not the DDI transport's report key " + platform.reportKey().did()
-                    + ": its reports must be signed by it (CoAP or MQTT)");
+                    + "not its DDI report key " + key.did() + " (updraft:ddi-device-key " + device
+                    + "): its reports must be signed by it (CoAP or MQTT)");
         }
         if (state == null || !actions.advances(action, state)) {
             resp.setStatus(200);
@@ -385,7 +386,7 @@ final class ControllerServlet extends HttpServlet {
                 installed ? release.sequence() : d.installedSequence(), now, nextCounter(now));
         ReportReceipt receipt;
         try {
-            receipt = platform.updates().report(DeviceReports.sign(report, platform.reportKey()));
+            receipt = platform.updates().report(DeviceReports.sign(report, key));
         } catch (UpdateException e) {
             throw refusal(e);
         }

@@ -40,7 +40,7 @@ import org.updraft.core.identity.SigningKey;
  * at {@code /{tenant}/controller/v1/*}. It registers the servlet itself, as the pattern comes from the configured
  * tenant.
  */
-@Component(service = TransportStatus.class, configurationPid = DdiTransport.PID, immediate = true)
+@Component(service = {TransportStatus.class, DdiTransport.class}, configurationPid = DdiTransport.PID, immediate = true)
 @Designate(ocd = DdiConfig.class)
 public final class DdiTransport implements TransportStatus {
 
@@ -57,7 +57,7 @@ public final class DdiTransport implements TransportStatus {
     private final ControllerServlet servlet;
     private final Tokens tokens;
     private final String pattern;
-    private final String reportKey;
+    private final DeviceKeys deviceKeys;
     private final ServiceRegistration<Servlet> registration;
 
     @Activate
@@ -79,19 +79,17 @@ public final class DdiTransport implements TransportStatus {
             throw new IllegalArgumentException("max.request.bytes of " + PID + " must be at least 256, not "
                     + config.max_request_bytes());
         }
-        SigningKey key = reportKey(DataPaths.resolve(config.key_file()));
-        this.reportKey = key.did();
+        this.deviceKeys = new DeviceKeys(transportKey(DataPaths.resolve(config.key_file())));
         this.servlet = new ControllerServlet(new ControllerServlet.Platform(updates, registry::get, store::get,
-                rollouts::get, tokens, key, pollingSleep(config.polling_sleep()), config.signed_artifacts(),
+                rollouts::get, tokens, deviceKeys, pollingSleep(config.polling_sleep()), config.signed_artifacts(),
                 config.request_config_data(), config.max_request_bytes(), Clock.systemUTC()));
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", pattern + "/*");
         props.put("osgi.http.whiteboard.servlet.name", "updraft-ddi-" + tenant);
         // the context is null outside a framework: tests serve the servlet themselves
         this.registration = context == null ? null : context.registerService(Servlet.class, servlet, props);
-        LOG.info("hawkBit DDI API at {}/{{controllerId}} ({} target tokens, gateway token {}); DDI devices are "
-                + "registered with the report key {}", pattern, tokens.targetTokenCount(),
-                tokens.hasGatewayToken() ? "set" : "not set", reportKey);
+        LOG.info("hawkBit DDI API at {}/{{controllerId}} ({} target tokens, gateway token {})", pattern,
+                tokens.targetTokenCount(), tokens.hasGatewayToken() ? "set" : "not set");
     }
 
     /** Outside a framework: the servlet is not registered; {@link #servlet()} gives it. */
@@ -103,9 +101,9 @@ public final class DdiTransport implements TransportStatus {
         return servlet;
     }
 
-    /** The did:key DDI devices are registered with. */
-    public String reportKey() {
-        return reportKey;
+    /** The did:key a DDI device is registered with: the key its reports are signed with. */
+    public String deviceKey(String deviceId) {
+        return deviceKeys.of(deviceId).did();
     }
 
     static Duration pollingSleep(String text) {
@@ -136,20 +134,20 @@ public final class DdiTransport implements TransportStatus {
         return file;
     }
 
-    private static SigningKey reportKey(Path file) {
+    private static SigningKey transportKey(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             KeyFiles.PlatformKey key = KeyFiles.readOrGenerate(file, KeyAlgorithm.ED25519);
             if (key.generated()) {
-                LOG.info("Generated the DDI report key {} into {}: register DDI devices with it", key.key().did(),
-                        file);
+                LOG.info("Generated the DDI transport key {} into {}: DDI devices' report keys derive from it; "
+                        + "back it up", key.key().did(), file);
             } else if (KeyFiles.openToOthers(file)) {
-                LOG.warn("The DDI report key file {} is readable by others; it should be readable by its owner "
+                LOG.warn("The DDI transport key file {} is readable by others; it should be readable by its owner "
                         + "only (chmod 600)", file);
             }
             return key.key();
         } catch (KeyFileException | IOException e) {
-            throw new IllegalStateException("cannot use the DDI report key " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot use the DDI transport key " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -204,6 +202,6 @@ public final class DdiTransport implements TransportStatus {
         String unauthorized = servlet.unauthorizedByKind();
         return "serving " + pattern + "/{controllerId} on the HTTP whiteboard; " + servlet.requests() + " requests, "
                 + servlet.reports() + " reports; unauthorized " + servlet.unauthorized()
-                + (unauthorized.isEmpty() ? "" : " (" + unauthorized + ")") + "; report key " + reportKey;
+                + (unauthorized.isEmpty() ? "" : " (" + unauthorized + ")");
     }
 }
