@@ -36,8 +36,8 @@ final class Actions {
         final UpdateAnswer.Offer offer;
         byte[] offerBytes;
         Instant offerBytesMade;
-        DeviceState reported;
-        boolean cancelAcknowledged;
+        volatile DeviceState reported;
+        volatile boolean cancelAcknowledged;
 
         Action(long id, UpdateAnswer.Offer offer) {
             this.id = id;
