@@ -69,7 +69,7 @@ final class ControllerServlet extends HttpServlet {
 
     /** What the servlet works with; the services may come and go while it runs (null when absent). */
     record Platform(UpdateService updates, Supplier<DeviceRegistry> registry, Supplier<FirmwareStore> store,
-            Supplier<RolloutService> rollouts, Tokens tokens, DeviceKeys deviceKeys, Duration pollingSleep,
+            Supplier<RolloutService> rollouts, Supplier<Tokens> tokens, DeviceKeys deviceKeys, Duration pollingSleep,
             boolean signedArtifacts, boolean requestConfigData, int maxRequestBytes, Clock clock) {
     }
 
@@ -136,7 +136,7 @@ final class ControllerServlet extends HttpServlet {
             }
             Tokens.Caller caller;
             try {
-                caller = platform.tokens().authorize(req.getHeader("Authorization"), device);
+                caller = platform.tokens().get().authorize(req.getHeader("Authorization"), device);
             } catch (Tokens.Unauthorized e) {
                 unauthorized.refused(e.kind(), "for " + device + " from " + req.getRemoteAddr() + ": "
                         + e.getMessage());

@@ -55,7 +55,7 @@ public final class DdiTransport implements TransportStatus {
     private final AtomicReference<DeviceRegistry> registry = new AtomicReference<>();
     private final AtomicReference<RolloutService> rollouts = new AtomicReference<>();
     private final ControllerServlet servlet;
-    private final Tokens tokens;
+    private final TokenFiles tokens;
     private final String pattern;
     private final DeviceKeys deviceKeys;
     private final ServiceRegistration<Servlet> registration;
@@ -69,9 +69,10 @@ public final class DdiTransport implements TransportStatus {
                     + " must be 1 to 64 letters, digits, '-' or '_'");
         }
         this.pattern = "/" + tenant + "/controller/v1";
-        this.tokens = Tokens.read(tokenFile(config.target_tokens_file(), "target.tokens.file"),
-                tokenFile(config.gateway_token_file(), "gateway.token.file"));
-        if (tokens.targetTokenCount() == 0 && !tokens.hasGatewayToken()) {
+        this.tokens = new TokenFiles(tokenFile(config.target_tokens_file(), "target.tokens.file"),
+                tokenFile(config.gateway_token_file(), "gateway.token.file"), System::nanoTime);
+        Tokens read = tokens.get();
+        if (read.targetTokenCount() == 0 && !read.hasGatewayToken()) {
             LOG.warn("The DDI API {} has no target token and no gateway token: every request is refused "
                     + "(set target.tokens.file or gateway.token.file of {})", pattern, PID);
         }
@@ -89,7 +90,7 @@ public final class DdiTransport implements TransportStatus {
         // the context is null outside a framework: tests serve the servlet themselves
         this.registration = context == null ? null : context.registerService(Servlet.class, servlet, props);
         LOG.info("hawkBit DDI API at {}/{{controllerId}} ({} target tokens, gateway token {})", pattern,
-                tokens.targetTokenCount(), tokens.hasGatewayToken() ? "set" : "not set");
+                read.targetTokenCount(), read.hasGatewayToken() ? "set" : "not set");
     }
 
     /** Outside a framework: the servlet is not registered; {@link #servlet()} gives it. */

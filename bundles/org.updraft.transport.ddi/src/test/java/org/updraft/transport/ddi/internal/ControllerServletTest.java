@@ -98,6 +98,20 @@ class ControllerServletTest {
     }
 
     @Test
+    void anEditedTokenFileAppliesWithinSeconds() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("ddi-tokens.properties"), "cam1=rotated-secret\n");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        int status;
+        do {
+            Thread.sleep(200);
+            status = platform.get(BASE + "cam1", "Authorization", "TargetToken rotated-secret").statusCode();
+        } while (status != 200 && System.nanoTime() < deadline);
+        assertEquals(200, status);
+        assertEquals(401, platform.get(BASE + "cam1", AUTH).statusCode());
+        assertEquals(401, platform.get(BASE + "cam2", "Authorization", "TargetToken secret-of-cam2").statusCode());
+    }
+
+    @Test
     void basePollShowsTheRolloutAsAnActionWithAnEtag() throws Exception {
         HttpResponse<byte[]> poll = platform.get(BASE + "cam1", AUTH);
         assertEquals(200, poll.statusCode());
