@@ -70,7 +70,8 @@ final class ControllerServlet extends HttpServlet {
     /** What the servlet works with; the services may come and go while it runs (null when absent). */
     record Platform(UpdateService updates, Supplier<DeviceRegistry> registry, Supplier<FirmwareStore> store,
             Supplier<RolloutService> rollouts, Supplier<Tokens> tokens, DeviceKeys deviceKeys, Duration pollingSleep,
-            boolean signedArtifacts, boolean requestConfigData, int maxRequestBytes, Clock clock) {
+            boolean signedArtifacts, boolean requestConfigData, int maxRequestBytes, RateLimit rateLimit,
+            Clock clock) {
     }
 
     /** A refusal: its HTTP status, the platform's reason code and a message for the device's log. */
@@ -142,6 +143,11 @@ final class ControllerServlet extends HttpServlet {
                         + e.getMessage());
                 resp.setHeader("WWW-Authenticate", "TargetToken");
                 throw new Refusal(401, "unauthorized", e.getMessage());
+            }
+            if (!platform.rateLimit().admit(caller.label() + "/" + device)) {
+                resp.setHeader("Retry-After", "1");
+                throw new Refusal(429, "rate-limited", "more requests than " + caller.kind()
+                        + " may make a second for " + device + "; retry in a second");
             }
             route(req, resp, parts, device, caller);
         } catch (Refusal r) {

@@ -51,6 +51,11 @@ public @interface DdiConfig {
             description = "Bytes a feedback or configData body may have; a larger one is refused with 413.")
     int max_request_bytes() default 65536;
 
+    @AttributeDefinition(name = "Requests a second",
+            description = "Requests each token may make a second for one device (a gateway token is counted per "
+                    + "device); more are answered 429 with Retry-After. 0: no limit.")
+    int max_requests_per_second() default 20;
+
     @AttributeDefinition(name = "Store",
             description = "Filter choosing the firmware store. The default is the serving store (PID "
                     + "org.updraft.store).")

@@ -83,7 +83,8 @@ public final class DdiTransport implements TransportStatus {
         this.deviceKeys = new DeviceKeys(transportKey(DataPaths.resolve(config.key_file())));
         this.servlet = new ControllerServlet(new ControllerServlet.Platform(updates, registry::get, store::get,
                 rollouts::get, tokens, deviceKeys, pollingSleep(config.polling_sleep()), config.signed_artifacts(),
-                config.request_config_data(), config.max_request_bytes(), Clock.systemUTC()));
+                config.request_config_data(), config.max_request_bytes(),
+                new RateLimit(config.max_requests_per_second(), System::nanoTime), Clock.systemUTC()));
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("osgi.http.whiteboard.servlet.pattern", pattern + "/*");
         props.put("osgi.http.whiteboard.servlet.name", "updraft-ddi-" + tenant);

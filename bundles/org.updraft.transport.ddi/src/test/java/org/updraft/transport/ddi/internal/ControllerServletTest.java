@@ -47,7 +47,7 @@ class ControllerServletTest {
     @BeforeEach
     void start() throws Exception {
         platform = new DdiTestPlatform(dir, Map.of("cam1", "secret-of-cam1", "cam2", "secret-of-cam2"), "gw-secret",
-                Map.of("polling.sleep", "00:01:30"));
+                Map.of("polling.sleep", "00:01:30", "max.requests.per.second", 1000));
         image = new byte[300_000];
         new Random(7).nextBytes(image);
         release = platform.publish(image, 5);
@@ -109,6 +109,27 @@ class ControllerServletTest {
         assertEquals(200, status);
         assertEquals(401, platform.get(BASE + "cam1", AUTH).statusCode());
         assertEquals(401, platform.get(BASE + "cam2", "Authorization", "TargetToken secret-of-cam2").statusCode());
+    }
+
+    @Test
+    void aTokenBeyondItsRateIsAnswered429() throws Exception {
+        try (DdiTestPlatform limited = new DdiTestPlatform(dir.resolve("limited"), Map.of("cam1", "secret-of-cam1"),
+                null, Map.of("max.requests.per.second", 2))) {
+            limited.register("cam1", limited.transport.deviceKey("cam1"));
+            int refused = 0;
+            HttpResponse<byte[]> last = null;
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<byte[]> r = limited.get(BASE + "cam1", AUTH);
+                if (r.statusCode() == 429) {
+                    refused++;
+                    last = r;
+                }
+            }
+            // 5 requests cross at most one second boundary: at most 4 fit
+            assertTrue(refused >= 1, "no 429 for 5 requests at 2 a second");
+            assertEquals("1", last.headers().firstValue("Retry-After").orElseThrow());
+            assertEquals("rate-limited", at(json(last), "title"));
+        }
     }
 
     @Test

@@ -103,4 +103,21 @@ class JsonMappingTest {
             org.junit.jupiter.api.Assertions.assertTrue(other > 0 && other <= Integer.MAX_VALUE);
         }
     }
+
+    @Test
+    void rateLimitCountsEachKeyInWholeSeconds() {
+        long[] now = {5_000_000_000L};
+        RateLimit limit = new RateLimit(2, () -> now[0]);
+        org.junit.jupiter.api.Assertions.assertTrue(limit.admit("a"));
+        org.junit.jupiter.api.Assertions.assertTrue(limit.admit("a"));
+        org.junit.jupiter.api.Assertions.assertFalse(limit.admit("a"));
+        org.junit.jupiter.api.Assertions.assertTrue(limit.admit("b"));
+        now[0] += 1_000_000_000L;
+        org.junit.jupiter.api.Assertions.assertTrue(limit.admit("a"), "a new second");
+        RateLimit off = new RateLimit(0, () -> now[0]);
+        for (int i = 0; i < 100; i++) {
+            org.junit.jupiter.api.Assertions.assertTrue(off.admit("a"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new RateLimit(-1, () -> 0));
+    }
 }
