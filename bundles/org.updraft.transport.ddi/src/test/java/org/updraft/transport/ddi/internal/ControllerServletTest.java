@@ -320,6 +320,21 @@ class ControllerServletTest {
         assertEquals(Map.of("hwRevision", "2"), platform.transport.servlet().configData("cam1"));
     }
 
+    @Test
+    void hashesAreNamedOnlyForTheImageTheManifestSigns() throws Exception {
+        ImageDigests digests = new ImageDigests();
+        assertEquals(hex("SHA-256", image), digests.of(release, platform.store).sha256());
+        // a release whose manifest states another SHA-256 than the stored bytes have (a store that lies)
+        byte[] other = release.sha256();
+        other[0] ^= 1;
+        Release lying = new Release(release.id(), release.vendor(), release.deviceClass(), release.profile(),
+                release.version(), release.sequence(), release.size(), other, release.cid(), release.signer(),
+                release.created(), release.published(), release.ledgerIndex(), release.manifest());
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> new ImageDigests().of(lying, platform.store));
+        assertTrue(e.getMessage().contains("is not the image its manifest signs"), e.getMessage());
+    }
+
     private static String hex(String algorithm, byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
     }
