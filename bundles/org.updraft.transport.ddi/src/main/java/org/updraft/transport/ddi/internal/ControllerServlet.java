@@ -141,11 +141,9 @@ final class ControllerServlet extends HttpServlet {
             } catch (Tokens.Unauthorized e) {
                 unauthorized.refused(e.kind(), "for " + device + " from " + req.getRemoteAddr() + ": "
                         + e.getMessage());
-                resp.setHeader("WWW-Authenticate", "TargetToken");
                 throw new Refusal(401, "unauthorized", e.getMessage());
             }
             if (!platform.rateLimit().admit(caller.label() + "/" + device)) {
-                resp.setHeader("Retry-After", "1");
                 throw new Refusal(429, "rate-limited", "more requests than " + caller.kind()
                         + " may make a second for " + device + "; retry in a second");
             }
@@ -744,8 +742,14 @@ final class ControllerServlet extends HttpServlet {
         if (resp.isCommitted()) {
             return; // a download cut off: the device resumes it with a Range request
         }
-        if (r.status == 503) {
-            resp.setHeader("Retry-After", "30");
+        resp.reset(); // no header of an answer begun (a Content-Range, an ETag) stays on the refusal
+        switch (r.status) {
+            case 401 -> resp.setHeader("WWW-Authenticate", "TargetToken");
+            case 429 -> resp.setHeader("Retry-After", "1");
+            case 503 -> resp.setHeader("Retry-After", "30");
+            default -> {
+                // no header to add
+            }
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", "about:blank");

@@ -82,6 +82,7 @@ class ControllerServletTest {
     void refusesRequestsWithoutTheDevicesTokenAndCountsThem() throws Exception {
         HttpResponse<byte[]> none = platform.get(BASE + "cam1");
         assertEquals(401, none.statusCode());
+        assertEquals("TargetToken", none.headers().firstValue("WWW-Authenticate").orElseThrow());
         assertEquals("application/problem+json", none.headers().firstValue("Content-Type").orElseThrow());
         assertTrue(new String(none.body(), StandardCharsets.UTF_8).contains("no Authorization header"));
         assertEquals(401, platform.get(BASE + "cam1", "Authorization", "TargetToken wrong").statusCode());
