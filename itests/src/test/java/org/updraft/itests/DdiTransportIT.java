@@ -186,9 +186,13 @@ public class DdiTransportIT extends UpdraftTestSupport {
             long before = waitForService(org.updraft.api.ledger.Ledger.class).size();
 
             String server = "-t DEFAULT -u " + base + " -i " + device + " -k " + token + " -p 2";
-            Path install = dir.resolve("suricatta-install.log");
-            runUntil(suricatta(dir, server, install), () -> Files.readString(install,
-                    java.nio.charset.StandardCharsets.ISO_8859_1).contains("Update successful"));
+            Path install = Files.writeString(dir.resolve("suricatta-install.log"), "");
+            // Debian's swupdate now and then exits by itself (see core's Swupdate): up to three runs
+            for (int run = 0; run < 3 && !Files.readString(install, java.nio.charset.StandardCharsets.ISO_8859_1)
+                    .contains("Update successful"); run++) {
+                runUntil(suricatta(dir, server, install), () -> Files.readString(install,
+                        java.nio.charset.StandardCharsets.ISO_8859_1).contains("Update successful"));
+            }
             // after the "reboot" (no bootloader keeps the state here): suricatta confirms what it installed
             Path confirm = dir.resolve("suricatta-confirm.log");
             runUntil(suricatta(dir, server + " -c 2", confirm), () -> reported(device, before,
@@ -220,7 +224,7 @@ public class DdiTransportIT extends UpdraftTestSupport {
     private static Process suricatta(Path dir, String server, Path log) throws Exception {
         ProcessBuilder builder = new ProcessBuilder("swupdate", "-v", "-n", "-k", dir.resolve("swu-cert.pem")
                 .toString(), "-H", "camera:1.0", "-u", server).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // swupdate keeps its IPC sockets and scratch files in TMPDIR: this run's own, relative to the working
         // directory, as a socket's path is limited to 107 bytes and the container's data folder is deep
         builder.environment().put("TMPDIR", dir.relativize(Files.createTempDirectory(dir, "s")).toString());

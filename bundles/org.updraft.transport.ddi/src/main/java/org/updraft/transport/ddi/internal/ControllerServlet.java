@@ -210,8 +210,9 @@ final class ControllerServlet extends HttpServlet {
                     + ImageDigests.hex(offer.tag())));
         } else {
             UpdateAnswer.NoUpdate none = (UpdateAnswer.NoUpdate) answer;
-            if (none.retryAfter() != null && none.retryAfter().compareTo(sleep) < 0 && !none.retryAfter().isNegative()) {
-                sleep = none.retryAfter().isZero() ? Duration.ofSeconds(1) : none.retryAfter();
+            Duration retry = none.retryAfter();
+            if (retry != null && retry.compareTo(sleep) < 0 && !retry.isNegative()) {
+                sleep = retry.isZero() ? Duration.ofSeconds(1) : retry;
             }
             Optional<Actions.Action> last = actions.last(device);
             if (last.isPresent()) {

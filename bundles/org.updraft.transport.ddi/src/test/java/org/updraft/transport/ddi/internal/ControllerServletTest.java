@@ -169,7 +169,8 @@ class ControllerServletTest {
         assertEquals(hex("MD5", image), at(first, "hashes", "md5"));
         assertEquals(hex("SHA-256", image), at(first, "hashes", "sha256"));
         String download = local(at(first, "_links", "download-http", "href"));
-        assertEquals((Object) at(first, "_links", "download", "href"), (Object) at(first, "_links", "download-http", "href"));
+        assertEquals((Object) at(first, "_links", "download", "href"),
+                (Object) at(first, "_links", "download-http", "href"));
 
         HttpResponse<byte[]> whole = platform.get(download, AUTH);
         assertEquals(200, whole.statusCode());

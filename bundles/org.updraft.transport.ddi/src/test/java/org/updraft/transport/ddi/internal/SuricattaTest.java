@@ -63,9 +63,13 @@ class SuricattaTest {
 
             // first run: polls, downloads, checks and installs (dry run), reports while it installs; without a
             // bootloader it cannot keep its state across the "reboot" and would install again: stopped once done
-            Path install = dir.resolve("suricatta-install.log");
-            runUntil(suricatta(platform, work, install), () -> Files.readString(install,
-                    StandardCharsets.ISO_8859_1).contains("Update successful"));
+            Path install = Files.writeString(dir.resolve("suricatta-install.log"), "");
+            // Debian's swupdate now and then exits by itself (see core's Swupdate): up to three runs
+            for (int run = 0; run < 3 && !Files.readString(install, StandardCharsets.ISO_8859_1).contains(
+                    "Update successful"); run++) {
+                runUntil(suricatta(platform, work, install), () -> Files.readString(install,
+                        StandardCharsets.ISO_8859_1).contains("Update successful"));
+            }
             // after the reboot: suricatta confirms the update it installed (-c 2: the state a bootloader would keep)
             Path confirm = dir.resolve("suricatta-confirm.log");
             DeviceReport[] installed = new DeviceReport[1];
@@ -86,7 +90,8 @@ class SuricattaTest {
             assertEquals(9, platform.registry.find(DEVICE).orElseThrow().installedSequence());
             // what suricatta did, for whoever reads the test's output
             (output + confirmed).lines().filter(l -> !l.contains("lua_report_exception")
-                    && !l.contains("print_registered") && !l.contains("Iterating over JSON")).forEach(System.out::println);
+                    && !l.contains("print_registered") && !l.contains("Iterating over JSON"))
+                    .forEach(System.out::println);
         }
     }
 
@@ -94,10 +99,13 @@ class SuricattaTest {
             throws Exception {
         String options = "-t DEFAULT -u http://127.0.0.1:" + platform.port + " -i " + DEVICE + " -k " + TOKEN + " -p 2"
                 + (more.length == 0 ? "" : " " + String.join(" ", more));
+        Path dir = log.getParent();
         ProcessBuilder builder = new ProcessBuilder("swupdate", "-v", "-n", "-k", work.resolve("cert.pem").toString(),
-                "-H", "test:1.0", "-u", options).redirectErrorStream(true).redirectOutput(log.toFile());
-        // swupdate keeps its IPC sockets and scratch files in TMPDIR: this run's own
-        builder.environment().put("TMPDIR", Files.createTempDirectory(log.getParent(), "swupdate").toString());
+                "-H", "test:1.0", "-u", options).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // swupdate keeps its IPC sockets and scratch files in TMPDIR: this run's own, relative to the working
+        // directory, as a socket's path is limited to 107 bytes and target/ may be deep
+        builder.environment().put("TMPDIR", dir.relativize(Files.createTempDirectory(dir, "s")).toString());
         return builder.start();
     }
 
