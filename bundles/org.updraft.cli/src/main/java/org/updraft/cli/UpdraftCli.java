@@ -107,8 +107,8 @@ public final class UpdraftCli {
     private static List<Command> commands() {
         return List.of(new KeygenCommand(), new SignCommand(), new VerifyCommand(), new CidCommand(),
                 new McubootSignCommand(), new McubootVerifyCommand(),
-                new InspectCommand(), new RotateProofCommand(),
-                new DeltaCommand(), new SwuBuildCommand());
+                new InspectCommand(), new RotateProofCommand(), new AttestCommand(),
+                new DeltaCommand(), new SwuBuildCommand(), new LorawanFragmentsCommand());
     }
 
     private static Command command(String name) throws UsageException {
@@ -127,7 +127,7 @@ public final class UpdraftCli {
         sb.append("The offline manufacturer tool: keys are made and used on this machine only.\n\n");
         sb.append("commands:\n");
         for (Command c : commands()) {
-            sb.append(String.format("  %-13s %s%n", c.name(), c.summary()));
+            sb.append(String.format("  %-17s %s%n", c.name(), c.summary()));
         }
         sb.append("\nexit status: 0 success, 1 verified and rejected, 2 bad usage or input\n");
         sb.append("--debug (any command) adds a stack trace to an error\n");

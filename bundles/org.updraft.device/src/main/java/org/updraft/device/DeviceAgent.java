@@ -23,8 +23,10 @@ import org.updraft.api.delta.DeltaException;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.release.Release;
 import org.updraft.core.delta.DeltaCodecs;
 import org.updraft.core.delta.Deltas;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.Failure;
@@ -81,6 +83,11 @@ public final class DeviceAgent {
     private static final SecureRandom NONCES = new SecureRandom();
     /** What {@link Builder#maxRetryAfter} is unless set: long enough to honour a platform shedding load. */
     public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofMinutes(10);
+    /**
+     * What {@link Builder#staleAfter} is unless set: a day without a vouched-for answer, many times the platform's
+     * statement lifetime (an hour) and any wait it can ask for.
+     */
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofDays(1);
     /** The working memory an agent gives a delta codec unless told otherwise (as the platform's default). */
     private static final long DEFAULT_DELTA_MEMORY = 4L * 1024 * 1024;
 
@@ -100,6 +107,8 @@ public final class DeviceAgent {
     private final AgentFaults faults;
     private final Map<String, byte[]> sharedImages;
     private final long deltaMemory;
+    private final Duration staleAfter;
+    private final AtomicLong staleReports = new AtomicLong();
 
     private volatile DeviceState state = DeviceState.IDLE;
     private volatile boolean stopped;
@@ -127,6 +136,10 @@ public final class DeviceAgent {
         this.faults = b.faults;
         this.sharedImages = b.sharedImages;
         this.deltaMemory = b.deltaMemory;
+        this.staleAfter = b.staleAfter;
+        if (statementKey != null && device.lastVouched() == null) {
+            device.vouched(Instant.now()); // a device counts from its first run
+        }
     }
 
     /** An agent for {@code device}, talking to the platform through {@code link}. */
@@ -243,7 +256,7 @@ public final class DeviceAgent {
             try {
                 if (UpdateAnswers.decode(pushed) instanceof DeviceAnswer.Offer offer
                         && vouchedFor(pushed, offer, new byte[0])) {
-                    return CompletableFuture.completedFuture(new Offered(offer, true));
+                    return noteVouched().thenApply(v -> new Offered(offer, true));
                 }
             } catch (UpdateFormatException e) {
                 LOG.warn("{}: malformed offer pushed by the platform: {}", device.id(), e.getMessage());
@@ -261,10 +274,10 @@ public final class DeviceAgent {
         byte[] nonce = statementKey == null ? new byte[0] : newNonce();
         return send(() -> session.check(sequence, nonce)).handle((reply, error) -> {
             if (error != null) {
-                return new Checked(null, pollInterval);
+                return CompletableFuture.completedFuture(new Checked(null, pollInterval));
             }
             if (reply.status() == DeviceLink.Status.UNAVAILABLE) {
-                return new Checked(null, retryAfter(reply, pollInterval));
+                return CompletableFuture.completedFuture(new Checked(null, retryAfter(reply, pollInterval)));
             }
             if (reply.status() == DeviceLink.Status.REFUSED) {
                 throw new CompletionException(new DeviceAgentException(device.id()
@@ -275,15 +288,16 @@ public final class DeviceAgent {
                 answer = UpdateAnswers.decode(reply.payload());
             } catch (UpdateFormatException e) {
                 LOG.warn("{}: malformed answer to its update check: {}", device.id(), e.getMessage());
-                return new Checked(null, pollInterval);
+                return CompletableFuture.completedFuture(new Checked(null, pollInterval));
             }
             if (!vouchedFor(reply.payload(), answer, nonce)) {
                 // not a refusal to report: whoever sent it may not be the platform; ask again at the poll interval
-                return new Checked(null, pollInterval);
+                return CompletableFuture.completedFuture(new Checked(null, pollInterval));
             }
-            return new Checked(answer, waitAfter(answer));
-        }).thenApply(c -> c.answer() == null ? new Checked(new DeviceAnswer.None("no-answer", null), c.pause())
-                : c);
+            Checked checked = new Checked(answer, waitAfter(answer));
+            return noteVouched().thenApply(v -> checked);
+        }).thenCompose(f -> f).thenApply(c -> c.answer() == null
+                ? new Checked(new DeviceAnswer.None("no-answer", null), c.pause()) : c);
     }
 
     /**
@@ -304,6 +318,41 @@ public final class DeviceAgent {
             LOG.warn("{}: ignores an answer the platform did not vouch for: {}", device.id(), e.getMessage());
             return false;
         }
+    }
+
+    /**
+     * The platform vouched for an answer: when the one before was longer ago than {@code staleAfter}, the device
+     * tells the platform now, in a signed {@code stale} report, before it acts on the answer (so that its reports
+     * reach the platform in the order of their counters). Answers withheld or replaced on its path (a freeze) cannot
+     * stop it: this answer came through.
+     */
+    private CompletableFuture<Void> noteVouched() {
+        if (statementKey == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Instant now = Instant.now();
+        Instant last = device.lastVouched();
+        device.vouched(now);
+        Duration gap = last == null ? Duration.ZERO : Duration.between(last, now);
+        if (gap.compareTo(staleAfter) <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        staleReports.incrementAndGet();
+        String why = "no answer the platform vouched for in " + gap.toSeconds() + " s (limit " + staleAfter.toSeconds()
+                + " s)";
+        LOG.warn("{}: {}; reports stale", device.id(), why);
+        DeviceFlash.Image running = device.flash().running();
+        Provisioning p = device.provisioning();
+        DeviceReport report = new DeviceReport(device.id(), null, Release.id(p.vendor(), p.deviceClass(),
+                running.sequence()), DeviceState.STALE, why, running.version(), running.sequence(), now,
+                device.nextReportCounter());
+        // the update check goes on whatever becomes of the report (postReport completes either way)
+        return postReport(DeviceReports.sign(report, p.key()), DeviceState.STALE, 0);
+    }
+
+    /** Stale reports sent: the times a vouched-for answer came after longer than the stale limit. */
+    public long staleReports() {
+        return staleReports.get();
     }
 
     private static byte[] newNonce() {
@@ -361,10 +410,12 @@ public final class DeviceAgent {
         Expectations expectations = Expectations.none().vendor(p.vendor()).deviceClass(p.deviceClass())
                 .profile(p.profile()).installedSequence(running.sequence()).installedVersion(running.version());
         Checkpoint checkpoint;
+        TrustHistory trust;
         try {
-            OfferVerifier.VerifiedOffer verified = verifier.verifyOffer(offer, expectations);
+            OfferVerifier.VerifiedOffer verified = verifier.verifyOffer(offer, expectations, device.trust());
             attempt.verified = verified.manifest();
             checkpoint = verified.checkpoint();
+            trust = verified.trust();
         } catch (VerificationException e) {
             if (offered.pushed() && e.failure() == Failure.SEQUENCE_NOT_NEWER) {
                 // a retained offer left over from before the device installed it (docs/mqtt-api.md): not a
@@ -386,6 +437,8 @@ public final class DeviceAgent {
             if (verdict == LogVerdict.FORK) {
                 return fail(attempt, Failure.LOG_FORK.code());
             }
+            // the checkpoint that proves the offer's trust changes extends the log the device knows: they are facts
+            device.keepTrust(trust);
             state = DeviceState.DOWNLOADING;
             DeviceAnswer.OfferedDelta delta = usableDelta(attempt);
             return report(attempt, DeviceState.DOWNLOADING, null)
@@ -893,6 +946,7 @@ public final class DeviceAgent {
         private Map<String, byte[]> sharedImages;
         private OfferVerifier verifier;
         private long deltaMemory = DEFAULT_DELTA_MEMORY;
+        private Duration staleAfter = DEFAULT_STALE_AFTER;
 
         private Builder(SimulatedDevice device, DeviceLink link) {
             this.device = Objects.requireNonNull(device, "device");
@@ -993,6 +1047,19 @@ public final class DeviceAgent {
                 throw new IllegalArgumentException("the delta memory must not be negative");
             }
             this.deltaMemory = deltaMemory;
+            return this;
+        }
+
+        /**
+         * How long a device provisioned with the platform's statement key may go without an answer the platform
+         * vouched for before it reports {@code stale}, at its next contact: answers withheld or replaced on its path
+         * would otherwise freeze it on its firmware unseen. Default 1 day.
+         */
+        public Builder staleAfter(Duration staleAfter) {
+            if (staleAfter.isNegative()) {
+                throw new IllegalArgumentException("the stale limit must not be negative");
+            }
+            this.staleAfter = staleAfter;
             return this;
         }
 

@@ -25,9 +25,18 @@ import org.updraft.core.update.DeviceIds;
  * @param statementKeyDid the did:key of the platform's statement key: every answer must carry a statement signed
  *        by it for this device and request ({@code org.updraft.core.update.AnswerStatements}); {@code null} for a
  *        device made before platforms signed their answers, which then acts on unsigned answers
+ * @param attestation the device certificate its manufacturer signed for its key
+ *        ({@code org.updraft.core.update.DeviceAttestations}), which its enrollment carries; {@code null} for none
  */
 public record Provisioning(String deviceId, SigningKey key, String vendor, String deviceClass, String profile,
-        String region, Set<String> tags, String logKeyDid, TrustLookup trust, String statementKeyDid) {
+        String region, Set<String> tags, String logKeyDid, TrustLookup trust, String statementKeyDid,
+        byte[] attestation) {
+
+    /** A device without an attestation. */
+    public Provisioning(String deviceId, SigningKey key, String vendor, String deviceClass, String profile,
+            String region, Set<String> tags, String logKeyDid, TrustLookup trust, String statementKeyDid) {
+        this(deviceId, key, vendor, deviceClass, profile, region, tags, logKeyDid, trust, statementKeyDid, null);
+    }
 
     /** A device that acts on unsigned answers (no statement key). */
     public Provisioning(String deviceId, SigningKey key, String vendor, String deviceClass, String profile,
@@ -43,6 +52,18 @@ public record Provisioning(String deviceId, SigningKey key, String vendor, Strin
         Objects.requireNonNull(logKeyDid, "logKeyDid");
         Objects.requireNonNull(trust, "trust");
         tags = tags == null ? Set.of() : Set.copyOf(new TreeSet<>(tags));
+        attestation = attestation == null ? null : attestation.clone();
+    }
+
+    @Override
+    public byte[] attestation() {
+        return attestation == null ? null : attestation.clone();
+    }
+
+    /** The same device with the certificate its manufacturer signed for its key. */
+    public Provisioning withAttestation(byte[] attestation) {
+        return new Provisioning(deviceId, key, vendor, deviceClass, profile, region, tags, logKeyDid, trust,
+                statementKeyDid, attestation);
     }
 
     /** This device's did:key, as registered and as its reports name their signer. */

@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceState;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.TrustedCheckpoint;
 
@@ -12,7 +13,9 @@ import org.updraft.core.update.TrustedCheckpoint;
  * A simulated device: its provisioning and what survives its resets — its flash (with the bootloader of its
  * profile), the counter of its reports (replay protection: the platform refuses a report whose counter is not
  * above the last it recorded, so the counter lives in non-volatile memory, not in the agent) and the largest
- * checkpoint of the transparency log it verified (every later one must extend it: {@link TrustedCheckpoint}).
+ * checkpoint of the transparency log it verified (every later one must extend it: {@link TrustedCheckpoint}) and
+ * the manufacturer keys it trusts, its provisioned ones moved on by the rotations and revocations offers proved to it
+ * ({@link TrustHistory}).
  */
 public final class SimulatedDevice {
 
@@ -20,6 +23,10 @@ public final class SimulatedDevice {
     private final DeviceFlash flash;
     private long reportCounter;
     private TrustedCheckpoint trustedCheckpoint;
+    /** When it last got an answer the platform vouched for, or null before its agent first ran. */
+    private Instant lastVouched;
+    /** Null until an offer's trust changes were kept: the provisioned keys alone. */
+    private TrustHistory trust;
 
     /**
      * @param reportCounter the counter of the last report this device sent (0 for a new device)
@@ -68,6 +75,29 @@ public final class SimulatedDevice {
         this.trustedCheckpoint = Objects.requireNonNull(checkpoint, "checkpoint");
     }
 
+    /** When this device last got an answer the platform vouched for, or {@code null} before its agent first ran. */
+    public synchronized Instant lastVouched() {
+        return lastVouched;
+    }
+
+    /** Remembers when the device last got an answer the platform vouched for (or when it first started counting). */
+    public synchronized void vouched(Instant time) {
+        this.lastVouched = Objects.requireNonNull(time, "time");
+    }
+
+    /**
+     * The manufacturer keys this device trusts now: a copy, which the caller may change without changing the
+     * device's.
+     */
+    public synchronized TrustHistory trust() {
+        return trust != null ? trust.copy() : new TrustHistory(provisioning.trust());
+    }
+
+    /** Keeps the trust an offer moved on, once the device accepted the checkpoint that proves its changes. */
+    public synchronized void keepTrust(TrustHistory trust) {
+        this.trust = Objects.requireNonNull(trust, "trust").copy();
+    }
+
     /** The registry record for this device as it is now, for an operator registering the fleet. */
     public Device toDevice(Instant registered) {
         DeviceFlash.Image running = flash.running();
@@ -81,7 +111,7 @@ public final class SimulatedDevice {
         DeviceFlash.Image running = flash.running();
         Provisioning p = provisioning;
         return new Enrollment(p.deviceId(), p.did(), p.vendor(), p.deviceClass(), p.profile(), p.tags(), p.region(),
-                running.version(), running.sequence(), time);
+                running.version(), running.sequence(), time, p.attestation());
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.trust.KeyStatus;
+import org.updraft.core.event.TrustEvents;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.MemoryMerkleTree;
@@ -207,6 +211,80 @@ class DeviceAgentTest {
         assertNull(((AbFlash) device.flash()).image(AbFlash.Slot.B));
         assertEquals(List.of(DeviceState.FAILED), platform.statesReportedBy("dev-globex"));
         assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aDeviceProvisionedWithTheOldKeyFollowsItsSignedRotationAndKeepsIt() throws Exception {
+        start(4_000, false, null);
+        SigningKey older = SigningKey.generate(KeyAlgorithm.ED25519);
+        platform.rotatedFrom(older);
+        Provisioning p = new Provisioning("dev-old-key", SigningKey.generate(KeyAlgorithm.P256),
+                OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"),
+                platform.ledger.logKey(), OneReleaseUpdates.trusting(older), platform.statementKey());
+        SimulatedDevice device = new SimulatedDevice(p, new AbFlash("1.0.0", 1, new byte[] {1, 2, 3}), 0);
+        platform.register(device);
+
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+
+        assertEquals(DeviceState.INSTALLED, outcome.state(), outcome.toString());
+        assertEquals(KeyStatus.ROTATED, device.trust().find(older.did()).orElseThrow().status());
+        assertEquals(KeyStatus.ACTIVE, device.trust().find(platform.manufacturer.did()).orElseThrow().status(),
+                "the device keeps the successor it learned");
+
+        // the same device fresh from the factory, shown the offer without the rotation: the signer is a stranger
+        platform.trustChanges.clear();
+        SimulatedDevice fresh = new SimulatedDevice(new Provisioning("dev-old-key-2", SigningKey.generate(
+                KeyAlgorithm.P256), OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS, null, "eu-west", Set.of("beta"),
+                platform.ledger.logKey(), OneReleaseUpdates.trusting(older), platform.statementKey()), new AbFlash(
+                "1.0.0", 1, new byte[] {1, 2, 3}), 0);
+        platform.register(fresh);
+        long served = platform.bytesServed.get();
+        UpdateOutcome refused = await(DeviceAgent.builder(fresh, link).build());
+        assertEquals(DeviceState.FAILED, refused.state(), refused.toString());
+        assertEquals("untrusted-signer", refused.reason());
+        assertEquals(served, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aReleaseOfASignerTheDeviceLearnedWasRevokedIsRefusedAndNothingIsDownloaded() throws Exception {
+        start(4_000, false, null);
+        SimulatedDevice device = registered("dev-knows");
+        // an earlier offer carried the revocation (TrustChangesInOffersTest): the device kept it
+        TrustHistory kept = device.trust();
+        kept.apply(new TrustEvents.KeyRevoked(platform.manufacturer.did(), "leaked", null), Instant.now(), 3);
+        device.keepTrust(kept);
+
+        UpdateOutcome outcome = await(DeviceAgent.builder(device, link).build());
+
+        assertEquals(DeviceState.FAILED, outcome.state(), outcome.toString());
+        assertEquals("revoked-signer", outcome.reason());
+        assertEquals(0, platform.bytesServed.get(), "a refused release is never downloaded");
+    }
+
+    @Test
+    void aDeviceThatWentTooLongWithoutAVouchedForAnswerReportsStaleAtItsNextContact() throws Exception {
+        start(4_000, false, null);
+        // its last vouched-for answer was two days ago: answers were withheld (or it was cut off) since
+        SimulatedDevice frozen = registered("dev-frozen");
+        frozen.vouched(Instant.now().minus(Duration.ofDays(2)));
+        DeviceAgent agent = DeviceAgent.builder(frozen, link).build();
+        assertEquals(DeviceState.INSTALLED, await(agent).state());
+        assertEquals(1, agent.staleReports());
+        DeviceReport stale = platform.reportsOf("dev-frozen").stream().filter(r -> r.state() == DeviceState.STALE)
+                .findFirst().orElseThrow(() -> new AssertionError(platform.reportsOf("dev-frozen").toString()));
+        assertNull(stale.rolloutId(), "about no rollout");
+        assertEquals(OneReleaseUpdates.VENDOR + "/" + OneReleaseUpdates.CLASS + "/1", stale.releaseId(),
+                "the release it ran");
+        assertTrue(stale.reason().startsWith("no answer the platform vouched for in 1728"), stale.reason());
+        assertTrue(Duration.between(frozen.lastVouched(), Instant.now()).toMinutes() < 1, "counting again from now");
+
+        // within its limit: nothing to say
+        SimulatedDevice recent = registered("dev-recent");
+        recent.vouched(Instant.now().minus(Duration.ofHours(23)));
+        DeviceAgent quiet = DeviceAgent.builder(recent, link).build();
+        assertEquals(DeviceState.INSTALLED, await(quiet).state());
+        assertEquals(0, quiet.staleReports());
+        assertEquals(HAPPY, platform.statesReportedBy("dev-recent"));
     }
 
     @Test

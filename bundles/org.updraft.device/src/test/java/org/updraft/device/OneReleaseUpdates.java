@@ -37,6 +37,7 @@ import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.event.TrustEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.LedgerEventCodec;
@@ -112,6 +113,8 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     volatile Tampering tampering = Tampering.NONE;
     /** A delta offered with the release, or null. */
     volatile org.updraft.api.delta.Delta delta;
+    /** Ledger indices of the trust changes offers carry ({@link #rotatedFrom}). */
+    final List<Long> trustChanges = new CopyOnWriteArrayList<>();
     /** While set, nothing is offered (as before a rollout starts): checks are answered {@code no-rollout}. */
     volatile boolean held;
     private final List<MqttDeviceApi> mqttApis = new CopyOnWriteArrayList<>();
@@ -177,6 +180,23 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         delta = new org.updraft.api.delta.Delta(VENDOR + "/" + CLASS + "/1", release.id(),
                 ImageFacts.newDigest().digest(base), release.sha256(), "bsdiff", stored.cid(), patch.length,
                 2_000_000, 0);
+    }
+
+    /**
+     * Records on the ledger that {@code older} was rotated to the manufacturer's key, signed by {@code older} as
+     * {@code trust-rotate} with a proof records it, and offers carry that rotation from now on.
+     */
+    void rotatedFrom(SigningKey older) throws Exception {
+        byte[] statement = TrustEvents.rotationStatement(older.did(), manufacturer.did());
+        trustChanges.add(ledger.append(new LedgerEvent(EventTypes.KEY_ROTATED, Instant.now(), older.did(), statement,
+                older.sign(statement))).index());
+    }
+
+    /** What a device provisioned with {@code key} of this platform's vendor trusts. */
+    static TrustLookup trusting(SigningKey key) {
+        return did -> did.equals(key.did())
+                ? Optional.of(new TrustedKey(did, VENDOR, Set.of(), KeyStatus.ACTIVE, Instant.EPOCH, null, null, 0))
+                : Optional.empty();
     }
 
     /** What a device of this platform's manufacturer trusts. */
@@ -251,8 +271,13 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
                 break;
             default:
             }
+            List<UpdateAnswer.TrustChange> trust = new ArrayList<>();
+            for (long index : trustChanges) {
+                trust.add(new UpdateAnswer.TrustChange(LedgerEventCodec.encode(ledger.get(index).event()),
+                        ledger.inclusionProof(index, checkpoint.treeSize())));
+            }
             return withTag(new UpdateAnswer.Offer(ROLLOUT, release, event, proof, checkpoint, ANCHOR,
-                    new byte[8], delta));
+                    new byte[8], delta, trust));
         } catch (Exception e) {
             throw new UpdateException("unavailable", "the ledger failed: " + e.getMessage(), e);
         }
@@ -262,7 +287,7 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         byte[] tag = UpdateAnswers.tagOf(UpdateAnswers.encode(answer));
         if (answer instanceof UpdateAnswer.Offer o) {
             return new UpdateAnswer.Offer(o.rolloutId(), o.release(), o.releaseEvent(), o.proof(), o.checkpoint(), o.anchor(),
-                    tag, o.delta());
+                    tag, o.delta(), o.trustChanges());
         }
         UpdateAnswer.NoUpdate n = (UpdateAnswer.NoUpdate) answer;
         return new UpdateAnswer.NoUpdate(n.reason(), n.retryAfter(), tag);

@@ -21,7 +21,13 @@ public enum DeviceState {
     /** The update failed before the new image ran (download, verification, flash); the report says why. */
     FAILED("failed"),
     /** The new image did not boot or did not confirm, and the device went back to the old one. */
-    ROLLED_BACK("rolled-back");
+    ROLLED_BACK("rolled-back"),
+    /**
+     * It went longer than its limit without an answer the platform vouched for (a signed statement): answers were
+     * withheld or replaced on its path, or it could not get through. It says so at its next contact with the
+     * platform; it is about no update.
+     */
+    STALE("stale");
 
     private final String wireName;
 

@@ -1,6 +1,7 @@
 package org.updraft.api.update;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 import org.updraft.api.delta.Delta;
@@ -34,9 +35,12 @@ public sealed interface UpdateAnswer {
      * @param tag the answer's tag, see {@link UpdateAnswer#tag()}
      * @param delta a recorded patch from the image this device runs to the release's image, which the device's
      *        class accepts, offered beside the full image; {@code null} when the device gets the full image only
+     * @param trustChanges the ledger's rotations and revocations of the release vendor's keys, each with its inclusion
+     *        proof in {@code checkpoint}, oldest first: a device provisioned with an older key follows the rotations
+     *        (each signed by the key it replaces) to the release's signer, and learns which keys were revoked
      */
     record Offer(String rolloutId, Release release, byte[] releaseEvent, InclusionProof proof, Checkpoint checkpoint,
-            ReleaseAnchor anchor, byte[] tag, Delta delta) implements UpdateAnswer {
+            ReleaseAnchor anchor, byte[] tag, Delta delta, List<TrustChange> trustChanges) implements UpdateAnswer {
         public Offer {
             Objects.requireNonNull(rolloutId, "rolloutId");
             Objects.requireNonNull(release, "release");
@@ -47,6 +51,20 @@ public sealed interface UpdateAnswer {
             if (delta != null && !delta.toRelease().equals(release.id())) {
                 throw new IllegalArgumentException("the delta " + delta.label() + " does not build " + release.id());
             }
+            trustChanges = List.copyOf(trustChanges);
+            for (TrustChange change : trustChanges) {
+                if (change.proof().treeSize() != checkpoint.treeSize()) {
+                    throw new IllegalArgumentException("a trust change is proven in a tree of "
+                            + change.proof().treeSize() + " events, the offer's checkpoint covers "
+                            + checkpoint.treeSize());
+                }
+            }
+        }
+
+        /** An offer without trust changes. */
+        public Offer(String rolloutId, Release release, byte[] releaseEvent, InclusionProof proof,
+                Checkpoint checkpoint, ReleaseAnchor anchor, byte[] tag, Delta delta) {
+            this(rolloutId, release, releaseEvent, proof, checkpoint, anchor, tag, delta, List.of());
         }
 
         /** An offer of the full image only. */
@@ -63,6 +81,24 @@ public sealed interface UpdateAnswer {
         @Override
         public byte[] tag() {
             return tag.clone();
+        }
+    }
+
+    /**
+     * A trust event on the ledger (a key's rotation or revocation) with its inclusion proof.
+     *
+     * @param event the event as the ledger hashes it ({@code org.updraft.core.log.LedgerEventCodec} bytes)
+     * @param proof its inclusion proof in the offer's checkpoint
+     */
+    record TrustChange(byte[] event, InclusionProof proof) {
+        public TrustChange {
+            event = event.clone();
+            Objects.requireNonNull(proof, "proof");
+        }
+
+        @Override
+        public byte[] event() {
+            return event.clone();
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.trust.TrustException;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
@@ -77,6 +78,22 @@ public final class TrustEvents {
         map.put("did", did);
         map.put("successor", successor);
         return OperatorField.encodeWith(map, by);
+    }
+
+    /**
+     * Whether a recorded rotation is the old key's own: the event's actor is the old key and its signature is that
+     * key's, over the rotation statement. A rotation without one was vouched for by the platform's operator alone.
+     */
+    public static boolean signedByOldKey(LedgerEvent event, KeyRotated rotation) {
+        if (event.signature() == null || !rotation.did().equals(event.actor())) {
+            return false;
+        }
+        try {
+            return VerificationKey.fromDid(rotation.did()).verify(rotationStatement(rotation.did(),
+                    rotation.successor()), event.signature());
+        } catch (IllegalArgumentException e) {
+            return false; // not a did:key a signature can be checked with
+        }
     }
 
     public static byte[] revoked(String did, String reason, String by) {

@@ -1,12 +1,14 @@
 package org.updraft.core.update;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.multiformats.Cid;
+import org.updraft.core.event.TrustEvents;
 import org.updraft.core.manifest.SignedManifest;
 
 /** An update check's answer as a device decodes it ({@link UpdateAnswers#decode}); nothing in it is verified yet. */
@@ -26,14 +28,25 @@ public sealed interface DeviceAnswer {
      *        device does not check it), or {@code null} when the offer carries none
      * @param delta a patch the platform offers beside the full image, or {@code null}; nothing in it is trusted:
      *        the image it rebuilds is verified against the manifest like a downloaded one
+     * @param trustChanges rotations and revocations of the vendor's keys, each to be proven in the checkpoint
+     *        ({@link OfferVerifier})
      */
     record Offer(String rolloutId, String releaseId, byte[] eventBytes, LedgerEvent event, SignedManifest manifest,
-            InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor, OfferedDelta delta) implements DeviceAnswer {
+            InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor, OfferedDelta delta,
+            List<TrustChange> trustChanges) implements DeviceAnswer {
         public Offer {
             Objects.requireNonNull(rolloutId, "rolloutId");
             Objects.requireNonNull(releaseId, "releaseId");
             eventBytes = eventBytes.clone();
             checkpoint = checkpoint.clone();
+            trustChanges = List.copyOf(trustChanges);
+        }
+
+        /** An offer without trust changes. */
+        public Offer(String rolloutId, String releaseId, byte[] eventBytes, LedgerEvent event,
+                SignedManifest manifest, InclusionProof proof, byte[] checkpoint, ReleaseAnchor anchor,
+                OfferedDelta delta) {
+            this(rolloutId, releaseId, eventBytes, event, manifest, proof, checkpoint, anchor, delta, List.of());
         }
 
         /** An offer of the full image only. */
@@ -50,6 +63,28 @@ public sealed interface DeviceAnswer {
         @Override
         public byte[] checkpoint() {
             return checkpoint.clone();
+        }
+    }
+
+    /**
+     * A trust event the offer carries: a rotation or revocation of a key of the release's vendor.
+     *
+     * @param eventBytes the event exactly as the ledger hashes it
+     * @param event those bytes decoded
+     * @param change the event's payload decoded ({@link TrustEvents#decode})
+     * @param proof its inclusion proof in the offer's checkpoint
+     */
+    record TrustChange(byte[] eventBytes, LedgerEvent event, Record change, InclusionProof proof) {
+        public TrustChange {
+            eventBytes = eventBytes.clone();
+            Objects.requireNonNull(event, "event");
+            Objects.requireNonNull(change, "change");
+            Objects.requireNonNull(proof, "proof");
+        }
+
+        @Override
+        public byte[] eventBytes() {
+            return eventBytes.clone();
         }
     }
 

@@ -11,9 +11,10 @@ import org.updraft.core.manifest.SemanticVersion;
  *
  * @param deviceId the reporting device
  * @param rolloutId the rollout that offered the release, or {@code null} when the device acts on its own
- * @param releaseId the release the report is about
- * @param state the new state; never {@link DeviceState#IDLE}
- * @param reason why, for {@code failed} and {@code rolled-back} (at most 200 characters), else {@code null}
+ * @param releaseId the release the report is about; for {@link DeviceState#STALE}, the release the device runs
+ * @param state the new state; never {@link DeviceState#IDLE}; {@link DeviceState#STALE} is about no rollout
+ * @param reason why, for {@code failed}, {@code rolled-back} and {@code stale} (at most 200 characters), else
+ *        {@code null}
  * @param installedVersion the version the device runs after this step
  * @param installedSequence the sequence number it runs after this step
  * @param time when the device made the report, to the second
@@ -32,6 +33,9 @@ public record DeviceReport(String deviceId, String rolloutId, String releaseId, 
         Objects.requireNonNull(state, "state");
         if (state == DeviceState.IDLE) {
             throw new IllegalArgumentException("a report's state cannot be idle");
+        }
+        if (state == DeviceState.STALE && rolloutId != null) {
+            throw new IllegalArgumentException("a stale report is about no rollout");
         }
         if (reason != null && reason.length() > MAX_REASON) {
             throw new IllegalArgumentException("a report's reason must be at most " + MAX_REASON + " characters");

@@ -75,7 +75,7 @@ public final class DeviceReports {
             String stateName = map.text("state");
             DeviceState state = DeviceState.ofWireName(stateName).filter(s -> s != DeviceState.IDLE)
                     .orElseThrow(() -> new UpdateFormatException("report: unknown state '" + stateName
-                            + "', expected downloading, downloaded, verified, installed, failed or rolled-back"));
+                            + "', expected downloading, downloaded, verified, installed, failed, rolled-back or stale"));
             DeviceReport report = new DeviceReport(map.text("device"), map.optionalText("rollout"),
                     map.text("release"), state, map.optionalText("reason"), map.text("version"),
                     map.unsigned("sequence"), Instant.ofEpochSecond(map.unsigned("time")), map.unsigned("counter"));

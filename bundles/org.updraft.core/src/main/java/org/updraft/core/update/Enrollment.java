@@ -21,9 +21,19 @@ import org.updraft.core.manifest.SemanticVersion;
  * @param installedVersion the version it runs
  * @param installedSequence the sequence number it runs
  * @param time when it made the request, to the second
+ * @param attestation the device certificate its manufacturer signed for its key ({@link DeviceAttestations}), or
+ *        {@code null}
  */
 public record Enrollment(String deviceId, String publicKey, String vendor, String deviceClass, String profile,
-        Set<String> tags, String region, String installedVersion, long installedSequence, Instant time) {
+        Set<String> tags, String region, String installedVersion, long installedSequence, Instant time,
+        byte[] attestation) {
+
+    /** An enrollment without an attestation. */
+    public Enrollment(String deviceId, String publicKey, String vendor, String deviceClass, String profile,
+            Set<String> tags, String region, String installedVersion, long installedSequence, Instant time) {
+        this(deviceId, publicKey, vendor, deviceClass, profile, tags, region, installedVersion, installedSequence, time,
+                null);
+    }
 
     public Enrollment {
         DeviceIds.check(deviceId);
@@ -45,5 +55,11 @@ public record Enrollment(String deviceId, String publicKey, String vendor, Strin
             throw new IllegalArgumentException("the installed sequence must not be negative");
         }
         time = Instant.ofEpochSecond(Objects.requireNonNull(time, "time").getEpochSecond());
+        attestation = attestation == null ? null : attestation.clone();
+    }
+
+    @Override
+    public byte[] attestation() {
+        return attestation == null ? null : attestation.clone();
     }
 }

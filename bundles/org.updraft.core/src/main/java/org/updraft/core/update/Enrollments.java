@@ -21,8 +21,11 @@ import org.updraft.core.identity.VerificationKey;
  *
  * <pre>
  * {"device": text, "key": text, "vendor": text, "class": text, ? "profile": text, ? "region": text,
- *  "tags": [text…], "version": text, "sequence": uint, "time": uint}
+ *  "tags": [text…], "version": text, "sequence": uint, "time": uint, ? "attestation": bytes}
  * </pre>
+ *
+ * {@code attestation} is the device certificate its manufacturer signed ({@link DeviceAttestations}); under the
+ * device's signature, so that it cannot be moved to another enrollment unseen.
  */
 public final class Enrollments {
 
@@ -30,7 +33,7 @@ public final class Enrollments {
     public static final int MAX_ENROLLMENT_BYTES = 2048;
 
     private static final List<String> FIELDS = List.of("device", "key", "vendor", "class", "profile", "region",
-            "tags", "version", "sequence", "time");
+            "tags", "version", "sequence", "time", "attestation");
 
     private Enrollments() {
     }
@@ -54,6 +57,9 @@ public final class Enrollments {
         map.put("version", e.installedVersion());
         map.put("sequence", e.installedSequence());
         map.put("time", e.time().getEpochSecond());
+        if (e.attestation() != null) {
+            map.put("attestation", e.attestation());
+        }
         return CoseSign1.sign(Cbor.encode(map), CONTENT_TYPE, deviceKey);
     }
 
@@ -113,7 +119,8 @@ public final class Enrollments {
             }
             Enrollment e = new Enrollment(map.text("device"), map.text("key"), map.text("vendor"), map.text("class"),
                     map.optionalText("profile"), new TreeSet<>(tags), map.optionalText("region"), map.text("version"),
-                    map.unsigned("sequence"), Instant.ofEpochSecond(map.unsigned("time")));
+                    map.unsigned("sequence"), Instant.ofEpochSecond(map.unsigned("time")),
+                    map.optionalBytes("attestation"));
             return new Signed(e, envelope);
         } catch (CoseException | CborException e1) {
             throw new UpdateFormatException(e1.getMessage());

@@ -21,6 +21,7 @@ import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.cbor.CborMap;
 import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.event.TrustEvents;
 import org.updraft.core.log.InvalidEventException;
 import org.updraft.core.log.LedgerEventCodec;
 import org.updraft.core.manifest.SignedManifest;
@@ -33,7 +34,8 @@ import org.updraft.core.manifest.SignedManifest;
  *          "proof": {"index": uint, "tree-size": uint, "path": [bytes…]}, "checkpoint": bytes,
  *          ? "anchor": {"chain": uint, "contract": text, "tx": text, "block": uint, "log-index": uint},
  *          ? "delta": {"from": text, "codec": text, "patch": text, "size": uint, "base-sha256": bytes(32),
- *                      "memory": uint}}
+ *                      "memory": uint},
+ *          ? "trust": [{"event": bytes, "proof": {"index": uint, "tree-size": uint, "path": [bytes…]}}…]}
  * nothing {"status": "none", "reason": text, ? "retry-after": uint}          retry-after in seconds
  * </pre>
  *
@@ -46,7 +48,10 @@ import org.updraft.core.manifest.SignedManifest;
  * where this release is recorded there ({@link ReleaseAnchor}): for auditors, not checked by the device.
  * {@code delta}, when the device runs the base of a recorded patch its class accepts, offers that patch beside the
  * image (base release, codec, patch CID and size, base image SHA-256, memory applying it needs); a device may
- * ignore it and download the image.
+ * ignore it and download the image. {@code trust}, when the vendor's keys were ever rotated or revoked, holds those
+ * events ({@code trust.key-rotated}, {@code trust.key-revoked}, at most {@value #MAX_TRUST_CHANGES}, oldest first),
+ * each proven in the same checkpoint as the release: a device provisioned with an older key follows the signed
+ * rotations to the release's signer ({@link OfferVerifier}).
  * <p>
  * A device that is shown a checkpoint of another tree size than the one it verified before asks for the
  * consistency proof between the two ({@link TrustedCheckpoint}); the answer:
@@ -57,13 +62,19 @@ import org.updraft.core.manifest.SignedManifest;
  */
 public final class UpdateAnswers {
 
-    /** The most an answer may take: a manifest (16 KiB), its event and a proof of a 2^64-leaf tree fit. */
-    public static final int MAX_ANSWER_BYTES = 24 * 1024;
+    /**
+     * The most an answer may take: a manifest (16 KiB), its event and a proof of a 2^64-leaf tree, and
+     * {@value #MAX_TRUST_CHANGES} trust events with proofs of a 2^32-leaf tree fit.
+     */
+    public static final int MAX_ANSWER_BYTES = 40 * 1024;
+    /** The most trust events an offer carries: the rotations to the signer come first, then the revocations. */
+    public static final int MAX_TRUST_CHANGES = 8;
     /** Length of an answer's tag (a CoAP ETag holds at most 8 bytes). */
     public static final int TAG_BYTES = 8;
 
     private static final List<String> OFFER_FIELDS = List.of("status", "rollout", "release", "event", "proof",
-            "checkpoint", "anchor", "delta", "statement");
+            "checkpoint", "anchor", "delta", "trust", "statement");
+    private static final List<String> TRUST_FIELDS = List.of("event", "proof");
     private static final List<String> NONE_FIELDS = List.of("status", "reason", "retry-after", "statement");
     private static final List<String> CONSISTENCY_FIELDS = List.of("first", "second", "path");
     /** More hashes than a consistency proof between two trees of up to 2^64 leaves can have. */
@@ -107,6 +118,16 @@ public final class UpdateAnswers {
             }
             if (offer.delta() != null) {
                 map.put("delta", delta(offer.delta()));
+            }
+            if (!offer.trustChanges().isEmpty()) {
+                List<Object> changes = new ArrayList<>();
+                for (UpdateAnswer.TrustChange change : offer.trustChanges()) {
+                    Map<Object, Object> c = new TreeMap<>();
+                    c.put("event", change.event());
+                    c.put("proof", proof(change.proof()));
+                    changes.add(c);
+                }
+                map.put("trust", changes);
             }
         } else {
             UpdateAnswer.NoUpdate none = (UpdateAnswer.NoUpdate) answer;
@@ -216,6 +237,37 @@ public final class UpdateAnswers {
         }
     }
 
+    private static InclusionProof inclusionProof(CborMap p) throws CborException, UpdateFormatException {
+        p.onlyKeys(PROOF_FIELDS);
+        List<byte[]> path = hashes(p.list("path"), "update answer");
+        try {
+            return new InclusionProof(p.unsigned("index"), p.unsigned("tree-size"), path);
+        } catch (IllegalArgumentException e) {
+            throw new UpdateFormatException("update answer: " + e.getMessage());
+        }
+    }
+
+    private static List<DeviceAnswer.TrustChange> trustChanges(List<?> items)
+            throws CborException, UpdateFormatException, InvalidEventException {
+        if (items.size() > MAX_TRUST_CHANGES) {
+            throw new UpdateFormatException("update answer: " + items.size() + " trust changes, more than the "
+                    + MAX_TRUST_CHANGES + " an offer carries");
+        }
+        List<DeviceAnswer.TrustChange> changes = new ArrayList<>();
+        for (Object item : items) {
+            CborMap c = CborMap.of("update answer's trust change", item).onlyKeys(TRUST_FIELDS);
+            byte[] eventBytes = c.bytes("event");
+            LedgerEvent event = LedgerEventCodec.decode(eventBytes);
+            if (!EventTypes.KEY_ROTATED.equals(event.type()) && !EventTypes.KEY_REVOKED.equals(event.type())) {
+                throw new UpdateFormatException("update answer: a trust change is a " + event.type() + ", not a "
+                        + EventTypes.KEY_ROTATED + " or " + EventTypes.KEY_REVOKED);
+            }
+            changes.add(new DeviceAnswer.TrustChange(eventBytes, event, TrustEvents.decode(event.type(),
+                    event.payload()), inclusionProof(c.map("proof"))));
+        }
+        return changes;
+    }
+
     private static List<byte[]> hashes(List<?> items, String what) throws UpdateFormatException {
         if (items.size() > MAX_PROOF_HASHES) {
             throw new UpdateFormatException(what + ": " + items.size() + " hashes, more than any proof has");
@@ -274,18 +326,13 @@ public final class UpdateAnswers {
                     throw new UpdateFormatException("the offer names release " + releaseId
                             + " but its event carries " + manifest.manifest().releaseId());
                 }
-                CborMap p = map.map("proof").onlyKeys(PROOF_FIELDS);
-                List<byte[]> path = hashes(p.list("path"), "update answer");
-                InclusionProof proof;
-                try {
-                    proof = new InclusionProof(p.unsigned("index"), p.unsigned("tree-size"), path);
-                } catch (IllegalArgumentException e) {
-                    throw new UpdateFormatException("update answer: " + e.getMessage());
-                }
+                InclusionProof proof = inclusionProof(map.map("proof"));
                 ReleaseAnchor anchor = map.has("anchor") ? anchor(map.map("anchor")) : null;
                 DeviceAnswer.OfferedDelta delta = map.has("delta") ? delta(map.map("delta")) : null;
+                List<DeviceAnswer.TrustChange> trust = map.has("trust") ? trustChanges(map.list("trust"))
+                        : List.of();
                 return new Decoded(new DeviceAnswer.Offer(map.text("rollout"), releaseId, eventBytes, event, manifest,
-                        proof, map.bytes("checkpoint"), anchor, delta), map.optionalBytes("statement"));
+                        proof, map.bytes("checkpoint"), anchor, delta, trust), map.optionalBytes("statement"));
             }
             default:
                 throw new UpdateFormatException("update answer: unknown status '" + status

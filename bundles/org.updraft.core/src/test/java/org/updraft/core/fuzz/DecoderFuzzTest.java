@@ -50,6 +50,7 @@ import org.updraft.core.manifest.VerificationException;
 import org.updraft.core.update.AnswerStatement;
 import org.updraft.core.update.AnswerStatements;
 import org.updraft.core.update.DeviceAnswer;
+import org.updraft.core.update.DeviceAttestations;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -138,6 +139,12 @@ class DecoderFuzzTest {
                     new TrustedCheckpoint(3, MerkleTree.rootHash(smallLog, 3)).extend(smallLogCheckpoint,
                             UpdateAnswers.decodeConsistency(in));
                 }, List.of(UpdateFormatException.class, VerificationException.class)),
+                new Target("attestation", List.of(DeviceAttestations.sign(new DeviceAttestations.Attestation(
+                        device.did(), "acme", "thermo-v2", Instant.parse("2026-11-21T09:00:00Z")), vendor)),
+                        in -> DeviceAttestations.check(in, new Enrollment("dev-1", device.did(), "acme", "thermo-v2",
+                                null, Set.of(), "eu", "1.0.0", 1, Instant.now()),
+                                did -> did.equals(vendor.did()) ? trusted : Optional.empty()),
+                        List.of(UpdateFormatException.class)),
                 new Target("statement", List.of(AnswerStatements.sign(new AnswerStatement("dev-1", "r-1",
                         "acme/thermo-v2/7", new byte[16], Instant.now(), Instant.now().plusSeconds(60)), log)),
                         in -> AnswerStatements.verify(in, log.verificationKey()), List.of(UpdateFormatException.class)),
@@ -221,9 +228,12 @@ class DecoderFuzzTest {
             LedgerEvent published = new LedgerEvent(EventTypes.RELEASE_PUBLISHED,
                     Instant.parse("2026-11-21T00:00:00Z"), vendor.did(), released, null);
             event = LedgerEventCodec.encode(published);
+            // a revocation at leaf 4, which the offer carries as its trust change
+            LedgerEvent revoked = new LedgerEvent(EventTypes.KEY_REVOKED, Instant.parse("2026-11-21T01:00:00Z"),
+                    log.did(), TrustEvents.revoked(device.did(), "leaked", "operator:alice"), null);
             List<byte[]> leaves = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                leaves.add(LedgerEventCodec.leafHash(i == 2 ? published
+                leaves.add(LedgerEventCodec.leafHash(i == 2 ? published : i == 4 ? revoked
                         : new LedgerEvent("test.filler", Instant.ofEpochSecond(i), "x",
                                 Cbor.encode(Map.of("i", (long) i)), null)));
             }
@@ -234,7 +244,9 @@ class DecoderFuzzTest {
             InclusionProof proof = MerkleTree.inclusionProof(tree, 2, 5);
             Release release = new Release(m.releaseId(), "acme", "thermo-v2", null, "1.5.0", 7, image.length, sha,
                     m.cid(), vendor.did(), m.created(), published.time(), 2, manifest);
-            offer = UpdateAnswers.encode(new UpdateAnswer.Offer("r-1", release, event, proof, cp, null, new byte[8]));
+            offer = UpdateAnswers.encode(new UpdateAnswer.Offer("r-1", release, event, proof, cp, null, new byte[8],
+                    null, List.of(new UpdateAnswer.TrustChange(LedgerEventCodec.encode(revoked),
+                            MerkleTree.inclusionProof(tree, 4, 5)))));
             nothing = UpdateAnswers.encode(new UpdateAnswer.NoUpdate("up-to-date", java.time.Duration.ofSeconds(600), new byte[8]));
         }
 

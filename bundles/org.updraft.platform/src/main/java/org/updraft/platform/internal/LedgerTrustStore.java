@@ -1,10 +1,7 @@
 package org.updraft.platform.internal;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -27,6 +24,7 @@ import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.event.TrustEvents;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.manifest.Manifest;
@@ -51,7 +49,7 @@ public final class LedgerTrustStore implements TrustStore {
     private static final Logger LOG = LoggerFactory.getLogger(LedgerTrustStore.class);
 
     private final Ledger ledger;
-    private final Map<String, TrustedKey> keys = new LinkedHashMap<>();
+    private final TrustHistory keys = new TrustHistory();
     private final LedgerFollower follower;
     private boolean everCaughtUp;
 
@@ -62,7 +60,7 @@ public final class LedgerTrustStore implements TrustStore {
         // the ledger's backend may start after this component: it catches up at the first call then
         synchronized (this) {
             catchUpQuietly();
-            LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.size(),
+            LOG.info("Trust store ready: {} manufacturer keys from {} ledger events", keys.changed().size(),
                     follower.followed());
         }
     }
@@ -80,7 +78,7 @@ public final class LedgerTrustStore implements TrustStore {
             throw new TrustException(e.getMessage());
         }
         catchUpOrFail();
-        TrustedKey known = keys.get(did);
+        TrustedKey known = keys.find(did).orElse(null);
         if (known != null) {
             throw new TrustException(did + " is already registered (" + describe(known) + ")");
         }
@@ -94,16 +92,17 @@ public final class LedgerTrustStore implements TrustStore {
         VerificationKey oldKey = checkDid(did);
         checkDid(successorDid);
         catchUpOrFail();
-        TrustedKey current = keys.get(did);
+        TrustedKey current = keys.find(did).orElse(null);
         if (current == null) {
             throw new TrustException(did + " is not a registered key");
         }
         if (current.status() != KeyStatus.ACTIVE) {
             throw new TrustException(did + " cannot be rotated: it is " + describe(current));
         }
-        if (keys.containsKey(successorDid)) {
+        TrustedKey successor = keys.find(successorDid).orElse(null);
+        if (successor != null) {
             throw new TrustException("the successor " + successorDid + " is already registered ("
-                    + describe(keys.get(successorDid)) + ")");
+                    + describe(successor) + ")");
         }
         byte[] payload = TrustEvents.checkedRotation(oldKey, did, successorDid, proof, actor);
         // with a proof the old key itself is the actor; without, the platform operator vouches
@@ -114,7 +113,7 @@ public final class LedgerTrustStore implements TrustStore {
     public synchronized TrustedKey revoke(String did, String reason, String actor) throws TrustException {
         checkDid(did);
         catchUpOrFail();
-        TrustedKey current = keys.get(did);
+        TrustedKey current = keys.find(did).orElse(null);
         if (current == null) {
             throw new TrustException(did + " is not a registered key");
         }
@@ -127,13 +126,13 @@ public final class LedgerTrustStore implements TrustStore {
     @Override
     public synchronized Optional<TrustedKey> find(String did) throws TrustException {
         catchUpOrAnswerFromReplay();
-        return Optional.ofNullable(keys.get(did));
+        return keys.find(did);
     }
 
     @Override
     public synchronized List<TrustedKey> list() throws TrustException {
         catchUpOrAnswerFromReplay();
-        return new ArrayList<>(keys.values());
+        return keys.changed();
     }
 
     private TrustedKey recordChange(String type, String actor, byte[] payload, byte[] signature, String did)
@@ -146,7 +145,7 @@ public final class LedgerTrustStore implements TrustStore {
         } catch (LedgerException e) {
             throw new TrustException("the ledger did not record the change: " + e.getMessage(), e);
         }
-        return keys.get(did);
+        return keys.find(did).orElse(null);
     }
 
     private static VerificationKey checkDid(String did) throws TrustException {
@@ -203,25 +202,11 @@ public final class LedgerTrustStore implements TrustStore {
             LOG.error("Ignoring unreadable trust event #{}: {}", entry.index(), e.getMessage());
             return;
         }
-        Instant time = event.time();
-        long index = entry.index();
-        if (change instanceof TrustEvents.KeyRegistered r) {
-            keys.putIfAbsent(r.did(), new TrustedKey(r.did(), r.vendor(), r.deviceClasses(), KeyStatus.ACTIVE, time,
-                    null, null, index));
-        } else if (change instanceof TrustEvents.KeyRotated r) {
-            TrustedKey old = keys.get(r.did());
-            if (old != null) {
-                keys.put(r.did(), new TrustedKey(old.did(), old.vendor(), old.deviceClasses(), KeyStatus.ROTATED, time,
-                        r.successor(), null, index));
-                keys.putIfAbsent(r.successor(), new TrustedKey(r.successor(), old.vendor(), old.deviceClasses(),
-                        KeyStatus.ACTIVE, time, null, null, index));
-            }
-        } else if (change instanceof TrustEvents.KeyRevoked r) {
-            TrustedKey old = keys.get(r.did());
-            if (old != null) {
-                keys.put(r.did(), new TrustedKey(old.did(), old.vendor(), old.deviceClasses(), KeyStatus.REVOKED, time,
-                        old.successor(), r.reason(), index));
-            }
+        try {
+            keys.apply(change, event.time(), entry.index());
+        } catch (TrustException e) {
+            // a history without a base (no provisioned keys to look up) cannot fail to look one up
+            throw new IllegalStateException(e);
         }
     }
 

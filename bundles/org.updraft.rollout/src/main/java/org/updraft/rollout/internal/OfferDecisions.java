@@ -56,17 +56,21 @@ final class OfferDecisions {
 
     private static final Logger LOG = LoggerFactory.getLogger(OfferDecisions.class);
 
-    /** What a device needs to check a release offline; the same for every device, so kept per release. */
-    private record OfferMaterial(byte[] event, InclusionProof proof, Checkpoint checkpoint) {
+    /**
+     * What a device needs to check a release offline; the same for every device, so kept per release until the
+     * vendor's trust changes.
+     */
+    private record OfferMaterial(byte[] event, InclusionProof proof, Checkpoint checkpoint,
+            List<UpdateAnswer.TrustChange> trustChanges, long trustVersion) {
     }
 
     /**
      * The offer of a rollout as made for the rollout's state at a ledger index: any change of the rollout (or a
      * replay of another log, which makes new records) makes it be made again.
      */
-    private record CachedOffer(RolloutRecord rollout, long stateIndex, UpdateAnswer.Offer offer) {
-        boolean madeFor(RolloutRecord r) {
-            return rollout == r && stateIndex == r.ledgerIndex();
+    private record CachedOffer(RolloutRecord rollout, long stateIndex, long trustVersion, UpdateAnswer.Offer offer) {
+        boolean madeFor(RolloutRecord r, long trust) {
+            return rollout == r && stateIndex == r.ledgerIndex() && trustVersion == trust;
         }
     }
 
@@ -249,7 +253,7 @@ final class OfferDecisions {
     private UpdateAnswer.Offer offer(RolloutRecord r, Release release, Delta delta) throws LedgerException {
         String key = offerKey(r, delta);
         CachedOffer cached = offers.get(key);
-        if (cached != null && cached.madeFor(r)) {
+        if (cached != null && cached.madeFor(r, engine.book().trustVersion())) {
             if (cached.offer().anchor() == null) {
                 anchors.lookUp(release.id());
             }
@@ -261,10 +265,10 @@ final class OfferDecisions {
             anchors.lookUp(release.id());
         }
         UpdateAnswer.Offer untagged = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
-                anchor, new byte[0], delta);
+                anchor, new byte[0], delta, m.trustChanges());
         UpdateAnswer.Offer offer = new UpdateAnswer.Offer(r.id(), release, m.event(), m.proof(), m.checkpoint(),
-                anchor, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)), delta);
-        offers.put(key, new CachedOffer(r, r.ledgerIndex(), offer));
+                anchor, UpdateAnswers.tagOf(UpdateAnswers.encode(untagged)), delta, m.trustChanges());
+        offers.put(key, new CachedOffer(r, r.ledgerIndex(), m.trustVersion(), offer));
         return offer;
     }
 
@@ -292,20 +296,30 @@ final class OfferDecisions {
     }
 
     /**
-     * The release event, its inclusion proof and a checkpoint that covers it: the oldest checkpoint the log
-     * already issued over it, or a new one when none did. Never one checkpoint per check.
+     * Under the engine's lock. The release event, the trust changes of its vendor's keys
+     * ({@link RolloutBook#trustChangesFor}), their inclusion proofs and a checkpoint that covers them all: the oldest
+     * checkpoint the log already issued over them, or a new one when none did. Never one checkpoint per check.
      */
     private OfferMaterial material(Release release) throws LedgerException {
+        long trustVersion = engine.book().trustVersion();
         OfferMaterial m = materials.get(release.id());
-        if (m != null) {
+        if (m != null && m.trustVersion() == trustVersion) {
             return m;
         }
         long index = release.ledgerIndex();
+        List<Long> changes = engine.book().trustChangesFor(release.vendor(), release.signer(),
+                UpdateAnswers.MAX_TRUST_CHANGES);
+        long newest = changes.isEmpty() ? index : Math.max(index, changes.get(changes.size() - 1));
         byte[] event = LedgerEventCodec.encode(engine.ledger.get(index).event());
-        List<Checkpoint> covering = engine.ledger.checkpoints(index + 1, 1);
+        List<Checkpoint> covering = engine.ledger.checkpoints(newest + 1, 1);
         Checkpoint checkpoint = covering.isEmpty() ? engine.ledger.checkpoint() : covering.get(0);
         InclusionProof proof = engine.ledger.inclusionProof(index, checkpoint.treeSize());
-        m = new OfferMaterial(event, proof, checkpoint);
+        List<UpdateAnswer.TrustChange> trust = new ArrayList<>();
+        for (long change : changes) {
+            trust.add(new UpdateAnswer.TrustChange(LedgerEventCodec.encode(engine.ledger.get(change).event()),
+                    engine.ledger.inclusionProof(change, checkpoint.treeSize())));
+        }
+        m = new OfferMaterial(event, proof, checkpoint, trust, trustVersion);
         materials.put(release.id(), m);
         return m;
     }

@@ -89,6 +89,12 @@ public final class PlatformUpdateService implements UpdateService {
                         + "node of one platform needs the same file. Never the log key.")
         String statement_key_file() default "${karaf.data}/updraft/statement-key.pem";
 
+        @AttributeDefinition(name = "Enrollments need an attestation",
+                description = "Whether a device that registers itself (a transport's auto.register) must carry the "
+                        + "device certificate a trusted manufacturer key signed for its key (updraft attest). Turn it "
+                        + "off only for a closed test network: any key could then enroll.")
+        boolean enrollment_attestation_required() default true;
+
         @AttributeDefinition(name = "Statement lifetime (seconds)",
                 description = "How long a device may act on an answer after the platform signed it.")
         long statement_lifetime_seconds() default 3600;
@@ -113,7 +119,7 @@ public final class PlatformUpdateService implements UpdateService {
         this.offers = new OfferDecisions(this.engine, releases, trust, anchors,
                 new DeltaChoice(releases, this::limitsOf), seconds(config.offer_timeout_seconds()),
                 seconds(config.cap_retry_seconds()), seconds(config.wait_retry_seconds()));
-        this.reports = new ReportIntake(this.engine);
+        this.reports = new ReportIntake(this.engine, trust, config.enrollment_attestation_required());
         if (config.statement_lifetime_seconds() < 1) {
             throw new IllegalArgumentException("statement.lifetime.seconds must be at least 1, not "
                     + config.statement_lifetime_seconds());

@@ -10,10 +10,13 @@ import org.updraft.api.device.RegistryException;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.trust.TrustException;
+import org.updraft.api.trust.TrustStore;
 import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateException;
 import org.updraft.core.event.DeviceEvents;
 import org.updraft.core.update.BadSignatureException;
+import org.updraft.core.update.DeviceAttestations;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.Enrollment;
@@ -31,9 +34,17 @@ final class ReportIntake {
     private static final Logger LOG = LoggerFactory.getLogger(ReportIntake.class);
 
     private final RolloutEngine engine;
+    private final TrustStore trust;
+    private final boolean attestationRequired;
 
-    ReportIntake(RolloutEngine engine) {
+    /**
+     * @param attestationRequired whether an enrollment must carry its manufacturer's device certificate
+     *        ({@link DeviceAttestations}); one that carries one has it checked either way
+     */
+    ReportIntake(RolloutEngine engine, TrustStore trust, boolean attestationRequired) {
         this.engine = engine;
+        this.trust = trust;
+        this.attestationRequired = attestationRequired;
     }
 
     ReportReceipt report(byte[] signedReport) throws UpdateException {
@@ -71,10 +82,11 @@ final class ReportIntake {
                                     + device.id() + " is not newer than report " + last.counter() + ", already recorded");
                         }
                     }
-                    r = report.rolloutId() != null ? engine.book().rollout(report.rolloutId())
+                    boolean stale = report.state() == DeviceState.STALE; // about no rollout
+                    r = stale ? null : report.rolloutId() != null ? engine.book().rollout(report.rolloutId())
                             : engine.book().offeringRollout(device.id(), report.releaseId());
                     offered = r == null ? null : r.offer(device.id());
-                    if (receipt == null && (offered == null || !r.releaseId().equals(report.releaseId()))) {
+                    if (receipt == null && !stale && (offered == null || !r.releaseId().equals(report.releaseId()))) {
                         throw new UpdateException("wrong-device", "device " + device.id() + " was not offered release "
                                 + report.releaseId() + (report.rolloutId() != null ? " by rollout " + report.rolloutId() : ""));
                     }
@@ -85,7 +97,14 @@ final class ReportIntake {
                     synchronized (engine) {
                         engine.catchUp();
                         receipt = new ReportReceipt(index, false);
-                        engine.evaluate(r, report.state().isFailure() ? offered.wave : -1);
+                        if (r != null) {
+                            engine.evaluate(r, report.state().isFailure() ? offered.wave : -1);
+                        }
+                    }
+                    if (r == null) {
+                        // a security signal, not an update step: answers withheld or replaced on the device's path
+                        LOG.warn("Device {} reports it went without an answer the platform vouched for: {}", device.id(),
+                                report.reason());
                     }
                 }
             }
@@ -120,6 +139,17 @@ final class ReportIntake {
             throw new UpdateException("bad-signature", ex.getMessage());
         } catch (UpdateFormatException ex) {
             throw new UpdateException("malformed", ex.getMessage());
+        }
+        if (attestationRequired || e.attestation() != null) {
+            try {
+                DeviceAttestations.check(e.attestation(), e, trust::find);
+            } catch (BadSignatureException ex) {
+                throw new UpdateException("bad-signature", ex.getMessage());
+            } catch (UpdateFormatException ex) {
+                throw new UpdateException("malformed", ex.getMessage());
+            } catch (TrustException ex) {
+                throw UpdateRefusals.unavailable("the trust store", ex);
+            }
         }
         try {
             Device existing = engine.registry.find(e.deviceId()).orElse(null);

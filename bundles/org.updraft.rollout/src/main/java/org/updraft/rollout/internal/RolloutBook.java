@@ -24,11 +24,15 @@ import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.rollout.RolloutState;
+import org.updraft.api.trust.TrustException;
+import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.cbor.CborException;
 import org.updraft.core.event.DeviceEvents;
 import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.event.RolloutEvents;
+import org.updraft.core.event.TrustEvents;
+import org.updraft.core.event.TrustHistory;
 import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.Enrollment;
@@ -62,6 +66,14 @@ final class RolloutBook {
     private final Set<Cid> releaseImages = new HashSet<>();
     /** Per target release id, the deltas recorded to it: what offers of it may carry, what retention keeps. */
     private final Map<String, List<Delta>> deltasTo = new HashMap<>();
+    /** The vendors' keys, for the vendor a rotation or revocation (which name a key only) belongs to. */
+    private final TrustHistory keys = new TrustHistory();
+    /** Per vendor, the ledger indices of its keys' rotations and revocations, oldest first: what offers carry. */
+    private final Map<String, List<Long>> trustChanges = new HashMap<>();
+    /** Per successor key, the index of the rotation that named it and the key it replaced. */
+    private final Map<String, Rotation> rotations = new HashMap<>();
+    /** Counts the trust changes applied: offers made before a change are made again. */
+    private long trustVersion;
     private final LedgerFollower follower;
     /** Rollouts whose state changed since the last {@link #drainChanged()}, once the first replay is done. */
     private final Set<String> changed = new LinkedHashSet<>();
@@ -76,6 +88,10 @@ final class RolloutBook {
             enrolledAt.clear();
             releaseImages.clear();
             deltasTo.clear();
+            keys.clear();
+            trustChanges.clear();
+            rotations.clear();
+            trustVersion++;
         });
     }
 
@@ -115,6 +131,41 @@ final class RolloutBook {
     /** The deltas recorded to a release, oldest first. */
     List<Delta> deltasTo(String releaseId) {
         return List.copyOf(deltasTo.getOrDefault(releaseId, List.of()));
+    }
+
+    /** A rotation on the ledger: at {@code index}, {@code from} named its successor. */
+    record Rotation(long index, String from) {
+    }
+
+    /**
+     * The trust changes an offer of a release by {@code signer} carries, at most {@code max}, oldest first: the
+     * rotations that lead from the vendor's first keys to the signer, then the vendor's newest revocations.
+     */
+    List<Long> trustChangesFor(String vendor, String signer, int max) {
+        List<Long> chain = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Rotation r = rotations.get(signer); r != null && seen.add(r.from()); r = rotations.get(r.from())) {
+            chain.add(r.index());
+        }
+        List<Long> picked = new ArrayList<>(chain.subList(0, Math.min(max, chain.size())));
+        List<Long> all = trustChanges.getOrDefault(vendor, List.of());
+        for (int i = all.size() - 1; i >= 0 && picked.size() < max; i--) {
+            if (!chain.contains(all.get(i))) {
+                picked.add(all.get(i));
+            }
+        }
+        if (picked.size() < all.size()) { // the chain's rotations are the vendor's too
+            LOG.warn("An offer of a release by {} carries {} of vendor {}'s trust changes, the most an answer holds: a "
+                    + "device provisioned with a key older than the chain's start cannot follow it", signer, max,
+                    vendor);
+        }
+        picked.sort(null);
+        return picked;
+    }
+
+    /** Changes with every rotation or revocation of a key replayed. */
+    long trustVersion() {
+        return trustVersion;
     }
 
     /** The ids of the rollouts that changed since the last call (changes seen after the first replay only). */
@@ -165,11 +216,35 @@ final class RolloutBook {
                     Delta delta = DeltaEvents.decodePublished(event.payload(), entry.index());
                     deltasTo.computeIfAbsent(delta.toRelease(), k -> new ArrayList<>()).add(delta);
                     return;
+                case EventTypes.KEY_REGISTERED:
+                case EventTypes.KEY_ROTATED:
+                case EventTypes.KEY_REVOKED:
+                    applyTrust(entry, event);
+                    return;
                 default:
-                    // trust: another view
+                    // other events: other views
             }
         } catch (CborException e) {
             LOG.error("Ignoring unreadable {} event #{}: {}", event.type(), entry.index(), e.getMessage());
+        }
+    }
+
+    /** Only the trust store's view decides trust: this one keeps what offers must carry of it. */
+    private void applyTrust(LedgerEntry entry, LedgerEvent event) throws CborException {
+        Record change = TrustEvents.decode(event.type(), event.payload());
+        String did = change instanceof TrustEvents.KeyRotated r ? r.did()
+                : change instanceof TrustEvents.KeyRevoked r ? r.did() : null;
+        try {
+            TrustedKey key = did == null ? null : keys.find(did).orElse(null);
+            if (keys.apply(change, event.time(), entry.index()) && key != null) {
+                trustChanges.computeIfAbsent(key.vendor(), v -> new ArrayList<>()).add(entry.index());
+                if (change instanceof TrustEvents.KeyRotated r) {
+                    rotations.putIfAbsent(r.successor(), new Rotation(entry.index(), r.did()));
+                }
+                trustVersion++;
+            }
+        } catch (TrustException e) {
+            throw new IllegalStateException(e); // a history without a base cannot fail to look a key up
         }
     }
 
@@ -187,6 +262,9 @@ final class RolloutBook {
         }
         DeviceReport report = signed.report();
         lastReports.put(report.deviceId(), new LastReport(report.counter(), sha256(event.payload()), entry.index()));
+        if (report.state() == DeviceState.STALE) {
+            return; // about no rollout
+        }
         RolloutRecord r = report.rolloutId() != null ? rollouts.get(report.rolloutId())
                 : offeringRollout(report.deviceId(), report.releaseId());
         if (r != null) {

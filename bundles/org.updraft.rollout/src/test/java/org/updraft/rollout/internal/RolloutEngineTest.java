@@ -45,6 +45,9 @@ import org.updraft.core.log.MerkleTree;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.VerifiedManifest;
 import org.updraft.core.update.DeviceAnswer;
+import org.updraft.core.update.DeviceAttestations;
+import org.updraft.core.update.Enrollment;
+import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.OfferVerifier;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.testing.Configs;
@@ -417,6 +420,29 @@ class RolloutEngineTest {
     }
 
     @Test
+    void aStaleReportIsRecordedAboutNoRolloutAndMovesNoWave() throws Exception {
+        p.fleet("d", 2, "eu");
+        Release release = p.publish(2);
+        Rollout r = running(release, wave("all", "percent:100", 100, 100, false));
+        long before = p.count(EventTypes.DEVICE_REPORTED);
+
+        // d-00001 was never offered anything: a stale report needs no offer, it is about the device's link
+        byte[] stale = p.report("d-00001", null, Release.id(Platform.VENDOR, Platform.CLASS, 1), DeviceState.STALE, 1);
+        var receipt = p.updates.report(stale);
+        assertFalse(receipt.duplicate());
+        assertEquals(before + 1, p.count(EventTypes.DEVICE_REPORTED), "on the ledger, for auditors");
+        assertTrue(p.updates.report(stale).duplicate(), "a retransmission appends nothing");
+        assertEquals(DeviceState.STALE, p.registry.find("d-00001").orElseThrow().state(), "device-list shows it");
+        assertEquals(RolloutState.RUNNING, p.rollouts.find(r.id()).orElseThrow().state());
+        assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check("d-00001", 1), "it is offered the release as before");
+
+        p.restart(); // replayed: the report is known, no rollout counted it
+        assertTrue(p.updates.report(stale).duplicate());
+        assertEquals(0, p.rollouts.progress(r.id()).waves().get(0).failed());
+        p.update("d-00001", DeviceState.INSTALLED);
+    }
+
+    @Test
     void reportsAreCheckedForSignatureOrderAndOffer() throws Exception {
         p.fleet("d", 3, "eu");
         Release release = p.publish(2);
@@ -501,12 +527,58 @@ class RolloutEngineTest {
                 "one offer event per device");
     }
 
+    /**
+     * An enrollment of {@code key} as an acme thermo, signed by it, carrying the device certificate {@code attester}
+     * signed (none when null).
+     */
+    private byte[] enrollment(String id, SigningKey key, Set<String> tags, SigningKey attester) {
+        byte[] attestation = attester == null ? null : DeviceAttestations.sign(new DeviceAttestations.Attestation(
+                key.did(), Platform.VENDOR, Platform.CLASS, p.clock.instant()), attester);
+        return Enrollments.sign(new Enrollment(id, key.did(), Platform.VENDOR, Platform.CLASS, null, tags, "eu",
+                "1.0.0", 1, p.clock.instant(), attestation), key);
+    }
+
+    @Test
+    void anEnrollmentNeedsTheCertificateATrustedManufacturerKeySignedForItsKey() throws Exception {
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        SigningKey stranger = SigningKey.generate(KeyAlgorithm.ED25519);
+        SigningKey otherDevice = SigningKey.generate(KeyAlgorithm.P256);
+        String bad = "bad-signature";
+        assertEquals(bad, assertThrows(UpdateException.class, () -> p.updates.enroll(enrollment("dev-a", key, Set.of(),
+                null))).code(), "none at all");
+        assertEquals(bad, assertThrows(UpdateException.class, () -> p.updates.enroll(enrollment("dev-a", key, Set.of(),
+                stranger))).code(), "signed by a key nobody trusts");
+        // a genuine certificate, for another device's key
+        byte[] forOther = DeviceAttestations.sign(new DeviceAttestations.Attestation(otherDevice.did(),
+                Platform.VENDOR, Platform.CLASS, p.clock.instant()), p.vendorKey);
+        byte[] moved = Enrollments.sign(new Enrollment("dev-a", key.did(), Platform.VENDOR, Platform.CLASS, null,
+                Set.of(), "eu", "1.0.0", 1, p.clock.instant(), forOther), key);
+        assertTrue(assertThrows(UpdateException.class, () -> p.updates.enroll(moved)).getMessage()
+                .contains("not for the enrolling"));
+        assertEquals(0, p.count(EventTypes.DEVICE_ENROLLED), "nothing recorded for a refused one");
+
+        assertEquals(key.did(), p.updates.enroll(enrollment("dev-a", key, Set.of(), p.vendorKey)).publicKey());
+
+        // a manufacturer key revoked after a leak attests nothing any more
+        SigningKey leaked = SigningKey.generate(KeyAlgorithm.ED25519);
+        p.trust.register(leaked.did(), Platform.VENDOR, Set.of(), "alice");
+        p.trust.revoke(leaked.did(), "leaked", "alice");
+        SigningKey cloned = SigningKey.generate(KeyAlgorithm.ED25519);
+        assertEquals(bad, assertThrows(UpdateException.class, () -> p.updates.enroll(enrollment("dev-b", cloned,
+                Set.of(), leaked))).code());
+
+        // switched off (a closed test network): any key enrolls, but a certificate it carries is still checked
+        p.updateConfig.put("enrollment_attestation_required", false);
+        p.startServices();
+        assertEquals(cloned.did(), p.updates.enroll(enrollment("dev-c", cloned, Set.of(), null)).publicKey());
+        assertEquals(bad, assertThrows(UpdateException.class, () -> p.updates.enroll(enrollment("dev-d", cloned,
+                Set.of(), leaked))).code());
+    }
+
     @Test
     void enrollmentRegistersOnceAndGuardsTheId() throws Exception {
         SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-        var enrollment = new org.updraft.core.update.Enrollment("new-1", key.did(), "acme", "thermo", null,
-                Set.of("beta"), "eu", "1.0.0", 1, p.clock.instant());
-        byte[] signed = org.updraft.core.update.Enrollments.sign(enrollment, key);
+        byte[] signed = enrollment("new-1", key, Set.of("beta"), p.vendorKey);
         assertEquals(key.did(), p.updates.enroll(signed).publicKey());
         assertEquals(Set.of("beta"), p.registry.find("new-1").get().tags());
         assertEquals(1, p.count(EventTypes.DEVICE_ENROLLED));
@@ -514,8 +586,7 @@ class RolloutEngineTest {
         assertEquals(1, p.count(EventTypes.DEVICE_ENROLLED), "enrolling again changes nothing");
 
         SigningKey other = SigningKey.generate(KeyAlgorithm.ED25519);
-        byte[] taken = org.updraft.core.update.Enrollments.sign(new org.updraft.core.update.Enrollment("new-1",
-                other.did(), "acme", "thermo", null, Set.of(), "eu", "1.0.0", 1, p.clock.instant()), other);
+        byte[] taken = enrollment("new-1", other, Set.of(), p.vendorKey);
         assertEquals("exists", assertThrows(org.updraft.api.update.UpdateException.class,
                 () -> p.updates.enroll(taken)).code());
         byte[] tampered = signed.clone();
@@ -528,8 +599,7 @@ class RolloutEngineTest {
     @Test
     void aCapturedEnrollmentDoesNotBringBackARemovedDevice() throws Exception {
         SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-        byte[] captured = org.updraft.core.update.Enrollments.sign(new org.updraft.core.update.Enrollment("gone-1",
-                key.did(), "acme", "thermo", null, Set.of(), "eu", "1.0.0", 1, p.clock.instant()), key);
+        byte[] captured = enrollment("gone-1", key, Set.of(), p.vendorKey);
         p.updates.enroll(captured);
         assertTrue(p.registry.remove("gone-1"));
 
@@ -543,8 +613,7 @@ class RolloutEngineTest {
 
         // the device itself, with its key, enrolls again
         p.clock.advance(Duration.ofSeconds(1));
-        byte[] fresh = org.updraft.core.update.Enrollments.sign(new org.updraft.core.update.Enrollment("gone-1",
-                key.did(), "acme", "thermo", null, Set.of(), "eu", "1.0.0", 1, p.clock.instant()), key);
+        byte[] fresh = enrollment("gone-1", key, Set.of(), p.vendorKey);
         assertEquals(key.did(), p.updates.enroll(fresh).publicKey());
         assertEquals(2, p.count(EventTypes.DEVICE_ENROLLED));
     }

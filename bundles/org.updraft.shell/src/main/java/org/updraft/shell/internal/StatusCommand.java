@@ -17,6 +17,8 @@ import org.updraft.api.backend.BackendChoices;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerNode;
+import org.updraft.api.ledger.LedgerNodes;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.RolloutService;
@@ -155,6 +157,18 @@ public class StatusCommand extends UpdraftCommand {
             detail(c.treeSize() + " events, origin " + c.origin() + ", log key " + ledger.logKey());
         } catch (Exception e) {
             detail(failed(e));
+        }
+        LedgerNodes nodes = service(LedgerNodes.class, null);
+        if (nodes != null) {
+            try {
+                // one line per node: which are alive, which stopped, which went silent (killed, or cut off)
+                for (LedgerNode n : nodes.nodes()) {
+                    detail("node " + n.id() + (n.id().equals(nodes.nodeId()) ? " (this one)" : "") + ": " + n.state()
+                            + ", started " + n.started() + ", last heard " + n.lastSeen());
+                }
+            } catch (Exception e) {
+                detail("nodes: " + failed(e));
+            }
         }
     }
 

@@ -29,7 +29,8 @@ public class TrustRotateCommand extends UpdraftCommand {
     String successor;
 
     @Option(name = "--proof", description = "File with the old key's signature of the rotation (from updraft "
-            + "rotate-proof); without it, the operator vouches for the rotation")
+            + "rotate-proof); devices provisioned with the old key follow only a rotation it signed. Without it, the "
+            + "operator vouches for the rotation: the platform accepts the successor's releases, devices do not")
     @Completion(FileCompleter.class)
     String proof;
 

@@ -1,5 +1,7 @@
 package org.updraft.ledger.postgresql.internal;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -28,6 +30,8 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.LedgerNode;
+import org.updraft.api.ledger.LedgerNodes;
 import org.updraft.core.config.DataPaths;
 import org.updraft.core.identity.KeyFileException;
 import org.updraft.core.identity.KeyFiles;
@@ -44,10 +48,10 @@ import com.zaxxer.hikari.HikariDataSource;
  * it: calls fail saying so until it answers. A database holding another log (other origin or key) fails the
  * activation.
  */
-@Component(service = Ledger.class, property = Ledger.KIND + "=postgresql", configurationPid = PostgresLedger.PID,
-        configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
+@Component(service = {Ledger.class, LedgerNodes.class}, property = Ledger.KIND + "=postgresql",
+        configurationPid = PostgresLedger.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, immediate = true)
 @Designate(ocd = PostgresLedgerConfig.class)
-public final class PostgresLedger implements Ledger {
+public final class PostgresLedger implements Ledger, LedgerNodes {
 
     public static final String PID = "org.updraft.ledger.postgresql";
     static final String POSTGRESQL_DRIVER = "(" + DataSourceFactory.OSGI_JDBC_DRIVER_CLASS + "=org.postgresql.Driver)";
@@ -59,6 +63,9 @@ public final class PostgresLedger implements Ledger {
     private final SqlLedger log;
     private final ScheduledExecutorService chores;
     private final String where;
+    private final NodeRoster roster;
+    /** Whether the last heartbeat failed: the first failure is a WARN, the ones after it DEBUG. */
+    private volatile boolean beatFailing;
 
     @Activate
     public PostgresLedger(PostgresLedgerConfig config,
@@ -72,6 +79,10 @@ public final class PostgresLedger implements Ledger {
         if (config.pool_size() < 2) {
             throw new LedgerException("configuration " + PID + ": pool.size must be at least 2, not "
                     + config.pool_size());
+        }
+        if (config.node_heartbeat_seconds() < 1) {
+            throw new LedgerException("configuration " + PID + ": node.heartbeat.seconds must be at least 1, not "
+                    + config.node_heartbeat_seconds());
         }
         if (config.checkpoint_batch() < 0 || config.checkpoint_interval_seconds() < 0) {
             throw new LedgerException("configuration " + PID + ": checkpoint.batch and checkpoint.interval.seconds"
@@ -113,7 +124,10 @@ public final class PostgresLedger implements Ledger {
             }
             LOG.warn("Ledger on {} not ready: {}; calls try again", where, e.getMessage());
         }
+        this.roster = new NodeRoster(pool, where, nodeId(config.node_id()),
+                Duration.ofSeconds(config.node_heartbeat_seconds()), config.migrate());
         this.chores = Workers.scheduler("updraft-ledger-postgresql", 1);
+        chores.scheduleWithFixedDelay(this::beat, 0, config.node_heartbeat_seconds(), TimeUnit.SECONDS);
         int interval = config.checkpoint_interval_seconds();
         if (interval > 0) {
             chores.scheduleWithFixedDelay(this::signIfGrown, interval, interval, TimeUnit.SECONDS);
@@ -159,6 +173,41 @@ public final class PostgresLedger implements Ledger {
         }
     }
 
+    /** The configured node id, or the host name and Karaf's data directory: unique per installation. */
+    static String nodeId(String configured) {
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim();
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        String data = System.getProperty("karaf.data");
+        return host + ":" + (data != null ? Path.of(data).toAbsolutePath().normalize() : "updraft");
+    }
+
+    private void beat() {
+        try {
+            roster.beat();
+            if (beatFailing) {
+                LOG.info("Node {} is heard on {} again", roster.nodeId(), where);
+            }
+            beatFailing = false;
+        } catch (LedgerException e) {
+            if (!beatFailing) {
+                LOG.warn("Node {}: {}; the other nodes will show it silent until this works again", roster.nodeId(),
+                        e.getMessage());
+            } else {
+                LOG.debug("Node {}: {}", roster.nodeId(), e.getMessage());
+            }
+            beatFailing = true;
+        } catch (RuntimeException e) {
+            LOG.error("Node {}: the heartbeat failed", roster.nodeId(), e);
+        }
+    }
+
     /** The interval's checkpoint: signed only when the log grew since the latest (by any node). */
     private void signIfGrown() {
         try {
@@ -179,9 +228,24 @@ public final class PostgresLedger implements Ledger {
                         STOP_GRACE.toSeconds());
             }
         } finally {
+            try {
+                roster.stopped();
+            } catch (LedgerException e) {
+                LOG.debug("Node {}: could not say it stopped: {}", roster.nodeId(), e.getMessage());
+            }
             log.close();
             pool.close();
         }
+    }
+
+    @Override
+    public String nodeId() {
+        return roster.nodeId();
+    }
+
+    @Override
+    public List<LedgerNode> nodes() throws LedgerException {
+        return roster.nodes();
     }
 
     @Override

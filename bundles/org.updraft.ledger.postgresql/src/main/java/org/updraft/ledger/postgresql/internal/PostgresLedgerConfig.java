@@ -53,6 +53,16 @@ public @interface PostgresLedgerConfig {
                     + " signs a new one in the same transaction; 0 for never.")
     int checkpoint_batch() default 1000;
 
+    @AttributeDefinition(name = "Node id",
+            description = "This node's name among the nodes sharing the ledger (updraft:status lists them); unique"
+                    + " per node. Empty: the host name and Karaf's data directory, e.g. gw1:/opt/updraft/data.")
+    String node_id() default "";
+
+    @AttributeDefinition(name = "Heartbeat (seconds)",
+            description = "How often this node says in the database that it is alive; a node silent for three"
+                    + " times its interval is shown silent.")
+    int node_heartbeat_seconds() default 5;
+
     @AttributeDefinition(name = "Migrate schema",
             description = "Create the ledger's tables at start when missing. Off: only check that they are there.")
     boolean migrate() default true;
