@@ -54,6 +54,20 @@ public final class SigningKey {
         }
     }
 
+    /**
+     * The Ed25519 key of a 32-byte seed (RFC 8032 section 5.1.5): for keys derived from a secret rather than
+     * generated, such as the per-device report keys of the DDI transport. The seed is the private key: keep it so.
+     *
+     * @since 1.2
+     */
+    public static SigningKey ed25519(byte[] seed) {
+        if (seed == null || seed.length != Ed25519PrivateKeyParameters.KEY_SIZE) {
+            throw new IllegalArgumentException("an Ed25519 seed has " + Ed25519PrivateKeyParameters.KEY_SIZE
+                    + " bytes");
+        }
+        return of(new Ed25519PrivateKeyParameters(seed, 0));
+    }
+
     /** A signing key from its private parameters, as read from a key file. */
     static SigningKey of(AsymmetricKeyParameter privateKey) {
         if (privateKey instanceof Ed25519PrivateKeyParameters ed) {

@@ -21,6 +21,19 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class IdentityTest {
 
+    @Test
+    void anEd25519KeyFromItsSeedSignsAsRfc8032Says() {
+        // RFC 8032 section 7.1, TEST 1: the empty message
+        HexFormat hex = HexFormat.of();
+        SigningKey key = SigningKey.ed25519(hex.parseHex(
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+        assertEquals("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46b"
+                + "d25bf5f0595bbe24655141438e7a100b", hex.formatHex(key.sign(new byte[0])));
+        assertEquals(KeyAlgorithm.ED25519, key.algorithm());
+        assertThrows(IllegalArgumentException.class, () -> SigningKey.ed25519(new byte[31]));
+    }
+
+
     @TempDir
     Path dir;
 
