@@ -1,0 +1,157 @@
+package org.updraft.transport.lorawan.internal.sim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.updraft.core.serving.CountedRefusals;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusAns;
+import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.radio.DataRate;
+import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
+import org.updraft.transport.lorawan.internal.radio.Region;
+import org.updraft.transport.lorawan.internal.session.DeviceResult;
+import org.updraft.transport.lorawan.internal.session.DeviceResult.State;
+import org.updraft.transport.lorawan.internal.session.FuotaSession;
+import org.updraft.transport.lorawan.internal.session.Participant;
+import org.updraft.transport.lorawan.internal.session.SessionPlan;
+
+/** FUOTA sessions run end to end against simulated devices in simulated time. */
+class FuotaSimulationTest {
+
+    private static final Instant T0 = Instant.parse("2026-12-07T00:00:00Z");
+    private static final long CLASS_C_FREQUENCY = 869_525_000L;
+    private static final long MC_ADDR = 0x0123_4567L;
+
+    /** What one run made: the session, the network, and the image the devices had to rebuild. */
+    private record Run(FuotaSession session, SimulatedNetwork network, byte[] image, List<String> refusalReports,
+            boolean finished) {
+    }
+
+    private static String devEui(int i) {
+        return String.format("70b3d57ed0%06x", i);
+    }
+
+    private static byte[] sha256(byte[] data) throws Exception {
+        return MessageDigest.getInstance("SHA-256").digest(data);
+    }
+
+    private static final class Fleet {
+        final Random random;
+        final List<Participant> participants = new ArrayList<>();
+        final List<SimulatedDevice> devices = new ArrayList<>();
+        final List<LossModel[]> losses = new ArrayList<>();
+        final byte[] image;
+        final byte[] digest;
+
+        Fleet(long seed, int imageSize) throws Exception {
+            random = new Random(seed);
+            image = new byte[imageSize];
+            random.nextBytes(image);
+            digest = sha256(image);
+        }
+
+        void add(int i, Duration clockOffset, LossModel downlink, LossModel uplink) {
+            byte[] key = new byte[16];
+            random.nextBytes(key);
+            participants.add(new Participant(devEui(i), key));
+            devices.add(new SimulatedDevice(devEui(i), digest, clockOffset, 1 << 20, random));
+            losses.add(new LossModel[] {downlink, uplink});
+        }
+
+        Run run(SessionPlan plan, double dutyCycle, java.util.function.Consumer<SimulatedNetwork> before) {
+            List<String> reports = new ArrayList<>();
+            List<Participant> list = participants;
+            if (plan.multicast() == null) {
+                list = participants.stream().map(p -> new Participant(p.devEui(), null)).toList();
+            }
+            SimulatedNetwork[] holder = new SimulatedNetwork[1];
+            CountedRefusals refusals = new CountedRefusals(Duration.ofMinutes(1),
+                    () -> holder[0] == null ? 0 : Duration.between(T0, holder[0].now()).toNanos(),
+                    (kind, since, total, detail) -> reports.add(kind + " (" + total + "): " + detail));
+            FuotaSession session = new FuotaSession(plan, image, list,
+                    new DutyCycleBudget(Region.EU868, 0.01, Map.of("g3", dutyCycle)), refusals);
+            SimulatedNetwork network = new SimulatedNetwork(session, T0, random);
+            holder[0] = network;
+            for (int i = 0; i < devices.size(); i++) {
+                network.add(devices.get(i), losses.get(i)[0], losses.get(i)[1]);
+            }
+            before.accept(network);
+            boolean finished = network.run(Duration.ofDays(2));
+            return new Run(session, network, image, reports, finished);
+        }
+    }
+
+    private static void print(String name, Run run, DataRate rate, double dutyCycle) {
+        FuotaSession.Report r = run.session.report();
+        long minimum = FuotaSession.minimumAirtimeMicros(run.image.length, rate);
+        long done = run.session.results().stream().filter(d -> d.state() == State.DONE).count();
+        Duration took = Duration.between(r.started(), r.finished());
+        // the duty cycle alone keeps a session at least minimum / dutyCycle long
+        double bound = minimum / dutyCycle / 1e6;
+        System.out.printf("%s: %d bytes at %s, %.0f%% duty cycle: M=%d fragments of %d bytes; %d devices done of %d;"
+                + " fragments sent %d (%d coded, redundancy used %.1f%% of M), %d repair rounds, %d downlinks;"
+                + " fragment airtime %.3f s against the minimum %.3f s for the image (x%.2f), all downlinks %.3f s;"
+                + " session %s (setup %s, fragments and repair %s) against the duty-cycle bound %.0f s (x%.2f); downlinks lost %d, uplinks %d (lost %d);"
+                + " refused %s%n",
+                name, run.image.length, rate, dutyCycle * 100, r.nbFrag(), r.fragSize(), done,
+                run.session.results().size(), r.fragmentsSent(), r.codedSent(), 100.0 * r.codedSent() / r.nbFrag(),
+                r.repairRounds(), r.downlinks(), r.fragmentAirtimeMicros() / 1e6, minimum / 1e6,
+                (double) r.fragmentAirtimeMicros() / minimum, r.airtimeMicros() / 1e6, took,
+                r.firstFragment() == null ? "-" : Duration.between(r.started(), r.firstFragment()),
+                r.firstFragment() == null ? "-" : Duration.between(r.firstFragment(), r.finished()), bound,
+                took.toMillis() / 1000.0 / bound, run.network.downlinksLost(), run.network.uplinksSent(),
+                run.network.uplinksLost(), r.refused());
+    }
+
+    private static void assertEveryDeviceRebuiltTheImage(Run run) {
+        for (DeviceResult result : run.session.results()) {
+            assertEquals(State.DONE, result.state(), result.toString());
+            SimulatedDevice device = run.network.device(result.devEui());
+            assertTrue(device.verified(), result.devEui() + ": " + device.status());
+            assertArrayEquals(run.image, device.block(), result.devEui());
+        }
+    }
+
+    @Test
+    void fiftyDevicesAtTwentyPercentLossAllComplete() throws Exception {
+        Fleet fleet = new Fleet(14_2026L, 16 * 1024);
+        for (int i = 0; i < 50; i++) {
+            // clocks up to two minutes off; 20% loss both ways, every fifth device in bursts of 20 s
+            Duration offset = Duration.ofSeconds(fleet.random.nextInt(241) - 120);
+            LossModel down = i % 5 == 0 ? LossModel.bursts(0.2, Duration.ofSeconds(20)) : LossModel.random(0.2);
+            fleet.add(i, offset, down, LossModel.random(0.2));
+        }
+        SessionPlan plan = SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR).withRedundancy(0.3)
+                .withMaxAttempts(8).withRepairRounds(8);
+        Run run = fleet.run(plan, 0.1, n -> { });
+        run.refusalReports.forEach(System.out::println);
+        run.session.results().stream().filter(d -> d.state() != State.DONE).forEach(System.out::println);
+        DataRate dr5 = Region.EU868.dataRate(5);
+        print("50 devices, 20% loss", run, dr5, 0.1);
+
+        assertTrue(run.finished, "the session finishes");
+        assertEveryDeviceRebuiltTheImage(run);
+        for (SimulatedDevice d : run.network.deviceList()) {
+            assertTrue(d.clockOffset().abs().compareTo(Duration.ofSeconds(2)) < 0,
+                    d.devEui() + "'s clock was corrected: " + d.clockOffset());
+        }
+        FuotaSession.Report r = run.session.report();
+        // DR5 carries 222 bytes of FRMPayload, 219 after the DataFragment header: ceil(16384 / 219) = 75
+        assertEquals(75, r.nbFrag());
+        assertTrue(r.codedSent() > 0 && r.fragmentsSent() == r.nbFrag() + r.codedSent(), r.toString());
+        assertTrue(r.fragmentAirtimeMicros() >= FuotaSession.minimumAirtimeMicros(16 * 1024, dr5), r.toString());
+        assertEquals(Map.of(), r.refused(), "nothing but the session's own traffic");
+    }
+}
