@@ -713,14 +713,16 @@ public final class FuotaSession {
 
     /**
      * More fragments for a device that lacks {@code missing} after receiving {@code received} of {@code sent}: enough
-     * that, at the loss it showed, it should receive what it lacks, plus a margin for bad luck.
+     * that, at the share it received, it should receive what it lacks, plus a margin for bad luck. The share counts
+     * as at least a half: a device that joined late or sat in a long burst received less than its link delivers,
+     * and one more round costs less than sending it several times what it lacks.
      */
     static int repair(int missing, int received, int sent) {
         if (missing <= 0) {
             return 0;
         }
         double delivered = received <= 0 || sent <= 0 ? 0.5 : Math.min(1.0, (double) received / sent);
-        double expected = missing / Math.max(delivered, 0.05);
+        double expected = missing / Math.max(delivered, 0.5);
         return (int) Math.ceil(expected + Math.sqrt(expected));
     }
 

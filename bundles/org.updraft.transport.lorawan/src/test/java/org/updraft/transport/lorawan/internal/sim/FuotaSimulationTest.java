@@ -12,6 +12,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.updraft.core.serving.CountedRefusals;
@@ -153,5 +155,139 @@ class FuotaSimulationTest {
         assertTrue(r.codedSent() > 0 && r.fragmentsSent() == r.nbFrag() + r.codedSent(), r.toString());
         assertTrue(r.fragmentAirtimeMicros() >= FuotaSession.minimumAirtimeMicros(16 * 1024, dr5), r.toString());
         assertEquals(Map.of(), r.refused(), "nothing but the session's own traffic");
+    }
+
+    @Test
+    void tooLittleRedundancyEndsTheLossyDevicesFailedWithTheReason() throws Exception {
+        Fleet fleet = new Fleet(7L, 8 * 1024);
+        for (int i = 0; i < 6; i++) {
+            // the last two lose half of what is sent to them
+            fleet.add(i, Duration.ZERO, i >= 4 ? LossModel.random(0.5) : LossModel.none(), LossModel.none());
+        }
+        SessionPlan plan = SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR).withRedundancy(0)
+                .withRepairRounds(0).withMaxAttempts(20);
+        Run run = fleet.run(plan, 0.1, n -> { });
+        print("no redundancy, no repair", run, Region.EU868.dataRate(5), 0.1);
+        assertTrue(run.finished);
+        Pattern stillMissing = Pattern.compile("still missing (\\d+) fragments after 0 repair rounds \\((\\d+) received\\)");
+        int reportedMissing = 0;
+        for (DeviceResult result : run.session.results()) {
+            SimulatedDevice device = run.network.device(result.devEui());
+            if (result.devEui().equals(devEui(4)) || result.devEui().equals(devEui(5))) {
+                assertEquals(State.FAILED, result.state(), result.toString());
+                assertTrue(!device.verified(), "it could not rebuild the block from half the fragments");
+                Matcher m = stillMissing.matcher(result.reason());
+                if (m.matches()) {
+                    // what the device reported in its FragSessionStatusAns, from its own decoder
+                    assertEquals(device.status().missing(), Integer.parseInt(m.group(1)), result.toString());
+                    assertEquals(device.status().received(), Integer.parseInt(m.group(2)), result.toString());
+                    reportedMissing++;
+                } else {
+                    assertEquals("never answered a status request, after 0 repair rounds", result.reason());
+                }
+            } else {
+                assertEquals(State.DONE, result.state(), result.toString());
+                assertTrue(device.verified());
+            }
+        }
+        assertTrue(reportedMissing > 0, "at least one lossy device reported what it lacks");
+        assertEquals(0, run.session.report().codedSent());
+    }
+
+    @Test
+    void aDeviceLosingMostFragmentsIsRepairedByMoreRedundancy() throws Exception {
+        Fleet fleet = new Fleet(8L, 8 * 1024);
+        for (int i = 0; i < 6; i++) {
+            // device 5 sits in bursts half the time, 30 s on average
+            fleet.add(i, Duration.ZERO, i == 5 ? LossModel.bursts(0.5, Duration.ofSeconds(30)) : LossModel.random(0.1),
+                    LossModel.none());
+        }
+        SessionPlan plan = SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR).withRedundancy(0.1)
+                .withRepairRounds(10).withMaxAttempts(20);
+        Run run = fleet.run(plan, 0.1, n -> { });
+        print("one device in long bursts", run, Region.EU868.dataRate(5), 0.1);
+        assertTrue(run.finished);
+        assertEveryDeviceRebuiltTheImage(run);
+        FuotaSession.Report r = run.session.report();
+        assertTrue(r.repairRounds() >= 1, r.toString());
+        int m = r.nbFrag();
+        assertTrue(r.codedSent() > Math.ceil(0.1 * m), "more than the first 10% of redundancy went out: " + r);
+    }
+
+    @Test
+    void strayUplinksAreCountedAndTheSessionGoesOn() throws Exception {
+        Fleet fleet = new Fleet(9L, 4 * 1024);
+        for (int i = 0; i < 10; i++) {
+            fleet.add(i, Duration.ofSeconds(i * 7 - 30), LossModel.none(), LossModel.none());
+        }
+        SessionPlan plan = SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR);
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+        byte[] statusAns = ts004.encode(new FragSessionStatusAns(0, 10, 0, false, false, false));
+        byte[] otherSession = ts004.encode(new FragSessionStatusAns(2, 10, 0, false, false, false));
+        Run run = fleet.run(plan, 0.1, network -> {
+            network.replayUplinks(true);
+            network.injectFromStranger(T0.plusSeconds(2), "ffffffffffffffff", 0, 201, statusAns);
+            network.injectFromDevice(T0.plusSeconds(3), devEui(1), 5, new byte[] {1, 2, 3});
+            network.injectFromDevice(T0.plusSeconds(4), devEui(2), 201, new byte[] {0x7F});
+            network.injectFromDevice(T0.plusSeconds(5), devEui(3), 201, HexFormat.of().parseHex("0102"));
+            // a status answer before anyone asked, and one for another fragmentation session
+            network.injectFromDevice(T0.plusSeconds(6), devEui(4), 201, statusAns);
+            network.injectFromDevice(T0.plusSeconds(7), devEui(5), 201, otherSession);
+        });
+        print("stray uplinks", run, Region.EU868.dataRate(5), 0.1);
+        run.refusalReports.forEach(System.out::println);
+        assertTrue(run.finished);
+        assertEveryDeviceRebuiltTheImage(run);
+        Map<String, Long> refused = run.session.report().refused();
+        assertEquals(1L, refused.get("device-outside-session"));
+        assertEquals(1L, refused.get("wrong-port"));
+        assertEquals(2L, refused.get("malformed"), "an unknown CID and a FragSessionStatusAns cut short");
+        assertEquals(2L, refused.get("out-of-session"));
+        assertTrue(run.network.replaysDelivered() > 20, "every uplink came twice");
+        assertEquals((long) run.network.replaysDelivered(), refused.get("replayed"));
+        // each kind reported at once the first time: an operator sees it
+        for (String kind : List.of("device-outside-session", "wrong-port", "malformed", "out-of-session",
+                "replayed")) {
+            assertTrue(run.refusalReports.stream().anyMatch(line -> line.startsWith(kind + " (1): ")), kind);
+        }
+    }
+
+    @Test
+    void aUnicastSessionSendsEachDeviceItsOwnFragments() throws Exception {
+        Fleet fleet = new Fleet(10L, 4 * 1024);
+        for (int i = 0; i < 3; i++) {
+            fleet.add(i, Duration.ZERO, LossModel.random(0.1), LossModel.random(0.1));
+        }
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 5, CLASS_C_FREQUENCY).withMaxAttempts(10);
+        Run run = fleet.run(plan, 0.1, n -> { });
+        print("unicast", run, Region.EU868.dataRate(5), 0.1);
+        assertTrue(run.finished);
+        assertEveryDeviceRebuiltTheImage(run);
+        FuotaSession.Report r = run.session.report();
+        assertTrue(r.fragmentsSent() >= 3 * r.nbFrag(), r.toString());
+    }
+
+    @Test
+    void withoutClockSyncALateClockMissesTheStartOfTheSession() throws Exception {
+        for (boolean sync : new boolean[] {false, true}) {
+            Fleet fleet = new Fleet(11L, 8 * 1024);
+            // device 0's clock is two minutes behind: it opens its Class C window two minutes late
+            fleet.add(0, Duration.ofSeconds(-120), LossModel.none(), LossModel.none());
+            fleet.add(1, Duration.ZERO, LossModel.none(), LossModel.none());
+            SessionPlan plan = SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR).withClockSync(sync);
+            Run run = fleet.run(plan, 0.1, n -> { });
+            print(sync ? "clock checked" : "clock not checked", run, Region.EU868.dataRate(5), 0.1);
+            assertTrue(run.finished);
+            assertEveryDeviceRebuiltTheImage(run);
+            int missed = run.network.device(devEui(0)).fragmentsMissedWindowClosed();
+            if (sync) {
+                assertEquals(0, missed);
+                assertEquals(0, run.session.report().repairRounds());
+            } else {
+                // 120 s at one fragment every 10 x 0.369 s = 3.69 s: 32 or 33 fragments
+                assertTrue(missed >= 32 && missed <= 33, "missed " + missed);
+                assertTrue(run.session.report().repairRounds() >= 1);
+            }
+        }
     }
 }
