@@ -85,7 +85,8 @@ public final class SimulatedDevice {
         return fCnt;
     }
 
-    long takeFCnt() {
+    /** Takes the frame counter for the next uplink. */
+    public long takeFCnt() {
         return fCnt++;
     }
 
