@@ -290,4 +290,41 @@ class FuotaSimulationTest {
             }
         }
     }
+
+    @Test
+    void randomFramesFromTheDevicesNeverBreakTheSession() throws Exception {
+        Fleet fleet = new Fleet(12L, 4 * 1024);
+        for (int i = 0; i < 8; i++) {
+            fleet.add(i, Duration.ofSeconds(i - 4), LossModel.random(0.1), LossModel.random(0.1));
+        }
+        SessionPlan plan = SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR).withMaxAttempts(8)
+                .withRepairRounds(8);
+        Random noise = new Random(99);
+        int[] injected = {0};
+        Run run = fleet.run(plan, 0.1, network -> {
+            // 400 frames of 0 to 20 random bytes (often a valid CID first) on ports 199 to 203, over the first ten minutes, while the session runs
+            for (int k = 0; k < 400; k++) {
+                byte[] frame = new byte[noise.nextInt(21)];
+                noise.nextBytes(frame);
+                if (frame.length > 0 && noise.nextBoolean()) {
+                    frame[0] = (byte) noise.nextInt(5);
+                }
+                network.injectFromDevice(T0.plusMillis(noise.nextInt(600_000)), devEui(noise.nextInt(8)),
+                        199 + noise.nextInt(5), frame);
+                injected[0]++;
+            }
+        });
+        print("400 random frames", run, Region.EU868.dataRate(5), 0.1);
+        assertTrue(run.finished, "the session finishes");
+        long refused = run.session.report().refused().values().stream().mapToLong(Long::longValue).sum();
+        // most of the noise does not decode or is unasked for; what a device's own frame says is taken as said
+        assertTrue(refused > injected[0] / 2, refused + " of " + injected[0] + " refused");
+        // a device that forged "nothing missing" may be counted done without its block: the signed report after
+        // reboot is what proves it (not built yet); every device that rebuilt its block holds the image
+        for (SimulatedDevice d : run.network.deviceList()) {
+            if (d.block() != null) {
+                assertArrayEquals(run.image, d.block());
+            }
+        }
+    }
 }
