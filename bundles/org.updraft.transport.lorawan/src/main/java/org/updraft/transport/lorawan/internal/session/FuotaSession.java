@@ -1,0 +1,830 @@
+package org.updraft.transport.lorawan.internal.session;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.updraft.core.serving.CountedRefusals;
+import org.updraft.transport.lorawan.internal.fec.FragmentEncoder;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeAns;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeReq;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync.ForceDeviceResyncReq;
+import org.updraft.transport.lorawan.internal.fuota.Direction;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusReq;
+import org.updraft.transport.lorawan.internal.fuota.FuotaCodecException;
+import org.updraft.transport.lorawan.internal.fuota.FuotaCommand;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McClassCSessionReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupAns;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McSessionAns;
+import org.updraft.transport.lorawan.internal.radio.DataRate;
+import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
+import org.updraft.transport.lorawan.internal.session.DeviceResult.State;
+
+/**
+ * One FUOTA session as a state machine in the caller's time, independent of how frames travel: the caller asks
+ * {@link #poll} what to send at an instant, hands every uplink to {@link #onUplink}, and calls {@code poll} again
+ * at {@link #nextWake()} or after an uplink. Nothing here sleeps or reads a clock, so a simulator runs hours of
+ * session in milliseconds and a network-server bridge runs it in real time.
+ *
+ * <p>The session: each device's clock checked (TS003, multicast only, if asked), the multicast group set up
+ * (TS005), the fragmentation session set up (TS004), then for multicast a Class C session opened at a common GPS
+ * time; then the M fragments plus the planned redundancy, paced by the duty cycle; then rounds of
+ * FragSessionStatusReq: a device reporting nothing missing is done, and for the others more coded fragments go
+ * out (as many as the worst of them needs at the loss it showed) until every device is done or the rounds, the
+ * attempts, the Class C window or TS004's fragment counters run out, and those devices end failed with the
+ * reason.
+ *
+ * <p>Uplinks that do not belong (a device outside the session, a frame counter not above the device's last, a port
+ * other than 200-202, a frame that does not decode, an answer nobody asked for or for another session) change
+ * nothing; they are counted by kind in {@link #refusals()}, which reports them at most once a minute per kind.
+ * Not thread safe: one caller drives it.
+ */
+public final class FuotaSession {
+
+    /** Where the session stands. */
+    public enum Phase {
+        /** Clock checks, group and fragmentation setup, one device at a time. */
+        SETUP,
+        /** Opening the Class C session at a common time (multicast). */
+        SESSION_START,
+        /** Sending fragments. */
+        FRAGMENTS,
+        /** Asking devices what they miss. */
+        STATUS,
+        /** Every device is done or failed. */
+        FINISHED
+    }
+
+    /** Totals of a session so far. */
+    public record Report(Phase phase, int nbFrag, int fragSize, int fragmentsSent, int codedSent, int repairRounds,
+            int downlinks, long airtimeMicros, long fragmentAirtimeMicros, Instant started, Instant firstFragment,
+            Instant finished, Map<String, Long> refused) {
+    }
+
+    private enum Step {
+        CLOCK("AppTimeReq showing a synchronised clock"),
+        MC_GROUP("McGroupSetupAns"),
+        FRAG_SETUP("FragSessionSetupAns"),
+        MC_SESSION("McClassCSessionAns"),
+        STATUS("FragSessionStatusAns");
+
+        final String answer;
+
+        Step(String answer) {
+            this.answer = answer;
+        }
+    }
+
+    private record Pending(Device device, int port, byte[] frame, Step step) {
+    }
+
+    private final class Device {
+        final Participant participant;
+        final Deque<Step> steps = new ArrayDeque<>();
+        Step awaiting;
+        Instant deadline;
+        int attempts;
+        long lastFCnt = -1;
+        State state = State.ACTIVE;
+        String reason;
+        int corrections;
+        int received = -1;
+        int missing = -1;
+        boolean answeredThisRound;
+        int silentRounds;
+        // unicast: the fragments sent to this device, and how far to go
+        int sentCounter;
+        int targetCounter;
+
+        Device(Participant participant) {
+            this.participant = participant;
+        }
+
+        void fail(String why) {
+            if (state == State.ACTIVE) {
+                state = State.FAILED;
+                reason = why;
+                awaiting = null;
+                deadline = null;
+                steps.clear();
+            }
+        }
+
+        void done() {
+            if (state == State.ACTIVE) {
+                state = State.DONE;
+                awaiting = null;
+                deadline = null;
+                steps.clear();
+            }
+        }
+
+        boolean ready() {
+            return state != State.ACTIVE || awaiting == null && steps.isEmpty();
+        }
+    }
+
+    private static final Duration CLOCK_TOLERANCE = Duration.ofSeconds(1);
+    // McClassCSessionReq is 1 + 10 bytes; the lead before the session leaves each device two tries and a margin
+    private static final Duration START_MARGIN = Duration.ofSeconds(30);
+    private static final int CLASS_C_MAX_TIMEOUT = 15;
+
+    private final SessionPlan plan;
+    private final DutyCycleBudget budget;
+    private final FragmentEncoder encoder;
+    private final Fragmentation ts004;
+    private final MulticastSetup ts005;
+    private final DataRate dataRate;
+    private final CountedRefusals refusals;
+    private final Map<String, Device> devices = new LinkedHashMap<>();
+    private final Deque<Pending> queue = new ArrayDeque<>();
+
+    private Phase phase = Phase.SETUP;
+    private Instant now;
+    private Instant started;
+    private Instant finished;
+    private Instant firstFragment;
+    // multicast session timing
+    private long sessionTimeGps;
+    private Instant sessionStart;
+    private Instant windowEnd;
+    private int classCTimeout;
+    // multicast fragments: sent so far, and how far to go
+    private int sentCounter;
+    private int targetCounter;
+    private boolean statusSent;
+    private Instant statusUntil;
+    private int repairRounds;
+    private int unicastCursor;
+    // totals
+    private int fragmentsSent;
+    private int codedSent;
+    private int downlinks;
+    private long airtimeMicros;
+    private long fragmentAirtimeMicros;
+
+    /**
+     * @param block the data block the devices must rebuild
+     * @param participants the devices, each once; for multicast each with its encrypted McKey
+     * @param budget the gateway's duty-cycle budget (shared with anything else it sends)
+     * @param refusals where ignored uplinks are counted and reported
+     * @throws IllegalArgumentException for no device, a device twice, a multicast device without its key, or a
+     *     block the plan's fragments cannot carry
+     */
+    public FuotaSession(SessionPlan plan, byte[] block, List<Participant> participants, DutyCycleBudget budget,
+            CountedRefusals refusals) {
+        this.plan = Objects.requireNonNull(plan, "plan");
+        this.budget = Objects.requireNonNull(budget, "budget");
+        this.refusals = Objects.requireNonNull(refusals, "refusals");
+        if (budget.region() != plan.region()) {
+            throw new IllegalArgumentException("the duty-cycle budget is " + budget.region().name()
+                    + "'s, the plan " + plan.region().name() + "'s");
+        }
+        if (participants.isEmpty()) {
+            throw new IllegalArgumentException("a session needs at least one device");
+        }
+        this.dataRate = plan.region().dataRate(plan.dataRate());
+        this.encoder = new FragmentEncoder(block, plan.effectiveFragSize(), plan.version());
+        this.ts004 = Fragmentation.of(plan.version());
+        this.ts005 = plan.multicast() == null ? null : MulticastSetup.of(plan.multicast().ts005Version());
+        for (Participant p : participants) {
+            if (plan.multicast() != null && p.mcKeyEncrypted() == null) {
+                throw new IllegalArgumentException(p.devEui() + " has no McKey_encrypted for the multicast group");
+            }
+            Device d = new Device(p);
+            if (devices.putIfAbsent(p.devEui(), d) != null) {
+                throw new IllegalArgumentException(p.devEui() + " is listed twice");
+            }
+            if (plan.clockSync() && plan.multicast() != null) {
+                d.steps.add(Step.CLOCK);
+            }
+            if (plan.multicast() != null) {
+                d.steps.add(Step.MC_GROUP);
+            }
+            d.steps.add(Step.FRAG_SETUP);
+        }
+        int initial = encoder.nbFrag() + (int) Math.ceil(encoder.nbFrag() * plan.redundancy());
+        this.targetCounter = Math.min(initial, Fragmentation.MAX_FRAGMENTS);
+        if (plan.multicast() != null) {
+            this.classCTimeout = classCTimeout();
+        }
+    }
+
+    // the smallest Class C session that holds the first fragments three times over and every status round
+    private int classCTimeout() {
+        long frameCycle = (long) Math.ceil(dataRate.airtimeMicros(DataRate.DATA_FRAGMENT_HEADER + encoder.fragSize())
+                / budget.dutyCycle(plan.frequencyHz()) / 1e6);
+        long statusWindow = (16L << plan.blockAckDelay()) + plan.answerTimeout().toSeconds() + frameCycle;
+        long needed = 3L * targetCounter * frameCycle + (plan.maxRepairRounds() + 1L) * statusWindow;
+        int exponent = 64 - Long.numberOfLeadingZeros(Math.max(needed - 1, 1));
+        if (exponent > CLASS_C_MAX_TIMEOUT) {
+            throw new IllegalArgumentException("the session needs about " + needed + " s of Class C time at "
+                    + dataRate + " and a " + budget.dutyCycle(plan.frequencyHz()) * 100 + "% duty cycle, more than a "
+                    + "TS005 session's 2^15 s: use a faster data rate, a larger duty cycle or a smaller block");
+        }
+        return exponent;
+    }
+
+    public SessionPlan plan() {
+        return plan;
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** M, the block's uncoded fragments. */
+    public int nbFrag() {
+        return encoder.nbFrag();
+    }
+
+    public int fragSize() {
+        return encoder.fragSize();
+    }
+
+    /** TS004's Padding: bytes of the last fragment past the block's end. */
+    public int padding() {
+        return encoder.padding();
+    }
+
+    public CountedRefusals refusals() {
+        return refusals;
+    }
+
+    /** Each device's result, in the participants' order. */
+    public List<DeviceResult> results() {
+        List<DeviceResult> out = new ArrayList<>();
+        for (Device d : devices.values()) {
+            out.add(new DeviceResult(d.participant.devEui(), d.state, d.reason, d.received, d.missing));
+        }
+        return out;
+    }
+
+    public Report report() {
+        return new Report(phase, encoder.nbFrag(), encoder.fragSize(), fragmentsSent, codedSent, repairRounds,
+                downlinks, airtimeMicros, fragmentAirtimeMicros, started, firstFragment, finished, refusals.counts());
+    }
+
+    /**
+     * The least airtime any session could spend carrying {@code blockSize} bytes at {@code dataRate}: one copy of
+     * each fragment of the largest size the rate carries, nothing else.
+     */
+    public static long minimumAirtimeMicros(int blockSize, DataRate dataRate) {
+        int fragment = dataRate.maxFragmentSize();
+        int frames = (blockSize + fragment - 1) / fragment;
+        return frames * dataRate.airtimeMicros(dataRate.maxFrmPayload());
+    }
+
+    /**
+     * When {@link #poll} next has something to do; null once the session has finished, and before the first
+     * {@code poll}, which starts the session.
+     */
+    public Instant nextWake() {
+        if (phase == Phase.FINISHED) {
+            return null;
+        }
+        Instant wake = null;
+        if (somethingToSend()) {
+            Instant at = budget.earliest(plan.frequencyHz(), now == null ? Instant.MIN : now);
+            if (phase == Phase.FRAGMENTS && plan.multicast() != null && queue.isEmpty()
+                    && at.isBefore(sessionStart)) {
+                at = sessionStart;
+            }
+            wake = at;
+        }
+        for (Device d : devices.values()) {
+            if (d.deadline != null) {
+                wake = earlier(wake, d.deadline);
+            }
+        }
+        if (phase == Phase.STATUS && statusUntil != null) {
+            wake = earlier(wake, statusUntil);
+        }
+        return wake;
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    /**
+     * Moves the session to {@code at} and returns what to send then: at most one frame (the duty cycle leaves the
+     * channel silent after it for far longer than it lasts).
+     *
+     * @throws IllegalArgumentException when {@code at} lies before an instant the session has already seen
+     */
+    public List<Transmission> poll(Instant at) {
+        advance(at);
+        if (started == null) {
+            started = at;
+        }
+        if (phase == Phase.FINISHED) {
+            return List.of();
+        }
+        expireDeadlines();
+        progress();
+        if (phase == Phase.FINISHED || budget.earliest(plan.frequencyHz(), now).isAfter(now)) {
+            return List.of();
+        }
+        Transmission sent = sendNext();
+        if (sent == null) {
+            return List.of();
+        }
+        progress();
+        return List.of(sent);
+    }
+
+    private void advance(Instant at) {
+        Objects.requireNonNull(at, "at");
+        if (now != null && at.isBefore(now)) {
+            throw new IllegalArgumentException("time runs forward: " + at + " is before " + now);
+        }
+        now = at;
+    }
+
+    /**
+     * Takes one uplink as the network server passed it on: the device, its frame counter, port and application
+     * payload. One that does not belong is counted and ignored; the session goes on.
+     */
+    public void onUplink(String devEui, long fCnt, int fPort, byte[] data, Instant at) {
+        advance(at);
+        Device d = devices.get(devEui);
+        if (d == null) {
+            refusals.refused("device-outside-session", devEui + " on port " + fPort + " is not in the session");
+            return;
+        }
+        if (fCnt <= d.lastFCnt) {
+            refusals.refused("replayed", devEui + " sent frame counter " + fCnt + ", its last was " + d.lastFCnt);
+            return;
+        }
+        d.lastFCnt = fCnt;
+        List<FuotaCommand> commands;
+        try {
+            commands = switch (fPort) {
+                case ClockSync.PORT -> ClockSync.decode(Direction.UPLINK, data);
+                case MulticastSetup.PORT -> MulticastSetup.of(plan.multicast() == null ? 1
+                        : plan.multicast().ts005Version()).decode(Direction.UPLINK, data);
+                case Fragmentation.PORT -> ts004.decode(Direction.UPLINK, data);
+                default -> null;
+            };
+        } catch (FuotaCodecException e) {
+            refusals.refused("malformed", devEui + ": " + e.getMessage());
+            return;
+        }
+        if (commands == null) {
+            refusals.refused("wrong-port", devEui + " sent on port " + fPort + ", not a FUOTA package's (200-202)");
+            return;
+        }
+        for (FuotaCommand c : commands) {
+            String unexpected = take(d, c);
+            if (unexpected != null) {
+                refusals.refused("out-of-session", devEui + ": " + unexpected);
+            }
+        }
+        progress();
+    }
+
+    // null when the command was taken, else why it was not
+    private String take(Device d, FuotaCommand c) {
+        if (d.state == State.FAILED) {
+            return c.getClass().getSimpleName() + " from a device the session gave up on (" + d.reason + ")";
+        }
+        if (c instanceof AppTimeReq req) {
+            if (!plan.clockSync() || plan.multicast() == null) {
+                return "AppTimeReq, but this session does not synchronise clocks";
+            }
+            long correction = GpsTime.seconds(now) - req.deviceTime();
+            if (Math.abs(correction) > CLOCK_TOLERANCE.toSeconds() || req.ansRequired()) {
+                enqueue(d, ClockSync.PORT, ClockSync.encode(new AppTimeAns((int) correction, req.tokenReq())), null);
+            }
+            if (d.awaiting == Step.CLOCK) {
+                if (Math.abs(correction) <= CLOCK_TOLERANCE.toSeconds()) {
+                    stepDone(d);
+                } else if (++d.corrections > plan.maxAttempts()) {
+                    d.fail("clock still " + correction + " s off after " + plan.maxAttempts() + " corrections");
+                } else {
+                    // the device answers: the next check is a fresh attempt, after it has had the correction
+                    d.attempts = 0;
+                }
+            }
+            return null;
+        }
+        if (c instanceof McGroupSetupAns ans) {
+            if (d.awaiting != Step.MC_GROUP || ans.groupId() != plan.multicast().groupId()) {
+                return "McGroupSetupAns for group " + ans.groupId() + " nobody asked for";
+            }
+            if (ans.idError()) {
+                d.fail("refused multicast group " + ans.groupId() + " (IDerror)");
+            } else {
+                stepDone(d);
+            }
+            return null;
+        }
+        if (c instanceof FragSessionSetupAns ans) {
+            if (d.awaiting != Step.FRAG_SETUP || ans.fragIndex() != plan.fragIndex()) {
+                return "FragSessionSetupAns for session " + ans.fragIndex() + " nobody asked for";
+            }
+            if (ans.accepted()) {
+                stepDone(d);
+            } else {
+                d.fail("refused the fragmentation session:" + (ans.encodingUnsupported() ? " encoding unsupported" : "")
+                        + (ans.notEnoughMemory() ? " not enough memory" : "")
+                        + (ans.fragIndexNotSupported() ? " FragIndex not supported" : "")
+                        + (ans.wrongDescriptor() ? " wrong descriptor" : ""));
+            }
+            return null;
+        }
+        if (c instanceof McSessionAns ans) {
+            if (d.awaiting != Step.MC_SESSION || ans.classB() || ans.groupId() != plan.multicast().groupId()) {
+                return (ans.classB() ? "McClassBSessionAns" : "McClassCSessionAns") + " for group " + ans.groupId()
+                        + " nobody asked for";
+            }
+            if (ans.accepted()) {
+                stepDone(d);
+            } else {
+                d.fail("refused the Class C session:" + (ans.groupUndefined() ? " group undefined" : "")
+                        + (ans.freqError() ? " frequency" : "") + (ans.drError() ? " data rate" : ""));
+            }
+            return null;
+        }
+        if (c instanceof FragSessionStatusAns ans) {
+            if (ans.fragIndex() != plan.fragIndex()) {
+                return "FragSessionStatusAns for session " + ans.fragIndex() + ", this one is " + plan.fragIndex();
+            }
+            boolean asked = plan.multicast() != null
+                    ? phase == Phase.STATUS && statusSent && !now.isAfter(statusUntil)
+                    : d.awaiting == Step.STATUS;
+            if (!asked) {
+                return "FragSessionStatusAns while no status request is open";
+            }
+            if (d.state == State.DONE) {
+                return null;
+            }
+            d.received = ans.nbFragReceived();
+            d.missing = ans.missingFrag();
+            d.answeredThisRound = true;
+            d.silentRounds = 0;
+            if (plan.multicast() == null) {
+                d.awaiting = null;
+                d.deadline = null;
+            }
+            if (ans.notEnoughMatrixMemory()) {
+                d.fail("not enough memory for the FEC matrix (" + ans.nbFragReceived() + " fragments received)");
+            } else if (ans.missingFrag() == 0) {
+                d.done();
+            }
+            return null;
+        }
+        return c.getClass().getSimpleName() + " nobody asked for";
+    }
+
+    private void stepDone(Device d) {
+        d.awaiting = null;
+        d.deadline = null;
+        d.attempts = 0;
+    }
+
+    private void enqueue(Device d, int port, byte[] frame, Step step) {
+        queue.add(new Pending(d, port, frame, step));
+        if (step != null) {
+            d.awaiting = step;
+            d.deadline = null;
+            d.attempts++;
+        }
+    }
+
+    private void expireDeadlines() {
+        for (Device d : devices.values()) {
+            if (d.state != State.ACTIVE || d.deadline == null || now.isBefore(d.deadline)) {
+                continue;
+            }
+            Step step = d.awaiting;
+            d.deadline = null;
+            d.awaiting = null;
+            if (step == Step.STATUS) {
+                // silence is judged when the round ends
+                continue;
+            }
+            if (step == Step.MC_SESSION && !now.plus(START_MARGIN).isBefore(sessionStart)) {
+                d.fail("no McClassCSessionAns before the Class C session started");
+            } else if (d.attempts >= plan.maxAttempts()) {
+                d.fail("no " + step.answer + " after " + d.attempts + " attempts");
+            } else {
+                d.steps.addFirst(step);
+            }
+        }
+    }
+
+    // moves phases along and queues the requests they need
+    private void progress() {
+        switch (phase) {
+            case SETUP -> {
+                for (Device d : devices.values()) {
+                    if (d.state == State.ACTIVE && d.awaiting == null && !d.steps.isEmpty()) {
+                        request(d, d.steps.poll());
+                    }
+                }
+                if (devices.values().stream().allMatch(Device::ready)) {
+                    if (allEnded()) {
+                        finish();
+                    } else if (plan.multicast() != null) {
+                        openClassCSession();
+                    } else {
+                        startFragments();
+                    }
+                }
+            }
+            case SESSION_START -> {
+                for (Device d : devices.values()) {
+                    if (d.state == State.ACTIVE && d.awaiting == null && !d.steps.isEmpty()) {
+                        request(d, d.steps.poll());
+                    }
+                }
+                if (devices.values().stream().allMatch(Device::ready)) {
+                    if (allEnded()) {
+                        finish();
+                    } else {
+                        startFragments();
+                    }
+                }
+            }
+            case FRAGMENTS -> {
+                if (plan.multicast() != null ? sentCounter >= targetCounter
+                        : devices.values().stream().noneMatch(this::unicastFragmentDue)) {
+                    askStatus();
+                }
+            }
+            case STATUS -> {
+                boolean over = plan.multicast() != null
+                        ? statusSent && !now.isBefore(statusUntil)
+                        : devices.values().stream().allMatch(d -> d.state != State.ACTIVE || d.awaiting == null)
+                                && queue.stream().noneMatch(p -> p.step == Step.STATUS);
+                if (over) {
+                    endRound();
+                }
+            }
+            case FINISHED -> {
+            }
+        }
+    }
+
+    private boolean allEnded() {
+        return devices.values().stream().noneMatch(d -> d.state == State.ACTIVE);
+    }
+
+    private void request(Device d, Step step) {
+        switch (step) {
+            case CLOCK -> enqueue(d, ClockSync.PORT, ClockSync.encode(new ForceDeviceResyncReq(1)), step);
+            case MC_GROUP -> {
+                SessionPlan.Multicast mc = plan.multicast();
+                enqueue(d, MulticastSetup.PORT, ts005.encode(new McGroupSetupReq(mc.groupId(), mc.mcAddr(),
+                        d.participant.mcKeyEncrypted(), mc.minMcFCount(), mc.maxMcFCount())), step);
+            }
+            case FRAG_SETUP -> enqueue(d, Fragmentation.PORT, ts004.encode(new FragSessionSetupReq(plan.fragIndex(),
+                    plan.multicast() == null ? 0 : 1 << plan.multicast().groupId(), encoder.nbFrag(),
+                    encoder.fragSize(), 0, plan.blockAckDelay(), false, encoder.padding(), plan.descriptor(), null)),
+                    step);
+            case MC_SESSION -> enqueue(d, MulticastSetup.PORT, ts005.encode(new McClassCSessionReq(
+                    plan.multicast().groupId(), sessionTimeGps, classCTimeout, plan.frequencyHz(), plan.dataRate())),
+                    step);
+            case STATUS -> enqueue(d, Fragmentation.PORT,
+                    ts004.encode(new FragSessionStatusReq(plan.fragIndex(), true)), step);
+        }
+    }
+
+    private void openClassCSession() {
+        phase = Phase.SESSION_START;
+        long active = devices.values().stream().filter(d -> d.state == State.ACTIVE).count();
+        // room for every device's McClassCSessionReq, paced, and for each to be tried maxAttempts times (tries of
+        // different devices overlap), then a margin
+        long cycle = (long) Math.ceil(dataRate.airtimeMicros(11) / budget.dutyCycle(plan.frequencyHz()));
+        Instant queueClear = budget.earliest(plan.frequencyHz(), now).plus(Duration.ofNanos(
+                (queue.size() + active) * cycle * 1000));
+        Duration retries = plan.answerTimeout().plusSeconds(5).plus(Duration.ofNanos(cycle * 1000))
+                .multipliedBy(plan.maxAttempts());
+        Instant start = queueClear.plus(retries).plus(START_MARGIN);
+        sessionTimeGps = GpsTime.seconds(start) + 1;
+        sessionStart = GpsTime.instant(sessionTimeGps);
+        windowEnd = sessionStart.plusSeconds(1L << classCTimeout);
+        for (Device d : devices.values()) {
+            if (d.state == State.ACTIVE) {
+                d.steps.add(Step.MC_SESSION);
+                d.attempts = 0;
+            }
+        }
+        progress();
+    }
+
+    private void startFragments() {
+        phase = Phase.FRAGMENTS;
+        if (plan.multicast() == null) {
+            for (Device d : devices.values()) {
+                d.targetCounter = targetCounter;
+            }
+        }
+    }
+
+    private boolean unicastFragmentDue(Device d) {
+        return d.state == State.ACTIVE && d.sentCounter < d.targetCounter;
+    }
+
+    private void askStatus() {
+        phase = Phase.STATUS;
+        statusSent = false;
+        statusUntil = null;
+        for (Device d : devices.values()) {
+            d.answeredThisRound = false;
+            if (plan.multicast() == null && d.state == State.ACTIVE) {
+                d.attempts = 0;
+                request(d, Step.STATUS);
+            }
+        }
+    }
+
+    private void endRound() {
+        List<Device> incomplete = new ArrayList<>();
+        for (Device d : devices.values()) {
+            if (d.state != State.ACTIVE) {
+                continue;
+            }
+            if (!d.answeredThisRound && ++d.silentRounds >= plan.maxAttempts()) {
+                d.fail("no FragSessionStatusAns to " + d.silentRounds + " status requests");
+                continue;
+            }
+            incomplete.add(d);
+        }
+        if (incomplete.isEmpty()) {
+            finish();
+            return;
+        }
+        if (repairRounds >= plan.maxRepairRounds()) {
+            for (Device d : incomplete) {
+                d.fail(d.missing < 0 ? "never answered a status request, after " + repairRounds + " repair rounds"
+                        : "still missing " + d.missing + " fragments after " + repairRounds + " repair rounds ("
+                                + d.received + " received)");
+            }
+            finish();
+            return;
+        }
+        repairRounds++;
+        if (plan.multicast() != null) {
+            int extra = 0;
+            // only this round's answers: an older one overstates what a device lacks now
+            for (Device d : incomplete) {
+                if (d.answeredThisRound) {
+                    extra = Math.max(extra, repair(d.missing, d.received, sentCounter));
+                }
+            }
+            targetCounter = Math.min(sentCounter + extra, Fragmentation.MAX_FRAGMENTS);
+            if (extra > 0 && targetCounter == sentCounter) {
+                for (Device d : incomplete) {
+                    d.fail("TS004's " + Fragmentation.MAX_FRAGMENTS + " fragment counters are used up, "
+                            + d.missing + " fragments still missing");
+                }
+                finish();
+                return;
+            }
+        } else {
+            for (Device d : incomplete) {
+                if (d.answeredThisRound) {
+                    d.targetCounter = Math.min(d.sentCounter + repair(d.missing, d.received, d.sentCounter),
+                            Fragmentation.MAX_FRAGMENTS);
+                }
+            }
+        }
+        phase = Phase.FRAGMENTS;
+        progress();
+    }
+
+    /**
+     * More fragments for a device that lacks {@code missing} after receiving {@code received} of {@code sent}: enough
+     * that, at the share it received, it should receive what it lacks, plus a margin for bad luck. The share counts
+     * as at least a half: a device that joined late or sat in a long burst received less than its link delivers,
+     * and one more round costs less than sending it several times what it lacks.
+     */
+    static int repair(int missing, int received, int sent) {
+        if (missing <= 0) {
+            return 0;
+        }
+        double delivered = received <= 0 || sent <= 0 ? 0.5 : Math.min(1.0, (double) received / sent);
+        double expected = missing / Math.max(delivered, 0.5);
+        return (int) Math.ceil(expected + Math.sqrt(expected));
+    }
+
+    private void finish() {
+        phase = Phase.FINISHED;
+        finished = now;
+        queue.clear();
+    }
+
+    private Transmission sendNext() {
+        // the devices' own requests first: they are few and the session waits on them
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext();) {
+            Pending p = it.next();
+            it.remove();
+            if (p.device.state != State.ACTIVE && p.step != null) {
+                continue;
+            }
+            Transmission t = transmit(p.device.participant.devEui(), p.port, p.frame, 0);
+            if (p.step != null && p.device.awaiting == p.step) {
+                Duration wait = p.step == Step.STATUS ? Duration.ofSeconds(16L << plan.blockAckDelay())
+                        : Duration.ZERO;
+                p.device.deadline = t.start().plus(Duration.ofNanos(t.airtimeMicros() * 1000)).plus(wait)
+                        .plus(plan.answerTimeout());
+            }
+            return t;
+        }
+        if (phase == Phase.FRAGMENTS) {
+            if (plan.multicast() != null) {
+                if (now.isBefore(sessionStart) || sentCounter >= targetCounter) {
+                    return null;
+                }
+                if (!now.isBefore(windowEnd)) {
+                    windowClosed();
+                    return null;
+                }
+                return sendFragment(null, ++sentCounter);
+            }
+            List<Device> list = new ArrayList<>(devices.values());
+            for (int i = 0; i < list.size(); i++) {
+                Device d = list.get((unicastCursor + i) % list.size());
+                if (unicastFragmentDue(d)) {
+                    unicastCursor = (unicastCursor + i + 1) % list.size();
+                    return sendFragment(d.participant.devEui(), ++d.sentCounter);
+                }
+            }
+            return null;
+        }
+        if (phase == Phase.STATUS && plan.multicast() != null && !statusSent) {
+            if (!now.isBefore(windowEnd)) {
+                windowClosed();
+                return null;
+            }
+            statusSent = true;
+            Transmission t = transmit(null, Fragmentation.PORT,
+                    ts004.encode(new FragSessionStatusReq(plan.fragIndex(), true)), 0);
+            statusUntil = t.start().plus(Duration.ofNanos(t.airtimeMicros() * 1000))
+                    .plusSeconds(16L << plan.blockAckDelay()).plus(plan.answerTimeout());
+            return t;
+        }
+        return null;
+    }
+
+    private void windowClosed() {
+        for (Device d : devices.values()) {
+            d.fail("the Class C session ended (2^" + classCTimeout + " s) before its block was complete"
+                    + (d.missing < 0 ? "" : ", " + d.missing + " fragments still missing"));
+        }
+        finish();
+    }
+
+    private boolean somethingToSend() {
+        if (!queue.isEmpty()) {
+            return true;
+        }
+        return switch (phase) {
+            case FRAGMENTS -> plan.multicast() != null ? sentCounter < targetCounter
+                    : devices.values().stream().anyMatch(this::unicastFragmentDue);
+            case STATUS -> plan.multicast() != null && !statusSent;
+            default -> false;
+        };
+    }
+
+    private Transmission sendFragment(String devEui, int counter) {
+        byte[] frame = ts004.encode(new DataFragment(plan.fragIndex(), counter, encoder.fragment(counter)));
+        Transmission t = transmit(devEui, Fragmentation.PORT, frame, counter);
+        if (firstFragment == null) {
+            firstFragment = t.start();
+        }
+        fragmentsSent++;
+        fragmentAirtimeMicros += t.airtimeMicros();
+        if (counter > encoder.nbFrag()) {
+            codedSent++;
+        }
+        return t;
+    }
+
+    private Transmission transmit(String devEui, int port, byte[] frame, int counter) {
+        long airtime = dataRate.airtimeMicros(frame.length);
+        budget.transmit(plan.frequencyHz(), now, airtime);
+        downlinks++;
+        airtimeMicros += airtime;
+        return new Transmission(devEui, plan.multicast() == null ? 0 : plan.multicast().mcAddr(), port, frame, now,
+                plan.frequencyHz(), dataRate, airtime, counter);
+    }
+}

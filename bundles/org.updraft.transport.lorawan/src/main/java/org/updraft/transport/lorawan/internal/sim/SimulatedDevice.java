@@ -1,0 +1,243 @@
+package org.updraft.transport.lorawan.internal.sim;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+import org.updraft.transport.lorawan.internal.fec.FragmentDecoder;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeAns;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeReq;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync.ForceDeviceResyncReq;
+import org.updraft.transport.lorawan.internal.fuota.Direction;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusReq;
+import org.updraft.transport.lorawan.internal.fuota.FuotaCodecException;
+import org.updraft.transport.lorawan.internal.fuota.FuotaCommand;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McClassCSessionReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupAns;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McSessionAns;
+import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.session.GpsTime;
+
+/**
+ * A LoRaWAN end device running the FUOTA packages as firmware would: it answers clock, multicast and
+ * fragmentation requests, listens to its multicast group only while its Class C window is open by its own clock
+ * (so a device whose clock is off misses the start), rebuilds the block with the bundle's FEC decoder and checks
+ * the rebuilt block's SHA-256 against the digest it was told to expect. Its clock starts {@code clockOffset} off
+ * GPS time.
+ */
+public final class SimulatedDevice {
+
+    /** An uplink the device sends at {@code at}. */
+    public record Sent(Instant at, int fPort, byte[] frame) {
+    }
+
+    private final String devEui;
+    private final byte[] expectedDigest;
+    private final Random random;
+    private final int maxBlockBytes;
+    private final MulticastSetup ts005 = MulticastSetup.of(1);
+    private final Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+    private Duration clockOffset;
+    private long fCnt;
+    // multicast group 0..3: address, or -1
+    private final long[] groupAddr = {-1, -1, -1, -1};
+    private Instant windowOpens;
+    private Instant windowCloses;
+    private long windowAddr = -1;
+    private FragSessionSetupReq session;
+    private FragmentDecoder decoder;
+    private byte[] block;
+    private boolean verified;
+    private int fragmentsHeard;
+    private int fragmentsMissedClosed;
+
+    /**
+     * @param maxBlockBytes the largest block its flash can take: a bigger session is refused (not enough memory)
+     */
+    public SimulatedDevice(String devEui, byte[] expectedDigest, Duration clockOffset, int maxBlockBytes,
+            Random random) {
+        this.devEui = devEui;
+        this.expectedDigest = expectedDigest.clone();
+        this.clockOffset = clockOffset;
+        this.maxBlockBytes = maxBlockBytes;
+        this.random = random;
+    }
+
+    public String devEui() {
+        return devEui;
+    }
+
+    /** The frame counter the next uplink carries. */
+    public long nextFCnt() {
+        return fCnt;
+    }
+
+    /** Takes the frame counter for the next uplink. */
+    public long takeFCnt() {
+        return fCnt++;
+    }
+
+    /** The device's own reading of GPS time. */
+    public long gpsSeconds(Instant at) {
+        return GpsTime.seconds(at.plus(clockOffset));
+    }
+
+    public Duration clockOffset() {
+        return clockOffset;
+    }
+
+    /** Whether it rebuilt the block and the block hashes to the expected digest. */
+    public boolean verified() {
+        return verified;
+    }
+
+    public FragmentDecoder.Status status() {
+        return decoder == null ? null : decoder.status();
+    }
+
+    /** Fragments that reached the radio while its Class C window was closed by its clock. */
+    public int fragmentsMissedWindowClosed() {
+        return fragmentsMissedClosed;
+    }
+
+    public byte[] block() {
+        return block == null ? null : block.clone();
+    }
+
+    /**
+     * A downlink that reached the device at {@code at} (its end); what the device sends in answer, with when.
+     * Frames it cannot decode are dropped, as firmware would.
+     */
+    public List<Sent> receive(int fPort, byte[] frame, boolean multicast, long mcAddr, Instant at) {
+        List<Sent> out = new ArrayList<>();
+        try {
+            switch (fPort) {
+                case ClockSync.PORT -> {
+                    for (FuotaCommand c : ClockSync.decode(Direction.DOWNLINK, frame)) {
+                        clock(c, at, out);
+                    }
+                }
+                case MulticastSetup.PORT -> {
+                    for (FuotaCommand c : ts005.decode(Direction.DOWNLINK, frame)) {
+                        multicast(c, at, out);
+                    }
+                }
+                case Fragmentation.PORT -> {
+                    if (multicast && !listening(mcAddr, at)) {
+                        if (decoder != null && frame.length > 0 && frame[0] == 0x08) {
+                            fragmentsMissedClosed++;
+                        }
+                        return out;
+                    }
+                    for (FuotaCommand c : ts004.decode(Direction.DOWNLINK, frame)) {
+                        fragmentation(c, at, out);
+                    }
+                }
+                default -> {
+                }
+            }
+        } catch (FuotaCodecException e) {
+            // a real device drops what it cannot parse
+        }
+        return out;
+    }
+
+    private boolean listening(long mcAddr, Instant at) {
+        return windowOpens != null && mcAddr == windowAddr && !at.isBefore(windowOpens) && at.isBefore(windowCloses);
+    }
+
+    // an answer leaves a second or two after the request, as a device schedules its next uplink
+    private Instant soon(Instant at) {
+        return at.plusMillis(1000 + random.nextInt(2000));
+    }
+
+    private void clock(FuotaCommand c, Instant at, List<Sent> out) {
+        if (c instanceof ForceDeviceResyncReq req) {
+            Instant when = soon(at);
+            out.add(new Sent(when, ClockSync.PORT, ClockSync.encode(
+                    new AppTimeReq(gpsSeconds(when), false, (int) (fCnt & 0x0F)))));
+        } else if (c instanceof AppTimeAns ans) {
+            clockOffset = clockOffset.plusSeconds(ans.timeCorrection());
+        }
+    }
+
+    private void multicast(FuotaCommand c, Instant at, List<Sent> out) {
+        if (c instanceof McGroupSetupReq req) {
+            groupAddr[req.groupId()] = req.mcAddr();
+            out.add(new Sent(soon(at), MulticastSetup.PORT, ts005.encode(new McGroupSetupAns(req.groupId(), false))));
+        } else if (c instanceof McClassCSessionReq req) {
+            boolean undefined = groupAddr[req.groupId()] < 0;
+            Instant when = soon(at);
+            if (undefined) {
+                out.add(new Sent(when, MulticastSetup.PORT, ts005.encode(
+                        new McSessionAns(false, req.groupId(), true, false, false, false, null))));
+                return;
+            }
+            // the window opens when this device's clock reads SessionTime
+            windowOpens = GpsTime.instant(req.sessionTime()).minus(clockOffset);
+            windowCloses = windowOpens.plusSeconds(1L << req.timeOut());
+            windowAddr = groupAddr[req.groupId()];
+            long toStart = Math.max(0, req.sessionTime() - gpsSeconds(when));
+            out.add(new Sent(when, MulticastSetup.PORT, ts005.encode(
+                    new McSessionAns(false, req.groupId(), false, false, false, false, toStart))));
+        }
+    }
+
+    private void fragmentation(FuotaCommand c, Instant at, List<Sent> out) {
+        if (c instanceof FragSessionSetupReq req) {
+            boolean tooBig = req.blockSize() > maxBlockBytes;
+            if (!tooBig) {
+                session = req;
+                decoder = new FragmentDecoder(req.nbFrag(), req.fragSize(), Ts004Version.V1_0_0);
+                block = null;
+                verified = false;
+            }
+            out.add(new Sent(soon(at), Fragmentation.PORT, ts004.encode(
+                    new FragSessionSetupAns(req.fragIndex(), false, tooBig, false, false, false))));
+        } else if (c instanceof DataFragment f) {
+            if (decoder == null || f.fragIndex() != session.fragIndex()) {
+                return;
+            }
+            fragmentsHeard++;
+            if (decoder.accept(f.counter(), f.payload()) == FragmentDecoder.Outcome.COMPLETED) {
+                block = decoder.block(session.padding());
+                verified = Arrays.equals(sha256(block), expectedDigest);
+            }
+        } else if (c instanceof FragSessionStatusReq req) {
+            if (decoder == null || req.fragIndex() != session.fragIndex()) {
+                return;
+            }
+            if (!req.allParticipants() && decoder.complete()) {
+                return;
+            }
+            // BlockAckDelay spreads the answers so that the devices do not all send at once
+            long spread = 16_000L << session.blockAckDelay();
+            Instant when = at.plusMillis(1 + (long) (random.nextDouble() * spread));
+            FragmentDecoder.Status s = decoder.status();
+            out.add(new Sent(when, Fragmentation.PORT, ts004.encode(new FragSessionStatusAns(req.fragIndex(),
+                    Math.min(s.received(), Fragmentation.MAX_FRAGMENTS), Math.min(s.missing(), 255), false, false,
+                    false))));
+        }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

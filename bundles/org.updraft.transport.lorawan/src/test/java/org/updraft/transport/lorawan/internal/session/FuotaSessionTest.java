@@ -1,0 +1,121 @@
+package org.updraft.transport.lorawan.internal.session;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.updraft.core.serving.CountedRefusals;
+import org.updraft.transport.lorawan.internal.fuota.Direction;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.FuotaCodecException;
+import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
+import org.updraft.transport.lorawan.internal.radio.Region;
+
+/** The session engine driven by hand: its frames, its pacing, its answers to bad plans. */
+class FuotaSessionTest {
+
+    private static final Instant T0 = Instant.parse("2026-12-07T00:00:00Z");
+    private static final long G1 = 868_100_000L;
+    private static final String DEV = "0011223344556677";
+
+    private static CountedRefusals refusals(List<String> lines) {
+        return new CountedRefusals(Duration.ZERO, () -> 0, (kind, since, total, detail) -> lines.add(kind));
+    }
+
+    @Test
+    void aUnicastSessionAsksForSetupThenSendsFragmentsPacedByTheDutyCycle() throws FuotaCodecException {
+        List<String> refused = new ArrayList<>();
+        byte[] block = new byte[500];
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 3, G1).withRedundancy(0);
+        FuotaSession session = new FuotaSession(plan, block, List.of(new Participant(DEV, null)),
+                new DutyCycleBudget(Region.EU868), refusals(refused));
+        assertNull(session.nextWake(), "nothing before the first poll");
+        List<Transmission> first = session.poll(T0);
+        assertEquals(1, first.size());
+        Transmission setup = first.get(0);
+        assertEquals(DEV, setup.devEui());
+        assertEquals(Fragmentation.PORT, setup.fPort());
+        // DR3 carries 115 - 3 = 112 byte fragments: 500 bytes are ceil(4.46) = 5 fragments, 60 bytes of padding
+        FragSessionSetupReq req = (FragSessionSetupReq) Fragmentation.of(Ts004Version.V1_0_0)
+                .decode(Direction.DOWNLINK, setup.frame()).get(0);
+        assertEquals(5, req.nbFrag());
+        assertEquals(112, req.fragSize());
+        assertEquals(60, req.padding());
+        assertEquals(0, req.mcGroupBitMask(), "unicast");
+        // the answer's deadline: the frame's end plus 30 s
+        Instant deadline = T0.plus(Duration.ofNanos(setup.airtimeMicros() * 1000)).plusSeconds(30);
+        assertEquals(deadline, session.nextWake());
+        session.onUplink(DEV, 0, Fragmentation.PORT, Fragmentation.of(Ts004Version.V1_0_0)
+                .encode(new FragSessionSetupAns(0, false, false, false, false, false)), T0.plusSeconds(2));
+        assertEquals(FuotaSession.Phase.FRAGMENTS, session.phase());
+        // at 1% the channel is silent for 100 times the setup frame's airtime
+        Instant next = T0.plus(Duration.ofNanos(setup.airtimeMicros() * 100 * 1000));
+        assertEquals(next, session.nextWake());
+        assertEquals(List.of(), session.poll(T0.plusSeconds(3)));
+        Transmission fragment = session.poll(next).get(0);
+        assertEquals(1, fragment.fragmentCounter());
+        // CID, IndexAndN and 112 bytes
+        assertEquals(115, fragment.frame().length);
+        assertEquals(List.of(), refused);
+    }
+
+    @Test
+    void aDeviceThatNeverAnswersEndsFailedAfterItsAttempts() {
+        List<String> refused = new ArrayList<>();
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 5, G1);
+        FuotaSession session = new FuotaSession(plan, new byte[100], List.of(new Participant(DEV, null)),
+                new DutyCycleBudget(Region.EU868), refusals(refused));
+        int sent = session.poll(T0).size();
+        for (Instant at = session.nextWake(); at != null; at = session.nextWake()) {
+            sent += session.poll(at).size();
+        }
+        assertEquals(3, sent, "three FragSessionSetupReq");
+        assertEquals(FuotaSession.Phase.FINISHED, session.phase());
+        DeviceResult result = session.results().get(0);
+        assertEquals(DeviceResult.State.FAILED, result.state());
+        assertEquals("no FragSessionSetupAns after 3 attempts", result.reason());
+    }
+
+    @Test
+    void badPlansAndParticipantsAreRefused() {
+        CountedRefusals r = refusals(new ArrayList<>());
+        DutyCycleBudget budget = new DutyCycleBudget(Region.EU868);
+        SessionPlan multicast = SessionPlan.multicast(Region.EU868, 5, 869_525_000L, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FuotaSession(multicast,
+                new byte[10], List.of(new Participant(DEV, null)), budget, r));
+        assertEquals(DEV + " has no McKey_encrypted for the multicast group", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new FuotaSession(SessionPlan.unicast(Region.EU868, 5,
+                G1), new byte[10], List.of(new Participant(DEV, null), new Participant(DEV, null)), budget, r));
+        assertEquals(DEV + " is listed twice", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Participant("0011", null));
+        e = assertThrows(IllegalArgumentException.class, () -> SessionPlan.unicast(Region.EU868, 0, G1)
+                .withFragSize(49));
+        assertEquals("DR0 carries fragments of at most 48 bytes, not 49", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SessionPlan(Region.EU868, 5, G1,
+                Ts004Version.V2_0_0, 0, 0, 0, 0.1, 0, 5, 3, Duration.ofSeconds(30), false, null));
+        assertTrue(e.getMessage().contains("v2.0.0 needs the data block's MIC"), e.getMessage());
+        // 16383 fragments of 48 bytes at DR0 and 1% do not fit a Class C session of 2^15 s
+        e = assertThrows(IllegalArgumentException.class, () -> new FuotaSession(SessionPlan.multicast(Region.EU868,
+                0, 869_525_000L, 1), new byte[100_000], List.of(new Participant(DEV, new byte[16])), budget, r));
+        assertTrue(e.getMessage().contains("more than a TS005 session's 2^15 s"), e.getMessage());
+    }
+
+    @Test
+    void repairAsksForWhatTheDeviceShouldReceiveAtTheShareItGot() {
+        // 10 missing at 80% delivered: 12.5 expected, plus sqrt(12.5) = 3.54: 16.04 -> 17
+        assertEquals(17, FuotaSession.repair(10, 80, 100));
+        // a device that got a tenth counts as getting half: 20 + sqrt(20) = 24.47 -> 25
+        assertEquals(25, FuotaSession.repair(10, 10, 100));
+        assertEquals(0, FuotaSession.repair(0, 100, 100));
+    }
+}
