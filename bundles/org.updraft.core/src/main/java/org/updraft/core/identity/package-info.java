@@ -3,7 +3,7 @@
  * with a passphrase when one is given, and SubjectPublicKeyInfo PEM public keys.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.updraft.core.identity;
 
 import org.osgi.annotation.bundle.Export;
