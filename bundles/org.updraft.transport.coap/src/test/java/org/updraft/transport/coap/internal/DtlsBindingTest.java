@@ -2,12 +2,17 @@ package org.updraft.transport.coap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -140,8 +145,57 @@ class DtlsBindingTest {
         return send(key, post, path);
     }
 
+    @Test
+    void aClientHelloFromAnUnprovenAddressGetsOneHelloVerifyRequestNoLargerThanItself() throws Exception {
+        // a real first flight: a DTLS client's ClientHello, caught on a socket of the test's own
+        byte[] hello;
+        try (DatagramSocket trap = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            trap.setSoTimeout(5_000);
+            CoapEndpoint client = clientEndpoint(key1);
+            try {
+                client.start();
+                Request request = Request.newGet();
+                request.setURI("coaps://127.0.0.1:" + trap.getLocalPort() + "/check/dev-1?seq=1");
+                client.sendRequest(request);
+                DatagramPacket first = new DatagramPacket(new byte[2048], 2048);
+                trap.receive(first);
+                hello = Arrays.copyOf(first.getData(), first.getLength());
+            } finally {
+                client.destroy();
+            }
+        }
+        assertEquals(22, hello[0], "a handshake record");
+        assertEquals(1, hello[13], "a ClientHello");
+
+        // sent to the platform from an address that never got a cookie (as a spoofed source would be)
+        try (DatagramSocket spoofed = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            spoofed.setSoTimeout(1_000);
+            spoofed.send(new DatagramPacket(hello, hello.length, transport.dtlsAddress()));
+            DatagramPacket answer = new DatagramPacket(new byte[4096], 4096);
+            spoofed.receive(answer);
+            assertEquals(22, answer.getData()[0], "a handshake record");
+            assertEquals(3, answer.getData()[13], "a HelloVerifyRequest, not the server's flight");
+            assertTrue(answer.getLength() <= hello.length, answer.getLength() + " bytes answered to " + hello.length);
+            DatagramPacket more = new DatagramPacket(new byte[4096], 4096);
+            assertThrows(SocketTimeoutException.class, () -> spoofed.receive(more), "one datagram, nothing more");
+        }
+    }
+
     /** One request from a DTLS client holding {@code key}, trusting only the platform's DTLS key. */
     private Response send(SigningKey key, Request request, String path) throws Exception {
+        CoapEndpoint endpoint = clientEndpoint(key);
+        CoapClient client = new CoapClient();
+        try {
+            client.setEndpoint(endpoint);
+            request.setURI("coaps://127.0.0.1:" + transport.dtlsAddress().getPort() + path);
+            return TestServer.send(client, request);
+        } finally {
+            client.shutdown();
+            endpoint.destroy();
+        }
+    }
+
+    private CoapEndpoint clientEndpoint(SigningKey key) throws Exception {
         Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, DtlsConfig.DEFINITIONS,
                 SystemConfig.DEFINITIONS);
         c.set(DtlsConfig.DTLS_ROLE, DtlsRole.CLIENT_ONLY);
@@ -156,16 +210,6 @@ class DtlsBindingTest {
                 .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustedRPKs(
                         new RawPublicKeyIdentity(JcaKeys.publicKey(server.verificationKey()))).build())
                 .build();
-        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(c).setConnector(new DTLSConnector(dtls))
-                .build();
-        CoapClient client = new CoapClient();
-        try {
-            client.setEndpoint(endpoint);
-            request.setURI("coaps://127.0.0.1:" + transport.dtlsAddress().getPort() + path);
-            return TestServer.send(client, request);
-        } finally {
-            client.shutdown();
-            endpoint.destroy();
-        }
+        return new CoapEndpoint.Builder().setConfiguration(c).setConnector(new DTLSConnector(dtls)).build();
     }
 }
