@@ -56,8 +56,10 @@ import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.UpdateAnswers;
 
 /**
- * The CoAP device API (Eclipse Californium, UDP): {@code /check}, {@code /fw}, {@code /report} and
- * {@code /enroll} as the device wire contract defines them. Once listening, it registers an {@link UpdateListener}
+ * The CoAP device API (Eclipse Californium): {@code /check}, {@code /fw}, {@code /report} and
+ * {@code /enroll} as the device wire contract defines them, over DTLS (Scandium, {@code dtls.port}), where each
+ * request is bound to the device key its peer proved ({@link PeerBinding}), and, while {@code plain.enabled}, over
+ * plain UDP ({@code port}), unbound. Both endpoints share one server, its resources and its limits. Once listening, it registers an {@link UpdateListener}
  * itself, so that a rollout change notifies the devices observing {@code /check}: provided as this component's
  * service, the listener would make a reference cycle with the update service it needs (the rollout engine binds
  * the listeners), and SCR would activate this component while activating it.
@@ -69,7 +71,7 @@ import org.updraft.core.update.UpdateAnswers;
  * configuration edit of this PID does restart it. Blocks no running store can serve get 5.03 with Max-Age.
  *
  * <p>A socket that cannot be bound (the port is taken, the address is not this machine's) does not fail the
- * component: it stays active, serves nothing, and {@link #status()} (in {@code updraft:status}) names the endpoint
+ * component: it stays active, serves nothing there (the other endpoint still serves), and {@link #status()} (in {@code updraft:status}) names the endpoint
  * and the error, so an operator sees it beside the other transports rather than only in karaf.log.
  */
 @Component(service = TransportStatus.class, configurationPid = CoapTransport.PID, immediate = true)
