@@ -135,6 +135,25 @@ class DtlsBindingTest {
         assertEquals(ResponseCode.CONTENT, get(key1, "/fw/" + published.release.cid()).getCode());
     }
 
+    @Test
+    void withoutARegistryABoundRequestIsAskedToComeBackLater() throws Exception {
+        // the registry's feature not running: nothing bound
+        transport = restartWithoutRegistry();
+        Response later = get(key1, "/check/dev-1?seq=1");
+        assertEquals(ResponseCode.SERVICE_UNAVAILABLE, later.getCode(), later.getPayloadString());
+        assertTrue(later.getOptions().hasMaxAge());
+        assertEquals(0, updates.checks.get(), "the update service was not asked");
+    }
+
+    private CoapTransport restartWithoutRegistry() {
+        transport.close();
+        CoapTransport t = new CoapTransport(TestServer.config(Map.of("dtls_port", 0, "dtls_key_file",
+                dir.resolve("dtls-key.pem").toString())), updates);
+        t.bindStore(store);
+        t.bindReleases(TestServer.releases(published.release));
+        return t;
+    }
+
     private Response get(SigningKey key, String path) throws Exception {
         return send(key, Request.newGet(), path);
     }
