@@ -1,6 +1,7 @@
 package org.updraft.transport.coap.internal;
 
 import java.security.Principal;
+import java.security.PublicKey;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,8 +33,14 @@ final class PeerBinding {
 
     /** How long a key stays bound for /fw after the last request that proved it, or the last block it got. */
     static final long BOUND_FOR_NANOS = TimeUnit.HOURS.toNanos(1);
-    /** Bound keys remembered at most; when full, forgotten all at once (devices check again and are bound again). */
+    /**
+     * Bound keys remembered at most (about 150 bytes each); when full, the expired ones are forgotten, and if that is
+     * not enough, all of them (a device refused a block then checks again and is bound again).
+     */
     static final int MAX_BOUND = 200_000;
+    /** Peer keys already turned into did:keys: the same few per connection, asked for on every block. */
+    private static final int MAX_KNOWN_KEYS = 65_536;
+    private static final Map<PublicKey, String> KNOWN_KEYS = new ConcurrentHashMap<>();
 
     private final Supplier<DeviceRegistry> registry;
     private final long unavailableMaxAge;
@@ -63,8 +70,18 @@ final class PeerBinding {
             throw Refusal.wrongPeer("no-raw-public-key", "the device API over DTLS takes a raw public key (RFC 7250) "
                     + "as the device's identity");
         }
+        PublicKey key = rpk.getKey();
+        String known = KNOWN_KEYS.get(key);
+        if (known != null) {
+            return known;
+        }
         try {
-            return JcaKeys.verificationKey(rpk.getKey()).did();
+            String did = JcaKeys.verificationKey(key).did();
+            if (KNOWN_KEYS.size() >= MAX_KNOWN_KEYS) {
+                KNOWN_KEYS.clear();
+            }
+            KNOWN_KEYS.put(key, did);
+            return did;
         } catch (IllegalArgumentException e) {
             throw Refusal.wrongPeer("unsupported-key", "the DTLS key is not an Ed25519 or P-256 key: "
                     + e.getMessage());
@@ -127,9 +144,13 @@ final class PeerBinding {
     }
 
     private void bind(String peer) {
+        long now = nanoClock.getAsLong();
         if (bound.size() >= MAX_BOUND && !bound.containsKey(peer)) {
-            bound.clear();
+            bound.values().removeIf(until -> now - until > 0);
+            if (bound.size() >= MAX_BOUND) {
+                bound.clear();
+            }
         }
-        bound.put(peer, nanoClock.getAsLong() + BOUND_FOR_NANOS);
+        bound.put(peer, now + BOUND_FOR_NANOS);
     }
 }
