@@ -172,6 +172,8 @@ public abstract class UpdraftTestSupport {
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(COAP_PORT)),
                 editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1"),
+                // DTLS on a free port too: 5684 may be another container's
+                editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "dtls.port", "0"),
                 // Pax Exam's own bundles come from the build's local repository.
                 editConfigurationFilePut("etc/org.ops4j.pax.url.mvn.cfg",
                         "org.ops4j.pax.url.mvn.localRepository", localRepository),

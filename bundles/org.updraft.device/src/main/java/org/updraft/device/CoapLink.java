@@ -3,10 +3,13 @@ package org.updraft.device;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +24,12 @@ import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.elements.util.NamedThreadFactory;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.updraft.core.identity.JcaKeys;
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.device.internal.CoapSession;
+import org.updraft.device.internal.DtlsClients;
 import org.updraft.device.internal.LossyConnector;
 
 /**
@@ -44,12 +52,28 @@ public final class CoapLink implements DeviceLink {
     private final AtomicInteger nextEndpoint = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
     private final Duration ackTimeout;
+    /** Over DTLS: the platform's DTLS key, the only server the devices accept; null for plain CoAP. */
+    private final PublicKey platformKey;
+    private final String platformKeyDid;
+    private final Configuration config;
+    private final String bindAddress;
+    private final double lossShare;
+    private final long seed;
+    /** Over DTLS, each device's own endpoint (its key is its identity), ended with its session or the link. */
+    private final Set<CoapEndpoint> ownEndpoints = ConcurrentHashMap.newKeySet();
 
     private CoapLink(Builder b) {
         this.platform = b.platform;
         this.ackTimeout = b.ackTimeout;
+        this.platformKeyDid = b.platformDtlsKey;
+        this.platformKey = b.platformDtlsKey == null ? null
+                : JcaKeys.publicKey(VerificationKey.fromDid(b.platformDtlsKey));
+        this.bindAddress = b.bindAddress;
+        this.lossShare = b.lossShare;
+        this.seed = b.seed;
         Configuration config = new Configuration(SystemConfig.DEFINITIONS, CoapConfig.DEFINITIONS,
-                UdpConfig.DEFINITIONS);
+                UdpConfig.DEFINITIONS, DtlsConfig.DEFINITIONS);
+        this.config = config;
         config.set(CoapConfig.ACK_TIMEOUT, (int) b.ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
         config.set(CoapConfig.MAX_ACK_TIMEOUT, (int) Math.max(b.ackTimeout.toMillis() * 32, 60_000),
                 TimeUnit.MILLISECONDS);
@@ -61,6 +85,11 @@ public final class CoapLink implements DeviceLink {
         config.set(CoapConfig.MAX_ACTIVE_PEERS, 16);
         protocol = ExecutorsUtil.newScheduledThreadPool(b.threads, new NamedThreadFactory("device-coap#"));
         timers = ExecutorsUtil.newDefaultSecondaryScheduler("device-coap-timer#");
+        if (platformKey != null) {
+            // one DTLS connection per device, opened with its session: the endpoints are the devices' own
+            DtlsClients.configure(config);
+            return;
+        }
         try {
             for (int i = 0; i < b.endpoints; i++) {
                 UDPConnector udp = new UDPConnector(new InetSocketAddress(b.bindAddress, 0), config);
@@ -100,7 +129,9 @@ public final class CoapLink implements DeviceLink {
 
     /** Datagrams the devices sent so far, lost ones included. */
     public long datagramsSent() {
-        return connectors.stream().mapToLong(LossyConnector::datagramsSent).sum();
+        synchronized (connectors) {
+            return connectors.stream().mapToLong(LossyConnector::datagramsSent).sum();
+        }
     }
 
     /** The ACK timeout: after CoAP gave up on an exchange, an agent waits as long before it asks again. */
@@ -109,13 +140,49 @@ public final class CoapLink implements DeviceLink {
         return ackTimeout;
     }
 
+    /**
+     * A session for the device: on a shared endpoint over plain CoAP; over DTLS on its own endpoint, whose handshake
+     * presents the device's key as its raw public key and accepts only the platform's DTLS key.
+     *
+     * @throws UncheckedIOException when the device's UDP port cannot be opened
+     */
     @Override
     public Session open(SimulatedDevice device) {
-        return new CoapSession(device.id(), assignEndpoint(), platform);
+        if (platformKey == null) {
+            return new CoapSession(device.id(), assignEndpoint(), platform);
+        }
+        int index = nextEndpoint.getAndIncrement();
+        DTLSConnector dtls = new DTLSConnector(DtlsClients.client(config, new InetSocketAddress(bindAddress, 0),
+                device.provisioning().key(), platformKey));
+        dtls.setExecutor(protocol);
+        LossyConnector lossy = new LossyConnector(dtls, lossShare, seed + index, dropped);
+        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config).setConnector(lossy)
+                .setLoggingTag("device-dtls-" + device.id()).build();
+        endpoint.setExecutors(protocol, timers);
+        try {
+            endpoint.start();
+        } catch (IOException e) {
+            endpoint.destroy();
+            throw new UncheckedIOException("cannot open a UDP port for device " + device.id() + ": " + e.getMessage(),
+                    e);
+        }
+        ownEndpoints.add(endpoint);
+        synchronized (connectors) {
+            connectors.add(lossy);
+        }
+        return new CoapSession(device.id(), endpoint, platform, () -> {
+            if (ownEndpoints.remove(endpoint)) {
+                endpoint.destroy();
+            }
+        });
     }
 
     @Override
     public String describe() {
+        if (platformKey != null) {
+            return "CoAP over DTLS to " + platform.getHostString() + ":" + platform.getPort() + " (server key "
+                    + platformKeyDid + "), an endpoint per device";
+        }
         return "CoAP to " + platform.getHostString() + ":" + platform.getPort() + " over " + endpoints.size()
                 + " endpoint(s)";
     }
@@ -136,6 +203,11 @@ public final class CoapLink implements DeviceLink {
             endpoint.destroy();
         }
         endpoints.clear();
+        for (CoapEndpoint endpoint : ownEndpoints) {
+            if (ownEndpoints.remove(endpoint)) {
+                endpoint.destroy();
+            }
+        }
         ExecutorsUtil.shutdownExecutorGracefully(1000, protocol, timers);
     }
 
@@ -149,6 +221,7 @@ public final class CoapLink implements DeviceLink {
         private long seed = 1;
         private Duration ackTimeout = Duration.ofSeconds(2);
         private int maxRetransmit = 4;
+        private String platformDtlsKey;
 
         private Builder(InetSocketAddress platform) {
             this.platform = Objects.requireNonNull(platform, "platform");
@@ -209,6 +282,21 @@ public final class CoapLink implements DeviceLink {
                 throw new IllegalArgumentException("max retransmit must be 0 to 10, not " + maxRetransmit);
             }
             this.maxRetransmit = maxRetransmit;
+            return this;
+        }
+
+        /**
+         * Speaks CoAP over DTLS 1.2 to the platform's DTLS port (its address is the one given to {@link
+         * CoapLink#builder}): each device presents its own key as a raw public key (RFC 7250), which the platform binds
+         * to its device id, and accepts no server but the one holding {@code platformKeyDid}, the did:key of the
+         * platform's DTLS key ({@code updraft:status} shows it). Each device gets its own endpoint (UDP port):
+         * {@link #endpoints} does not apply.
+         *
+         * @throws IllegalArgumentException when it is not an Ed25519 or P-256 did:key
+         */
+        public Builder dtls(String platformKeyDid) {
+            VerificationKey.fromDid(platformKeyDid);
+            this.platformDtlsKey = platformKeyDid;
             return this;
         }
 

@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
@@ -137,6 +139,18 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
      * @param autoRegister whether the device API enrolls devices it does not know ({@code auto.register})
      */
     public OneReleaseUpdates(Path dir, byte[] image, boolean autoRegister) throws Exception {
+        this(dir, image, autoRegister, false);
+    }
+
+    /**
+     * @param dtls whether the device API serves CoAP over DTLS too (on a free port, its key in {@code dir}), each
+     *        peer bound to the key {@link #register} gave its device id
+     */
+    public OneReleaseUpdates(Path dir, int imageSize, boolean autoRegister, boolean dtls) throws Exception {
+        this(dir, randomImage(imageSize), autoRegister, dtls);
+    }
+
+    private OneReleaseUpdates(Path dir, byte[] image, boolean autoRegister, boolean dtls) throws Exception {
         node = TestPlatform.builder(dir).start();
         try {
             ledger = node.log();
@@ -163,7 +177,11 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
             // the same release, as a platform that hides it from the ledger would offer it
             unrecordedEvent = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now().plusSeconds(1),
                     manufacturer.did(), ReleaseEvents.published(signed), null);
-            deviceApi = DeviceApi.serve(this, node.store(), node.releases(), Map.of("auto_register", autoRegister));
+            deviceApi = DeviceApi.serve(this, node.store(), node.releases(), dtls
+                    ? Map.of("auto_register", autoRegister, "dtls_port", 0, "dtls_key_file",
+                            dir.resolve("dtls-key.pem").toString())
+                    : Map.of("auto_register", autoRegister));
+            deviceApi.transport().bindRegistry(new RegisteredKeys());
         } catch (Exception | Error e) {
             node.close();
             throw e;
@@ -213,6 +231,76 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     /** Where the device API listens. */
     public InetSocketAddress address() {
         return deviceApi.address();
+    }
+
+    /** Where the device API listens for CoAP over DTLS (when started with it). */
+    public InetSocketAddress dtlsAddress() {
+        return deviceApi.dtlsAddress();
+    }
+
+    /** The did:key of the device API's DTLS key, which devices trust as the server. */
+    public String dtlsKey() {
+        return deviceApi.transport().dtlsKey();
+    }
+
+    /** The transport's status line. */
+    String transportStatus() {
+        return deviceApi.transport().status();
+    }
+
+    /**
+     * The registry as the transport reads it, to bind a DTLS peer to a device: the devices {@link #register} and
+     * enrollment registered, with their keys. The transport only looks devices up.
+     */
+    private final class RegisteredKeys implements DeviceRegistry {
+
+        @Override
+        public Optional<Device> find(String id) {
+            String did = devices.get(id);
+            return did == null ? Optional.empty() : Optional.of(new Device(id, did, VENDOR, CLASS, null, Set.of(),
+                    null, "1.0.0", 1, DeviceState.IDLE, null, Instant.EPOCH));
+        }
+
+        @Override
+        public String status() {
+            return devices.size() + " devices";
+        }
+
+        @Override
+        public Device register(Device device) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
+
+        @Override
+        public void registerAll(List<Device> all) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
+
+        @Override
+        public List<Device> list(DeviceFilter filter, String afterId, int limit) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
+
+        @Override
+        public long count(DeviceFilter filter) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
+
+        @Override
+        public Device recordState(String id, DeviceState state, String installedVersion, long installedSequence,
+                Instant at) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
+
+        @Override
+        public void recordSeen(String id, Instant at) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
+
+        @Override
+        public boolean remove(String id) {
+            throw new UnsupportedOperationException("the transport only looks devices up");
+        }
     }
 
     /**

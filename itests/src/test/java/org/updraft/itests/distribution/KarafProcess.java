@@ -146,6 +146,7 @@ public final class KarafProcess implements AutoCloseable {
         // The CoAP device API on loopback and a port of its own: several distributions may run at once.
         setProperty("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1");
         setProperty("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(freeUdpPort()));
+        setProperty("etc/org.updraft.transport.coap.cfg", "dtls.port", "0");
         // Everything the features need must be in system/: no remote repository, no ~/.m2 (user.home is an empty
         // directory, see start()), a local repository inside the copy.
         setProperty("etc/org.ops4j.pax.url.mvn.cfg", "org.ops4j.pax.url.mvn.repositories", "");

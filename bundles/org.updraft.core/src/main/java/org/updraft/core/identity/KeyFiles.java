@@ -151,6 +151,16 @@ public final class KeyFiles {
         }
     }
 
+    /** Unencrypted PKCS#8 DER of the key, for {@link JcaKeys}. */
+    static byte[] privateKeyInfoDer(SigningKey key) throws IOException {
+        return privateKeyInfo(key).getEncoded();
+    }
+
+    /** SubjectPublicKeyInfo DER of the key, for {@link JcaKeys}. */
+    static byte[] publicKeyInfoDer(VerificationKey key) throws IOException {
+        return publicKeyInfo(key).getEncoded();
+    }
+
     private static PrivateKeyInfo privateKeyInfo(SigningKey key) throws IOException {
         if (key.parameters() instanceof Ed25519PrivateKeyParameters ed) {
             // PKCS#8 v1 (RFC 8410 §7): BouncyCastle writes v2 with the public key, which OpenSSL 3.0 cannot read

@@ -37,15 +37,22 @@ public final class CoapSession implements Session {
     private final Endpoint endpoint;
     private final AddressEndpointContext platform;
     private final AtomicLong retransmissions = new AtomicLong();
+    private final Runnable closed;
     private byte[] etag;
     private byte[] lastAnswer;
     /** The block size the server answers with: it may choose smaller blocks than asked (RFC 7959 §2.4). */
     private int szxNow = BlockOption.size2Szx(1024);
 
     public CoapSession(String deviceId, Endpoint endpoint, InetSocketAddress platform) {
+        this(deviceId, endpoint, platform, () -> { });
+    }
+
+    /** A session that runs {@code closed} when it is closed: it ends the device's own endpoint (DTLS). */
+    public CoapSession(String deviceId, Endpoint endpoint, InetSocketAddress platform, Runnable closed) {
         this.deviceId = deviceId;
         this.endpoint = endpoint;
         this.platform = new AddressEndpointContext(platform);
+        this.closed = closed;
     }
 
     @Override
@@ -197,7 +204,8 @@ public final class CoapSession implements Session {
 
     @Override
     public void close() {
-        // the endpoint is the link's, shared with other devices
+        // a shared endpoint is the link's, and stays; a device's own (DTLS) ends with its session
+        closed.run();
     }
 
     private static Reply refusal(Response response) {

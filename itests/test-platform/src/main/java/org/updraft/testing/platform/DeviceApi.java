@@ -31,13 +31,15 @@ public final class DeviceApi implements AutoCloseable {
 
     /**
      * Serves with the transport's configuration ({@code org.updraft.transport.coap}): its defaults, loopback and a
-     * free port, then {@code settings} (attribute or property names, as {@link Configs#of} takes them).
+     * free port, no DTLS (its key file would be under karaf.data), then {@code settings} (attribute or property names,
+     * as {@link Configs#of} takes them): set {@code dtls_port} and {@code dtls_key_file} for DTLS.
      */
     public static DeviceApi serve(UpdateService updates, FirmwareStore store, ReleaseService releases,
             Map<String, ?> settings) {
         Map<String, Object> values = new HashMap<>();
         values.put("bind_address", "127.0.0.1");
         values.put("port", 0);
+        values.put("dtls_port", -1);
         values.putAll(settings);
         CoapTransport transport = new CoapTransport(Configs.of(CoapTransportConfig.class, values), updates);
         transport.bindStore(store);
@@ -47,6 +49,11 @@ public final class DeviceApi implements AutoCloseable {
 
     public InetSocketAddress address() {
         return transport.address();
+    }
+
+    /** Where CoAP over DTLS listens (when the settings turned it on). */
+    public InetSocketAddress dtlsAddress() {
+        return transport.dtlsAddress();
     }
 
     /** The transport itself: a test tells it that answers changed, as the rollout engine's listener would. */

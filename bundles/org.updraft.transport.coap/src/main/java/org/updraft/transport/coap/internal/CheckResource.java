@@ -48,12 +48,14 @@ final class CheckResource extends DeviceApiResource {
     private final UpdateService updates;
     private final ReleaseImages images;
     private final Limits limits;
+    private final PeerBinding binding;
     private final CoalescingSweep<String> changedRollouts;
     /** The observation of each device: one, the newest (see {@link DeviceCheck#addObserveRelation}). */
     private final Map<String, DeviceCheck> observed = new ConcurrentHashMap<>();
 
-    CheckResource(UpdateService updates, ReleaseImages images, Limits limits, Executor sweeps) {
+    CheckResource(UpdateService updates, ReleaseImages images, Limits limits, PeerBinding binding, Executor sweeps) {
         super("check");
+        this.binding = binding;
         this.updates = updates;
         this.images = images;
         this.limits = limits;
@@ -120,6 +122,8 @@ final class CheckResource extends DeviceApiResource {
             if (request.getCode() != Code.GET) {
                 throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on /check/{device-id}; use GET");
             }
+            // over DTLS, only the device's own key asks for its answers (and observes them)
+            binding.requireDevice(request, deviceId);
             Query query = query(request);
             long sequence = query.sequence();
             UpdateAnswer answer;

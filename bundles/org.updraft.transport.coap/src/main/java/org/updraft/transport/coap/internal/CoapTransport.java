@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -12,7 +16,6 @@ import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.Response;
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
-import org.eclipse.californium.core.network.Endpoint;
 import org.eclipse.californium.core.network.Exchange;
 import org.eclipse.californium.core.network.serialization.UdpDataSerializer;
 import org.eclipse.californium.core.server.ServerMessageDeliverer;
@@ -21,6 +24,8 @@ import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.elements.util.NamedThreadFactory;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -34,19 +39,27 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.delta.ReleaseDeltas;
+import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
+import org.updraft.core.config.DataPaths;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.KeyFileException;
+import org.updraft.core.identity.KeyFiles;
+import org.updraft.core.identity.SigningKey;
 import org.updraft.core.serving.ChunkCache;
 import org.updraft.core.serving.CountedRefusals;
 import org.updraft.core.serving.ReleaseImages;
 import org.updraft.core.update.UpdateAnswers;
 
 /**
- * The CoAP device API (Eclipse Californium, UDP): {@code /check}, {@code /fw}, {@code /report} and
- * {@code /enroll} as the device wire contract defines them. Once listening, it registers an {@link UpdateListener}
+ * The CoAP device API (Eclipse Californium): {@code /check}, {@code /fw}, {@code /report} and
+ * {@code /enroll} as the device wire contract defines them, over DTLS (Scandium, {@code dtls.port}), where each
+ * request is bound to the device key its peer proved ({@link PeerBinding}), and, while {@code plain.enabled}, over
+ * plain UDP ({@code port}), unbound. Both endpoints share one server, its resources and its limits. Once listening, it registers an {@link UpdateListener}
  * itself, so that a rollout change notifies the devices observing {@code /check}: provided as this component's
  * service, the listener would make a reference cycle with the update service it needs (the rollout engine binds
  * the listeners), and SCR would activate this component while activating it.
@@ -58,7 +71,7 @@ import org.updraft.core.update.UpdateAnswers;
  * configuration edit of this PID does restart it. Blocks no running store can serve get 5.03 with Max-Age.
  *
  * <p>A socket that cannot be bound (the port is taken, the address is not this machine's) does not fail the
- * component: it stays active, serves nothing, and {@link #status()} (in {@code updraft:status}) names the endpoint
+ * component: it stays active, serves nothing there (the other endpoint still serves), and {@link #status()} (in {@code updraft:status}) names the endpoint
  * and the error, so an operator sees it beside the other transports rather than only in karaf.log.
  */
 @Component(service = TransportStatus.class, configurationPid = CoapTransport.PID, immediate = true)
@@ -74,22 +87,42 @@ public final class CoapTransport implements TransportStatus {
     private final AtomicReference<ReleaseService> releases = new AtomicReference<>();
     /** Recorded deltas: their patches are served like images (and only theirs). */
     private final AtomicReference<ReleaseDeltas> deltas = new AtomicReference<>();
-    /** Null when the socket could not be bound. */
+    /** Null when no socket could be bound. */
     private final CoapServer server;
     private final CheckResource check;
     private final ChunkCache chunks;
-    /** The bound address, or the configured one when binding failed. */
-    private final InetSocketAddress address;
-    /** Why the socket could not be bound, or null while listening. */
-    private final String bindFailure;
+    /** The plain endpoint (null when plain.enabled is false) and the DTLS one (null when dtls.port is -1). */
+    private final Listener plain;
+    private final Listener dtls;
+    /** The did:key of the platform's DTLS key, or null when DTLS is off. */
+    private final String dtlsKey;
+    private final AtomicReference<DeviceRegistry> registry = new AtomicReference<>();
     private final LongAdder requests = new LongAdder();
     /** Malformed datagrams and requests, by kind: in the status line, and logged at most once a minute per kind. */
     private final CountedRefusals malformed;
+    /** DTLS peers refused for the key they proved, by kind. */
+    private final CountedRefusals refusedPeers;
     /** Requests answered 5.00 (a platform bug), by exception class. */
     private final CountedRefusals failures;
     /** The bound on datagrams waiting, and the requests shed and datagrams dropped under load. */
     private final Overload overload;
     private final ServiceRegistration<UpdateListener> listener;
+
+    /**
+     * One socket of the device API: where it listens (the real port when configured with 0), or the configured
+     * address and why it could not be bound.
+     */
+    private record Listener(String scheme, InetSocketAddress address, String failure) {
+
+        boolean listening() {
+            return failure == null;
+        }
+
+        String name() {
+            String host = address.getAddress().getHostAddress();
+            return scheme + "/" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+        }
+    }
 
     @Activate
     public CoapTransport(CoapTransportConfig config, BundleContext context,
@@ -98,7 +131,15 @@ public final class CoapTransport implements TransportStatus {
         if (config.threads() < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + config.threads());
         }
-        InetSocketAddress bind = bindAddress(config);
+        if (!config.plain_enabled() && config.dtls_port() == -1) {
+            throw new IllegalArgumentException("plain.enabled is false and dtls.port is -1: the device API would "
+                    + "serve nothing; set dtls.port");
+        }
+        InetSocketAddress plainBind = config.plain_enabled() ? bindAddress(config, "port", config.port()) : null;
+        InetSocketAddress dtlsBind = config.dtls_port() == -1 ? null
+                : bindAddress(config, "dtls.port", config.dtls_port());
+        // the key before any socket: a key file that cannot be used fails the component, naming the file
+        SigningKey key = dtlsBind == null ? null : dtlsKey(config);
         Configuration californium = californium(config, limits);
 
         ScheduledExecutorService executor = ExecutorsUtil.newScheduledThreadPool(config.threads(),
@@ -108,16 +149,44 @@ public final class CoapTransport implements TransportStatus {
         this.chunks = new ChunkCache(config.cached_chunks());
         ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
         this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API");
+        this.refusedPeers = new CountedRefusals(CoapTransport.class, "CoAP device API, DTLS peer refused");
         this.overload = new Overload(limits, Overload.logged(LOG));
-        DeviceApiRoot root = new DeviceApiRoot(malformed);
+        PeerBinding binding = new PeerBinding(registry::get, limits.unavailableMaxAge(), System::nanoTime);
+        DeviceApiRoot root = new DeviceApiRoot(malformed, refusedPeers);
         this.failures = root.failures();
-        this.check = new CheckResource(updates, images, limits, executor);
+        this.check = new CheckResource(updates, images, limits, binding, executor);
         root.add(check);
-        root.add(new FirmwareResource(store::get, images, chunks, updates, limits));
-        root.add(new ReportResource(updates, limits));
-        root.add(new EnrollResource(updates, limits));
+        root.add(new FirmwareResource(store::get, images, chunks, updates, limits, binding));
+        root.add(new ReportResource(updates, limits, binding));
+        root.add(new EnrollResource(updates, limits, binding));
         root.add(new LogResource(updates, limits));
 
+        List<CoapEndpoint> started = new ArrayList<>();
+        Listener plainListener = null;
+        if (plainBind != null) {
+            CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium)
+                    .setConnector(new BoundedUdpConnector(plainBind, californium, overload))
+                    .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceDatagramParser(malformed,
+                            overload::taken)).build();
+            plainListener = start(udp, "udp", plainBind, executor, secondary, started);
+        }
+        Listener dtlsListener = null;
+        if (dtlsBind != null) {
+            CoapEndpoint secure = new CoapEndpoint.Builder().setConfiguration(californium)
+                    .setConnector(new DTLSConnector(DtlsEndpoints.server(californium, dtlsBind, key)))
+                    .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceDatagramParser(malformed))
+                    .build();
+            dtlsListener = start(secure, "dtls", dtlsBind, executor, secondary, started);
+        }
+        this.plain = plainListener;
+        this.dtls = dtlsListener;
+        this.dtlsKey = key == null ? null : key.did();
+        if (started.isEmpty()) {
+            ExecutorsUtil.shutdownExecutorGracefully(100, executor, secondary);
+            this.server = null;
+            this.listener = null;
+            return;
+        }
         CoapServer coap = new CoapServer(californium);
         coap.setMessageDeliverer(new ServerMessageDeliverer(root, californium) {
             @Override
@@ -134,37 +203,59 @@ public final class CoapTransport implements TransportStatus {
                 return true;
             }
         });
-        CoapEndpoint udp = new CoapEndpoint.Builder().setConfiguration(californium)
-                .setConnector(new BoundedUdpConnector(bind, californium, overload))
-                .setDataSerializerAndParser(new UdpDataSerializer(), new DeviceDatagramParser(malformed,
-                        overload::taken)).build();
-        coap.addEndpoint(udp);
+        started.forEach(coap::addEndpoint);
         coap.setExecutors(executor, secondary, false);
-        String failure = null;
-        try {
-            // the endpoint first: CoapServer.start() would only log its BindException and say none started
-            udp.start();
-            coap.start();
-        } catch (IOException | RuntimeException e) {
-            coap.destroy();
-            failure = rootCause(e);
-        }
-        this.bindFailure = failure;
-        if (failure != null) {
-            this.server = null;
-            this.address = bind;
-            this.listener = null;
-            LOG.error("CoAP device API cannot listen on {} ({}): it serves no device; free the port or set port "
-                    + "(or bind.address) in {}", endpointName(bind), failure, PID);
-            return;
-        }
+        coap.start();
         this.server = coap;
-        Endpoint endpoint = coap.getEndpoints().get(0);
-        this.address = endpoint.getAddress();
-        LOG.info("CoAP device API listening on {}", endpointName(address));
         // the context is null outside a framework: tests call answersChanged themselves
         UpdateListener told = check::answersChanged;
         this.listener = context == null ? null : context.registerService(UpdateListener.class, told, null);
+    }
+
+    /**
+     * Starts one endpoint on its own, so that a port that is taken is named and the other endpoint still serves
+     * (CoapServer.start() would only log the BindException and say none started).
+     */
+    private static Listener start(CoapEndpoint endpoint, String scheme, InetSocketAddress bind,
+            ScheduledExecutorService executor, ScheduledExecutorService secondary, List<CoapEndpoint> started) {
+        endpoint.setExecutors(executor, secondary);
+        try {
+            endpoint.start();
+        } catch (IOException | RuntimeException e) {
+            endpoint.destroy();
+            Listener failed = new Listener(scheme, bind, rootCause(e));
+            LOG.error("CoAP device API cannot listen on {} ({}): it serves no device there; free the port or set it "
+                    + "(or bind.address) in {}", failed.name(), failed.failure(), PID);
+            return failed;
+        }
+        started.add(endpoint);
+        Listener listening = new Listener(scheme, endpoint.getAddress(), null);
+        LOG.info("CoAP device API listening on {}", listening.name());
+        return listening;
+    }
+
+    /** The platform's DTLS key, read or made at first start; a file that cannot be used fails the component. */
+    private static SigningKey dtlsKey(CoapTransportConfig config) {
+        Path file;
+        try {
+            file = DataPaths.resolve(config.dtls_key_file());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dtls.key.file '" + config.dtls_key_file() + "' " + e.getMessage(), e);
+        }
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            KeyFiles.PlatformKey key = KeyFiles.readOrGenerate(file, KeyAlgorithm.P256);
+            if (key.generated()) {
+                LOG.info("Generated the platform's DTLS key {} into {}: provision devices with it", key.key().did(),
+                        file);
+            } else if (KeyFiles.openToOthers(file)) {
+                LOG.warn("The DTLS key file {} is readable by others; it should be readable by its owner only "
+                        + "(chmod 600)", file);
+            }
+            return key.key();
+        } catch (KeyFileException | IOException e) {
+            throw new IllegalStateException("cannot use the DTLS key " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Outside a framework (tests, benchmarks): no listener is registered. */
@@ -202,6 +293,20 @@ public final class CoapTransport implements TransportStatus {
         deltas.compareAndSet(unbound, null);
     }
 
+    /**
+     * The registry that holds each device's key, to which a DTLS peer is bound; while none runs, requests over DTLS
+     * that name a device get 5.03 (plain requests do not need it).
+     */
+    @Reference(name = "registry", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = DeviceRegistry.SELECTED)
+    public void bindRegistry(DeviceRegistry bound) {
+        registry.set(bound);
+    }
+
+    public void unbindRegistry(DeviceRegistry unbound) {
+        registry.compareAndSet(unbound, null);
+    }
+
     @Deactivate
     public void close() {
         if (listener != null) {
@@ -222,18 +327,39 @@ public final class CoapTransport implements TransportStatus {
     }
 
     /**
-     * The address the server listens on (the real port when configured with 0).
+     * The address of unencrypted CoAP (the real port when configured with 0).
      *
-     * @throws IllegalStateException when the socket could not be bound, with {@link #status()} as its message
+     * @throws IllegalStateException when it is off or its socket could not be bound, with {@link #status()}
      */
     public InetSocketAddress address() {
-        if (server == null) {
-            throw new IllegalStateException("the CoAP device API is not listening: " + status());
-        }
-        return address;
+        return listening(plain, "unencrypted CoAP is off (plain.enabled=false)");
     }
 
-    /** Listening: the socket was bound and the server started. */
+    /**
+     * The address of CoAP over DTLS (the real port when configured with 0).
+     *
+     * @throws IllegalStateException when DTLS is off or its socket could not be bound, with {@link #status()}
+     */
+    public InetSocketAddress dtlsAddress() {
+        return listening(dtls, "DTLS is off (dtls.port=-1)");
+    }
+
+    /** The did:key of the platform's DTLS key, which devices trust as the server; null when DTLS is off. */
+    public String dtlsKey() {
+        return dtlsKey;
+    }
+
+    private InetSocketAddress listening(Listener endpoint, String off) {
+        if (endpoint == null) {
+            throw new IllegalStateException("the CoAP device API does not serve it: " + off);
+        }
+        if (!endpoint.listening()) {
+            throw new IllegalStateException("the CoAP device API is not listening: " + status());
+        }
+        return endpoint.address();
+    }
+
+    /** Listening on at least one socket. */
     public boolean isRunning() {
         return server != null;
     }
@@ -244,32 +370,48 @@ public final class CoapTransport implements TransportStatus {
     }
 
     /**
-     * One line: the endpoint and whether it listens; while it does, the devices observing {@code /check} (waiting
-     * for an offer to be pushed), the requests answered since it started and, once there was any, the malformed
-     * input refused by kind ({@code malformed input: bad-query 1, short-datagram 3}) and the requests that failed
+     * One line: each endpoint and whether it listens (with the DTLS key's did:key); while one does, the devices
+     * observing {@code /check} (waiting for an offer to be pushed), the requests answered since it started and,
+     * once there was any, the malformed input refused by kind ({@code malformed input: bad-query 1, short-datagram
+     * 3}), the DTLS peers refused for their key ({@code refused peers: wrong-key 2}) and the requests that failed
      * with a platform bug, by exception class; once it shed load, the requests answered 5.03 and the datagrams
      * dropped ({@code under load: overload-dropped 9, overload-shed 700 (most datagrams waiting at once 4096; ...)});
-     * when the socket could not be bound, the error and what to do.
+     * for a socket that could not be bound, the error and what to do.
      */
     @Override
     public String status() {
+        StringBuilder line = new StringBuilder();
+        for (Listener endpoint : new Listener[] {plain, dtls}) {
+            if (endpoint == null) {
+                continue;
+            }
+            if (line.length() > 0) {
+                line.append("; ");
+            }
+            if (endpoint.listening()) {
+                line.append("listening on ").append(endpoint.name());
+            } else {
+                line.append("failed to bind ").append(endpoint.name()).append(" (").append(endpoint.failure())
+                        .append("); serving no device there: free the port or set ")
+                        .append(endpoint == plain ? "port" : "dtls.port").append(" in ").append(PID);
+            }
+            if (endpoint == dtls) {
+                line.append(" (key ").append(dtlsKey).append(")");
+            }
+        }
         if (server == null) {
-            return "failed to bind " + endpointName(address) + " (" + bindFailure + "); serving no device: free the "
-                    + "port or set port in " + PID;
+            return line.toString();
         }
         int observing = check.observers();
         String refused = malformed.summary();
+        String peers = refusedPeers.summary();
         String failed = failures.summary();
         String shed = overload.summary();
-        return "listening on " + endpointName(address) + "; " + observing + (observing == 1 ? " device" : " devices")
+        return line + "; " + observing + (observing == 1 ? " device" : " devices")
                 + " observing /check; " + requests.sum() + " requests" + (refused.isEmpty() ? "" : "; malformed input: "
-                + refused) + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed)
+                + refused) + (peers.isEmpty() ? "" : "; refused peers: " + peers)
+                + (failed.isEmpty() ? "" : "; failed with a platform bug (see karaf.log): " + failed)
                 + (shed.isEmpty() ? "" : "; under load: " + shed);
-    }
-
-    private static String endpointName(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        return "udp/" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     /** The innermost message: Californium wraps the socket's BindException ("Address already in use"). */
@@ -300,16 +442,17 @@ public final class CoapTransport implements TransportStatus {
         return chunks.storeReads();
     }
 
-    private static InetSocketAddress bindAddress(CoapTransportConfig config) {
-        if (config.port() < 0 || config.port() > 65535) {
-            throw new IllegalArgumentException("port must be 0-65535, not " + config.port());
+    private static InetSocketAddress bindAddress(CoapTransportConfig config, String setting, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(setting + " must be 0-65535" + (setting.equals("port") ? "" : " or -1")
+                    + ", not " + port);
         }
         String host = config.bind_address() == null ? "" : config.bind_address().strip();
         if (host.isEmpty()) {
             throw new IllegalArgumentException("bind.address is empty; use 0.0.0.0 for every interface");
         }
         try {
-            return new InetSocketAddress(InetAddress.getByName(host), config.port());
+            return new InetSocketAddress(InetAddress.getByName(host), port);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("bind.address '" + host + "' is not an address of this machine: "
                     + e.getMessage(), e);
@@ -321,7 +464,8 @@ public final class CoapTransport implements TransportStatus {
 
     /** Californium's settings, from ours; nothing is read from or written to files. */
     private static Configuration californium(CoapTransportConfig config, Limits limits) {
-        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, SystemConfig.DEFINITIONS);
+        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, DtlsConfig.DEFINITIONS,
+                SystemConfig.DEFINITIONS);
         int block = limits.maxBlockSize();
         // /fw answers one block per request; with these equal to the largest block, Californium's block-wise
         // layer never takes such an answer for a whole body to be cut (and so never buffers an image)
@@ -341,6 +485,8 @@ public final class CoapTransport implements TransportStatus {
         // can repeat, so they are kept per device (peer) instead.
         c.set(CoapConfig.DEDUPLICATOR, CoapConfig.DEDUPLICATOR_PEERS_MARK_AND_SWEEP);
         c.set(CoapConfig.PEERS_MARK_AND_SWEEP_MESSAGES, DUPLICATES_KEPT_PER_DEVICE);
+        c.set(DtlsConfig.DTLS_RECEIVER_THREAD_COUNT, 1);
+        c.set(DtlsConfig.DTLS_CONNECTOR_THREAD_COUNT, config.threads());
         return c;
     }
 }

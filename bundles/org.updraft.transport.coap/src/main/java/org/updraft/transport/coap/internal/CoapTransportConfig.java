@@ -15,8 +15,24 @@ public @interface CoapTransportConfig {
                     + "the platform from the network; :: for IPv4 and IPv6; 127.0.0.1 to keep it on this machine.")
     String bind_address() default "0.0.0.0";
 
-    @AttributeDefinition(name = "Port", description = "UDP port; 5683 is CoAP's; 0 takes a free one.")
+    @AttributeDefinition(name = "Port", description = "UDP port of unencrypted CoAP; 5683 is CoAP's; 0 takes a free "
+            + "one. Served only while plain.enabled is true.")
     int port() default 5683;
+
+    @AttributeDefinition(name = "Unencrypted CoAP",
+            description = "Serve the device API without DTLS on port as well. For tests and interoperability only: "
+                    + "a plain request names a device but proves nothing. Will default to false.")
+    boolean plain_enabled() default true;
+
+    @AttributeDefinition(name = "DTLS port",
+            description = "UDP port of CoAP over DTLS 1.2 (coaps), where a device's raw public key is its identity; "
+                    + "5684 is coaps's; 0 takes a free one; -1 serves no DTLS (tests, plain-only interoperability).")
+    int dtls_port() default 5684;
+
+    @AttributeDefinition(name = "DTLS key",
+            description = "The platform's own DTLS key (PKCS#8 PEM, P-256), presented to devices as its raw public "
+                    + "key; generated at first start. Devices are provisioned with its did:key (updraft:status).")
+    String dtls_key_file() default "${karaf.data}/updraft/dtls-key.pem";
 
     @AttributeDefinition(name = "Auto-registration",
             description = "Register unknown devices that POST a self-signed enrollment to /enroll. Off: /enroll "

@@ -36,7 +36,10 @@ abstract class DeviceApiResource extends CoapResource {
             response = answer(request);
         } catch (Refusal refusal) {
             DeviceApiRoot root = root();
-            if (refusal.kind() != null && root != null) {
+            if (refusal.kind() != null && refusal.peer() && root != null) {
+                root.refusedPeers().refused(refusal.kind(), request.getCode() + " " + path(request) + " from "
+                        + request.getSourceContext().getPeerAddress() + ": " + refusal.getMessage());
+            } else if (refusal.kind() != null && root != null) {
                 root.malformed().refused(refusal.kind(), request.getCode() + " " + path(request) + ": "
                         + refusal.getMessage());
             }

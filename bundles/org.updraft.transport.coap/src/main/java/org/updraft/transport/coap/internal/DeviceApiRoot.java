@@ -23,9 +23,21 @@ final class DeviceApiRoot extends DeviceApiResource {
     private final CountedRefusals failures = new CountedRefusals(CountedRefusals.INTERVAL, System::nanoTime,
             (kind, since, total, detail) -> { });
 
+    /** DTLS peers refused for the key they proved (4.03), by kind; logged at most once a minute per kind. */
+    private final CountedRefusals refusedPeers;
+
     DeviceApiRoot(CountedRefusals malformed) {
+        this(malformed, new CountedRefusals(DeviceApiRoot.class, "CoAP device API (DTLS peer identity)"));
+    }
+
+    DeviceApiRoot(CountedRefusals malformed, CountedRefusals refusedPeers) {
         super("");
         this.malformed = malformed;
+        this.refusedPeers = refusedPeers;
+    }
+
+    CountedRefusals refusedPeers() {
+        return refusedPeers;
     }
 
     CountedRefusals malformed() {

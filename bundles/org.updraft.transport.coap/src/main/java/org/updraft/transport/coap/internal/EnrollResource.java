@@ -6,6 +6,8 @@ import org.eclipse.californium.core.coap.Response;
 import org.updraft.api.device.Device;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.update.Enrollments;
+import org.updraft.core.update.UpdateFormatException;
 
 /**
  * {@code POST /enroll}: a device registers itself with an enrollment signed by its own key; 2.01 with the
@@ -16,11 +18,13 @@ final class EnrollResource extends DeviceApiResource {
 
     private final UpdateService updates;
     private final Limits limits;
+    private final PeerBinding binding;
 
-    EnrollResource(UpdateService updates, Limits limits) {
+    EnrollResource(UpdateService updates, Limits limits, PeerBinding binding) {
         super("enroll");
         this.updates = updates;
         this.limits = limits;
+        this.binding = binding;
     }
 
     @Override
@@ -29,6 +33,16 @@ final class EnrollResource extends DeviceApiResource {
         if (!limits.autoRegister()) {
             throw Refusal.forbidden("this platform does not register devices on request (auto.register=false); "
                     + "an operator registers them");
+        }
+        if (PeerBinding.peerKey(request) != null) {
+            // over DTLS, a device enrolls only its own key: the one it proved in the handshake
+            String key;
+            try {
+                key = Enrollments.parse(enrollment).publicKey();
+            } catch (UpdateFormatException e) {
+                throw Refusal.badRequest(e.getMessage()).countedAs("bad-payload");
+            }
+            binding.requireKey(request, key, "enrollment");
         }
         Device device;
         try {

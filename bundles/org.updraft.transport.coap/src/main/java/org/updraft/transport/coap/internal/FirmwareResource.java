@@ -39,9 +39,12 @@ final class FirmwareResource extends DeviceApiResource {
     private final UpdateService updates;
     private final Limits limits;
 
+    private final PeerBinding binding;
+
     FirmwareResource(Supplier<FirmwareStore> store, ReleaseImages images, ChunkCache chunks, UpdateService updates,
-            Limits limits) {
+            Limits limits, PeerBinding binding) {
         super("fw");
+        this.binding = binding;
         this.store = store;
         this.images = images;
         this.chunks = chunks;
@@ -72,6 +75,7 @@ final class FirmwareResource extends DeviceApiResource {
             if (request.getCode() != Code.GET) {
                 throw Refusal.methodNotAllowed(request.getCode() + " is not allowed on /fw/{cid}; use GET");
             }
+            binding.requireBound(request);
             String text = request.getOptions().getUriPath().get(1);
             Cid cid;
             try {

@@ -14,16 +14,23 @@ final class Refusal extends Exception {
     private final ResponseCode code;
     private final long maxAge;
     private final String kind;
+    /** Whether {@link #kind} counts a DTLS peer refused for the identity it proved, rather than malformed input. */
+    private final boolean peer;
 
     private Refusal(ResponseCode code, String diagnostic, long maxAge) {
         this(code, diagnostic, maxAge, null);
     }
 
     private Refusal(ResponseCode code, String diagnostic, long maxAge, String kind) {
+        this(code, diagnostic, maxAge, kind, false);
+    }
+
+    private Refusal(ResponseCode code, String diagnostic, long maxAge, String kind, boolean peer) {
         super(oneLine(diagnostic), null, false, false);
         this.code = code;
         this.maxAge = maxAge;
         this.kind = kind;
+        this.peer = peer;
     }
 
     /**
@@ -37,6 +44,19 @@ final class Refusal extends Exception {
     /** The kind of malformed input, or null when the request was well formed and refused for what it asked. */
     String kind() {
         return kind;
+    }
+
+    /** True when {@link #kind} is a kind of peer refused for its DTLS identity (counted apart from malformed input). */
+    boolean peer() {
+        return peer;
+    }
+
+    /**
+     * 4.03 for a DTLS peer whose raw public key is not the one the request needs (the registered key of the device
+     * it names): counted by kind with the other refused peers.
+     */
+    static Refusal wrongPeer(String kind, String diagnostic) {
+        return new Refusal(ResponseCode.FORBIDDEN, diagnostic, -1, kind, true);
     }
 
     static Refusal badRequest(String diagnostic) {

@@ -11,22 +11,36 @@ import org.updraft.api.update.ReportReceipt;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.cbor.Cbor;
+import org.updraft.core.update.DeviceReports;
+import org.updraft.core.update.UpdateFormatException;
 
 /** {@code POST /report}: a device's signed status report; 2.04 with {"index": ledger index, or -1 when resent}. */
 final class ReportResource extends DeviceApiResource {
 
     private final UpdateService updates;
     private final Limits limits;
+    private final PeerBinding binding;
 
-    ReportResource(UpdateService updates, Limits limits) {
+    ReportResource(UpdateService updates, Limits limits, PeerBinding binding) {
         super("report");
         this.updates = updates;
         this.limits = limits;
+        this.binding = binding;
     }
 
     @Override
     Response answer(Request request) throws Refusal {
         byte[] report = payload(request, "report", limits);
+        if (PeerBinding.peerKey(request) != null) {
+            // over DTLS, a device reports only for itself: the report's device must be the peer's
+            String deviceId;
+            try {
+                deviceId = DeviceReports.parse(report).report().deviceId();
+            } catch (UpdateFormatException e) {
+                throw Refusal.badRequest(e.getMessage()).countedAs("bad-payload");
+            }
+            binding.requireDevice(request, deviceId);
+        }
         ReportReceipt receipt;
         try {
             receipt = updates.report(report);

@@ -3,13 +3,17 @@ package org.updraft.transport.coap.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.update.ReportReceipt;
@@ -60,6 +64,56 @@ final class OneRolloutUpdates implements UpdateService {
     void register(String deviceId, String did) {
         devices.put(deviceId, new Device(deviceId, did, PublishedRelease.VENDOR, PublishedRelease.DEVICE_CLASS, null,
                 null, null, "1.0.0", 1, DeviceState.IDLE, null, Instant.now()));
+    }
+
+    /** The registry as the transport reads it to bind DTLS peers: the registered devices; it only looks them up. */
+    DeviceRegistry registry() {
+        return new DeviceRegistry() {
+            @Override
+            public Optional<Device> find(String id) {
+                return Optional.ofNullable(devices.get(id));
+            }
+
+            @Override
+            public String status() {
+                return devices.size() + " devices";
+            }
+
+            @Override
+            public Device register(Device device) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+
+            @Override
+            public void registerAll(List<Device> all) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+
+            @Override
+            public List<Device> list(DeviceFilter filter, String afterId, int limit) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+
+            @Override
+            public long count(DeviceFilter filter) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+
+            @Override
+            public Device recordState(String id, DeviceState state, String version, long sequence, Instant at) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+
+            @Override
+            public void recordSeen(String id, Instant at) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+
+            @Override
+            public boolean remove(String id) {
+                throw new UnsupportedOperationException("the transport only looks devices up");
+            }
+        };
     }
 
     boolean isRegistered(String deviceId) {

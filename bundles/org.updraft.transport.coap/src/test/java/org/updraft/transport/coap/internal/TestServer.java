@@ -28,11 +28,15 @@ final class TestServer {
     private TestServer() {
     }
 
-    /** The transport's configuration: its defaults, bound to 127.0.0.1 on a free port, with overrides. */
+    /**
+     * The transport's configuration: its defaults, bound to 127.0.0.1 on a free port, without DTLS (its key file
+     * would be under karaf.data) unless the overrides set dtls.port, with overrides.
+     */
     static CoapTransportConfig config(Map<String, Object> overrides) {
         Map<String, Object> values = new HashMap<>();
         values.put("bind_address", "127.0.0.1");
         values.put("port", 0);
+        values.put("dtls_port", -1);
         values.putAll(overrides);
         return Configs.of(CoapTransportConfig.class, values);
     }
