@@ -18,8 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 import org.updraft.api.device.Device;
-import org.updraft.api.device.DeviceFilter;
-import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
@@ -60,6 +58,7 @@ import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.ledger.local.internal.FileLedger;
+import org.updraft.testing.LookupOnlyRegistry;
 import org.updraft.testing.platform.DeviceApi;
 import org.updraft.testing.platform.MqttDeviceApi;
 import org.updraft.testing.platform.TestPlatform;
@@ -181,7 +180,7 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
                     ? Map.of("auto_register", autoRegister, "dtls_port", 0, "dtls_key_file",
                             dir.resolve("dtls-key.pem").toString())
                     : Map.of("auto_register", autoRegister));
-            deviceApi.transport().bindRegistry(new RegisteredKeys());
+            deviceApi.transport().bindRegistry(registeredKeys());
         } catch (Exception | Error e) {
             node.close();
             throw e;
@@ -250,57 +249,14 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
 
     /**
      * The registry as the transport reads it, to bind a DTLS peer to a device: the devices {@link #register} and
-     * enrollment registered, with their keys. The transport only looks devices up.
+     * enrollment registered, with their keys.
      */
-    private final class RegisteredKeys implements DeviceRegistry {
-
-        @Override
-        public Optional<Device> find(String id) {
+    private LookupOnlyRegistry registeredKeys() {
+        return new LookupOnlyRegistry(id -> {
             String did = devices.get(id);
             return did == null ? Optional.empty() : Optional.of(new Device(id, did, VENDOR, CLASS, null, Set.of(),
                     null, "1.0.0", 1, DeviceState.IDLE, null, Instant.EPOCH));
-        }
-
-        @Override
-        public String status() {
-            return devices.size() + " devices";
-        }
-
-        @Override
-        public Device register(Device device) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
-
-        @Override
-        public void registerAll(List<Device> all) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
-
-        @Override
-        public List<Device> list(DeviceFilter filter, String afterId, int limit) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
-
-        @Override
-        public long count(DeviceFilter filter) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
-
-        @Override
-        public Device recordState(String id, DeviceState state, String installedVersion, long installedSequence,
-                Instant at) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
-
-        @Override
-        public void recordSeen(String id, Instant at) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
-
-        @Override
-        public boolean remove(String id) {
-            throw new UnsupportedOperationException("the transport only looks devices up");
-        }
+        }, devices::size);
     }
 
     /**

@@ -3,7 +3,6 @@ package org.updraft.transport.coap.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.updraft.api.device.Device;
-import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.ConsistencyProof;
@@ -33,6 +31,7 @@ import org.updraft.core.update.Enrollments;
 import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
+import org.updraft.testing.LookupOnlyRegistry;
 
 /**
  * A small, honest update service for the transport's tests (the rollout engine lives elsewhere): one rollout of
@@ -68,52 +67,7 @@ final class OneRolloutUpdates implements UpdateService {
 
     /** The registry as the transport reads it to bind DTLS peers: the registered devices; it only looks them up. */
     DeviceRegistry registry() {
-        return new DeviceRegistry() {
-            @Override
-            public Optional<Device> find(String id) {
-                return Optional.ofNullable(devices.get(id));
-            }
-
-            @Override
-            public String status() {
-                return devices.size() + " devices";
-            }
-
-            @Override
-            public Device register(Device device) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-
-            @Override
-            public void registerAll(List<Device> all) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-
-            @Override
-            public List<Device> list(DeviceFilter filter, String afterId, int limit) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-
-            @Override
-            public long count(DeviceFilter filter) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-
-            @Override
-            public Device recordState(String id, DeviceState state, String version, long sequence, Instant at) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-
-            @Override
-            public void recordSeen(String id, Instant at) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-
-            @Override
-            public boolean remove(String id) {
-                throw new UnsupportedOperationException("the transport only looks devices up");
-            }
-        };
+        return new LookupOnlyRegistry(id -> Optional.ofNullable(devices.get(id)), devices::size);
     }
 
     boolean isRegistered(String deviceId) {
