@@ -148,8 +148,8 @@ public final class CoapTransport implements TransportStatus {
 
         this.chunks = new ChunkCache(config.cached_chunks());
         ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
-        this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API");
-        this.refusedPeers = new CountedRefusals(CoapTransport.class, "CoAP device API, DTLS peer refused");
+        this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API refused malformed input");
+        this.refusedPeers = new CountedRefusals(CoapTransport.class, "CoAP device API refused a DTLS peer for its key");
         this.overload = new Overload(limits, Overload.logged(LOG));
         PeerBinding binding = new PeerBinding(registry::get, limits.unavailableMaxAge(), System::nanoTime);
         DeviceApiRoot root = new DeviceApiRoot(malformed, refusedPeers);

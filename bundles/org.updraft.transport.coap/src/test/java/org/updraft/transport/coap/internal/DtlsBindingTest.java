@@ -124,6 +124,25 @@ class DtlsBindingTest {
     }
 
     @Test
+    void aRefusedEnrollmentBindsNoKeyForFirmwareAndAnAcceptedOneDoes() throws Exception {
+        // a stranger enrolls a taken id with its own key: the platform refuses it ("exists")
+        SigningKey stranger = SigningKey.generate(KeyAlgorithm.P256);
+        byte[] taken = Enrollments.sign(new Enrollment("dev-1", stranger.did(), PublishedRelease.VENDOR,
+                PublishedRelease.DEVICE_CLASS, null, Set.of(), null, "1.0.0", 1, Instant.now()), stranger);
+        Response refused = post(stranger, "/enroll", taken);
+        assertEquals(ResponseCode.CONFLICT, refused.getCode(), refused.getPayloadString());
+        Response blocks = get(stranger, "/fw/" + published.release.cid());
+        assertEquals(ResponseCode.FORBIDDEN, blocks.getCode(), blocks.getPayloadString());
+        assertTrue(blocks.getPayloadString().contains("not bound to a device"), blocks.getPayloadString());
+
+        SigningKey device = SigningKey.generate(KeyAlgorithm.P256);
+        byte[] accepted = Enrollments.sign(new Enrollment("dev-3", device.did(), PublishedRelease.VENDOR,
+                PublishedRelease.DEVICE_CLASS, null, Set.of(), null, "1.0.0", 1, Instant.now()), device);
+        assertEquals(ResponseCode.CREATED, post(device, "/enroll", accepted).getCode());
+        assertEquals(ResponseCode.CONTENT, get(device, "/fw/" + published.release.cid()).getCode());
+    }
+
+    @Test
     void aCheckAndItsImageAreServedOnlyToTheDevicesKey() throws Exception {
         Response other = get(key2, "/check/dev-1?seq=1");
         assertEquals(ResponseCode.FORBIDDEN, other.getCode(), other.getPayloadString());
