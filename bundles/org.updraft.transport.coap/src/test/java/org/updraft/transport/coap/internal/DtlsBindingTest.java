@@ -234,20 +234,8 @@ class DtlsBindingTest {
     }
 
     private CoapEndpoint clientEndpoint(SigningKey key) throws Exception {
-        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, DtlsConfig.DEFINITIONS,
-                SystemConfig.DEFINITIONS);
-        c.set(DtlsConfig.DTLS_ROLE, DtlsRole.CLIENT_ONLY);
-        c.setAsList(DtlsConfig.DTLS_CERTIFICATE_TYPES, CertificateType.RAW_PUBLIC_KEY);
-        c.set(DtlsConfig.DTLS_SIGNATURE_AND_HASH_ALGORITHMS, List.of(SignatureAndHashAlgorithm.SHA256_WITH_ECDSA,
-                SignatureAndHashAlgorithm.INTRINSIC_WITH_ED25519));
-        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, 0);
-        SigningKey server = KeyFiles.readPrivateKey(dir.resolve("dtls-key.pem"), null);
-        DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(c).setAddress(new InetSocketAddress("127.0.0.1", 0))
-                .setCertificateIdentityProvider(new SingleCertificateProvider(JcaKeys.privateKey(key),
-                        JcaKeys.publicKey(key.verificationKey())))
-                .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustedRPKs(
-                        new RawPublicKeyIdentity(JcaKeys.publicKey(server.verificationKey()))).build())
-                .build();
-        return new CoapEndpoint.Builder().setConfiguration(c).setConnector(new DTLSConnector(dtls)).build();
+        DtlsConnectorConfig dtls = TestServer.dtlsClient(key, dir.resolve("dtls-key.pem"));
+        return new CoapEndpoint.Builder().setConfiguration(dtls.getConfiguration())
+                .setConnector(new DTLSConnector(dtls)).build();
     }
 }
