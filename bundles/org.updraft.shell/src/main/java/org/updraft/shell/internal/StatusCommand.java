@@ -1,8 +1,10 @@
 package org.updraft.shell.internal;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import org.apache.karaf.shell.api.action.Command;
@@ -16,6 +18,8 @@ import org.updraft.api.backend.BackendChoice;
 import org.updraft.api.backend.BackendChoices;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.DecisionLeases;
+import org.updraft.api.ledger.Lease;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerNode;
 import org.updraft.api.ledger.LedgerNodes;
@@ -169,6 +173,34 @@ public class StatusCommand extends UpdraftCommand {
             } catch (Exception e) {
                 detail("nodes: " + failed(e));
             }
+        }
+        Optional<DecisionLeases> decisions = ledger.decisions();
+        if (decisions.isPresent()) {
+            try {
+                leases(decisions.get());
+            } catch (Exception e) {
+                detail("leases: " + failed(e));
+            }
+        }
+    }
+
+    /**
+     * One line per lease: which node holds it, since when and until when, or that it lapsed (its holder stopped
+     * reviewing it: the rollout no longer runs, or the node died and no other node claimed it yet).
+     */
+    private void leases(DecisionLeases decisions) throws Exception {
+        List<Lease> leases = decisions.leases();
+        if (leases.isEmpty()) {
+            detail("leases: none");
+            return;
+        }
+        Instant now = Instant.now();
+        for (Lease l : leases) {
+            boolean held = l.expires().isAfter(now);
+            String holder = l.holder() + (l.holder().equals(decisions.nodeId()) ? " (this one)" : "");
+            detail("lease " + l.name() + ": " + (held ? "held by " + holder + " since " + l.acquired() + ", until "
+                    + l.expires() : "free (last held by " + holder + ", lapsed " + l.expires() + ")")
+                    + ", token " + l.token());
         }
     }
 
