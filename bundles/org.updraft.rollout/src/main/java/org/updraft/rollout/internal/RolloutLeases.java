@@ -39,8 +39,13 @@ final class RolloutLeases implements Runnable {
     /** One round; never throws (a periodic task that throws is not run again). */
     @Override
     public synchronized void run() {
+        Optional<DecisionLeases> shared = engine.ledger.decisions();
+        if (shared.isEmpty()) {
+            held.clear(); // a ledger only this node writes: nothing to do, not even to tell
+            return;
+        }
         try {
-            round();
+            round(shared.get());
             if (failing) {
                 LOG.info("Rollout leases are claimed and reviewed again");
             }
@@ -59,13 +64,7 @@ final class RolloutLeases implements Runnable {
         }
     }
 
-    private void round() throws LedgerException, RegistryException {
-        Optional<DecisionLeases> shared = engine.ledger.decisions();
-        if (shared.isEmpty()) {
-            held.clear();
-            return;
-        }
-        DecisionLeases leases = shared.get();
+    private void round(DecisionLeases leases) throws LedgerException, RegistryException {
         List<String> running = new ArrayList<>();
         synchronized (engine) {
             engine.catchUp();
