@@ -184,23 +184,32 @@ public class StatusCommand extends UpdraftCommand {
         }
     }
 
+    /** Free leases named one by one, at most; a ledger keeps the row of every rollout that ever ran. */
+    private static final int FREE_LEASES_SHOWN = 5;
+
     /**
-     * One line per lease: which node holds it, since when and until when, or that it lapsed (its holder stopped
-     * reviewing it: the rollout no longer runs, or the node died and no other node claimed it yet).
+     * One line per lease held: which node holds it, since when, until when, and its fencing token; then one line
+     * naming the free ones (their rollout no longer runs, or their holder died and no node claimed them yet).
      */
     private void leases(DecisionLeases decisions) throws Exception {
         List<Lease> leases = decisions.leases();
-        if (leases.isEmpty()) {
-            detail("leases: none");
-            return;
-        }
-        Instant now = Instant.now();
+        Instant now = Instant.now(); // this node's clock: a display; claims go by the database's
+        List<String> free = new ArrayList<>();
         for (Lease l : leases) {
-            boolean held = l.expires().isAfter(now);
             String holder = l.holder() + (l.holder().equals(decisions.nodeId()) ? " (this one)" : "");
-            detail("lease " + l.name() + ": " + (held ? "held by " + holder + " since " + l.acquired() + ", until "
-                    + l.expires() : "free (last held by " + holder + ", lapsed " + l.expires() + ")")
-                    + ", token " + l.token());
+            if (l.expires().isAfter(now)) {
+                detail("lease " + l.name() + ": held by " + holder + " since " + l.acquired() + ", until "
+                        + l.expires() + ", token " + l.token());
+            } else {
+                free.add(l.name() + " (last " + holder + ", lapsed " + l.expires() + ")");
+            }
+        }
+        if (leases.isEmpty()) {
+            detail("leases: none (no rollout has run on several nodes)");
+        } else if (!free.isEmpty()) {
+            int shown = Math.min(free.size(), FREE_LEASES_SHOWN);
+            detail("leases free: " + String.join(", ", free.subList(0, shown))
+                    + (free.size() > shown ? " and " + (free.size() - shown) + " more" : ""));
         }
     }
 
