@@ -177,7 +177,8 @@ public class StatusCommand extends UpdraftCommand {
         Optional<DecisionLeases> decisions = ledger.decisions();
         if (decisions.isPresent()) {
             try {
-                leases(decisions.get());
+                leaseLines(decisions.get().leases(), decisions.get().nodeId(), Instant.now())
+                        .forEach(StatusCommand::detail);
             } catch (Exception e) {
                 detail("leases: " + failed(e));
             }
@@ -190,27 +191,29 @@ public class StatusCommand extends UpdraftCommand {
     /**
      * One line per lease held: which node holds it, since when, until when, and its fencing token; then one line
      * naming the free ones (their rollout no longer runs, or their holder died and no node claimed them yet).
+     *
+     * @param now this node's clock: a display; claims go by the database's
      */
-    private void leases(DecisionLeases decisions) throws Exception {
-        List<Lease> leases = decisions.leases();
-        Instant now = Instant.now(); // this node's clock: a display; claims go by the database's
+    static List<String> leaseLines(List<Lease> leases, String thisNode, Instant now) {
+        List<String> lines = new ArrayList<>();
         List<String> free = new ArrayList<>();
         for (Lease l : leases) {
-            String holder = l.holder() + (l.holder().equals(decisions.nodeId()) ? " (this one)" : "");
+            String holder = l.holder() + (l.holder().equals(thisNode) ? " (this one)" : "");
             if (l.expires().isAfter(now)) {
-                detail("lease " + l.name() + ": held by " + holder + " since " + l.acquired() + ", until "
+                lines.add("lease " + l.name() + ": held by " + holder + " since " + l.acquired() + ", until "
                         + l.expires() + ", token " + l.token());
             } else {
                 free.add(l.name() + " (last " + holder + ", lapsed " + l.expires() + ")");
             }
         }
         if (leases.isEmpty()) {
-            detail("leases: none (no rollout has run on several nodes)");
+            lines.add("leases: none (no rollout has run on several nodes)");
         } else if (!free.isEmpty()) {
             int shown = Math.min(free.size(), FREE_LEASES_SHOWN);
-            detail("leases free: " + String.join(", ", free.subList(0, shown))
+            lines.add("leases free: " + String.join(", ", free.subList(0, shown))
                     + (free.size() > shown ? " and " + (free.size() - shown) + " more" : ""));
         }
+        return lines;
     }
 
     private void trust() throws InvalidSyntaxException {
