@@ -3,6 +3,7 @@ package org.updraft.rollout.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +64,8 @@ final class RolloutRecord {
     private final int[] offered;
     /** Per wave, devices under each latest state (indexed by {@link DeviceState#ordinal()}). */
     private final int[][] byState;
+    /** Per wave, the ledger index of the newest failure or rollback reported, or -1. */
+    private final long[] lastFailure;
     /** Per wave, offered devices that did not report a final state: the download cap counts among them. */
     private final List<Map<String, OfferState>> unfinished = new ArrayList<>();
 
@@ -79,6 +82,8 @@ final class RolloutRecord {
         this.ledgerIndex = index;
         this.offered = new int[waves.size()];
         this.byState = new int[waves.size()][DeviceState.values().length];
+        this.lastFailure = new long[waves.size()];
+        Arrays.fill(lastFailure, -1);
         for (int i = 0; i < waves.size(); i++) {
             unfinished.add(new LinkedHashMap<>());
         }
@@ -114,7 +119,7 @@ final class RolloutRecord {
         unfinished.get(o.wave()).put(o.device(), s);
     }
 
-    void applyReport(String deviceId, String release, DeviceState newState, Instant time) {
+    void applyReport(String deviceId, String release, DeviceState newState, Instant time, long index) {
         OfferState s = offers.get(deviceId);
         if (s == null || !release.equals(releaseId)) {
             return;
@@ -125,6 +130,9 @@ final class RolloutRecord {
         s.latest = newState;
         byState[s.wave][newState.ordinal()]++;
         s.lastActivity = time;
+        if (newState.isFailure()) {
+            lastFailure[s.wave] = index;
+        }
         if (newState.isFinal()) {
             unfinished.get(s.wave).remove(deviceId);
         } else {
@@ -205,6 +213,11 @@ final class RolloutRecord {
 
     int count(int wave, DeviceState s) {
         return byState[wave][s.ordinal()];
+    }
+
+    /** The ledger index of the wave's newest failure or rollback, or -1: newer than {@link #ledgerIndex()} is unseen. */
+    long lastFailure(int wave) {
+        return lastFailure[wave];
     }
 
     int failures(int wave) {
