@@ -123,7 +123,8 @@ final class OfferDecisions {
         this.waitRetry = waitRetry;
     }
 
-    UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
+    /** @param authenticated whether the transport proved the request is the device's (see UpdateService.check) */
+    UpdateAnswer check(String deviceId, long installedSequence, boolean authenticated) throws UpdateException {
         Device device = UpdateRefusals.registered(engine.registry, deviceId);
         Instant now = engine.now();
         try {
@@ -139,7 +140,7 @@ final class OfferDecisions {
                     Decision d;
                     synchronized (engine) {
                         engine.catchUp();
-                        d = decide(device, installedSequence, now);
+                        d = decide(device, installedSequence, now, authenticated);
                     }
                     answer = d.answer() != null ? d.answer() : firstOffer(d, deviceId);
                     if (answer == null && attempt + 1 >= CAP_ATTEMPTS) {
@@ -194,7 +195,7 @@ final class OfferDecisions {
     }
 
     /** Under the engine's lock, caught up. */
-    private Decision decide(Device device, long installedSequence, Instant now)
+    private Decision decide(Device device, long installedSequence, Instant now, boolean authenticated)
             throws LedgerException, RegistryException, UpdateException {
         RolloutRecord r = rolloutFor(device);
         if (r == null) {
@@ -239,6 +240,14 @@ final class OfferDecisions {
         if (!unfinished && spec.maxConcurrentDownloads() > 0 && r.downloadsInFlight(wave, now, offerTimeout)
                 + engine.offersBeingAppended(r, slot) >= spec.maxConcurrentDownloads()) {
             return Decision.of(none("download-cap", capRetry));
+        }
+        if (offered == null && !authenticated) {
+            // whoever names the device may have sent this: the offer is recorded, but takes no download slot
+            // (RolloutRecord) until the device's own signed report
+            byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave,
+                    delta == null ? null : delta.patch().toString(), true));
+            return new Decision(null, r, release, delta, wave,
+                    new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null), null);
         }
         if (offered == null) {
             byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave,

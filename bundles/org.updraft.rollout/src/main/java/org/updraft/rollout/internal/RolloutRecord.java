@@ -31,12 +31,18 @@ final class RolloutRecord {
         Instant lastActivity;
         /** Latest reported state, or {@code null} while it reported nothing. */
         DeviceState latest;
+        /**
+         * Whether it takes a download slot while unfinished: from an offer to an authenticated request, or from the
+         * device's first signed report after an offer to an unauthenticated one (anyone may have asked for that).
+         */
+        boolean holdsSlot;
 
-        OfferState(String deviceId, int wave, Instant offered) {
+        OfferState(String deviceId, int wave, Instant offered, boolean holdsSlot) {
             this.deviceId = deviceId;
             this.wave = wave;
             this.offered = offered;
             this.lastActivity = offered;
+            this.holdsSlot = holdsSlot;
         }
 
         boolean isFinal() {
@@ -112,7 +118,7 @@ final class RolloutRecord {
                 || !o.release().equals(releaseId)) {
             return;
         }
-        OfferState s = new OfferState(o.device(), o.wave(), time);
+        OfferState s = new OfferState(o.device(), o.wave(), time, !o.unauthenticated());
         offers.put(o.device(), s);
         offerOrder.add(o.device());
         offered[o.wave()]++;
@@ -130,6 +136,7 @@ final class RolloutRecord {
         s.latest = newState;
         byState[s.wave][newState.ordinal()]++;
         s.lastActivity = time;
+        s.holdsSlot = true; // its signature was verified: the device itself is downloading
         if (newState.isFailure()) {
             lastFailure[s.wave] = index;
         }
@@ -141,14 +148,14 @@ final class RolloutRecord {
     }
 
     /**
-     * Devices of the wave that hold a download slot: offered or reporting progress, not final, and heard of
-     * within {@code timeout} (a device that went silent gives its slot back).
+     * Devices of the wave that hold a download slot: offered to an authenticated request or reporting progress,
+     * not final, and heard of within {@code timeout} (a device that went silent gives its slot back).
      */
     int downloadsInFlight(int wave, Instant now, Duration timeout) {
         Instant since = now.minus(timeout);
         int n = 0;
         for (OfferState s : unfinished.get(wave).values()) {
-            if (s.lastActivity.isAfter(since)) {
+            if (s.holdsSlot && s.lastActivity.isAfter(since)) {
                 n++;
             }
         }

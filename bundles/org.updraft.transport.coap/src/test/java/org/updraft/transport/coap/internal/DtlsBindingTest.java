@@ -155,6 +155,28 @@ class DtlsBindingTest {
     }
 
     @Test
+    void aCheckOverDtlsIsAuthenticatedAndOneOverPlainCoapIsNot() throws Exception {
+        assertEquals(ResponseCode.CONTENT, get(key1, "/check/dev-1?seq=1").getCode());
+        assertEquals(1, updates.authenticatedChecks.get());
+        assertEquals(0, updates.unauthenticatedChecks.get());
+
+        CoapEndpoint endpoint = TestServer.clientEndpoint(false);
+        CoapClient plain = new CoapClient();
+        try {
+            plain.setEndpoint(endpoint);
+            Request request = Request.newGet();
+            request.setURI("coap://127.0.0.1:" + transport.address().getPort() + "/check/dev-1?seq=1");
+            assertEquals(ResponseCode.CONTENT, TestServer.send(plain, request).getCode());
+        } finally {
+            plain.shutdown();
+            endpoint.destroy();
+        }
+        // the plain check names dev-1 and proves nothing: its first offer must take no download slot
+        assertEquals(1, updates.unauthenticatedChecks.get());
+        assertEquals(1, updates.authenticatedChecks.get());
+    }
+
+    @Test
     void withoutARegistryABoundRequestIsAskedToComeBackLater() throws Exception {
         // the registry's feature not running: nothing bound
         transport = restartWithoutRegistry();
