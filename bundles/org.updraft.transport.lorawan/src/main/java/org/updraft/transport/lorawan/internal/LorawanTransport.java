@@ -127,6 +127,7 @@ public final class LorawanTransport implements TransportStatus {
     private volatile SessionRunner running;
     private volatile String state;
     private volatile boolean closed;
+    private volatile int pauses;
 
     @Activate
     public LorawanTransport(LorawanTransportConfig config, BundleContext context,
@@ -170,6 +171,8 @@ public final class LorawanTransport implements TransportStatus {
             policyOption = ReferencePolicyOption.GREEDY, target = DeviceRegistry.SELECTED)
     public void bindRegistry(DeviceRegistry bound) {
         registry.set(bound);
+        // DS binds after the constructor ran: the first scan waits for what it needs
+        scanSoon();
     }
 
     public void unbindRegistry(DeviceRegistry unbound) {
@@ -180,6 +183,7 @@ public final class LorawanTransport implements TransportStatus {
             policyOption = ReferencePolicyOption.GREEDY, target = FirmwareStore.SERVING)
     public void bindStore(FirmwareStore bound) {
         store.set(bound);
+        scanSoon();
     }
 
     public void unbindStore(FirmwareStore unbound) {
@@ -223,6 +227,12 @@ public final class LorawanTransport implements TransportStatus {
         return Map.copyOf(deliveries);
     }
 
+    /** How often sessions paused for the broker, in all. */
+    public int pauses() {
+        SessionRunner r = running;
+        return pauses + (r == null ? 0 : r.pauses());
+    }
+
     /** Uplinks and frames refused or lost, by kind. */
     public Map<String, Long> refused() {
         return refusals.counts();
@@ -230,7 +240,7 @@ public final class LorawanTransport implements TransportStatus {
 
     /** Looks for devices with an offer now (after the running session, if one runs). */
     public void scanSoon() {
-        if (closed || config.application_id() == null || config.application_id().isBlank()) {
+        if (closed || registry.get() == null || store.get() == null || config.application_id() == null || config.application_id().isBlank()) {
             return;
         }
         try {
@@ -404,6 +414,7 @@ public final class LorawanTransport implements TransportStatus {
             finished = runner.run(Duration.ofHours(config.session_timeout_hours()));
         } finally {
             running = null;
+            pauses += runner.pauses();
         }
         FuotaSession.Report r = session.report();
         LOG.info("LoRaWAN session for {} {}: {} fragments sent ({} coded), {} repair rounds, paused {} times, {}",

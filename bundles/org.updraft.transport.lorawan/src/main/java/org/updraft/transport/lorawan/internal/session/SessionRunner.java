@@ -41,7 +41,7 @@ public final class SessionRunner {
     private final AtomicLong overflow = new AtomicLong();
     // the session's time is the clock's less the time spent paused
     private Duration paused = Duration.ZERO;
-    private int pauses;
+    private volatile int pauses;
 
     /** A runner for a link that is never down. */
     public SessionRunner(FuotaSession session, ScaledClock clock, Link link) {
