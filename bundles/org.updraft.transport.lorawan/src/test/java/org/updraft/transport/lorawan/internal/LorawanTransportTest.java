@@ -73,10 +73,15 @@ class LorawanTransportTest {
     }
 
     private String lorawanDevice(int n) throws Exception {
+        return lorawanDevice(n, FuotaPlatform.VENDOR);
+    }
+
+    /** A device the registry knows as acme's thermo, whose firmware is {@code vendor}'s. */
+    private String lorawanDevice(int n, String vendor) throws Exception {
         String devEui = String.format("70b3d57ed0%06x", n);
         SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
         platform.register(devEui, key, Set.of("lorawan"));
-        VerifyingFirmware fw = new VerifyingFirmware(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null,
+        VerifyingFirmware fw = new VerifyingFirmware(devEui, key, vendor, FuotaPlatform.CLASS, null,
                 platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, REPORT_FRAME);
         firmware.put(devEui, fw);
         radios.put(devEui, new SimulatedDevice(devEui, fw, Duration.ZERO, 1 << 16, random));
@@ -176,6 +181,29 @@ class LorawanTransportTest {
         assertEquals(1, d.installedSequence(), "it still runs what it ran");
         assertEquals(1, firmware.get(victim).sequence());
         System.out.println("tampered fragment: the device refused it as " + refused.reason());
+    }
+
+    @Test
+    void anotherVendorsOfferIsRefusedByTheDeviceThoughItsSignerIsTrusted() throws Exception {
+        // globex's gateway, registered by mistake as acme's thermo; it trusts acme's key (it relays for acme's
+        // sensors), so only its own vendor check stands between it and acme's firmware
+        String acme = lorawanDevice(1);
+        String globex = lorawanDevice(2, "globex");
+        Release release = platform.publish(image(1500), 2);
+        platform.rollout(release);
+        network();
+
+        LorawanTransport t = transport(Map.of());
+        await("both devices' reports", Duration.ofSeconds(60), () -> settled(t, 2));
+
+        assertEquals(Stage.INSTALLED, t.deliveries().get(acme).stage(), t.deliveries().toString());
+        Delivery refused = t.deliveries().get(globex);
+        assertEquals(Stage.REPORTED_FAILURE, refused.stage(), t.deliveries().toString());
+        assertEquals("wrong-vendor", refused.reason());
+        Device d = platform.device(globex);
+        assertEquals(DeviceState.FAILED, d.state());
+        assertEquals(1, d.installedSequence());
+        assertEquals(1, firmware.get(globex).sequence(), "it still runs what it ran");
     }
 
     @Test
