@@ -151,10 +151,10 @@ public final class LorawanTransport implements TransportStatus {
         this.sessions = Workers.scheduler("updraft-lorawan", 1);
         this.reports = Workers.pool("updraft-lorawan-reports", 1, 10_000);
         if (config.application_id() == null || config.application_id().isBlank()) {
-            state = "idle: no application.id configured";
+            state = null;
             LOG.info("LoRaWAN transport idle: set application.id in {} to reach ChirpStack", PID);
         } else {
-            state = "connecting to " + config.broker_uri();
+            state = "connecting";
             long every = Math.max(1, config.scan_interval_seconds());
             sessions.scheduleWithFixedDelay(this::scan, 0, every, TimeUnit.SECONDS);
         }
@@ -219,7 +219,19 @@ public final class LorawanTransport implements TransportStatus {
 
     @Override
     public String status() {
-        return state + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
+        String link;
+        ChirpstackBridge b = bridge;
+        if (config.application_id() == null || config.application_id().isBlank()) {
+            link = "idle: no application.id configured";
+        } else if (b == null) {
+            link = "not connected to " + config.broker_uri() + " as " + clientId;
+        } else if (b.connected()) {
+            link = "connected to " + config.broker_uri() + " as " + clientId;
+        } else {
+            link = "disconnected from " + config.broker_uri() + "; reconnecting";
+        }
+        return link + (state == null ? "" : "; " + state)
+                + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
     }
 
     /** Each device's latest delivery, by device id. */
@@ -284,7 +296,7 @@ public final class LorawanTransport implements TransportStatus {
         DeviceRegistry devices = registry.get();
         FirmwareStore images = store.get();
         if (devices == null || images == null) {
-            state = "connected as " + clientId + "; waiting for " + (devices == null ? "a device registry" : "a store");
+            state = "waiting for " + (devices == null ? "a device registry" : "a firmware store");
             return;
         }
         expireReports();
@@ -309,7 +321,7 @@ public final class LorawanTransport implements TransportStatus {
         Group largest = groups.values().stream().max((a, b) -> Integer.compare(a.devices.size(), b.devices.size()))
                 .orElse(null);
         if (largest == null) {
-            state = "connected to " + config.broker_uri() + " as " + clientId + "; no LoRaWAN device has an offer";
+            state = "no LoRaWAN device has an offer";
             return;
         }
         runSession(largest, images);
@@ -424,23 +436,22 @@ public final class LorawanTransport implements TransportStatus {
         Instant reportBy = end.plus(Duration.ofMinutes(config.report_timeout_minutes()));
         for (DeviceResult result : session.results()) {
             String id = deviceIds.get(result.devEui());
-            Delivery before = deliveries.get(id);
-            if (before != null && before.stage() != Stage.SENDING) {
-                // its report came before the session's last status round ended
-                continue;
-            }
-            if (result.state() == DeviceResult.State.DONE) {
-                deliveries.put(id, new Delivery(id, releaseId, Stage.AWAITING_REPORT, null, end));
-                holdUntil.put(id, reportBy);
-            } else {
+            // a report that came before the session's last status round ended stands
+            deliveries.computeIfPresent(id, (k, before) -> {
+                if (before.stage() != Stage.SENDING) {
+                    return before;
+                }
+                if (result.state() == DeviceResult.State.DONE) {
+                    holdUntil.put(id, reportBy);
+                    return new Delivery(id, releaseId, Stage.AWAITING_REPORT, null, end);
+                }
                 String why = result.reason() != null ? result.reason() : "the session ended before the device did";
                 LOG.warn("LoRaWAN: {} did not get {}: {}", id, releaseId, why);
-                deliveries.put(id, new Delivery(id, releaseId, Stage.UNDELIVERED, why, end));
                 holdUntil.put(id, end.plus(Duration.ofMinutes(config.retry_minutes())));
-            }
+                return new Delivery(id, releaseId, Stage.UNDELIVERED, why, end);
+            });
         }
-        state = "connected to " + config.broker_uri() + " as " + clientId + "; last session for " + releaseId + " "
-                + (finished ? "finished" : "ended unfinished");
+        state = "last session for " + releaseId + " " + (finished ? "finished" : "ended unfinished");
     }
 
     private void hold(Collection<Member> members, String releaseId, String why) {
@@ -454,15 +465,17 @@ public final class LorawanTransport implements TransportStatus {
     // a rebuilt block without a report is no update: the device is offered again later
     private void expireReports() {
         Instant now = Instant.now();
-        for (Delivery d : deliveries.values()) {
-            Instant hold = holdUntil.get(d.deviceId());
-            if (d.stage() == Stage.AWAITING_REPORT && hold != null && !now.isBefore(hold)) {
-                LOG.warn("LoRaWAN: {} rebuilt {} but sent no report in {} minutes", d.deviceId(), d.releaseId(),
+        for (String id : deliveries.keySet()) {
+            deliveries.computeIfPresent(id, (k, d) -> {
+                Instant hold = holdUntil.get(id);
+                if (d.stage() != Stage.AWAITING_REPORT || hold == null || now.isBefore(hold)) {
+                    return d;
+                }
+                LOG.warn("LoRaWAN: {} rebuilt {} but sent no report in {} minutes", id, d.releaseId(),
                         config.report_timeout_minutes());
-                deliveries.put(d.deviceId(), new Delivery(d.deviceId(), d.releaseId(), Stage.UNDELIVERED,
-                        "no report", now));
-                holdUntil.put(d.deviceId(), now.plus(Duration.ofMinutes(config.retry_minutes())));
-            }
+                holdUntil.put(id, now.plus(Duration.ofMinutes(config.retry_minutes())));
+                return new Delivery(id, d.releaseId(), Stage.UNDELIVERED, "no report", now);
+            });
         }
     }
 
@@ -496,10 +509,10 @@ public final class LorawanTransport implements TransportStatus {
                 b = new ChirpstackBridge(config.broker_uri(), clientId, config.application_id().strip(), this::uplink,
                         refusals);
                 bridge = b;
-                state = "connected to " + config.broker_uri() + " as " + clientId;
-                LOG.info("LoRaWAN transport {}", state);
+                state = null;
+                LOG.info("LoRaWAN transport connected to {} as {}", config.broker_uri(), clientId);
             } catch (MqttException | IllegalArgumentException e) {
-                state = "cannot reach " + config.broker_uri() + " (" + e.getMessage() + "); retrying every "
+                state = "cannot reach the broker (" + e.getMessage() + "); retrying every "
                         + config.scan_interval_seconds() + " s";
                 return false;
             }
@@ -526,6 +539,33 @@ public final class LorawanTransport implements TransportStatus {
         r.uplink(u);
     }
 
+    /**
+     * The registry id of a DevEUI: known from a session of this node, or looked up (a report may come after a
+     * restart), as ChirpStack spells it or in upper case; only a device carrying the tag counts.
+     */
+    private String deviceId(String devEui) {
+        String known = deviceIds.get(devEui);
+        if (known != null) {
+            return known;
+        }
+        DeviceRegistry devices = registry.get();
+        if (devices == null) {
+            return null;
+        }
+        try {
+            for (String id : List.of(devEui, devEui.toUpperCase(Locale.ROOT))) {
+                Device d = devices.find(id).orElse(null);
+                if (d != null && d.tags().contains(config.device_tag())) {
+                    deviceIds.put(devEui, d.id());
+                    return d.id();
+                }
+            }
+        } catch (RegistryException e) {
+            LOG.debug("Looking up {} failed", devEui, e);
+        }
+        return null;
+    }
+
     // on the reports thread: the assembler is its alone
     private void reportFrame(Uplink u) {
         byte[] whole;
@@ -538,9 +578,9 @@ public final class LorawanTransport implements TransportStatus {
         if (whole == null) {
             return;
         }
-        String deviceId = deviceIds.get(u.devEui());
+        String deviceId = deviceId(u.devEui());
         if (deviceId == null) {
-            refusals.refused("report-from-stranger", u.devEui() + " was in no session of this node");
+            refusals.refused("report-from-stranger", u.devEui() + " is no LoRaWAN device of the registry");
             return;
         }
         SignedReport parsed;
@@ -568,9 +608,10 @@ public final class LorawanTransport implements TransportStatus {
         if (stage == null) {
             return;
         }
-        deliveries.put(deviceId, new Delivery(deviceId, parsed.report().releaseId(), stage, parsed.report().reason(),
-                Instant.now()));
-        holdUntil.remove(deviceId);
+        deliveries.compute(deviceId, (k, before) -> {
+            holdUntil.remove(deviceId);
+            return new Delivery(deviceId, parsed.report().releaseId(), stage, parsed.report().reason(), Instant.now());
+        });
         LOG.info("LoRaWAN: {} reported {} of {} (ledger index {})", deviceId, said.wireName(),
                 parsed.report().releaseId(), receipt.ledgerIndex());
         if (stage == Stage.INSTALLED) {
