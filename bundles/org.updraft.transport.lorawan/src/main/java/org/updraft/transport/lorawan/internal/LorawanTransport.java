@@ -1,8 +1,6 @@
 package org.updraft.transport.lorawan.internal;
 
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,9 +69,9 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * The LoRaWAN transport: LoRaWAN devices cannot ask for updates as CoAP and MQTT devices do, so the platform asks
  * for them. Every scan it lists the registry's devices carrying the configured tag (their device id is their DevEUI),
  * asks the {@link UpdateService} what each should install, exactly as a device's check would, and runs one unicast
- * FUOTA session through ChirpStack's MQTT integration for the largest group of devices offered the same answer. The
- * session's data block ({@link UpdateBlock}) is the offer and the image: each device verifies both itself before it
- * installs. A device that rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed
+ * FUOTA session through ChirpStack's MQTT integration for the largest group of devices offered the same rollout's
+ * release. The session's data block ({@link UpdateBlock}) is the offer and the image: each device verifies both
+ * itself before it installs. A device that rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed
  * report arrives as uplinks ({@link ReportFrames}) and the update service records it on the ledger. A device that
  * does not report in time, or whose session failed, is offered again after the retry interval.
  *
@@ -360,22 +358,16 @@ public final class LorawanTransport implements TransportStatus {
         if (!(answer instanceof UpdateAnswer.Offer offer)) {
             return;
         }
-        // devices offered the same bytes share a session; the offer's content is what the tag names
-        byte[] encoded = UpdateAnswers.encode(new UpdateAnswer.Offer(offer.rolloutId(), offer.release(),
-                offer.releaseEvent(), offer.proof(), offer.checkpoint(), offer.anchor(), offer.tag(), null,
-                offer.trustChanges()));
-        String key = HexFormat.of().formatHex(sha256(encoded));
+        // devices offered one rollout's release share a session and its block: the release event, its proof and the
+        // checkpoint are the same facts for each of them, whichever device's answer carries them (a later answer may
+        // carry a later checkpoint, no more true); a patch is per device, so the block carries the full image
+        String key = offer.rolloutId() + " " + offer.release().id();
+        byte[] encoded = groups.containsKey(key) ? null : UpdateAnswers.encode(new UpdateAnswer.Offer(
+                offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(), offer.checkpoint(),
+                offer.anchor(), offer.tag(), null, offer.trustChanges()));
         Group g = groups.computeIfAbsent(key, k -> new Group(offer, encoded));
         if (g.devices.size() < Math.max(1, config.max_devices())) {
             g.devices.add(new Member(d, d.id().toLowerCase(Locale.ROOT)));
-        }
-    }
-
-    private static byte[] sha256(byte[] data) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 
