@@ -53,6 +53,7 @@ import org.updraft.core.update.UpdateFormatException;
 import org.updraft.core.work.Workers;
 import org.updraft.transport.lorawan.internal.chirpstack.ChirpstackBridge;
 import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
 import org.updraft.transport.lorawan.internal.radio.Region;
@@ -373,6 +374,14 @@ public final class LorawanTransport implements TransportStatus {
 
     private void runSession(Group group, FirmwareStore images) throws InterruptedException {
         String releaseId = group.offer.release().id();
+        // TS004 counts at most 2^14-1 fragments, uncoded and coded: refused before a byte is read into memory
+        long largest = (long) Fragmentation.MAX_FRAGMENTS * plan().effectiveFragSize() / 2;
+        if (group.answer.length + group.offer.release().size() > largest) {
+            LOG.warn("LoRaWAN: {} ({} bytes) is too large for a FUOTA session at DR{} (at most {} bytes with room for "
+                    + "redundancy)", releaseId, group.offer.release().size(), config.data_rate(), largest);
+            hold(group.devices, releaseId, "image too large for a FUOTA session");
+            return;
+        }
         byte[] image;
         try (InputStream in = images.get(group.offer.release().cid())) {
             image = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, group.offer.release().size() + 1));

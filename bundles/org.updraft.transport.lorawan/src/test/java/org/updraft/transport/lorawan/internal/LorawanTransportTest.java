@@ -231,6 +231,24 @@ class LorawanTransportTest {
     }
 
     @Test
+    void anImageTooLargeForTs004IsRefusedBeforeAnythingIsSentOrRead() throws Exception {
+        String device = lorawanDevice(1);
+        // 10-byte fragments: 16,383 of them hold 163,830 bytes, half of that leaves room for redundancy
+        Release release = platform.publish(image(100_000), 2);
+        platform.rollout(release);
+        ChirpstackNetwork net = network();
+
+        LorawanTransport t = transport(Map.of("fragment.size", 10));
+        await("the refusal", Duration.ofSeconds(30), () -> t.deliveries().containsKey(device));
+
+        Delivery refused = t.deliveries().get(device);
+        assertEquals(Stage.UNDELIVERED, refused.stage());
+        assertEquals("image too large for a FUOTA session", refused.reason());
+        Thread.sleep(500);
+        assertEquals(0, net.downlinks.get(), "nothing was sent");
+    }
+
+    @Test
     void aBrokerOutagePausesTheSessionWhichResumesAndCompletes() throws Exception {
         List<String> lorawan = List.of(lorawanDevice(1), lorawanDevice(2));
         Release release = platform.publish(image(3000), 2);
