@@ -3,8 +3,11 @@ package org.updraft.benchmarks;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,12 +27,44 @@ import org.eclipse.californium.elements.config.UdpConfig;
 /**
  * Row 3's one client: many devices, each asking {@code GET /check/{id}?seq=1} again as soon as its last answer
  * came (one request in flight per device, confirmable, no ETag so every answer carries the whole offer), for a
- * fixed time. Every answer must be 2.05 with exactly the expected payload, or the run fails. Over DTLS (row 3d), each
+ * fixed time. Every answer must be 2.05 with the expected answer's ETag and size, or the run fails: the platform signs
+ * a statement into each answer (device id, time), so its bytes differ from device to device, while its ETag names the
+ * answer without the statement. Over DTLS (row 3d), each
  * device checks through its own session ({@link DtlsDevices}).
  */
 final class CheckLoad {
 
-    record Result(long answers, double seconds, long retries, String firstFailure) {
+    /** The answer every device must get: its bytes (the reference serves these), and its ETag. */
+    record Expected(byte[] payload, byte[] etag) {
+
+        static Expected of(Response response) {
+            List<byte[]> tags = response.getOptions().getETags();
+            if (tags.isEmpty()) {
+                throw new IllegalStateException("the platform's answer carries no ETag");
+            }
+            return new Expected(response.getPayload(), tags.get(0));
+        }
+
+        /** Null when {@code response} is the expected answer, else what differs. */
+        String mismatch(Response response) {
+            if (response.getCode() != ResponseCode.CONTENT) {
+                return response.getCode() + " " + response.getPayloadString();
+            }
+            List<byte[]> tags = response.getOptions().getETags();
+            if (tags.isEmpty() || !Arrays.equals(tags.get(0), etag) || response.getPayloadSize() != payload.length) {
+                return "2.05 with " + response.getPayloadSize() + " bytes and ETag "
+                        + (tags.isEmpty() ? "none" : HexFormat.of().formatHex(tags.get(0))) + ", not the expected "
+                        + payload.length + " bytes and ETag " + HexFormat.of().formatHex(etag);
+            }
+            return null;
+        }
+    }
+
+    /**
+     * @param shed requests the server answered 5.03 (load shed): not a failure, the device asks again after
+     *        {@link #SHED_PAUSE_MILLIS} (not the Max-Age a real device waits, so that the round keeps its devices)
+     */
+    record Result(long answers, double seconds, long retries, long shed, String firstFailure) {
         double perSecond() {
             return answers / seconds;
         }
@@ -38,7 +73,7 @@ final class CheckLoad {
     private CheckLoad() {
     }
 
-    static Result run(InetSocketAddress server, List<String> deviceIds, byte[] expected, double seconds)
+    static Result run(InetSocketAddress server, List<String> deviceIds, Expected expected, double seconds)
             throws Exception {
         Configuration config = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
                 SystemConfig.DEFINITIONS);
@@ -65,33 +100,42 @@ final class CheckLoad {
     }
 
     /** The same over DTLS: device {@code i} of {@code deviceIds} checks through its own session in {@code devices}. */
-    static Result run(DtlsDevices devices, List<String> deviceIds, byte[] expected, double seconds) throws Exception {
+    static Result run(DtlsDevices devices, List<String> deviceIds, Expected expected, double seconds) throws Exception {
         String base = "coaps://" + devices.server.getHostString() + ":" + devices.server.getPort() + "/check/";
         return poll(base, deviceIds, devices::endpoint, expected, seconds);
     }
 
+    /** How long a device answered 5.03 waits before it asks again. */
+    static final long SHED_PAUSE_MILLIS = 100;
+    private static final ScheduledExecutorService PAUSES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "check-load-pauses");
+        t.setDaemon(true);
+        return t;
+    });
+
     private static Result poll(String base, List<String> deviceIds, IntFunction<CoapEndpoint> endpointOf,
-            byte[] expected, double seconds) throws InterruptedException {
+            Expected expected, double seconds) throws InterruptedException {
         AtomicLong answers = new AtomicLong();
         AtomicLong retries = new AtomicLong();
+        AtomicLong shed = new AtomicLong();
         AtomicReference<String> failure = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(deviceIds.size());
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
         for (int d = 0; d < deviceIds.size(); d++) {
-            new Poller(endpointOf.apply(d), base + deviceIds.get(d), expected, end, answers, retries, failure,
+            new Poller(endpointOf.apply(d), base + deviceIds.get(d), expected, end, answers, retries, shed, failure,
                     stopped).next();
         }
         if (!stopped.await((long) seconds + 120, TimeUnit.SECONDS)) {
             throw new IllegalStateException("update checks against " + base + " did not stop");
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        return new Result(answers.get(), elapsed, retries.get(), failure.get());
+        return new Result(answers.get(), elapsed, retries.get(), shed.get(), failure.get());
     }
 
     /** One device checking again and again until the end time. */
-    private record Poller(CoapEndpoint endpoint, String uri, byte[] expected, long end, AtomicLong answers,
-            AtomicLong retries, AtomicReference<String> failure, CountDownLatch stopped) {
+    private record Poller(CoapEndpoint endpoint, String uri, Expected expected, long end, AtomicLong answers,
+            AtomicLong retries, AtomicLong shed, AtomicReference<String> failure, CountDownLatch stopped) {
 
         void next() {
             if (System.nanoTime() >= end || failure.get() != null) {
@@ -104,10 +148,14 @@ final class CheckLoad {
             get.addMessageObserver(new MessageObserverAdapter() {
                 @Override
                 public void onResponse(Response response) {
-                    if (response.getCode() != ResponseCode.CONTENT || !Arrays.equals(response.getPayload(),
-                            expected)) {
-                        failure.compareAndSet(null, uri + ": " + response.getCode() + " with "
-                                + response.getPayloadSize() + " bytes, not the expected " + expected.length);
+                    if (response.getCode() == ResponseCode.SERVICE_UNAVAILABLE) {
+                        shed.incrementAndGet();
+                        PAUSES.schedule(Poller.this::next, SHED_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+                        return;
+                    }
+                    String mismatch = expected.mismatch(response);
+                    if (mismatch != null) {
+                        failure.compareAndSet(null, uri + ": " + mismatch);
                     } else {
                         answers.incrementAndGet();
                     }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,8 +67,8 @@ import org.updraft.transport.coap.internal.DtlsEndpoints;
 import org.updraft.testing.platform.TestPlatform;
 
 /**
- * The server side of rows 3, 5 and 12 in its own JVM, so that its heap is measured alone (rows 5 and 12 start it
- * with {@code -Xmx512m}): either Updraft's platform on real components (the local ledger with fsync, the ledger
+ * The server side of rows 3, 3d, 5, 5d and 12 in its own JVM, so that its heap is measured alone (rows 5, 5d and 12
+ * start it with {@code -Xmx512m}): either Updraft's platform on real components (the local ledger with fsync, the ledger
  * trust store and release index, the rollout and update services, the local firmware store and the CoAP transport,
  * or for row 12 the MQTT transport as a client of a broker instead; only the device registry is in memory, where a
  * database would be), or, as row 3's reference, a bare Californium resource answering every GET with one fixed
@@ -78,8 +79,8 @@ import org.updraft.testing.platform.TestPlatform;
  * java ... FleetServer platform DIR IMAGE-BYTES  -> READY port log-key-did manufacturer-did
  * java ... FleetServer platform-dtls DIR IMAGE-BYTES -> READY dtls-port log-key-did manufacturer-did dtls-key-did
  * java ... FleetServer platform-mqtt DIR IMAGE-BYTES BROKER-URI -> READY broker-port log-key-did manufacturer-did
- * java ... FleetServer bare PAYLOAD-FILE         -> READY port
- * java ... FleetServer bare-dtls PAYLOAD-FILE    -> READY dtls-port dtls-key-did
+ * java ... FleetServer bare PAYLOAD-FILE ETAG-HEX         -> READY port
+ * java ... FleetServer bare-dtls PAYLOAD-FILE ETAG-HEX    -> READY dtls-port dtls-key-did
  *   REGISTER devices-file   (lines "id did"; then a rollout of the release to all of them starts) -> STARTED id
  *   PROGRESS                -> PROGRESS offered installed failed-or-rolled-back
  *   HEAP                    -> HEAP peak-used-bytes largest-live-after-gc-bytes max-bytes
@@ -98,9 +99,9 @@ public final class FleetServer {
     public static void main(String[] args) throws Exception {
         watchHeap();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        if (args.length == 2 && (args[0].equals("bare") || args[0].equals("bare-dtls"))) {
+        if (args.length == 3 && (args[0].equals("bare") || args[0].equals("bare-dtls"))) {
             SigningKey dtlsKey = args[0].equals("bare-dtls") ? SigningKey.generate(KeyAlgorithm.P256) : null;
-            CoapServer server = bare(Files.readAllBytes(Path.of(args[1])), dtlsKey);
+            CoapServer server = bare(Files.readAllBytes(Path.of(args[1])), HexFormat.of().parseHex(args[2]), dtlsKey);
             try {
                 System.out.println("READY " + server.getEndpoints().get(0).getAddress().getPort()
                         + (dtlsKey == null ? "" : " " + dtlsKey.did()));
@@ -114,7 +115,7 @@ public final class FleetServer {
         boolean dtls = args.length == 3 && args[0].equals("platform-dtls");
         if (!(args.length == 3 && args[0].equals("platform") || mqtt || dtls)) {
             System.err.println("usage: FleetServer platform|platform-dtls DIR IMAGE-BYTES | FleetServer platform-mqtt "
-                    + "DIR IMAGE-BYTES BROKER-URI | FleetServer bare|bare-dtls PAYLOAD-FILE");
+                    + "DIR IMAGE-BYTES BROKER-URI | FleetServer bare|bare-dtls PAYLOAD-FILE ETAG-HEX");
             System.exit(2);
         }
         try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]), mqtt ? args[3] : null,
@@ -190,10 +191,10 @@ public final class FleetServer {
     }
 
     /**
-     * Row 3's reference: Californium with the same settings as Updraft's transport, one fixed answer; over DTLS with
-     * {@code dtlsKey}, with the transport's own DTLS settings (any client key, HelloVerify on).
+     * Row 3's reference: Californium with the same settings as Updraft's transport, one fixed answer with its ETag;
+     * over DTLS with {@code dtlsKey}, with the transport's own DTLS settings (any client key, HelloVerify on).
      */
-    private static CoapServer bare(byte[] payload, SigningKey dtlsKey) {
+    private static CoapServer bare(byte[] payload, byte[] etag, SigningKey dtlsKey) {
         Configuration config = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
                 SystemConfig.DEFINITIONS, DtlsConfig.DEFINITIONS);
         CoapServer server = new CoapServer(config);
@@ -204,6 +205,7 @@ public final class FleetServer {
         server.add(new CoapResource("check") {
             @Override
             public void handleGET(CoapExchange exchange) {
+                exchange.setETag(etag);
                 exchange.respond(ResponseCode.CONTENT, payload, MediaTypeRegistry.APPLICATION_CBOR);
             }
 

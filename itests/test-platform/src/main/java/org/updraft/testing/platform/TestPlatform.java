@@ -285,6 +285,10 @@ public final class TestPlatform implements AutoCloseable {
                     }
                     api = DeviceApi.serve(answering, store, served != null ? served : releases, deviceApi);
                     started.push(api);
+                    if (registry != null) {
+                        // as Declarative Services binds it: over DTLS, requests are bound to the devices' keys
+                        api.transport().bindRegistry(registry);
+                    }
                     if (rollouts != null && updates == null) {
                         // as the transport registers its listener once active: observing devices hear of changes
                         rollouts.addListener(api.transport()::answersChanged);
