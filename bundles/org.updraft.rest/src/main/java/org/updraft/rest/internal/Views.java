@@ -10,6 +10,12 @@ import java.util.Map;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.core.cbor.CborException;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.event.RolloutEvents;
+import org.updraft.core.event.TrustEvents;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
@@ -140,6 +146,8 @@ final class Views {
         m.put("type", e.event().type());
         m.put("time", time(e.event().time()));
         m.put("actor", e.event().actor());
+        m.put("by", by(e.event()));
+        m.put("state", rolloutState(e.event()));
         m.put("signed", e.event().signature() != null);
         m.put("leafHash", Json.hex(e.leafHash()));
         m.put("payload", Base64.getEncoder().encodeToString(e.event().payload()));
@@ -154,6 +162,55 @@ final class Views {
         m.put("timestamp", time(c.timestamp()));
         m.put("envelope", Base64.getEncoder().encodeToString(c.envelope()));
         return m;
+    }
+
+    /**
+     * The operator a change names: a release's or a trust change's payload carries it (the event's actor is the
+     * signer there); a rollout step's actor is the operator itself.
+     */
+    static String by(LedgerEvent event) {
+        try {
+            if (EventTypes.RELEASE_PUBLISHED.equals(event.type())) {
+                return ReleaseEvents.decode(event.payload()).by();
+            }
+            if (event.type().startsWith("trust.")) {
+                Record r = TrustEvents.decode(event.type(), event.payload());
+                if (r instanceof TrustEvents.KeyRegistered k) {
+                    return k.by();
+                }
+                if (r instanceof TrustEvents.KeyRotated k) {
+                    return k.by();
+                }
+                if (r instanceof TrustEvents.KeyRevoked k) {
+                    return k.by();
+                }
+            }
+            if (EventTypes.ROLLOUT_CREATED.equals(event.type()) || EventTypes.ROLLOUT_CHANGED.equals(event.type())) {
+                Record r = RolloutEvents.decode(event.type(), event.payload());
+                if (r instanceof RolloutEvents.Created c) {
+                    return c.by();
+                }
+                if (r instanceof RolloutEvents.Changed c) {
+                    return c.by();
+                }
+            }
+        } catch (CborException | RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** The state a rollout step moved its rollout to, for {@code rollout.changed}; else {@code null}. */
+    static String rolloutState(LedgerEvent event) {
+        if (!EventTypes.ROLLOUT_CHANGED.equals(event.type())) {
+            return null;
+        }
+        try {
+            return RolloutEvents.decode(event.type(), event.payload()) instanceof RolloutEvents.Changed c
+                    ? RolloutEvents.stateName(c.state()) : null;
+        } catch (CborException | RuntimeException e) {
+            return null;
+        }
     }
 
     static String time(Instant t) {
