@@ -1,9 +1,11 @@
 package org.updraft.rest.internal;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -102,25 +104,29 @@ final class Authentication implements ContainerRequestFilter {
         if (scheme.equalsIgnoreCase("Basic")) {
             char[] decoded;
             try {
-                decoded = StandardCharsets.UTF_8.decode(java.nio.ByteBuffer.wrap(Base64.getDecoder().decode(value)))
-                        .array();
+                CharBuffer text = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(Base64.getDecoder().decode(value)));
+                decoded = new char[text.remaining()];
+                text.get(decoded);
+                if (text.hasArray()) {
+                    Arrays.fill(text.array(), '\0');
+                }
             } catch (IllegalArgumentException e) {
                 throw new ApiProblem(401, "bad-credentials", "the Basic credentials are not base64");
             }
-            CharBuffer text = CharBuffer.wrap(decoded);
-            int colon = indexOf(text, ':');
+            int colon = indexOf(decoded, ':');
             if (colon <= 0) {
+                Arrays.fill(decoded, '\0');
                 throw new ApiProblem(401, "bad-credentials", "the Basic credentials are not user:password");
             }
-            String user = text.subSequence(0, colon).toString();
-            int end = text.length();
-            while (end > colon + 1 && text.get(end - 1) == '\0') {
-                end--; // the decoder's buffer may be longer than the text
+            String user = new String(decoded, 0, colon);
+            char[] password = Arrays.copyOfRange(decoded, colon + 1, decoded.length);
+            Arrays.fill(decoded, '\0');
+            // logins of one user name are limited as the user's requests are: guessing passwords is as slow
+            if (!limit.admit("login:" + user)) {
+                Arrays.fill(password, '\0');
+                throw new ApiProblem(429, "rate-limited", "more than " + limit.perSecond()
+                        + " logins a second as " + user);
             }
-            char[] password = new char[end - colon - 1];
-            text.position(colon + 1);
-            text.get(password);
-            java.util.Arrays.fill(decoded, '\0');
             Optional<JaasRealm.User> login = realm.login(user, password);
             if (login.isEmpty()) {
                 LOG.info("REST API: refused a login of user {}", user.replaceAll("[^\\x20-\\x7e]", "?"));
@@ -136,9 +142,9 @@ final class Authentication implements ContainerRequestFilter {
                 + ": Basic or Bearer");
     }
 
-    private static int indexOf(CharBuffer text, char c) {
-        for (int i = 0; i < text.length(); i++) {
-            if (text.get(i) == c) {
+    private static int indexOf(char[] text, char c) {
+        for (int i = 0; i < text.length; i++) {
+            if (text[i] == c) {
                 return i;
             }
         }

@@ -26,7 +26,6 @@ import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Request;
 import javax.ws.rs.core.Response;
 
-import org.apache.cxf.jaxrs.ext.multipart.Multipart;
 
 /**
  * The OpenAPI 3.0 document of this API, generated when asked from the resource classes themselves (their JAX-RS
@@ -102,24 +101,30 @@ public final class OpenApiResource {
         for (Parameter p : m.getParameters()) {
             PathParam pp = p.getAnnotation(PathParam.class);
             QueryParam qp = p.getAnnotation(QueryParam.class);
-            Multipart mp = p.getAnnotation(Multipart.class);
             if (pp != null) {
                 parameters.add(Map.of("name", pp.value(), "in", "path", "required", true, "schema", schema(p)));
             } else if (qp != null) {
                 parameters.add(Map.of("name", qp.value(), "in", "query", "required", false, "schema", schema(p)));
-            } else if (mp != null) {
-                multipart.put(mp.value(), p.getType() == String.class ? Map.of("type", "string")
-                        : Map.of("type", "string", "format", "binary"));
             }
         }
         if (!parameters.isEmpty()) {
             op.put("parameters", parameters);
         }
+        FormParts form = m.getAnnotation(FormParts.class);
+        if (form != null) {
+            for (String part : form.binary()) {
+                multipart.put(part, Map.of("type", "string", "format", "binary"));
+            }
+            for (String part : form.text()) {
+                multipart.put(part, Map.of("type", "string"));
+            }
+        }
         Consumes consumes = m.getAnnotation(Consumes.class);
         if (!multipart.isEmpty()) {
             op.put("requestBody", Map.of("required", true, "content", Map.of(MediaType.MULTIPART_FORM_DATA,
                     Map.of("schema", Map.of("type", "object", "properties", multipart)))));
-        } else if (consumes != null || hasBody(m)) {
+        } else if (consumes != null && consumes.value()[0].equals(MediaType.APPLICATION_JSON) || hasBody(m)
+                && consumes == null) {
             op.put("requestBody", Map.of("required", consumes != null, "content",
                     Map.of(MediaType.APPLICATION_JSON, Map.of("schema", Map.of("type", "object")))));
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,12 +19,12 @@ import javax.ws.rs.PathParam;
 import javax.ws.rs.Produces;
 import javax.ws.rs.QueryParam;
 import javax.ws.rs.core.Context;
+import javax.ws.rs.core.HttpHeaders;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Request;
 import javax.ws.rs.core.Response;
 import javax.ws.rs.core.SecurityContext;
 
-import org.apache.cxf.jaxrs.ext.multipart.Multipart;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
@@ -115,27 +116,48 @@ public final class ReleasesResource {
         return m;
     }
 
+    /**
+     * Parts {@code manifest} (the signed manifest, at most 16 KiB), {@code image} and optionally {@code class}, in any
+     * order; other parts are skipped. The body is read here as it arrives (not by a multipart provider), so that the
+     * image goes from the socket to its file through one small buffer.
+     */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Allowed(Role.OPERATOR)
-    public Response publish(@Context SecurityContext security,
-            @Multipart(value = "manifest", required = false) InputStream manifest,
-            @Multipart(value = "image", required = false) InputStream image,
-            @Multipart(value = "class", required = false) String deviceClass) throws ReleaseException, IOException {
-        if (manifest == null || image == null) {
-            throw ApiProblem.badRequest("invalid", "a publish needs the parts 'manifest' and 'image'");
-        }
-        byte[] manifestBytes = manifest.readNBytes(ManifestCodec.MAX_MANIFEST_BYTES + 1);
-        if (manifestBytes.length > ManifestCodec.MAX_MANIFEST_BYTES) {
-            throw new ApiProblem(413, "too-large", "the manifest is larger than " + ManifestCodec.MAX_MANIFEST_BYTES
-                    + " bytes");
-        }
+    @FormParts(binary = {"manifest", "image"}, text = "class")
+    public Response publish(@Context SecurityContext security, @Context HttpHeaders headers, InputStream body)
+            throws ReleaseException, IOException {
+        FormData form = new FormData(body, headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
         Files.createDirectories(limits.uploads());
         java.nio.file.Path spooled = Files.createTempFile(limits.uploads(), "upload-", ".img");
         try {
-            copy(image, spooled, limits.maxImageBytes());
-            Release release = platform.releases().publish(manifestBytes, spooled,
-                    deviceClass == null || deviceClass.isBlank() ? null : deviceClass.strip(), null,
+            byte[] manifest = null;
+            boolean image = false;
+            String deviceClass = null;
+            for (FormData.Part part; (part = form.next()) != null;) {
+                switch (part.name()) {
+                case "manifest" -> {
+                    manifest = part.readNBytes(ManifestCodec.MAX_MANIFEST_BYTES + 1);
+                    if (manifest.length > ManifestCodec.MAX_MANIFEST_BYTES) {
+                        throw new ApiProblem(413, "too-large", "the manifest is larger than "
+                                + ManifestCodec.MAX_MANIFEST_BYTES + " bytes");
+                    }
+                }
+                case "image" -> {
+                    copy(part, spooled, limits.maxImageBytes());
+                    image = true;
+                }
+                case "class" -> deviceClass = new String(part.readNBytes(256), StandardCharsets.UTF_8).strip();
+                default -> {
+                    // skipped by next()
+                }
+                }
+            }
+            if (manifest == null || !image) {
+                throw ApiProblem.badRequest("invalid", "a publish needs the parts 'manifest' and 'image'");
+            }
+            Release release = platform.releases().publish(manifest, spooled,
+                    deviceClass == null || deviceClass.isEmpty() ? null : deviceClass, null,
                     Fields.caller(security).actor());
             return Response.created(URI.create("releases/" + release.id())).type(MediaType.APPLICATION_JSON_TYPE)
                     .entity(Json.bytes(Views.release(release))).build();

@@ -64,6 +64,22 @@ class RateLimitAndOpenApiTest {
     }
 
     @Test
+    void passwordGuessesForOneUserAreLimitedToo() throws Exception {
+        String wrong = "Basic " + java.util.Base64.getEncoder().encodeToString("olga:guess".getBytes());
+        int limited = 0;
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<byte[]> r = platform.get("/status", wrong);
+            if (r.statusCode() == 429) {
+                limited++;
+                RestApiTest.assertProblem(r, 429, "rate-limited");
+            } else {
+                RestApiTest.assertProblem(r, 401, "bad-credentials");
+            }
+        }
+        assertTrue(limited > 0, "30 password guesses at 5 a second were all tried");
+    }
+
+    @Test
     void theLimitCountsWholeSecondsPerCaller() {
         AtomicLong nanos = new AtomicLong();
         RateLimit limit = new RateLimit(3, nanos::get);
