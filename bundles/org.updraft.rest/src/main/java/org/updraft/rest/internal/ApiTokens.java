@@ -41,7 +41,14 @@ public final class ApiTokens {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A token as listed: never the token itself. */
-    record Token(String name, Role role, Instant created) {
+    record Token(String name, Role role, Instant created, Instant expires) {
+    }
+
+    /** A presented token that is one of the file's, expired or not. */
+    record Match(Caller caller, Instant expires) {
+        boolean expiredAt(Instant now) {
+            return expires != null && !now.isBefore(expires);
+        }
     }
 
     private final Path file;
@@ -59,8 +66,13 @@ public final class ApiTokens {
         return file;
     }
 
-    /** Makes a token; returns it, the only time it is seen. */
-    synchronized String create(String name, Role role) throws IOException {
+    /** Makes a token that does not expire; returns it, the only time it is seen. */
+    String create(String name, Role role) throws IOException {
+        return create(name, role, null);
+    }
+
+    /** Makes a token, valid until {@code expires} ({@code null}: no end); returns it, the only time it is seen. */
+    synchronized String create(String name, Role role, Instant expires) throws IOException {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a token name is 1-64 letters, digits, '.', '_' or '-', starting with a "
                     + "letter or digit: " + name);
@@ -72,7 +84,8 @@ public final class ApiTokens {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        lines.put(name, role.id() + " " + HexFormat.of().formatHex(sha256(token)) + " " + Instant.now());
+        lines.put(name, role.id() + " " + HexFormat.of().formatHex(sha256(token)) + " " + Instant.now()
+                + (expires == null ? "" : " " + expires));
         write(lines);
         return token;
     }
@@ -91,13 +104,14 @@ public final class ApiTokens {
         List<Token> tokens = new ArrayList<>();
         for (var e : read().entrySet()) {
             String[] f = e.getValue().trim().split("\\s+");
-            tokens.add(new Token(e.getKey(), Role.parse(f[0]), f.length > 2 ? Instant.parse(f[2]) : null));
+            tokens.add(new Token(e.getKey(), Role.parse(f[0]), f.length > 2 ? Instant.parse(f[2]) : null,
+                    f.length > 3 ? Instant.parse(f[3]) : null));
         }
         return tokens;
     }
 
-    /** The caller a presented token stands for, if it is one of the file's. */
-    Optional<Caller> authenticate(String presented) throws IOException {
+    /** The caller a presented token stands for and when it expires, if it is one of the file's. */
+    Optional<Match> authenticate(String presented) throws IOException {
         if (presented == null || !presented.startsWith(PREFIX) || presented.length() > 200) {
             return Optional.empty();
         }
@@ -106,12 +120,13 @@ public final class ApiTokens {
         synchronized (this) {
             lines = read();
         }
-        Caller found = null;
+        Match found = null;
         for (var e : lines.entrySet()) {
             String[] f = e.getValue().trim().split("\\s+");
             // compare every entry in constant time: the time taken tells nothing of how close a guess was
             if (f.length >= 2 && MessageDigest.isEqual(hash, hexOrEmpty(f[1])) && found == null) {
-                found = new Caller(e.getKey(), Role.parse(f[0]), true);
+                found = new Match(new Caller(e.getKey(), Role.parse(f[0]), true),
+                        f.length > 3 ? Instant.parse(f[3]) : null);
             }
         }
         return Optional.ofNullable(found);

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
@@ -93,13 +94,18 @@ final class Authentication implements ContainerRequestFilter {
         String scheme = space < 0 ? header : header.substring(0, space);
         String value = space < 0 ? "" : header.substring(space + 1).strip();
         if (scheme.equalsIgnoreCase("Bearer")) {
-            Optional<Caller> caller = tokens.authenticate(value);
-            if (caller.isEmpty()) {
+            Optional<ApiTokens.Match> match = tokens.authenticate(value);
+            if (match.isEmpty()) {
                 // never the token itself in the log
                 LOG.info("REST API: refused an unknown or revoked API token");
                 throw new ApiProblem(401, "bad-token", "the API token is unknown or revoked");
             }
-            return caller.get();
+            if (match.get().expiredAt(Instant.now())) {
+                LOG.info("REST API: refused expired API token {}", match.get().caller().name());
+                throw new ApiProblem(401, "expired-token", "API token " + match.get().caller().name() + " expired at "
+                        + match.get().expires());
+            }
+            return match.get().caller();
         }
         if (scheme.equalsIgnoreCase("Basic")) {
             char[] decoded;

@@ -16,6 +16,9 @@ public class TokenCreateCommand implements Action {
     @Option(name = "--role", description = "viewer, operator or admin", required = true)
     String role;
 
+    @Option(name = "--days", description = "Valid this many days from now (default: until revoked)")
+    Integer days;
+
     @Argument(index = 0, name = "name", description = "The token's name, as the ledger names what it does "
             + "(token:NAME)", required = true)
     String name;
@@ -30,11 +33,16 @@ public class TokenCreateCommand implements Action {
         String token;
         try {
             r = Role.parse(role);
-            token = store.create(name, r);
+            if (days != null && days < 1) {
+                throw new IllegalArgumentException("--days must be at least 1: " + days);
+            }
+            token = store.create(name, r, days == null ? null
+                    : java.time.Instant.now().plus(java.time.Duration.ofDays(days)));
         } catch (IllegalArgumentException e) {
             throw new CommandException(e.getMessage());
         }
-        System.out.println("Token " + name + " (" + r.id() + "), shown once; keep it secret:");
+        System.out.println("Token " + name + " (" + r.id() + (days == null ? "" : ", valid " + days + " days")
+                + "), shown once; keep it secret:");
         System.out.println(token);
         return null;
     }

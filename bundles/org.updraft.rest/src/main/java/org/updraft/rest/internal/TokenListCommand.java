@@ -20,8 +20,10 @@ public class TokenListCommand implements Action {
             System.out.println("No API tokens (updraft:token-create --role ROLE NAME makes one)");
         }
         for (ApiTokens.Token t : list) {
-            System.out.println(String.format("%-24s %-9s %s", t.name(), t.role().id(),
-                    t.created() == null ? "" : t.created()));
+            System.out.println(String.format("%-24s %-9s created %s%s", t.name(), t.role().id(),
+                    t.created() == null ? "?" : t.created(), t.expires() == null ? ""
+                            : (t.expires().isAfter(java.time.Instant.now()) ? ", expires " : ", EXPIRED ")
+                                    + t.expires()));
         }
         return null;
     }

@@ -176,6 +176,14 @@ class RestApiTest {
     }
 
     @Test
+    void anExpiredTokenIsRefused() throws Exception {
+        String fresh = platform.tokens.create("week", Role.VIEWER, java.time.Instant.now().plusSeconds(3600));
+        assertEquals(200, platform.get("/status", bearer(fresh)).statusCode());
+        String stale = platform.tokens.create("stale", Role.ADMIN, java.time.Instant.now().minusSeconds(1));
+        assertProblem(platform.get("/status", bearer(stale)), 401, "expired-token");
+    }
+
+    @Test
     void malformedInputIsRefusedAndNothingIsWritten() throws Exception {
         long ledger = platform.ledger.size();
         long devices = platform.registry.count(org.updraft.api.device.DeviceFilter.ALL);
