@@ -139,6 +139,26 @@ public class RestApiIT extends UpdraftTestSupport {
             assertEquals(Boolean.TRUE, object(verified).get("consistent"));
             assertEquals(200, get("/openapi.json", bearer(viewer)).statusCode());
 
+            // the API is a named application at /api/v1: the whiteboard's default application does not shadow the
+            // DDI transport's servlet on the same port
+            installFeatures("updraft-transport-ddi");
+            try {
+                URI poll = URI.create(base.replace("/api/v1", "") + "/DEFAULT/controller/v1/rest-it-1");
+                HttpResponse<String>[] ddi = new HttpResponse[1];
+                await("the DDI servlet's own 401 at " + poll, Duration.ofSeconds(60), () -> {
+                    try {
+                        ddi[0] = http.send(HttpRequest.newBuilder(poll).build(), HttpResponse.BodyHandlers.ofString());
+                        return ddi[0].statusCode() == 401
+                                && ddi[0].headers().firstValue("WWW-Authenticate").orElse("").equals("TargetToken");
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, () -> "last answer: " + (ddi[0] == null ? "none" : ddi[0].statusCode() + " " + ddi[0].body()));
+                assertEquals(200, get("/status", bearer(admin)).statusCode());
+            } finally {
+                uninstallFeatures("updraft-transport-ddi");
+            }
+
             String list = executeCommand("updraft:token-list");
             assertTrue(list, list.contains("dash") && list.contains("viewer") && !list.contains(viewer));
             executeCommand("updraft:token-revoke dash");
