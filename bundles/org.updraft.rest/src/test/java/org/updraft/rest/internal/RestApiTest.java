@@ -241,6 +241,23 @@ class RestApiTest {
     }
 
     @Test
+    void aMissingBackendIs503NamingItsFeatureAndServedAgainOnceBack() throws Exception {
+        platform.api.unbindRegistry(platform.registry);
+        try {
+            HttpResponse<byte[]> missing = platform.get("/devices", bearer(viewer));
+            assertProblem(missing, 503, "unavailable");
+            assertTrue(new String(missing.body()).contains("updraft-registry-jdbc"));
+            // the rest of the platform still answers, and says what is missing
+            HttpResponse<byte[]> status = platform.get("/status", bearer(viewer));
+            assertEquals(200, status.statusCode());
+            assertFalse(json(status).get("registry").get("running").asBoolean());
+        } finally {
+            platform.api.bindRegistry(platform.registry);
+        }
+        assertEquals(200, platform.get("/devices", bearer(viewer)).statusCode());
+    }
+
+    @Test
     void getsCarryAnEtagAndAnswer304ToIfNoneMatch() throws Exception {
         HttpResponse<byte[]> first = platform.get("/trust", bearer(viewer));
         String etag = first.headers().firstValue("ETag").orElseThrow();
