@@ -172,6 +172,9 @@ public abstract class UpdraftTestSupport {
                 editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"),
                 editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "port", Integer.toString(COAP_PORT)),
                 editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "bind.address", "127.0.0.1"),
+                // unencrypted CoAP for libcoap's notls client and the raw datagrams some tests send; the demo's
+                // fleet speaks DTLS, the default
+                editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "plain.enabled", "true"),
                 // DTLS on a free port too: 5684 may be another container's
                 editConfigurationFilePut("etc/org.updraft.transport.coap.cfg", "dtls.port", "0"),
                 // Pax Exam's own bundles come from the build's local repository.

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import org.eclipse.californium.core.config.CoapConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
@@ -24,13 +25,13 @@ import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
 import org.eclipse.californium.elements.util.ExecutorsUtil;
 import org.eclipse.californium.elements.util.NamedThreadFactory;
-import org.eclipse.californium.scandium.DTLSConnector;
 import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.updraft.core.identity.JcaKeys;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.device.internal.CoapSession;
 import org.updraft.device.internal.DtlsClients;
 import org.updraft.device.internal.LossyConnector;
+import org.updraft.device.internal.LossyDtlsConnector;
 
 /**
  * The devices' side of the network: one or more CoAP client endpoints (each its own UDP port) through which
@@ -46,7 +47,9 @@ public final class CoapLink implements DeviceLink {
 
     private final InetSocketAddress platform;
     private final List<CoapEndpoint> endpoints = new ArrayList<>();
-    private final List<LossyConnector> connectors = new ArrayList<>();
+    /** Datagrams sent through each open connector, lost ones included, and through those closed. */
+    private final List<LongSupplier> sentCounters = new ArrayList<>();
+    private final AtomicLong sentByClosed = new AtomicLong();
     private final ScheduledExecutorService protocol;
     private final ScheduledExecutorService timers;
     private final AtomicInteger nextEndpoint = new AtomicInteger();
@@ -99,7 +102,7 @@ public final class CoapLink implements DeviceLink {
                 endpoint.setExecutors(protocol, timers);
                 endpoint.start();
                 endpoints.add(endpoint);
-                connectors.add(lossy);
+                sentCounters.add(lossy::datagramsSent);
             }
         } catch (IOException e) {
             close();
@@ -129,8 +132,8 @@ public final class CoapLink implements DeviceLink {
 
     /** Datagrams the devices sent so far, lost ones included. */
     public long datagramsSent() {
-        synchronized (connectors) {
-            return connectors.stream().mapToLong(LossyConnector::datagramsSent).sum();
+        synchronized (sentCounters) {
+            return sentByClosed.get() + sentCounters.stream().mapToLong(LongSupplier::getAsLong).sum();
         }
     }
 
@@ -152,11 +155,10 @@ public final class CoapLink implements DeviceLink {
             return new CoapSession(device.id(), assignEndpoint(), platform);
         }
         int index = nextEndpoint.getAndIncrement();
-        DTLSConnector dtls = new DTLSConnector(DtlsClients.client(config, new InetSocketAddress(bindAddress, 0),
-                device.provisioning().key(), platformKey));
+        LossyDtlsConnector dtls = new LossyDtlsConnector(DtlsClients.client(config, new InetSocketAddress(bindAddress,
+                0), device.provisioning().key(), platformKey), lossShare, seed + index, dropped);
         dtls.setExecutor(protocol);
-        LossyConnector lossy = new LossyConnector(dtls, lossShare, seed + index, dropped);
-        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config).setConnector(lossy)
+        CoapEndpoint endpoint = new CoapEndpoint.Builder().setConfiguration(config).setConnector(dtls)
                 .setLoggingTag("device-dtls-" + device.id()).build();
         endpoint.setExecutors(protocol, timers);
         try {
@@ -167,12 +169,17 @@ public final class CoapLink implements DeviceLink {
                     e);
         }
         ownEndpoints.add(endpoint);
-        synchronized (connectors) {
-            connectors.add(lossy);
+        LongSupplier sent = dtls::datagramsSent;
+        synchronized (sentCounters) {
+            sentCounters.add(sent);
         }
         return new CoapSession(device.id(), endpoint, platform, () -> {
             if (ownEndpoints.remove(endpoint)) {
                 endpoint.destroy();
+                synchronized (sentCounters) {
+                    sentCounters.remove(sent);
+                    sentByClosed.addAndGet(sent.getAsLong());
+                }
             }
         });
     }

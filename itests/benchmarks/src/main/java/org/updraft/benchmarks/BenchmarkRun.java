@@ -82,10 +82,14 @@ public final class BenchmarkRun {
                 () -> ContentAddressingRow.run(work, classpath, quick)));
         rows.addAll(measured("2", "ingest", "≥ 3×", () -> IngestRow.run(work, quick)));
         rows.addAll(measured("3", "update checks over CoAP", "≥ 0.8", () -> List.of(UpdateCheckRow.run(work, quick))));
+        rows.addAll(measured("3d", "update checks over CoAP with DTLS", "≥ 0.8",
+                () -> List.of(UpdateCheckRow.runDtls(work, quick))));
         List<Row> delivery = measured("4", "block-wise delivery", "≥ 1.0×", () -> List.of(DeliveryRow.run(work, quick)));
         rows.addAll(delivery);
         rows.addAll(measured("5", "full fleet rollout", "≥ 0.7; heap ≤ 512 MiB",
                 () -> List.of(FleetRolloutRow.run(work, quick, delivery.get(0)))));
+        rows.addAll(measured("5d", "full fleet rollout over DTLS", "≥ 0.7; heap ≤ 512 MiB",
+                () -> List.of(FleetRolloutRow.runDtls(work, quick, delivery.get(0)))));
         rows.addAll(measured("6", "ledger durable appends", "≥ 20,000 appends/s", () -> LedgerRow.run(work, quick)));
         rows.addAll(measured("7", "manifest verification", "≥ 0.9",
                 () -> List.of(ManifestVerificationRow.run(quick))));

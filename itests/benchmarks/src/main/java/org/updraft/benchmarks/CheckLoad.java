@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.CoAP.Type;
@@ -23,7 +24,8 @@ import org.eclipse.californium.elements.config.UdpConfig;
 /**
  * Row 3's one client: many devices, each asking {@code GET /check/{id}?seq=1} again as soon as its last answer
  * came (one request in flight per device, confirmable, no ETag so every answer carries the whole offer), for a
- * fixed time. Every answer must be 2.05 with exactly the expected payload, or the run fails.
+ * fixed time. Every answer must be 2.05 with exactly the expected payload, or the run fails. Over DTLS (row 3d), each
+ * device checks through its own session ({@link DtlsDevices}).
  */
 final class CheckLoad {
 
@@ -56,24 +58,35 @@ final class CheckLoad {
             endpoints.add(endpoint);
         }
         try {
-            AtomicLong answers = new AtomicLong();
-            AtomicLong retries = new AtomicLong();
-            AtomicReference<String> failure = new AtomicReference<>();
-            CountDownLatch stopped = new CountDownLatch(deviceIds.size());
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 1e9);
-            for (int d = 0; d < deviceIds.size(); d++) {
-                new Poller(endpoints.get(d / perEndpoint), base + deviceIds.get(d), expected, end, answers, retries,
-                        failure, stopped).next();
-            }
-            if (!stopped.await((long) seconds + 120, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("update checks against " + base + " did not stop");
-            }
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            return new Result(answers.get(), elapsed, retries.get(), failure.get());
+            return poll(base, deviceIds, d -> endpoints.get(d / perEndpoint), expected, seconds);
         } finally {
             endpoints.forEach(CoapEndpoint::destroy);
         }
+    }
+
+    /** The same over DTLS: device {@code i} of {@code deviceIds} checks through its own session in {@code devices}. */
+    static Result run(DtlsDevices devices, List<String> deviceIds, byte[] expected, double seconds) throws Exception {
+        String base = "coaps://" + devices.server.getHostString() + ":" + devices.server.getPort() + "/check/";
+        return poll(base, deviceIds, devices::endpoint, expected, seconds);
+    }
+
+    private static Result poll(String base, List<String> deviceIds, IntFunction<CoapEndpoint> endpointOf,
+            byte[] expected, double seconds) throws InterruptedException {
+        AtomicLong answers = new AtomicLong();
+        AtomicLong retries = new AtomicLong();
+        AtomicReference<String> failure = new AtomicReference<>();
+        CountDownLatch stopped = new CountDownLatch(deviceIds.size());
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        for (int d = 0; d < deviceIds.size(); d++) {
+            new Poller(endpointOf.apply(d), base + deviceIds.get(d), expected, end, answers, retries, failure,
+                    stopped).next();
+        }
+        if (!stopped.await((long) seconds + 120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("update checks against " + base + " did not stop");
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return new Result(answers.get(), elapsed, retries.get(), failure.get());
     }
 
     /** One device checking again and again until the end time. */

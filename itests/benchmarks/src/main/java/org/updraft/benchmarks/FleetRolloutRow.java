@@ -38,13 +38,27 @@ final class FleetRolloutRow {
     }
 
     static Row run(Path work, boolean quick, Row delivery) throws Exception {
+        return run(work, quick, delivery, false);
+    }
+
+    /**
+     * Row 5d: the same rollout over CoAP with DTLS, as deployed (the plain port off, each request bound to the
+     * device's key): each device its own DTLS session with its provisioning key, pinning the server's key, handshake
+     * included in its time. The reference stays row 4's bare transfer, unencrypted.
+     */
+    static Row runDtls(Path work, boolean quick, Row delivery) throws Exception {
+        return run(work, quick, delivery, true);
+    }
+
+    private static Row run(Path work, boolean quick, Row delivery, boolean dtls) throws Exception {
+        String id = dtls ? "5d" : "5";
         if (delivery == null || !delivery.measured()) {
-            throw new IllegalStateException("row 5 compares with row 4's bare transfer, which did not run");
+            throw new IllegalStateException("row " + id + " compares with row 4's bare transfer, which did not run");
         }
         // -Dupdraft.bench.fleet=N: another fleet size, for profiling
         int devices = Integer.getInteger("updraft.bench.fleet", quick ? 100 : 10_000);
         Path dir = Files.createTempDirectory(work, "fleet");
-        try (ServerProcess server = new ServerProcess(dir, "row5-updraft", "512m", "platform",
+        try (ServerProcess server = new ServerProcess(dir, "row" + id + "-updraft", "512m", dtls ? "platform-dtls" : "platform",
                 dir.resolve("platform").toString(), String.valueOf(IMAGE))) {
             String logKey = server.ready[1];
             String manufacturer = server.ready[2];
@@ -61,28 +75,34 @@ final class FleetRolloutRow {
             Files.write(devicesFile, lines);
             server.ask("REGISTER " + devicesFile, "STARTED");
 
-            FleetConfig config = FleetConfig.builder(new InetSocketAddress("127.0.0.1", server.port())).blockSize(1024)
-                    .deadline(Duration.ofMinutes(15)).progressInterval(Duration.ofSeconds(10)).build();
+            FleetConfig.Builder builder = FleetConfig.builder(new InetSocketAddress("127.0.0.1", server.port()));
+            if (dtls) {
+                builder.dtls(server.ready[3]);
+            }
+            FleetConfig config = builder.blockSize(1024).deadline(Duration.ofMinutes(15))
+                    .progressInterval(Duration.ofSeconds(10)).build();
             FleetSummary summary;
             try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
                 summary = simulator.run();
             }
-            System.err.println("row 5: " + summary);
+            System.err.println("row " + id + ": " + summary);
             String[] progress = server.ask("PROGRESS", "PROGRESS");
             String[] heap = server.ask("HEAP", "HEAP");
             if (summary.updated() != devices || Integer.parseInt(progress[1]) != devices) {
-                throw new IllegalStateException("row 5: " + summary.updated() + " of " + devices
+                throw new IllegalStateException("row " + id + ": " + summary.updated() + " of " + devices
                         + " devices updated, the platform recorded " + progress[1] + " installed: " + summary);
             }
             double seconds = summary.elapsed().toMillis() / 1000.0;
             double bareDevicesPerSecond = delivery.referenceFigure() * 1e6 / IMAGE;
             double peakMiB = Long.parseLong(heap[0]) / 1048576.0;
-            return new Row("5", "full fleet rollout, " + devices + " devices, 128 KiB image, check + download + "
+            return new Row(id, "full fleet rollout" + (dtls ? " over DTLS (a session and handshake per device)" : "")
+                    + ", " + devices + " devices, 128 KiB image, check + download + "
                     + "verify + report; server -Xmx512m, own JVM", devices / seconds, "devices/s",
                     "row 4's libcoap rate as devices/s (bytes/s ÷ 128 KiB)", bareDevicesPerSecond, "devices/s", 0.7,
                     "≥ 0.7; heap ≤ 512 MiB", false, String.format(Locale.ROOT, "%s; %.1f s for %d devices, %d block"
                             + " requests, %d retransmissions; server heap (-Xmx512m): fullest %.0f MiB (before a GC,"
-                            + " garbage included), largest live set %.0f MiB (after a GC), limit %.0f MiB (%s)", bound, seconds, devices,
+                            + " garbage included), largest live set %.0f MiB (after a GC), limit %.0f MiB (%s)", dtls ? "DTLS: "
+                            + "not profiled" : bound, seconds, devices,
                             summary.blockRequests(), summary.retransmissions(), peakMiB,
                             Long.parseLong(heap[1]) / 1048576.0, Long.parseLong(heap[2]) / 1048576.0,
                             peakMiB <= 512 ? "met" : "not met"));

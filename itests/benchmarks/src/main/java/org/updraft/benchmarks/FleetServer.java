@@ -33,6 +33,8 @@ import org.eclipse.californium.core.CoapServer;
 import org.eclipse.californium.core.coap.CoAP.ResponseCode;
 import org.eclipse.californium.core.coap.MediaTypeRegistry;
 import org.eclipse.californium.core.config.CoapConfig;
+import org.eclipse.californium.scandium.DTLSConnector;
+import org.eclipse.californium.scandium.config.DtlsConfig;
 import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.core.server.resources.CoapExchange;
 import org.eclipse.californium.core.server.resources.Resource;
@@ -60,6 +62,7 @@ import org.updraft.core.manifest.ImageFacts;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.testing.platform.MqttDeviceApi;
+import org.updraft.transport.coap.internal.DtlsEndpoints;
 import org.updraft.testing.platform.TestPlatform;
 
 /**
@@ -73,8 +76,10 @@ import org.updraft.testing.platform.TestPlatform;
  * <p>It talks over standard input and output, one line each way:
  * <pre>
  * java ... FleetServer platform DIR IMAGE-BYTES  -> READY port log-key-did manufacturer-did
+ * java ... FleetServer platform-dtls DIR IMAGE-BYTES -> READY dtls-port log-key-did manufacturer-did dtls-key-did
  * java ... FleetServer platform-mqtt DIR IMAGE-BYTES BROKER-URI -> READY broker-port log-key-did manufacturer-did
  * java ... FleetServer bare PAYLOAD-FILE         -> READY port
+ * java ... FleetServer bare-dtls PAYLOAD-FILE    -> READY dtls-port dtls-key-did
  *   REGISTER devices-file   (lines "id did"; then a rollout of the release to all of them starts) -> STARTED id
  *   PROGRESS                -> PROGRESS offered installed failed-or-rolled-back
  *   HEAP                    -> HEAP peak-used-bytes largest-live-after-gc-bytes max-bytes
@@ -93,10 +98,12 @@ public final class FleetServer {
     public static void main(String[] args) throws Exception {
         watchHeap();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        if (args.length == 2 && args[0].equals("bare")) {
-            CoapServer server = bare(Files.readAllBytes(Path.of(args[1])));
+        if (args.length == 2 && (args[0].equals("bare") || args[0].equals("bare-dtls"))) {
+            SigningKey dtlsKey = args[0].equals("bare-dtls") ? SigningKey.generate(KeyAlgorithm.P256) : null;
+            CoapServer server = bare(Files.readAllBytes(Path.of(args[1])), dtlsKey);
             try {
-                System.out.println("READY " + server.getEndpoints().get(0).getAddress().getPort());
+                System.out.println("READY " + server.getEndpoints().get(0).getAddress().getPort()
+                        + (dtlsKey == null ? "" : " " + dtlsKey.did()));
                 serve(in, null);
             } finally {
                 server.destroy();
@@ -104,15 +111,19 @@ public final class FleetServer {
             return;
         }
         boolean mqtt = args.length == 4 && args[0].equals("platform-mqtt");
-        if (!(args.length == 3 && args[0].equals("platform") || mqtt)) {
-            System.err.println("usage: FleetServer platform DIR IMAGE-BYTES | FleetServer platform-mqtt DIR IMAGE-BYTES"
-                    + " BROKER-URI | FleetServer bare PAYLOAD-FILE");
+        boolean dtls = args.length == 3 && args[0].equals("platform-dtls");
+        if (!(args.length == 3 && args[0].equals("platform") || mqtt || dtls)) {
+            System.err.println("usage: FleetServer platform|platform-dtls DIR IMAGE-BYTES | FleetServer platform-mqtt "
+                    + "DIR IMAGE-BYTES BROKER-URI | FleetServer bare|bare-dtls PAYLOAD-FILE");
             System.exit(2);
         }
-        try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]), mqtt ? args[3] : null)) {
-            int port = mqtt ? java.net.URI.create(args[3]).getPort() : platform.node.deviceApi().address().getPort();
+        try (Platform platform = new Platform(Path.of(args[1]), Integer.parseInt(args[2]), mqtt ? args[3] : null,
+                dtls)) {
+            int port = mqtt ? java.net.URI.create(args[3]).getPort()
+                    : dtls ? platform.node.deviceApi().dtlsAddress().getPort()
+                    : platform.node.deviceApi().address().getPort();
             System.out.println("READY " + port + " " + platform.node.ledger().logKey() + " "
-                    + platform.manufacturer.did());
+                    + platform.manufacturer.did() + (dtls ? " " + platform.node.deviceApi().transport().dtlsKey() : ""));
             serve(in, platform);
         }
     }
@@ -178,13 +189,18 @@ public final class FleetServer {
         return sum;
     }
 
-    /** Row 3's reference: Californium with the same settings as Updraft's transport, one fixed answer. */
-    private static CoapServer bare(byte[] payload) {
+    /**
+     * Row 3's reference: Californium with the same settings as Updraft's transport, one fixed answer; over DTLS with
+     * {@code dtlsKey}, with the transport's own DTLS settings (any client key, HelloVerify on).
+     */
+    private static CoapServer bare(byte[] payload, SigningKey dtlsKey) {
         Configuration config = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS,
-                SystemConfig.DEFINITIONS);
+                SystemConfig.DEFINITIONS, DtlsConfig.DEFINITIONS);
         CoapServer server = new CoapServer(config);
-        server.addEndpoint(new CoapEndpoint.Builder().setConfiguration(config)
-                .setInetSocketAddress(new InetSocketAddress("127.0.0.1", 0)).build());
+        InetSocketAddress bind = new InetSocketAddress("127.0.0.1", 0);
+        CoapEndpoint.Builder endpoint = new CoapEndpoint.Builder().setConfiguration(config);
+        server.addEndpoint(dtlsKey == null ? endpoint.setInetSocketAddress(bind).build()
+                : endpoint.setConnector(new DTLSConnector(DtlsEndpoints.server(config, bind, dtlsKey))).build());
         server.add(new CoapResource("check") {
             @Override
             public void handleGET(CoapExchange exchange) {
@@ -213,10 +229,13 @@ public final class FleetServer {
         private final MqttDeviceApi mqtt;
         String rolloutId;
 
-        Platform(Path dir, int imageSize, String brokerUri) throws Exception {
+        Platform(Path dir, int imageSize, String brokerUri, boolean dtls) throws Exception {
             // durable, as in production: every append and every object is on disk before it is acknowledged
             TestPlatform.Builder builder = TestPlatform.builder(dir).durable().rollouts(registry);
-            node = (brokerUri == null ? builder.deviceApi(Map.of()) : builder).start();
+            // over DTLS as deployed: the plain port off, every request bound to the device's key
+            Map<String, Object> coap = dtls ? Map.of("plain_enabled", false, "dtls_port", 0, "dtls_key_file",
+                    dir.resolve("dtls-key.pem").toString()) : Map.of();
+            node = (brokerUri == null ? builder.deviceApi(coap) : builder).start();
             try {
                 node.trust().register(manufacturer.did(), VENDOR, Set.of());
                 byte[] image = new byte[imageSize];

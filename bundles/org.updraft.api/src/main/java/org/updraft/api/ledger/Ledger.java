@@ -1,6 +1,7 @@
 package org.updraft.api.ledger;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -68,4 +69,12 @@ public interface Ledger {
 
     /** The log's public key as a did:key; devices are provisioned with it. */
     String logKey() throws LedgerException;
+
+    /**
+     * The conditional appends and leases of a ledger that several platform nodes append to, or empty for a ledger
+     * only this node writes (the local file): there, this node's own locks already make each decision single.
+     */
+    default Optional<DecisionLeases> decisions() {
+        return Optional.empty();
+    }
 }

@@ -26,6 +26,18 @@ public interface UpdateService {
     UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException;
 
     /**
+     * Decides what a device should install, saying whether the transport proved that the request came from the
+     * device: its DTLS peer's key is the device's, its broker credentials, its token. A first offer made to a request
+     * nothing proved (unencrypted CoAP, where anyone can name any device) takes no slot of its wave's download cap
+     * until the device's own signed report comes, so whoever can name device ids cannot use up a wave's downloads.
+     * {@link #check(String, long)} is this with {@code authenticated} true.
+     */
+    default UpdateAnswer check(String deviceId, long installedSequence, boolean authenticated)
+            throws UpdateException {
+        return check(deviceId, installedSequence);
+    }
+
+    /**
      * Records a device's signed status report ({@code org.updraft.core.update.DeviceReports}): verifies the
      * device's signature with its registered key, appends a {@code device.reported} event, updates the
      * registry and the rollout's counters (which may pass a wave or pause the rollout). A retransmitted report

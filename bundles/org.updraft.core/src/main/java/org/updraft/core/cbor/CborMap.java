@@ -83,6 +83,11 @@ public final class CborMap {
         return required(key, Long.class, "an integer");
     }
 
+    /** A flag: false when absent, else the field's boolean. */
+    public boolean flag(Object key) throws CborException {
+        return Boolean.TRUE.equals(optional(key, Boolean.class, "a boolean"));
+    }
+
     public List<?> list(Object key) throws CborException {
         return required(key, List.class, "an array");
     }

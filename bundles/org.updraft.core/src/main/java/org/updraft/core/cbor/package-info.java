@@ -3,7 +3,7 @@
  * strict decoder that refuses every other encoding of the same value.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.updraft.core.cbor;
 
 import org.osgi.annotation.bundle.Export;

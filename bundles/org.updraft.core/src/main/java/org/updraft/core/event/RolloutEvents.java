@@ -57,11 +57,20 @@ public final class RolloutEvents {
     /**
      * {@code rollout.offered}: the first offer of a rollout to a device; {@code delta} is the CID of the patch
      * offered with it beside the full image, or {@code null} (an optional field, absent from older events).
+     * {@code unauthenticated}: the offer answered a request nothing proved came from the device (unencrypted CoAP);
+     * such an offer takes no slot of its wave's download cap until the device's own signed report comes (optional,
+     * written only when true).
      */
-    public record Offered(String rollout, String device, String release, int wave, String delta) {
+    public record Offered(String rollout, String device, String release, int wave, String delta,
+            boolean unauthenticated) {
         /** A first offer of the full image only. */
         public Offered(String rollout, String device, String release, int wave) {
             this(rollout, device, release, wave, null);
+        }
+
+        /** A first offer to a device whose transport proved who it is. */
+        public Offered(String rollout, String device, String release, int wave, String delta) {
+            this(rollout, device, release, wave, delta, false);
         }
     }
 
@@ -111,6 +120,10 @@ public final class RolloutEvents {
         if (o.delta() != null) {
             map.put("delta", o.delta());
         }
+        if (o.unauthenticated()) {
+            // absent otherwise: offers made before the flag existed read as they were written
+            map.put("unauthenticated", true);
+        }
         return Cbor.encode(map);
     }
 
@@ -142,9 +155,9 @@ public final class RolloutEvents {
             }
             case EventTypes.ROLLOUT_OFFERED: {
                 CborMap map = CborMap.decode(type, payload).onlyKeys(List.of("rollout", "device", "release", "wave",
-                        "delta"));
+                        "delta", "unauthenticated"));
                 return new Offered(map.text("rollout"), map.text("device"), map.text("release"), intField(map, "wave"),
-                        map.has("delta") ? map.text("delta") : null);
+                        map.has("delta") ? map.text("delta") : null, map.flag("unauthenticated"));
             }
             default:
                 throw new CborException("'" + type + "' is not a rollout event");

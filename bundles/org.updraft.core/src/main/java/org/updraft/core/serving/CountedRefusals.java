@@ -60,7 +60,7 @@ public final class CountedRefusals {
      * Reports to the logger of {@code owner} at WARN, once a minute per kind at most.
      *
      * @param owner the class whose logger gets the lines (operators set levels by it)
-     * @param what what refused, at the start of each line, e.g. {@code CoAP device API}
+     * @param what who refused what, at the start of each line, e.g. {@code CoAP device API refused malformed input}
      */
     public CountedRefusals(Class<?> owner, String what) {
         this(INTERVAL, System::nanoTime, logged(LoggerFactory.getLogger(owner), what));
@@ -144,7 +144,7 @@ public final class CountedRefusals {
     }
 
     private static Report logged(Logger log, String what) {
-        return (kind, since, total, detail) -> log.warn("{} refused malformed input: {}, {} since the last line of "
+        return (kind, since, total, detail) -> log.warn("{}: {}, {} since the last line of "
                 + "this kind ({} in all; at most one line a minute per kind); the last: {}", what, kind, since, total,
                 detail);
     }

@@ -13,7 +13,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Dictionary;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -59,6 +58,8 @@ import org.updraft.api.rollout.WaveSpec;
 import org.updraft.api.store.CidOptions;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
+import org.updraft.api.transport.DeviceEndpoint;
+import org.updraft.api.transport.DeviceEndpoints;
 import org.updraft.api.update.UpdateService;
 import org.updraft.core.config.DataPaths;
 import org.updraft.core.delta.DeltaCodecs;
@@ -81,16 +82,17 @@ import org.updraft.device.SimulatedDevice;
 import org.updraft.device.UpdateOutcome;
 
 /**
- * The main demo: the whole chain of trust on the embedded defaults, with a simulated fleet over real CoAP on
- * loopback, through an MQTT broker ({@code --transport mqtt}), or a mixed fleet on both ({@code --transport both}). Each run makes its own device class ({@code demo-N}), so runs never collide with each other or with
- * real releases.
+ * The main demo: the whole chain of trust on the embedded defaults, with a simulated fleet over real CoAP with DTLS
+ * on loopback (each device its own key as its DTLS identity; unencrypted CoAP only where the transport serves no
+ * DTLS), through an MQTT broker ({@code --transport mqtt}), or a mixed fleet on both ({@code --transport both}). Each
+ * run makes its own device class ({@code demo-N}), so runs never collide with each other or with real releases.
  *
  * <p>With {@code --delta}, a delta rollout: the fleet runs a first release, whose image was flashed at the factory
  * and which the devices are registered as running (as a real fleet is registered when it leaves the factory); the
  * new release is published with a delta from it, and the devices download the patch instead of the image.
  */
 @Command(scope = "updraft", name = "demo", description = "Signs and publishes a sample firmware, rolls it out in "
-        + "waves (a canary, then region by region) to a simulated fleet over CoAP, MQTT or both, shows live progress "
+        + "waves (a canary, then region by region) to a simulated fleet over CoAP with DTLS, MQTT or both, shows live progress "
         + "per wave, "
         + "and ends with a summary and a ledger audit")
 @Service
@@ -245,7 +247,9 @@ public class DemoCommand implements Action {
         DeviceRegistry deviceRegistry = require(selected(DeviceRegistry.class, DeviceRegistry.SELECTED),
                 "device registry", "updraft-registry-jdbc");
         Ledger log = require(selected(Ledger.class, Ledger.SELECTED), "ledger", "updraft-ledger-local");
-        InetSocketAddress coap = coapAddress();
+        // where the CoAP devices go, refused before anything is recorded when the transport serves nothing
+        DeviceEndpoint coapEndpoint = fleetTransport.usesCoap() ? coapEndpoint() : null;
+        InetSocketAddress coap = coapEndpoint == null ? null : reachable(coapEndpoint.address());
         String actor = "operator:" + Optional.ofNullable(ShellUtil.getCurrentUserName()).orElse("console");
         Instant started = Instant.now();
         String run = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
@@ -406,15 +410,18 @@ public class DemoCommand implements Action {
                 + "advancing by itself");
 
         step("6", "The fleet, " + switch (fleetTransport) {
-            case COAP -> "over CoAP at " + coap.getHostString() + ":" + coap.getPort();
+            case COAP -> "over " + coapName(coapEndpoint, coap);
             case MQTT -> "over MQTT through " + brokerUri;
-            case BOTH -> "half over CoAP at " + coap.getHostString() + ":" + coap.getPort() + ", half over MQTT "
+            case BOTH -> "half over " + coapName(coapEndpoint, coap) + ", half over MQTT "
                     + "through " + brokerUri;
         } + " (loss " + percent(loss) + ", boot failures " + percent(bootFailures) + ", offline " + percent(offline)
                 + ")");
-        FleetConfig.Builder fleetBuilder = FleetConfig.builder(coap);
-        if (fleetTransport != FleetTransport.COAP) {
+        FleetConfig.Builder fleetBuilder = coap == null ? FleetConfig.mqttOnly(brokerUri) : FleetConfig.builder(coap);
+        if (fleetTransport == FleetTransport.BOTH) {
             fleetBuilder.mqtt(fleetTransport, brokerUri);
+        }
+        if (coapEndpoint != null && coapEndpoint.secure()) {
+            fleetBuilder.dtls(coapEndpoint.serverKey());
         }
         FleetConfig config = fleetBuilder.blockSize(blockSize).download(firmware.length).lossShare(loss)
                 .bootFailureShare(bootFailures).offline(offline, Duration.ofSeconds(5))
@@ -840,22 +847,42 @@ public class DemoCommand implements Action {
         }
     }
 
-    /** Where the CoAP transport listens, from its configuration (its defaults when it has none). */
-    private InetSocketAddress coapAddress() throws IOException {
-        String host = "0.0.0.0";
-        int port = 5683;
-        try {
-            Configuration[] found = configurations.listConfigurations("(service.pid=org.updraft.transport.coap)");
-            if (found != null && found.length > 0 && found[0].getProperties() != null) {
-                Dictionary<String, Object> p = found[0].getProperties();
-                host = Optional.ofNullable(p.get("bind.address")).map(Object::toString).orElse(host);
-                port = Optional.ofNullable(p.get("port")).map(o -> Integer.parseInt(o.toString().trim())).orElse(port);
+    /**
+     * Where the running CoAP transport serves devices: over DTLS when it does (its default), else unencrypted CoAP
+     * (plain.enabled with dtls.port=-1), with a warning line.
+     *
+     * @throws IllegalStateException when no CoAP transport listens
+     */
+    private DeviceEndpoint coapEndpoint() throws org.osgi.framework.InvalidSyntaxException {
+        List<DeviceEndpoint> found = new ArrayList<>();
+        for (ServiceReference<DeviceEndpoints> ref : bundleContext.getServiceReferences(DeviceEndpoints.class, null)) {
+            DeviceEndpoints endpoints = bundleContext.getService(ref);
+            if (endpoints != null) {
+                used.add(ref);
+                endpoints.deviceEndpoints().stream().filter(e -> e.scheme().startsWith("coap")).forEach(found::add);
             }
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
         }
-        // a server bound to every interface is reached on loopback
-        return new InetSocketAddress("0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host, port);
+        Optional<DeviceEndpoint> secure = found.stream().filter(DeviceEndpoint::secure).findFirst();
+        if (secure.isPresent()) {
+            return secure.get();
+        }
+        if (found.isEmpty()) {
+            throw new IllegalStateException("the CoAP device API is not listening (see updraft:status; feature "
+                    + "updraft-transport-coap): the devices could not reach the platform");
+        }
+        detail("the CoAP device API serves no DTLS (dtls.port=-1): the fleet speaks unencrypted CoAP");
+        return found.get(0);
+    }
+
+    /** A transport bound to every interface is reached on loopback. */
+    private static InetSocketAddress reachable(InetSocketAddress address) {
+        return address.getAddress() != null && address.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress("127.0.0.1", address.getPort()) : address;
+    }
+
+    private static String coapName(DeviceEndpoint endpoint, InetSocketAddress address) {
+        return (endpoint.secure() ? "CoAP over DTLS at " : "unencrypted CoAP at ") + address.getHostString() + ":"
+                + address.getPort();
     }
 
     /**

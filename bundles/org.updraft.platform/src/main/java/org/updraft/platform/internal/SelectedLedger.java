@@ -1,10 +1,12 @@
 package org.updraft.platform.internal;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
@@ -71,6 +73,13 @@ final class SelectedLedger implements Ledger {
     @Override
     public String logKey() throws LedgerException {
         return backend().logKey();
+    }
+
+    /** The chosen backend's, so that decisions are taken on the ledger the platform appends to; empty while none runs. */
+    @Override
+    public Optional<DecisionLeases> decisions() {
+        Ledger l = selection.chosen();
+        return l == null ? Optional.empty() : l.decisions();
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
@@ -14,7 +15,9 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.delta.Delta;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.AppendCondition;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.LedgerEvent;
@@ -79,11 +82,17 @@ final class OfferDecisions {
      * offer counts against its wave's download cap from the decision on, see {@link RolloutEngine#offerDecided}).
      */
     private record Decision(UpdateAnswer answer, RolloutRecord rollout, Release release, Delta delta, int wave,
-            LedgerEvent offer) {
+            LedgerEvent offer, AppendCondition slots) {
         static Decision of(UpdateAnswer answer) {
-            return new Decision(answer, null, null, null, -1, null);
+            return new Decision(answer, null, null, null, -1, null, null);
         }
     }
+
+    /**
+     * How often a device's first offer under a download cap is decided again when other nodes' offers took the
+     * slots it was decided on, before it is told to come back (a wave that busy is full or nearly so).
+     */
+    private static final int CAP_ATTEMPTS = 4;
 
     private final RolloutEngine engine;
     private final ReleaseService releases;
@@ -114,7 +123,8 @@ final class OfferDecisions {
         this.waitRetry = waitRetry;
     }
 
-    UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
+    /** @param authenticated whether the transport proved the request is the device's (see UpdateService.check) */
+    UpdateAnswer check(String deviceId, long installedSequence, boolean authenticated) throws UpdateException {
         Device device = UpdateRefusals.registered(engine.registry, deviceId);
         Instant now = engine.now();
         try {
@@ -125,12 +135,18 @@ final class OfferDecisions {
         UpdateAnswer answer;
         try {
             synchronized (engine.deviceLock(deviceId)) {
-                Decision d;
-                synchronized (engine) {
-                    engine.catchUp();
-                    d = decide(device, installedSequence, now);
+                answer = null;
+                for (int attempt = 0; answer == null; attempt++) {
+                    Decision d;
+                    synchronized (engine) {
+                        engine.catchUp();
+                        d = decide(device, installedSequence, now, authenticated);
+                    }
+                    answer = d.answer() != null ? d.answer() : firstOffer(d, deviceId);
+                    if (answer == null && attempt + 1 >= CAP_ATTEMPTS) {
+                        answer = none("download-cap", capRetry);
+                    }
                 }
-                answer = d.answer() != null ? d.answer() : firstOffer(d, deviceId);
             }
         } catch (LedgerException e) {
             throw UpdateRefusals.unavailable("the ledger", e);
@@ -146,12 +162,22 @@ final class OfferDecisions {
      * Appends a first offer outside the engine's lock, so that the first offers (and reports) of many devices
      * share one fsync of the ledger (its group commit) instead of queueing one fsync each behind the lock; the
      * device's own lock keeps its decision and append together. Then the offer is replayed and made.
+     *
+     * @return the offer, or {@code null} when the wave's slots were taken by other nodes since the decision (a
+     *         shared ledger refused the append): decide again
      */
     private UpdateAnswer firstOffer(Decision d, String deviceId) throws LedgerException {
         String slot = d.rollout().id() + "/" + d.wave();
         boolean appended = false;
         try {
-            engine.ledger.append(d.offer());
+            Optional<DecisionLeases> shared = d.slots() == null ? Optional.empty() : engine.ledger.decisions();
+            if (shared.isPresent()) {
+                if (shared.get().appendDecision(d.offer(), d.slots()).isEmpty()) {
+                    return null; // finally: no longer counted as being appended
+                }
+            } else {
+                engine.ledger.append(d.offer());
+            }
             appended = true;
         } finally {
             if (!appended) {
@@ -169,7 +195,7 @@ final class OfferDecisions {
     }
 
     /** Under the engine's lock, caught up. */
-    private Decision decide(Device device, long installedSequence, Instant now)
+    private Decision decide(Device device, long installedSequence, Instant now, boolean authenticated)
             throws LedgerException, RegistryException, UpdateException {
         RolloutRecord r = rolloutFor(device);
         if (r == null) {
@@ -215,12 +241,27 @@ final class OfferDecisions {
                 + engine.offersBeingAppended(r, slot) >= spec.maxConcurrentDownloads()) {
             return Decision.of(none("download-cap", capRetry));
         }
+        if (offered == null && !authenticated) {
+            // whoever names the device may have sent this: the offer is recorded, but takes no download slot
+            // (RolloutRecord) until the device's own signed report
+            byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave,
+                    delta == null ? null : delta.patch().toString(), true));
+            return new Decision(null, r, release, delta, wave,
+                    new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null), null);
+        }
         if (offered == null) {
             byte[] payload = RolloutEvents.offered(new RolloutEvents.Offered(r.id(), device.id(), r.releaseId(), wave,
                     delta == null ? null : delta.patch().toString()));
+            // other nodes hand out the wave's slots too: the offer is appended only if, of the slots free in this
+            // view of the ledger, one is left after the offers appended since (this node's own included)
+            AppendCondition slots = null;
+            if (spec.maxConcurrentDownloads() > 0 && engine.ledger.decisions().isPresent()) {
+                int free = spec.maxConcurrentDownloads() - r.downloadsInFlight(wave, now, offerTimeout);
+                slots = new AppendCondition(RolloutEngine.offersKey(slot), engine.book().followed(), free - 1, null);
+            }
             engine.offerDecided(slot, device.id());
             return new Decision(null, r, release, delta, wave,
-                    new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null));
+                    new LedgerEvent(EventTypes.ROLLOUT_OFFERED, now, engine.ledger.logKey(), payload, null), slots);
         }
         return Decision.of(offer(r, release, delta));
     }

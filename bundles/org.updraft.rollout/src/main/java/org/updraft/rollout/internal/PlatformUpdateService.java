@@ -186,7 +186,13 @@ public final class PlatformUpdateService implements UpdateService {
 
     @Override
     public UpdateAnswer check(String deviceId, long installedSequence) throws UpdateException {
-        return offers.check(deviceId, installedSequence);
+        return offers.check(deviceId, installedSequence, true);
+    }
+
+    @Override
+    public UpdateAnswer check(String deviceId, long installedSequence, boolean authenticated)
+            throws UpdateException {
+        return offers.check(deviceId, installedSequence, authenticated);
     }
 
     @Override

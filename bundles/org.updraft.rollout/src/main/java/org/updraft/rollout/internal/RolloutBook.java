@@ -268,7 +268,7 @@ final class RolloutBook {
         RolloutRecord r = report.rolloutId() != null ? rollouts.get(report.rolloutId())
                 : offeringRollout(report.deviceId(), report.releaseId());
         if (r != null) {
-            r.applyReport(report.deviceId(), report.releaseId(), report.state(), event.time());
+            r.applyReport(report.deviceId(), report.releaseId(), report.state(), event.time(), entry.index());
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +20,11 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.AppendCondition;
+import org.updraft.api.ledger.AppendReceipt;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.Lease;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
@@ -130,10 +135,35 @@ final class RolloutEngine {
      */
     synchronized boolean change(RolloutRecord r, RolloutState state, int wave, String reason, String by)
             throws LedgerException {
+        return change(r, state, wave, reason, by, null);
+    }
+
+    /**
+     * As {@link #change(RolloutRecord, RolloutState, int, String, String)}; on a ledger several nodes share, the
+     * event is appended only if no other change of the rollout was appended since this node's view of it, and,
+     * with a {@code lease}, only while that lease is held: two nodes deciding the same append one event.
+     */
+    synchronized boolean change(RolloutRecord r, RolloutState state, int wave, String reason, String by, Lease lease)
+            throws LedgerException {
         long after = r.ledgerIndex();
         byte[] payload = RolloutEvents.changed(new RolloutEvents.Changed(r.id(), state, wave, reason, by, after));
-        long index = ledger.append(new LedgerEvent(EventTypes.ROLLOUT_CHANGED, now(), ledger.logKey(), payload, null))
-                .index();
+        LedgerEvent event = new LedgerEvent(EventTypes.ROLLOUT_CHANGED, now(), ledger.logKey(), payload, null);
+        Optional<DecisionLeases> decisions = ledger.decisions();
+        long index;
+        if (decisions.isPresent()) {
+            Optional<AppendReceipt> appended = decisions.get().appendDecision(event,
+                    AppendCondition.onlyOne(stateKey(r.id()), book.followed(), lease));
+            if (appended.isEmpty()) {
+                book.catchUp();
+                LOG.debug("Rollout {}: another node changed it first{}; not {} at wave {}", r.id(),
+                        lease == null ? "" : " or lease " + lease.name() + " lapsed", RolloutEvents.stateName(state),
+                        wave);
+                return false;
+            }
+            index = appended.get().index();
+        } else {
+            index = ledger.append(event).index();
+        }
         book.catchUp();
         boolean tookEffect = r.ledgerIndex() == index;
         if (tookEffect) {
@@ -158,6 +188,37 @@ final class RolloutEngine {
      *        checked on a new failure, so that a rollout an operator resumed keeps running until the next one
      */
     synchronized void evaluate(RolloutRecord r, int failedWave) throws LedgerException, RegistryException {
+        evaluate(r, failedWave, null);
+    }
+
+    /** The key of a rollout's state changes among the decisions of a shared ledger, and the name of its lease. */
+    static String stateKey(String rolloutId) {
+        return "rollout/" + rolloutId;
+    }
+
+    /** The key of a wave's first offers among the decisions of a shared ledger ({@code slot} is "id/wave"). */
+    static String offersKey(String slot) {
+        return "offers/" + slot;
+    }
+
+    /**
+     * Looks at a running rollout as the node that took its last report would have: the error threshold of each
+     * wave with a failure newer than the rollout's last change, then the success threshold. Run by the holder of
+     * the rollout's lease at an interval, so that a decision whose trigger reached a node that died before taking
+     * it is taken all the same; a decision already taken is not taken again (the thresholds no longer hold, or the
+     * change's condition refuses it).
+     */
+    synchronized void review(RolloutRecord r, Lease lease) throws LedgerException, RegistryException {
+        for (int w = 0; w < r.waves().size() && r.state() == RolloutState.RUNNING; w++) {
+            if (r.lastFailure(w) > r.ledgerIndex()) {
+                evaluate(r, w, lease);
+            }
+        }
+        evaluate(r, -1, lease);
+    }
+
+    private synchronized void evaluate(RolloutRecord r, int failedWave, Lease lease)
+            throws LedgerException, RegistryException {
         for (int attempt = 0; attempt < r.waves().size() + 2 && r.state() == RolloutState.RUNNING; attempt++) {
             WaveMembers m = members(r);
             if (failedWave >= 0) {
@@ -167,7 +228,7 @@ final class RolloutEngine {
                 }
                 failedWave = -1;
                 if (halt != null) {
-                    if (change(r, RolloutState.PAUSED, r.currentWave(), halt, PLATFORM)) {
+                    if (change(r, RolloutState.PAUSED, r.currentWave(), halt, PLATFORM, lease)) {
                         LOG.warn("Rollout {} paused: {}", r.id(), halt);
                     }
                     continue;
@@ -181,7 +242,7 @@ final class RolloutEngine {
             change(r, last ? RolloutState.COMPLETED : RolloutState.RUNNING, w + 1,
                     "wave " + w + " (" + r.waves().get(w).name() + ") passed: " + r.count(w, DeviceState.INSTALLED)
                             + " of " + m.members(w) + " installed",
-                    PLATFORM);
+                    PLATFORM, lease);
         }
     }
 

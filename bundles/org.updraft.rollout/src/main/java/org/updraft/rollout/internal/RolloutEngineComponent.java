@@ -3,6 +3,7 @@ package org.updraft.rollout.internal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,6 +47,13 @@ public final class RolloutEngineComponent implements AutoCloseable {
                 description = "How long a read of a rollout's target devices from the registry is used before it "
                         + "is read again (devices registered meanwhile join their wave then).")
         long members_refresh_seconds() default 60;
+
+        @AttributeDefinition(name = "Lease review interval (seconds)",
+                description = "On a ledger several nodes share (PostgreSQL): how often this node claims or renews the"
+                        + " leases of running rollouts and reviews their thresholds, so that a wave decision is taken"
+                        + " even when the node that took the deciding report died first. Shorter than the ledger's"
+                        + " lease.seconds. No effect on a ledger only this node writes.")
+        long lease_review_seconds() default 5;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(RolloutEngineComponent.class);
@@ -57,6 +65,7 @@ public final class RolloutEngineComponent implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(2);
 
     private final ScheduledExecutorService scheduler;
+    private final RolloutLeases leases;
 
     @Activate
     public RolloutEngineComponent(Config config,
@@ -69,6 +78,9 @@ public final class RolloutEngineComponent implements AutoCloseable {
     public RolloutEngineComponent(Config config, Ledger ledger, DeviceRegistry registry, Clock clock) {
         this.engine = new RolloutEngine(ledger, registry, clock, membersRefresh(config));
         this.scheduler = Workers.scheduler("updraft-rollout", THREADS);
+        this.leases = new RolloutLeases(engine);
+        long review = Math.max(1, config.lease_review_seconds());
+        scheduler.scheduleWithFixedDelay(leases, review, review, TimeUnit.SECONDS);
         // the ledger's backend may start after this component: the engine catches up at the first call then
         try {
             engine.catchUp();
@@ -98,6 +110,12 @@ public final class RolloutEngineComponent implements AutoCloseable {
     public void close() {
         // a retention run or an anchor lookup in progress is interrupted after a short grace
         Workers.stop(scheduler, STOP_GRACE);
+        leases.releaseAll();
+    }
+
+    /** One round of the rollout leases now (tests; the scheduler runs them at the configured interval). */
+    void reviewLeases() {
+        leases.run();
     }
 
     RolloutEngine engine() {

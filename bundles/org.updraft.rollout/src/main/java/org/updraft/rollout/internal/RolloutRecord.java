@@ -3,6 +3,7 @@ package org.updraft.rollout.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,12 +31,18 @@ final class RolloutRecord {
         Instant lastActivity;
         /** Latest reported state, or {@code null} while it reported nothing. */
         DeviceState latest;
+        /**
+         * Whether it takes a download slot while unfinished: from an offer to an authenticated request, or from the
+         * device's first signed report after an offer to an unauthenticated one (anyone may have asked for that).
+         */
+        boolean holdsSlot;
 
-        OfferState(String deviceId, int wave, Instant offered) {
+        OfferState(String deviceId, int wave, Instant offered, boolean holdsSlot) {
             this.deviceId = deviceId;
             this.wave = wave;
             this.offered = offered;
             this.lastActivity = offered;
+            this.holdsSlot = holdsSlot;
         }
 
         boolean isFinal() {
@@ -63,6 +70,8 @@ final class RolloutRecord {
     private final int[] offered;
     /** Per wave, devices under each latest state (indexed by {@link DeviceState#ordinal()}). */
     private final int[][] byState;
+    /** Per wave, the ledger index of the newest failure or rollback reported, or -1. */
+    private final long[] lastFailure;
     /** Per wave, offered devices that did not report a final state: the download cap counts among them. */
     private final List<Map<String, OfferState>> unfinished = new ArrayList<>();
 
@@ -79,6 +88,8 @@ final class RolloutRecord {
         this.ledgerIndex = index;
         this.offered = new int[waves.size()];
         this.byState = new int[waves.size()][DeviceState.values().length];
+        this.lastFailure = new long[waves.size()];
+        Arrays.fill(lastFailure, -1);
         for (int i = 0; i < waves.size(); i++) {
             unfinished.add(new LinkedHashMap<>());
         }
@@ -107,14 +118,14 @@ final class RolloutRecord {
                 || !o.release().equals(releaseId)) {
             return;
         }
-        OfferState s = new OfferState(o.device(), o.wave(), time);
+        OfferState s = new OfferState(o.device(), o.wave(), time, !o.unauthenticated());
         offers.put(o.device(), s);
         offerOrder.add(o.device());
         offered[o.wave()]++;
         unfinished.get(o.wave()).put(o.device(), s);
     }
 
-    void applyReport(String deviceId, String release, DeviceState newState, Instant time) {
+    void applyReport(String deviceId, String release, DeviceState newState, Instant time, long index) {
         OfferState s = offers.get(deviceId);
         if (s == null || !release.equals(releaseId)) {
             return;
@@ -125,6 +136,10 @@ final class RolloutRecord {
         s.latest = newState;
         byState[s.wave][newState.ordinal()]++;
         s.lastActivity = time;
+        s.holdsSlot = true; // its signature was verified: the device itself is downloading
+        if (newState.isFailure()) {
+            lastFailure[s.wave] = index;
+        }
         if (newState.isFinal()) {
             unfinished.get(s.wave).remove(deviceId);
         } else {
@@ -133,14 +148,14 @@ final class RolloutRecord {
     }
 
     /**
-     * Devices of the wave that hold a download slot: offered or reporting progress, not final, and heard of
-     * within {@code timeout} (a device that went silent gives its slot back).
+     * Devices of the wave that hold a download slot: offered to an authenticated request or reporting progress,
+     * not final, and heard of within {@code timeout} (a device that went silent gives its slot back).
      */
     int downloadsInFlight(int wave, Instant now, Duration timeout) {
         Instant since = now.minus(timeout);
         int n = 0;
         for (OfferState s : unfinished.get(wave).values()) {
-            if (s.lastActivity.isAfter(since)) {
+            if (s.holdsSlot && s.lastActivity.isAfter(since)) {
                 n++;
             }
         }
@@ -205,6 +220,11 @@ final class RolloutRecord {
 
     int count(int wave, DeviceState s) {
         return byState[wave][s.ordinal()];
+    }
+
+    /** The ledger index of the wave's newest failure or rollback, or -1: newer than {@link #ledgerIndex()} is unseen. */
+    long lastFailure(int wave) {
+        return lastFailure[wave];
     }
 
     int failures(int wave) {

@@ -411,6 +411,33 @@ class RolloutEngineTest {
         assertEquals(Duration.ofHours(21), ((UpdateAnswer.NoUpdate) p.updates.check("d-00004", 1)).retryAfter());
     }
 
+    @Test
+    void offersToUnauthenticatedRequestsTakeNoDownloadSlotUntilTheDeviceReports() throws Exception {
+        p.fleet("d", 10, "eu");
+        Release release = p.publish(2);
+        Rollout r = running(release, new WaveSpec("all", new WaveSelector.Percent(100), 100, 50, false, null, 2));
+        // anyone naming device ids over unencrypted CoAP: offered (the offers are recorded), but the cap keeps room
+        for (int i = 0; i < 5; i++) {
+            assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check(String.format("d-%05d", i), 1, false));
+        }
+        assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check("d-00005", 1));
+        assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check("d-00006", 1));
+        assertEquals("download-cap", reason(p.updates.check("d-00007", 1)));
+        // an unauthenticated asker is held to the cap too: it gets no offer while the wave is full
+        assertEquals("download-cap", reason(p.updates.check("d-00008", 1, false)));
+        assertEquals(7, p.offeredOnLedger(r.id()).size());
+
+        // d-00005 finishes; d-00000, offered unauthenticated, reports with its own key: it holds a slot from now on
+        p.updates.report(p.report("d-00005", r.id(), release.id(), DeviceState.INSTALLED, 1));
+        p.updates.report(p.report("d-00000", r.id(), release.id(), DeviceState.DOWNLOADING, 1));
+        assertEquals("download-cap", reason(p.updates.check("d-00007", 1)));
+        // the same once the book is replayed from the ledger (the flag is on the offer event)
+        p.restart();
+        assertEquals("download-cap", reason(p.updates.check("d-00007", 1)));
+        p.updates.report(p.report("d-00000", r.id(), release.id(), DeviceState.INSTALLED, 2));
+        assertInstanceOf(UpdateAnswer.Offer.class, p.updates.check("d-00007", 1));
+    }
+
     private Platform reopen() throws Exception {
         Map<String, Object> config = Map.copyOf(p.updateConfig);
         Platform fresh = new Platform(dir.resolve("again"));

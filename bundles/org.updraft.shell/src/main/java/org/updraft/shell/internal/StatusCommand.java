@@ -1,8 +1,10 @@
 package org.updraft.shell.internal;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import org.apache.karaf.shell.api.action.Command;
@@ -16,6 +18,8 @@ import org.updraft.api.backend.BackendChoice;
 import org.updraft.api.backend.BackendChoices;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.DecisionLeases;
+import org.updraft.api.ledger.Lease;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerNode;
 import org.updraft.api.ledger.LedgerNodes;
@@ -170,6 +174,46 @@ public class StatusCommand extends UpdraftCommand {
                 detail("nodes: " + failed(e));
             }
         }
+        Optional<DecisionLeases> decisions = ledger.decisions();
+        if (decisions.isPresent()) {
+            try {
+                leaseLines(decisions.get().leases(), decisions.get().nodeId(), Instant.now())
+                        .forEach(StatusCommand::detail);
+            } catch (Exception e) {
+                detail("leases: " + failed(e));
+            }
+        }
+    }
+
+    /** Free leases named one by one, at most; a ledger keeps the row of every rollout that ever ran. */
+    private static final int FREE_LEASES_SHOWN = 5;
+
+    /**
+     * One line per lease held: which node holds it, since when, until when, and its fencing token; then one line
+     * naming the free ones (their rollout no longer runs, or their holder died and no node claimed them yet).
+     *
+     * @param now this node's clock: a display; claims go by the database's
+     */
+    static List<String> leaseLines(List<Lease> leases, String thisNode, Instant now) {
+        List<String> lines = new ArrayList<>();
+        List<String> free = new ArrayList<>();
+        for (Lease l : leases) {
+            String holder = l.holder() + (l.holder().equals(thisNode) ? " (this one)" : "");
+            if (l.expires().isAfter(now)) {
+                lines.add("lease " + l.name() + ": held by " + holder + " since " + l.acquired() + ", until "
+                        + l.expires() + ", token " + l.token());
+            } else {
+                free.add(l.name() + " (last " + holder + ", lapsed " + l.expires() + ")");
+            }
+        }
+        if (leases.isEmpty()) {
+            lines.add("leases: none (no rollout has run on several nodes)");
+        } else if (!free.isEmpty()) {
+            int shown = Math.min(free.size(), FREE_LEASES_SHOWN);
+            lines.add("leases free: " + String.join(", ", free.subList(0, shown))
+                    + (free.size() > shown ? " and " + (free.size() - shown) + " more" : ""));
+        }
+        return lines;
     }
 
     private void trust() throws InvalidSyntaxException {

@@ -31,7 +31,8 @@ public final class DeviceApi implements AutoCloseable {
 
     /**
      * Serves with the transport's configuration ({@code org.updraft.transport.coap}): its defaults, loopback and a
-     * free port, no DTLS (its key file would be under karaf.data), then {@code settings} (attribute or property names,
+     * free port, unencrypted CoAP on ({@code plain.enabled}, off in a deployment) and no DTLS (its key file would be
+     * under karaf.data), then {@code settings} (attribute or property names,
      * as {@link Configs#of} takes them): set {@code dtls_port} and {@code dtls_key_file} for DTLS.
      */
     public static DeviceApi serve(UpdateService updates, FirmwareStore store, ReleaseService releases,
@@ -39,6 +40,7 @@ public final class DeviceApi implements AutoCloseable {
         Map<String, Object> values = new HashMap<>();
         values.put("bind_address", "127.0.0.1");
         values.put("port", 0);
+        values.put("plain_enabled", true);
         values.put("dtls_port", -1);
         values.putAll(settings);
         CoapTransport transport = new CoapTransport(Configs.of(CoapTransportConfig.class, values), updates);

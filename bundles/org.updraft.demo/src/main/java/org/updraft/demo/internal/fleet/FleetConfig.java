@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.device.CoapLink;
 import org.updraft.device.DeviceAgent;
 
@@ -15,6 +16,8 @@ import org.updraft.device.DeviceAgent;
 public final class FleetConfig {
 
     final InetSocketAddress platform;
+    /** The did:key of the platform's DTLS key for CoAP over DTLS; null for unencrypted CoAP. */
+    final String dtlsKey;
     final FleetTransport transport;
     final String broker;
     final int blockSize;
@@ -36,6 +39,7 @@ public final class FleetConfig {
 
     private FleetConfig(Builder b) {
         platform = b.platform;
+        dtlsKey = b.dtlsKey;
         transport = b.transport;
         broker = b.broker;
         blockSize = b.blockSize;
@@ -74,7 +78,10 @@ public final class FleetConfig {
         return (int) Math.max(1, Math.min(MAX_AGENTS_PER_ENDPOINT, REQUESTS_PER_ENDPOINT / requestsPerDevice));
     }
 
-    /** A fleet talking to the platform's CoAP server at {@code platform}; {@link Builder#mqtt} adds MQTT. */
+    /**
+     * A fleet talking to the platform's CoAP server at {@code platform}: over DTLS with {@link Builder#dtls} (what the
+     * demo does), unencrypted without; {@link Builder#mqtt} adds MQTT.
+     */
     public static Builder builder(InetSocketAddress platform) {
         return new Builder(Objects.requireNonNull(platform, "platform"));
     }
@@ -87,6 +94,11 @@ public final class FleetConfig {
     /** The platform's CoAP address; null for a fleet on MQTT only. */
     public InetSocketAddress platform() {
         return platform;
+    }
+
+    /** The platform's DTLS key (did:key) the CoAP devices pin, or null when they speak unencrypted CoAP. */
+    public String dtlsKey() {
+        return dtlsKey;
     }
 
     public FleetTransport transport() {
@@ -104,7 +116,8 @@ public final class FleetConfig {
 
     @Override
     public String toString() {
-        return "FleetConfig[transport=" + transport + ", platform=" + platform + ", broker=" + broker + ", block="
+        return "FleetConfig[transport=" + transport + ", platform=" + platform + (dtlsKey == null ? "" : " over DTLS")
+                + ", broker=" + broker + ", block="
                 + blockSize + ", loss=" + lossShare + ", bootFailure="
                 + bootFailureShare + ", corrupt=" + corruptShare + ", offline=" + offlineShare + " for " + offlineFor
                 + ", agentsPerEndpoint=" + agentsPerEndpoint + ", threads=" + threads + ", ackTimeout=" + ackTimeout
@@ -114,6 +127,7 @@ public final class FleetConfig {
     /** Settings with defaults fit for a fleet on loopback. */
     public static final class Builder {
         private final InetSocketAddress platform;
+        private String dtlsKey;
         private FleetTransport transport = FleetTransport.COAP;
         private String broker;
         private int blockSize = 1024;
@@ -152,6 +166,19 @@ public final class FleetConfig {
             }
             this.transport = transport;
             this.broker = brokerUri.strip();
+            return this;
+        }
+
+        /**
+         * CoAP devices speak CoAP over DTLS 1.2 to {@code platform} (the platform's DTLS port), each presenting its own
+         * key and pinning {@code platformKeyDid}, the platform's DTLS key ({@code updraft:status} shows it). Each
+         * such device has its own UDP port: {@link #agentsPerEndpoint} does not apply.
+         *
+         * @throws IllegalArgumentException when it is not an Ed25519 or P-256 did:key
+         */
+        public Builder dtls(String platformKeyDid) {
+            VerificationKey.fromDid(platformKeyDid);
+            this.dtlsKey = platformKeyDid;
             return this;
         }
 

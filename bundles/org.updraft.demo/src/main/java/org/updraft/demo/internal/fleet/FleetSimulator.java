@@ -77,8 +77,9 @@ public final class FleetSimulator implements AutoCloseable {
         if (config.transport.usesCoap()) {
             int coapDevices = config.transport == FleetTransport.BOTH ? (devices.size() + 1) / 2 : devices.size();
             int endpoints = Math.max(1, (coapDevices + config.agentsPerEndpoint - 1) / config.agentsPerEndpoint);
-            link = CoapLink.builder(config.platform).endpoints(endpoints).threads(config.threads)
-                    .lossShare(config.lossShare).seed(config.seed).ackTimeout(config.ackTimeout).open();
+            CoapLink.Builder coap = CoapLink.builder(config.platform).threads(config.threads)
+                    .lossShare(config.lossShare).seed(config.seed).ackTimeout(config.ackTimeout);
+            link = (config.dtlsKey != null ? coap.dtls(config.dtlsKey) : coap.endpoints(endpoints)).open();
         }
         if (config.transport.usesMqtt()) {
             mqtt = MqttLink.builder(config.broker).threads(config.threads).maxPacketSize(config.mqttMaxPacketSize)

@@ -16,11 +16,11 @@ public enum FleetTransport {
         return this == MQTT || this == BOTH && index % 2 == 1;
     }
 
-    boolean usesCoap() {
+    public boolean usesCoap() {
         return this != MQTT;
     }
 
-    boolean usesMqtt() {
+    public boolean usesMqtt() {
         return this != COAP;
     }
 

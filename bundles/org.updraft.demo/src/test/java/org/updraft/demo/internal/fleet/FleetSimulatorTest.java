@@ -70,6 +70,30 @@ class FleetSimulatorTest {
     }
 
     @Test
+    void aFleetOverDtlsWithLossFinishesAndLosesNoAnswerToItsOwnMatching() throws Exception {
+        try (OneReleaseUpdates platform = new OneReleaseUpdates(dir, 8 * 1024, false, true)) {
+            List<SimulatedDevice> fleet = FleetProvisioning.builder(OneReleaseUpdates.VENDOR, OneReleaseUpdates.CLASS,
+                    platform.ledger.logKey(), platform.trust()).statementKey(platform.statementKey()).generate(60);
+            fleet.forEach(platform::register);
+            FleetConfig config = FleetConfig.builder(platform.dtlsAddress()).dtls(platform.dtlsKey()).blockSize(512)
+                    .lossShare(0.03).startSpread(Duration.ofMillis(500)).progressInterval(Duration.ofMillis(500))
+                    .deadline(Duration.ofMinutes(3)).seed(5).build();
+            FleetSummary summary;
+            try (FleetSimulator simulator = new FleetSimulator(config, fleet)) {
+                summary = simulator.run();
+            }
+            System.out.println("fleet of 60 over DTLS, 8 KiB image, 512-byte blocks, 3% loss: " + summary);
+            assertEquals(60, summary.updated(), summary.toString());
+            assertTrue(summary.datagramsDropped() > 0, summary.toString());
+            // CoAP's retransmissions make up for every lost datagram: no block is asked for again. When loss was
+            // simulated above DTLS, the answer to a request "lost" that way came in a DTLS context the request never
+            // had, Californium's strict matching dropped it, and the device asked again once CoAP gave up (here 23
+            // block retries and 9.4 s instead of 5.5 s; 1000 devices in the quickstart: 148 s instead of 42 s)
+            assertTrue(summary.blockRetries() <= 2, summary.toString());
+        }
+    }
+
+    @Test
     void aMixedFleetUpdatesHalfOverCoapAndHalfOverMqttFromOnePlatform() throws Exception {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 OneReleaseUpdates platform = new OneReleaseUpdates(dir.resolve("platform"), 8 * 1024, false)) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.updraft.api.ledger.AppendCondition;
 import org.updraft.api.ledger.LedgerException;
 
 /**
@@ -19,7 +20,10 @@ final class AppendQueue {
     /** Writes one batch in one transaction. Called by one leader at a time. */
     interface BatchWriter {
 
-        /** Commits {@code batch} and sets each event's index; on failure nothing of the batch is on the log. */
+        /**
+         * Commits {@code batch} and sets each event's index, or marks it {@code refused} when its condition did not
+         * hold; on failure nothing of the batch is on the log.
+         */
         void write(List<Pending> batch) throws LedgerException;
     }
 
@@ -27,14 +31,23 @@ final class AppendQueue {
     static final class Pending {
         final byte[] bytes;
         final byte[] leafHash;
+        /** What must hold for it to be appended (a decision), or {@code null}. */
+        final AppendCondition condition;
         long index = -1;
+        /** Its condition did not hold: nothing of it was appended. */
+        boolean refused;
         private LedgerException failure;
         private boolean finished;
         private Condition wake;
 
         Pending(byte[] bytes, byte[] leafHash) {
+            this(bytes, leafHash, null);
+        }
+
+        Pending(byte[] bytes, byte[] leafHash, AppendCondition condition) {
             this.bytes = bytes;
             this.leafHash = leafHash;
+            this.condition = condition;
         }
     }
 
@@ -53,7 +66,7 @@ final class AppendQueue {
         this.maxBytes = maxBytes;
     }
 
-    /** Queues {@code pending} and returns once it is committed, with its index. */
+    /** Queues {@code pending} and returns once it is committed, with its index; -1 when it was refused. */
     long commit(Pending pending) throws LedgerException {
         lock.lock();
         try {
@@ -77,7 +90,7 @@ final class AppendQueue {
         if (pending.failure != null) {
             throw pending.failure;
         }
-        return pending.index;
+        return pending.refused ? -1 : pending.index;
     }
 
     // Called with the lock held; releases it while the transaction runs.

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
@@ -64,6 +66,7 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
     private final ScheduledExecutorService chores;
     private final String where;
     private final NodeRoster roster;
+    private final DecisionTable leases;
     /** Whether the last heartbeat failed: the first failure is a WARN, the ones after it DEBUG. */
     private volatile boolean beatFailing;
 
@@ -83,6 +86,10 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
         if (config.node_heartbeat_seconds() < 1) {
             throw new LedgerException("configuration " + PID + ": node.heartbeat.seconds must be at least 1, not "
                     + config.node_heartbeat_seconds());
+        }
+        if (config.lease_seconds() <= config.node_heartbeat_seconds()) {
+            throw new LedgerException("configuration " + PID + ": lease.seconds (" + config.lease_seconds() + ") must be"
+                    + " longer than node.heartbeat.seconds (" + config.node_heartbeat_seconds() + "), which renews it");
         }
         if (config.checkpoint_batch() < 0 || config.checkpoint_interval_seconds() < 0) {
             throw new LedgerException("configuration " + PID + ": checkpoint.batch and checkpoint.interval.seconds"
@@ -126,6 +133,8 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
         }
         this.roster = new NodeRoster(pool, where, nodeId(config.node_id()),
                 Duration.ofSeconds(config.node_heartbeat_seconds()), config.migrate());
+        log.shareDecisions(roster.nodeId(), Duration.ofSeconds(config.lease_seconds()));
+        this.leases = (DecisionTable) log.decisions().orElseThrow();
         this.chores = Workers.scheduler("updraft-ledger-postgresql", 1);
         chores.scheduleWithFixedDelay(this::beat, 0, config.node_heartbeat_seconds(), TimeUnit.SECONDS);
         int interval = config.checkpoint_interval_seconds();
@@ -191,6 +200,7 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
     private void beat() {
         try {
             roster.beat();
+            leases.renew();
             if (beatFailing) {
                 LOG.info("Node {} is heard on {} again", roster.nodeId(), where);
             }
@@ -230,6 +240,7 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
         } finally {
             try {
                 roster.stopped();
+                leases.releaseAll();
             } catch (LedgerException e) {
                 LOG.debug("Node {}: could not say it stopped: {}", roster.nodeId(), e.getMessage());
             }
@@ -246,6 +257,11 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
     @Override
     public List<LedgerNode> nodes() throws LedgerException {
         return roster.nodes();
+    }
+
+    @Override
+    public Optional<DecisionLeases> decisions() {
+        return log.decisions();
     }
 
     @Override

@@ -63,6 +63,12 @@ public @interface PostgresLedgerConfig {
                     + " times its interval is shown silent.")
     int node_heartbeat_seconds() default 5;
 
+    @AttributeDefinition(name = "Lease (seconds)",
+            description = "How long a lease on a decision (a rollout's wave decisions) lasts unless its holder renews"
+                    + " it, as it does with every heartbeat: a node that dies holding one gives it to another node"
+                    + " this long after its last heartbeat at most. Longer than the heartbeat.")
+    int lease_seconds() default 15;
+
     @AttributeDefinition(name = "Migrate schema",
             description = "Create the ledger's tables at start when missing. Off: only check that they are there.")
     boolean migrate() default true;

@@ -7,21 +7,25 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
 
+import org.updraft.api.ledger.AppendCondition;
 import org.updraft.api.ledger.AppendReceipt;
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
@@ -47,7 +51,9 @@ import org.updraft.ledger.postgresql.internal.AppendQueue.Pending;
  * <li>{@code ledger_nodes}: every complete perfect subtree of height 1 and up, written in the transaction that
  * completes it. A node table rather than tiles: a proof needs at most two lookups per level, which one query
  * fetches by key, and an append writes on average one row per event, never rewriting a partial tile;</li>
- * <li>{@code ledger_checkpoints}: every checkpoint issued, by tree size.</li>
+ * <li>{@code ledger_checkpoints}: every checkpoint issued, by tree size;</li>
+ * <li>{@code ledger_decisions} and {@code ledger_leases}: the keys of the decisions appended with a condition, and
+ * the leases on them ({@link DecisionTable}).</li>
  * </ul>
  * Appends of one node are group-committed ({@link AppendQueue}): concurrent calls share one transaction.
  */
@@ -69,8 +75,10 @@ public final class SqlLedger implements Ledger, AutoCloseable {
             "CREATE TABLE IF NOT EXISTS ledger_nodes (height smallint NOT NULL, idx bigint NOT NULL,"
                     + " hash bytea NOT NULL, PRIMARY KEY (height, idx))",
             "CREATE TABLE IF NOT EXISTS ledger_checkpoints (tree_size bigint PRIMARY KEY, signed_at bigint NOT NULL,"
-                    + " envelope bytea NOT NULL)");
-    private static final String[] TABLES = {"ledger_tree", "ledger_entries", "ledger_nodes", "ledger_checkpoints"};
+                    + " envelope bytea NOT NULL)",
+            DecisionTable.DECISIONS, DecisionTable.LEASES);
+    private static final String[] TABLES = {"ledger_tree", "ledger_entries", "ledger_nodes", "ledger_checkpoints",
+        "ledger_decisions", "ledger_leases"};
 
     /** Runs inside an append transaction just before its commit; tests use it to make a transaction fail. */
     @FunctionalInterface
@@ -97,6 +105,8 @@ public final class SqlLedger implements Ledger, AutoCloseable {
     private volatile boolean ready;
     private volatile boolean closed;
     private volatile String refusal;
+    /** Conditional appends and leases, once this log is shared by named nodes ({@link #shareDecisions}). */
+    private volatile DecisionTable decisions;
     volatile CommitHook commitHook = transaction -> {
     };
     /** Runs right after the commit returned; tests use it to lose the commit's answer, as a cut connection does. */
@@ -266,8 +276,47 @@ public final class SqlLedger implements Ledger, AutoCloseable {
         return new AppendReceipt(index, leafHash);
     }
 
+    /**
+     * Appends the event if {@code condition} holds in the append transaction (see {@link DecisionLeases}); it
+     * shares the transaction with other appends of this node, so decisions are group-committed too.
+     */
+    Optional<AppendReceipt> appendIf(LedgerEvent event, AppendCondition condition) throws LedgerException {
+        if (event == null || condition == null) {
+            throw new LedgerException("cannot append a missing event or condition");
+        }
+        ensureOpen();
+        byte[] bytes;
+        try {
+            bytes = LedgerEventCodec.encode(event);
+        } catch (IllegalArgumentException e) {
+            throw new LedgerException("cannot append " + event + ": " + e.getMessage());
+        }
+        byte[] leafHash = MerkleHash.leafHash(bytes);
+        long index = queue.commit(new Pending(bytes, leafHash, condition));
+        return index < 0 ? Optional.empty() : Optional.of(new AppendReceipt(index, leafHash));
+    }
+
+    /**
+     * Lets this log take decisions among nodes: conditional appends, and leases held by {@code nodeId} that lapse
+     * {@code leaseTime} after their last renewal. Until called, {@link #decisions()} is empty.
+     */
+    public void shareDecisions(String nodeId, Duration leaseTime) {
+        decisions = new DecisionTable(this, db, where, nodeId, leaseTime);
+    }
+
+    @Override
+    public Optional<DecisionLeases> decisions() {
+        return Optional.ofNullable(decisions);
+    }
+
+    /** Opens the log if it is not yet; for the lease calls, whose tables the opening creates. */
+    void ready() throws LedgerException {
+        ensureOpen();
+    }
+
     /** One transaction: lock the tree row, insert the events and the nodes they complete, update the row. */
-    private void writeBatch(List<Pending> batch) throws LedgerException {
+    private void writeBatch(List<Pending> queued) throws LedgerException {
+        List<Pending> batch = queued;
         long first = -1;
         Exception uncertain = null;
         try (Connection c = db.getConnection()) {
@@ -276,6 +325,13 @@ public final class SqlLedger implements Ledger, AutoCloseable {
                 c.setAutoCommit(false);
                 TreeRow tree = lockTree(c);
                 first = tree.size;
+                // under the tree row's lock: no other node appends between these checks and the commit
+                List<Pending> accepted = DecisionTable.admit(c, batch);
+                if (accepted.isEmpty()) {
+                    rollback(c);
+                    return;
+                }
+                batch = accepted;
                 RightEdge edge = edge(tree);
                 // one statement per table, whatever the batch's size: rows as arrays, unnested by the server
                 int count = batch.size();
@@ -303,6 +359,7 @@ public final class SqlLedger implements Ledger, AutoCloseable {
                     insert.setArray(3, c.createArrayOf("bytea", events));
                     insert.executeUpdate();
                 }
+                DecisionTable.record(c, batch, first);
                 if (!nodeHeights.isEmpty()) {
                     try (PreparedStatement insert = c.prepareStatement("INSERT INTO ledger_nodes (height, idx, hash)"
                             + " SELECT * FROM unnest(?::int2[], ?::int8[], ?::bytea[])")) {

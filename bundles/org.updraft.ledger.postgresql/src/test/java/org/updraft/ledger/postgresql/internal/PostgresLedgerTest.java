@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.osgi.PGDataSourceFactory;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.DecisionLeases;
+import org.updraft.api.ledger.Lease;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.KeyFiles;
@@ -131,6 +133,36 @@ class PostgresLedgerTest {
             assertFalse(e.getMessage().contains("not-the-password-4711"), e.getMessage());
         } finally {
             ledger.deactivate();
+        }
+    }
+
+    @Test
+    void aNodesHeartbeatKeepsItsLeasesAndItsStopGivesThemBack() throws Exception {
+        LedgerException e = assertThrows(LedgerException.class, () -> new PostgresLedger(
+                config(Map.of("lease.seconds", 5, "node.heartbeat.seconds", 5)), new PGDataSourceFactory()));
+        assertTrue(e.getMessage().contains("lease.seconds (5) must be longer than node.heartbeat.seconds (5)"),
+                e.getMessage());
+
+        Map<String, Object> timing = Map.of("lease.seconds", 2, "node.heartbeat.seconds", 1);
+        Map<String, Object> a = new HashMap<>(timing);
+        a.put("node.id", "node-a");
+        Map<String, Object> b = new HashMap<>(timing);
+        b.put("node.id", "node-b");
+        PostgresLedger first = new PostgresLedger(config(a), new PGDataSourceFactory());
+        PostgresLedger second = new PostgresLedger(config(b), new PGDataSourceFactory());
+        try {
+            DecisionLeases leasesA = first.decisions().orElseThrow();
+            DecisionLeases leasesB = second.decisions().orElseThrow();
+            assertEquals("node-a", leasesA.nodeId());
+            Lease held = leasesA.claim("rollout/r1").orElseThrow();
+            Thread.sleep(3500); // longer than the lease: only the heartbeat renews it
+            assertTrue(leasesB.claim("rollout/r1").isEmpty(), "a's heartbeat kept its lease");
+            assertTrue(leasesB.leases().get(0).expires().isAfter(held.expires()), "renewed");
+            first.deactivate(); // a stops: its lease is given back at once
+            Lease taken = leasesB.claim("rollout/r1").orElseThrow();
+            assertEquals(held.token() + 1, taken.token());
+        } finally {
+            second.deactivate();
         }
     }
 

@@ -106,6 +106,8 @@ final class CheckResource extends DeviceApiResource {
         private final String deviceId;
         // what this device was last told, for the sweep: written by the request threads, read by the sweep
         private volatile long lastSequence;
+        /** Whether the last request came over DTLS from the device's own key (bound above), not plain CoAP. */
+        private volatile boolean lastAuthenticated;
         private volatile String lastRollout;
         private volatile byte[] lastTag = new byte[0];
 
@@ -126,14 +128,17 @@ final class CheckResource extends DeviceApiResource {
             binding.requireDevice(request, deviceId);
             Query query = query(request);
             long sequence = query.sequence();
+            // a plain request names the device and proves nothing: its first offer takes no download slot
+            boolean authenticated = PeerBinding.peerKey(request) != null;
             UpdateAnswer answer;
             try {
-                answer = updates.check(deviceId, sequence);
+                answer = updates.check(deviceId, sequence, authenticated);
             } catch (UpdateException e) {
                 throw Refusal.of(e, limits.unavailableMaxAge());
             }
             byte[] tag = answer.tag();
             lastSequence = sequence;
+            lastAuthenticated = authenticated;
             lastRollout = answer instanceof UpdateAnswer.Offer offer ? offer.rolloutId() : null;
             lastTag = tag;
             long maxAge = limits.checkMaxAge();
@@ -174,7 +179,7 @@ final class CheckResource extends DeviceApiResource {
         /** Asks again with what the device said last; true when the answer differs (or is now refused). */
         boolean answerChanged() {
             try {
-                return !Arrays.equals(updates.check(deviceId, lastSequence).tag(), lastTag);
+                return !Arrays.equals(updates.check(deviceId, lastSequence, lastAuthenticated).tag(), lastTag);
             } catch (UpdateException e) {
                 // an outage is not news for the device; an unknown device learns it, and its observation ends
                 return !"unavailable".equals(e.code());

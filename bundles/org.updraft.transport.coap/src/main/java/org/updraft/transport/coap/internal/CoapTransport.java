@@ -42,6 +42,8 @@ import org.updraft.api.delta.ReleaseDeltas;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.transport.DeviceEndpoint;
+import org.updraft.api.transport.DeviceEndpoints;
 import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
@@ -74,9 +76,9 @@ import org.updraft.core.update.UpdateAnswers;
  * component: it stays active, serves nothing there (the other endpoint still serves), and {@link #status()} (in {@code updraft:status}) names the endpoint
  * and the error, so an operator sees it beside the other transports rather than only in karaf.log.
  */
-@Component(service = TransportStatus.class, configurationPid = CoapTransport.PID, immediate = true)
+@Component(service = {TransportStatus.class, DeviceEndpoints.class}, configurationPid = CoapTransport.PID, immediate = true)
 @Designate(ocd = CoapTransportConfig.class)
-public final class CoapTransport implements TransportStatus {
+public final class CoapTransport implements TransportStatus, DeviceEndpoints {
 
     /** Configuration PID: etc/org.updraft.transport.coap.cfg. */
     public static final String PID = "org.updraft.transport.coap";
@@ -148,8 +150,8 @@ public final class CoapTransport implements TransportStatus {
 
         this.chunks = new ChunkCache(config.cached_chunks());
         ReleaseImages images = new ReleaseImages(releases::get, deltas::get);
-        this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API");
-        this.refusedPeers = new CountedRefusals(CoapTransport.class, "CoAP device API, DTLS peer refused");
+        this.malformed = new CountedRefusals(CoapTransport.class, "CoAP device API refused malformed input");
+        this.refusedPeers = new CountedRefusals(CoapTransport.class, "CoAP device API refused a DTLS peer for its key");
         this.overload = new Overload(limits, Overload.logged(LOG));
         PeerBinding binding = new PeerBinding(registry::get, limits.unavailableMaxAge(), System::nanoTime);
         DeviceApiRoot root = new DeviceApiRoot(malformed, refusedPeers);
@@ -357,6 +359,19 @@ public final class CoapTransport implements TransportStatus {
             throw new IllegalStateException("the CoAP device API is not listening: " + status());
         }
         return endpoint.address();
+    }
+
+    /** CoAP over DTLS ({@code coaps}, with the platform's DTLS key), then unencrypted CoAP; those listening. */
+    @Override
+    public List<DeviceEndpoint> deviceEndpoints() {
+        List<DeviceEndpoint> endpoints = new ArrayList<>(2);
+        if (dtls != null && dtls.listening()) {
+            endpoints.add(new DeviceEndpoint("coaps", dtls.address(), dtlsKey));
+        }
+        if (plain != null && plain.listening()) {
+            endpoints.add(new DeviceEndpoint("coap", plain.address(), null));
+        }
+        return endpoints;
     }
 
     /** Listening on at least one socket. */

@@ -21,8 +21,8 @@ public @interface CoapTransportConfig {
 
     @AttributeDefinition(name = "Unencrypted CoAP",
             description = "Serve the device API without DTLS on port as well. For tests and interoperability only: "
-                    + "a plain request names a device but proves nothing. Will default to false.")
-    boolean plain_enabled() default true;
+                    + "a plain request names a device but proves nothing, so nothing is bound to a device there.")
+    boolean plain_enabled() default false;
 
     @AttributeDefinition(name = "DTLS port",
             description = "UDP port of CoAP over DTLS 1.2 (coaps), where a device's raw public key is its identity; "

@@ -27,7 +27,7 @@ final class DeviceApiRoot extends DeviceApiResource {
     private final CountedRefusals refusedPeers;
 
     DeviceApiRoot(CountedRefusals malformed) {
-        this(malformed, new CountedRefusals(DeviceApiRoot.class, "CoAP device API (DTLS peer identity)"));
+        this(malformed, new CountedRefusals(DeviceApiRoot.class, "CoAP device API refused a DTLS peer for its key"));
     }
 
     DeviceApiRoot(CountedRefusals malformed, CountedRefusals refusedPeers) {

@@ -22,8 +22,9 @@ import org.updraft.core.identity.SigningKey;
  * handshake: which device a key may speak for is decided per request ({@link PeerBinding}), since the DTLS layer
  * does not know the registry. HelloVerifyRequest is always sent before the server keeps any state for a client, so
  * a forged source address gets one small answer back, never a flight of certificates (no amplification).
+ * Public for the benchmarks' reference server, which must speak DTLS exactly as the transport does.
  */
-final class DtlsEndpoints {
+public final class DtlsEndpoints {
 
     /**
      * ECDHE with ECDSA or EdDSA signatures: CCM_8 first (RFC 7252's mandatory suite, the one tinydtls and most
@@ -36,7 +37,7 @@ final class DtlsEndpoints {
     }
 
     /** The connector's settings: {@code californium} (with DtlsConfig's definitions) is changed for DTLS. */
-    static DtlsConnectorConfig server(Configuration californium, InetSocketAddress bind, SigningKey key) {
+    public static DtlsConnectorConfig server(Configuration californium, InetSocketAddress bind, SigningKey key) {
         californium.set(DtlsConfig.DTLS_ROLE, DtlsRole.SERVER_ONLY);
         californium.set(DtlsConfig.DTLS_USE_HELLO_VERIFY_REQUEST, true);
         californium.set(DtlsConfig.DTLS_CLIENT_AUTHENTICATION_MODE, CertificateAuthenticationMode.NEEDED);

@@ -50,6 +50,7 @@ final class EnrollResource extends DeviceApiResource {
         } catch (UpdateException e) {
             throw Refusal.of(e, limits.unavailableMaxAge());
         }
+        binding.bindAccepted(request);
         Response response = new Response(ResponseCode.CREATED);
         response.getOptions().setLocationPath("check/" + device.id());
         return response;

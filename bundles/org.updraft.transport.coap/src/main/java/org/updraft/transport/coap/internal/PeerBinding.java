@@ -113,16 +113,26 @@ final class PeerBinding {
         bind(peer);
     }
 
-    /** Refuses a DTLS request whose peer's key is not {@code did}, the key the request itself carries. */
+    /**
+     * Refuses a DTLS request whose peer's key is not {@code did}, the key the request itself carries. It binds
+     * nothing: the request's key is the peer's own claim until the platform accepts it (see {@link #bindAccepted}).
+     */
     void requireKey(Request request, String did, String what) throws Refusal {
         String peer = peerKey(request);
-        if (peer == null) {
-            return;
-        }
-        if (!peer.equals(did)) {
+        if (peer != null && !peer.equals(did)) {
             throw Refusal.wrongPeer("wrong-key", "the DTLS peer's key " + peer + " is not the key of the " + what);
         }
-        bind(peer);
+    }
+
+    /**
+     * Binds the DTLS peer of a request the platform accepted as a device's (an enrollment that registered the key
+     * {@link #requireKey} matched). A refused enrollment binds nothing, so a stranger gets no firmware blocks.
+     */
+    void bindAccepted(Request request) throws Refusal {
+        String peer = peerKey(request);
+        if (peer != null) {
+            bind(peer);
+        }
     }
 
     /** Refuses a DTLS request of a peer that no check, report or enrollment bound to a device lately. */

@@ -124,6 +124,25 @@ class DtlsBindingTest {
     }
 
     @Test
+    void aRefusedEnrollmentBindsNoKeyForFirmwareAndAnAcceptedOneDoes() throws Exception {
+        // a stranger enrolls a taken id with its own key: the platform refuses it ("exists")
+        SigningKey stranger = SigningKey.generate(KeyAlgorithm.P256);
+        byte[] taken = Enrollments.sign(new Enrollment("dev-1", stranger.did(), PublishedRelease.VENDOR,
+                PublishedRelease.DEVICE_CLASS, null, Set.of(), null, "1.0.0", 1, Instant.now()), stranger);
+        Response refused = post(stranger, "/enroll", taken);
+        assertEquals(ResponseCode.CONFLICT, refused.getCode(), refused.getPayloadString());
+        Response blocks = get(stranger, "/fw/" + published.release.cid());
+        assertEquals(ResponseCode.FORBIDDEN, blocks.getCode(), blocks.getPayloadString());
+        assertTrue(blocks.getPayloadString().contains("not bound to a device"), blocks.getPayloadString());
+
+        SigningKey device = SigningKey.generate(KeyAlgorithm.P256);
+        byte[] accepted = Enrollments.sign(new Enrollment("dev-3", device.did(), PublishedRelease.VENDOR,
+                PublishedRelease.DEVICE_CLASS, null, Set.of(), null, "1.0.0", 1, Instant.now()), device);
+        assertEquals(ResponseCode.CREATED, post(device, "/enroll", accepted).getCode());
+        assertEquals(ResponseCode.CONTENT, get(device, "/fw/" + published.release.cid()).getCode());
+    }
+
+    @Test
     void aCheckAndItsImageAreServedOnlyToTheDevicesKey() throws Exception {
         Response other = get(key2, "/check/dev-1?seq=1");
         assertEquals(ResponseCode.FORBIDDEN, other.getCode(), other.getPayloadString());
@@ -133,6 +152,28 @@ class DtlsBindingTest {
         Response own = get(key1, "/check/dev-1?seq=1");
         assertEquals(ResponseCode.CONTENT, own.getCode(), own.getPayloadString());
         assertEquals(ResponseCode.CONTENT, get(key1, "/fw/" + published.release.cid()).getCode());
+    }
+
+    @Test
+    void aCheckOverDtlsIsAuthenticatedAndOneOverPlainCoapIsNot() throws Exception {
+        assertEquals(ResponseCode.CONTENT, get(key1, "/check/dev-1?seq=1").getCode());
+        assertEquals(1, updates.authenticatedChecks.get());
+        assertEquals(0, updates.unauthenticatedChecks.get());
+
+        CoapEndpoint endpoint = TestServer.clientEndpoint(false);
+        CoapClient plain = new CoapClient();
+        try {
+            plain.setEndpoint(endpoint);
+            Request request = Request.newGet();
+            request.setURI("coap://127.0.0.1:" + transport.address().getPort() + "/check/dev-1?seq=1");
+            assertEquals(ResponseCode.CONTENT, TestServer.send(plain, request).getCode());
+        } finally {
+            plain.shutdown();
+            endpoint.destroy();
+        }
+        // the plain check names dev-1 and proves nothing: its first offer must take no download slot
+        assertEquals(1, updates.unauthenticatedChecks.get());
+        assertEquals(1, updates.authenticatedChecks.get());
     }
 
     @Test
@@ -215,20 +256,8 @@ class DtlsBindingTest {
     }
 
     private CoapEndpoint clientEndpoint(SigningKey key) throws Exception {
-        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, DtlsConfig.DEFINITIONS,
-                SystemConfig.DEFINITIONS);
-        c.set(DtlsConfig.DTLS_ROLE, DtlsRole.CLIENT_ONLY);
-        c.setAsList(DtlsConfig.DTLS_CERTIFICATE_TYPES, CertificateType.RAW_PUBLIC_KEY);
-        c.set(DtlsConfig.DTLS_SIGNATURE_AND_HASH_ALGORITHMS, List.of(SignatureAndHashAlgorithm.SHA256_WITH_ECDSA,
-                SignatureAndHashAlgorithm.INTRINSIC_WITH_ED25519));
-        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, 0);
-        SigningKey server = KeyFiles.readPrivateKey(dir.resolve("dtls-key.pem"), null);
-        DtlsConnectorConfig dtls = DtlsConnectorConfig.builder(c).setAddress(new InetSocketAddress("127.0.0.1", 0))
-                .setCertificateIdentityProvider(new SingleCertificateProvider(JcaKeys.privateKey(key),
-                        JcaKeys.publicKey(key.verificationKey())))
-                .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustedRPKs(
-                        new RawPublicKeyIdentity(JcaKeys.publicKey(server.verificationKey()))).build())
-                .build();
-        return new CoapEndpoint.Builder().setConfiguration(c).setConnector(new DTLSConnector(dtls)).build();
+        DtlsConnectorConfig dtls = TestServer.dtlsClient(key, dir.resolve("dtls-key.pem"));
+        return new CoapEndpoint.Builder().setConfiguration(dtls.getConfiguration())
+                .setConnector(new DTLSConnector(dtls)).build();
     }
 }

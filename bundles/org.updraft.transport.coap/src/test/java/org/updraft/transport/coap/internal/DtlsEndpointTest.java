@@ -11,11 +11,13 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.updraft.api.transport.DeviceEndpoint;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.core.identity.KeyFiles;
 import org.updraft.core.unixfs.SeededContent;
@@ -79,12 +81,29 @@ class DtlsEndpointTest {
         IllegalStateException off = assertThrows(IllegalStateException.class, transport::address);
         assertTrue(off.getMessage().contains("plain.enabled=false"), off.getMessage());
         assertFalse(transport.status().contains("udp/"), transport.status());
+        // what the demo's fleet and provisioning tools read: where devices go, and the key they pin
+        assertEquals(List.of(new DeviceEndpoint("coaps", transport.dtlsAddress(), transport.dtlsKey())),
+                transport.deviceEndpoints());
+    }
+
+    @Test
+    void theDeviceEndpointsNameTheSecureOneFirstAndOnlyThoseListening() throws Exception {
+        transport = serve(Map.of("plain_enabled", true));
+        List<DeviceEndpoint> both = transport.deviceEndpoints();
+        assertEquals(List.of("coaps", "coap"), both.stream().map(DeviceEndpoint::scheme).toList());
+        assertTrue(both.get(0).secure() && !both.get(1).secure(), both.toString());
+        assertEquals(transport.address(), both.get(1).address());
+        transport.close();
+        try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            transport = serve(Map.of("plain_enabled", true, "dtls_port", taken.getLocalPort()));
+            assertEquals(List.of(new DeviceEndpoint("coap", transport.address(), null)), transport.deviceEndpoints());
+        }
     }
 
     @Test
     void aTakenDtlsPortIsNamedInTheStatusAndThePlainPortStillServes() throws Exception {
         try (DatagramSocket taken = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            transport = serve(Map.of("dtls_port", taken.getLocalPort()));
+            transport = serve(Map.of("plain_enabled", true, "dtls_port", taken.getLocalPort()));
             assertTrue(transport.isRunning());
             assertTrue(transport.address().getPort() > 0);
             assertTrue(transport.status().contains("failed to bind dtls/127.0.0.1:" + taken.getLocalPort()),

@@ -49,6 +49,9 @@ final class OneRolloutUpdates implements UpdateService {
     private final Map<String, LongAdder> served = new ConcurrentHashMap<>();
     private final AtomicLong ledgerIndex = new AtomicLong(100);
     final AtomicInteger checks = new AtomicInteger();
+    /** Checks the transport said were proven the device's (over DTLS), and those it said were not (plain CoAP). */
+    final AtomicInteger authenticatedChecks = new AtomicInteger();
+    final AtomicInteger unauthenticatedChecks = new AtomicInteger();
     volatile boolean running;
     volatile boolean down;
     /** Checks fail as a bug would: with a RuntimeException. */
@@ -77,6 +80,13 @@ final class OneRolloutUpdates implements UpdateService {
     long served(String releaseId) {
         LongAdder adder = served.get(releaseId);
         return adder == null ? 0 : adder.sum();
+    }
+
+    @Override
+    public UpdateAnswer check(String deviceId, long installedSequence, boolean authenticated)
+            throws UpdateException {
+        (authenticated ? authenticatedChecks : unauthenticatedChecks).incrementAndGet();
+        return check(deviceId, installedSequence);
     }
 
     @Override

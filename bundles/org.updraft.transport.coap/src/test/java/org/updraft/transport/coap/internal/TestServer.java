@@ -1,5 +1,6 @@
 package org.updraft.transport.coap.internal;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -15,9 +16,21 @@ import org.eclipse.californium.core.network.CoapEndpoint;
 import org.eclipse.californium.elements.config.Configuration;
 import org.eclipse.californium.elements.config.SystemConfig;
 import org.eclipse.californium.elements.config.UdpConfig;
+import org.eclipse.californium.elements.auth.RawPublicKeyIdentity;
+import org.eclipse.californium.scandium.config.DtlsConfig;
+import org.eclipse.californium.scandium.config.DtlsConfig.DtlsRole;
+import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
+import org.eclipse.californium.scandium.dtls.CertificateType;
+import org.eclipse.californium.scandium.dtls.SignatureAndHashAlgorithm;
+import org.eclipse.californium.scandium.dtls.x509.SingleCertificateProvider;
+import org.eclipse.californium.scandium.dtls.x509.StaticNewAdvancedCertificateVerifier;
 import org.updraft.api.release.Release;
 import org.updraft.api.release.ReleaseService;
 import org.updraft.api.store.StoreException;
+import org.updraft.core.identity.JcaKeys;
+import org.updraft.core.identity.KeyFileException;
+import org.updraft.core.identity.KeyFiles;
+import org.updraft.core.identity.SigningKey;
 import org.updraft.storage.local.internal.LocalFirmwareStore;
 import org.updraft.storage.local.internal.LocalStoreConfig;
 import org.updraft.testing.Configs;
@@ -29,16 +42,38 @@ final class TestServer {
     }
 
     /**
-     * The transport's configuration: its defaults, bound to 127.0.0.1 on a free port, without DTLS (its key file
+     * The transport's configuration: its defaults, bound to 127.0.0.1 on a free port, unencrypted (plain.enabled), without DTLS (its key file
      * would be under karaf.data) unless the overrides set dtls.port, with overrides.
      */
     static CoapTransportConfig config(Map<String, Object> overrides) {
         Map<String, Object> values = new HashMap<>();
         values.put("bind_address", "127.0.0.1");
         values.put("port", 0);
+        values.put("plain_enabled", true);
         values.put("dtls_port", -1);
         values.putAll(overrides);
         return Configs.of(CoapTransportConfig.class, values);
+    }
+
+    /**
+     * A device's DTLS client settings: {@code key} as its raw public key, trusting only the platform key in
+     * {@code serverKeyFile} (the transport's {@code dtls.key.file}); CoAP's settings included, block-wise off.
+     */
+    static DtlsConnectorConfig dtlsClient(SigningKey key, Path serverKeyFile) throws KeyFileException {
+        Configuration c = new Configuration(CoapConfig.DEFINITIONS, UdpConfig.DEFINITIONS, DtlsConfig.DEFINITIONS,
+                SystemConfig.DEFINITIONS);
+        c.set(DtlsConfig.DTLS_ROLE, DtlsRole.CLIENT_ONLY);
+        c.setAsList(DtlsConfig.DTLS_CERTIFICATE_TYPES, CertificateType.RAW_PUBLIC_KEY);
+        c.set(DtlsConfig.DTLS_SIGNATURE_AND_HASH_ALGORITHMS, List.of(SignatureAndHashAlgorithm.SHA256_WITH_ECDSA,
+                SignatureAndHashAlgorithm.INTRINSIC_WITH_ED25519));
+        c.set(CoapConfig.MAX_RESOURCE_BODY_SIZE, 0);
+        SigningKey server = KeyFiles.readPrivateKey(serverKeyFile, null);
+        return DtlsConnectorConfig.builder(c).setAddress(new InetSocketAddress("127.0.0.1", 0))
+                .setCertificateIdentityProvider(new SingleCertificateProvider(JcaKeys.privateKey(key),
+                        JcaKeys.publicKey(key.verificationKey())))
+                .setAdvancedCertificateVerifier(StaticNewAdvancedCertificateVerifier.builder().setTrustedRPKs(
+                        new RawPublicKeyIdentity(JcaKeys.publicKey(server.verificationKey()))).build())
+                .build();
     }
 
     static LocalFirmwareStore store(Path directory) throws StoreException {

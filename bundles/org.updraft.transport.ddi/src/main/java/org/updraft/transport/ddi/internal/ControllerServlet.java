@@ -92,9 +92,9 @@ final class ControllerServlet extends HttpServlet {
     private final transient ImageDigests digests = new ImageDigests();
     private final transient Map<String, Map<String, String>> configData = new ConcurrentHashMap<>();
     private final transient CountedRefusals unauthorized = new CountedRefusals(ControllerServlet.class,
-            "DDI requests with a wrong or no token");
+            "DDI refused a request with a wrong or no token");
     private final transient CountedRefusals refused = new CountedRefusals(ControllerServlet.class,
-            "DDI requests refused");
+            "DDI refused a request");
     private final transient LongAdder requests = new LongAdder();
     private final transient LongAdder reports = new LongAdder();
     /** The last report counter used: reports of one device must have rising counters, across restarts too. */

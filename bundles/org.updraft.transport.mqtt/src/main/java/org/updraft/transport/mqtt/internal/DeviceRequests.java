@@ -74,7 +74,7 @@ final class DeviceRequests {
     private final Limits limits;
     private final Publisher publisher;
     /** Requests dropped by kind; the CoAP transport counts its malformed input the same way. */
-    private final CountedRefusals dropped = new CountedRefusals(DeviceRequests.class, "MQTT device API");
+    private final CountedRefusals dropped = new CountedRefusals(DeviceRequests.class, "MQTT device API refused malformed input");
     /** Requests that failed with a platform bug, by exception class; logged here, with their stack trace. */
     private final CountedRefusals failures = new CountedRefusals(CountedRefusals.INTERVAL, System::nanoTime,
             (kind, since, total, detail) -> { });

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
 
@@ -13,6 +15,11 @@ import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
  * uplinks arrive from the link's thread through {@link #uplink}, and the runner feeds them to the session, sends
  * what the session asks for when it asks, and waits in between. A frame the link fails to send is counted
  * ({@code send-failed}) and left to the session's timeouts and repair rounds, as a lost downlink would be.
+ *
+ * <p>While the link is down (the broker went away) the session pauses: nothing is sent and the session's clock
+ * stands still, so that the outage costs no setup attempts, status rounds or Class C time; when the link is back the
+ * session resumes where it stood. Uplinks lost in the outage are left to the session's retries. An outage longer
+ * than the runner's patience ends the run unfinished.
  */
 public final class SessionRunner {
 
@@ -28,13 +35,40 @@ public final class SessionRunner {
     private final ScaledClock clock;
     private final Link link;
     private final LinkedBlockingQueue<Uplink> inbox = new LinkedBlockingQueue<>(10_000);
+    private final BooleanSupplier linkUp;
+    private final Duration maxOutage;
     private Instant last;
-    private final java.util.concurrent.atomic.AtomicLong overflow = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong overflow = new AtomicLong();
+    // the session's time is the clock's less the time spent paused
+    private Duration paused = Duration.ZERO;
+    private volatile int pauses;
 
+    /** A runner for a link that is never down. */
     public SessionRunner(FuotaSession session, ScaledClock clock, Link link) {
+        this(session, clock, link, () -> true, Duration.ofDays(365));
+    }
+
+    /**
+     * @param linkUp whether frames can be sent now; while it says no, the session pauses
+     * @param maxOutage how long (in the clock's time) one outage may last before {@link #run} gives up
+     */
+    public SessionRunner(FuotaSession session, ScaledClock clock, Link link, BooleanSupplier linkUp,
+            Duration maxOutage) {
         this.session = Objects.requireNonNull(session, "session");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.link = Objects.requireNonNull(link, "link");
+        this.linkUp = Objects.requireNonNull(linkUp, "linkUp");
+        this.maxOutage = Objects.requireNonNull(maxOutage, "maxOutage");
+    }
+
+    /** How often the session paused for the link. */
+    public int pauses() {
+        return pauses;
+    }
+
+    /** How long the session stood paused in all, in the clock's time. */
+    public Duration pausedFor() {
+        return paused;
     }
 
     /** Takes an uplink from any thread; past 10,000 waiting ones (a flood) further ones are dropped and counted. */
@@ -55,8 +89,11 @@ public final class SessionRunner {
      * @return whether the session finished
      */
     public boolean run(Duration limit) throws InterruptedException {
-        Instant end = clock.instant().plus(limit);
+        Instant end = now().plus(limit);
         while (true) {
+            if (!linkUp.getAsBoolean() && !waitForLink()) {
+                return false;
+            }
             Instant now = now();
             Uplink u;
             while ((u = inbox.poll()) != null) {
@@ -78,7 +115,7 @@ public final class SessionRunner {
             Instant wake = session.nextWake();
             long waitNanos = MAX_WAIT_NANOS;
             if (wake != null) {
-                long sessionNanos = Duration.between(clock.instant(), wake).toNanos();
+                long sessionNanos = Duration.between(now(), wake).toNanos();
                 waitNanos = Math.max(0, Math.min(waitNanos, (long) (sessionNanos / clock.speedup())));
             }
             Uplink arrived = waitNanos == 0 ? null : inbox.poll(waitNanos, TimeUnit.NANOSECONDS);
@@ -88,9 +125,26 @@ public final class SessionRunner {
         }
     }
 
+    /** Pauses the session until the link is up; false when the outage outlasted {@code maxOutage}. */
+    private boolean waitForLink() throws InterruptedException {
+        Instant from = clock.instant();
+        pauses++;
+        try {
+            while (!linkUp.getAsBoolean()) {
+                if (Duration.between(from, clock.instant()).compareTo(maxOutage) > 0) {
+                    return false;
+                }
+                Thread.sleep(MAX_WAIT_NANOS / 1_000_000);
+            }
+            return true;
+        } finally {
+            paused = paused.plus(Duration.between(from, clock.instant()));
+        }
+    }
+
     // the session refuses time running backwards; the clock is monotonic, this keeps it so across calls
     private Instant now() {
-        Instant now = clock.instant();
+        Instant now = clock.instant().minus(paused);
         if (last != null && now.isBefore(last)) {
             now = last;
         }

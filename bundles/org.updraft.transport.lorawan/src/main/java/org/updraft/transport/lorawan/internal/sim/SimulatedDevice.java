@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 
 import org.updraft.transport.lorawan.internal.fec.FragmentDecoder;
@@ -35,7 +36,8 @@ import org.updraft.transport.lorawan.internal.session.GpsTime;
  * A LoRaWAN end device running the FUOTA packages as firmware would: it answers clock, multicast and
  * fragmentation requests, listens to its multicast group only while its Class C window is open by its own clock
  * (so a device whose clock is off misses the start), rebuilds the block with the bundle's FEC decoder and checks
- * the rebuilt block's SHA-256 against the digest it was told to expect. Its clock starts {@code clockOffset} off
+ * the rebuilt block's SHA-256 against the digest it was told to expect, or hands the block to its {@link Firmware},
+ * which verifies and installs it and says what to send (its signed report). Its clock starts {@code clockOffset} off
  * GPS time.
  */
 public final class SimulatedDevice {
@@ -44,8 +46,20 @@ public final class SimulatedDevice {
     public record Sent(Instant at, int fPort, byte[] frame) {
     }
 
+    /** What runs on the device once a data block is rebuilt: it verifies the block, installs it or not, and reports. */
+    @FunctionalInterface
+    public interface Firmware {
+        /**
+         * @param block the rebuilt data block, padding removed
+         * @param at when the last fragment arrived
+         * @return the uplinks to send, with when
+         */
+        List<Sent> rebuilt(byte[] block, Instant at);
+    }
+
     private final String devEui;
     private final byte[] expectedDigest;
+    private final Firmware firmware;
     private final Random random;
     private final int maxBlockBytes;
     private final MulticastSetup ts005 = MulticastSetup.of(1);
@@ -69,8 +83,19 @@ public final class SimulatedDevice {
      */
     public SimulatedDevice(String devEui, byte[] expectedDigest, Duration clockOffset, int maxBlockBytes,
             Random random) {
+        this(devEui, expectedDigest.clone(), null, clockOffset, maxBlockBytes, random);
+    }
+
+    /** A device whose {@code firmware} takes the rebuilt block; {@link #verified()} then stays false. */
+    public SimulatedDevice(String devEui, Firmware firmware, Duration clockOffset, int maxBlockBytes, Random random) {
+        this(devEui, null, Objects.requireNonNull(firmware, "firmware"), clockOffset, maxBlockBytes, random);
+    }
+
+    private SimulatedDevice(String devEui, byte[] expectedDigest, Firmware firmware, Duration clockOffset,
+            int maxBlockBytes, Random random) {
         this.devEui = devEui;
-        this.expectedDigest = expectedDigest.clone();
+        this.expectedDigest = expectedDigest;
+        this.firmware = firmware;
         this.clockOffset = clockOffset;
         this.maxBlockBytes = maxBlockBytes;
         this.random = random;
@@ -214,7 +239,11 @@ public final class SimulatedDevice {
             fragmentsHeard++;
             if (decoder.accept(f.counter(), f.payload()) == FragmentDecoder.Outcome.COMPLETED) {
                 block = decoder.block(session.padding());
-                verified = Arrays.equals(sha256(block), expectedDigest);
+                if (firmware != null) {
+                    out.addAll(firmware.rebuilt(block.clone(), at));
+                } else {
+                    verified = Arrays.equals(sha256(block), expectedDigest);
+                }
             }
         } else if (c instanceof FragSessionStatusReq req) {
             if (decoder == null || req.fragIndex() != session.fragIndex()) {

@@ -1,0 +1,622 @@
+package org.updraft.transport.lorawan.internal;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.device.Device;
+import org.updraft.api.device.DeviceFilter;
+import org.updraft.api.device.DeviceRegistry;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.device.RegistryException;
+import org.updraft.api.store.FirmwareStore;
+import org.updraft.api.transport.TransportStatus;
+import org.updraft.api.update.ReportReceipt;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateException;
+import org.updraft.api.update.UpdateService;
+import org.updraft.api.update.listener.UpdateListener;
+import org.updraft.core.serving.CountedRefusals;
+import org.updraft.core.update.DeviceReports;
+import org.updraft.core.update.SignedReport;
+import org.updraft.core.update.UpdateAnswers;
+import org.updraft.core.update.UpdateFormatException;
+import org.updraft.core.work.Workers;
+import org.updraft.transport.lorawan.internal.chirpstack.ChirpstackBridge;
+import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
+import org.updraft.transport.lorawan.internal.radio.Region;
+import org.updraft.transport.lorawan.internal.session.DeviceResult;
+import org.updraft.transport.lorawan.internal.session.FuotaSession;
+import org.updraft.transport.lorawan.internal.session.Participant;
+import org.updraft.transport.lorawan.internal.session.ScaledClock;
+import org.updraft.transport.lorawan.internal.session.SessionPlan;
+import org.updraft.transport.lorawan.internal.session.SessionRunner;
+import org.updraft.transport.lorawan.internal.update.ReportFrames;
+import org.updraft.transport.lorawan.internal.update.UpdateBlock;
+
+/**
+ * The LoRaWAN transport: LoRaWAN devices cannot ask for updates as CoAP and MQTT devices do, so the platform asks
+ * for them. Every scan it lists the registry's devices carrying the configured tag (their device id is their DevEUI),
+ * asks the {@link UpdateService} what each should install, exactly as a device's check would, and runs one unicast
+ * FUOTA session through ChirpStack's MQTT integration for the largest group of devices offered the same rollout's
+ * release. The session's data block ({@link UpdateBlock}) is the offer and the image: each device verifies both
+ * itself before it installs. A device that rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed
+ * report arrives as uplinks ({@link ReportFrames}) and the update service records it on the ledger. A device that
+ * does not report in time, or whose session failed, is offered again after the retry interval.
+ *
+ * <p>A broker outage pauses the running session (nothing sent, its clock stopped) until Paho has reconnected.
+ */
+@Component(service = TransportStatus.class, configurationPid = LorawanTransport.PID, immediate = true)
+@Designate(ocd = LorawanTransportConfig.class)
+public final class LorawanTransport implements TransportStatus {
+
+    /** Configuration PID: etc/org.updraft.transport.lorawan.cfg. */
+    public static final String PID = "org.updraft.transport.lorawan";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LorawanTransport.class);
+    private static final String DEV_EUI = "[0-9a-fA-F]{16}";
+    private static final int PAGE = 500;
+
+    /** What became of one device's delivery, as far as this node knows. */
+    public record Delivery(String deviceId, String releaseId, Stage stage, String reason, Instant at) {
+    }
+
+    /** Where a device's delivery stands. */
+    public enum Stage {
+        /** In a running session. */
+        SENDING,
+        /** The block is rebuilt; its report has not arrived. */
+        AWAITING_REPORT,
+        /** Its signed report is on the ledger saying it installed the release. */
+        INSTALLED,
+        /** Its signed report is on the ledger saying the update failed, with the device's reason. */
+        REPORTED_FAILURE,
+        /** The session failed for it (reason), or it never reported; it is offered again later. */
+        UNDELIVERED
+    }
+
+    private final LorawanTransportConfig config;
+    private final UpdateService updates;
+    private final AtomicReference<DeviceRegistry> registry = new AtomicReference<>();
+    private final AtomicReference<FirmwareStore> store = new AtomicReference<>();
+    private final CountedRefusals refusals = new CountedRefusals(LorawanTransport.class, "LoRaWAN uplinks");
+    private final ScheduledExecutorService sessions;
+    private final ExecutorService reports;
+    private final ReportFrames.Assembler assembler;
+    private final ServiceRegistration<UpdateListener> listener;
+    private final String clientId;
+    private final Region region;
+    private final Map<String, String> deviceIds = new ConcurrentHashMap<>();
+    private final Map<String, Delivery> deliveries = new ConcurrentHashMap<>();
+    /** Devices not to offer again before the instant: waiting for a report, or after a failure. */
+    private final Map<String, Instant> holdUntil = new ConcurrentHashMap<>();
+    private volatile ChirpstackBridge bridge;
+    private volatile SessionRunner running;
+    private volatile String state;
+    private volatile boolean closed;
+    private volatile int pauses;
+
+    @Activate
+    public LorawanTransport(LorawanTransportConfig config, BundleContext context,
+            @Reference(name = "updates") UpdateService updates) {
+        this.config = config;
+        this.updates = Objects.requireNonNull(updates, "updates");
+        this.region = region(config.region());
+        // the plan checks every radio setting once, here, so that a bad one fails the configuration, not a session
+        plan();
+        new DutyCycleBudget(region, DutyCycleBudget.DEFAULT_DUTY_CYCLE,
+                Map.of(region.subBand(config.frequency_hz()).name(), config.duty_cycle()));
+        if (config.report_port() < 1 || config.report_port() > 223 || config.report_port() >= 200
+                && config.report_port() <= 202) {
+            throw new IllegalArgumentException("report.port of " + PID + " must be an application port (1-223) "
+                    + "other than FUOTA's 200-202, not " + config.report_port());
+        }
+        this.clientId = config.client_id() == null || config.client_id().isBlank()
+                ? "updraft-fuota-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())
+                : config.client_id().strip();
+        this.assembler = new ReportFrames.Assembler(Duration.ofMinutes(config.report_timeout_minutes()));
+        this.sessions = Workers.scheduler("updraft-lorawan", 1);
+        this.reports = Workers.pool("updraft-lorawan-reports", 1, 10_000);
+        if (config.application_id() == null || config.application_id().isBlank()) {
+            state = null;
+            LOG.info("LoRaWAN transport idle: set application.id in {} to reach ChirpStack", PID);
+        } else {
+            state = "connecting";
+            long every = Math.max(1, config.scan_interval_seconds());
+            sessions.scheduleWithFixedDelay(this::scan, 0, every, TimeUnit.SECONDS);
+        }
+        UpdateListener told = rolloutId -> scanSoon();
+        this.listener = context == null ? null : context.registerService(UpdateListener.class, told, null);
+    }
+
+    /** Outside a framework: no listener is registered; call {@link #scanSoon} when answers change. */
+    public LorawanTransport(LorawanTransportConfig config, UpdateService updates) {
+        this(config, null, updates);
+    }
+
+    @Reference(name = "registry", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = DeviceRegistry.SELECTED)
+    public void bindRegistry(DeviceRegistry bound) {
+        registry.set(bound);
+        // DS binds after the constructor ran: the first scan waits for what it needs
+        scanSoon();
+    }
+
+    public void unbindRegistry(DeviceRegistry unbound) {
+        registry.compareAndSet(unbound, null);
+    }
+
+    @Reference(name = "store", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = FirmwareStore.SERVING)
+    public void bindStore(FirmwareStore bound) {
+        store.set(bound);
+        scanSoon();
+    }
+
+    public void unbindStore(FirmwareStore unbound) {
+        store.compareAndSet(unbound, null);
+    }
+
+    @Deactivate
+    public void close() {
+        closed = true;
+        if (listener != null) {
+            try {
+                listener.unregister();
+            } catch (IllegalStateException e) {
+                // unregistered already: the bundle is stopping
+            }
+        }
+        Workers.stop(sessions, Duration.ofSeconds(2));
+        Workers.stop(reports, Duration.ofSeconds(5));
+        ChirpstackBridge b = bridge;
+        if (b != null) {
+            try {
+                b.close();
+            } catch (MqttException e) {
+                LOG.debug("Closing the ChirpStack bridge failed", e);
+            }
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "lorawan";
+    }
+
+    @Override
+    public String status() {
+        String link;
+        ChirpstackBridge b = bridge;
+        if (config.application_id() == null || config.application_id().isBlank()) {
+            link = "idle: no application.id configured";
+        } else if (b == null) {
+            link = "not connected to " + config.broker_uri() + " as " + clientId;
+        } else if (b.connected()) {
+            link = "connected to " + config.broker_uri() + " as " + clientId;
+        } else {
+            link = "disconnected from " + config.broker_uri() + "; reconnecting";
+        }
+        return link + (state == null ? "" : "; " + state)
+                + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
+    }
+
+    /** Each device's latest delivery, by device id. */
+    public Map<String, Delivery> deliveries() {
+        return Map.copyOf(deliveries);
+    }
+
+    /** How often sessions paused for the broker, in all. */
+    public int pauses() {
+        SessionRunner r = running;
+        return pauses + (r == null ? 0 : r.pauses());
+    }
+
+    /** Uplinks and frames refused or lost, by kind. */
+    public Map<String, Long> refused() {
+        return refusals.counts();
+    }
+
+    /** Looks for devices with an offer now (after the running session, if one runs). */
+    public void scanSoon() {
+        if (closed || registry.get() == null || store.get() == null || config.application_id() == null || config.application_id().isBlank()) {
+            return;
+        }
+        try {
+            sessions.execute(this::scan);
+        } catch (RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private static Region region(String name) {
+        if (Region.EU868.name().equalsIgnoreCase(name == null ? "" : name.strip())) {
+            return Region.EU868;
+        }
+        throw new IllegalArgumentException("region of " + PID + " must be EU868 (the only region defined), not "
+                + name);
+    }
+
+    private SessionPlan plan() {
+        return new SessionPlan(region, config.data_rate(), config.frequency_hz(),
+                Ts004Version.V1_0_0, 0, config.fragment_size(), 0,
+                config.redundancy(), 0, config.repair_rounds(), config.max_attempts(),
+                Duration.ofSeconds(config.answer_timeout_seconds()), false, null);
+    }
+
+    // ---- sessions, on the sessions thread ----
+
+    private void scan() {
+        try {
+            scanOnce();
+        } catch (RuntimeException e) {
+            LOG.warn("LoRaWAN scan failed: {}", e.toString(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void scanOnce() throws InterruptedException {
+        if (closed || !connected()) {
+            return;
+        }
+        DeviceRegistry devices = registry.get();
+        FirmwareStore images = store.get();
+        if (devices == null || images == null) {
+            state = "waiting for " + (devices == null ? "a device registry" : "a firmware store");
+            return;
+        }
+        expireReports();
+        Map<String, Group> groups = new LinkedHashMap<>();
+        Instant now = Instant.now();
+        try {
+            String after = null;
+            while (true) {
+                List<Device> page = devices.list(DeviceFilter.ALL.withTags(Set.of(config.device_tag())), after, PAGE);
+                for (Device d : page) {
+                    consider(d, now, groups);
+                }
+                if (page.size() < PAGE) {
+                    break;
+                }
+                after = page.get(page.size() - 1).id();
+            }
+        } catch (RegistryException e) {
+            LOG.warn("LoRaWAN scan: the device registry failed: {}", e.getMessage());
+            return;
+        }
+        Group largest = groups.values().stream().max((a, b) -> Integer.compare(a.devices.size(), b.devices.size()))
+                .orElse(null);
+        if (largest == null) {
+            state = "no LoRaWAN device has an offer";
+            return;
+        }
+        runSession(largest, images);
+    }
+
+    private record Member(Device device, String devEui) {
+    }
+
+    private static final class Group {
+        final UpdateAnswer.Offer offer;
+        final byte[] answer;
+        final List<Member> devices = new ArrayList<>();
+
+        Group(UpdateAnswer.Offer offer, byte[] answer) {
+            this.offer = offer;
+            this.answer = answer;
+        }
+    }
+
+    private void consider(Device d, Instant now, Map<String, Group> groups) {
+        if (!d.id().matches(DEV_EUI)) {
+            refusals.refused("not-a-deveui", d.id() + " is tagged " + config.device_tag() + " but its id is no DevEUI");
+            return;
+        }
+        Instant hold = holdUntil.get(d.id());
+        if (hold != null && now.isBefore(hold)) {
+            return;
+        }
+        UpdateAnswer answer;
+        try {
+            answer = updates.check(d.id(), d.installedSequence());
+        } catch (UpdateException e) {
+            LOG.debug("No answer for {}: {}", d.id(), e.getMessage());
+            return;
+        }
+        if (!(answer instanceof UpdateAnswer.Offer offer)) {
+            return;
+        }
+        // devices offered one rollout's release share a session and its block: the release event, its proof and the
+        // checkpoint are the same facts for each of them, whichever device's answer carries them (a later answer may
+        // carry a later checkpoint, no more true); a patch is per device, so the block carries the full image
+        String key = offer.rolloutId() + " " + offer.release().id();
+        byte[] encoded = groups.containsKey(key) ? null : UpdateAnswers.encode(new UpdateAnswer.Offer(
+                offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(), offer.checkpoint(),
+                offer.anchor(), offer.tag(), null, offer.trustChanges()));
+        Group g = groups.computeIfAbsent(key, k -> new Group(offer, encoded));
+        if (g.devices.size() < Math.max(1, config.max_devices())) {
+            g.devices.add(new Member(d, d.id().toLowerCase(Locale.ROOT)));
+        }
+    }
+
+    private void runSession(Group group, FirmwareStore images) throws InterruptedException {
+        String releaseId = group.offer.release().id();
+        // TS004 counts at most 2^14-1 fragments, uncoded and coded: refused before a byte is read into memory
+        long largest = (long) Fragmentation.MAX_FRAGMENTS * plan().effectiveFragSize() / 2;
+        if (group.answer.length + group.offer.release().size() > largest) {
+            LOG.warn("LoRaWAN: {} ({} bytes) is too large for a FUOTA session at DR{} (at most {} bytes with room for "
+                    + "redundancy)", releaseId, group.offer.release().size(), config.data_rate(), largest);
+            hold(group.devices, releaseId, "image too large for a FUOTA session");
+            return;
+        }
+        byte[] image;
+        try (InputStream in = images.get(group.offer.release().cid())) {
+            image = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, group.offer.release().size() + 1));
+        } catch (Exception e) {
+            LOG.warn("LoRaWAN: cannot read the image of {} from the store: {}", releaseId, e.toString());
+            return;
+        }
+        if (image.length != group.offer.release().size()) {
+            LOG.warn("LoRaWAN: the store holds {} bytes for {}, the release says {}", image.length, releaseId,
+                    group.offer.release().size());
+            return;
+        }
+        byte[] block = UpdateBlock.encode(group.answer, image);
+        List<Participant> participants = new ArrayList<>();
+        for (Member m : group.devices) {
+            participants.add(new Participant(m.devEui, null));
+            deviceIds.put(m.devEui, m.device.id());
+        }
+        FuotaSession session;
+        try {
+            session = new FuotaSession(plan(), block, participants, new DutyCycleBudget(region,
+                    DutyCycleBudget.DEFAULT_DUTY_CYCLE, Map.of(region.subBand(config.frequency_hz()).name(),
+                            config.duty_cycle())), refusals);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("LoRaWAN: no session for {}: {}", releaseId, e.getMessage());
+            hold(group.devices, releaseId, "no session: " + e.getMessage());
+            return;
+        }
+        Instant now = Instant.now();
+        for (Member m : group.devices) {
+            deliveries.put(m.device.id(), new Delivery(m.device.id(), releaseId, Stage.SENDING, null, now));
+        }
+        ChirpstackBridge link = bridge;
+        ScaledClock clock = new ScaledClock(Instant.now(), Math.max(1, config.clock_speedup()));
+        SessionRunner runner = new SessionRunner(session, clock, link::send, link::connected,
+                Duration.ofMinutes(config.max_outage_minutes()));
+        state = "session for " + releaseId + ": " + participants.size() + " devices, " + block.length + " bytes in "
+                + session.nbFrag() + " fragments";
+        LOG.info("LoRaWAN: {}", state);
+        running = runner;
+        boolean finished;
+        try {
+            finished = runner.run(Duration.ofHours(config.session_timeout_hours()));
+        } finally {
+            running = null;
+            pauses += runner.pauses();
+        }
+        FuotaSession.Report r = session.report();
+        LOG.info("LoRaWAN session for {} {}: {} fragments sent ({} coded), {} repair rounds, paused {} times, {}",
+                releaseId, finished ? "finished" : "ended unfinished", r.fragmentsSent(), r.codedSent(),
+                r.repairRounds(), runner.pauses(), session.results());
+        Instant end = Instant.now();
+        Instant reportBy = end.plus(Duration.ofMinutes(config.report_timeout_minutes()));
+        for (DeviceResult result : session.results()) {
+            String id = deviceIds.get(result.devEui());
+            // a report that came before the session's last status round ended stands
+            deliveries.computeIfPresent(id, (k, before) -> {
+                if (before.stage() != Stage.SENDING) {
+                    return before;
+                }
+                if (result.state() == DeviceResult.State.DONE) {
+                    holdUntil.put(id, reportBy);
+                    return new Delivery(id, releaseId, Stage.AWAITING_REPORT, null, end);
+                }
+                String why = result.reason() != null ? result.reason() : "the session ended before the device did";
+                LOG.warn("LoRaWAN: {} did not get {}: {}", id, releaseId, why);
+                holdUntil.put(id, end.plus(Duration.ofMinutes(config.retry_minutes())));
+                return new Delivery(id, releaseId, Stage.UNDELIVERED, why, end);
+            });
+        }
+        state = "last session for " + releaseId + " " + (finished ? "finished" : "ended unfinished");
+    }
+
+    private void hold(Collection<Member> members, String releaseId, String why) {
+        Instant now = Instant.now();
+        for (Member m : members) {
+            deliveries.put(m.device.id(), new Delivery(m.device.id(), releaseId, Stage.UNDELIVERED, why, now));
+            holdUntil.put(m.device.id(), now.plus(Duration.ofMinutes(config.retry_minutes())));
+        }
+    }
+
+    // a rebuilt block without a report is no update: the device is offered again later
+    private void expireReports() {
+        Instant now = Instant.now();
+        for (String id : deliveries.keySet()) {
+            deliveries.computeIfPresent(id, (k, d) -> {
+                Instant hold = holdUntil.get(id);
+                if (d.stage() != Stage.AWAITING_REPORT || hold == null || now.isBefore(hold)) {
+                    return d;
+                }
+                LOG.warn("LoRaWAN: {} rebuilt {} but sent no report in {} minutes", id, d.releaseId(),
+                        config.report_timeout_minutes());
+                holdUntil.put(id, now.plus(Duration.ofMinutes(config.retry_minutes())));
+                return new Delivery(id, d.releaseId(), Stage.UNDELIVERED, "no report", now);
+            });
+        }
+    }
+
+    /** Waits for the reports that are due; for tests and the shell: true when none is awaited any more. */
+    public boolean awaitReports(Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            if (deliveries.values().stream().noneMatch(d -> d.stage() == Stage.AWAITING_REPORT
+                    || d.stage() == Stage.SENDING)) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Ends the wait for reports now, as the report timeout would (for tests; the next scan sees it). */
+    void expireReportsNow() {
+        for (Delivery d : deliveries.values()) {
+            if (d.stage() == Stage.AWAITING_REPORT) {
+                holdUntil.put(d.deviceId(), Instant.now());
+            }
+        }
+        sessions.execute(this::expireReports);
+    }
+
+    private boolean connected() {
+        ChirpstackBridge b = bridge;
+        if (b == null) {
+            try {
+                b = new ChirpstackBridge(config.broker_uri(), clientId, config.application_id().strip(), this::uplink,
+                        refusals);
+                bridge = b;
+                state = null;
+                LOG.info("LoRaWAN transport connected to {} as {}", config.broker_uri(), clientId);
+            } catch (MqttException | IllegalArgumentException e) {
+                state = "cannot reach the broker (" + e.getMessage() + "); retrying every "
+                        + config.scan_interval_seconds() + " s";
+                return false;
+            }
+        }
+        return b.connected();
+    }
+
+    // ---- uplinks, on Paho's thread: handed on at once ----
+
+    private void uplink(Uplink u) {
+        if (u.fPort() == config.report_port()) {
+            try {
+                reports.execute(() -> reportFrame(u));
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+            return;
+        }
+        SessionRunner r = running;
+        if (r == null) {
+            refusals.refused("no-session", u + " while no session runs");
+            return;
+        }
+        r.uplink(u);
+    }
+
+    /**
+     * The registry id of a DevEUI: known from a session of this node, or looked up (a report may come after a
+     * restart), as ChirpStack spells it or in upper case; only a device carrying the tag counts.
+     */
+    private String deviceId(String devEui) {
+        String known = deviceIds.get(devEui);
+        if (known != null) {
+            return known;
+        }
+        DeviceRegistry devices = registry.get();
+        if (devices == null) {
+            return null;
+        }
+        try {
+            for (String id : List.of(devEui, devEui.toUpperCase(Locale.ROOT))) {
+                Device d = devices.find(id).orElse(null);
+                if (d != null && d.tags().contains(config.device_tag())) {
+                    deviceIds.put(devEui, d.id());
+                    return d.id();
+                }
+            }
+        } catch (RegistryException e) {
+            LOG.debug("Looking up {} failed", devEui, e);
+        }
+        return null;
+    }
+
+    // on the reports thread: the assembler is its alone
+    private void reportFrame(Uplink u) {
+        byte[] whole;
+        try {
+            whole = assembler.accept(u.devEui(), u.data(), Instant.now()).orElse(null);
+        } catch (IllegalArgumentException e) {
+            refusals.refused("bad-report-frame", u.devEui() + ": " + e.getMessage());
+            return;
+        }
+        if (whole == null) {
+            return;
+        }
+        String deviceId = deviceId(u.devEui());
+        if (deviceId == null) {
+            refusals.refused("report-from-stranger", u.devEui() + " is no LoRaWAN device of the registry");
+            return;
+        }
+        SignedReport parsed;
+        try {
+            parsed = DeviceReports.parse(whole);
+        } catch (UpdateFormatException e) {
+            refusals.refused("bad-report", deviceId + ": " + e.getMessage());
+            return;
+        }
+        if (!parsed.report().deviceId().equals(deviceId)) {
+            refusals.refused("report-of-another-device", u.devEui() + " sent a report about "
+                    + parsed.report().deviceId());
+            return;
+        }
+        ReportReceipt receipt;
+        try {
+            receipt = updates.report(whole);
+        } catch (UpdateException e) {
+            refusals.refused("report-refused", deviceId + ": " + e.code() + " " + e.getMessage());
+            return;
+        }
+        DeviceState said = parsed.report().state();
+        Stage stage = said == DeviceState.INSTALLED ? Stage.INSTALLED
+                : said == DeviceState.FAILED || said == DeviceState.ROLLED_BACK ? Stage.REPORTED_FAILURE : null;
+        if (stage == null) {
+            return;
+        }
+        deliveries.compute(deviceId, (k, before) -> {
+            holdUntil.remove(deviceId);
+            return new Delivery(deviceId, parsed.report().releaseId(), stage, parsed.report().reason(), Instant.now());
+        });
+        LOG.info("LoRaWAN: {} reported {} of {} (ledger index {})", deviceId, said.wireName(),
+                parsed.report().releaseId(), receipt.ledgerIndex());
+        if (stage == Stage.INSTALLED) {
+            scanSoon();
+        }
+    }
+}
