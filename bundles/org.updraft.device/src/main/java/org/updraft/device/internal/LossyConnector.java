@@ -3,7 +3,6 @@ package org.updraft.device.internal;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.InetSocketAddress;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.californium.elements.Connector;
@@ -19,39 +18,23 @@ import org.eclipse.californium.elements.UdpEndpointContext;
 public final class LossyConnector implements Connector {
 
     private final Connector udp;
-    private final double lossShare;
-    private final Random random;
+    private final DatagramLoss loss;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
-    private final AtomicLong dropped;
 
     /**
      * @param lossShare share of datagrams lost in each direction, 0 to 1 (exclusive)
      * @param dropped where the lost datagrams are counted (shared by a fleet's connectors)
      */
     public LossyConnector(Connector udp, double lossShare, long seed, AtomicLong dropped) {
-        if (!(lossShare >= 0 && lossShare < 1)) {
-            throw new IllegalArgumentException("the share of lost datagrams must be at least 0 and below 1, not "
-                    + lossShare);
-        }
+        this.loss = new DatagramLoss(lossShare, seed, dropped);
         this.udp = udp;
-        this.lossShare = lossShare;
-        this.random = new Random(seed);
-        this.dropped = dropped;
-    }
-
-    private boolean lose() {
-        if (lossShare > 0 && random.nextDouble() < lossShare) {
-            dropped.incrementAndGet();
-            return true;
-        }
-        return false;
     }
 
     @Override
     public void send(RawData msg) {
         sent.incrementAndGet();
-        if (lose()) {
+        if (loss.lose()) {
             // as the UDP connector does for a datagram it sent: the peer's context, then "sent"
             msg.onContextEstablished(new UdpEndpointContext(msg.getInetSocketAddress()));
             msg.onSent();
@@ -64,7 +47,7 @@ public final class LossyConnector implements Connector {
     public void setRawDataReceiver(RawDataChannel receiver) {
         udp.setRawDataReceiver(msg -> {
             received.incrementAndGet();
-            if (!lose()) {
+            if (!loss.lose()) {
                 receiver.receiveData(msg);
             }
         });
@@ -120,6 +103,6 @@ public final class LossyConnector implements Connector {
 
     @Override
     public String toString() {
-        return "lossy(" + lossShare + ") " + udp;
+        return loss + " " + udp;
     }
 }

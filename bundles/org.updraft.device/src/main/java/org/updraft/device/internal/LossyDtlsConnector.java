@@ -2,7 +2,6 @@ package org.updraft.device.internal;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.californium.scandium.DTLSConnector;
@@ -16,10 +15,8 @@ import org.eclipse.californium.scandium.config.DtlsConnectorConfig;
  */
 public final class LossyDtlsConnector extends DTLSConnector {
 
-    private final double lossShare;
-    private final Random random;
+    private final DatagramLoss loss;
     private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong dropped;
 
     /**
      * @param lossShare share of datagrams lost in each direction, 0 to 1 (exclusive)
@@ -27,27 +24,13 @@ public final class LossyDtlsConnector extends DTLSConnector {
      */
     public LossyDtlsConnector(DtlsConnectorConfig config, double lossShare, long seed, AtomicLong dropped) {
         super(config);
-        if (!(lossShare >= 0 && lossShare < 1)) {
-            throw new IllegalArgumentException("the share of lost datagrams must be at least 0 and below 1, not "
-                    + lossShare);
-        }
-        this.lossShare = lossShare;
-        this.random = new Random(seed);
-        this.dropped = dropped;
-    }
-
-    private boolean lose() {
-        if (lossShare > 0 && random.nextDouble() < lossShare) {
-            dropped.incrementAndGet();
-            return true;
-        }
-        return false;
+        this.loss = new DatagramLoss(lossShare, seed, dropped);
     }
 
     @Override
     protected void sendNextDatagramOverNetwork(DatagramPacket datagram) throws IOException {
         sent.incrementAndGet();
-        if (!lose()) {
+        if (!loss.lose()) {
             super.sendNextDatagramOverNetwork(datagram);
         }
     }
@@ -58,7 +41,7 @@ public final class LossyDtlsConnector extends DTLSConnector {
             // a receive shortens the packet to what came: the whole buffer again for the next one
             datagram.setData(datagram.getData());
             super.receiveNextDatagramFromNetwork(datagram);
-        } while (lose());
+        } while (loss.lose());
     }
 
     /** Datagrams this connector sent, lost ones included. */

@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -25,6 +22,7 @@ import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.updraft.core.config.DataPaths;
+import org.updraft.core.io.AtomicFile;
 
 /**
  * The API's bearer tokens. A token is 32 random bytes, shown once when it is made; the file keeps only its SHA-256,
@@ -156,24 +154,9 @@ public final class ApiTokens {
     private void write(TreeMap<String, String> lines) throws IOException {
         StringBuilder text = new StringBuilder("# Updraft API tokens (updraft:token-create): NAME = ROLE SHA256 CREATED\n");
         lines.forEach((n, v) -> text.append(n).append(" = ").append(v).append('\n'));
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".api-tokens", ".tmp");
-        try {
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: the directory's permissions protect it
-            }
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        // readable by its owner only, and never half-written: a crash leaves the old file or the new one
+        AtomicFile.replace(file, text.toString().getBytes(StandardCharsets.UTF_8), "rw-------");
     }
 
     static byte[] sha256(String text) {
