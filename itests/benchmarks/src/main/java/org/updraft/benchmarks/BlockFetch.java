@@ -28,7 +28,8 @@ import org.eclipse.californium.elements.config.UdpConfig;
  */
 final class BlockFetch {
 
-    record Result(int devices, long bytes, double seconds, long retries, int failed, String firstFailure) {
+    /** @param shed blocks the server answered 5.03 (load shed), asked for again after {@link ShedPause} */
+    record Result(int devices, long bytes, double seconds, long retries, long shed, int failed, String firstFailure) {
         double bytesPerSecond() {
             return bytes / seconds;
         }
@@ -68,18 +69,19 @@ final class BlockFetch {
             CountDownLatch done = new CountDownLatch(devices);
             AtomicLong bytes = new AtomicLong();
             AtomicLong retries = new AtomicLong();
+            AtomicLong shed = new AtomicLong();
             int[] failed = {0};
             String[] firstFailure = {null};
             long start = System.nanoTime();
             for (int d = 0; d < devices; d++) {
-                new Download(endpoints.get(d / DEVICES_PER_ENDPOINT), uri, szx, imageSize, expectedSha256, bytes, retries, done, failed, firstFailure)
-                        .next();
+                new Download(endpoints.get(d / DEVICES_PER_ENDPOINT), uri, szx, imageSize, expectedSha256, bytes, retries,
+                        shed, done, failed, firstFailure).next();
             }
             if (!done.await(10, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("block-wise downloads from " + uri + " did not finish in 10 minutes");
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(devices, bytes.get(), seconds, retries.get(), failed[0], firstFailure[0]);
+            return new Result(devices, bytes.get(), seconds, retries.get(), shed.get(), failed[0], firstFailure[0]);
         } finally {
             endpoints.forEach(CoapEndpoint::destroy);
         }
@@ -94,6 +96,7 @@ final class BlockFetch {
         private final byte[] expected;
         private final AtomicLong bytes;
         private final AtomicLong retries;
+        private final AtomicLong shed;
         private final CountDownLatch done;
         private final int[] failed;
         private final String[] firstFailure;
@@ -104,7 +107,8 @@ final class BlockFetch {
         private String lastProblem;
 
         Download(CoapEndpoint endpoint, String uri, int szx, long size, byte[] expected, AtomicLong bytes,
-                AtomicLong retries, CountDownLatch done, int[] failed, String[] firstFailure) throws Exception {
+                AtomicLong retries, AtomicLong shed, CountDownLatch done, int[] failed, String[] firstFailure)
+                throws Exception {
             this.endpoint = endpoint;
             this.uri = uri;
             this.szx = szx;
@@ -112,6 +116,7 @@ final class BlockFetch {
             this.expected = expected;
             this.bytes = bytes;
             this.retries = retries;
+            this.shed = shed;
             this.done = done;
             this.failed = failed;
             this.firstFailure = firstFailure;
@@ -156,6 +161,11 @@ final class BlockFetch {
         }
 
         private void received(Response response) {
+            if (response.getCode() == ResponseCode.SERVICE_UNAVAILABLE) {
+                shed.incrementAndGet();
+                ShedPause.then(this::next);
+                return;
+            }
             if (response.getCode() != ResponseCode.CONTENT) {
                 lastProblem = "block " + num + ": " + response.getCode() + " " + response.getPayloadString();
                 retry();

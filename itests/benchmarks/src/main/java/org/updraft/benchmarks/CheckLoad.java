@@ -6,8 +6,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,8 +59,7 @@ final class CheckLoad {
     }
 
     /**
-     * @param shed requests the server answered 5.03 (load shed): not a failure, the device asks again after
-     *        {@link #SHED_PAUSE_MILLIS} (not the Max-Age a real device waits, so that the round keeps its devices)
+     * @param shed requests the server answered 5.03 (load shed): not a failure, see {@link ShedPause}
      */
     record Result(long answers, double seconds, long retries, long shed, String firstFailure) {
         double perSecond() {
@@ -105,14 +102,6 @@ final class CheckLoad {
         return poll(base, deviceIds, devices::endpoint, expected, seconds);
     }
 
-    /** How long a device answered 5.03 waits before it asks again. */
-    static final long SHED_PAUSE_MILLIS = 100;
-    private static final ScheduledExecutorService PAUSES = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "check-load-pauses");
-        t.setDaemon(true);
-        return t;
-    });
-
     private static Result poll(String base, List<String> deviceIds, IntFunction<CoapEndpoint> endpointOf,
             Expected expected, double seconds) throws InterruptedException {
         AtomicLong answers = new AtomicLong();
@@ -150,7 +139,7 @@ final class CheckLoad {
                 public void onResponse(Response response) {
                     if (response.getCode() == ResponseCode.SERVICE_UNAVAILABLE) {
                         shed.incrementAndGet();
-                        PAUSES.schedule(Poller.this::next, SHED_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+                        ShedPause.then(Poller.this::next);
                         return;
                     }
                     String mismatch = expected.mismatch(response);

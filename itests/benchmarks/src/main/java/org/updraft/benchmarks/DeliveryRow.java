@@ -95,8 +95,9 @@ final class DeliveryRow {
                 updraft.bytesPerSecond() / 1e6, "MB/s", "libcoap coap-server-notls, same file, same client",
                 libcoap.bytesPerSecond() / 1e6, "MB/s", 1.0, "≥ 1.0×", false,
                 String.format(Locale.ROOT, "one request per block, client and server on the same 2 cores "
-                        + "(%.1f s vs %.1f s; retransmissions %d vs %d)", updraft.seconds(), libcoap.seconds(),
-                        updraft.retries(), libcoap.retries()));
+                        + "(%.1f s vs %.1f s; retransmissions %d vs %d; shed, asked again after %d ms, %d vs %d)",
+                        updraft.seconds(), libcoap.seconds(), updraft.retries(), libcoap.retries(), ShedPause.MILLIS,
+                        updraft.shed(), libcoap.shed()));
     }
 
     /** libcoap's server keeps what a PUT creates (-d): the file is uploaded with libcoap's own client. */

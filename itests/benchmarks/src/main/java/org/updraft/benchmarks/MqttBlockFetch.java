@@ -65,7 +65,7 @@ final class MqttBlockFetch {
                         + "within 10 minutes");
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new BlockFetch.Result(devices, bytes.get(), seconds, retries.get(), failed.get(),
+            return new BlockFetch.Result(devices, bytes.get(), seconds, retries.get(), 0, failed.get(),
                     firstFailure.get());
         } finally {
             timers.shutdownNow();

@@ -124,7 +124,7 @@ final class UpdateCheckRow {
                 String notes = String.format(Locale.ROOT, "%s; timeouts %d vs %d; shed (5.03, asked again after %d ms)"
                         + " %d vs %d; Updraft server's heap fullest %.0f MiB (-Xmx" + HEAP + ")",
                         dtls ? "each check bound to the device's registered key" : bound, retriesOurs, retriesTheirs,
-                        CheckLoad.SHED_PAUSE_MILLIS, shedOurs, shedTheirs, Long.parseLong(heap[0]) / 1048576.0);
+                        ShedPause.MILLIS, shedOurs, shedTheirs, Long.parseLong(heap[0]) / 1048576.0);
                 return dtls
                         ? new Row(row, "update checks over CoAP with DTLS, " + devices + " devices each in its own "
                                 + "session, " + answer.payload().length + "-byte answer", Rates.median(a), "checks/s",
