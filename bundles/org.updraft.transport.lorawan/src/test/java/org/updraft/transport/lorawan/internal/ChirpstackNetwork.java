@@ -52,6 +52,8 @@ final class ChirpstackNetwork implements AutoCloseable {
     private final Set<String> tampered = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> nbFrag = new ConcurrentHashMap<>();
     final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    /** Subscriptions made again after a reconnect. */
+    final AtomicInteger resubscribed = new AtomicInteger();
     final AtomicInteger downlinks = new AtomicInteger();
     final AtomicInteger uplinksLost = new AtomicInteger();
 
@@ -72,11 +74,8 @@ final class ChirpstackNetwork implements AutoCloseable {
             @Override
             public void connectComplete(boolean reconnect, String serverUri) {
                 if (reconnect) {
-                    try {
-                        client.subscribe(subscription, 1);
-                    } catch (MqttException e) {
-                        problems.add("resubscribe: " + e);
-                    }
+                    // not on Paho's callback thread, which must not block on a subscription's acknowledgement
+                    radio.execute(() -> resubscribe(subscription, 0));
                 }
             }
 
@@ -102,6 +101,23 @@ final class ChirpstackNetwork implements AutoCloseable {
         options.setAutomaticReconnectDelay(1, 2);
         client.connect(options);
         client.subscribe(subscription, 1);
+    }
+
+    /**
+     * Subscribes again after a reconnect, as ChirpStack's integration does; while the broker is still settling (a
+     * refusal, a connection lost again), tries again every 200 ms rather than stay deaf for the rest of the session.
+     */
+    private void resubscribe(String subscription, int attempt) {
+        try {
+            client.subscribe(subscription, 1);
+            resubscribed.incrementAndGet();
+        } catch (MqttException e) {
+            if (attempt >= 50) {
+                problems.add("resubscribe: " + e);
+            } else if (!radio.isShutdown()) {
+                radio.schedule(() -> resubscribe(subscription, attempt + 1), 200, TimeUnit.MILLISECONDS);
+            }
+        }
     }
 
     /** The device's radio flips a byte of the last uncoded fragment it hears. */
