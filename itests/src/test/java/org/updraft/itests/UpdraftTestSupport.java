@@ -409,8 +409,17 @@ public abstract class UpdraftTestSupport {
 
     // ---------------------------------------------------------------- features and bundles
 
+    /**
+     * The features service running now, looked up each time: a feature install that refreshes Karaf's features bundle
+     * restarts the service, and the instance injected at the start would refuse work with its executor terminated
+     * (seen once in McubootProfileIT, which then left its feature installed for the next test).
+     */
+    protected FeaturesService features() {
+        return waitForService(FeaturesService.class);
+    }
+
     protected void installFeatures(String... names) throws Exception {
-        featuresService.installFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
+        features().installFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
         for (String name : names) {
             assertTrue("feature " + name + " should be installed", isFeatureInstalled(name));
         }
@@ -418,16 +427,16 @@ public abstract class UpdraftTestSupport {
 
     /** Withdraws the request for these features; one that another installed feature needs stays installed. */
     protected void uninstallFeatures(String... names) throws Exception {
-        featuresService.uninstallFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
+        features().uninstallFeatures(new LinkedHashSet<>(Arrays.asList(names)), EnumSet.noneOf(FeaturesService.Option.class));
         for (String name : names) {
-            Feature feature = featuresService.getFeature(name);
+            Feature feature = features().getFeature(name);
             assertTrue("feature " + name + " should no longer be requested",
-                    feature == null || !featuresService.isRequired(feature));
+                    feature == null || !features().isRequired(feature));
         }
     }
 
     protected boolean isFeatureInstalled(String name) throws Exception {
-        for (Feature feature : featuresService.listInstalledFeatures()) {
+        for (Feature feature : features().listInstalledFeatures()) {
             if (feature.getName().equals(name)) {
                 return true;
             }
