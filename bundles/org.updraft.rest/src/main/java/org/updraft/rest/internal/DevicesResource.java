@@ -29,6 +29,9 @@ import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.device.RegistryException;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.ledger.LedgerEntry;
+import org.updraft.api.ledger.LedgerException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -123,6 +126,56 @@ public final class DevicesResource {
         }
         return Response.noContent().build();
     }
+
+    /**
+     * What the ledger says of one device, newest first: its enrollment, the offers made to it and its signed reports,
+     * each report checked against the device's registered key ({@code verified}; {@code null} once the device is no
+     * longer registered). The ledger has no index by device, so each call reads back from {@code before} (the ledger's
+     * size) and stops after {@code limit} events found (50) or {@link #HISTORY_SCAN} events read; {@code next} is where
+     * to go on from, {@code null} at the ledger's start. A device removed from the registry keeps its history.
+     */
+    @GET
+    @Path("{id}/history")
+    @Allowed(Role.VIEWER)
+    public Response history(@Context Request request, @PathParam("id") String id, @QueryParam("before") Long before,
+            @QueryParam("limit") Integer limit) throws RegistryException, LedgerException {
+        int n = Fields.limit(limit, 50, limits.maxPage());
+        Ledger log = platform.ledger();
+        long size = log.size();
+        long end = before == null ? size : Math.min(before, size);
+        if (end < 0) {
+            throw ApiProblem.badRequest("invalid", "before must not be negative: " + end);
+        }
+        String key = platform.registry().find(id).map(Device::publicKey).orElse(null);
+        List<Object> events = new ArrayList<>();
+        long scanned = 0;
+        while (end > 0 && events.size() < n && scanned < HISTORY_SCAN) {
+            int chunk = (int) Math.min(HISTORY_CHUNK, end);
+            List<LedgerEntry> entries = log.read(end - chunk, chunk);
+            for (int i = entries.size() - 1; i >= 0 && events.size() < n; i--) {
+                Map<String, Object> about = DeviceHistory.about(entries.get(i), id, key);
+                if (about != null) {
+                    events.add(about);
+                }
+                end = entries.get(i).index();
+            }
+            scanned += entries.size();
+            if (entries.isEmpty()) {
+                break;
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("device", id);
+        body.put("registered", key != null);
+        body.put("size", size);
+        body.put("events", events);
+        body.put("next", end > 0 ? end : null);
+        return Json.ok(request, body);
+    }
+
+    /** Ledger events one history call reads at most: a bound on its time, whatever the ledger's size. */
+    static final int HISTORY_SCAN = 100_000;
+    private static final int HISTORY_CHUNK = 512;
 
     private Device find(String id) throws RegistryException {
         return platform.registry().find(id)

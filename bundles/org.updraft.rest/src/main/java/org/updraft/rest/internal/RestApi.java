@@ -48,7 +48,8 @@ public final class RestApi extends Application {
 
     RestApi(RestConfig config, ApiTokens tokens, JaasRealm realm, Limits limits) {
         List<Class<?>> resources = List.of(StatusResource.class, DevicesResource.class, ReleasesResource.class,
-                RolloutsResource.class, LedgerResource.class, TrustResource.class, OpenApiResource.class);
+                RolloutsResource.class, LedgerResource.class, TrustResource.class, FleetResource.class,
+                OpenApiResource.class);
         singletons = Set.of(
                 new Authentication(realm, tokens, new RateLimit(config.max_requests_per_second(), System::nanoTime)),
                 new Authorization(),
@@ -59,6 +60,7 @@ public final class RestApi extends Application {
                 new RolloutsResource(platform, limits),
                 new LedgerResource(platform, limits),
                 new TrustResource(platform, limits),
+                new FleetResource(platform),
                 new OpenApiResource(resources, "1"));
     }
 

@@ -14,6 +14,7 @@ import javax.ws.rs.core.Context;
 import javax.ws.rs.core.MediaType;
 import javax.ws.rs.core.Request;
 import javax.ws.rs.core.Response;
+import javax.ws.rs.core.SecurityContext;
 
 import org.updraft.api.backend.BackendChoice;
 import org.updraft.api.backend.BackendChoices;
@@ -81,6 +82,23 @@ public final class StatusResource {
         }
         body.put("transports", transports);
         return Json.ok(request, body);
+    }
+
+    /**
+     * Who the request came from and with which role: what a client (the web console) shows, and which actions it
+     * offers. The API decides each call by the role again, whatever a client offers.
+     */
+    @GET
+    @Path("caller")
+    @Allowed(Role.VIEWER)
+    public Response caller(@Context SecurityContext security) {
+        Caller caller = (Caller) security.getUserPrincipal();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", caller.name());
+        body.put("role", caller.role().id());
+        body.put("token", caller.token());
+        body.put("actor", caller.actor());
+        return Json.status(200, body);
     }
 
     @GET

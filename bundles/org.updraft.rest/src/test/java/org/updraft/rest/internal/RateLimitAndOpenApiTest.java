@@ -107,7 +107,7 @@ class RateLimitAndOpenApiTest {
                 resources.add(singleton.getClass());
             }
         }
-        assertEquals(7, resources.size(), resources.toString());
+        assertEquals(8, resources.size(), resources.toString());
         int operations = 0;
         for (Class<?> type : resources) {
             for (Method m : type.getMethods()) {
@@ -136,6 +136,11 @@ class RateLimitAndOpenApiTest {
         JsonNode publish = paths.get("/releases").get("post");
         assertTrue(publish.get("requestBody").get("content").has("multipart/form-data"));
         assertEquals("path", paths.get("/rollouts/{id}/pause").get("post").get("parameters").get(0).get("in").asText());
+        // what the web console reads beyond the shell's views
+        assertEquals("viewer", paths.get("/fleet").get("get").get("x-updraft-role").asText());
+        assertEquals("viewer", paths.get("/caller").get("get").get("x-updraft-role").asText());
+        assertEquals("before", paths.get("/devices/{id}/history").get("get").get("parameters").get(1).get("name")
+                .asText());
     }
 
     private static String join(String a, String b) {
