@@ -59,4 +59,16 @@ class BenchmarkSmokeTest {
         }
         System.out.println("Benchmarks, delta rollout row (quick):\n" + Table.markdown(rows));
     }
+
+    /**
+     * Row 15 starts both servers, checks that every device is offered and that the bare resource answers the
+     * transport's very bytes, and counts only exact answers: a few seconds quick.
+     */
+    @Test
+    void ddiPollRowServesBothAndMeasures(@TempDir Path work) throws Exception {
+        Row row = DdiPollRow.run(work, true);
+        assertEquals("15", row.id());
+        assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        System.out.println("Benchmarks, DDI poll row (quick):\n" + Table.markdown(List.of(row)));
+    }
 }

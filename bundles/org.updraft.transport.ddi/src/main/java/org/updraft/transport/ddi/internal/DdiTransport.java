@@ -103,6 +103,14 @@ public final class DdiTransport implements TransportStatus {
         return servlet;
     }
 
+    /**
+     * The controller API's servlet, for serving it outside a framework (the benchmarks serve it on Jetty at
+     * {@code /{tenant}/controller/v1/*}, as the whiteboard does).
+     */
+    public Servlet httpServlet() {
+        return servlet;
+    }
+
     /** The did:key a DDI device is registered with: the key its reports are signed with. */
     public String deviceKey(String deviceId) {
         return deviceKeys.of(deviceId).did();
