@@ -4,11 +4,14 @@
 import { get, post, ApiError } from './api.js';
 import { h, table, cell, replace } from './dom.js';
 
-const POLL_MS = 2000;
+/** How often each view asks again: rollouts move fast; the fleet's counts read the whole registry. */
+const POLL_MS = { rollouts: 2000, releases: 5000, health: 5000, fleet: 10000 };
 const FINAL = new Set(['completed', 'cancelled']);
+/** The newest this many rollouts and releases are shown: each costs a request per refresh (the API limits a caller's rate). */
+const SHOWN = 20;
 
-/** Runs refresh now and every POLL_MS until stopped; a failure is shown and polling goes on (unless logged out). */
-function poll(refresh, ctx) {
+/** Runs refresh now and every intervalMs until stopped; a failure is shown and polling goes on (unless logged out). */
+function poll(refresh, ctx, intervalMs) {
   let timer = null;
   let stopped = false;
   const loop = async () => {
@@ -21,7 +24,7 @@ function poll(refresh, ctx) {
       }
     }
     if (!stopped) {
-      timer = setTimeout(loop, POLL_MS);
+      timer = setTimeout(loop, intervalMs);
     }
   };
   loop();
@@ -48,7 +51,7 @@ export function fleet(container, ctx) {
           f.versions.map((v) => [v.class, v.version, v.devices]), { id: 'fleet-versions' })),
         h('div', {}, h('h3', {}, 'By region'), table(['region', 'devices'], rows(f.regions), { id: 'fleet-regions' })),
         h('div', {}, h('h3', {}, 'By state'), table(['state', 'devices'], rows(f.states), { id: 'fleet-states' }))));
-  }, ctx);
+  }, ctx, POLL_MS.fleet);
 }
 
 // ---------------------------------------------------------------- rollouts
@@ -62,8 +65,9 @@ export function rollouts(container, ctx) {
   const list = h('div', { id: 'rollout-list' });
   replace(container, h('h2', {}, 'Rollouts'), list);
   const refresh = async () => {
-    const { rollouts: all } = await get('/rollouts');
-    all.sort((a, b) => (b.created || '').localeCompare(a.created || ''));
+    const { rollouts: every } = await get('/rollouts');
+    every.sort((a, b) => (b.created || '').localeCompare(a.created || ''));
+    const all = every.slice(0, SHOWN);
     if (all.length === 0) {
       replace(list, h('p', { class: 'muted' }, 'No rollouts yet.'));
       sections.clear();
@@ -83,13 +87,18 @@ export function rollouts(container, ctx) {
         section.update(progress.rollout, progress);
       }
     }
+    if (every.length > all.length) {
+      shown.push(older);
+      older.textContent = `${every.length - all.length} older rollouts not shown (updraft:rollout-list, GET /api/v1/rollouts)`;
+    }
     if (list.children.length !== shown.length || shown.some((n, i) => list.children[i] !== n)) {
       replace(list, shown);
     }
   };
+  const older = h('p', { class: 'muted' });
   let stop = null;
   const refreshNow = () => refresh().catch(ctx.fail);
-  stop = poll(refresh, ctx);
+  stop = poll(refresh, ctx, POLL_MS.rollouts);
   return () => stop();
 }
 
@@ -162,8 +171,9 @@ function rolloutSection(r, ctx, refreshNow) {
 export function releases(container, ctx) {
   const proofs = new Map();
   return poll(async () => {
-    const { releases: all } = await get('/releases');
-    all.sort((a, b) => (b.published || '').localeCompare(a.published || ''));
+    const { releases: every } = await get('/releases');
+    every.sort((a, b) => (b.published || '').localeCompare(a.published || ''));
+    const all = every.slice(0, SHOWN);
     const rows = [];
     for (const r of all) {
       if (!proofs.has(r.id) || !proofs.get(r.id).final) {
@@ -176,8 +186,10 @@ export function releases(container, ctx) {
     replace(container, h('h2', {}, 'Releases'),
       all.length === 0 ? h('p', { class: 'muted' }, 'No releases yet.')
         : table(['release', 'version', 'bytes', 'CID', 'signer', 'ledger #', 'ledger proof'], rows,
-          { id: 'release-table' }));
-  }, ctx);
+          { id: 'release-table' }),
+      every.length > all.length ? h('p', { class: 'muted' }, `${every.length - all.length} older releases not shown `
+        + '(updraft:release-list, GET /api/v1/releases)') : null);
+  }, ctx, POLL_MS.releases);
 }
 
 /** The release's inclusion proof, checked by the API against the latest signed checkpoint. */
@@ -298,5 +310,5 @@ export function health(container, ctx) {
       table(['', ''], [['registry', yes(s.registry.running, s.registry.detail || '')], ['devices', s.registry.devices],
         ['releases', s.releases], ['rollouts', JSON.stringify(s.rollouts)],
         ...s.transports.map((t) => [`transport ${t.kind}`, t.status])]));
-  }, ctx);
+  }, ctx, POLL_MS.health);
 }
