@@ -103,7 +103,7 @@ public final class BenchmarkRun {
         rows.addAll(measured("11", "delta rollout", "≥ 5×", () -> DeltaRolloutRow.run(work, repositoryRoot(), quick)));
         rows.addAll(measured("13", "update check latency during a flood", "—",
                 () -> List.of(FloodRow.run(work, quick))));
-        rows.addAll(measured("15", "DDI base polls", "≥ 0.8", () -> List.of(DdiPollRow.run(work, quick))));
+        rows.addAll(measured("16a", "DDI base polls", "≥ 0.8", () -> List.of(DdiPollRow.run(work, quick))));
         return rows;
     }
 

@@ -24,7 +24,7 @@ import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 
 /**
- * Row 15: hawkBit DDI base polls ({@code GET /DEFAULT/controller/v1/{controllerId}} with the device's TargetToken) from
+ * Row 16a (issue 16): hawkBit DDI base polls ({@code GET /DEFAULT/controller/v1/{controllerId}} with the device's TargetToken) from
  * many devices against Updraft's DDI transport on its platform ({@link DdiPollServer} {@code ddi}: each poll
  * authenticated, the device looked up, the update service asked, the answer's JSON made), each device already offered
  * a running rollout's release, so every answer links its deploymentBase. The reference is a bare JAX-RS resource on the
@@ -116,7 +116,7 @@ final class DdiPollRow {
                     bestDdi = bestDdi == null || d.perSecond() > bestDdi.perSecond() ? d : bestDdi;
                     bestBare = bestBare == null || b.perSecond() > bestBare.perSecond() ? b : bestBare;
                 }
-                return new Row("15", "DDI base polls from " + devices + " devices (hawkBit DDI over HTTP)",
+                return new Row("16a", "DDI base polls from " + devices + " devices (hawkBit DDI over HTTP)",
                         bestDdi.perSecond(), "polls/s",
                         "bare JAX-RS resource (CXF on the same Jetty 9.4) answering the same bytes",
                         bestBare.perSecond(), "polls/s", 0.8, "≥ 0.8", false,

@@ -28,7 +28,7 @@ import org.updraft.transport.ddi.internal.DdiConfig;
 import org.updraft.transport.ddi.internal.DdiTransport;
 
 /**
- * Row 15's servers, each in a JVM of its own ({@link ServerProcess}), on the same HTTP stack: Jetty 9.4 (what Pax Web 8
+ * Row 16a's servers, each in a JVM of its own ({@link ServerProcess}), on the same HTTP stack: Jetty 9.4 (what Pax Web 8
  * runs in Karaf) on 127.0.0.1.
  *
  * <pre>

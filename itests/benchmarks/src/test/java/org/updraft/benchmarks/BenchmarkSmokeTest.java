@@ -61,13 +61,13 @@ class BenchmarkSmokeTest {
     }
 
     /**
-     * Row 15 starts both servers, checks that every device is offered and that the bare resource answers the
+     * Row 16a starts both servers, checks that every device is offered and that the bare resource answers the
      * transport's very bytes, and counts only exact answers: a few seconds quick.
      */
     @Test
     void ddiPollRowServesBothAndMeasures(@TempDir Path work) throws Exception {
         Row row = DdiPollRow.run(work, true);
-        assertEquals("15", row.id());
+        assertEquals("16a", row.id());
         assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
         System.out.println("Benchmarks, DDI poll row (quick):\n" + Table.markdown(List.of(row)));
     }

@@ -51,8 +51,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public class ConsoleBrowserIT {
 
     private static final String PASSWORD = "console-pass-1";
-    /** Long enough to watch (plain CoAP in this copy): 200 devices, 256 KiB each in 128-byte blocks. */
-    private static final String DEMO = "updraft:demo --devices 200 --image-size 256 --block-size 128 --loss 0 "
+    /**
+     * Long enough to watch and pause (plain CoAP in this copy): 200 devices in a canary wave of 5 and three region waves,
+     * 1 MiB each in 128-byte blocks, so that a wave takes seconds even on a quiet machine and the pause comes before the
+     * last wave could finish.
+     */
+    private static final String DEMO = "updraft:demo --devices 200 --image-size 1024 --block-size 128 --loss 0 "
             + "--boot-failures 0 --offline 0 --quiet --timeout 600";
     private static final Duration WAIT = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,8 +77,19 @@ public class ConsoleBrowserIT {
         karaf.setProperty("etc/users.properties", "olga", PASSWORD + ",manager");
         karaf.setProperty("etc/users.properties", "vera", PASSWORD + ",viewer");
         karaf.start();
-        karaf.execute("feature:install updraft-console");
         http = "http://127.0.0.1:" + port;
+        // Pax Web and the JAX-RS whiteboard first, up and serving, then the console and the API: installed all at once,
+        // Pax Web's first configuration can coincide with the API's redeployment when file install reads back
+        // etc/org.updraft.rest.cfg, and Pax Web 8 and Aries JAX-RS Whiteboard 2.0.2 then deadlock (seen once here: the
+        // paxweb-config thread waiting for Aries' Registry lock, which the configuration event thread held while
+        // waiting for the paxweb-config thread)
+        karaf.execute("feature:install aries-jax-rs-whiteboard");
+        await("Pax Web serving on " + http, Duration.ofMinutes(2), () -> get("/", null).statusCode() > 0);
+        karaf.execute("feature:install updraft-console");
+        // the API is deployed once more when file install takes up the configuration the feature wrote to etc/
+        await("file install to take up etc/org.updraft.rest.cfg", Duration.ofMinutes(1), () -> karaf.client(
+                "config:list '(service.pid=org.updraft.rest)'", Duration.ofSeconds(30)).output()
+                .contains("felix.fileinstall.filename"));
         await("the console at /ui/ and the API at /api/v1", Duration.ofMinutes(2), () -> {
             HttpResponse<String> page = get("/ui/", null);
             HttpResponse<String> api = get("/api/v1/caller", basic("olga"));
