@@ -103,6 +103,8 @@ public final class BenchmarkRun {
         rows.addAll(measured("11", "delta rollout", "≥ 5×", () -> DeltaRolloutRow.run(work, repositoryRoot(), quick)));
         rows.addAll(measured("13", "update check latency during a flood", "—",
                 () -> List.of(FloodRow.run(work, quick))));
+        rows.addAll(measured("14", "PostgreSQL ledger durable appends", "—",
+                () -> List.of(PostgresLedgerRow.run(quick))));
         return rows;
     }
 

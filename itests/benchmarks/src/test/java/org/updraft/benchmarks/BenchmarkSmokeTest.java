@@ -59,4 +59,16 @@ class BenchmarkSmokeTest {
         }
         System.out.println("Benchmarks, delta rollout row (quick):\n" + Table.markdown(rows));
     }
+
+    /**
+     * The PostgreSQL ledger row appends from two nodes into one log on .ci/postgres's database (it throws when the log
+     * holds fewer events than were acknowledged) and measures the database's own commit rate beside it.
+     */
+    @Test
+    void postgresLedgerRowAppendsFromTwoNodesAndMeasures() throws Exception {
+        Row row = PostgresLedgerRow.run(true);
+        assertEquals("14", row.id());
+        assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        System.out.println("Benchmarks, PostgreSQL ledger row (quick):\n" + Table.markdown(List.of(row)));
+    }
 }
