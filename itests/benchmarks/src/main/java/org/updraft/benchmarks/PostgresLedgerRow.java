@@ -1,22 +1,18 @@
 package org.updraft.benchmarks;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
-import org.postgresql.ds.PGSimpleDataSource;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.ledger.postgresql.internal.SqlLedger;
+import org.updraft.testing.PostgresSchema;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -29,7 +25,7 @@ import com.zaxxer.hikari.HikariDataSource;
  * take the one tree row, so the ledger can only come near it by putting many events in each commit, and the row
  * reports how many it does.
  *
- * <p>The database is .ci/postgres's (started by .ci/setup and .ci/bench): {@code -Dupdraft.bench.postgres=URL}
+ * <p>The database is .ci/postgres's (started by .ci/setup and .ci/bench): {@code -Dupdraft.test.postgres=URL}
  * (with {@code .user} and {@code .password}) points it elsewhere. Each run uses a schema of its own, dropped after.
  */
 final class PostgresLedgerRow {
@@ -44,7 +40,7 @@ final class PostgresLedgerRow {
 
     static Row run(boolean quick) throws Exception {
         double seconds = quick ? 0.5 : 5;
-        try (Schema db = Schema.create()) {
+        try (PostgresSchema db = PostgresSchema.create("bench")) {
             singleRowCommits(db, Math.min(1, seconds)); // warm-up: connections, the table's first pages, JIT
             double rawBefore = singleRowCommits(db, seconds);
             SigningKey logKey = SigningKey.generate(KeyAlgorithm.ED25519);
@@ -54,52 +50,31 @@ final class PostgresLedgerRow {
             double appendsPerCommit;
             try {
                 for (int n = 0; n < NODES; n++) {
-                    HikariDataSource pool = db.pool(POOL_SIZE);
+                    HikariConfig config = new HikariConfig();
+                    config.setDataSource(db.dataSource());
+                    config.setMaximumPoolSize(POOL_SIZE);
+                    config.setMinimumIdle(POOL_SIZE);
+                    HikariDataSource pool = new HikariDataSource(config);
                     pools.add(pool);
                     // checkpoints on demand only: the row measures appends, as row 6 does
                     SqlLedger node = new SqlLedger(pool, "bench", logKey, "bench-log", 0, true);
                     node.open();
                     nodes.add(node);
                 }
-                AtomicLong appended = new AtomicLong();
                 long commitsBefore = nodes.stream().mapToLong(SqlLedger::commits).sum();
-                long start = System.nanoTime();
-                long end = start + (long) (seconds * 1e9);
-                List<Thread> appenders = new ArrayList<>();
-                List<Throwable> failures = new ArrayList<>();
-                for (int t = 0; t < APPENDERS; t++) {
+                Loops.Done appended = Loops.run("pg-appender", APPENDERS, seconds, t -> {
                     SqlLedger node = nodes.get(t % NODES);
                     String actor = "did:key:zBenchAppender" + t;
-                    Thread appender = new Thread(() -> {
-                        long i = 0;
-                        try {
-                            while (System.nanoTime() < end) {
-                                node.append(event(actor, i++));
-                                appended.incrementAndGet();
-                            }
-                        } catch (Exception e) {
-                            synchronized (failures) {
-                                failures.add(e);
-                            }
-                        }
-                    }, "pg-appender-" + t);
-                    appender.start();
-                    appenders.add(appender);
-                }
-                for (Thread appender : appenders) {
-                    appender.join();
-                }
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                if (!failures.isEmpty()) {
-                    throw new IllegalStateException("row 14: an append failed", failures.get(0));
-                }
+                    long[] n = {0};
+                    return () -> node.append(event(actor, n[0]++));
+                });
                 long commits = nodes.stream().mapToLong(SqlLedger::commits).sum() - commitsBefore;
-                appendsPerSecond = appended.get() / elapsed;
-                appendsPerCommit = (double) appended.get() / commits;
+                appendsPerSecond = appended.perSecond();
+                appendsPerCommit = (double) appended.operations() / commits;
                 long size = nodes.get(0).size();
-                if (size < appended.get()) {
-                    throw new IllegalStateException("row 14: " + appended.get() + " appends acknowledged but the log"
-                            + " holds " + size + " events");
+                if (size < appended.operations()) {
+                    throw new IllegalStateException("row 14: " + appended.operations() + " appends acknowledged but"
+                            + " the log holds " + size + " events");
                 }
             } finally {
                 nodes.forEach(SqlLedger::close);
@@ -109,9 +84,9 @@ final class PostgresLedgerRow {
             double raw = (rawBefore + rawAfter) / 2;
             return new Row("14", "PostgreSQL ledger durable appends, " + APPENDERS + " appenders over " + NODES
                     + " nodes", appendsPerSecond, "appends/s", "single-row INSERT commits, " + APPENDERS
-                    + " connections, same database", raw, "commits/s", Double.NaN, "—",
-                    false, String.format("%.1f appends per commit; the database's commit rate %.0f before, %.0f after"
-                            + "; every append takes the one tree row", appendsPerCommit, rawBefore, rawAfter));
+                    + " connections, same database", raw, "commits/s", Double.NaN, "—", false,
+                    String.format("%.1f appends per commit; the database's commit rate %.0f before, %.0f after; every"
+                            + " append takes the one tree row", appendsPerCommit, rawBefore, rawAfter));
         }
     }
 
@@ -123,101 +98,34 @@ final class PostgresLedgerRow {
     }
 
     /** Commits per second of {@value #APPENDERS} connections each inserting one row of about an event's size. */
-    private static double singleRowCommits(Schema db, double seconds) throws Exception {
+    private static double singleRowCommits(PostgresSchema db, double seconds) throws Exception {
         db.execute("CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, body bytea NOT NULL)");
-        AtomicLong committed = new AtomicLong();
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        List<Thread> writers = new ArrayList<>();
-        List<Throwable> failures = new ArrayList<>();
-        long start = System.nanoTime();
-        for (int t = 0; t < APPENDERS; t++) {
-            int writer = t;
-            Thread thread = new Thread(() -> {
-                byte[] body = new byte[200];
-                new Random(writer).nextBytes(body);
-                try (Connection c = db.connection();
-                        PreparedStatement insert = c.prepareStatement("INSERT INTO bench_rows (body) VALUES (?)")) {
-                    c.setAutoCommit(true); // one commit per row
-                    while (System.nanoTime() < end) {
-                        insert.setBytes(1, body);
-                        insert.executeUpdate();
-                        committed.incrementAndGet();
-                    }
-                } catch (SQLException e) {
-                    synchronized (failures) {
-                        failures.add(e);
-                    }
-                }
-            }, "pg-insert-" + t);
-            thread.start();
-            writers.add(thread);
-        }
-        for (Thread thread : writers) {
-            thread.join();
-        }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        if (!failures.isEmpty()) {
-            throw new IllegalStateException("row 14: a reference insert failed", failures.get(0));
-        }
-        db.execute("TRUNCATE bench_rows");
-        return committed.get() / elapsed;
-    }
-
-    /** A schema of its own in the benchmark's database, dropped on close. */
-    private static final class Schema implements AutoCloseable {
-        private final String url = System.getProperty("updraft.bench.postgres",
-                "jdbc:postgresql://127.0.0.1:5432/updraft_test");
-        private final String user = System.getProperty("updraft.bench.postgres.user", "updraft");
-        private final String password = System.getProperty("updraft.bench.postgres.password", "updraft");
-        private final String name = "bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-
-        static Schema create() throws SQLException {
-            Schema schema = new Schema();
+        Loops.Done inserted = Loops.run("pg-insert", APPENDERS, seconds, t -> {
+            byte[] body = new byte[200];
+            new Random(t).nextBytes(body);
+            Connection c = db.dataSource().getConnection();
+            PreparedStatement insert;
             try {
-                schema.executeOutside("CREATE SCHEMA " + schema.name);
+                c.setAutoCommit(true); // one commit per row
+                insert = c.prepareStatement("INSERT INTO bench_rows (body) VALUES (?)");
             } catch (SQLException e) {
-                throw new SQLException("PostgreSQL at " + schema.url + " does not answer (" + e.getMessage()
-                        + "): .ci/setup installs it and .ci/postgres starts it", e);
+                c.close();
+                throw e;
             }
-            return schema;
-        }
+            return new Loops.Worker() {
+                @Override
+                public void once() throws SQLException {
+                    insert.setBytes(1, body);
+                    insert.executeUpdate();
+                }
 
-        Connection connection() throws SQLException {
-            return source().getConnection();
-        }
-
-        HikariDataSource pool(int size) {
-            HikariConfig config = new HikariConfig();
-            config.setDataSource(source());
-            config.setMaximumPoolSize(size);
-            config.setMinimumIdle(size);
-            return new HikariDataSource(config);
-        }
-
-        void execute(String sql) throws SQLException {
-            try (Connection c = connection(); Statement s = c.createStatement()) {
-                s.execute(sql);
-            }
-        }
-
-        private PGSimpleDataSource source() {
-            PGSimpleDataSource pg = new PGSimpleDataSource();
-            pg.setURL(url);
-            pg.setUser(user);
-            pg.setPassword(password);
-            pg.setCurrentSchema(name);
-            return pg;
-        }
-
-        private void executeOutside(String sql) throws SQLException {
-            try (Connection c = DriverManager.getConnection(url, user, password); Statement s = c.createStatement()) {
-                s.execute(sql);
-            }
-        }
-
-        @Override
-        public void close() throws SQLException {
-            executeOutside("DROP SCHEMA " + name + " CASCADE");
-        }
+                @Override
+                public void close() throws SQLException {
+                    c.close();
+                }
+            };
+        });
+        db.execute("TRUNCATE bench_rows");
+        return inserted.perSecond();
     }
 }

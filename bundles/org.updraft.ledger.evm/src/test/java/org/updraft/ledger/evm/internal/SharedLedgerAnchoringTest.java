@@ -8,15 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterAll;
@@ -25,13 +21,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.trust.TrustedKey;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.ledger.postgresql.internal.SqlLedger;
 import org.updraft.platform.internal.LedgerTrustStore;
+import org.updraft.testing.PostgresSchema;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -43,7 +39,6 @@ import com.zaxxer.hikari.HikariDataSource;
  */
 class SharedLedgerAnchoringTest {
 
-    private static final String POSTGRES_PROPERTY = "updraft.test.postgres";
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Duration LEASE = Duration.ofSeconds(2);
     private static final SigningKey LOG_KEY = SigningKey.generate(KeyAlgorithm.ED25519);
@@ -55,7 +50,7 @@ class SharedLedgerAnchoringTest {
 
     @TempDir
     Path dir;
-    private String schema;
+    private PostgresSchema schema;
     private final List<Node> nodes = new ArrayList<>();
 
     /** One platform node: its own pool, ledger instance, anchoring and trust store, as a Karaf node has them. */
@@ -70,12 +65,12 @@ class SharedLedgerAnchoringTest {
         Node(String id) throws Exception {
             this.id = id;
             HikariConfig config = new HikariConfig();
-            config.setDataSource(driver());
+            config.setDataSource(schema.dataSource());
             config.setMaximumPoolSize(4);
             config.setMinimumIdle(1);
             config.setConnectionTimeout(5000);
             pool = new HikariDataSource(config);
-            ledger = new SqlLedger(pool, schema, LOG_KEY, "test-log", 1000, true);
+            ledger = new SqlLedger(pool, schema.name(), LOG_KEY, "test-log", 1000, true);
             ledger.open();
             ledger.shareDecisions(id, LEASE);
             Path home = Files.createDirectories(dir.resolve(id));
@@ -121,21 +116,13 @@ class SharedLedgerAnchoringTest {
 
     @BeforeEach
     void createSchema() {
-        schema = "evm_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        try (Connection c = DriverManager.getConnection(url(), user(), password()); Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        } catch (SQLException e) {
-            fail("PostgreSQL at " + url() + " is not reachable (" + e.getMessage()
-                    + "): run .ci/setup, which installs and starts it (.ci/postgres)");
-        }
+        schema = PostgresSchema.create("evm_t");
     }
 
     @AfterEach
     void dropSchema() throws SQLException {
         nodes.forEach(Node::stop);
-        try (Connection c = DriverManager.getConnection(url(), user(), password()); Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA " + schema + " CASCADE");
-        }
+        schema.close();
     }
 
     private Node node(String id) throws Exception {
@@ -230,30 +217,5 @@ class SharedLedgerAnchoringTest {
             }
             Thread.sleep(50);
         }
-    }
-
-    private PGSimpleDataSource driver() {
-        PGSimpleDataSource pg = new PGSimpleDataSource();
-        pg.setURL(url());
-        pg.setUser(user());
-        pg.setPassword(password());
-        pg.setCurrentSchema(schema);
-        return pg;
-    }
-
-    private static String url() {
-        String url = System.getProperty(POSTGRES_PROPERTY);
-        if (url == null || url.isBlank()) {
-            fail("system property " + POSTGRES_PROPERTY + " is not set (the pom sets it for surefire)");
-        }
-        return url;
-    }
-
-    private static String user() {
-        return System.getProperty(POSTGRES_PROPERTY + ".user", "updraft");
-    }
-
-    private static String password() {
-        return System.getProperty(POSTGRES_PROPERTY + ".password", "updraft");
     }
 }
