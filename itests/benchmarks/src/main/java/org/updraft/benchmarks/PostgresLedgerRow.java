@@ -18,7 +18,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 /**
- * Row 14 (issue 17): durable appends to the PostgreSQL ledger from {@value #APPENDERS} appenders spread over two
+ * Row 17a (issue 17): durable appends to the PostgreSQL ledger from {@value #APPENDERS} appenders spread over two
  * nodes (two {@link SqlLedger}s with a pool of their own each, as two platform nodes have them, sharing one log),
  * against PostgreSQL's own commit rate for single-row inserts of the same size from as many connections, on the same
  * database, measured before and after. The reference is what the database does without a tree: every append has to
@@ -73,7 +73,7 @@ final class PostgresLedgerRow {
                 appendsPerCommit = (double) appended.operations() / commits;
                 long size = nodes.get(0).size();
                 if (size < appended.operations()) {
-                    throw new IllegalStateException("row 14: " + appended.operations() + " appends acknowledged but"
+                    throw new IllegalStateException("row 17a: " + appended.operations() + " appends acknowledged but"
                             + " the log holds " + size + " events");
                 }
             } finally {
@@ -82,7 +82,7 @@ final class PostgresLedgerRow {
             }
             double rawAfter = singleRowCommits(db, seconds);
             double raw = (rawBefore + rawAfter) / 2;
-            return new Row("14", "PostgreSQL ledger durable appends, " + APPENDERS + " appenders over " + NODES
+            return new Row("17a", "PostgreSQL ledger durable appends, " + APPENDERS + " appenders over " + NODES
                     + " nodes", appendsPerSecond, "appends/s", "single-row INSERT commits, " + APPENDERS
                     + " connections, same database", raw, "commits/s", Double.NaN, "—", false,
                     String.format("%.1f appends per commit; the database's commit rate %.0f before, %.0f after; every"
