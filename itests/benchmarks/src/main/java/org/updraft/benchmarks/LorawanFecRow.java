@@ -10,14 +10,14 @@ import org.updraft.transport.lorawan.internal.fec.ParityRows;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 
 /**
- * Rows 15a-15d (issue 14): LoRaWAN FUOTA's forward error correction (TS004), on a 100 KiB image cut into fragments
+ * Rows 14a-14d (issue 14): LoRaWAN FUOTA's forward error correction (TS004), on a 100 KiB image cut into fragments
  * of {@value #FRAG_SIZE} bytes (what DR5 carries in EU868 after the fragmentation header).
  *
  * <ul>
- * <li>15a-15c: how many fragments a device had received when its decoder rebuilt the block, against M (the block's
+ * <li>14a-14c: how many fragments a device had received when its decoder rebuilt the block, against M (the block's
  * uncoded fragments, the least any code needs), at 0 %, 10 % and 30 % random loss, as the mean over many
  * devices. TS004's bound is decoding from close to M fragments: the ratio is the overhead, lower is better here.
- * <li>15d: coded fragments made per second by the encoder (each row drawn by TS004's PRBS23, then the XOR), against
+ * <li>14d: coded fragments made per second by the encoder (each row drawn by TS004's PRBS23, then the XOR), against
  * a bare XOR of the same rows, drawn beforehand.
  * </ul>
  */
@@ -36,7 +36,7 @@ final class LorawanFecRow {
         FragmentEncoder encoder = new FragmentEncoder(image, FRAG_SIZE, VERSION);
         int devices = quick ? 3 : 40;
         List<Row> rows = new ArrayList<>();
-        String[] ids = {"15a", "15b", "15c"};
+        String[] ids = {"14a", "14b", "14c"};
         double[] losses = {0, 0.1, 0.3};
         for (int i = 0; i < losses.length; i++) {
             rows.add(neededToDecode(ids[i], encoder, image, losses[i], devices));
@@ -112,7 +112,7 @@ final class LorawanFecRow {
             sink[0] ^= coded[0];
             return 1;
         }, quick ? 1 : 5, seconds);
-        return new Row("15d", "LoRaWAN FEC encoder, coded fragments of " + FRAG_SIZE + " B (M = " + m + ")", rates[0],
+        return new Row("14d", "LoRaWAN FEC encoder, coded fragments of " + FRAG_SIZE + " B (M = " + m + ")", rates[0],
                 "fragments/s", "XOR of the same rows, drawn beforehand", rates[1], "fragments/s", Double.NaN, "—",
                 false, "the encoder draws each row with TS004's PRBS23 (M/2 draws, v2 rejecting repeats) before its"
                         + " XOR; the reference only XORs");
