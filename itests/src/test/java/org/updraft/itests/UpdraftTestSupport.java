@@ -423,6 +423,40 @@ public abstract class UpdraftTestSupport {
         for (String name : names) {
             assertTrue("feature " + name + " should be installed", isFeatureInstalled(name));
         }
+        awaitFeatureConfigsSettled(names);
+    }
+
+    /**
+     * Waits until file install has taken up the configurations the features wrote to etc/. Karaf creates a feature's
+     * {@code <config>} in Config Admin and writes it to etc/; up to a second later file install reads that file and
+     * updates the configuration once more (adding its file name), and every component of that PID without a modified
+     * method is deactivated and activated again. A test that calls a component in between (the REST API answered 200,
+     * then 404 while its application was deployed again) fails now and then.
+     */
+    private void awaitFeatureConfigsSettled(String... names) throws Exception {
+        Set<String> pids = new TreeSet<>();
+        for (String name : names) {
+            Feature feature = features().getFeature(name);
+            if (feature != null) {
+                feature.getConfigurations().forEach(c -> pids.add(c.getName()));
+            }
+        }
+        for (String pid : pids) {
+            Path file = Paths.get(System.getProperty("karaf.etc"), pid + ".cfg");
+            if (!Files.exists(file)) {
+                continue;
+            }
+            await("file install to take up " + file, Duration.ofSeconds(30), () -> {
+                try {
+                    org.osgi.service.cm.Configuration[] found =
+                            configurationAdmin.listConfigurations("(service.pid=" + pid + ")");
+                    return found != null && found[0].getProperties() != null
+                            && found[0].getProperties().get("felix.fileinstall.filename") != null;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
     }
 
     /** Withdraws the request for these features; one that another installed feature needs stays installed. */

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.InclusionProof;
@@ -33,42 +32,17 @@ final class LedgerRow {
         Path dir = Files.createTempDirectory(work, "ledger");
         double rawBefore = rawFsync(dir, seconds);
         Path ledgerDir = dir.resolve("ledger");
-        AtomicLong appended = new AtomicLong();
         double appendsPerSecond;
         double appendsPerCommit;
         try (FileLedger ledger = FileLedger.open(ledgerDir, ledgerDir.resolve("log-key.pem"), "bench", true)) {
             long commitsBefore = ledger.commits();
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 1e9);
-            List<Thread> appenders = new ArrayList<>();
-            List<Throwable> failures = new ArrayList<>();
-            for (int t = 0; t < APPENDERS; t++) {
+            Loops.Done appended = Loops.run("ledger-appender", APPENDERS, seconds, t -> {
                 String actor = "did:key:zBenchAppender" + t;
-                Thread appender = new Thread(() -> {
-                    long i = 0;
-                    try {
-                        while (System.nanoTime() < end) {
-                            ledger.append(event(actor, i++));
-                            appended.incrementAndGet();
-                        }
-                    } catch (Exception e) {
-                        synchronized (failures) {
-                            failures.add(e);
-                        }
-                    }
-                }, "ledger-appender-" + t);
-                appender.start();
-                appenders.add(appender);
-            }
-            for (Thread appender : appenders) {
-                appender.join();
-            }
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            if (!failures.isEmpty()) {
-                throw new IllegalStateException("row 6: an append failed", failures.get(0));
-            }
-            appendsPerSecond = appended.get() / elapsed;
-            appendsPerCommit = (double) appended.get() / (ledger.commits() - commitsBefore);
+                long[] n = {0};
+                return () -> ledger.append(event(actor, n[0]++));
+            });
+            appendsPerSecond = appended.perSecond();
+            appendsPerCommit = (double) appended.operations() / (ledger.commits() - commitsBefore);
         }
         double rawAfter = rawFsync(dir, seconds);
         // the disk's rate around the ledger run: the mean of before and after, both recorded in the bound

@@ -61,6 +61,33 @@ class BenchmarkSmokeTest {
     }
 
     /**
+     * The LoRaWAN FEC rows decode (each device's block checked against the image) at each loss and time the encoder
+     * against the bare XOR of its rows.
+     */
+    @Test
+    void lorawanFecRowsDecodeAndMeasure() throws Exception {
+        List<Row> rows = LorawanFecRow.run(true);
+        assertEquals(List.of("14a", "14b", "14c", "14d"), rows.stream().map(Row::id).toList());
+        for (Row row : rows) {
+            assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        }
+        assertTrue(rows.get(0).updraft() == rows.get(0).referenceFigure(), "with no loss exactly M: " + rows.get(0));
+        System.out.println("Benchmarks, LoRaWAN FEC rows (quick):\n" + Table.markdown(rows));
+    }
+
+    /**
+     * The PostgreSQL ledger row appends from two nodes into one log on .ci/postgres's database (it throws when the log
+     * holds fewer events than were acknowledged) and measures the database's own commit rate beside it.
+     */
+    @Test
+    void postgresLedgerRowAppendsFromTwoNodesAndMeasures() throws Exception {
+        Row row = PostgresLedgerRow.run(true);
+        assertEquals("17a", row.id());
+        assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        System.out.println("Benchmarks, PostgreSQL ledger row (quick):\n" + Table.markdown(List.of(row)));
+    }
+
+    /**
      * Row 16a starts both servers, checks that every device is offered and that the bare resource answers the
      * transport's very bytes, and counts only exact answers: a few seconds quick.
      */

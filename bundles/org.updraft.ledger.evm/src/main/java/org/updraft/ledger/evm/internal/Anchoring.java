@@ -18,12 +18,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.Lease;
+import org.updraft.core.cbor.Cbor;
 import org.updraft.core.cbor.CborException;
+import org.updraft.core.cbor.CborMap;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.event.TrustEvents;
 import org.updraft.core.identity.VerificationKey;
@@ -42,6 +46,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  * not the node answers, and a key file put in place later is picked up at the next pass. Without a configured
  * {@code chain.id} the node's is taken at first contact; once the contract is deployed, {@code anchor.state} pins
  * it, and a node of another chain is refused.
+ *
+ * <p>On a ledger several nodes share (PostgreSQL), one node at a time anchors: the one holding the lease
+ * {@value #LEASE}, which passes to another node when its holder stops or dies. The others stand by: they read from the
+ * chain how far it got, so that waiting for an event to be anchored works on every node. The contract is deployed
+ * once, by the lease holder, which records it in the ledger ({@value #CONTRACT_DEPLOYED}) for the other nodes; every
+ * node needs the same account key file. Should two nodes ever send the same event (a lease lapsed mid-pass), the
+ * contract refuses the second, which counts as anchored.
  */
 final class Anchoring {
 
@@ -49,6 +60,10 @@ final class Anchoring {
     private static final int PAGE = 256;
     private static final int REMEMBERED_OUTCOMES = 4096;
     private static final String ALREADY_ANCHORED = "event already anchored";
+    /** The lease under which one node at a time anchors a ledger that several nodes share. */
+    static final String LEASE = "evm/anchoring";
+    /** The ledger event by which the node that deployed the contract tells the others sharing the ledger. */
+    static final String CONTRACT_DEPLOYED = "anchor.contract.deployed";
 
     private final Ledger local;
     private final EvmSettings settings;
@@ -72,6 +87,8 @@ final class Anchoring {
     private volatile boolean reachable;
     private volatile boolean stopping;
     private volatile String lastError;
+    /** On a shared ledger, the node anchoring it while this one stands by; null when this one anchors. */
+    private volatile String standingByFor;
     private volatile Instant lastErrorTime;
     private final Map<Long, AnchorOutcome> outcomes = new LinkedHashMap<>(16, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -156,7 +173,7 @@ final class Anchoring {
 
     synchronized AnchoringStatus status() {
         return new AnchoringStatus(next, Math.max(0, checkpointTreeSize), transactions, refused, reachable, lastError,
-                lastErrorTime);
+                lastErrorTime, standingByFor);
     }
 
     /** Waits until event {@code index} was examined, and says what became of it. */
@@ -176,6 +193,10 @@ final class Anchoring {
     private void pass() {
         passQueued.set(false);
         try {
+            if (!holdsLease()) {
+                followOtherNode();
+                return;
+            }
             if (!ensureContract()) {
                 return;
             }
@@ -200,6 +221,83 @@ final class Anchoring {
         }
     }
 
+    /**
+     * Whether this node anchors: always on a ledger only it writes; on a shared one while it holds {@value #LEASE}
+     * (claimed, or renewed, at every pass).
+     */
+    private boolean holdsLease() throws LedgerException {
+        Optional<DecisionLeases> shared = local.decisions();
+        if (shared.isEmpty()) {
+            return true;
+        }
+        if (shared.get().claim(LEASE).isPresent()) {
+            if (standingByFor != null) {
+                LOG.info("This node anchors the shared ledger now (lease {} passed to it from {})", LEASE,
+                        standingByFor);
+                standingByFor = null;
+                synced = false; // read back what the other node anchored before sending anything
+            }
+            return true;
+        }
+        String holder = shared.get().leases().stream().filter(l -> l.name().equals(LEASE)).map(Lease::holder)
+                .findFirst().orElse("another node");
+        if (!holder.equals(standingByFor)) {
+            LOG.info("Node {} anchors the shared ledger (lease {}); this node stands by", holder, LEASE);
+        }
+        standingByFor = holder;
+        return false;
+    }
+
+    /**
+     * Standing by: learns the contract the anchoring node uses and how far it got, so that {@link #await} answers on
+     * this node too; sends nothing.
+     */
+    private void followOtherNode() throws ChainUnreachableException, JsonRpc.RpcError, IOException, LedgerException {
+        if (contract == null) {
+            if (chainId == 0) {
+                chainId = JsonRpc.quantity(rpc.call("eth_chainId"));
+            }
+            Optional<String> recorded = recordedContract();
+            if (recorded.isEmpty()) {
+                return; // not deployed yet
+            }
+            contract = new RegistryContract(rpc, recorded.get());
+            cursor.contract(recorded.get(), chainId);
+        }
+        syncFromChain();
+        reachable = true;
+        synced = false;
+    }
+
+    /**
+     * The contract a node deployed for this shared ledger on this chain, as recorded in the ledger (the latest, should
+     * a node have died between deploying and recording, and another deployed again). Reads the log from its start:
+     * once per node, which keeps the answer in its cursor.
+     */
+    private Optional<String> recordedContract() throws LedgerException {
+        String found = null;
+        for (long from = 0;;) {
+            List<LedgerEntry> page = local.read(from, PAGE);
+            if (page.isEmpty()) {
+                return Optional.ofNullable(found);
+            }
+            for (LedgerEntry entry : page) {
+                if (entry.event().type().equals(CONTRACT_DEPLOYED)) {
+                    try {
+                        CborMap deployed = CborMap.decode(CONTRACT_DEPLOYED, entry.event().payload());
+                        if (deployed.unsigned("chain") == chainId) {
+                            found = deployed.text("contract");
+                        }
+                    } catch (CborException e) {
+                        LOG.warn("Event #{} ({}) is unreadable, ignored: {}", entry.index(), CONTRACT_DEPLOYED,
+                                e.getMessage());
+                    }
+                }
+            }
+            from = page.get(page.size() - 1).index() + 1;
+        }
+    }
+
     private void fail(String message) {
         if (stopping) {
             return;
@@ -218,7 +316,8 @@ final class Anchoring {
      * Checks the node serves the chain anchored to (learning it when none is configured or pinned yet), reads the
      * account key, and deploys the contract when none is configured or known; false when anchoring cannot go on yet.
      */
-    private boolean ensureContract() throws ChainUnreachableException, JsonRpc.RpcError, IOException {
+    private boolean ensureContract() throws ChainUnreachableException, JsonRpc.RpcError, IOException,
+            LedgerException {
         long reported = JsonRpc.quantity(rpc.call("eth_chainId"));
         long expected = chainId;
         boolean pinned = settings.chainId() != 0 || contract != null;
@@ -251,6 +350,17 @@ final class Anchoring {
         if (contract != null) {
             return true;
         }
+        Optional<DecisionLeases> shared = local.decisions();
+        if (shared.isPresent()) {
+            Optional<String> recorded = recordedContract();
+            if (recorded.isPresent()) {
+                cursor.contract(recorded.get(), chainId);
+                contract = new RegistryContract(rpc, recorded.get());
+                LOG.info("Anchoring to the UpdraftRegistry contract at {}, which another node deployed for this"
+                        + " ledger", recorded.get());
+                return true;
+            }
+        }
         LOG.info("Deploying the UpdraftRegistry contract on chain {} from {}", chainId, account.address());
         ChainAccount.Receipt receipt = account.send(null, RegistryContract.deployment(settings.governance()));
         if (!receipt.succeeded() || receipt.contractAddress() == null) {
@@ -260,6 +370,11 @@ final class Anchoring {
         transactions++;
         cursor.contract(receipt.contractAddress(), chainId);
         contract = new RegistryContract(rpc, receipt.contractAddress());
+        if (shared.isPresent()) {
+            // the other nodes sharing the ledger anchor to this one, not to a contract of their own
+            local.append(new LedgerEvent(CONTRACT_DEPLOYED, Instant.now(), account.address(), Cbor.encode(
+                    Map.of("chain", chainId, "contract", receipt.contractAddress())), null));
+        }
         LOG.info("UpdraftRegistry deployed at {} (block {}, {} gas)", receipt.contractAddress(),
                 receipt.blockNumber(), receipt.gasUsed());
         return true;
@@ -287,6 +402,9 @@ final class Anchoring {
 
     private void anchorEvents() throws LedgerException, ChainUnreachableException, JsonRpc.RpcError, IOException {
         while (true) {
+            if (!holdsLease()) {
+                return; // the lease passed to another node (this one was too slow to renew it): stop sending
+            }
             long from;
             synchronized (this) {
                 from = next;

@@ -12,7 +12,9 @@ import java.time.Instant;
  * @param chainReachable whether the last attempt to reach the chain succeeded
  * @param lastError the last failure to reach or use the chain, or {@code null}
  * @param lastErrorTime when it happened, or {@code null}
+ * @param standingByFor on a ledger several nodes share, the node that anchors it while this one stands by; {@code null}
+ *        when this node anchors
  */
 public record AnchoringStatus(long examined, long checkpointTreeSize, long transactions, long refused,
-        boolean chainReachable, String lastError, Instant lastErrorTime) {
+        boolean chainReachable, String lastError, Instant lastErrorTime, String standingByFor) {
 }

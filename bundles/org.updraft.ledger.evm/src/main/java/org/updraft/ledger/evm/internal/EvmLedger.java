@@ -19,6 +19,7 @@ import org.updraft.api.ledger.Checkpoint;
 import org.updraft.api.ledger.CheckpointAnchor;
 import org.updraft.api.ledger.CheckpointAnchors;
 import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.ledger.DecisionLeases;
 import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
@@ -124,6 +125,15 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     @Override
     public String logKey() throws LedgerException {
         return local.logKey();
+    }
+
+    /**
+     * The ledger's own: on a log several nodes share, rollout decisions stay single with anchoring on top, and
+     * anchoring itself runs under one of its leases.
+     */
+    @Override
+    public Optional<DecisionLeases> decisions() {
+        return local.decisions();
     }
 
     // ---- ChainAnchors ----

@@ -71,7 +71,10 @@ public @interface EvmLedgerConfig {
                     + " is recorded but not yet in force.")
     int trust_timeout_seconds() default 60;
 
-    @AttributeDefinition(name = "Local ledger", description = "Filter choosing the ledger that records every event.")
+    @AttributeDefinition(name = "Local ledger",
+            description = "Filter choosing the ledger that records every event: (ledger.kind=local), the file, or"
+                    + " (ledger.kind=postgresql), the log several nodes share; there one node at a time anchors,"
+                    + " under the lease evm/anchoring, and every node needs the same account key file.")
     String local_target() default "(ledger.kind=local)";
 
     @AttributeDefinition(name = "Ledger (trust store)",
