@@ -114,6 +114,12 @@ public class ConsoleBrowserIT {
     @Test
     public void anOperatorWatchesADemoRolloutMoveAndPausesItWhileAViewerIsOfferedNoButton() throws Exception {
         String viewerToken = token("wall", "viewer");
+        // both logged in and watching before the rollout exists: the operator sees it from its first wave on, so the
+        // pause comes while later waves have not begun, however fast the machine runs the fleet
+        WebDriver viewer = browser();
+        logIn(viewer, null, viewerToken);
+        WebDriver operator = browser();
+        logIn(operator, "olga", null);
         CompletableFuture<KarafProcess.Result> demo = CompletableFuture.supplyAsync(() -> {
             try {
                 return karaf.client(DEMO, Duration.ofMinutes(12));
@@ -122,14 +128,20 @@ public class ConsoleBrowserIT {
             }
         });
 
-        // the viewer, with an API token: sees the rollout running, and no button to steer it
-        WebDriver viewer = browser();
-        logIn(viewer, null, viewerToken);
-        WebElement watched = await(viewer, "a running rollout in the viewer's console", d -> {
-            WebElement s = d.findElement(By.cssSelector("section.rollout"));
-            return s.findElement(By.cssSelector(".rollout-state")).getText().equals("running") ? s : null;
+        // the operator, a Karaf user with HTTP Basic, sees devices installed
+        WebElement section = await(operator, "the demo's rollout in the operator's console",
+                d -> d.findElement(By.cssSelector("section.rollout")));
+        String rollout = section.getAttribute("data-rollout");
+        By installed = By.cssSelector("section.rollout[data-rollout='" + rollout + "'] .rollout-installed");
+        int first = await(operator, "some devices installed", d -> {
+            int n = Integer.parseInt(d.findElement(installed).getAttribute("data-installed"));
+            return n > 0 ? n : null;
         });
-        String rollout = watched.getAttribute("data-rollout");
+
+        // the viewer, with an API token, sees the same rollout running, and no button to steer it
+        await(viewer, "rollout " + rollout + " running in the viewer's console", d -> d.findElement(
+                By.cssSelector("section.rollout[data-rollout='" + rollout + "'] .rollout-state")).getText()
+                .equals("running") ? true : null);
         assertEquals("the viewer is offered no action", 0,
                 viewer.findElements(By.cssSelector("section.rollout .actions button")).size());
         assertTrue(viewer.findElement(By.id("whoami")).getText(), viewer.findElement(By.id("whoami")).getText()
@@ -140,14 +152,7 @@ public class ConsoleBrowserIT {
         assertEquals(refused.body(), 403, refused.statusCode());
         assertEquals("role-too-low", JSON.readTree(refused.body()).get("code").asText());
 
-        // the operator, a Karaf user with HTTP Basic: sees the progress move, then pauses
-        WebDriver operator = browser();
-        logIn(operator, "olga", null);
-        By installed = By.cssSelector("section.rollout[data-rollout='" + rollout + "'] .rollout-installed");
-        int first = await(operator, "some devices installed", d -> {
-            int n = Integer.parseInt(d.findElement(installed).getAttribute("data-installed"));
-            return n > 0 ? n : null;
-        });
+        // the operator sees the progress move, then pauses
         int later = await(operator, "more devices installed than " + first, d -> {
             int n = Integer.parseInt(d.findElement(installed).getAttribute("data-installed"));
             return n > first ? n : null;
