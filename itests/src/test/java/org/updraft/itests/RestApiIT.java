@@ -139,6 +139,54 @@ public class RestApiIT extends UpdraftTestSupport {
             assertEquals(Boolean.TRUE, object(verified).get("consistent"));
             assertEquals(200, get("/openapi.json", bearer(viewer)).statusCode());
 
+            // a changed setting applies at the next request and never takes the API off the whiteboard: a caller
+            // polling all along gets no 404 (the application had the configuration once, and each change deployed it
+            // again)
+            List<Integer> answers = new ArrayList<>();
+            Thread poller = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try {
+                        int code = get("/status", bearer(admin)).statusCode();
+                        synchronized (answers) {
+                            answers.add(code);
+                        }
+                        Thread.sleep(50); // within the token's rate limit
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (Exception e) {
+                        synchronized (answers) {
+                            answers.add(-1);
+                        }
+                    }
+                }
+            }, "rest-it-poller");
+            poller.start();
+            try {
+                assertEquals(200, get("/devices?limit=8", bearer(viewer)).statusCode());
+                Configuration rest = configurationAdmin.getConfiguration("org.updraft.rest", null);
+                java.util.Dictionary<String, Object> props = rest.getProperties();
+                props.put("max.page", "7");
+                rest.update(props);
+                HttpResponse<String>[] limited = new HttpResponse[1];
+                await("max.page 7 to apply", Duration.ofSeconds(30), () -> {
+                    try {
+                        limited[0] = get("/devices?limit=8", bearer(viewer));
+                        return limited[0].statusCode() == 400;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, () -> "last answer: " + limited[0].statusCode() + " " + limited[0].body());
+                Thread.sleep(1000); // a redeployment would come within this second
+            } finally {
+                poller.interrupt();
+                poller.join(10_000);
+            }
+            synchronized (answers) {
+                assertTrue("polled during the change, answers by status: " + answers.stream().collect(
+                        java.util.stream.Collectors.groupingBy(code -> code, java.util.stream.Collectors.counting())),
+                        answers.size() > 5 && answers.stream().allMatch(code -> code == 200));
+            }
+
             // the API is a named application at /api/v1: the whiteboard's default application does not shadow the
             // DDI transport's servlet on the same port
             installFeatures("updraft-transport-ddi");

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.updraft.core.config.DataPaths;
 import org.updraft.core.io.AtomicFile;
 
@@ -49,11 +50,17 @@ public final class ApiTokens {
         }
     }
 
-    private final Path file;
+    private volatile Path file;
 
     @Activate
     public ApiTokens(RestConfig config) {
         this(DataPaths.resolveFromEtc(config.tokens_file()));
+    }
+
+    /** A changed configuration: the tokens file it names from the next call on, without taking the API down. */
+    @Modified
+    synchronized void modified(RestConfig config) {
+        file = DataPaths.resolveFromEtc(config.tokens_file());
     }
 
     ApiTokens(Path file) {

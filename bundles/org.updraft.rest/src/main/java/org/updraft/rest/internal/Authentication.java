@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import javax.annotation.Priority;
 import javax.ws.rs.Priorities;
@@ -32,11 +33,11 @@ final class Authentication implements ContainerRequestFilter {
 
     private static final Logger LOG = LoggerFactory.getLogger(Authentication.class);
 
-    private final JaasRealm realm;
+    private final Supplier<JaasRealm> realm;
     private final ApiTokens tokens;
     private final RateLimit limit;
 
-    Authentication(JaasRealm realm, ApiTokens tokens, RateLimit limit) {
+    Authentication(Supplier<JaasRealm> realm, ApiTokens tokens, RateLimit limit) {
         this.realm = realm;
         this.tokens = tokens;
         this.limit = limit;
@@ -133,7 +134,7 @@ final class Authentication implements ContainerRequestFilter {
                 throw new ApiProblem(429, "rate-limited", "more than " + limit.perSecond()
                         + " logins a second as " + user);
             }
-            Optional<JaasRealm.User> login = realm.login(user, password);
+            Optional<JaasRealm.User> login = realm.get().login(user, password);
             if (login.isEmpty()) {
                 LOG.info("REST API: refused a login of user {}", user.replaceAll("[^\\x20-\\x7e]", "?"));
                 throw new ApiProblem(401, "bad-credentials", "wrong user name or password");

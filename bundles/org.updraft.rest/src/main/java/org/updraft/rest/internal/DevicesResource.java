@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.ws.rs.Consumes;
 import javax.ws.rs.DELETE;
@@ -44,9 +45,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class DevicesResource {
 
     private final Platform platform;
-    private final Limits limits;
+    private final Supplier<Limits> limits;
 
-    DevicesResource(Platform platform, Limits limits) {
+    DevicesResource(Platform platform, Supplier<Limits> limits) {
         this.platform = platform;
         this.limits = limits;
     }
@@ -58,7 +59,7 @@ public final class DevicesResource {
             @QueryParam("region") String region, @QueryParam("tags") String tags,
             @QueryParam("versions") String versions, @QueryParam("cursor") String cursor,
             @QueryParam("limit") Integer limit) throws RegistryException {
-        int n = Fields.limit(limit, 100, limits.maxPage());
+        int n = Fields.limit(limit, 100, limits.get().maxPage());
         DeviceFilter filter = new DeviceFilter(blank(vendor), blank(deviceClass), blank(profile), Fields.tags(tags),
                 blank(region), blank(versions));
         List<Device> page = platform.registry().list(filter, after(cursor), n);
@@ -74,7 +75,7 @@ public final class DevicesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Allowed(Role.OPERATOR)
     public Response add(InputStream body) throws RegistryException {
-        JsonNode json = Json.object(body, limits.maxRequestBytes());
+        JsonNode json = Json.object(body, limits.get().maxRequestBytes());
         String id = Fields.text(json, "id", true);
         Device added = platform.registry().register(device(id, json, null));
         return Response.created(URI.create("devices/" + id)).type(MediaType.APPLICATION_JSON_TYPE)
@@ -98,7 +99,7 @@ public final class DevicesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Allowed(Role.OPERATOR)
     public Response replace(@PathParam("id") String id, InputStream body) throws RegistryException {
-        JsonNode json = Json.object(body, limits.maxRequestBytes());
+        JsonNode json = Json.object(body, limits.get().maxRequestBytes());
         String named = Fields.text(json, "id", false);
         if (named != null && !named.equals(id)) {
             throw ApiProblem.badRequest("invalid", "the body's id " + named + " is not the path's " + id);
@@ -139,7 +140,7 @@ public final class DevicesResource {
     @Allowed(Role.VIEWER)
     public Response history(@Context Request request, @PathParam("id") String id, @QueryParam("before") Long before,
             @QueryParam("limit") Integer limit) throws RegistryException, LedgerException {
-        int n = Fields.limit(limit, 50, limits.maxPage());
+        int n = Fields.limit(limit, 50, limits.get().maxPage());
         Ledger log = platform.ledger();
         long size = log.size();
         long end = before == null ? size : Math.min(before, size);

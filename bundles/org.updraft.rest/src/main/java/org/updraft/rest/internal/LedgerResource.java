@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.ws.rs.GET;
 import javax.ws.rs.Path;
@@ -29,9 +30,9 @@ import org.updraft.core.log.LedgerAudit;
 public final class LedgerResource {
 
     private final Platform platform;
-    private final Limits limits;
+    private final Supplier<Limits> limits;
 
-    LedgerResource(Platform platform, Limits limits) {
+    LedgerResource(Platform platform, Supplier<Limits> limits) {
         this.platform = platform;
         this.limits = limits;
     }
@@ -42,7 +43,7 @@ public final class LedgerResource {
     @Allowed(Role.VIEWER)
     public Response tail(@Context Request request, @QueryParam("from") Long from, @QueryParam("limit") Integer limit)
             throws LedgerException {
-        int n = Fields.limit(limit, 20, limits.maxPage());
+        int n = Fields.limit(limit, 20, limits.get().maxPage());
         Ledger log = platform.ledger();
         long size = log.size();
         long start = from == null ? Math.max(0, size - n) : from;
@@ -73,7 +74,7 @@ public final class LedgerResource {
     @Allowed(Role.VIEWER)
     public Response checkpoints(@Context Request request, @QueryParam("from") Long from,
             @QueryParam("limit") Integer limit) throws LedgerException {
-        int n = Fields.limit(limit, 100, limits.maxPage());
+        int n = Fields.limit(limit, 100, limits.get().maxPage());
         Ledger log = platform.ledger();
         List<Object> issued = new ArrayList<>();
         for (Checkpoint c : log.checkpoints(from == null ? 0 : Math.max(0, from), n)) {

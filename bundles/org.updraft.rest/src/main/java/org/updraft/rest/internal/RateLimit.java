@@ -2,6 +2,7 @@ package org.updraft.rest.internal;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,25 +13,35 @@ final class RateLimit {
 
     private static final int MAX_CALLERS = 10_000;
 
-    private final int perSecond;
+    private final IntSupplier perSecond;
     private final LongSupplier nanoClock;
     private final Map<String, long[]> windows = new HashMap<>();
 
     RateLimit(int perSecond, LongSupplier nanoClock) {
-        if (perSecond < 0) {
-            throw new IllegalArgumentException("max.requests.per.second cannot be negative: " + perSecond);
-        }
+        this(constant(perSecond), nanoClock);
+    }
+
+    /** A limit read at each request, so that a changed setting applies at once. */
+    RateLimit(IntSupplier perSecond, LongSupplier nanoClock) {
         this.perSecond = perSecond;
         this.nanoClock = nanoClock;
     }
 
+    private static IntSupplier constant(int perSecond) {
+        if (perSecond < 0) {
+            throw new IllegalArgumentException("max.requests.per.second cannot be negative: " + perSecond);
+        }
+        return () -> perSecond;
+    }
+
     int perSecond() {
-        return perSecond;
+        return perSecond.getAsInt();
     }
 
     /** Whether one more request of {@code caller} fits in this second; counted when it does. */
     synchronized boolean admit(String caller) {
-        if (perSecond == 0) {
+        int allowed = perSecond.getAsInt();
+        if (allowed == 0) {
             return true;
         }
         long second = nanoClock.getAsLong() / 1_000_000_000L;
@@ -42,7 +53,7 @@ final class RateLimit {
             w[0] = second;
             w[1] = 0;
         }
-        if (w[1] >= perSecond) {
+        if (w[1] >= allowed) {
             return false;
         }
         w[1]++;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.ws.rs.Consumes;
 import javax.ws.rs.GET;
@@ -50,9 +51,9 @@ import org.updraft.core.manifest.ManifestCodec;
 public final class ReleasesResource {
 
     private final Platform platform;
-    private final Limits limits;
+    private final Supplier<Limits> limits;
 
-    ReleasesResource(Platform platform, Limits limits) {
+    ReleasesResource(Platform platform, Supplier<Limits> limits) {
         this.platform = platform;
         this.limits = limits;
     }
@@ -128,8 +129,8 @@ public final class ReleasesResource {
     public Response publish(@Context SecurityContext security, @Context HttpHeaders headers, InputStream body)
             throws ReleaseException, IOException {
         FormData form = new FormData(body, headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
-        Files.createDirectories(limits.uploads());
-        java.nio.file.Path spooled = Files.createTempFile(limits.uploads(), "upload-", ".img");
+        Files.createDirectories(limits.get().uploads());
+        java.nio.file.Path spooled = Files.createTempFile(limits.get().uploads(), "upload-", ".img");
         try {
             byte[] manifest = null;
             boolean image = false;
@@ -144,7 +145,7 @@ public final class ReleasesResource {
                     }
                 }
                 case "image" -> {
-                    copy(part, spooled, limits.maxImageBytes());
+                    copy(part, spooled, limits.get().maxImageBytes());
                     image = true;
                 }
                 case "class" -> deviceClass = new String(part.readNBytes(256), StandardCharsets.UTF_8).strip();

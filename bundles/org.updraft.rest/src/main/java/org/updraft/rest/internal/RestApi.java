@@ -2,16 +2,18 @@ package org.updraft.rest.internal;
 
 import java.util.List;
 import java.util.Set;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import javax.ws.rs.core.Application;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.jaxrs.whiteboard.JaxrsWhiteboardConstants;
-import org.osgi.service.metatype.annotations.Designate;
 import org.updraft.api.backend.BackendChoices;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.ledger.Ledger;
@@ -20,7 +22,6 @@ import org.updraft.api.rollout.RolloutService;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.trust.TrustStore;
-import org.updraft.core.config.DataPaths;
 
 /**
  * The API as a named JAX-RS application at {@code /api/v1} on the JAX-RS whiteboard (Aries on CXF, served by Pax Web
@@ -28,10 +29,9 @@ import org.updraft.core.config.DataPaths;
  * whose base {@code /} would otherwise claim paths other servlets serve (the DDI transport's). The platform's
  * services are followed as they come and go: a missing one makes the calls that need it answer 503.
  */
-@Component(service = Application.class, configurationPid = RestConfig.PID, property = {
+@Component(service = Application.class, configurationPolicy = ConfigurationPolicy.IGNORE, property = {
         JaxrsWhiteboardConstants.JAX_RS_APPLICATION_BASE + "=" + RestApi.BASE,
         JaxrsWhiteboardConstants.JAX_RS_NAME + "=updraft" })
-@Designate(ocd = RestConfig.class)
 public final class RestApi extends Application {
 
     static final String BASE = "/api/v1";
@@ -39,19 +39,18 @@ public final class RestApi extends Application {
     private final Platform platform = new Platform();
     private final Set<Object> singletons;
 
+    /** No configuration here, only a reference to the settings: see {@link RestSettings} for why. */
     @Activate
-    public RestApi(RestConfig config, @Reference ApiTokens tokens) {
-        this(config, tokens, new JaasRealm(config.realm(), config.roles_admin(), config.roles_operator(),
-                config.roles_viewer()), new Limits(config.max_request_bytes(), config.max_image_bytes(),
-                        config.max_page(), DataPaths.resolve("${karaf.data}/updraft/rest-uploads")));
+    public RestApi(@Reference RestSettings settings, @Reference ApiTokens tokens) {
+        this(settings::realm, settings::limits, settings::requestsPerSecond, tokens);
     }
 
-    RestApi(RestConfig config, ApiTokens tokens, JaasRealm realm, Limits limits) {
+    RestApi(Supplier<JaasRealm> realm, Supplier<Limits> limits, IntSupplier requestsPerSecond, ApiTokens tokens) {
         List<Class<?>> resources = List.of(StatusResource.class, DevicesResource.class, ReleasesResource.class,
                 RolloutsResource.class, LedgerResource.class, TrustResource.class, FleetResource.class,
                 OpenApiResource.class);
         singletons = Set.of(
-                new Authentication(realm, tokens, new RateLimit(config.max_requests_per_second(), System::nanoTime)),
+                new Authentication(realm, tokens, new RateLimit(requestsPerSecond, System::nanoTime)),
                 new Authorization(),
                 new ProblemMapper(),
                 new StatusResource(platform),

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.ws.rs.Consumes;
 import javax.ws.rs.GET;
@@ -39,9 +40,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class RolloutsResource {
 
     private final Platform platform;
-    private final Limits limits;
+    private final Supplier<Limits> limits;
 
-    RolloutsResource(Platform platform, Limits limits) {
+    RolloutsResource(Platform platform, Supplier<Limits> limits) {
         this.platform = platform;
         this.limits = limits;
     }
@@ -63,7 +64,7 @@ public final class RolloutsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Allowed(Role.OPERATOR)
     public Response create(@Context SecurityContext security, InputStream body) throws RolloutException {
-        JsonNode json = Json.object(body, limits.maxRequestBytes());
+        JsonNode json = Json.object(body, limits.get().maxRequestBytes());
         String release = Fields.text(json, "release", true);
         List<WaveSpec> waves = new ArrayList<>();
         for (JsonNode w : Fields.objects(json, "waves")) {
@@ -156,6 +157,6 @@ public final class RolloutsResource {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        return Fields.text(Json.object(in, limits.maxRequestBytes()), "reason", false);
+        return Fields.text(Json.object(in, limits.get().maxRequestBytes()), "reason", false);
     }
 }

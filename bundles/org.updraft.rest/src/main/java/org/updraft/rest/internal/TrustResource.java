@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import javax.ws.rs.Consumes;
 import javax.ws.rs.GET;
@@ -32,9 +33,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class TrustResource {
 
     private final Platform platform;
-    private final Limits limits;
+    private final Supplier<Limits> limits;
 
-    TrustResource(Platform platform, Limits limits) {
+    TrustResource(Platform platform, Supplier<Limits> limits) {
         this.platform = platform;
         this.limits = limits;
     }
@@ -54,7 +55,7 @@ public final class TrustResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Allowed(Role.ADMIN)
     public Response add(@Context SecurityContext security, InputStream body) throws TrustException {
-        JsonNode json = Json.object(body, limits.maxRequestBytes());
+        JsonNode json = Json.object(body, limits.get().maxRequestBytes());
         TrustedKey key = platform.trust().register(did(Fields.text(json, "did", true)),
                 Fields.text(json, "vendor", true), Fields.strings(json, "classes"), Fields.caller(security).actor());
         return Response.created(URI.create("trust/" + URLEncoder.encode(key.did(), StandardCharsets.UTF_8)))
@@ -68,7 +69,7 @@ public final class TrustResource {
     @Allowed(Role.ADMIN)
     public Response rotate(@Context SecurityContext security, @PathParam("did") String did, InputStream body)
             throws TrustException {
-        JsonNode json = Json.object(body, limits.maxRequestBytes());
+        JsonNode json = Json.object(body, limits.get().maxRequestBytes());
         String proof = Fields.text(json, "proof", false);
         byte[] signature = null;
         if (proof != null) {
@@ -89,7 +90,7 @@ public final class TrustResource {
     @Allowed(Role.ADMIN)
     public Response revoke(@Context SecurityContext security, @PathParam("did") String did, InputStream body)
             throws TrustException {
-        JsonNode json = Json.object(body, limits.maxRequestBytes());
+        JsonNode json = Json.object(body, limits.get().maxRequestBytes());
         return Json.status(200, Views.key(platform.trust().revoke(did(did), Fields.text(json, "reason", false),
                 Fields.caller(security).actor())));
     }

@@ -109,8 +109,9 @@ final class RestTestPlatform implements AutoCloseable {
 
         RestConfig config = Configs.of(RestConfig.class, Map.of("max.requests.per.second", requestsPerSecond));
         tokens = new ApiTokens(dir.resolve("api-tokens.properties"));
-        api = new RestApi(config, tokens, new JaasRealm("karaf", "admin", "manager", "viewer"),
-                new Limits(config.max_request_bytes(), 1 << 20, config.max_page(), dir.resolve("uploads")));
+        JaasRealm realm = new JaasRealm("karaf", "admin", "manager", "viewer");
+        Limits limits = new Limits(config.max_request_bytes(), 1 << 20, config.max_page(), dir.resolve("uploads"));
+        api = new RestApi(() -> realm, () -> limits, config::max_requests_per_second, tokens);
         api.bindReleases(releases);
         api.bindRollouts(rollouts);
         api.bindRegistry(registry);
