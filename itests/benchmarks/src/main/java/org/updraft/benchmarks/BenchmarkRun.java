@@ -105,6 +105,7 @@ public final class BenchmarkRun {
                 () -> List.of(FloodRow.run(work, quick))));
         rows.addAll(measured("14", "LoRaWAN forward error correction", "—", () -> LorawanFecRow.run(quick)));
         rows.addAll(measured("16a", "DDI base polls", "≥ 0.8", () -> List.of(DdiPollRow.run(work, quick))));
+        rows.addAll(measured("16b", "REST device list", "—", () -> List.of(RestDeviceListRow.run(work, quick))));
         rows.addAll(measured("17a", "PostgreSQL ledger durable appends", "—",
                 () -> List.of(PostgresLedgerRow.run(quick))));
         return rows;

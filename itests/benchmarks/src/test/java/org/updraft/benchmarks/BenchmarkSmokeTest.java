@@ -60,6 +60,15 @@ class BenchmarkSmokeTest {
         System.out.println("Benchmarks, delta rollout row (quick):\n" + Table.markdown(rows));
     }
 
+    /** The REST device list row lists the whole fleet both ways (each listing is checked whole) and measures. */
+    @Test
+    void restDeviceListRowListsTheFleetBothWays(@TempDir Path work) throws Exception {
+        Row row = RestDeviceListRow.run(work, true);
+        assertEquals("16b", row.id());
+        assertTrue(row.measured() && row.updraft() > 0 && row.referenceFigure() > 0, row.toString());
+        System.out.println("Benchmarks, REST device list row (quick):\n" + Table.markdown(List.of(row)));
+    }
+
     /**
      * The LoRaWAN FEC rows decode (each device's block checked against the image) at each loss and time the encoder
      * against the bare XOR of its rows.
