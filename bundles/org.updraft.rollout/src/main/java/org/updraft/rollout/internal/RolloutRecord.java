@@ -11,10 +11,13 @@ import java.util.Map;
 
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.RolloutState;
 import org.updraft.api.rollout.WaveSpec;
+import org.updraft.core.cbor.CborException;
 import org.updraft.core.event.RolloutEvents;
+import org.updraft.core.log.SnapshotValues;
 
 /**
  * One rollout as replayed: its spec, where it stands, every device it offered the release to, and per wave
@@ -57,6 +60,9 @@ final class RolloutRecord {
     private final DeviceFilter target;
     private final List<WaveSpec> waves;
     private final Instant created;
+    private final long createdIndex;
+    /** The payload of the rollout.created event, which a snapshot restores the spec from. */
+    private final byte[] createdPayload;
 
     private RolloutState state = RolloutState.DRAFT;
     private int currentWave;
@@ -75,7 +81,8 @@ final class RolloutRecord {
     /** Per wave, offered devices that did not report a final state: the download cap counts among them. */
     private final List<Map<String, OfferState>> unfinished = new ArrayList<>();
 
-    RolloutRecord(RolloutEvents.Created c, Instant time, long index) {
+    RolloutRecord(RolloutEvents.Created c, byte[] payload, Instant time, long index) {
+        this.createdPayload = payload.clone();
         this.id = c.rollout();
         this.releaseId = c.release();
         String[] parts = c.release().split("/", -1);
@@ -86,6 +93,7 @@ final class RolloutRecord {
         this.created = time;
         this.updated = time;
         this.ledgerIndex = index;
+        this.createdIndex = index;
         this.offered = new int[waves.size()];
         this.byState = new int[waves.size()][DeviceState.values().length];
         this.lastFailure = new long[waves.size()];
@@ -160,6 +168,78 @@ final class RolloutRecord {
             }
         }
         return n;
+    }
+
+    /**
+     * This rollout as a view snapshot's CBOR value: its created event, where it stands, its offers in the order
+     * they were made, and each wave's newest failure. Counters are not written: {@link #restore} counts them again.
+     */
+    Object snapshotState() {
+        List<Object> offerStates = new ArrayList<>(offerOrder.size());
+        for (String device : offerOrder) {
+            OfferState o = offers.get(device);
+            offerStates.add(Arrays.asList(o.deviceId, (long) o.wave, SnapshotValues.instant(o.offered),
+                    SnapshotValues.instant(o.lastActivity), o.latest == null ? null : o.latest.name(), o.holdsSlot));
+        }
+        List<Object> failures = new ArrayList<>();
+        for (long f : lastFailure) {
+            failures.add(f);
+        }
+        return Arrays.asList(createdPayload, SnapshotValues.instant(created), createdIndex, state.name(),
+                (long) currentWave, reason, SnapshotValues.instant(updated), ledgerIndex, offerStates, failures);
+    }
+
+    /** A rollout from its {@link #snapshotState()}. */
+    static RolloutRecord restore(Object value) throws CborException {
+        List<?> v = SnapshotValues.list(value, 10);
+        byte[] payload = SnapshotValues.bytes(v.get(0));
+        if (!(RolloutEvents.decode(EventTypes.ROLLOUT_CREATED, payload) instanceof RolloutEvents.Created c)) {
+            throw new CborException("view state: not a rollout.created payload");
+        }
+        RolloutRecord r = new RolloutRecord(c, payload, SnapshotValues.instant(v.get(1)),
+                SnapshotValues.integer(v.get(2)));
+        r.state = enumValue(RolloutState.class, v.get(3));
+        r.currentWave = SnapshotValues.smallInteger(v.get(4));
+        if (r.currentWave < 0 || r.currentWave > r.waves.size()) {
+            throw new CborException("view state: wave " + r.currentWave + " out of range");
+        }
+        r.reason = SnapshotValues.optionalText(v.get(5));
+        r.updated = SnapshotValues.instant(v.get(6));
+        r.ledgerIndex = SnapshotValues.integer(v.get(7));
+        for (Object o : SnapshotValues.list(v.get(8), -1)) {
+            List<?> f = SnapshotValues.list(o, 6);
+            String device = SnapshotValues.text(f.get(0));
+            int wave = SnapshotValues.smallInteger(f.get(1));
+            if (wave < 0 || wave >= r.waves.size() || r.offers.containsKey(device)) {
+                throw new CborException("view state: offer to " + device + " out of place");
+            }
+            OfferState s = new OfferState(device, wave, SnapshotValues.instant(f.get(2)),
+                    SnapshotValues.flag(f.get(5)));
+            s.lastActivity = SnapshotValues.instant(f.get(3));
+            s.latest = f.get(4) == null ? null : enumValue(DeviceState.class, f.get(4));
+            r.offers.put(device, s);
+            r.offerOrder.add(device);
+            r.offered[wave]++;
+            if (s.latest != null) {
+                r.byState[wave][s.latest.ordinal()]++;
+            }
+            if (!s.isFinal()) {
+                r.unfinished.get(wave).put(device, s);
+            }
+        }
+        List<?> failures = SnapshotValues.list(v.get(9), r.waves.size());
+        for (int i = 0; i < failures.size(); i++) {
+            r.lastFailure[i] = SnapshotValues.integer(failures.get(i));
+        }
+        return r;
+    }
+
+    private static <E extends Enum<E>> E enumValue(Class<E> type, Object name) throws CborException {
+        try {
+            return Enum.valueOf(type, SnapshotValues.text(name));
+        } catch (IllegalArgumentException e) {
+            throw new CborException("view state: unknown " + type.getSimpleName() + " " + name);
+        }
     }
 
     Rollout toRollout() {
