@@ -107,6 +107,8 @@ public final class BenchmarkRun {
         rows.addAll(measured("16a", "DDI base polls", "≥ 0.8", () -> List.of(DdiPollRow.run(work, quick))));
         rows.addAll(measured("17a", "PostgreSQL ledger durable appends", "—",
                 () -> List.of(PostgresLedgerRow.run(quick))));
+        rows.addAll(measured("17b", "node start-up on a long PostgreSQL log", "≤ 10 s",
+                () -> StartupRow.run(work, quick)));
         return rows;
     }
 
