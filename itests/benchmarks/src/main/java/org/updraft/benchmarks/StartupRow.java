@@ -531,7 +531,7 @@ final class StartupRow {
                             10, true, null, 0)), "bench"))));
             // "after" (the index of the rollout's previous change) is set when the events are numbered
             out.add(event(EventTypes.ROLLOUT_CHANGED, operatorKey.did(), RolloutEvents.changed(
-                    new RolloutEvents.Changed(id, RolloutState.RUNNING, 0, null, "bench", -1))));
+                    new RolloutEvents.Changed(id, RolloutState.RUNNING, 0, null, "bench", 0))));
             int first = (int) ((long) r * DEVICES_PER_ROLLOUT % FLEET);
             for (int d = 0; d < DEVICES_PER_ROLLOUT; d++) {
                 int device = (first + d) % FLEET;
@@ -547,7 +547,7 @@ final class StartupRow {
                 }
             }
             out.add(event(EventTypes.ROLLOUT_CHANGED, operatorKey.did(), RolloutEvents.changed(
-                    new RolloutEvents.Changed(id, RolloutState.COMPLETED, 1, null, "bench", -1))));
+                    new RolloutEvents.Changed(id, RolloutState.COMPLETED, 1, null, "bench", 0))));
             return out;
         }
 
