@@ -31,6 +31,7 @@ import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.ViewSnapshot;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.ledger.local.internal.FileLedger;
@@ -189,6 +190,25 @@ class ViewSnapshotsTest {
         byte[] bytes = Files.readAllBytes(snapshot);
         bytes[bytes.length / 2] ^= 1;
         Files.write(snapshot, bytes);
+
+        assertReplaysAll(file);
+    }
+
+    @Test
+    void aSnapshotWhoseStateWasRewrittenUnderItsOldSealIsRefused() throws Exception {
+        history(file, 1);
+        followAndSnapshot(file);
+        history(file, 2);
+        // a well-formed snapshot that forgets a release: only the seal tells
+        Path snapshot = dir.resolve("ledger/views/releases.snapshot");
+        List<?> sealed = (List<?>) Cbor.decode(Files.readAllBytes(snapshot));
+        ViewSnapshot.Body body = ViewSnapshot.decode((byte[]) sealed.get(0));
+        List<?> state = (List<?>) Cbor.decode(body.state());
+        List<?> releases = (List<?>) state.get(0);
+        byte[] forged = Cbor.encode(List.of(releases.subList(1, releases.size()), state.get(1)));
+        byte[] forgedBody = ViewSnapshot.encode(new ViewSnapshot.Body(body.view(), body.version(), body.logKey(),
+                body.treeSize(), body.rootHash(), forged));
+        Files.write(snapshot, Cbor.encode(List.of(forgedBody, sealed.get(1))));
 
         assertReplaysAll(file);
     }
