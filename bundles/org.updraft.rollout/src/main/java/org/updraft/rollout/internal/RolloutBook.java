@@ -107,7 +107,7 @@ final class RolloutBook implements SnapshotView {
 
     @Override
     public int snapshotVersion() {
-        return 1;
+        return 2;
     }
 
     /**
@@ -141,16 +141,28 @@ final class RolloutBook implements SnapshotView {
         Map<Object, Object> changes = new HashMap<>(trustChanges);
         Map<Object, Object> successors = new HashMap<>();
         rotations.forEach((successor, r) -> successors.put(successor, List.of(r.index(), r.from())));
+        List<Object> states = new ArrayList<>();
+        for (DeviceState s : DeviceState.values()) {
+            states.add(s.name());
+        }
         return List.of(records, reports, enrolled, images, deltas, keys.snapshotState(), changes, successors,
-                trustVersion);
+                trustVersion, states);
     }
 
     @Override
     public void restoreState(Object state) throws CborException {
-        List<?> v = SnapshotValues.list(state, 9);
+        List<?> v = SnapshotValues.list(state, 10);
+        List<DeviceState> states = new ArrayList<>();
+        for (Object name : SnapshotValues.list(v.get(9), -1)) {
+            try {
+                states.add(DeviceState.valueOf(SnapshotValues.text(name)));
+            } catch (IllegalArgumentException e) {
+                throw new CborException("view state: unknown device state " + name);
+            }
+        }
         Map<String, RolloutRecord> readRollouts = new LinkedHashMap<>();
         for (Object o : SnapshotValues.list(v.get(0), -1)) {
-            RolloutRecord r = RolloutRecord.restore(o);
+            RolloutRecord r = RolloutRecord.restore(o, states);
             readRollouts.put(r.id(), r);
         }
         Map<String, LastReport> readReports = new HashMap<>();
