@@ -209,8 +209,10 @@ final class RolloutBook implements SnapshotView {
                     SnapshotValues.text(r.get(1))));
         }
         long readTrustVersion = SnapshotValues.integer(v.get(8));
-        changed.addAll(rollouts.keySet());
-        changed.addAll(readRollouts.keySet());
+        if (replayed) { // as a replay does: changes are told once the first one is done
+            changed.addAll(rollouts.keySet());
+            changed.addAll(readRollouts.keySet());
+        }
         rollouts.clear();
         lastReports.clear();
         enrolledAt.clear();
