@@ -20,15 +20,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
+import javax.sql.DataSource;
+
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.Checkpoint;
@@ -59,12 +59,13 @@ import org.updraft.platform.internal.PlatformReleaseService;
 import org.updraft.rollout.internal.RolloutEngineComponent;
 import org.updraft.testing.Configs;
 import org.updraft.testing.LookupOnlyRegistry;
+import org.updraft.testing.PostgresSchema;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 /**
- * Row 14: how long a node takes to start on a long PostgreSQL log: the ledger's open plus its views (trust store,
+ * Row 17b: how long a node takes to start on a long PostgreSQL log: the ledger's open plus its views (trust store,
  * release index, delta index, rollout book) from their snapshots and the tail after them. The log is a history of
  * 1,000-device rollouts as the platform writes it (release published, rollout created and started, per device an
  * offer and three signed reports, rollout completed: 4,004 events a rollout), loaded with COPY together with its
@@ -73,9 +74,8 @@ import com.zaxxer.hikari.HikariDataSource;
  * Figures are start-ups per second (1 ÷ seconds), so that higher is better as in every row; the target, ≤ 10 s,
  * is ≥ 0.1.
  *
- * <p>Sizes: {@code -Dupdraft.bench.startup.events=1000000,3000000} (default 10,000,000; 100,000 with --quick).
- * PostgreSQL: {@code -Dupdraft.test.postgres} (default {@code jdbc:postgresql://127.0.0.1:5432/updraft_test}, the one
- * .ci/postgres starts), user and password {@code updraft}; a schema of its own, dropped at the end.
+ * <p>Sizes: {@code -Dupdraft.bench.startup.events=1000000,3000000} (default 10,000,000; 100,000 with --quick). The
+ * log lives in a schema of its own ({@link PostgresSchema}) in the PostgreSQL of .ci/postgres, dropped at the end.
  */
 final class StartupRow {
 
@@ -97,15 +97,12 @@ final class StartupRow {
     }
 
     private static Row measure(Path work, long events) throws Exception {
-        String schema = "bench_startup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         SigningKey logKey = SigningKey.generate(KeyAlgorithm.ED25519);
         History history = new History(events);
         Path cache = Files.createTempFile(work, "startup-events", ".bin");
         Files.delete(cache); // written by the first pass over the history
-        try (Connection admin = dataSource(null).getConnection(); Statement s = admin.createStatement()) {
-            s.execute("CREATE SCHEMA " + schema);
-        }
-        try {
+        try (PostgresSchema db = PostgresSchema.create("bench_startup")) {
+            DataSource schema = db.dataSource();
             // 1. the log, loaded in bulk; then the ledger signs its checkpoint and the audit checks all of it
             long t = System.nanoTime();
             byte[] root;
@@ -120,7 +117,7 @@ final class StartupRow {
                 log.close();
             }
             double buildSeconds = seconds(t);
-            System.out.printf("row 14: %,d events loaded into PostgreSQL in %.1f s%n", events, buildSeconds);
+            System.out.printf("row 17b: %,d events loaded into PostgreSQL in %.1f s%n", events, buildSeconds);
 
             // 2. a node that ran: it replayed the whole log once and saved its views' snapshots; then the log grew
             t = System.nanoTime();
@@ -128,7 +125,7 @@ final class StartupRow {
                 node.startViews();
             }
             double replaySeconds = seconds(t);
-            System.out.printf("row 14: a node replaying all %,d events: %.1f s (its views then saved snapshots)%n",
+            System.out.printf("row 17b: a node replaying all %,d events: %.1f s (its views then saved snapshots)%n",
                     events, replaySeconds);
             try (HikariDataSource pool = pool(schema)) {
                 SqlLedger log = new SqlLedger(pool, "bench", logKey, "bench-log", 0, true);
@@ -147,7 +144,7 @@ final class StartupRow {
                 restoredSnapshots = node.snapshotBytes();
             }
             double startSeconds = seconds(t);
-            System.out.printf("row 14: a node starting from its snapshots on %,d events: %.2f s (snapshots %,d bytes)%n",
+            System.out.printf("row 17b: a node starting from its snapshots on %,d events: %.2f s (snapshots %,d bytes)%n",
                     events + TAIL, startSeconds, restoredSnapshots);
 
             // 4. ledger-verify's audit of the whole log: it is a valid log
@@ -169,17 +166,13 @@ final class StartupRow {
             // reference: the local file ledger opening as many events
             double fileOpenSeconds = fileOpen(work, history, cache, events + TAIL);
             Files.deleteIfExists(cache);
-            return new Row("14", String.format("node start-up, PostgreSQL log of %,d events", events + TAIL),
+            return new Row("17b", String.format("node start-up, PostgreSQL log of %,d events", events + TAIL),
                     1 / startSeconds, "start-ups/s", "local file ledger open, same events", 1 / fileOpenSeconds,
                     "opens/s", 0.1, "≤ 10 s (≥ 0.1/s)", true, String.format("start %.2f s: open O(1) (tree row, latest"
                             + " checkpoint), views restored from %,d bytes of snapshots, %,d tail events replayed;"
                             + " without snapshots %.1f s; file ledger open %.1f s; bulk load %.0f s; ledger-verify"
                             + " audit %.0f s, %,d events consistent", startSeconds, restoredSnapshots, TAIL,
                             replaySeconds, fileOpenSeconds, buildSeconds, auditSeconds, audit.events()));
-        } finally {
-            try (Connection admin = dataSource(null).getConnection(); Statement s = admin.createStatement()) {
-                s.execute("DROP SCHEMA " + schema + " CASCADE");
-            }
         }
     }
 
@@ -193,7 +186,7 @@ final class StartupRow {
         final SqlLedger ledger;
         RolloutEngineComponent engine;
 
-        Node(String schema, SigningKey logKey, long snapshotEvery) throws Exception {
+        Node(DataSource schema, SigningKey logKey, long snapshotEvery) throws Exception {
             pool = pool(schema);
             ledger = new SqlLedger(pool, "bench", logKey, "bench-log", 0, true);
             ledger.keepSnapshots(snapshotEvery > 0 ? snapshotEvery : 10_000, 0);
@@ -569,22 +562,11 @@ final class StartupRow {
         }
     }
 
-    private static HikariDataSource pool(String schema) {
+    private static HikariDataSource pool(DataSource schema) {
         HikariConfig config = new HikariConfig();
-        config.setDataSource(dataSource(schema));
+        config.setDataSource(schema);
         config.setMaximumPoolSize(4);
         config.setMinimumIdle(1);
         return new HikariDataSource(config);
-    }
-
-    private static PGSimpleDataSource dataSource(String schema) {
-        PGSimpleDataSource pg = new PGSimpleDataSource();
-        pg.setURL(System.getProperty("updraft.test.postgres", "jdbc:postgresql://127.0.0.1:5432/updraft_test"));
-        pg.setUser(System.getProperty("updraft.test.postgres.user", "updraft"));
-        pg.setPassword(System.getProperty("updraft.test.postgres.password", "updraft"));
-        if (schema != null) {
-            pg.setCurrentSchema(schema);
-        }
-        return pg;
     }
 }
