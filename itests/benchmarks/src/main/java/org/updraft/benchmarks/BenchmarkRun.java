@@ -108,6 +108,8 @@ public final class BenchmarkRun {
         rows.addAll(measured("16b", "REST device list", "—", () -> List.of(RestDeviceListRow.run(work, quick))));
         rows.addAll(measured("17a", "PostgreSQL ledger durable appends", "—",
                 () -> List.of(PostgresLedgerRow.run(quick))));
+        rows.addAll(measured("17b", "node start-up on a long PostgreSQL log", "≤ 10 s",
+                () -> StartupRow.run(work, quick)));
         return rows;
     }
 

@@ -77,4 +77,12 @@ public interface Ledger {
     default Optional<DecisionLeases> decisions() {
         return Optional.empty();
     }
+
+    /**
+     * Where views of this ledger keep their snapshots, or empty when this backend keeps none (views then replay the
+     * whole log at start).
+     */
+    default Optional<ViewSnapshots> snapshots() {
+        return Optional.empty();
+    }
 }

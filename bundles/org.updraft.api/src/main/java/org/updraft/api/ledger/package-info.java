@@ -3,7 +3,7 @@
  * event in an RFC 9162 Merkle tree that devices verify with the log's public key alone.
  */
 @Export
-@Version("2.4.0")
+@Version("2.5.0")
 package org.updraft.api.ledger;
 
 import org.osgi.annotation.bundle.Export;

@@ -2,14 +2,20 @@ package org.updraft.core.event;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.trust.TrustException;
 import org.updraft.api.trust.TrustedKey;
+import org.updraft.core.cbor.CborException;
+import org.updraft.core.log.SnapshotValues;
 import org.updraft.core.manifest.TrustLookup;
 
 /**
@@ -101,5 +107,43 @@ public final class TrustHistory implements TrustLookup {
             return true;
         }
         throw new IllegalArgumentException("not a trust event: " + change);
+    }
+
+    /**
+     * The keys the events made or changed, as a view snapshot's CBOR value ({@link #restoreState} reads it back);
+     * the base's keys are not part of it.
+     */
+    public List<Object> snapshotState() {
+        List<Object> out = new ArrayList<>();
+        for (TrustedKey k : keys.values()) {
+            List<Object> classes = new ArrayList<>(new TreeSet<>(k.deviceClasses()));
+            out.add(Arrays.asList(k.did(), k.vendor(), classes, k.status().name(), SnapshotValues.instant(k.changed()),
+                    k.successor(), k.reason(), k.ledgerIndex()));
+        }
+        return out;
+    }
+
+    /** Replaces the keys the events made or changed with those of a {@link #snapshotState()}. */
+    public void restoreState(Object state) throws CborException {
+        Map<String, TrustedKey> read = new LinkedHashMap<>();
+        for (Object o : SnapshotValues.list(state, -1)) {
+            List<?> k = SnapshotValues.list(o, 8);
+            Set<String> classes = new LinkedHashSet<>();
+            for (Object c : SnapshotValues.list(k.get(2), -1)) {
+                classes.add(SnapshotValues.text(c));
+            }
+            KeyStatus status;
+            try {
+                status = KeyStatus.valueOf(SnapshotValues.text(k.get(3)));
+            } catch (IllegalArgumentException e) {
+                throw new CborException("view state: unknown key status " + k.get(3));
+            }
+            String did = SnapshotValues.text(k.get(0));
+            read.put(did, new TrustedKey(did, SnapshotValues.text(k.get(1)), classes, status,
+                    SnapshotValues.instant(k.get(4)), SnapshotValues.optionalText(k.get(5)),
+                    SnapshotValues.optionalText(k.get(6)), SnapshotValues.integer(k.get(7))));
+        }
+        keys.clear();
+        keys.putAll(read);
     }
 }

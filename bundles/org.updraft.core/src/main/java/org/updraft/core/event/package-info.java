@@ -3,7 +3,7 @@
  * the {@code release.published} event whose inclusion it checks).
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package org.updraft.core.event;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,11 +1,19 @@
 package org.updraft.core.log;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.InclusionProof;
 import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ViewSnapshots;
+import org.updraft.core.cbor.Cbor;
 
 /**
  * Keeps a view of the ledger (trust, releases, rollouts) up to date: hands each event appended since the last call,
@@ -15,24 +23,58 @@ import org.updraft.api.ledger.LedgerException;
  * <p>The ledger behind a view can be swapped while it runs (the platform's backend switch). Backends over the same
  * log (the local log, and the EVM ledger anchoring it) continue one another. A different log — another log key, or
  * fewer events than were followed — is replayed from its start: the view is reset first.
+ *
+ * <p>A {@link SnapshotView} whose ledger keeps snapshots ({@link Ledger#snapshots()}) does not replay the whole log:
+ * at its first call the follower loads the view's newest snapshot, and uses it only if its seal verifies under the
+ * log key, it is of this view and version, and its tree size and root hash are a prefix of the log as the log's
+ * current signed checkpoint states it (a consistency proof). Then only the events after it are replayed. A snapshot
+ * that fails any check is ignored with one warning, and the view replays from the start. The follower takes a new
+ * snapshot after the events it applied, every {@link ViewSnapshots#everyEvents()} events or
+ * {@link ViewSnapshots#everySeconds()} seconds; one that cannot be saved costs a warning, never the call.
  */
 public final class LedgerFollower {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LedgerFollower.class);
     private static final int PAGE = 1000;
 
     private final Ledger ledger;
     private final Consumer<LedgerEntry> view;
     private final Runnable reset;
+    private final SnapshotView snapshotView;
     /** Number of events already handed to the view. */
     private long followed;
     /** The log key of the log followed, once known. */
     private String logKey;
+    /** The leaf hash of the last event handed to the view: with an inclusion proof, the root of {@link #followed}. */
+    private byte[] lastLeaf;
+    /** Whether the snapshot was looked for since the view was last empty. */
+    private boolean restoreDone;
+    /** The tree size of the newest snapshot this view was restored from or saved, and when (nanoTime). */
+    private long snapshotSize;
+    private long snapshotNanos = System.nanoTime();
+    /** Whether the last attempt to save a snapshot failed: one warning per run of failures. */
+    private boolean saveFailing;
 
     /**
      * @param reset empties the view, before the events of a different log are replayed into it
      */
     public LedgerFollower(Ledger ledger, Consumer<LedgerEntry> view, Runnable reset) {
+        this(ledger, null, view, reset);
+    }
+
+    /**
+     * A follower of a view that starts from its snapshots where the ledger keeps them.
+     *
+     * @param snapshots the view's state, or {@code null} for a view that always replays
+     * @param reset empties the view, before the events of a different log are replayed into it, and before a
+     *        snapshot that could not be used is replaced by a replay
+     */
+    public LedgerFollower(Ledger ledger, SnapshotView snapshots, Consumer<LedgerEntry> view, Runnable reset) {
+        if (snapshots != null && !ViewSnapshot.validName(snapshots.snapshotName())) {
+            throw new IllegalArgumentException("not a view name: " + snapshots.snapshotName());
+        }
         this.ledger = ledger;
+        this.snapshotView = snapshots;
         this.view = view;
         this.reset = reset;
     }
@@ -44,25 +86,147 @@ public final class LedgerFollower {
         if (logKey != null && (!logKey.equals(key) || size < followed)) {
             reset.run();
             followed = 0;
+            lastLeaf = null;
+            restoreDone = false;
+            snapshotSize = 0;
         }
         logKey = key;
+        if (!restoreDone && followed == 0 && snapshotView != null) {
+            restore(key);
+        }
         while (followed < size) {
             List<LedgerEntry> page = ledger.read(followed, PAGE);
             if (page.isEmpty()) {
-                return;
+                break;
             }
             for (LedgerEntry entry : page) {
                 view.accept(entry);
                 followed = entry.index() + 1;
+                lastLeaf = entry.leafHash();
             }
             if (followed >= size) {
                 size = ledger.size(); // appended meanwhile
             }
         }
+        if (snapshotView != null) {
+            snapshotIfDue(key);
+        }
     }
 
-    /** Number of events handed to the view. */
+    /** Number of events handed to the view (or covered by the snapshot it was restored from). */
     public long followed() {
         return followed;
+    }
+
+    /** The tree size of the snapshot the view was last restored from or saved at; 0 for none. */
+    public long snapshotSize() {
+        return snapshotSize;
+    }
+
+    /**
+     * Restores the view from its newest snapshot when that passes every check. A ledger that cannot be read throws,
+     * and the next call tries again; a snapshot that is refused is not looked at again.
+     */
+    private void restore(String key) throws LedgerException {
+        Optional<ViewSnapshots> store = ledger.snapshots();
+        if (store.isEmpty()) {
+            restoreDone = true;
+            return;
+        }
+        String name = snapshotView.snapshotName();
+        Optional<byte[]> sealed;
+        try {
+            sealed = store.get().load(name);
+        } catch (LedgerException e) {
+            ledger.size(); // throws while the ledger itself cannot be read: the next call tries again
+            refuse(name, e);
+            return;
+        }
+        if (sealed.isEmpty()) {
+            restoreDone = true;
+            return;
+        }
+        ViewSnapshot.Body body;
+        Object state;
+        try {
+            body = ViewSnapshot.decode(ViewSnapshot.open(sealed.get(), key));
+            if (!body.view().equals(name) || body.version() != snapshotView.snapshotVersion()) {
+                throw new IllegalArgumentException("it is of view " + body.view() + " version " + body.version()
+                        + ", this view is " + name + " version " + snapshotView.snapshotVersion());
+            }
+            if (!body.logKey().equals(key)) {
+                throw new IllegalArgumentException("it was taken of the log " + body.logKey());
+            }
+            Checkpoint latest = CheckpointCodec.verify(ledger.checkpoint().envelope(), key);
+            if (body.treeSize() > latest.treeSize()) {
+                throw new IllegalArgumentException("it covers " + body.treeSize() + " events, the log holds "
+                        + latest.treeSize());
+            }
+            if (body.treeSize() == latest.treeSize()) {
+                if (!Arrays.equals(body.rootHash(), latest.rootHash())) {
+                    throw new IllegalArgumentException("its root hash is not the log's at " + body.treeSize());
+                }
+            } else if (body.treeSize() > 0) {
+                MerkleTree.verifyConsistency(ledger.consistencyProof(body.treeSize(), latest.treeSize()),
+                        body.rootHash(), latest.rootHash());
+            }
+            state = Cbor.decode(body.state());
+        } catch (LedgerException e) {
+            throw e;
+        } catch (Exception e) {
+            refuse(name, e);
+            return;
+        }
+        try {
+            snapshotView.restoreState(state);
+        } catch (Exception e) {
+            reset.run();
+            refuse(name, e);
+            return;
+        }
+        restoreDone = true;
+        followed = body.treeSize();
+        snapshotSize = followed;
+        snapshotNanos = System.nanoTime();
+        LOG.info("View {} restored from its snapshot at {} events; replaying the events after it", name, followed);
+    }
+
+    private void refuse(String name, Exception why) {
+        restoreDone = true;
+        LOG.warn("Ignoring the snapshot of view {} ({}): replaying the whole ledger instead", name,
+                why.getMessage() != null ? why.getMessage() : why.toString());
+    }
+
+    private void snapshotIfDue(String key) {
+        Optional<ViewSnapshots> store = ledger.snapshots();
+        if (store.isEmpty() || followed <= snapshotSize || lastLeaf == null) {
+            return;
+        }
+        ViewSnapshots s = store.get();
+        boolean byCount = s.everyEvents() > 0 && followed - snapshotSize >= s.everyEvents();
+        boolean byTime = s.everySeconds() > 0 && System.nanoTime() - snapshotNanos >= s.everySeconds() * 1_000_000_000L;
+        if (!byCount && !byTime) {
+            return;
+        }
+        snapshotNanos = System.nanoTime(); // a failing save is tried again after another interval, not every call
+        String name = snapshotView.snapshotName();
+        try {
+            long size = followed;
+            InclusionProof proof = ledger.inclusionProof(size - 1, size);
+            byte[] root = MerkleTree.rootFromInclusionPath(lastLeaf, size - 1, size, proof.path());
+            byte[] state = Cbor.encode(snapshotView.snapshotState());
+            s.save(name, size, ViewSnapshot.encode(new ViewSnapshot.Body(name, snapshotView.snapshotVersion(), key,
+                    size, root, state)));
+            snapshotSize = size;
+            if (saveFailing) {
+                LOG.info("View {} saves its snapshots again", name);
+            }
+            saveFailing = false;
+        } catch (LedgerException | InvalidProofException | RuntimeException e) {
+            if (!saveFailing) {
+                LOG.warn("View {} could not save its snapshot at {} events: {}", name, followed, e.getMessage());
+            }
+            saveFailing = true;
+        }
     }
 }

@@ -27,6 +27,7 @@ import org.updraft.core.event.TrustEvents;
 import org.updraft.core.event.TrustHistory;
 import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.log.LedgerFollower;
+import org.updraft.core.log.SnapshotView;
 import org.updraft.core.manifest.Manifest;
 
 /**
@@ -56,7 +57,27 @@ public final class LedgerTrustStore implements TrustStore {
     @Activate
     public LedgerTrustStore(@Reference(name = "ledger", target = Ledger.SELECTED) Ledger ledger) {
         this.ledger = ledger;
-        this.follower = new LedgerFollower(ledger, this::apply, keys::clear);
+        this.follower = new LedgerFollower(ledger, new SnapshotView() {
+            @Override
+            public String snapshotName() {
+                return "trust";
+            }
+
+            @Override
+            public int snapshotVersion() {
+                return 1;
+            }
+
+            @Override
+            public Object snapshotState() {
+                return keys.snapshotState();
+            }
+
+            @Override
+            public void restoreState(Object state) throws CborException {
+                keys.restoreState(state);
+            }
+        }, this::apply, keys::clear);
         // the ledger's backend may start after this component: it catches up at the first call then
         synchronized (this) {
             catchUpQuietly();

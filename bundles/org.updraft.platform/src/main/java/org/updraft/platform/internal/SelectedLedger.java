@@ -12,6 +12,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ViewSnapshots;
 
 /** The ledger platform components use ({@link Ledger#SELECTED}): every call goes to the chosen backend. */
 final class SelectedLedger implements Ledger {
@@ -73,6 +74,13 @@ final class SelectedLedger implements Ledger {
     @Override
     public String logKey() throws LedgerException {
         return backend().logKey();
+    }
+
+    /** The chosen backend's: a view's snapshots are kept with the log they were taken of. */
+    @Override
+    public Optional<ViewSnapshots> snapshots() {
+        Ledger l = selection.chosen();
+        return l == null ? Optional.empty() : l.snapshots();
     }
 
     /** The chosen backend's, so that decisions are taken on the ledger the platform appends to; empty while none runs. */

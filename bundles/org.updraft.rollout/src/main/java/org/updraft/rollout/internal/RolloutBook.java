@@ -34,6 +34,8 @@ import org.updraft.core.event.RolloutEvents;
 import org.updraft.core.event.TrustEvents;
 import org.updraft.core.event.TrustHistory;
 import org.updraft.core.log.LedgerFollower;
+import org.updraft.core.log.SnapshotValues;
+import org.updraft.core.log.SnapshotView;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.Enrollment;
 import org.updraft.core.update.Enrollments;
@@ -46,7 +48,7 @@ import org.updraft.core.update.UpdateFormatException;
  * same book. It also keeps the image of every release on the ledger, for retention. Not thread-safe; its owner
  * (the {@link RolloutEngine}) synchronizes on it.
  */
-final class RolloutBook {
+final class RolloutBook implements SnapshotView {
 
     private static final Logger LOG = LoggerFactory.getLogger(RolloutBook.class);
 
@@ -80,19 +82,161 @@ final class RolloutBook {
     private boolean replayed;
 
     RolloutBook(Ledger ledger) {
-        this.follower = new LedgerFollower(ledger, this::apply, () -> {
-            // another log: every answer may change
-            changed.addAll(rollouts.keySet());
-            rollouts.clear();
-            lastReports.clear();
-            enrolledAt.clear();
-            releaseImages.clear();
-            deltasTo.clear();
-            keys.clear();
-            trustChanges.clear();
-            rotations.clear();
-            trustVersion++;
+        this.follower = new LedgerFollower(ledger, this, this::apply, this::clear);
+    }
+
+    /** Forgets everything: another log, or a snapshot that could not be used, is replayed from its start. */
+    private void clear() {
+        // every answer may change
+        changed.addAll(rollouts.keySet());
+        rollouts.clear();
+        lastReports.clear();
+        enrolledAt.clear();
+        releaseImages.clear();
+        deltasTo.clear();
+        keys.clear();
+        trustChanges.clear();
+        rotations.clear();
+        trustVersion++;
+    }
+
+    @Override
+    public String snapshotName() {
+        return "rollouts";
+    }
+
+    @Override
+    public int snapshotVersion() {
+        return 2;
+    }
+
+    /**
+     * The whole book: rollouts with their offers and device states, each device's last report and enrollment, the
+     * releases' images, the deltas, the vendors' keys and trust changes, and the trust version.
+     */
+    @Override
+    public Object snapshotState() {
+        List<Object> records = new ArrayList<>();
+        for (RolloutRecord r : rollouts.values()) {
+            records.add(r.snapshotState());
+        }
+        Map<Object, Object> reports = new HashMap<>();
+        lastReports.forEach((device, last) -> reports.put(device, List.of(last.counter(), last.sha256(),
+                last.ledgerIndex())));
+        Map<Object, Object> enrolled = new HashMap<>();
+        enrolledAt.forEach((device, time) -> enrolled.put(device, SnapshotValues.instant(time)));
+        List<Object> images = new ArrayList<>();
+        for (Cid cid : releaseImages) {
+            images.add(cid.toString());
+        }
+        images.sort(null);
+        Map<Object, Object> deltas = new HashMap<>();
+        deltasTo.forEach((release, list) -> {
+            List<Object> encoded = new ArrayList<>();
+            for (Delta d : list) {
+                encoded.add(List.of(DeltaEvents.published(d), d.ledgerIndex()));
+            }
+            deltas.put(release, encoded);
         });
+        Map<Object, Object> changes = new HashMap<>(trustChanges);
+        Map<Object, Object> successors = new HashMap<>();
+        rotations.forEach((successor, r) -> successors.put(successor, List.of(r.index(), r.from())));
+        List<Object> states = new ArrayList<>();
+        for (DeviceState s : DeviceState.values()) {
+            states.add(s.name());
+        }
+        return List.of(records, reports, enrolled, images, deltas, keys.snapshotState(), changes, successors,
+                trustVersion, states);
+    }
+
+    @Override
+    public void restoreState(Object state) throws CborException {
+        List<?> v = SnapshotValues.list(state, 10);
+        List<DeviceState> states = new ArrayList<>();
+        for (Object name : SnapshotValues.list(v.get(9), -1)) {
+            try {
+                states.add(DeviceState.valueOf(SnapshotValues.text(name)));
+            } catch (IllegalArgumentException e) {
+                throw new CborException("view state: unknown device state " + name);
+            }
+        }
+        Map<String, RolloutRecord> readRollouts = new LinkedHashMap<>();
+        for (Object o : SnapshotValues.list(v.get(0), -1)) {
+            RolloutRecord r = RolloutRecord.restore(o, states);
+            readRollouts.put(r.id(), r);
+        }
+        Map<String, LastReport> readReports = new HashMap<>();
+        for (Map.Entry<?, ?> e : map(v.get(1)).entrySet()) {
+            List<?> last = SnapshotValues.list(e.getValue(), 3);
+            readReports.put(SnapshotValues.text(e.getKey()), new LastReport(SnapshotValues.integer(last.get(0)),
+                    SnapshotValues.bytes(last.get(1)), SnapshotValues.integer(last.get(2))));
+        }
+        Map<String, Instant> readEnrolled = new HashMap<>();
+        for (Map.Entry<?, ?> e : map(v.get(2)).entrySet()) {
+            readEnrolled.put(SnapshotValues.text(e.getKey()), SnapshotValues.instant(e.getValue()));
+        }
+        Set<Cid> readImages = new HashSet<>();
+        for (Object o : SnapshotValues.list(v.get(3), -1)) {
+            try {
+                readImages.add(Cid.parse(SnapshotValues.text(o)));
+            } catch (IllegalArgumentException e) {
+                throw new CborException("view state: not a CID: " + o);
+            }
+        }
+        Map<String, List<Delta>> readDeltas = new HashMap<>();
+        for (Map.Entry<?, ?> e : map(v.get(4)).entrySet()) {
+            List<Delta> list = new ArrayList<>();
+            for (Object o : SnapshotValues.list(e.getValue(), -1)) {
+                List<?> d = SnapshotValues.list(o, 2);
+                list.add(DeltaEvents.decodePublished(SnapshotValues.bytes(d.get(0)), SnapshotValues.integer(d.get(1))));
+            }
+            readDeltas.put(SnapshotValues.text(e.getKey()), list);
+        }
+        TrustHistory readKeys = new TrustHistory();
+        readKeys.restoreState(v.get(5));
+        Map<String, List<Long>> readChanges = new HashMap<>();
+        for (Map.Entry<?, ?> e : map(v.get(6)).entrySet()) {
+            List<Long> indexes = new ArrayList<>();
+            for (Object o : SnapshotValues.list(e.getValue(), -1)) {
+                indexes.add(SnapshotValues.integer(o));
+            }
+            readChanges.put(SnapshotValues.text(e.getKey()), indexes);
+        }
+        Map<String, Rotation> readRotations = new HashMap<>();
+        for (Map.Entry<?, ?> e : map(v.get(7)).entrySet()) {
+            List<?> r = SnapshotValues.list(e.getValue(), 2);
+            readRotations.put(SnapshotValues.text(e.getKey()), new Rotation(SnapshotValues.integer(r.get(0)),
+                    SnapshotValues.text(r.get(1))));
+        }
+        long readTrustVersion = SnapshotValues.integer(v.get(8));
+        if (replayed) { // as a replay does: changes are told once the first one is done
+            changed.addAll(rollouts.keySet());
+            changed.addAll(readRollouts.keySet());
+        }
+        rollouts.clear();
+        lastReports.clear();
+        enrolledAt.clear();
+        releaseImages.clear();
+        deltasTo.clear();
+        trustChanges.clear();
+        rotations.clear();
+        rollouts.putAll(readRollouts);
+        lastReports.putAll(readReports);
+        enrolledAt.putAll(readEnrolled);
+        releaseImages.addAll(readImages);
+        deltasTo.putAll(readDeltas);
+        keys.restoreState(v.get(5));
+        trustChanges.putAll(readChanges);
+        rotations.putAll(readRotations);
+        // never back: what was computed under an earlier version is not taken for current (a reset counted up)
+        trustVersion = Math.max(trustVersion, readTrustVersion);
+    }
+
+    private static Map<?, ?> map(Object value) throws CborException {
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new CborException("view state: expected a map");
+        }
+        return m;
     }
 
     /** Applies the events appended since the last call, by this node or any other. */
@@ -185,7 +329,7 @@ final class RolloutBook {
                         LOG.warn("Ignoring rollout.created #{}: rollout {} exists already", entry.index(), c.rollout());
                         return;
                     }
-                    rollouts.put(c.rollout(), new RolloutRecord(c, event.time(), entry.index()));
+                    rollouts.put(c.rollout(), new RolloutRecord(c, event.payload(), event.time(), entry.index()));
                     return;
                 case EventTypes.ROLLOUT_CHANGED:
                     RolloutEvents.Changed ch = (RolloutEvents.Changed) RolloutEvents.decode(event.type(), event.payload());

@@ -27,6 +27,7 @@ import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
 import org.updraft.api.ledger.ReleaseAnchor;
 import org.updraft.api.ledger.ReleaseAnchors;
+import org.updraft.api.ledger.ViewSnapshots;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -134,6 +135,12 @@ public final class EvmLedger implements Ledger, ChainAnchors {
     @Override
     public Optional<DecisionLeases> decisions() {
         return local.decisions();
+    }
+
+    /** The anchored log's: the views over this ledger are views of that log, and start from its snapshots. */
+    @Override
+    public Optional<ViewSnapshots> snapshots() {
+        return local.snapshots();
     }
 
     // ---- ChainAnchors ----

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.CheckpointCodec;
 import org.updraft.core.log.InvalidCheckpointException;
@@ -76,6 +78,7 @@ public final class FileLedger implements Ledger, AutoCloseable {
     private final LongColumn blockOffsets;
     private final SubtreeCache tree;
     private final GroupCommit commit;
+    private volatile Optional<ViewSnapshots> snapshots = Optional.empty();
     private volatile Head head;
     private volatile boolean closed;
     private volatile long commits; // batches written, for measurements
@@ -416,6 +419,20 @@ public final class FileLedger implements Ledger, AutoCloseable {
     @Override
     public String logKey() {
         return key.did();
+    }
+
+    /**
+     * Keeps the views' snapshots in this log's directory ({@link FileViewSnapshots}), taken every {@code everyEvents}
+     * events or {@code everySeconds} seconds (0: not by that measure; both 0: no snapshots are kept).
+     */
+    public void keepSnapshots(long everyEvents, long everySeconds) {
+        snapshots = everyEvents <= 0 && everySeconds <= 0 ? Optional.empty()
+                : Optional.of(new FileViewSnapshots(directory, key, everyEvents, everySeconds));
+    }
+
+    @Override
+    public Optional<ViewSnapshots> snapshots() {
+        return snapshots;
     }
 
     /** Number of commit batches written since open: appends divided by this is the mean batch size. */

@@ -2,6 +2,7 @@ package org.updraft.ledger.local.internal;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -15,6 +16,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.core.config.DataPaths;
 
 /** The embedded ledger service ({@code ledger.kind=local}): a {@link FileLedger} opened from configuration. */
@@ -30,6 +32,7 @@ public final class LocalLedger implements Ledger {
     public LocalLedger(LocalLedgerConfig config) throws LedgerException {
         this.log = FileLedger.open(path(config.directory(), "directory"), path(config.key_file(), "key.file"),
                 config.origin(), config.fsync());
+        log.keepSnapshots(config.snapshot_events(), config.snapshot_seconds());
     }
 
     private static Path path(String configured, String property) throws LedgerException {
@@ -88,5 +91,10 @@ public final class LocalLedger implements Ledger {
     @Override
     public String logKey() throws LedgerException {
         return log.logKey();
+    }
+
+    @Override
+    public Optional<ViewSnapshots> snapshots() {
+        return log.snapshots();
     }
 }

@@ -26,4 +26,15 @@ public @interface LocalLedgerConfig {
             description = "Sync every commit batch to disk before acknowledging its appends. Turn off only where"
                     + " losing acknowledged events in a power failure is acceptable (tests).")
     boolean fsync() default true;
+
+    @AttributeDefinition(name = "Snapshot every N events",
+            description = "Views of the ledger (trust, releases, deltas, rollouts) save a snapshot of their state in"
+                    + " the directory's views/ once they applied this many events since the last, and start from it,"
+                    + " replaying only the events after it. 0: not by count.")
+    long snapshot_events() default 50000;
+
+    @AttributeDefinition(name = "Snapshot every T seconds",
+            description = "Views also save a snapshot when this many seconds passed since the last and they applied"
+                    + " events. 0: not by time. Both 0: no snapshots, views replay the whole log at start.")
+    long snapshot_seconds() default 600;
 }

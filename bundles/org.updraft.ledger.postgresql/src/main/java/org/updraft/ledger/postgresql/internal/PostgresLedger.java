@@ -32,6 +32,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.api.ledger.LedgerNode;
 import org.updraft.api.ledger.LedgerNodes;
 import org.updraft.core.config.DataPaths;
@@ -120,6 +121,7 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
         pooling.setInitializationFailTimeout(-1); // start without a database; calls say it is unavailable
         this.pool = new HikariDataSource(pooling);
         this.log = new SqlLedger(pool, where, key, config.origin(), config.checkpoint_batch(), config.migrate());
+        log.keepSnapshots(config.snapshot_events(), config.snapshot_seconds());
         try {
             log.open();
             LOG.info("Ledger '{}' on {} ready: {} events, log key {}", config.origin(), where, log.size(), key.did());
@@ -262,6 +264,11 @@ public final class PostgresLedger implements Ledger, LedgerNodes {
     @Override
     public Optional<DecisionLeases> decisions() {
         return log.decisions();
+    }
+
+    @Override
+    public Optional<ViewSnapshots> snapshots() {
+        return log.snapshots();
     }
 
     @Override

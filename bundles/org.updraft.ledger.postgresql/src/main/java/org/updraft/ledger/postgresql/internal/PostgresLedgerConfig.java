@@ -72,4 +72,15 @@ public @interface PostgresLedgerConfig {
     @AttributeDefinition(name = "Migrate schema",
             description = "Create the ledger's tables at start when missing. Off: only check that they are there.")
     boolean migrate() default true;
+
+    @AttributeDefinition(name = "Snapshot every N events",
+            description = "Views of the ledger (trust, releases, deltas, rollouts) save a snapshot of their state in"
+                    + " table ledger_snapshots once they applied this many events since the last, and a starting node"
+                    + " starts from the newest, replaying only the events after it. 0: not by count.")
+    long snapshot_events() default 50000;
+
+    @AttributeDefinition(name = "Snapshot every T seconds",
+            description = "Views also save a snapshot when this many seconds passed since the last and they applied"
+                    + " events. 0: not by time. Both 0: no snapshots, views replay the whole log at start.")
+    long snapshot_seconds() default 600;
 }

@@ -31,6 +31,7 @@ import org.updraft.api.ledger.Ledger;
 import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
+import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.CheckpointCodec;
 import org.updraft.core.log.InvalidCheckpointException;
@@ -53,7 +54,8 @@ import org.updraft.ledger.postgresql.internal.AppendQueue.Pending;
  * fetches by key, and an append writes on average one row per event, never rewriting a partial tile;</li>
  * <li>{@code ledger_checkpoints}: every checkpoint issued, by tree size;</li>
  * <li>{@code ledger_decisions} and {@code ledger_leases}: the keys of the decisions appended with a condition, and
- * the leases on them ({@link DecisionTable}).</li>
+ * the leases on them ({@link DecisionTable});</li>
+ * <li>{@code ledger_snapshots}: the newest snapshot of each view of the log ({@link SqlViewSnapshots}).</li>
  * </ul>
  * Appends of one node are group-committed ({@link AppendQueue}): concurrent calls share one transaction.
  */
@@ -76,7 +78,7 @@ public final class SqlLedger implements Ledger, AutoCloseable {
                     + " hash bytea NOT NULL, PRIMARY KEY (height, idx))",
             "CREATE TABLE IF NOT EXISTS ledger_checkpoints (tree_size bigint PRIMARY KEY, signed_at bigint NOT NULL,"
                     + " envelope bytea NOT NULL)",
-            DecisionTable.DECISIONS, DecisionTable.LEASES);
+            DecisionTable.DECISIONS, DecisionTable.LEASES, SqlViewSnapshots.TABLE);
     private static final String[] TABLES = {"ledger_tree", "ledger_entries", "ledger_nodes", "ledger_checkpoints",
         "ledger_decisions", "ledger_leases"};
 
@@ -107,6 +109,7 @@ public final class SqlLedger implements Ledger, AutoCloseable {
     private volatile String refusal;
     /** Conditional appends and leases, once this log is shared by named nodes ({@link #shareDecisions}). */
     private volatile DecisionTable decisions;
+    private volatile Optional<ViewSnapshots> snapshots = Optional.empty();
     volatile CommitHook commitHook = transaction -> {
     };
     /** Runs right after the commit returned; tests use it to lose the commit's answer, as a cut connection does. */
@@ -773,6 +776,20 @@ public final class SqlLedger implements Ledger, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- the rest
+
+    /**
+     * Keeps the views' snapshots in {@code ledger_snapshots}, taken every {@code everyEvents} events or
+     * {@code everySeconds} seconds (0: not by that measure; both 0: none are kept).
+     */
+    public void keepSnapshots(long everyEvents, long everySeconds) {
+        snapshots = everyEvents <= 0 && everySeconds <= 0 ? Optional.empty()
+                : Optional.of(new SqlViewSnapshots(db, where, key, everyEvents, everySeconds));
+    }
+
+    @Override
+    public Optional<ViewSnapshots> snapshots() {
+        return snapshots;
+    }
 
     @Override
     public String logKey() {
