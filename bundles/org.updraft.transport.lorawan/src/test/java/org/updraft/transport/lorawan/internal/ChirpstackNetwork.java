@@ -56,6 +56,7 @@ final class ChirpstackNetwork implements AutoCloseable {
     final AtomicInteger resubscribed = new AtomicInteger();
     final AtomicInteger downlinks = new AtomicInteger();
     final AtomicInteger uplinksLost = new AtomicInteger();
+    private volatile Duration absentAfterReconnect = Duration.ZERO;
 
     ChirpstackNetwork(String uri, String app, Map<String, SimulatedDevice> devices, ScaledClock clock)
             throws MqttException {
@@ -75,7 +76,8 @@ final class ChirpstackNetwork implements AutoCloseable {
             public void connectComplete(boolean reconnect, String serverUri) {
                 if (reconnect) {
                     // not on Paho's callback thread, which must not block on a subscription's acknowledgement
-                    radio.execute(() -> resubscribe(subscription, 0));
+                    radio.schedule(() -> resubscribe(subscription, 0), absentAfterReconnect.toMillis(),
+                            TimeUnit.MILLISECONDS);
                 }
             }
 
@@ -118,6 +120,14 @@ final class ChirpstackNetwork implements AutoCloseable {
                 radio.schedule(() -> resubscribe(subscription, attempt + 1), 200, TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /**
+     * After a reconnect, stays off the command topic this long, as ChirpStack restarting after the broker would: the
+     * broker has nobody to pass downlinks to meanwhile.
+     */
+    void absentAfterReconnect(Duration d) {
+        absentAfterReconnect = d;
     }
 
     /** The device's radio flips a byte of the last uncoded fragment it hears. */
