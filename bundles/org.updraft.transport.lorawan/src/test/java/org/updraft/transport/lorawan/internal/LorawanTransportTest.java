@@ -30,6 +30,7 @@ import org.updraft.testing.Mosquitto;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Delivery;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
 import org.updraft.transport.lorawan.internal.session.ScaledClock;
+import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
 import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
 
@@ -94,8 +95,8 @@ class LorawanTransportTest {
         return image;
     }
 
-    private ChirpstackNetwork network() throws Exception {
-        ChirpstackNetwork net = new ChirpstackNetwork(broker.uri(), APP, radios, clock);
+    private ChirpstackRadio network() throws Exception {
+        ChirpstackRadio net = new ChirpstackRadio(broker.uri(), APP, radios, clock);
         open.add(net);
         return net;
     }
@@ -137,7 +138,7 @@ class LorawanTransportTest {
         Release release = platform.publish(image(1500), 2);
         platform.rollout(release);
         long reportsBefore = platform.reportsOnLedger();
-        ChirpstackNetwork net = network();
+        ChirpstackRadio net = network();
 
         LorawanTransport t = transport(Map.of());
         await("every device's report", Duration.ofSeconds(60), () -> settled(t, 3));
@@ -164,7 +165,7 @@ class LorawanTransportTest {
         String victim = lorawanDevice(2);
         Release release = platform.publish(image(1500), 2);
         platform.rollout(release);
-        ChirpstackNetwork net = network();
+        ChirpstackRadio net = network();
         net.tamper(victim);
 
         LorawanTransport t = transport(Map.of());
@@ -236,7 +237,7 @@ class LorawanTransportTest {
         // 10-byte fragments: 16,383 of them hold 163,830 bytes, half of that leaves room for redundancy
         Release release = platform.publish(image(100_000), 2);
         platform.rollout(release);
-        ChirpstackNetwork net = network();
+        ChirpstackRadio net = network();
 
         LorawanTransport t = transport(Map.of("fragment.size", 10));
         await("the refusal", Duration.ofSeconds(30), () -> t.deliveries().containsKey(device));
@@ -265,18 +266,18 @@ class LorawanTransportTest {
     void aNetworkServerStillAwayAfterTheBrokerOutageAlsoPausesTheSession() throws Exception {
         // ChirpStack subscribes again 8 s (400 s of session time) after it is back on the broker, the transport well
         // before: without the pause, the rest of the fragments and 6 rounds of status requests would go nowhere
-        ChirpstackNetwork net = outage(Duration.ofSeconds(8));
+        ChirpstackRadio net = outage(Duration.ofSeconds(8));
         assertTrue(transport.refused().getOrDefault("not-taken", 0L) >= 1, "frames nobody took: " + transport.refused()
                 + "; the network subscribed again " + net.resubscribed.get() + " time(s)");
     }
 
     private LorawanTransport transport;
 
-    private ChirpstackNetwork outage(Duration networkAbsent) throws Exception {
+    private ChirpstackRadio outage(Duration networkAbsent) throws Exception {
         List<String> lorawan = List.of(lorawanDevice(1), lorawanDevice(2));
         Release release = platform.publish(image(3000), 2);
         platform.rollout(release);
-        ChirpstackNetwork net = network();
+        ChirpstackRadio net = network();
         net.absentAfterReconnect(networkAbsent);
 
         LorawanTransport t = transport(Map.of());

@@ -1,4 +1,4 @@
-package org.updraft.transport.lorawan.internal;
+package org.updraft.transport.lorawan.internal.sim;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -8,12 +8,14 @@ import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -25,24 +27,28 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.updraft.core.json.JsonReader;
+import org.updraft.transport.lorawan.internal.fuota.ClockSync;
 import org.updraft.transport.lorawan.internal.fuota.Direction;
 import org.updraft.transport.lorawan.internal.fuota.FuotaCodecException;
 import org.updraft.transport.lorawan.internal.fuota.FuotaCommand;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.radio.DataRate;
 import org.updraft.transport.lorawan.internal.session.ScaledClock;
-import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 
 /**
- * ChirpStack and its devices on the far side of a real mosquitto: every {@code command/down} goes to its simulated
- * device, every uplink the device sends comes back as an {@code event/up} JSON event, after the device's delay in
- * the shared scaled time. It reconnects after a broker outage, as ChirpStack does; an uplink due while the broker is
- * away is lost, as a frame would be. A device may be given a tampering radio: the last uncoded fragment it hears has
- * a byte flipped.
+ * ChirpStack and its devices on the far side of a real MQTT broker: every {@code command/down} goes to its simulated
+ * device over a radio that loses frames ({@link LossModel}, each way, per device), every uplink the device sends comes
+ * back as an {@code event/up} JSON event, after the device's delay in the shared scaled time. It counts what went on
+ * air: downlinks, fragments (uncoded and coded, against the M of the device's FragSessionSetupReq), their airtime at
+ * the session's data rate. It reconnects after a broker outage, as ChirpStack does; an uplink due while the broker is
+ * away is lost, as a frame would be. A device may be given a tampering radio: the last uncoded fragment it hears has a
+ * byte flipped. Used by the tests and by {@code updraft:demo --transport lorawan}.
  */
-final class ChirpstackNetwork implements AutoCloseable {
+public final class ChirpstackRadio implements AutoCloseable {
 
     private final String app;
     private final MqttClient client;
@@ -51,19 +57,48 @@ final class ChirpstackNetwork implements AutoCloseable {
     private final ScheduledExecutorService radio = Executors.newSingleThreadScheduledExecutor();
     private final Set<String> tampered = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> nbFrag = new ConcurrentHashMap<>();
-    final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Integer> m = new ConcurrentHashMap<>();
+    private final DataRate dataRate;
+    private final Random random;
+    private final Map<String, LossModel> downLoss = new ConcurrentHashMap<>();
+    private final Map<String, LossModel> upLoss = new ConcurrentHashMap<>();
+    public final List<String> problems = Collections.synchronizedList(new ArrayList<>());
     /** Subscriptions made again after a reconnect. */
-    final AtomicInteger resubscribed = new AtomicInteger();
-    final AtomicInteger downlinks = new AtomicInteger();
-    final AtomicInteger uplinksLost = new AtomicInteger();
+    public final AtomicInteger resubscribed = new AtomicInteger();
+    /** Downlinks that reached the radio (lost on air or not). */
+    public final AtomicInteger downlinks = new AtomicInteger();
+    /** Uplinks lost because the broker was away. */
+    public final AtomicInteger uplinksLost = new AtomicInteger();
+    /** Frames the radio lost on air, each way. */
+    public final AtomicInteger downlinksLostOnAir = new AtomicInteger();
+    public final AtomicInteger uplinksLostOnAir = new AtomicInteger();
+    /** DataFragments on air: all, and the coded ones (counter above M). */
+    public final AtomicInteger fragments = new AtomicInteger();
+    public final AtomicInteger codedFragments = new AtomicInteger();
+    /** Airtime of every downlink, and of the fragments alone, at the data rate. */
+    public final AtomicLong airtimeMicros = new AtomicLong();
+    public final AtomicLong fragmentAirtimeMicros = new AtomicLong();
     private volatile Duration absentAfterReconnect = Duration.ZERO;
 
-    ChirpstackNetwork(String uri, String app, Map<String, SimulatedDevice> devices, ScaledClock clock)
+    /** A lossless radio at EU868 DR5. */
+    public ChirpstackRadio(String uri, String app, Map<String, SimulatedDevice> devices, ScaledClock clock)
             throws MqttException {
+        this(uri, app, devices, clock, org.updraft.transport.lorawan.internal.radio.Region.EU868.dataRate(5),
+                new Random(1));
+    }
+
+    /**
+     * @param dataRate the downlinks' data rate, for their airtime
+     * @param random the radio's losses (a seed replays them)
+     */
+    public ChirpstackRadio(String uri, String app, Map<String, SimulatedDevice> devices, ScaledClock clock,
+            DataRate dataRate, Random random) throws MqttException {
+        this.dataRate = dataRate;
+        this.random = random;
         this.app = app;
         this.devices = devices;
         this.clock = clock;
-        client = new MqttClient(uri, "chirpstack-sim", new MemoryPersistence());
+        client = new MqttClient(uri, "chirpstack-sim-" + app, new MemoryPersistence());
         String subscription = "application/" + app + "/device/+/command/down";
         client.setCallback(new MqttCallback() {
             @Override
@@ -126,13 +161,19 @@ final class ChirpstackNetwork implements AutoCloseable {
      * After a reconnect, stays off the command topic this long, as ChirpStack restarting after the broker would: the
      * broker has nobody to pass downlinks to meanwhile.
      */
-    void absentAfterReconnect(Duration d) {
+    public void absentAfterReconnect(Duration d) {
         absentAfterReconnect = d;
     }
 
     /** The device's radio flips a byte of the last uncoded fragment it hears. */
-    void tamper(String devEui) {
+    public void tamper(String devEui) {
         tampered.add(devEui);
+    }
+
+    /** {@code devEui}'s radio loses downlinks and uplinks so. */
+    public void loss(String devEui, LossModel down, LossModel up) {
+        downLoss.put(devEui, down);
+        upLoss.put(devEui, up);
     }
 
     // the radio thread only touches the devices
@@ -147,14 +188,50 @@ final class ChirpstackNetwork implements AutoCloseable {
         downlinks.incrementAndGet();
         int port = ((Number) json.get("fPort")).intValue();
         byte[] frame = Base64.getDecoder().decode((String) json.get("data"));
+        long airtime = dataRate.airtimeMicros(frame.length);
+        airtimeMicros.addAndGet(airtime);
+        if (port == Fragmentation.PORT) {
+            count(devEui, frame, airtime);
+        }
         if (port == Fragmentation.PORT && tampered.contains(devEui)) {
             frame = tampered(devEui, frame);
         }
         Instant at = clock.instant();
+        if (downLoss.getOrDefault(devEui, NO_LOSS).lost(random, at)) {
+            downlinksLostOnAir.incrementAndGet();
+            return;
+        }
         for (SimulatedDevice.Sent s : device.receive(port, frame, false, 0, at)) {
             long delayNanos = (long) (Duration.between(at, s.at()).toNanos() / clock.speedup());
-            radio.schedule(() -> publishUplink(device, s.fPort(), s.frame()), delayNanos, TimeUnit.NANOSECONDS);
+            radio.schedule(() -> publishUplink(device, s.fPort(), s.frame(), 1), delayNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private static final LossModel NO_LOSS = LossModel.none();
+
+    // what a fragmentation downlink is: a session's setup (its M), or a fragment, coded when its counter is above M
+    private void count(String devEui, byte[] frame, long airtime) {
+        try {
+            List<FuotaCommand> commands = Fragmentation.of(Ts004Version.V1_0_0).decode(Direction.DOWNLINK, frame);
+            for (FuotaCommand c : commands) {
+                if (c instanceof FragSessionSetupReq setup) {
+                    m.put(devEui, setup.nbFrag());
+                } else if (c instanceof DataFragment f) {
+                    fragments.incrementAndGet();
+                    fragmentAirtimeMicros.addAndGet(airtime);
+                    if (f.counter() > m.getOrDefault(devEui, Integer.MAX_VALUE)) {
+                        codedFragments.incrementAndGet();
+                    }
+                }
+            }
+        } catch (FuotaCodecException e) {
+            problems.add("undecodable fragmentation downlink: " + e.getMessage());
+        }
+    }
+
+    /** The M of {@code devEui}'s fragmentation session, 0 before its setup. */
+    public int nbFrag(String devEui) {
+        return m.getOrDefault(devEui, 0);
     }
 
     private byte[] tampered(String devEui, byte[] frame) {
@@ -175,7 +252,24 @@ final class ChirpstackNetwork implements AutoCloseable {
         return frame;
     }
 
-    private void publishUplink(SimulatedDevice device, int fPort, byte[] frame) {
+    /** Tries of a confirmed uplink, as LoRaWAN's default NbTrans for confirmed frames allows. */
+    private static final int CONFIRMED_TRIES = 8;
+
+    private void publishUplink(SimulatedDevice device, int fPort, byte[] frame, int attempt) {
+        if (upLoss.getOrDefault(device.devEui(), NO_LOSS).lost(random, clock.instant())) {
+            // the device sent it (its frame counter moves on); no gateway heard it
+            device.takeFCnt();
+            uplinksLostOnAir.incrementAndGet();
+            // FUOTA answers are unconfirmed (the session asks again); anything else, a report, is sent confirmed:
+            // without the network's acknowledgement the device sends it again a few seconds later
+            boolean fuota = fPort >= MulticastSetup.PORT && fPort <= ClockSync.PORT;
+            if (!fuota && attempt < CONFIRMED_TRIES && !radio.isShutdown()) {
+                long delayNanos = (long) ((2_000_000_000L + random.nextInt(2_000_000_000)) / clock.speedup());
+                radio.schedule(() -> publishUplink(device, fPort, frame, attempt + 1), delayNanos,
+                        TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
         String json = "{\"deviceInfo\":{\"applicationId\":\"" + app + "\",\"devEui\":\"" + device.devEui()
                 + "\"},\"fCnt\":" + device.takeFCnt() + ",\"fPort\":" + fPort + ",\"data\":\""
                 + Base64.getEncoder().encodeToString(frame) + "\"}";
