@@ -867,13 +867,8 @@ public class DemoCommand implements Action {
         if (loss >= 1) {
             throw new IllegalArgumentException("--loss must be below 1");
         }
-        LorawanDemo.TransportSettings settings;
-        try {
-            settings = LorawanDemo.settings(bundleContext, configurations, broker, devices);
-        } catch (NoClassDefFoundError e) {
-            throw new IllegalStateException("the demo bundle was resolved before the LoRaWAN feature was installed: "
-                    + "bundle:refresh org.updraft.demo, then run the demo again");
-        }
+        LorawanSettings settings;
+        settings = LorawanSettings.of(bundleContext, configurations, broker, devices);
         int kib = imageKib != null ? imageKib : LORAWAN_DEFAULT_KIB;
         TrustStore trustStore = require(selected(TrustStore.class, TrustStore.SELECTED), "trust store", "updraft");
         ReleaseService releaseService = require(releases, "release service", "updraft");
@@ -912,9 +907,15 @@ public class DemoCommand implements Action {
         Release release = releaseService.publish(signed, image, deviceClass, null, actor);
         detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
 
-        LorawanDemo.run(new LorawanDemo.Run(settings, VENDOR, deviceClass, manufacturer, trusted, log.logKey(),
-                devices, loss, success, timeoutSeconds, quiet, actor, started, dir), release, deviceRegistry,
-                rolloutService, this::lorawanStatus);
+        try {
+            LorawanDemo.run(new LorawanDemo.Run(settings, VENDOR, deviceClass, manufacturer, trusted, log.logKey(),
+                    devices, loss, success, timeoutSeconds, quiet, actor, started, dir), release, deviceRegistry,
+                    rolloutService, this::lorawanStatus);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("the LoRaWAN transport's simulated network (package "
+                    + "org.updraft.transport.lorawan.sim) cannot be loaded: " + e.getMessage() + "; release "
+                    + release.id() + " is published, no rollout was started");
+        }
 
         step("8", "Ledger audit: every event, every signed checkpoint, consistency between them");
         LedgerAudit.Result audit = audit(log);
