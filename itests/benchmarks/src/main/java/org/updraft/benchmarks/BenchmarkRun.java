@@ -103,6 +103,7 @@ public final class BenchmarkRun {
         rows.addAll(measured("11", "delta rollout", "≥ 5×", () -> DeltaRolloutRow.run(work, repositoryRoot(), quick)));
         rows.addAll(measured("13", "update check latency during a flood", "—",
                 () -> List.of(FloodRow.run(work, quick))));
+        rows.addAll(measured("14", "LoRaWAN FUOTA (issue 14)", "≥ 0.9; ≥ 0.5; ≥ 0.8", () -> LorawanRows.run(quick)));
         return rows;
     }
 

@@ -129,6 +129,7 @@ final class LorawanDemo {
         String lastLine = null;
         long quietSince = System.nanoTime();
         int lastReported = -1;
+        boolean sawSession = false;
         while (true) {
             Thread.sleep(1000);
             progress = rollouts.progress(rolloutId);
@@ -151,12 +152,12 @@ final class LorawanDemo {
             if (reported >= run.devices()) {
                 return progress;
             }
-            // the transport gave the session up for the rest: its devices are offered again only after its retry
-            // interval; once the last reports are in, nothing more happens in this run
+            // once the transport's session for the release has ended and no report came for a while, nothing more
+            // happens in this run: devices the session gave up on are offered again only after its retry interval
             String status = transportStatus.get();
-            if (status != null && status.contains("last session for ") && !status.contains("session for "
-                    + progress.rollout().releaseId() + ":") && System.nanoTime() - quietSince
-                    > TimeUnit.SECONDS.toNanos(10)) {
+            boolean running = status != null && status.contains("session for " + progress.rollout().releaseId() + ":");
+            sawSession |= running;
+            if (sawSession && !running && System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(15)) {
                 return progress;
             }
             if (System.nanoTime() > deadline) {
@@ -185,6 +186,10 @@ final class LorawanDemo {
                 + "uplinks lost on air)", sum.fragments(), uncoded, sum.codedFragments(),
                 uncoded == 0 ? 0 : 100.0 * sum.codedFragments() / uncoded, uncoded, nbFrag, sum.downlinks(),
                 sum.downlinksLostOnAir(), sum.uplinksLostOnAir()));
+        if (sum.uplinksLostInOutages() > 0) {
+            System.out.println("             " + sum.uplinksLostInOutages() + " uplinks the simulated ChirpStack could "
+                    + "not publish (the broker refused or was away)");
+        }
         Map<String, Integer> reasons = new TreeMap<>();
         List<String> examples = new ArrayList<>();
         for (DeviceOutcome d : sum.devices()) {

@@ -110,7 +110,15 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         }
         return new Summary(out, radio.downlinks.get(), radio.downlinksLostOnAir.get(), radio.uplinksLostOnAir.get(),
                 radio.uplinksLost.get(), radio.fragments.get(), radio.codedFragments.get(), radio.airtimeMicros.get(),
-                radio.fragmentAirtimeMicros.get(), List.copyOf(radio.problems));
+                radio.fragmentAirtimeMicros.get(), concat(radio.problems, radio.publishFailures));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        synchronized (b) {
+            b.forEach(e -> out.add("uplink not published: " + e));
+        }
+        return List.copyOf(out);
     }
 
     @Override

@@ -36,25 +36,25 @@ class SimulatedLorawanFleetTest {
 
     @Test
     void twentyDevicesAtTwentyPercentLossInstallAndReport() throws Exception {
-        int n = 20;
+        int n = Integer.getInteger("fleet.n", 20);
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
             SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "demo-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).speedup(200).dataRate(5).loss(0.2).seed(7);
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(Double.parseDouble(System.getProperty("fleet.speedup", "200"))).dataRate(5).loss(0.2).seed(7);
             for (int i = 0; i < n; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
                 SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
                 platform.register(devEui, key, Set.of("lorawan"));
                 builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
             }
-            byte[] image = new byte[6000];
+            byte[] image = new byte[Integer.getInteger("fleet.image", 6000)];
             new Random(3).nextBytes(image);
             Release release = platform.publish(image, 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
                 // at 20% loss each way a status round trip fails 36% of the time: 8 tries, as the demo's docs advise
                 Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(),
-                        "application.id", "demo-app", "clock.speedup", 200.0, "scan.interval.seconds", 3600,
+                        "application.id", "demo-app", "clock.speedup", Double.parseDouble(System.getProperty("fleet.speedup", "200")), "scan.interval.seconds", 3600,
                         "max.attempts", 8, "repair.rounds", 8));
                 LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
                         platform.updates);

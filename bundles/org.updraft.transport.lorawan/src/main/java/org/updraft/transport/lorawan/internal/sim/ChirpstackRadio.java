@@ -67,6 +67,8 @@ public final class ChirpstackRadio implements AutoCloseable {
     public final AtomicInteger resubscribed = new AtomicInteger();
     /** Downlinks that reached the radio (lost on air or not). */
     public final AtomicInteger downlinks = new AtomicInteger();
+    /** The first few reasons uplinks could not be published. */
+    public final List<String> publishFailures = Collections.synchronizedList(new ArrayList<>());
     /** Uplinks lost because the broker was away. */
     public final AtomicInteger uplinksLost = new AtomicInteger();
     /** Frames the radio lost on air, each way. */
@@ -278,7 +280,9 @@ public final class ChirpstackRadio implements AutoCloseable {
                     json.getBytes(StandardCharsets.UTF_8), 1, false);
         } catch (MqttException e) {
             // the broker is away: the frame is lost, as on the air
-            uplinksLost.incrementAndGet();
+            if (uplinksLost.incrementAndGet() <= 5) {
+                publishFailures.add(e.toString());
+            }
         }
     }
 
