@@ -102,6 +102,9 @@ public class DemoCommand implements Action {
     static final List<String> REGIONS = List.of("eu-west", "us-east", "ap-south");
     static final int CANARIES = 5;
     private static final String MQTT_PID = "org.updraft.transport.mqtt";
+    private static final String LORAWAN = "lorawan";
+    /** A LoRaWAN demo's default image: sessions carry kilobytes, not megabytes. */
+    static final int LORAWAN_DEFAULT_KIB = 8;
 
     @Option(name = "--devices", description = "Simulated devices (default 1000)")
     int devices = 1000;
@@ -143,12 +146,15 @@ public class DemoCommand implements Action {
     boolean quiet;
 
     @Option(name = "--transport", description = "How the devices reach the platform: coap (default), mqtt (each "
-            + "device its own connection to the broker; needs feature updraft-transport-mqtt), or both (a mixed fleet: "
-            + "every second device over MQTT)")
+            + "device its own connection to the broker; needs feature updraft-transport-mqtt), both (a mixed fleet: "
+            + "every second device over MQTT), or lorawan (LoRaWAN devices behind a simulated ChirpStack on the broker, "
+            + "updated in a FUOTA session by feature updraft-transport-lorawan, in accelerated time; --loss is the "
+            + "radio's frame loss each way, the image 8 KiB by default)")
     String transport = "coap";
 
-    @Option(name = "--broker", description = "The MQTT broker for --transport mqtt or both, tcp://host:port; it "
-            + "must be the broker the platform's MQTT transport is configured with (default: that one)")
+    @Option(name = "--broker", description = "The MQTT broker for --transport mqtt, both or lorawan, "
+            + "tcp://host:port; it must be the broker the platform's MQTT (or LoRaWAN) transport is configured with "
+            + "(default: that one)")
     String broker;
 
     @Option(name = "--delta", description = "A delta rollout with this codec (bsdiff): the fleet runs a first "
@@ -235,6 +241,9 @@ public class DemoCommand implements Action {
     }
 
     private Object demo() throws Exception {
+        if (LORAWAN.equalsIgnoreCase(transport.strip())) {
+            return lorawanDemo();
+        }
         FleetTransport fleetTransport = FleetTransport.of(transport);
         String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
         int kib = imageKib != null ? imageKib : 64;
@@ -667,7 +676,7 @@ public class DemoCommand implements Action {
     }
 
     /** Cancels the demo's rollout, trying for a few seconds while a backend is unavailable; says what is left. */
-    private static void cancel(RolloutService service, String id, String actor) {
+    static void cancel(RolloutService service, String id, String actor) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (true) {
             try {
@@ -848,6 +857,97 @@ public class DemoCommand implements Action {
     }
 
     /**
+     * The LoRaWAN demo ({@link LorawanDemo}): refused before anything is recorded when the LoRaWAN transport is not
+     * installed, not configured for the broker, runs in real time, or no broker answers.
+     */
+    private Object lorawanDemo() throws Exception {
+        if (delta != null || profile != null) {
+            throw new IllegalArgumentException("--transport lorawan takes opaque images: no --delta or --profile");
+        }
+        if (loss >= 1) {
+            throw new IllegalArgumentException("--loss must be below 1");
+        }
+        LorawanSettings settings;
+        settings = LorawanSettings.of(bundleContext, configurations, broker, devices);
+        int kib = imageKib != null ? imageKib : LORAWAN_DEFAULT_KIB;
+        TrustStore trustStore = require(selected(TrustStore.class, TrustStore.SELECTED), "trust store", "updraft");
+        ReleaseService releaseService = require(releases, "release service", "updraft");
+        RolloutService rolloutService = require(rollouts, "rollout service", "updraft-rollout");
+        DeviceRegistry deviceRegistry = require(selected(DeviceRegistry.class, DeviceRegistry.SELECTED),
+                "device registry", "updraft-registry-jdbc");
+        Ledger log = require(selected(Ledger.class, Ledger.SELECTED), "ledger", "updraft-ledger-local");
+        String actor = "operator:" + Optional.ofNullable(ShellUtil.getCurrentUserName()).orElse("console");
+        Instant started = Instant.now();
+        String run = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
+        String deviceClass = "demo-" + run;
+        Path dir = DataPaths.resolve("${karaf.data}/updraft/demo/" + run);
+        Files.createDirectories(dir);
+        if (devices > settings.maxDevices()) {
+            detail("the transport takes at most " + settings.maxDevices() + " devices a session (max.devices): "
+                    + devices + " devices need several sessions, one after another");
+        }
+
+        step("1", "A manufacturer key, generated here for the demo (a real manufacturer runs `updraft keygen` on its "
+                + "own machine; the platform never holds the private key)");
+        SigningKey manufacturer = SigningKey.generate(KeyAlgorithm.ED25519);
+        TrustedKey trusted = trustStore.register(manufacturer.did(), VENDOR, Set.of(), actor);
+        detail("trusted " + trusted.did() + " for vendor " + VENDOR + " (ledger #" + trusted.ledgerIndex() + ")");
+
+        step("2", "A sample firmware of " + kib + " KiB, signed as `updraft sign` does");
+        byte[] firmware = new byte[kib * 1024];
+        new Random(started.toEpochMilli()).nextBytes(firmware);
+        Path image = dir.resolve("firmware.bin");
+        Files.write(image, firmware);
+        Manifest manifest = sign(image, deviceClass, null, "2.0.0", 2, started, manufacturer);
+        byte[] signed = ManifestCodec.sign(manifest, manufacturer);
+        Files.write(dir.resolve("firmware.manifest"), signed);
+        detail(manifest.releaseId() + ", version 2.0.0, " + manifest.size() + " bytes, CID " + manifest.cid());
+
+        step("3", "Publish: verified again by the platform, stored by CID, recorded on the ledger");
+        Release release = releaseService.publish(signed, image, deviceClass, null, actor);
+        detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
+
+        try {
+            LorawanDemo.run(new LorawanDemo.Run(settings, VENDOR, deviceClass, manufacturer, trusted, log.logKey(),
+                    devices, loss, success, timeoutSeconds, quiet, actor, started, dir), release, deviceRegistry,
+                    rolloutService, this::lorawanStatus);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("the LoRaWAN transport's simulated network (package "
+                    + "org.updraft.transport.lorawan.sim) cannot be loaded: " + e.getMessage() + "; release "
+                    + release.id() + " is published, no rollout was started");
+        }
+
+        step("8", "Ledger audit: every event, every signed checkpoint, consistency between them");
+        LedgerAudit.Result audit = audit(log);
+        if (!audit.consistent()) {
+            throw new IllegalStateException("the ledger audit failed: " + audit.firstInconsistency());
+        }
+        System.out.println("  consistent: " + audit.events() + " events, " + audit.checkpoints()
+                + " signed checkpoints, root " + java.util.HexFormat.of().formatHex(audit.rootHash()));
+        return null;
+    }
+
+    /** What the LoRaWAN transport says of itself (updraft:status's line), or that it is not running. */
+    private String lorawanStatus() {
+        try {
+            for (ServiceReference<org.updraft.api.transport.TransportStatus> ref : bundleContext.getServiceReferences(
+                    org.updraft.api.transport.TransportStatus.class, null)) {
+                org.updraft.api.transport.TransportStatus t = bundleContext.getService(ref);
+                try {
+                    if (t != null && LORAWAN.equals(t.kind())) {
+                        return t.status();
+                    }
+                } finally {
+                    bundleContext.ungetService(ref);
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return "not running";
+    }
+
+    /**
      * Where the running CoAP transport serves devices: over DTLS when it does (its default), else unencrypted CoAP
      * (plain.enabled with dtls.port=-1), with a warning line.
      *
@@ -992,20 +1092,20 @@ public class DemoCommand implements Action {
         return service;
     }
 
-    private static void step(String n, String text) {
+    static void step(String n, String text) {
         System.out.println();
         System.out.println(n + ". " + text);
     }
 
-    private static void detail(String text) {
+    static void detail(String text) {
         System.out.println("  " + text);
     }
 
-    private static String percent(double share) {
+    static String percent(double share) {
         return trim(share * 100) + "%";
     }
 
-    private static String trim(double d) {
+    static String trim(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : String.format(Locale.ROOT, "%.1f", d);
     }
 }

@@ -359,6 +359,12 @@ public final class LorawanTransport implements TransportStatus {
         if (!(answer instanceof UpdateAnswer.Offer offer)) {
             return;
         }
+        Delivery last = deliveries.get(d.id());
+        if (last != null && last.stage() == Stage.INSTALLED && offer.release().id().equals(last.releaseId())) {
+            // its report of installing this release is on the ledger; the registry may not show it yet (a scan
+            // racing the report would otherwise send the device the block again, which it refuses as not newer)
+            return;
+        }
         // devices offered one rollout's release share a session and its block: the release event, its proof and the
         // checkpoint are the same facts for each of them, whichever device's answer carries them (a later answer may
         // carry a later checkpoint, no more true); a patch is per device, so the block carries the full image

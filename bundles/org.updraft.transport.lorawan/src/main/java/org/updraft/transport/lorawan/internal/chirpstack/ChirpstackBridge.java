@@ -14,6 +14,7 @@ import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.updraft.core.serving.CountedRefusals;
+import org.updraft.transport.lorawan.internal.session.SessionRunner;
 import org.updraft.transport.lorawan.internal.session.Transmission;
 
 /**
@@ -26,7 +27,11 @@ import org.updraft.transport.lorawan.internal.session.Transmission;
 public final class ChirpstackBridge implements AutoCloseable {
 
     private final String applicationId;
-    private final MqttClient client;
+    /** Paho's MQTT 5 reason code in a PUBACK: the broker took the message and no subscription matched it. */
+    static final int NO_MATCHING_SUBSCRIBERS = 16;
+    private static final long PUBLISH_TIMEOUT_MILLIS = 30_000;
+
+    private final Client client;
     private final CountedRefusals refusals;
 
     /**
@@ -40,7 +45,7 @@ public final class ChirpstackBridge implements AutoCloseable {
         this.applicationId = ChirpstackTopics.requireApplicationId(applicationId);
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         Objects.requireNonNull(uplinks, "uplinks");
-        this.client = new MqttClient(brokerUri, clientId, new MemoryPersistence());
+        this.client = new Client(brokerUri, clientId);
         String subscription = ChirpstackTopics.uplinkSubscription(applicationId);
         client.setCallback(new MqttCallback() {
             @Override
@@ -102,8 +107,10 @@ public final class ChirpstackBridge implements AutoCloseable {
      *
      * @throws IllegalArgumentException for a multicast transmission
      * @throws MqttException when the broker does not take the message
+     * @throws SessionRunner.NotTaken when the broker took it but nobody is subscribed to the command topic: ChirpStack
+     *     is not connected to the broker (restarting, say), and the frame went nowhere
      */
-    public void send(Transmission t) throws MqttException {
+    public void send(Transmission t) throws MqttException, SessionRunner.NotTaken {
         if (t.multicast()) {
             throw new IllegalArgumentException("multicast frames go through ChirpStack's multicast-group API, not its "
                     + "MQTT integration");
@@ -111,7 +118,28 @@ public final class ChirpstackBridge implements AutoCloseable {
         Downlink down = new Downlink(applicationId, t.devEui(), false, t.fPort(), t.frame());
         MqttMessage message = new MqttMessage(down.json().getBytes(StandardCharsets.US_ASCII));
         message.setQos(1);
-        client.publish(down.topic(), message);
+        IMqttToken token = client.publishAsync(down.topic(), message);
+        token.waitForCompletion(PUBLISH_TIMEOUT_MILLIS);
+        int[] codes = token.getReasonCodes();
+        if (codes != null) {
+            for (int code : codes) {
+                if (code == NO_MATCHING_SUBSCRIBERS) {
+                    throw new SessionRunner.NotTaken("no subscriber to " + down.topic() + ": ChirpStack is not "
+                            + "connected to the broker");
+                }
+            }
+        }
+    }
+
+    /** Paho's synchronous client, with its asynchronous publish, whose token carries the PUBACK's reason code. */
+    private static final class Client extends MqttClient {
+        Client(String brokerUri, String clientId) throws MqttException {
+            super(brokerUri, clientId, new MemoryPersistence());
+        }
+
+        IMqttToken publishAsync(String topic, MqttMessage message) throws MqttException {
+            return aClient.publish(topic, message);
+        }
     }
 
     public boolean connected() {

@@ -110,6 +110,8 @@ public final class FuotaSession {
         // unicast: the fragments sent to this device, and how far to go
         int sentCounter;
         int targetCounter;
+        // unicast: the rounds that sent this device more fragments
+        int repairs;
 
         Device(Participant participant) {
             this.participant = participant;
@@ -672,6 +674,42 @@ public final class FuotaSession {
             finish();
             return;
         }
+        // a round that no answer came back from (its requests or answers lost, the network server away) sends no
+        // repair: it is silence, which max attempts bound, not one of the repair rounds; counting it as one gave a
+        // device that missed every fragment after an outage no repair at all (its first answer came too late)
+        if (incomplete.stream().noneMatch(d -> d.answeredThisRound)) {
+            phase = Phase.FRAGMENTS;
+            progress();
+            return;
+        }
+        if (plan.multicast() == null) {
+            // unicast: each device's own repair rounds; one that stayed silent this round is only asked again
+            boolean repaired = false;
+            for (Device d : incomplete) {
+                if (!d.answeredThisRound) {
+                    continue;
+                }
+                if (d.repairs >= plan.maxRepairRounds()) {
+                    d.fail("still missing " + d.missing + " fragments after " + d.repairs + " repair rounds ("
+                            + d.received + " received)");
+                    continue;
+                }
+                d.repairs++;
+                repaired = true;
+                d.targetCounter = Math.min(d.sentCounter + repair(d.missing, d.received, d.sentCounter),
+                        Fragmentation.MAX_FRAGMENTS);
+            }
+            if (repaired) {
+                repairRounds++;
+            }
+            if (allEnded()) {
+                finish();
+                return;
+            }
+            phase = Phase.FRAGMENTS;
+            progress();
+            return;
+        }
         if (repairRounds >= plan.maxRepairRounds()) {
             for (Device d : incomplete) {
                 d.fail(d.missing < 0 ? "never answered a status request, after " + repairRounds + " repair rounds"
@@ -682,30 +720,21 @@ public final class FuotaSession {
             return;
         }
         repairRounds++;
-        if (plan.multicast() != null) {
-            int extra = 0;
-            // only this round's answers: an older one overstates what a device lacks now
+        int extra = 0;
+        // only this round's answers: an older one overstates what a device lacks now
+        for (Device d : incomplete) {
+            if (d.answeredThisRound) {
+                extra = Math.max(extra, repair(d.missing, d.received, sentCounter));
+            }
+        }
+        targetCounter = Math.min(sentCounter + extra, Fragmentation.MAX_FRAGMENTS);
+        if (extra > 0 && targetCounter == sentCounter) {
             for (Device d : incomplete) {
-                if (d.answeredThisRound) {
-                    extra = Math.max(extra, repair(d.missing, d.received, sentCounter));
-                }
+                d.fail("TS004's " + Fragmentation.MAX_FRAGMENTS + " fragment counters are used up, "
+                        + d.missing + " fragments still missing");
             }
-            targetCounter = Math.min(sentCounter + extra, Fragmentation.MAX_FRAGMENTS);
-            if (extra > 0 && targetCounter == sentCounter) {
-                for (Device d : incomplete) {
-                    d.fail("TS004's " + Fragmentation.MAX_FRAGMENTS + " fragment counters are used up, "
-                            + d.missing + " fragments still missing");
-                }
-                finish();
-                return;
-            }
-        } else {
-            for (Device d : incomplete) {
-                if (d.answeredThisRound) {
-                    d.targetCounter = Math.min(d.sentCounter + repair(d.missing, d.received, d.sentCounter),
-                            Fragmentation.MAX_FRAGMENTS);
-                }
-            }
+            finish();
+            return;
         }
         phase = Phase.FRAGMENTS;
         progress();

@@ -16,7 +16,8 @@ import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
  * what the session asks for when it asks, and waits in between. A frame the link fails to send is counted
  * ({@code send-failed}) and left to the session's timeouts and repair rounds, as a lost downlink would be.
  *
- * <p>While the link is down (the broker went away) the session pauses: nothing is sent and the session's clock
+ * <p>While the link is down (the broker went away), or up with nobody taking the frames (the network server is not
+ * subscribed), the session pauses: nothing is sent and the session's clock
  * stands still, so that the outage costs no setup attempts, status rounds or Class C time; when the link is back the
  * session resumes where it stood. Uplinks lost in the outage are left to the session's retries. An outage longer
  * than the runner's patience ends the run unfinished.
@@ -26,7 +27,20 @@ public final class SessionRunner {
     /** Where the session's frames go. */
     @FunctionalInterface
     public interface Link {
+        /**
+         * @throws NotTaken when nothing on the far side took the frame (the network server is away while the broker
+         *     is up): the session pauses and the frame is sent again
+         */
         void send(Transmission transmission) throws Exception;
+    }
+
+    /** The link is up but nobody took the frame: it was not sent, and is sent again once someone does. */
+    public static final class NotTaken extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public NotTaken(String message) {
+            super(message);
+        }
     }
 
     private static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -100,10 +114,8 @@ public final class SessionRunner {
                 session.onUplink(u.devEui(), u.fCnt(), u.fPort(), u.data(), now);
             }
             for (Transmission t : session.poll(now)) {
-                try {
-                    link.send(t);
-                } catch (Exception e) {
-                    session.refusals().refused("send-failed", t + ": " + e);
+                if (!send(t)) {
+                    return false;
                 }
             }
             if (session.phase() == FuotaSession.Phase.FINISHED) {
@@ -121,6 +133,50 @@ public final class SessionRunner {
             Uplink arrived = waitNanos == 0 ? null : inbox.poll(waitNanos, TimeUnit.NANOSECONDS);
             if (arrived != null) {
                 session.onUplink(arrived.devEui(), arrived.fCnt(), arrived.fPort(), arrived.data(), now());
+            }
+        }
+    }
+
+    /**
+     * Sends one frame; while nobody takes it, pauses the session and sends it again every 200 ms, so that frames and
+     * status requests are not spent on a network server that is not listening. False when that outlasted
+     * {@code maxOutage}.
+     */
+    private boolean send(Transmission t) throws InterruptedException {
+        Instant from = null;
+        try {
+            while (true) {
+                if (from != null && !linkUp.getAsBoolean()) {
+                    // the broker went away too: wait for it within the same pause
+                    if (Duration.between(from, clock.instant()).compareTo(maxOutage) > 0) {
+                        return false;
+                    }
+                    Thread.sleep(MAX_WAIT_NANOS / 1_000_000);
+                    continue;
+                }
+                try {
+                    link.send(t);
+                    return true;
+                } catch (NotTaken e) {
+                    if (from == null) {
+                        from = clock.instant();
+                        pauses++;
+                        session.refusals().refused("not-taken", t + ": " + e.getMessage() + "; the session pauses");
+                    }
+                    if (Duration.between(from, clock.instant()).compareTo(maxOutage) > 0) {
+                        return false;
+                    }
+                    Thread.sleep(MAX_WAIT_NANOS / 1_000_000);
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) {
+                    session.refusals().refused("send-failed", t + ": " + e);
+                    return true;
+                }
+            }
+        } finally {
+            if (from != null) {
+                paused = paused.plus(Duration.between(from, clock.instant()));
             }
         }
     }

@@ -1,0 +1,244 @@
+package org.updraft.transport.lorawan.sim;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.updraft.api.device.DeviceState;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.manifest.TrustLookup;
+import org.updraft.transport.lorawan.internal.fec.FragmentDecoder;
+import org.updraft.transport.lorawan.internal.radio.DataRate;
+import org.updraft.transport.lorawan.internal.radio.Region;
+import org.updraft.transport.lorawan.internal.session.FuotaSession;
+import org.updraft.transport.lorawan.internal.session.ScaledClock;
+import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
+import org.updraft.transport.lorawan.internal.sim.LossModel;
+import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
+import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
+import org.updraft.transport.lorawan.internal.update.ReportFrames;
+
+/**
+ * LoRaWAN devices behind a simulated ChirpStack, on a real MQTT broker: the far side of the platform's LoRaWAN
+ * transport. Every {@code command/down} the transport publishes for a device goes over a lossy radio (random loss
+ * each way, per device) to that device, which runs the FUOTA packages, rebuilds the data block with the FEC decoder,
+ * verifies the offer (checkpoint under the log key it was provisioned with, inclusion proof, manifest signature,
+ * trusted signer, vendor, class, newer sequence) and the image (size, SHA-256, CID), "reboots" into it and sends its
+ * signed report as uplinks on ChirpStack's {@code event/up} topic. Time runs {@code speedup} times faster than real,
+ * as it must in the transport ({@code clock.speedup}). What went on air is counted: downlinks, fragments, their
+ * airtime at the data rate.
+ */
+public final class SimulatedLorawanFleet implements AutoCloseable {
+
+    /** One device's end, as it sees it. */
+    public record DeviceOutcome(String devEui, DeviceState state, String reason, int received, int missing,
+            int nbFrag, String version) {
+    }
+
+    /** What went on air and where every device stands. */
+    public record Summary(List<DeviceOutcome> devices, int downlinks, int downlinksLostOnAir, int uplinksLostOnAir,
+            int uplinksLostInOutages, int fragments, int codedFragments, long airtimeMicros,
+            long fragmentAirtimeMicros, List<String> problems) {
+
+        public long count(DeviceState state) {
+            return devices.stream().filter(d -> d.state() == state).count();
+        }
+    }
+
+    private final ChirpstackRadio radio;
+    private final Map<String, SimulatedDevice> devices;
+    private final Map<String, VerifyingFirmware> firmware;
+    private final DataRate dataRate;
+
+    private SimulatedLorawanFleet(ChirpstackRadio radio, Map<String, SimulatedDevice> devices,
+            Map<String, VerifyingFirmware> firmware, DataRate dataRate) {
+        this.radio = radio;
+        this.devices = devices;
+        this.firmware = firmware;
+        this.dataRate = dataRate;
+    }
+
+    /**
+     * @param brokerUri the broker the transport's {@code broker.uri} names, {@code tcp://host:port}
+     * @param applicationId the transport's {@code application.id}
+     */
+    public static Builder builder(String brokerUri, String applicationId) {
+        return new Builder(brokerUri, applicationId);
+    }
+
+    /** The least airtime one device's session could take to carry {@code bytes} at EU868 {@code dataRate}. */
+    public static long minimumAirtimeMicros(int bytes, int dataRate) {
+        return FuotaSession.minimumAirtimeMicros(bytes, Region.EU868.dataRate(dataRate));
+    }
+
+    /** The largest fragment a frame at EU868 {@code dataRate} carries. */
+    public static int maxFragmentSize(int dataRate) {
+        return Region.EU868.dataRate(dataRate).maxFragmentSize();
+    }
+
+    public String dataRateName() {
+        return dataRate.toString();
+    }
+
+    /** Where every device stands now, and what went on air so far. */
+    public Summary summary() {
+        List<DeviceOutcome> out = new ArrayList<>();
+        for (Map.Entry<String, SimulatedDevice> e : devices.entrySet()) {
+            SimulatedDevice d = e.getValue();
+            VerifyingFirmware fw = firmware.get(e.getKey());
+            FragmentDecoder.Status s;
+            DeviceState state;
+            String reason;
+            synchronized (fw) {
+                state = fw.state();
+                reason = fw.reason();
+                s = d.status();
+            }
+            if (state == DeviceState.IDLE && s != null) {
+                state = DeviceState.DOWNLOADING;
+            }
+            out.add(new DeviceOutcome(e.getKey(), state, reason, s == null ? 0 : s.received(),
+                    s == null ? 0 : s.missing(), radio.nbFrag(e.getKey()), fw.version()));
+        }
+        return new Summary(out, radio.downlinks.get(), radio.downlinksLostOnAir.get(), radio.uplinksLostOnAir.get(),
+                radio.uplinksLost.get(), radio.fragments.get(), radio.codedFragments.get(), radio.airtimeMicros.get(),
+                radio.fragmentAirtimeMicros.get(), concat(radio.problems, radio.publishFailures));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        synchronized (b) {
+            b.forEach(e -> out.add("uplink not published: " + e));
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            radio.close();
+        } catch (Exception e) {
+            throw new IOException("closing the simulated network: " + e.getMessage(), e);
+        }
+    }
+
+    /** Devices and how their network behaves. */
+    public static final class Builder {
+        private final String brokerUri;
+        private final String applicationId;
+        private final Map<String, Object[]> devices = new LinkedHashMap<>();
+        private String logKey;
+        private TrustLookup trust;
+        private double speedup = 1;
+        private int dataRate = 5;
+        private double loss;
+        private long seed = 1;
+        private int reportPort = ReportFrames.DEFAULT_PORT;
+
+        private Builder(String brokerUri, String applicationId) {
+            this.brokerUri = Objects.requireNonNull(brokerUri, "brokerUri");
+            this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
+        }
+
+        /** The platform's log key the devices were provisioned with, and the manufacturer keys they accept. */
+        public Builder trust(String logKeyDid, TrustLookup manufacturers) {
+            this.logKey = logKeyDid;
+            this.trust = manufacturers;
+            return this;
+        }
+
+        /** As the transport's {@code clock.speedup}: the two must agree. */
+        public Builder speedup(double speedup) {
+            this.speedup = speedup;
+            return this;
+        }
+
+        /** The EU868 data rate of the session's downlinks (the transport's {@code data.rate}), for their airtime. */
+        public Builder dataRate(int dataRate) {
+            Region.EU868.dataRate(dataRate);
+            this.dataRate = dataRate;
+            return this;
+        }
+
+        /** Share of frames each device's radio loses, each way, 0 to below 1. */
+        public Builder loss(double share) {
+            if (!(share >= 0 && share < 1)) {
+                throw new IllegalArgumentException("the loss is a share from 0 to below 1, not " + share);
+            }
+            this.loss = share;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** The port the devices send their reports on (the transport's {@code report.port}). */
+        public Builder reportPort(int port) {
+            this.reportPort = port;
+            return this;
+        }
+
+        /**
+         * A device, registered in the platform under its DevEUI with {@code key}'s did:key, running {@code version}
+         * ({@code sequence}) of {@code vendor}'s {@code deviceClass}.
+         */
+        public Builder device(String devEui, SigningKey key, String vendor, String deviceClass, String version,
+                long sequence) {
+            if (!devEui.matches("[0-9a-f]{16}")) {
+                throw new IllegalArgumentException("a DevEUI is 16 lower-case hex digits, not " + devEui);
+            }
+            devices.put(devEui, new Object[] {key, vendor, deviceClass, version, sequence});
+            return this;
+        }
+
+        /**
+         * Connects the simulated network server to the broker and subscribes to the application's downlinks.
+         *
+         * @throws IOException when the broker cannot be reached
+         */
+        public SimulatedLorawanFleet start() throws IOException {
+            if (logKey == null || trust == null) {
+                throw new IllegalStateException("the devices need the log key and the manufacturer keys: trust(...)");
+            }
+            Random random = new Random(seed);
+            ScaledClock clock = new ScaledClock(Instant.now(), speedup);
+            Map<String, SimulatedDevice> sims = new LinkedHashMap<>();
+            Map<String, VerifyingFirmware> fws = new LinkedHashMap<>();
+            for (Map.Entry<String, Object[]> e : devices.entrySet()) {
+                Object[] d = e.getValue();
+                VerifyingFirmware fw = new VerifyingFirmware(e.getKey(), (SigningKey) d[0], (String) d[1],
+                        (String) d[2], null, logKey, trust, (String) d[3], (Long) d[4], reportPort, 51);
+                fws.put(e.getKey(), fw);
+                sims.put(e.getKey(), new SimulatedDevice(e.getKey(), fw, Duration.ZERO, 1 << 20,
+                        new Random(random.nextLong())));
+            }
+            DataRate dr = Region.EU868.dataRate(dataRate);
+            ChirpstackRadio radio;
+            try {
+                radio = new ChirpstackRadio(brokerUri, applicationId, sims, clock, dr, new Random(random.nextLong()));
+            } catch (MqttException | IllegalArgumentException e) {
+                throw new IOException("the simulated ChirpStack cannot reach the broker " + brokerUri + ": "
+                        + e.getMessage(), e);
+            }
+            for (String devEui : sims.keySet()) {
+                radio.loss(devEui, LossModel.random(loss), LossModel.random(loss));
+            }
+            return new SimulatedLorawanFleet(radio, sims, fws, dr);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "%d simulated LoRaWAN devices at %s", devices.size(), dataRate);
+    }
+}
