@@ -427,11 +427,12 @@ public abstract class UpdraftTestSupport {
     }
 
     /**
-     * Waits until file install has taken up the configurations the features wrote to etc/. Karaf creates a feature's
-     * {@code <config>} in Config Admin and writes it to etc/; up to a second later file install reads that file and
-     * updates the configuration once more (adding its file name), and every component of that PID without a modified
-     * method is deactivated and activated again. A test that calls a component in between (the REST API answered 200,
-     * then 404 while its application was deployed again) fails now and then.
+     * Waits until file install has taken up the configurations the features wrote to etc/, and Declarative Services
+     * has given them to the components. Karaf creates a feature's {@code <config>} in Config Admin and writes it to
+     * etc/; up to a second later file install reads that file and updates the configuration once more (adding its
+     * file name), and every component of that PID without a modified method is deactivated and activated again. A
+     * test that calls such a component in between finds it gone for a moment (the REST API answered 200, then 404;
+     * a shell command found the DDI transport not running).
      */
     private void awaitFeatureConfigsSettled(String... names) throws Exception {
         Set<String> pids = new TreeSet<>();
@@ -446,17 +447,40 @@ public abstract class UpdraftTestSupport {
             if (!Files.exists(file)) {
                 continue;
             }
-            await("file install to take up " + file, Duration.ofSeconds(30), () -> {
-                try {
-                    org.osgi.service.cm.Configuration[] found =
-                            configurationAdmin.listConfigurations("(service.pid=" + pid + ")");
-                    return found != null && found[0].getProperties() != null
-                            && found[0].getProperties().get("felix.fileinstall.filename") != null;
-                } catch (Exception e) {
+            await("file install to take up " + file + " and its components to have it", Duration.ofSeconds(30),
+                    () -> {
+                        try {
+                            org.osgi.service.cm.Configuration[] found =
+                                    configurationAdmin.listConfigurations("(service.pid=" + pid + ")");
+                            return found != null && found[0].getProperties() != null
+                                    && found[0].getProperties().get(FILE_INSTALL_NAME) != null
+                                    && componentsHave(pid);
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    }, this::componentReport);
+        }
+    }
+
+    private static final String FILE_INSTALL_NAME = "felix.fileinstall.filename";
+
+    /** Whether every component configured by {@code pid} has its configuration as file install left it, and runs. */
+    private boolean componentsHave(String pid) {
+        ServiceComponentRuntime scr = waitForService(ServiceComponentRuntime.class);
+        for (ComponentDescriptionDTO description : scr.getComponentDescriptionDTOs()) {
+            if (!Arrays.asList(description.configurationPid).contains(pid) || !scr.isComponentEnabled(description)) {
+                continue;
+            }
+            for (ComponentConfigurationDTO configuration : scr.getComponentConfigurationDTOs(description)) {
+                boolean running = configuration.state == ComponentConfigurationDTO.ACTIVE
+                        || configuration.state == ComponentConfigurationDTO.SATISFIED && !description.immediate
+                        || configuration.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE;
+                if (configuration.properties.get(FILE_INSTALL_NAME) == null || !running) {
                     return false;
                 }
-            });
+            }
         }
+        return true;
     }
 
     /** Withdraws the request for these features; one that another installed feature needs stays installed. */
