@@ -105,6 +105,7 @@ class OverloadTest {
         PrintStream stderr = System.err;
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        long floodStart = System.nanoTime();
         AtomicBoolean flooding = new AtomicBoolean(true);
         AtomicLong sent = new AtomicLong();
         List<Thread> flooders = new ArrayList<>();
@@ -149,6 +150,7 @@ class OverloadTest {
             sockets.forEach(DatagramSocket::close);
             System.setErr(stderr);
         }
+        long floodMinutes = (System.nanoTime() - floodStart) / 60_000_000_000L;
         assertFalse(during.isEmpty(), "the device got no answer during the flood in " + lost + " requests");
         Response shed = during.get(during.size() - 1);
         assertEquals(ResponseCode.SERVICE_UNAVAILABLE, shed.getCode(), "answers during the flood: " + codes(during));
@@ -172,7 +174,10 @@ class OverloadTest {
 
         String lines = log.toString(StandardCharsets.UTF_8);
         List<String> logged = lines.lines().toList();
-        assertTrue(logged.size() <= 2, "at most one line per kind (dropped, shed), none per datagram:\n" + lines);
+        // one line a minute per kind: a flood that lasted into a second minute (a slow machine: the device's requests
+        // are dropped with the flood's for longer) may log each kind twice
+        assertTrue(logged.size() <= 2 * (1 + floodMinutes), "at most one line a minute per kind (dropped, shed), none"
+                + " per datagram, in " + (1 + floodMinutes) + " minute(s):\n" + lines);
         assertFalse(lines.contains("Exception"), "no stack trace:\n" + lines);
 
         // after the flood: the same device is served its offer once the queue has drained (it would wait Max-Age)
