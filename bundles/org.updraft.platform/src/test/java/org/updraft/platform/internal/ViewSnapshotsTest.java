@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
@@ -20,10 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.delta.Delta;
 import org.updraft.api.ledger.EventTypes;
 import org.updraft.api.ledger.Ledger;
-import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
 import org.updraft.api.ledger.LedgerException;
-import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
 import org.updraft.core.cbor.Cbor;
@@ -35,7 +32,7 @@ import org.updraft.core.log.ViewSnapshot;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
 import org.updraft.ledger.local.internal.FileLedger;
-import org.updraft.testing.ForwardingLedger;
+import org.updraft.testing.CountingLedger;
 
 /**
  * The platform's views (trust, releases, deltas) restored from a snapshot on the file ledger plus the events after
@@ -49,29 +46,6 @@ class ViewSnapshotsTest {
 
     private FileLedger file;
     private final Instant t0 = Instant.parse("2026-05-01T10:00:00.123456789Z");
-
-    /** Counts the events read through it; {@code snapshots} false hides the ledger's snapshots. */
-    private static final class Counting extends ForwardingLedger {
-        long read;
-        final boolean snapshots;
-
-        Counting(Ledger delegate, boolean snapshots) {
-            super(delegate);
-            this.snapshots = snapshots;
-        }
-
-        @Override
-        public List<LedgerEntry> read(long fromIndex, int max) throws LedgerException {
-            List<LedgerEntry> page = super.read(fromIndex, max);
-            read += page.size();
-            return page;
-        }
-
-        @Override
-        public Optional<ViewSnapshots> snapshots() {
-            return snapshots ? super.snapshots() : Optional.empty();
-        }
-    }
 
     @BeforeEach
     void open() throws Exception {
@@ -91,7 +65,7 @@ class ViewSnapshotsTest {
 
     /** Real events of every kind the three views read: trust changes, releases, deltas, and others. */
     private void history(Ledger ledger, int round) throws Exception {
-        LedgerTrustStore trust = new LedgerTrustStore(new Counting(ledger, false)); // saves no snapshot
+        LedgerTrustStore trust = new LedgerTrustStore(new CountingLedger(ledger, false)); // saves no snapshot
         SigningKey a = SigningKey.generate(KeyAlgorithm.ED25519);
         SigningKey b = SigningKey.generate(KeyAlgorithm.P256);
         SigningKey successor = SigningKey.generate(KeyAlgorithm.ED25519);
@@ -121,7 +95,7 @@ class ViewSnapshotsTest {
                 null, t0, signer.did());
         ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, t0.plusMillis(sequence), signer.did(),
                 ReleaseEvents.published(ManifestCodec.parse(ManifestCodec.sign(m, signer))), null));
-        ReleaseIndex index = new ReleaseIndex(new Counting(ledger, false));
+        ReleaseIndex index = new ReleaseIndex(new CountingLedger(ledger, false));
         index.catchUp();
         return index.find(m.releaseId()).orElseThrow();
     }
@@ -147,36 +121,36 @@ class ViewSnapshotsTest {
         long snapshotAt = file.size();
         history(file, 2); // the tail
 
-        Counting restoredReads = new Counting(file, true);
-        Counting replayedReads = new Counting(file, false);
+        CountingLedger restoredReads = new CountingLedger(file, true);
+        CountingLedger replayedReads = new CountingLedger(file, false);
         ReleaseIndex restored = new ReleaseIndex(restoredReads);
         ReleaseIndex replayed = new ReleaseIndex(replayedReads);
         restored.catchUp();
         replayed.catchUp();
-        assertEquals(file.size(), replayedReads.read);
-        assertEquals(file.size() - snapshotAt, restoredReads.read, "only the events after the snapshot are read");
+        assertEquals(file.size(), replayedReads.eventsRead());
+        assertEquals(file.size() - snapshotAt, restoredReads.eventsRead(), "only the events after the snapshot are read");
         assertArrayEquals(Cbor.encode(replayed.snapshotState()), Cbor.encode(restored.snapshotState()));
         assertEquals(6, restored.list().size());
         assertEquals(describe(replayed.list()), describe(restored.list()));
         assertEquals(replayed.latestSequence("acme", "thermo"), restored.latestSequence("acme", "thermo"));
 
-        restoredReads = new Counting(file, true);
-        replayedReads = new Counting(file, false);
+        restoredReads = new CountingLedger(file, true);
+        replayedReads = new CountingLedger(file, false);
         DeltaIndex restoredDeltas = new DeltaIndex(restoredReads);
         DeltaIndex replayedDeltas = new DeltaIndex(replayedReads);
         restoredDeltas.catchUp();
         replayedDeltas.catchUp();
-        assertEquals(file.size() - snapshotAt, restoredReads.read);
+        assertEquals(file.size() - snapshotAt, restoredReads.eventsRead());
         assertEquals(4, restoredDeltas.list().size());
         assertEquals(replayedDeltas.list().stream().map(Delta::label).toList(),
                 restoredDeltas.list().stream().map(Delta::label).toList());
         assertArrayEquals(Cbor.encode(replayedDeltas.snapshotState()), Cbor.encode(restoredDeltas.snapshotState()));
 
-        restoredReads = new Counting(file, true);
-        replayedReads = new Counting(file, false);
+        restoredReads = new CountingLedger(file, true);
+        replayedReads = new CountingLedger(file, false);
         LedgerTrustStore restoredTrust = new LedgerTrustStore(restoredReads);
         LedgerTrustStore replayedTrust = new LedgerTrustStore(replayedReads);
-        assertEquals(file.size() - snapshotAt, restoredReads.read);
+        assertEquals(file.size() - snapshotAt, restoredReads.eventsRead());
         assertEquals(6, restoredTrust.list().size(), "three keys a round");
         assertEquals(replayedTrust.list(), restoredTrust.list());
     }
@@ -248,12 +222,12 @@ class ViewSnapshotsTest {
     }
 
     private static void assertReplaysAll(Ledger ledger) throws Exception {
-        Counting restoredReads = new Counting(ledger, true);
+        CountingLedger restoredReads = new CountingLedger(ledger, true);
         ReleaseIndex restored = new ReleaseIndex(restoredReads);
         restored.catchUp();
-        ReleaseIndex replayed = new ReleaseIndex(new Counting(ledger, false));
+        ReleaseIndex replayed = new ReleaseIndex(new CountingLedger(ledger, false));
         replayed.catchUp();
-        assertEquals(ledger.size(), restoredReads.read, "the snapshot is not used: the whole log is replayed");
+        assertEquals(ledger.size(), restoredReads.eventsRead(), "the snapshot is not used: the whole log is replayed");
         assertEquals(describe(replayed.list()), describe(restored.list()));
     }
 

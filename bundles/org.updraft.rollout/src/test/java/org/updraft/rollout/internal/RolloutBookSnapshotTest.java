@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,11 +18,7 @@ import org.updraft.api.delta.Delta;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.ledger.EventTypes;
-import org.updraft.api.ledger.Ledger;
-import org.updraft.api.ledger.LedgerEntry;
 import org.updraft.api.ledger.LedgerEvent;
-import org.updraft.api.ledger.LedgerException;
-import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
@@ -35,7 +30,7 @@ import org.updraft.core.cbor.Cbor;
 import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.testing.ForwardingLedger;
+import org.updraft.testing.CountingLedger;
 
 /**
  * The rollout book (rollouts, offers, device states and counters, last reports, images, deltas, trust changes)
@@ -48,29 +43,6 @@ class RolloutBookSnapshotTest {
     Path dir;
 
     private Platform p;
-
-    /** Counts the events read through it; {@code snapshots} false hides the ledger's snapshots. */
-    private static final class Counting extends ForwardingLedger {
-        long read;
-        final boolean snapshots;
-
-        Counting(Ledger delegate, boolean snapshots) {
-            super(delegate);
-            this.snapshots = snapshots;
-        }
-
-        @Override
-        public List<LedgerEntry> read(long fromIndex, int max) throws LedgerException {
-            List<LedgerEntry> page = super.read(fromIndex, max);
-            read += page.size();
-            return page;
-        }
-
-        @Override
-        public Optional<ViewSnapshots> snapshots() {
-            return snapshots ? super.snapshots() : Optional.empty();
-        }
-    }
 
     @BeforeEach
     void open() throws Exception {
@@ -147,14 +119,14 @@ class RolloutBookSnapshotTest {
         tail(r);
         assertTrue(p.ledger.size() > snapshotAt + 20, "a tail of events: " + (p.ledger.size() - snapshotAt));
 
-        Counting restoredReads = new Counting(p.ledger, true);
-        Counting replayedReads = new Counting(p.ledger, false);
+        CountingLedger restoredReads = new CountingLedger(p.ledger, true);
+        CountingLedger replayedReads = new CountingLedger(p.ledger, false);
         RolloutBook restored = new RolloutBook(restoredReads);
         RolloutBook replayed = new RolloutBook(replayedReads);
         restored.catchUp();
         replayed.catchUp();
-        assertEquals(p.ledger.size(), replayedReads.read);
-        assertEquals(p.ledger.size() - snapshotAt, restoredReads.read, "only the events after the snapshot are read");
+        assertEquals(p.ledger.size(), replayedReads.eventsRead());
+        assertEquals(p.ledger.size() - snapshotAt, restoredReads.eventsRead(), "only the events after the snapshot are read");
         assertSame(replayed, restored);
     }
 
@@ -170,12 +142,12 @@ class RolloutBookSnapshotTest {
         bytes[bytes.length / 3] ^= 0x40;
         Files.write(snapshot, bytes);
 
-        Counting restoredReads = new Counting(p.ledger, true);
+        CountingLedger restoredReads = new CountingLedger(p.ledger, true);
         RolloutBook restored = new RolloutBook(restoredReads);
         restored.catchUp();
-        RolloutBook replayed = new RolloutBook(new Counting(p.ledger, false));
+        RolloutBook replayed = new RolloutBook(new CountingLedger(p.ledger, false));
         replayed.catchUp();
-        assertEquals(p.ledger.size(), restoredReads.read, "the snapshot is not used");
+        assertEquals(p.ledger.size(), restoredReads.eventsRead(), "the snapshot is not used");
         assertSame(replayed, restored);
     }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,10 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceState;
-import org.updraft.api.ledger.Ledger;
-import org.updraft.api.ledger.LedgerEntry;
-import org.updraft.api.ledger.LedgerException;
-import org.updraft.api.ledger.ViewSnapshots;
 import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.rollout.RolloutSpec;
@@ -30,7 +25,7 @@ import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.platform.internal.LedgerTrustStore;
-import org.updraft.testing.ForwardingLedger;
+import org.updraft.testing.CountingLedger;
 
 /**
  * Views on the PostgreSQL ledger shared by two nodes: a change made on one node is seen by the other at its very
@@ -44,29 +39,6 @@ class SharedViewsTest {
     Path dir;
 
     private SharedLedgerNodes cluster;
-
-    /** Counts the events read through it; {@code snapshots} false hides the ledger's snapshots. */
-    private static final class Counting extends ForwardingLedger {
-        long read;
-        final boolean snapshots;
-
-        Counting(Ledger delegate, boolean snapshots) {
-            super(delegate);
-            this.snapshots = snapshots;
-        }
-
-        @Override
-        public List<LedgerEntry> read(long fromIndex, int max) throws LedgerException {
-            List<LedgerEntry> page = super.read(fromIndex, max);
-            read += page.size();
-            return page;
-        }
-
-        @Override
-        public Optional<ViewSnapshots> snapshots() {
-            return snapshots ? super.snapshots() : Optional.empty();
-        }
-    }
 
     @BeforeEach
     void open() {
@@ -117,24 +89,24 @@ class SharedViewsTest {
         // a node starting now: its views read the snapshots a saved, then only the tail
         SharedLedgerNodes.Node c = cluster.node("c", Duration.ofSeconds(30), 3600);
         c.ledger.keepSnapshots(1_000_000, 0);
-        Counting restoredReads = new Counting(c.ledger, true);
-        Counting replayedReads = new Counting(c.ledger, false);
+        CountingLedger restoredReads = new CountingLedger(c.ledger, true);
+        CountingLedger replayedReads = new CountingLedger(c.ledger, false);
         RolloutBook restored = new RolloutBook(restoredReads);
         RolloutBook replayed = new RolloutBook(replayedReads);
         restored.catchUp();
         replayed.catchUp();
-        assertEquals(tail, restoredReads.read, "only the events after the snapshot");
-        assertEquals(c.ledger.size(), replayedReads.read);
+        assertEquals(tail, restoredReads.eventsRead(), "only the events after the snapshot");
+        assertEquals(c.ledger.size(), replayedReads.eventsRead());
         assertArrayEquals(Cbor.encode(replayed.snapshotState()), Cbor.encode(restored.snapshotState()));
         RolloutRecord record = restored.rollout(r.id());
         assertEquals(5, record.count(0, DeviceState.ROLLED_BACK));
         assertEquals(1, record.count(0, DeviceState.FAILED));
         assertEquals(9, record.count(0, DeviceState.INSTALLED));
 
-        Counting trustReads = new Counting(c.ledger, true);
+        CountingLedger trustReads = new CountingLedger(c.ledger, true);
         LedgerTrustStore trust = new LedgerTrustStore(trustReads);
-        assertEquals(tail, trustReads.read);
-        assertEquals(new LedgerTrustStore(new Counting(c.ledger, false)).list(), trust.list());
+        assertEquals(tail, trustReads.eventsRead());
+        assertEquals(new LedgerTrustStore(new CountingLedger(c.ledger, false)).list(), trust.list());
         assertEquals(KeyStatus.REVOKED, trust.find(cluster.vendorKey.did()).orElseThrow().status());
     }
 }
