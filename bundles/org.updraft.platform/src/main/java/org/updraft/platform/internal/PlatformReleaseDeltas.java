@@ -102,6 +102,7 @@ public final class PlatformReleaseDeltas implements ReleaseDeltas {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformReleaseDeltas.class);
+    private final CatchUpFailures catchUpFailures = new CatchUpFailures(LOG, "Delta index");
     /** Registered devices read per registry call when looking for the releases a class runs. */
     private static final int REGISTRY_PAGE = 1000;
 
@@ -446,8 +447,9 @@ public final class PlatformReleaseDeltas implements ReleaseDeltas {
     private void catchUpQuietly() {
         try {
             index.catchUp();
+            catchUpFailures.succeeded();
         } catch (LedgerException e) {
-            LOG.warn("Delta index could not read new ledger events: {}", e.getMessage());
+            catchUpFailures.failed(e);
         }
     }
 

@@ -85,6 +85,7 @@ public final class PlatformReleaseService implements ReleaseService {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(PlatformReleaseService.class);
+    private final CatchUpFailures catchUpFailures = new CatchUpFailures(LOG, "Release index");
 
     private final Ledger ledger;
     private final ManifestVerifier verifier;
@@ -331,8 +332,9 @@ public final class PlatformReleaseService implements ReleaseService {
     private void catchUpQuietly() {
         try {
             index.catchUp();
+            catchUpFailures.succeeded();
         } catch (LedgerException e) {
-            LOG.warn("Release index could not read new ledger events: {}", e.getMessage());
+            catchUpFailures.failed(e);
         }
     }
 

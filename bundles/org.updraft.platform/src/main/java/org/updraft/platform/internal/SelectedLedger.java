@@ -26,7 +26,7 @@ final class SelectedLedger implements Ledger {
     private Ledger backend() throws LedgerException {
         Ledger l = selection.chosen();
         if (l == null) {
-            throw new LedgerException(selection.notRunning());
+            throw new BackendNotRunningException(selection.notRunning());
         }
         return l;
     }
