@@ -1,6 +1,7 @@
 package org.updraft.transport.lorawan.internal;
 
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLContext;
 
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.osgi.framework.BundleContext;
@@ -45,6 +48,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
+import org.updraft.core.net.BrokerAccess;
 import org.updraft.core.serving.CountedRefusals;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.SignedReport;
@@ -514,7 +518,7 @@ public final class LorawanTransport implements TransportStatus {
         if (b == null) {
             try {
                 b = new ChirpstackBridge(config.broker_uri(), clientId, config.application_id().strip(), this::uplink,
-                        refusals);
+                        refusals, credentials(), tls());
                 bridge = b;
                 state = null;
                 LOG.info("LoRaWAN transport connected to {} as {}", config.broker_uri(), clientId);
@@ -525,6 +529,18 @@ public final class LorawanTransport implements TransportStatus {
             }
         }
         return b.connected();
+    }
+
+    /** The broker login of {@code credentials.file}, or null for none. */
+    private BrokerAccess.Credentials credentials() {
+        String file = config.credentials_file().strip();
+        return file.isEmpty() ? null : BrokerAccess.credentials(Path.of(file));
+    }
+
+    /** The TLS trust of {@code tls.trust}, or null for the JVM's (an ssl:// broker) or none (tcp://). */
+    private SSLContext tls() {
+        String trust = config.tls_trust().strip();
+        return trust.isEmpty() ? null : BrokerAccess.trusting(Path.of(trust), config.broker_uri());
     }
 
     // ---- uplinks, on Paho's thread: handed on at once ----

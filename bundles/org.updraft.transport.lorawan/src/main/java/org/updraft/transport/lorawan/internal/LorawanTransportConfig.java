@@ -21,6 +21,17 @@ public @interface LorawanTransportConfig {
             + "8 random hex digits.")
     String client_id() default "";
 
+    @AttributeDefinition(name = "Credentials file",
+            description = "A properties file with username= and password= for the broker (ChirpStack's MQTT "
+                    + "integration user); empty connects without. Its content is never logged; the transport warns "
+                    + "when group or others may read it.")
+    String credentials_file() default "";
+
+    @AttributeDefinition(name = "TLS trust",
+            description = "For ssl:// brokers: a PEM file of the CA certificates to trust. Empty: the JVM's "
+                    + "default trust store.")
+    String tls_trust() default "";
+
     @AttributeDefinition(name = "ChirpStack application",
             description = "The id of the ChirpStack application the devices belong to (its topics' "
                     + "application_id). Empty: the transport connects to nothing and sends nothing.")

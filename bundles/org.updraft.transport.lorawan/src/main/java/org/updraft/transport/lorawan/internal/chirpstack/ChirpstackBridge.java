@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLContext;
+
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -13,6 +15,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.updraft.core.net.BrokerAccess;
 import org.updraft.core.serving.CountedRefusals;
 import org.updraft.transport.lorawan.internal.session.SessionRunner;
 import org.updraft.transport.lorawan.internal.session.Transmission;
@@ -42,6 +45,17 @@ public final class ChirpstackBridge implements AutoCloseable {
      */
     public ChirpstackBridge(String brokerUri, String clientId, String applicationId, Consumer<Uplink> uplinks,
             CountedRefusals refusals) throws MqttException {
+        this(brokerUri, clientId, applicationId, uplinks, refusals, null, null);
+    }
+
+    /**
+     * The same, logging in with {@code credentials} and trusting, over TLS, only the CAs of {@code tls}.
+     *
+     * @param credentials the broker's user and password ({@link BrokerAccess#credentials}), or null for none
+     * @param tls the TLS context of an {@code ssl://} broker ({@link BrokerAccess#trusting}), or null for the JVM's
+     */
+    public ChirpstackBridge(String brokerUri, String clientId, String applicationId, Consumer<Uplink> uplinks,
+            CountedRefusals refusals, BrokerAccess.Credentials credentials, SSLContext tls) throws MqttException {
         this.applicationId = ChirpstackTopics.requireApplicationId(applicationId);
         this.refusals = Objects.requireNonNull(refusals, "refusals");
         Objects.requireNonNull(uplinks, "uplinks");
@@ -92,6 +106,15 @@ public final class ChirpstackBridge implements AutoCloseable {
         options.setCleanStart(true);
         options.setAutomaticReconnect(true);
         options.setAutomaticReconnectDelay(1, 30);
+        if (credentials != null) {
+            options.setUserName(credentials.username());
+            if (credentials.password().length > 0) {
+                options.setPassword(credentials.password());
+            }
+        }
+        if (tls != null) {
+            options.setSocketFactory(tls.getSocketFactory());
+        }
         client.connect(options);
         try {
             client.subscribe(subscription, 1);
