@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,37 +117,61 @@ final class RolloutBook implements SnapshotView {
      */
     @Override
     public Object snapshotState() {
-        List<Object> records = new ArrayList<>();
+        return captureState().get();
+    }
+
+    /**
+     * Under the owner's lock: copies of the book's maps (their values are immutable, or copied too) and of each
+     * rollout's offers; the CBOR value, with the offers packed, is built from them later, outside the lock.
+     */
+    @Override
+    public Supplier<Object> captureState() {
+        List<RolloutRecord.Captured> records = new ArrayList<>(rollouts.size());
         for (RolloutRecord r : rollouts.values()) {
-            records.add(r.snapshotState());
+            records.add(r.capture());
         }
-        Map<Object, Object> reports = new HashMap<>();
-        lastReports.forEach((device, last) -> reports.put(device, List.of(last.counter(), last.sha256(),
-                last.ledgerIndex())));
-        Map<Object, Object> enrolled = new HashMap<>();
-        enrolledAt.forEach((device, time) -> enrolled.put(device, SnapshotValues.instant(time)));
-        List<Object> images = new ArrayList<>();
-        for (Cid cid : releaseImages) {
-            images.add(cid.toString());
-        }
-        images.sort(null);
-        Map<Object, Object> deltas = new HashMap<>();
-        deltasTo.forEach((release, list) -> {
-            List<Object> encoded = new ArrayList<>();
-            for (Delta d : list) {
-                encoded.add(List.of(DeltaEvents.published(d), d.ledgerIndex()));
+        Map<String, LastReport> reportsNow = new HashMap<>(lastReports);
+        Map<String, Instant> enrolledNow = new HashMap<>(enrolledAt);
+        List<Cid> imagesNow = new ArrayList<>(releaseImages);
+        Map<String, List<Delta>> deltasNow = new HashMap<>();
+        deltasTo.forEach((release, list) -> deltasNow.put(release, List.copyOf(list)));
+        Object keysNow = keys.snapshotState(); // new lists of immutable values
+        Map<Object, Object> changes = new HashMap<>();
+        trustChanges.forEach((vendor, indexes) -> changes.put(vendor, List.copyOf(indexes)));
+        Map<String, Rotation> rotationsNow = new HashMap<>(rotations);
+        long trustVersionNow = trustVersion;
+        return () -> {
+            List<Object> encodedRecords = new ArrayList<>(records.size());
+            for (RolloutRecord.Captured r : records) {
+                encodedRecords.add(r.toCbor());
             }
-            deltas.put(release, encoded);
-        });
-        Map<Object, Object> changes = new HashMap<>(trustChanges);
-        Map<Object, Object> successors = new HashMap<>();
-        rotations.forEach((successor, r) -> successors.put(successor, List.of(r.index(), r.from())));
-        List<Object> states = new ArrayList<>();
-        for (DeviceState s : DeviceState.values()) {
-            states.add(s.name());
-        }
-        return List.of(records, reports, enrolled, images, deltas, keys.snapshotState(), changes, successors,
-                trustVersion, states);
+            Map<Object, Object> reports = new HashMap<>();
+            reportsNow.forEach((device, last) -> reports.put(device, List.of(last.counter(), last.sha256(),
+                    last.ledgerIndex())));
+            Map<Object, Object> enrolled = new HashMap<>();
+            enrolledNow.forEach((device, time) -> enrolled.put(device, SnapshotValues.instant(time)));
+            List<Object> images = new ArrayList<>();
+            for (Cid cid : imagesNow) {
+                images.add(cid.toString());
+            }
+            images.sort(null);
+            Map<Object, Object> deltas = new HashMap<>();
+            deltasNow.forEach((release, list) -> {
+                List<Object> encoded = new ArrayList<>();
+                for (Delta d : list) {
+                    encoded.add(List.of(DeltaEvents.published(d), d.ledgerIndex()));
+                }
+                deltas.put(release, encoded);
+            });
+            Map<Object, Object> successors = new HashMap<>();
+            rotationsNow.forEach((successor, r) -> successors.put(successor, List.of(r.index(), r.from())));
+            List<Object> states = new ArrayList<>();
+            for (DeviceState s : DeviceState.values()) {
+                states.add(s.name());
+            }
+            return List.of(encodedRecords, reports, enrolled, images, deltas, keysNow, changes, successors,
+                    trustVersionNow, states);
+        };
     }
 
     @Override

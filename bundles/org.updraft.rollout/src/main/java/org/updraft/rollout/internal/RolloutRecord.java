@@ -77,8 +77,8 @@ final class RolloutRecord {
     private long ledgerIndex;
 
     private final Map<String, OfferState> offers = new HashMap<>();
-    /** Device ids in the order they were offered, so derived views can follow new offers incrementally. */
-    private final List<String> offerOrder = new ArrayList<>();
+    /** The offers in the order they were made, so derived views can follow new offers incrementally. */
+    private final List<OfferState> offerOrder = new ArrayList<>();
     private final int[] offered;
     /** Per wave, devices under each latest state (indexed by {@link DeviceState#ordinal()}). */
     private final int[][] byState;
@@ -134,7 +134,7 @@ final class RolloutRecord {
         }
         OfferState s = new OfferState(o.device(), o.wave(), time, !o.unauthenticated());
         offers.put(o.device(), s);
-        offerOrder.add(o.device());
+        offerOrder.add(s);
         offered[o.wave()]++;
         unfinished.get(o.wave()).put(o.device(), s);
     }
@@ -180,43 +180,77 @@ final class RolloutRecord {
      * This rollout as a view snapshot's CBOR value: its created event, where it stands, its offers in the order
      * they were made, and each wave's newest failure. Counters are not written: {@link #restore} counts them again.
      * The offers, a million or more in a book that ran many rollouts, are one byte string of packed records (see
-     * {@link #packOffers}) rather than a CBOR item each: a node restores them about ten times faster.
+     * {@link Captured#packOffers}) rather than a CBOR item each: a node restores them about ten times faster.
      */
     Object snapshotState() {
-        List<Object> failures = new ArrayList<>();
-        for (long f : lastFailure) {
-            failures.add(f);
-        }
-        return Arrays.asList(createdPayload, SnapshotValues.instant(created), createdIndex, state.name(),
-                (long) currentWave, reason, SnapshotValues.instant(updated), ledgerIndex, packOffers(), failures);
+        return capture().toCbor();
     }
 
     /**
-     * Per offer, in order: device id (u16 length, UTF-8), wave (i32), offered and last activity (i64 seconds, i32
-     * nanoseconds each), latest state (u8: 0 none, else 1 + its index in {@link DeviceState#values()}, whose names
-     * the book's snapshot lists), whether it holds a download slot (u8).
+     * Under the owner's lock: a copy of what {@link #snapshotState()} writes, taken field by field into arrays (no
+     * object per offer), so that the packing and encoding can run outside the lock while offers change.
      */
-    private byte[] packOffers() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(offerOrder.size() * 48);
-        DataOutputStream out = new DataOutputStream(bytes);
-        try {
-            for (String device : offerOrder) {
-                OfferState o = offers.get(device);
-                byte[] id = device.getBytes(StandardCharsets.UTF_8);
-                out.writeShort(id.length);
-                out.write(id);
-                out.writeInt(o.wave);
-                out.writeLong(o.offered.getEpochSecond());
-                out.writeInt(o.offered.getNano());
-                out.writeLong(o.lastActivity.getEpochSecond());
-                out.writeInt(o.lastActivity.getNano());
-                out.writeByte(o.latest == null ? 0 : o.latest.ordinal() + 1);
-                out.writeByte(o.holdsSlot ? 1 : 0);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("writing to memory failed", e);
+    Captured capture() {
+        int n = offerOrder.size();
+        String[] devices = new String[n];
+        int[] offerWaves = new int[n];
+        Instant[] offeredAt = new Instant[n];
+        Instant[] activity = new Instant[n];
+        byte[] latest = new byte[n];
+        boolean[] slots = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            OfferState o = offerOrder.get(i);
+            devices[i] = o.deviceId;
+            offerWaves[i] = o.wave;
+            offeredAt[i] = o.offered;
+            activity[i] = o.lastActivity;
+            latest[i] = (byte) (o.latest == null ? 0 : o.latest.ordinal() + 1);
+            slots[i] = o.holdsSlot;
         }
-        return bytes.toByteArray();
+        return new Captured(createdPayload, created, createdIndex, state, currentWave, reason, updated, ledgerIndex,
+                devices, offerWaves, offeredAt, activity, latest, slots, lastFailure.clone());
+    }
+
+    /** A rollout as it stood when captured; nothing in it changes (the payload is never written to). */
+    record Captured(byte[] createdPayload, Instant created, long createdIndex, RolloutState state, int currentWave,
+            String reason, Instant updated, long ledgerIndex, String[] devices, int[] offerWaves, Instant[] offeredAt,
+            Instant[] activity, byte[] latest, boolean[] slots, long[] lastFailure) {
+
+        Object toCbor() {
+            List<Object> failures = new ArrayList<>();
+            for (long f : lastFailure) {
+                failures.add(f);
+            }
+            return Arrays.asList(createdPayload, SnapshotValues.instant(created), createdIndex, state.name(),
+                    (long) currentWave, reason, SnapshotValues.instant(updated), ledgerIndex, packOffers(), failures);
+        }
+
+        /**
+         * Per offer, in order: device id (u16 length, UTF-8), wave (i32), offered and last activity (i64 seconds,
+         * i32 nanoseconds each), latest state (u8: 0 none, else 1 + its index in {@link DeviceState#values()}, whose
+         * names the book's snapshot lists), whether it holds a download slot (u8).
+         */
+        private byte[] packOffers() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(devices.length * 48);
+            DataOutputStream out = new DataOutputStream(bytes);
+            try {
+                for (int i = 0; i < devices.length; i++) {
+                    byte[] id = devices[i].getBytes(StandardCharsets.UTF_8);
+                    out.writeShort(id.length);
+                    out.write(id);
+                    out.writeInt(offerWaves[i]);
+                    out.writeLong(offeredAt[i].getEpochSecond());
+                    out.writeInt(offeredAt[i].getNano());
+                    out.writeLong(activity[i].getEpochSecond());
+                    out.writeInt(activity[i].getNano());
+                    out.writeByte(latest[i]);
+                    out.writeByte(slots[i] ? 1 : 0);
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("writing to memory failed", e);
+            }
+            return bytes.toByteArray();
+        }
     }
 
     /**
@@ -259,7 +293,7 @@ final class RolloutRecord {
                 s.lastActivity = lastActivity;
                 s.latest = latest == 0 ? null : states.get(latest - 1);
                 r.offers.put(device, s);
-                r.offerOrder.add(device);
+                r.offerOrder.add(s);
                 r.offered[wave]++;
                 if (s.latest != null) {
                     r.byState[wave][s.latest.ordinal()]++;
@@ -342,7 +376,7 @@ final class RolloutRecord {
     }
 
     String offeredDevice(int i) {
-        return offerOrder.get(i);
+        return offerOrder.get(i).deviceId;
     }
 
     int offered(int wave) {
