@@ -29,6 +29,14 @@ import org.updraft.core.log.SnapshotValues;
  * One rollout as replayed: its spec, where it stands, every device it offered the release to, and per wave
  * how many devices stand where. A device counts once, under its latest reported state. Mutated only by
  * {@link RolloutBook} under its owner's lock.
+ *
+ * <p>Once the rollout is completed or cancelled it is <em>trimmed</em>: the offers whose device reported a final
+ * state (installed, failed, rolled back) are dropped, and only their counts per wave and state are kept. Nothing
+ * decides on them any more (a finished rollout makes no new offers; a device whose offer ended gets none of it), so
+ * a book that ran rollouts for years holds the offers of running rollouts and the unfinished downloads of finished
+ * ones, not every offer ever made. The unfinished ones stay: a download in progress may finish, and its reports count.
+ * A later report of a device whose offer was dropped is recognised from the device's newest report
+ * ({@link RolloutBook.LastReport}) and moves it between the counts.
  */
 final class RolloutRecord {
 
@@ -71,6 +79,8 @@ final class RolloutRecord {
     private final byte[] createdPayload;
 
     private RolloutState state = RolloutState.DRAFT;
+    /** Whether the final offers were dropped ({@link #trimFinished}); set once the rollout is completed or cancelled. */
+    private boolean trimmed;
     private int currentWave;
     private String reason;
     private Instant updated;
@@ -124,7 +134,30 @@ final class RolloutRecord {
         reason = c.reason();
         updated = time;
         ledgerIndex = index;
+        if (state.isFinal()) {
+            trimFinished();
+        }
         return true;
+    }
+
+    /**
+     * Drops the offers whose device reported a final state, keeping their counts (a finished rollout; see the
+     * class comment).
+     */
+    void trimFinished() {
+        trimmed = true;
+        offerOrder.removeIf(o -> {
+            if (o.isFinal()) {
+                offers.remove(o.deviceId);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Whether the offers that ended were dropped, the rollout being finished. */
+    boolean trimmed() {
+        return trimmed;
     }
 
     void applyOffer(RolloutEvents.Offered o, Instant time) {
@@ -139,10 +172,11 @@ final class RolloutRecord {
         unfinished.get(o.wave()).put(o.device(), s);
     }
 
-    void applyReport(String deviceId, String release, DeviceState newState, Instant time, long index) {
+    /** @return whether the report was about an offer of this rollout (and counted) */
+    boolean applyReport(String deviceId, String release, DeviceState newState, Instant time, long index) {
         OfferState s = offers.get(deviceId);
         if (s == null || !release.equals(releaseId)) {
-            return;
+            return false;
         }
         if (s.latest != null) {
             byState[s.wave][s.latest.ordinal()]--;
@@ -156,8 +190,40 @@ final class RolloutRecord {
         }
         if (newState.isFinal()) {
             unfinished.get(s.wave).remove(deviceId);
+            if (trimmed) { // ended now: the rollout keeps only its count
+                offers.remove(deviceId);
+                offerOrder.remove(s);
+            }
         } else {
             unfinished.get(s.wave).put(deviceId, s);
+        }
+        return true;
+    }
+
+    /**
+     * A report of a device whose offer was dropped when the rollout was trimmed: it counts under its new state
+     * instead of the final one it was dropped with. A state that is not final brings the offer back (a device
+     * downloading again), as an offer made at the report's time.
+     *
+     * @param wave the offer's wave, and {@code previous} its state, as the device's newest report left them
+     */
+    void applyDroppedReport(String deviceId, int wave, DeviceState previous, DeviceState newState, Instant time,
+            long index) {
+        if (!trimmed || offers.containsKey(deviceId) || wave < 0 || wave >= waves.size() || previous == null
+                || byState[wave][previous.ordinal()] == 0) {
+            return;
+        }
+        byState[wave][previous.ordinal()]--;
+        byState[wave][newState.ordinal()]++;
+        if (newState.isFailure()) {
+            lastFailure[wave] = index;
+        }
+        if (!newState.isFinal()) {
+            OfferState s = new OfferState(deviceId, wave, time, true);
+            s.latest = newState;
+            offers.put(deviceId, s);
+            offerOrder.add(s);
+            unfinished.get(wave).put(deviceId, s);
         }
     }
 
@@ -207,22 +273,42 @@ final class RolloutRecord {
             latest[i] = (byte) (o.latest == null ? 0 : o.latest.ordinal() + 1);
             slots[i] = o.holdsSlot;
         }
+        int[][] counts = new int[waves.size()][];
+        for (int w = 0; w < counts.length; w++) {
+            counts[w] = byState[w].clone();
+        }
         return new Captured(createdPayload, created, createdIndex, state, currentWave, reason, updated, ledgerIndex,
-                devices, offerWaves, offeredAt, activity, latest, slots, lastFailure.clone());
+                devices, offerWaves, offeredAt, activity, latest, slots, lastFailure.clone(), trimmed, offered.clone(),
+                counts);
     }
 
     /** A rollout as it stood when captured; nothing in it changes (the payload is never written to). */
     record Captured(byte[] createdPayload, Instant created, long createdIndex, RolloutState state, int currentWave,
             String reason, Instant updated, long ledgerIndex, String[] devices, int[] offerWaves, Instant[] offeredAt,
-            Instant[] activity, byte[] latest, boolean[] slots, long[] lastFailure) {
+            Instant[] activity, byte[] latest, boolean[] slots, long[] lastFailure, boolean trimmed, int[] offered,
+            int[][] byState) {
 
+        /**
+         * The last two items are whether the final offers were dropped, and per wave the offers made and the devices
+         * under each state (in the order of the book's state names): all that is left of the dropped offers.
+         */
         Object toCbor() {
             List<Object> failures = new ArrayList<>();
             for (long f : lastFailure) {
                 failures.add(f);
             }
+            List<Object> counts = new ArrayList<>();
+            for (int w = 0; w < offered.length; w++) {
+                List<Object> wave = new ArrayList<>();
+                wave.add((long) offered[w]);
+                for (int n : byState[w]) {
+                    wave.add((long) n);
+                }
+                counts.add(wave);
+            }
             return Arrays.asList(createdPayload, SnapshotValues.instant(created), createdIndex, state.name(),
-                    (long) currentWave, reason, SnapshotValues.instant(updated), ledgerIndex, packOffers(), failures);
+                    (long) currentWave, reason, SnapshotValues.instant(updated), ledgerIndex, packOffers(), failures,
+                    trimmed, counts);
         }
 
         /**
@@ -259,7 +345,7 @@ final class RolloutRecord {
      * @param states the device states by the index the snapshot's packed offers name them with
      */
     static RolloutRecord restore(Object value, List<DeviceState> states) throws CborException {
-        List<?> v = SnapshotValues.list(value, 10);
+        List<?> v = SnapshotValues.list(value, 12);
         byte[] payload = SnapshotValues.bytes(v.get(0));
         if (!(RolloutEvents.decode(EventTypes.ROLLOUT_CREATED, payload) instanceof RolloutEvents.Created c)) {
             throw new CborException("view state: not a rollout.created payload");
@@ -308,6 +394,34 @@ final class RolloutRecord {
         List<?> failures = SnapshotValues.list(v.get(9), r.waves.size());
         for (int i = 0; i < failures.size(); i++) {
             r.lastFailure[i] = SnapshotValues.integer(failures.get(i));
+        }
+        r.trimmed = SnapshotValues.flag(v.get(10));
+        if (r.trimmed != r.state.isFinal()) {
+            throw new CborException("view state: rollout " + r.id + " is " + r.state + (r.trimmed ? " but" : " and not")
+                    + " trimmed");
+        }
+        // the counts written: the kept offers' (counted above) and, in a trimmed rollout, the dropped ones'
+        List<?> counts = SnapshotValues.list(v.get(11), r.waves.size());
+        for (int w = 0; w < counts.size(); w++) {
+            List<?> wave = SnapshotValues.list(counts.get(w), 1 + states.size());
+            int offered = SnapshotValues.smallInteger(wave.get(0));
+            if (offered < r.offered[w] || !r.trimmed && offered != r.offered[w]) {
+                throw new CborException("view state: rollout " + r.id + " counts " + offered + " offers in wave " + w);
+            }
+            r.offered[w] = offered;
+            int[] byState = new int[DeviceState.values().length];
+            for (int i = 0; i < states.size(); i++) {
+                byState[states.get(i).ordinal()] += SnapshotValues.smallInteger(wave.get(1 + i));
+            }
+            for (DeviceState s : DeviceState.values()) {
+                int n = byState[s.ordinal()];
+                int kept = r.byState[w][s.ordinal()];
+                if (n < kept || (!r.trimmed || !s.isFinal()) && n != kept || r.trimmed && s.isFinal() && kept != 0) {
+                    throw new CborException("view state: rollout " + r.id + " counts " + n + " devices " + s
+                            + " in wave " + w + ", its offers " + kept);
+                }
+                r.byState[w][s.ordinal()] = n;
+            }
         }
         return r;
     }

@@ -28,10 +28,12 @@ final class WaveMembers {
     /** Offers of the rollout already folded in. */
     private int offersSeen;
     private Instant read;
+    private final boolean trimmedWhenRead;
 
     private WaveMembers(RolloutRecord rollout) {
         this.rollout = rollout;
         this.counts = new int[rollout.waves().size()];
+        this.trimmedWhenRead = rollout.trimmed();
     }
 
     /** Reads the rollout's target devices from the registry. */
@@ -56,8 +58,9 @@ final class WaveMembers {
         return m;
     }
 
+    /** Also when the rollout was trimmed since: the offers folded in are no longer where they were counted. */
     boolean olderThan(Duration age, Instant now) {
-        return read.plus(age).isBefore(now);
+        return read.plus(age).isBefore(now) || rollout.trimmed() != trimmedWhenRead;
     }
 
     /** The wave that takes the device, or {@link WaveMembership#NONE} when it is not in the target. */
@@ -70,9 +73,14 @@ final class WaveMembers {
         return waveOf.getOrDefault(deviceId, WaveMembership.NONE);
     }
 
+    /**
+     * The wave's members: its target devices now, and every device it offered to. A finished rollout no longer
+     * names the devices whose offers ended ({@link RolloutRecord#trimFinished}): it has at least as many members as
+     * offers, the devices that left the target since (installed out of its version range) included.
+     */
     int members(int wave) {
         foldOffers();
-        return counts[wave];
+        return rollout.trimmed() ? Math.max(counts[wave], rollout.offered(wave)) : counts[wave];
     }
 
     private void foldOffers() {
