@@ -28,12 +28,10 @@ final class WaveMembers {
     /** Offers of the rollout already folded in. */
     private int offersSeen;
     private Instant read;
-    private final boolean trimmedWhenRead;
 
     private WaveMembers(RolloutRecord rollout) {
         this.rollout = rollout;
         this.counts = new int[rollout.waves().size()];
-        this.trimmedWhenRead = rollout.trimmed();
     }
 
     /** Reads the rollout's target devices from the registry. */
@@ -58,9 +56,8 @@ final class WaveMembers {
         return m;
     }
 
-    /** Also when the rollout was trimmed since: the offers folded in are no longer where they were counted. */
     boolean olderThan(Duration age, Instant now) {
-        return read.plus(age).isBefore(now) || rollout.trimmed() != trimmedWhenRead;
+        return read.plus(age).isBefore(now);
     }
 
     /** The wave that takes the device, or {@link WaveMembership#NONE} when it is not in the target. */
@@ -76,7 +73,8 @@ final class WaveMembers {
     /**
      * The wave's members: its target devices now, and every device it offered to. A finished rollout no longer
      * names the devices whose offers ended ({@link RolloutRecord#trimFinished}): it has at least as many members as
-     * offers, the devices that left the target since (installed out of its version range) included.
+     * offers, the devices that left the target since (installed out of its version range) included. (The engine
+     * reads a finished rollout's members afresh at each question: they are never folded before it was trimmed.)
      */
     int members(int wave) {
         foldOffers();
