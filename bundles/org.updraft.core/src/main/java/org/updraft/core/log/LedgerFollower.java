@@ -42,7 +42,7 @@ import org.updraft.core.work.Workers;
  * <p>Only the copy of the view's state is taken in {@link #catchUp()}, under the owner's lock
  * ({@link SnapshotView#captureState()}); encoding, sealing and saving it run on a shared writer thread, so that the
  * view's callers (devices' checks and reports) do not wait for a snapshot of a large view. One snapshot of a view is
- * written at a time: one falling due while the previous is written waits for the next interval.
+ * written at a time: one falling due while the previous is being written is taken at the first call after it ended.
  *
  * <p>On a ledger that several nodes share ({@link Ledger#decisions()} present) only the node holding the lease
  * {@value #WRITER_LEASE} writes snapshots, for all its views: the others would write the same state of the same log.
@@ -58,8 +58,9 @@ public final class LedgerFollower {
     public static final String WRITER_LEASE = "views/snapshots";
 
     /**
-     * Writes the snapshots of every view of this JVM, off their owners' locks. Its threads end when idle; it never
-     * runs a write in the submitting thread while fewer writes than views wait (one per view at most).
+     * Writes the snapshots of every view of this JVM, off their owners' locks; its threads end when idle. A view has
+     * one write at a time, so the queue holds every view's and a write never runs in the submitting thread (under the
+     * owner's lock) unless a JVM has more than 258 views.
      */
     private static final ExecutorService WRITERS = Workers.pool("updraft-view-snapshots", 2, 256);
     /** Writes submitted and not yet ended, in this JVM: what {@link #awaitSnapshotWrites} waits for. */
