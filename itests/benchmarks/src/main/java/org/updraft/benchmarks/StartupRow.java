@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,6 +46,7 @@ import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.log.LedgerAudit;
 import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.log.MerkleHash;
 import org.updraft.core.log.MerkleTree;
 import org.updraft.core.manifest.Manifest;
@@ -123,6 +125,10 @@ final class StartupRow {
             t = System.nanoTime();
             try (Node node = new Node(schema, logKey, 1)) {
                 node.startViews();
+                // the views hand their snapshots to a writer thread: written before the node closes its ledger
+                if (!LedgerFollower.awaitSnapshotWrites(Duration.ofMinutes(10))) {
+                    throw new IllegalStateException("the views' snapshots were not written within 10 minutes");
+                }
             }
             double replaySeconds = seconds(t);
             System.out.printf("row 17b: a node replaying all %,d events: %.1f s (its views then saved snapshots)%n",

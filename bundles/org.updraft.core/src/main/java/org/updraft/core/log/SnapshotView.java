@@ -1,5 +1,7 @@
 package org.updraft.core.log;
 
+import java.util.function.Supplier;
+
 import org.updraft.core.cbor.CborException;
 
 /**
@@ -19,6 +21,18 @@ public interface SnapshotView {
      * that applied the same events give the same bytes.
      */
     Object snapshotState();
+
+    /**
+     * The state {@link #snapshotState()} gives now, taken under the owner's lock when a snapshot is due, for the
+     * follower to encode and save later on another thread while the view goes on applying events (so that its callers
+     * do not wait for the encoding). What the supplier holds must therefore not change with the view: copies, or
+     * values that are never changed. The default takes {@link #snapshotState()} at once, which suits a view whose
+     * state value is built of new collections of immutable values; a large view copies less and encodes later.
+     */
+    default Supplier<Object> captureState() {
+        Object state = snapshotState();
+        return () -> state;
+    }
 
     /**
      * Replaces the view's state with one {@link #snapshotState()} gave. On any exception the follower empties the

@@ -4,7 +4,7 @@
  * ledger event and the signed form of a checkpoint. There is exactly one definition of each here.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.updraft.core.log;
 
 import org.osgi.annotation.bundle.Export;

@@ -28,6 +28,7 @@ import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.event.ReleaseEvents;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.log.ViewSnapshot;
 import org.updraft.core.manifest.Manifest;
 import org.updraft.core.manifest.ManifestCodec;
@@ -109,6 +110,7 @@ class ViewSnapshotsTest {
         new LedgerTrustStore(ledger);
         new ReleaseIndex(ledger).catchUp();
         new DeltaIndex(ledger).catchUp();
+        assertTrue(LedgerFollower.awaitSnapshotWrites(java.time.Duration.ofSeconds(30)));
     }
 
     @Test

@@ -70,7 +70,7 @@ final class ReportIntake {
             // engine's lock, so that the reports of many devices share one fsync (the ledger's group commit).
             synchronized (engine.deviceLock(device.id())) {
                 RolloutRecord r;
-                RolloutRecord.OfferState offered;
+                int wave;
                 synchronized (engine) {
                     engine.catchUp();
                     RolloutBook.LastReport last = engine.book().lastReport(device.id());
@@ -83,10 +83,11 @@ final class ReportIntake {
                         }
                     }
                     boolean stale = report.state() == DeviceState.STALE; // about no rollout
-                    r = stale ? null : report.rolloutId() != null ? engine.book().rollout(report.rolloutId())
-                            : engine.book().offeringRollout(device.id(), report.releaseId());
-                    offered = r == null ? null : r.offer(device.id());
-                    if (receipt == null && !stale && (offered == null || !r.releaseId().equals(report.releaseId()))) {
+                    r = stale ? null : engine.book().reportedRollout(device.id(), report.rolloutId(),
+                            report.releaseId());
+                    // a finished rollout dropped the offers that ended: the device's newest report tells its wave
+                    wave = r == null ? -1 : engine.book().offeredWave(r, device.id());
+                    if (receipt == null && !stale && (wave < 0 || !r.releaseId().equals(report.releaseId()))) {
                         throw new UpdateException("wrong-device", "device " + device.id() + " was not offered release "
                                 + report.releaseId() + (report.rolloutId() != null ? " by rollout " + report.rolloutId() : ""));
                     }
@@ -98,7 +99,7 @@ final class ReportIntake {
                         engine.catchUp();
                         receipt = new ReportReceipt(index, false);
                         if (r != null) {
-                            engine.evaluate(r, report.state().isFailure() ? offered.wave : -1);
+                            engine.evaluate(r, report.state().isFailure() ? wave : -1);
                         }
                     }
                     if (r == null) {

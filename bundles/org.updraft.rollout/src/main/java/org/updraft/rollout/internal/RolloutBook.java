@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +53,16 @@ final class RolloutBook implements SnapshotView {
 
     private static final Logger LOG = LoggerFactory.getLogger(RolloutBook.class);
 
-    /** The newest report recorded for a device: replay protection and retransmission detection. */
-    record LastReport(long counter, byte[] sha256, long ledgerIndex) {
+    /**
+     * The newest report recorded for a device: replay protection and retransmission detection. When it counted in a
+     * rollout, also that rollout, the offer's wave and the state it left the device in: how a later report is told
+     * apart once the rollout ended and dropped the offer ({@link RolloutRecord#trimFinished}).
+     *
+     * @param rolloutId the rollout it counted in, or {@code null}
+     * @param wave the offer's wave, or -1
+     * @param state the state reported, or {@code null} when it counted in no rollout
+     */
+    record LastReport(long counter, byte[] sha256, long ledgerIndex, String rolloutId, int wave, DeviceState state) {
     }
 
     private final Map<String, RolloutRecord> rollouts = new LinkedHashMap<>();
@@ -107,7 +116,7 @@ final class RolloutBook implements SnapshotView {
 
     @Override
     public int snapshotVersion() {
-        return 2;
+        return 3;
     }
 
     /**
@@ -116,37 +125,62 @@ final class RolloutBook implements SnapshotView {
      */
     @Override
     public Object snapshotState() {
-        List<Object> records = new ArrayList<>();
+        return captureState().get();
+    }
+
+    /**
+     * Under the owner's lock: copies of the book's maps (their values are immutable, or copied too) and of each
+     * rollout's offers; the CBOR value, with the offers packed, is built from them later, outside the lock.
+     */
+    @Override
+    public Supplier<Object> captureState() {
+        List<RolloutRecord.Captured> records = new ArrayList<>(rollouts.size());
         for (RolloutRecord r : rollouts.values()) {
-            records.add(r.snapshotState());
+            records.add(r.capture());
         }
-        Map<Object, Object> reports = new HashMap<>();
-        lastReports.forEach((device, last) -> reports.put(device, List.of(last.counter(), last.sha256(),
-                last.ledgerIndex())));
-        Map<Object, Object> enrolled = new HashMap<>();
-        enrolledAt.forEach((device, time) -> enrolled.put(device, SnapshotValues.instant(time)));
-        List<Object> images = new ArrayList<>();
-        for (Cid cid : releaseImages) {
-            images.add(cid.toString());
-        }
-        images.sort(null);
-        Map<Object, Object> deltas = new HashMap<>();
-        deltasTo.forEach((release, list) -> {
-            List<Object> encoded = new ArrayList<>();
-            for (Delta d : list) {
-                encoded.add(List.of(DeltaEvents.published(d), d.ledgerIndex()));
+        Map<String, LastReport> reportsNow = new HashMap<>(lastReports);
+        Map<String, Instant> enrolledNow = new HashMap<>(enrolledAt);
+        List<Cid> imagesNow = new ArrayList<>(releaseImages);
+        Map<String, List<Delta>> deltasNow = new HashMap<>();
+        deltasTo.forEach((release, list) -> deltasNow.put(release, List.copyOf(list)));
+        Object keysNow = keys.snapshotState(); // new lists of immutable values
+        Map<Object, Object> changes = new HashMap<>();
+        trustChanges.forEach((vendor, indexes) -> changes.put(vendor, List.copyOf(indexes)));
+        Map<String, Rotation> rotationsNow = new HashMap<>(rotations);
+        long trustVersionNow = trustVersion;
+        return () -> {
+            List<Object> encodedRecords = new ArrayList<>(records.size());
+            for (RolloutRecord.Captured r : records) {
+                encodedRecords.add(r.toCbor());
             }
-            deltas.put(release, encoded);
-        });
-        Map<Object, Object> changes = new HashMap<>(trustChanges);
-        Map<Object, Object> successors = new HashMap<>();
-        rotations.forEach((successor, r) -> successors.put(successor, List.of(r.index(), r.from())));
-        List<Object> states = new ArrayList<>();
-        for (DeviceState s : DeviceState.values()) {
-            states.add(s.name());
-        }
-        return List.of(records, reports, enrolled, images, deltas, keys.snapshotState(), changes, successors,
-                trustVersion, states);
+            Map<Object, Object> reports = new HashMap<>();
+            reportsNow.forEach((device, last) -> reports.put(device, Arrays.asList(last.counter(), last.sha256(),
+                    last.ledgerIndex(), last.rolloutId(), (long) last.wave(),
+                    last.state() == null ? null : last.state().name())));
+            Map<Object, Object> enrolled = new HashMap<>();
+            enrolledNow.forEach((device, time) -> enrolled.put(device, SnapshotValues.instant(time)));
+            List<Object> images = new ArrayList<>();
+            for (Cid cid : imagesNow) {
+                images.add(cid.toString());
+            }
+            images.sort(null);
+            Map<Object, Object> deltas = new HashMap<>();
+            deltasNow.forEach((release, list) -> {
+                List<Object> encoded = new ArrayList<>();
+                for (Delta d : list) {
+                    encoded.add(List.of(DeltaEvents.published(d), d.ledgerIndex()));
+                }
+                deltas.put(release, encoded);
+            });
+            Map<Object, Object> successors = new HashMap<>();
+            rotationsNow.forEach((successor, r) -> successors.put(successor, List.of(r.index(), r.from())));
+            List<Object> states = new ArrayList<>();
+            for (DeviceState s : DeviceState.values()) {
+                states.add(s.name());
+            }
+            return List.of(encodedRecords, reports, enrolled, images, deltas, keysNow, changes, successors,
+                    trustVersionNow, states);
+        };
     }
 
     @Override
@@ -167,9 +201,17 @@ final class RolloutBook implements SnapshotView {
         }
         Map<String, LastReport> readReports = new HashMap<>();
         for (Map.Entry<?, ?> e : map(v.get(1)).entrySet()) {
-            List<?> last = SnapshotValues.list(e.getValue(), 3);
+            List<?> last = SnapshotValues.list(e.getValue(), 6);
+            String reported = SnapshotValues.optionalText(last.get(5));
+            DeviceState lastState;
+            try {
+                lastState = reported == null ? null : DeviceState.valueOf(reported);
+            } catch (IllegalArgumentException ex) {
+                throw new CborException("view state: unknown device state " + reported);
+            }
             readReports.put(SnapshotValues.text(e.getKey()), new LastReport(SnapshotValues.integer(last.get(0)),
-                    SnapshotValues.bytes(last.get(1)), SnapshotValues.integer(last.get(2))));
+                    SnapshotValues.bytes(last.get(1)), SnapshotValues.integer(last.get(2)),
+                    SnapshotValues.optionalText(last.get(3)), SnapshotValues.smallInteger(last.get(4)), lastState));
         }
         Map<String, Instant> readEnrolled = new HashMap<>();
         for (Map.Entry<?, ?> e : map(v.get(2)).entrySet()) {
@@ -343,7 +385,8 @@ final class RolloutBook implements SnapshotView {
                 case EventTypes.ROLLOUT_OFFERED:
                     RolloutEvents.Offered o = (RolloutEvents.Offered) RolloutEvents.decode(event.type(), event.payload());
                     RolloutRecord offering = rollouts.get(o.rollout());
-                    if (offering != null) {
+                    // a finished rollout that dropped the device's ended offer does not take it as a new one
+                    if (offering != null && !(offering.trimmed() && offeredWave(offering, o.device()) >= 0)) {
                         offering.applyOffer(o, event.time());
                     }
                     return;
@@ -405,15 +448,58 @@ final class RolloutBook implements SnapshotView {
             return;
         }
         DeviceReport report = signed.report();
-        lastReports.put(report.deviceId(), new LastReport(report.counter(), sha256(event.payload()), entry.index()));
-        if (report.state() == DeviceState.STALE) {
-            return; // about no rollout
+        byte[] sha = sha256(event.payload());
+        if (report.state() == DeviceState.STALE) { // about no rollout
+            lastReports.put(report.deviceId(), new LastReport(report.counter(), sha, entry.index(), null, -1, null));
+            return;
         }
-        RolloutRecord r = report.rolloutId() != null ? rollouts.get(report.rolloutId())
-                : offeringRollout(report.deviceId(), report.releaseId());
-        if (r != null) {
-            r.applyReport(report.deviceId(), report.releaseId(), report.state(), event.time(), entry.index());
+        RolloutRecord r = reportedRollout(report.deviceId(), report.rolloutId(), report.releaseId());
+        int wave = r == null ? -1 : offeredWave(r, report.deviceId());
+        LastReport previous = lastReports.get(report.deviceId());
+        boolean counted = false;
+        if (r != null && r.offer(report.deviceId()) != null) {
+            counted = r.applyReport(report.deviceId(), report.releaseId(), report.state(), event.time(), entry.index());
+        } else if (wave >= 0 && report.releaseId().equals(r.releaseId())) { // its offer was dropped when r ended
+            r.applyDroppedReport(report.deviceId(), wave, previous.state(), report.state(), event.time(),
+                    entry.index());
+            counted = true;
         }
+        lastReports.put(report.deviceId(), counted
+                ? new LastReport(report.counter(), sha, entry.index(), r.id(), wave, report.state())
+                : new LastReport(report.counter(), sha, entry.index(), null, -1, null));
+    }
+
+    /**
+     * The rollout a report is about: the one it names, else the newest that offered the release to the device (a
+     * report from a device that does not name its rollout), else the finished rollout of that release in which the
+     * device's newest report counted.
+     */
+    RolloutRecord reportedRollout(String deviceId, String rolloutId, String releaseId) {
+        if (rolloutId != null) {
+            return rollouts.get(rolloutId);
+        }
+        RolloutRecord r = offeringRollout(deviceId, releaseId);
+        if (r == null) {
+            LastReport last = lastReports.get(deviceId);
+            RolloutRecord before = last == null || last.rolloutId() == null ? null : rollouts.get(last.rolloutId());
+            if (before != null && before.trimmed() && before.releaseId().equals(releaseId)) {
+                r = before;
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The wave in which the rollout offered its release to the device, or -1 when it did not: from the offer, or,
+     * once the rollout ended and dropped the offer, from the device's newest report when that counted in it.
+     */
+    int offeredWave(RolloutRecord r, String deviceId) {
+        RolloutRecord.OfferState offer = r.offer(deviceId);
+        if (offer != null) {
+            return offer.wave;
+        }
+        LastReport last = lastReports.get(deviceId);
+        return r.trimmed() && last != null && r.id().equals(last.rolloutId()) ? last.wave() : -1;
     }
 
     /**

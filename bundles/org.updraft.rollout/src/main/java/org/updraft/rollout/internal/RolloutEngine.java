@@ -98,8 +98,13 @@ final class RolloutEngine {
 
     /** The wave members of a rollout, read again from the registry when the cached read is too old. */
     synchronized WaveMembers members(RolloutRecord r) throws RegistryException {
-        WaveMembers m = members.get(r.id());
         Instant now = now();
+        if (r.state().isFinal()) {
+            // nothing decides on it any more: read for whoever asks (rollout-show), not kept per finished rollout
+            members.remove(r.id());
+            return WaveMembers.read(r, registry, now);
+        }
+        WaveMembers m = members.get(r.id());
         if (m == null || m.olderThan(membersRefresh, now)) {
             m = WaveMembers.read(r, registry, now);
             members.put(r.id(), m);

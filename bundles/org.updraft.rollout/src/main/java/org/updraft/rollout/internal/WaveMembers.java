@@ -70,9 +70,15 @@ final class WaveMembers {
         return waveOf.getOrDefault(deviceId, WaveMembership.NONE);
     }
 
+    /**
+     * The wave's members: its target devices now, and every device it offered to. A finished rollout no longer
+     * names the devices whose offers ended ({@link RolloutRecord#trimFinished}): it has at least as many members as
+     * offers, the devices that left the target since (installed out of its version range) included. (The engine
+     * reads a finished rollout's members afresh at each question: they are never folded before it was trimmed.)
+     */
     int members(int wave) {
         foldOffers();
-        return counts[wave];
+        return rollout.trimmed() ? Math.max(counts[wave], rollout.offered(wave)) : counts[wave];
     }
 
     private void foldOffers() {

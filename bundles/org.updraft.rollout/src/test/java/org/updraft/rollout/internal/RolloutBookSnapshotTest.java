@@ -29,6 +29,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.core.event.DeltaEvents;
 import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.log.LedgerFollower;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.testing.CountingLedger;
 
@@ -113,6 +114,7 @@ class RolloutBookSnapshotTest {
         p.ledger.keepSnapshots(1, 0);
         RolloutBook taking = new RolloutBook(p.ledger);
         taking.catchUp();
+        assertTrue(LedgerFollower.awaitSnapshotWrites(java.time.Duration.ofSeconds(30)));
         assertTrue(Files.isRegularFile(dir.resolve("views/rollouts.snapshot")));
         long snapshotAt = p.ledger.size();
         p.ledger.keepSnapshots(1_000_000, 0);
@@ -135,6 +137,7 @@ class RolloutBookSnapshotTest {
         Rollout r = history();
         p.ledger.keepSnapshots(1, 0);
         new RolloutBook(p.ledger).catchUp();
+        assertTrue(LedgerFollower.awaitSnapshotWrites(java.time.Duration.ofSeconds(30)));
         p.ledger.keepSnapshots(1_000_000, 0);
         tail(r);
         Path snapshot = dir.resolve("views/rollouts.snapshot");

@@ -25,6 +25,7 @@ import org.updraft.api.trust.KeyStatus;
 import org.updraft.api.update.UpdateAnswer;
 import org.updraft.core.cbor.Cbor;
 import org.updraft.platform.internal.LedgerTrustStore;
+import org.updraft.core.log.LedgerFollower;
 import org.updraft.testing.CountingLedger;
 
 /**
@@ -75,6 +76,7 @@ class SharedViewsTest {
         a.ledger.keepSnapshots(1, 0);
         new RolloutBook(a.ledger).catchUp();
         new LedgerTrustStore(a.ledger);
+        assertTrue(LedgerFollower.awaitSnapshotWrites(Duration.ofSeconds(30)));
         a.ledger.keepSnapshots(0, 0);
         long snapshotAt = a.ledger.size();
         for (int i = 10; i < 15; i++) {
