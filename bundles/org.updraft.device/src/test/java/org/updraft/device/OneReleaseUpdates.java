@@ -231,6 +231,21 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
         devices.put(device.id(), device.provisioning().did());
     }
 
+    /** Registers a device by its id and did:key, as {@code updraft:device-add} does. */
+    public void register(String deviceId, String did) {
+        devices.put(deviceId, did);
+    }
+
+    /** The did:key of the manufacturer key that signed the release. */
+    public String manufacturerDid() {
+        return manufacturer.did();
+    }
+
+    /** While held, nothing is offered, as before a rollout starts: checks are answered {@code no-rollout}. */
+    public void hold(boolean hold) {
+        held = hold;
+    }
+
     /**
      * Another node of this platform, as a cluster has them: a second CoAP device API (its own ports) serving the same
      * updates, store, releases and registered devices, over DTLS with the same key when this one serves DTLS. Closing
