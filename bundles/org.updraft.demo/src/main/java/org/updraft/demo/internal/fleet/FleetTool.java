@@ -355,6 +355,8 @@ public final class FleetTool {
                 describe(nodes), dtlsKey, percent(loss), percent(bootFailures), timeout);
         out.flush();
 
+        // opening a DTLS endpoint per device takes a while (about 30 ms each here): the file is there from the start
+        writeProgress(progressFile, progressLine(0, 0, 0, devices.size(), devices.size(), 0), out);
         FleetSummary summary;
         Map<InetSocketAddress, Integer> endedOn;
         long moves;
@@ -365,6 +367,7 @@ public final class FleetTool {
             } catch (UncheckedIOException e) {
                 throw new UsageException(e.getMessage());
             }
+            tell(simulator, out, progressFile);
             // the simulator stops its devices at the deadline; this is only in case one never ends
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeout + 120);
             summary = null;
