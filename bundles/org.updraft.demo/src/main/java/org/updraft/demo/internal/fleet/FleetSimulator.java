@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -15,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.updraft.api.device.DeviceState;
@@ -57,6 +59,8 @@ public final class FleetSimulator implements AutoCloseable {
     /** The scheduler of the fleet's first link: progress reports, starts and the deadline run on it. */
     private DeviceLink timers;
     private volatile long startedNanos;
+    /** Devices whose update ended without an outcome so far: refused by the platform, or stopped. */
+    private final AtomicInteger endedWithoutOutcome = new AtomicInteger();
 
     public FleetSimulator(FleetConfig config, List<SimulatedDevice> devices) {
         this.config = Objects.requireNonNull(config, "config");
@@ -131,8 +135,12 @@ public final class FleetSimulator implements AutoCloseable {
             CompletableFuture<Object> run = new CompletableFuture<>();
             timers.scheduler().schedule(() -> {
                 CompletableFuture<Void> ready = config.enroll ? agent.enroll() : CompletableFuture.completedFuture(null);
-                ready.thenCompose(v -> agent.update()).whenComplete((outcome, error) -> run.complete(
-                        error != null ? error : outcome));
+                ready.thenCompose(v -> agent.update()).whenComplete((outcome, error) -> {
+                    if (error != null) {
+                        endedWithoutOutcome.incrementAndGet();
+                    }
+                    run.complete(error != null ? error : outcome);
+                });
             }, delay, TimeUnit.MILLISECONDS);
             runs.add(run);
         }
@@ -183,6 +191,14 @@ public final class FleetSimulator implements AutoCloseable {
                 coapLinks.stream().mapToLong(CoapLink::datagramsDropped).sum());
     }
 
+    /**
+     * Devices whose update has ended without an outcome so far: refused by the platform (an unknown device, say) or
+     * stopped. Their state stays what it was when they ended; {@link FleetSummary#problems()} says why.
+     */
+    public int endedWithoutOutcome() {
+        return endedWithoutOutcome.get();
+    }
+
     /** Times a CoAP device moved to another platform node because its node did not answer; 0 with one node. */
     public long moves() {
         return failover == null ? 0 : failover.moves();
@@ -193,7 +209,7 @@ public final class FleetSimulator implements AutoCloseable {
      * in the order of the nodes; devices not started yet are on none.
      */
     public synchronized Map<InetSocketAddress, Integer> devicesPerNode() {
-        Map<InetSocketAddress, Integer> perNode = new java.util.LinkedHashMap<>();
+        Map<InetSocketAddress, Integer> perNode = new LinkedHashMap<>();
         config.nodes.forEach(node -> perNode.put(node, 0));
         if (coapLinks.isEmpty()) {
             return perNode;

@@ -422,7 +422,8 @@ public final class FleetTool {
         FleetProgress p = simulator.progress();
         int updated = p.count(DeviceState.INSTALLED);
         int rolledBack = p.count(DeviceState.ROLLED_BACK);
-        int failed = p.count(DeviceState.FAILED);
+        // before the deadline, a device that ended without an outcome was refused by the platform: it failed
+        int failed = p.count(DeviceState.FAILED) + simulator.endedWithoutOutcome();
         String line = progressLine(updated, rolledBack, failed, p.devices() - updated - rolledBack - failed,
                 p.devices(), simulator.moves());
         StringBuilder nodes = new StringBuilder();

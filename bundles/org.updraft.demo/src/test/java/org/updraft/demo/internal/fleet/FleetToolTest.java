@@ -149,6 +149,29 @@ class FleetToolTest {
     }
 
     @Test
+    void devicesThePlatformRefusesEndAsFailedWithTheReason() throws Exception {
+        try (OneReleaseUpdates platform = new OneReleaseUpdates(dir.resolve("platform"), 4096, false, true)) {
+            Path fleetDir = dir.resolve("fleet");
+            assertEquals(0, provision(fleetDir, 3).exit());
+            // never registered: the platform refuses their checks
+            Path progress = dir.resolve("progress");
+
+            Result r = tool("run", "--fleet", fleetDir.toString(), "--node", "127.0.0.1:"
+                    + platform.dtlsAddress().getPort(), "--dtls-key", platform.dtlsKey(), "--log-key",
+                    platform.ledger.logKey(), "--statement-key", platform.statementKey(), "--trust",
+                    platform.manufacturerDid(), "--timeout", "60", "--progress-file", progress.toString(),
+                    "--start-spread", "0");
+
+            assertEquals(0, r.exit(), r.out() + r.err());
+            assertEquals("updated=0 rolledBack=0 failed=3 waiting=0 total=3 moves=0",
+                    Files.readString(progress).strip());
+            assertTrue(r.out().contains("summary: 3 devices in ") && r.out().contains("0 updated, 0 rolled back, 3"
+                    + " failed"), r.out());
+            assertTrue(r.out().contains("the platform refused its update check: 4.03"), r.out());
+        }
+    }
+
+    @Test
     void aFleetWaitsForItsRolloutAndFinishesWhenOneOfTwoNodesDiesHalfway() throws Exception {
         int devices = 30;
         int imageSize = 64 * 1024;
