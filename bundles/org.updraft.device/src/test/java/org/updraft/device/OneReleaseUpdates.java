@@ -119,6 +119,9 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     /** While set, nothing is offered (as before a rollout starts): checks are answered {@code no-rollout}. */
     volatile boolean held;
     private final List<MqttDeviceApi> mqttApis = new CopyOnWriteArrayList<>();
+    /** The device API's settings, which {@link #serveAnotherNode} serves with too. */
+    private final Map<String, ?> apiSettings;
+    private final List<DeviceApi> otherNodes = new CopyOnWriteArrayList<>();
 
     /**
      * @param autoRegister whether the device API enrolls devices it does not know ({@code auto.register})
@@ -176,10 +179,11 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
             // the same release, as a platform that hides it from the ledger would offer it
             unrecordedEvent = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, Instant.now().plusSeconds(1),
                     manufacturer.did(), ReleaseEvents.published(signed), null);
-            deviceApi = DeviceApi.serve(this, node.store(), node.releases(), dtls
+            apiSettings = dtls
                     ? Map.of("auto_register", autoRegister, "dtls_port", 0, "dtls_key_file",
                             dir.resolve("dtls-key.pem").toString())
-                    : Map.of("auto_register", autoRegister));
+                    : Map.of("auto_register", autoRegister);
+            deviceApi = DeviceApi.serve(this, node.store(), node.releases(), apiSettings);
             deviceApi.transport().bindRegistry(registeredKeys());
         } catch (Exception | Error e) {
             node.close();
@@ -225,6 +229,38 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
 
     public void register(SimulatedDevice device) {
         devices.put(device.id(), device.provisioning().did());
+    }
+
+    /** Registers a device by its id and did:key, as {@code updraft:device-add} does. */
+    public void register(String deviceId, String did) {
+        devices.put(deviceId, did);
+    }
+
+    /** The did:key of the manufacturer key that signed the release. */
+    public String manufacturerDid() {
+        return manufacturer.did();
+    }
+
+    /** While held, nothing is offered, as before a rollout starts: checks are answered {@code no-rollout}. */
+    public void hold(boolean hold) {
+        held = hold;
+    }
+
+    /**
+     * Another node of this platform, as a cluster has them: a second CoAP device API (its own ports) serving the same
+     * updates, store, releases and registered devices, over DTLS with the same key when this one serves DTLS. Closing
+     * it is the node dying: its ports go silent. Closed with this platform if still open.
+     */
+    public DeviceApi serveAnotherNode() {
+        DeviceApi api = DeviceApi.serve(this, node.store(), node.releases(), apiSettings);
+        api.transport().bindRegistry(registeredKeys());
+        otherNodes.add(api);
+        return api;
+    }
+
+    /** The first node's device API, which a test may stop as a node that dies. */
+    public DeviceApi deviceApi() {
+        return deviceApi;
     }
 
     /** Where the device API listens. */
@@ -438,6 +474,7 @@ public final class OneReleaseUpdates implements UpdateService, AutoCloseable {
     public void close() throws Exception {
         try {
             mqttApis.forEach(MqttDeviceApi::close);
+            otherNodes.forEach(DeviceApi::close);
             deviceApi.close();
         } finally {
             node.close();

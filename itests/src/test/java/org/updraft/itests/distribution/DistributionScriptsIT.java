@@ -15,7 +15,7 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
-/** The distribution's own scripts, without starting Karaf: bin/updraft and bin/updraft-admin. */
+/** The distribution's own scripts, without starting Karaf: bin/updraft, bin/updraft-admin and bin/updraft-fleet. */
 public class DistributionScriptsIT {
 
     private static KarafProcess distribution;
@@ -51,6 +51,34 @@ public class DistributionScriptsIT {
             assertFalse("Karaf's launcher must not see the CLI's jars in lib/",
                     files.anyMatch(f -> f.getFileName().toString().startsWith("org.updraft")));
         }
+    }
+
+    @Test
+    public void updraftFleetRunsFromItsOwnClasspathAndProvisionsAFleet() throws Exception {
+        KarafProcess.Result help = distribution.run("bin/updraft-fleet", "--help");
+        assertEquals("bin/updraft-fleet --help:\n" + help.output(), 0, help.exitCode());
+        assertTrue(help.output(), help.output().contains("usage: updraft-fleet provision"));
+        for (String jar : List.of("org.updraft.demo-", "org.updraft.device-", "org.updraft.core-", "californium-core-",
+                "scandium-", "bcprov-jdk18on-", "slf4j-simple-")) {
+            try (Stream<Path> files = Files.list(distribution.home().resolve("lib/updraft-fleet"))) {
+                assertTrue(jar + "*.jar in lib/updraft-fleet",
+                        files.anyMatch(f -> f.getFileName().toString().startsWith(jar)));
+            }
+        }
+
+        Path fleet = distribution.home().resolve("fleet");
+        KarafProcess.Result made = distribution.run("bin/updraft-fleet", "provision", "--devices", "3", "--vendor",
+                "acme", "--class", "thermo", "--regions", "eu,us", "--out", fleet.toString());
+        assertEquals(made.output(), 0, made.exitCode());
+        List<String> register = Files.readAllLines(fleet.resolve("register.karaf"));
+        assertEquals(register.toString(), 3, register.size());
+        assertTrue(register.get(1), register.get(1).matches(
+                "updraft:device-add --key did:key:z\\w+ --vendor acme --class thermo --region us fleet-00001"));
+
+        // a bad command line: one line, exit code 1, before anything is sent
+        KarafProcess.Result noNode = distribution.run("bin/updraft-fleet", "run", "--fleet", fleet.toString());
+        assertEquals(noNode.output(), 1, noNode.exitCode());
+        assertTrue(noNode.output(), noNode.output().contains("updraft-fleet: no --node HOST:PORT"));
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.updraft.demo.internal.fleet;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 import org.updraft.core.identity.VerificationKey;
@@ -16,6 +17,8 @@ import org.updraft.device.DeviceAgent;
 public final class FleetConfig {
 
     final InetSocketAddress platform;
+    /** The CoAP addresses of the platform's nodes, {@link #platform} first; devices fail over between them. */
+    final List<InetSocketAddress> nodes;
     /** The did:key of the platform's DTLS key for CoAP over DTLS; null for unencrypted CoAP. */
     final String dtlsKey;
     final FleetTransport transport;
@@ -39,6 +42,7 @@ public final class FleetConfig {
 
     private FleetConfig(Builder b) {
         platform = b.platform;
+        nodes = b.nodes;
         dtlsKey = b.dtlsKey;
         transport = b.transport;
         broker = b.broker;
@@ -86,6 +90,26 @@ public final class FleetConfig {
         return new Builder(Objects.requireNonNull(platform, "platform"));
     }
 
+    /**
+     * A fleet talking to a platform that runs as several nodes sharing ledger, registry and store, at the CoAP (or,
+     * with {@link Builder#dtls}, DTLS) addresses {@code nodes}: devices are dealt out over the nodes in turn, and a
+     * device whose node stops answering moves to the next ({@link org.updraft.device.FailoverLink}). Over DTLS every
+     * node must hold the same DTLS key.
+     *
+     * @throws IllegalArgumentException when there is no node or one is given twice
+     */
+    public static Builder builder(List<InetSocketAddress> nodes) {
+        if (nodes.isEmpty()) {
+            throw new IllegalArgumentException("a fleet needs at least one platform node");
+        }
+        if (nodes.stream().distinct().count() != nodes.size()) {
+            throw new IllegalArgumentException("a platform node is given twice: " + nodes);
+        }
+        Builder b = new Builder(nodes.get(0));
+        b.nodes = List.copyOf(nodes);
+        return b;
+    }
+
     /** A fleet talking to the platform through the MQTT broker at {@code brokerUri} only. */
     public static Builder mqttOnly(String brokerUri) {
         return new Builder(null).mqtt(FleetTransport.MQTT, brokerUri);
@@ -94,6 +118,11 @@ public final class FleetConfig {
     /** The platform's CoAP address; null for a fleet on MQTT only. */
     public InetSocketAddress platform() {
         return platform;
+    }
+
+    /** The CoAP addresses of the platform's nodes, the first node's first; empty for a fleet on MQTT only. */
+    public List<InetSocketAddress> nodes() {
+        return nodes;
     }
 
     /** The platform's DTLS key (did:key) the CoAP devices pin, or null when they speak unencrypted CoAP. */
@@ -116,7 +145,7 @@ public final class FleetConfig {
 
     @Override
     public String toString() {
-        return "FleetConfig[transport=" + transport + ", platform=" + platform + (dtlsKey == null ? "" : " over DTLS")
+        return "FleetConfig[transport=" + transport + ", platform=" + (nodes.size() > 1 ? nodes : platform) + (dtlsKey == null ? "" : " over DTLS")
                 + ", broker=" + broker + ", block="
                 + blockSize + ", loss=" + lossShare + ", bootFailure="
                 + bootFailureShare + ", corrupt=" + corruptShare + ", offline=" + offlineShare + " for " + offlineFor
@@ -127,6 +156,7 @@ public final class FleetConfig {
     /** Settings with defaults fit for a fleet on loopback. */
     public static final class Builder {
         private final InetSocketAddress platform;
+        private List<InetSocketAddress> nodes;
         private String dtlsKey;
         private FleetTransport transport = FleetTransport.COAP;
         private String broker;
@@ -150,6 +180,7 @@ public final class FleetConfig {
 
         private Builder(InetSocketAddress platform) {
             this.platform = platform;
+            this.nodes = platform == null ? List.of() : List.of(platform);
         }
 
         /**

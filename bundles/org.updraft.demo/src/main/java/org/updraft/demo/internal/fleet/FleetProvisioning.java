@@ -43,6 +43,34 @@ public final class FleetProvisioning {
         return result;
     }
 
+    /**
+     * What makes one device itself, as the factory keeps it: its id, its key and its region (null for none). A fleet
+     * made outside this JVM ({@code bin/updraft-fleet provision}) is run again from these.
+     */
+    public record Member(String id, SigningKey key, String region) {
+        public Member {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /**
+     * {@code count} new members, ids {@code idPrefix} and a five-digit number from 00000, each with a new key of
+     * {@code keys}, regions dealt out in turn (none when {@code regions} is empty).
+     */
+    public static List<Member> members(int count, String idPrefix, List<String> regions,
+            java.util.function.Supplier<SigningKey> keys) {
+        if (count < 1 || count > 1_000_000) {
+            throw new IllegalArgumentException("a fleet has 1 to 1000000 devices, not " + count);
+        }
+        List<Member> members = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            members.add(new Member(String.format("%s%05d", idPrefix, i), keys.get(),
+                    regions.isEmpty() ? null : regions.get(i % regions.size())));
+        }
+        return members;
+    }
+
     /** The flash and bootloader of one device, its factory image installed and confirmed. */
     @FunctionalInterface
     public interface FactoryFlash {
@@ -152,24 +180,31 @@ public final class FleetProvisioning {
 
         /** Makes {@code count} devices, each with a new key and its factory image installed. */
         public List<SimulatedDevice> generate(int count) {
-            if (count < 1 || count > 1_000_000) {
-                throw new IllegalArgumentException("a fleet has 1 to 1000000 devices, not " + count);
+            return devices(members(count, idPrefix, regions, () -> SigningKey.generate(algorithm)));
+        }
+
+        /**
+         * Makes the devices {@code members}, with their own ids, keys and regions (this builder's id prefix, regions
+         * and key algorithm do not apply) and its factory image installed.
+         */
+        public List<SimulatedDevice> devices(List<Member> members) {
+            if (members.isEmpty()) {
+                throw new IllegalArgumentException("a fleet has at least one device");
             }
             Random random = new Random(seed);
             byte[] factoryImage = new byte[256];
             random.nextBytes(factoryImage);
-            List<SimulatedDevice> fleet = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
+            List<SimulatedDevice> fleet = new ArrayList<>(members.size());
+            for (int i = 0; i < members.size(); i++) {
+                Member member = members.get(i);
                 Set<String> deviceTags = new TreeSet<>();
                 for (Map.Entry<String, Double> tag : tags.entrySet()) {
                     if (random.nextDouble() < tag.getValue()) {
                         deviceTags.add(tag.getKey());
                     }
                 }
-                String region = regions.isEmpty() ? null : regions.get(i % regions.size());
-                Provisioning p = new Provisioning(String.format("%s%05d", idPrefix, i),
-                        SigningKey.generate(algorithm), vendor, deviceClass, profile, region, deviceTags, logKeyDid,
-                        trust, statementKeyDid);
+                Provisioning p = new Provisioning(member.id(), member.key(), vendor, deviceClass, profile,
+                        member.region(), deviceTags, logKeyDid, trust, statementKeyDid);
                 byte[] image = this.factoryImage == null ? factoryImage : this.factoryImage.apply(i);
                 fleet.add(new SimulatedDevice(p, flash.make(i, installedVersion, installedSequence, image), 0));
             }

@@ -1,8 +1,10 @@
 package org.updraft.demo.internal.fleet;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.updraft.api.device.DeviceState;
@@ -23,6 +26,7 @@ import org.updraft.device.CoapLink;
 import org.updraft.device.DeviceAgent;
 import org.updraft.device.DeviceAgentException;
 import org.updraft.device.DeviceLink;
+import org.updraft.device.FailoverLink;
 import org.updraft.device.MqttLink;
 import org.updraft.device.Provisioning;
 import org.updraft.device.SimulatedDevice;
@@ -36,7 +40,9 @@ import org.updraft.device.UpdateOutcome;
  * {@link FleetSummary}.
  *
  * <p>Agents are spread over a pool of CoAP endpoints ({@link FleetConfig.Builder#agentsPerEndpoint}) that share
- * a few threads; see {@link CoapLink} for why. Agents on MQTT have a connection each, as real devices have.
+ * a few threads; see {@link CoapLink} for why. Agents on MQTT have a connection each, as real devices have. A platform
+ * of several nodes ({@link FleetConfig#builder(List)}) gets a CoAP link per node, the devices dealt out over them in
+ * turn, each moving to the next node when its own stops answering ({@link FailoverLink}).
  */
 public final class FleetSimulator implements AutoCloseable {
 
@@ -44,11 +50,17 @@ public final class FleetSimulator implements AutoCloseable {
     private final List<SimulatedDevice> devices;
     private final List<Consumer<FleetProgress>> listeners = new CopyOnWriteArrayList<>();
     private final List<DeviceAgent> agents = new ArrayList<>();
-    private CoapLink link;
+    /** One CoAP link per platform node. */
+    private final List<CoapLink> coapLinks = new ArrayList<>();
+    /** The CoAP devices' link: the one node's, or a failover link over several. */
+    private DeviceLink link;
+    private FailoverLink failover;
     private MqttLink mqtt;
     /** The scheduler of the fleet's first link: progress reports, starts and the deadline run on it. */
     private DeviceLink timers;
     private volatile long startedNanos;
+    /** Devices whose update ended without an outcome so far: refused by the platform, or stopped. */
+    private final AtomicInteger endedWithoutOutcome = new AtomicInteger();
 
     public FleetSimulator(FleetConfig config, List<SimulatedDevice> devices) {
         this.config = Objects.requireNonNull(config, "config");
@@ -77,9 +89,26 @@ public final class FleetSimulator implements AutoCloseable {
         if (config.transport.usesCoap()) {
             int coapDevices = config.transport == FleetTransport.BOTH ? (devices.size() + 1) / 2 : devices.size();
             int endpoints = Math.max(1, (coapDevices + config.agentsPerEndpoint - 1) / config.agentsPerEndpoint);
-            CoapLink.Builder coap = CoapLink.builder(config.platform).threads(config.threads)
-                    .lossShare(config.lossShare).seed(config.seed).ackTimeout(config.ackTimeout);
-            link = (config.dtlsKey != null ? coap.dtls(config.dtlsKey) : coap.endpoints(endpoints)).open();
+            // devices are dealt out over the nodes: each node's link needs endpoints for its share only
+            int perNode = Math.max(1, (endpoints + config.nodes.size() - 1) / config.nodes.size());
+            try {
+                for (int n = 0; n < config.nodes.size(); n++) {
+                    CoapLink.Builder coap = CoapLink.builder(config.nodes.get(n)).threads(config.threads)
+                            .lossShare(config.lossShare).seed(config.seed + 7919L * n).ackTimeout(config.ackTimeout);
+                    coapLinks.add((config.dtlsKey != null ? coap.dtls(config.dtlsKey) : coap.endpoints(perNode))
+                            .open());
+                }
+            } catch (RuntimeException e) {
+                coapLinks.forEach(CoapLink::close);
+                coapLinks.clear();
+                throw e;
+            }
+            if (coapLinks.size() == 1) {
+                link = coapLinks.get(0);
+            } else {
+                failover = new FailoverLink(coapLinks);
+                link = failover;
+            }
         }
         if (config.transport.usesMqtt()) {
             mqtt = MqttLink.builder(config.broker).threads(config.threads).maxPacketSize(config.mqttMaxPacketSize)
@@ -106,8 +135,12 @@ public final class FleetSimulator implements AutoCloseable {
             CompletableFuture<Object> run = new CompletableFuture<>();
             timers.scheduler().schedule(() -> {
                 CompletableFuture<Void> ready = config.enroll ? agent.enroll() : CompletableFuture.completedFuture(null);
-                ready.thenCompose(v -> agent.update()).whenComplete((outcome, error) -> run.complete(
-                        error != null ? error : outcome));
+                ready.thenCompose(v -> agent.update()).whenComplete((outcome, error) -> {
+                    if (error != null) {
+                        endedWithoutOutcome.incrementAndGet();
+                    }
+                    run.complete(error != null ? error : outcome);
+                });
             }, delay, TimeUnit.MILLISECONDS);
             runs.add(run);
         }
@@ -155,7 +188,42 @@ public final class FleetSimulator implements AutoCloseable {
         }
         Duration elapsed = startedNanos == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - startedNanos);
         return new FleetProgress(elapsed, devices.size(), states, bytes, retransmissions, retries,
-                link == null ? 0 : link.datagramsDropped());
+                coapLinks.stream().mapToLong(CoapLink::datagramsDropped).sum());
+    }
+
+    /**
+     * Devices whose update has ended without an outcome so far: refused by the platform (an unknown device, say) or
+     * stopped. Their state stays what it was when they ended; {@link FleetSummary#problems()} says why.
+     */
+    public int endedWithoutOutcome() {
+        return endedWithoutOutcome.get();
+    }
+
+    /** Times a CoAP device moved to another platform node because its node did not answer; 0 with one node. */
+    public long moves() {
+        return failover == null ? 0 : failover.moves();
+    }
+
+    /**
+     * How many CoAP devices are on each platform node now (at the end: where they ended), by node address as given,
+     * in the order of the nodes; devices not started yet are on none.
+     */
+    public synchronized Map<InetSocketAddress, Integer> devicesPerNode() {
+        Map<InetSocketAddress, Integer> perNode = new LinkedHashMap<>();
+        config.nodes.forEach(node -> perNode.put(node, 0));
+        if (coapLinks.isEmpty()) {
+            return perNode;
+        }
+        for (int i = 0; i < agents.size(); i++) {
+            if (config.transport.mqtt(i)) {
+                continue;
+            }
+            int node = failover == null ? 0 : failover.nodeOf(agents.get(i).device().id()).orElse(-1);
+            if (node >= 0) {
+                perNode.merge(config.nodes.get(node), 1, Integer::sum);
+            }
+        }
+        return perNode;
     }
 
     /** Each device's state now, by device id: to count by wave, region or tag. */
