@@ -16,12 +16,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -337,9 +339,13 @@ public final class FleetTool {
         TrustedKey trusted = new TrustedKey(manufacturer, fleet.vendor(), Set.of(), KeyStatus.ACTIVE, Instant.EPOCH,
                 null, null, 0);
         TrustLookup trust = did -> did.equals(manufacturer) ? Optional.of(trusted) : Optional.empty();
+        // the devices are dealt out to the nodes in turn: in a shuffled order, or the split would follow the order
+        // provision dealt the regions in (with two regions and two nodes, every eu device on the first node)
+        List<FleetProvisioning.Member> members = new ArrayList<>(fleet.members());
+        Collections.shuffle(members, new Random(seed));
         List<SimulatedDevice> devices = FleetProvisioning.builder(fleet.vendor(), fleet.deviceClass(), logKey, trust)
                 .statementKey(statementKey).installed(FACTORY_VERSION, FACTORY_SEQUENCE).seed(seed)
-                .devices(fleet.members());
+                .devices(members);
         FleetConfig config;
         try {
             config = FleetConfig.builder(nodes).dtls(dtlsKey).lossShare(loss).bootFailureShare(bootFailures)
