@@ -106,6 +106,8 @@ public final class FuotaSession {
         int received = -1;
         int missing = -1;
         boolean answeredThisRound;
+        // unicast: asked for its status this round and not answered yet; open until the round ends, past the deadline
+        boolean statusOpen;
         int silentRounds;
         // unicast: the fragments sent to this device, and how far to go
         int sentCounter;
@@ -472,9 +474,12 @@ public final class FuotaSession {
             if (ans.fragIndex() != plan.fragIndex()) {
                 return "FragSessionStatusAns for session " + ans.fragIndex() + ", this one is " + plan.fragIndex();
             }
+            // unicast: an answer after its deadline still counts while the round is open (other devices' requests
+            // went out later): a slow network server or a busy gateway delays answers, and refusing one that came
+            // made the device silent for the round, sent it no repair and, round after round, failed it as silent
             boolean asked = plan.multicast() != null
                     ? phase == Phase.STATUS && statusSent && !now.isAfter(statusUntil)
-                    : d.awaiting == Step.STATUS;
+                    : d.awaiting == Step.STATUS || phase == Phase.STATUS && d.statusOpen;
             if (!asked) {
                 return "FragSessionStatusAns while no status request is open";
             }
@@ -484,6 +489,7 @@ public final class FuotaSession {
             d.received = ans.nbFragReceived();
             d.missing = ans.missingFrag();
             d.answeredThisRound = true;
+            d.statusOpen = false;
             d.silentRounds = 0;
             if (plan.multicast() == null) {
                 d.awaiting = null;
@@ -657,6 +663,7 @@ public final class FuotaSession {
             d.answeredThisRound = false;
             if (plan.multicast() == null && d.state == State.ACTIVE) {
                 d.attempts = 0;
+                d.statusOpen = true;
                 request(d, Step.STATUS);
             }
         }
@@ -665,6 +672,7 @@ public final class FuotaSession {
     private void endRound() {
         List<Device> incomplete = new ArrayList<>();
         for (Device d : devices.values()) {
+            d.statusOpen = false;
             if (d.state != State.ACTIVE) {
                 continue;
             }

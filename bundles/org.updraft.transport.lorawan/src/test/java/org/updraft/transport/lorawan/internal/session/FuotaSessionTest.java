@@ -158,6 +158,50 @@ class FuotaSessionTest {
         assertEquals(37 + 3 + 6 + 12 + 12, session.report().fragmentsSent());
     }
 
+    /**
+     * Unicast: a status answer that comes after its own deadline, while the round still waits for another device's,
+     * is this round's answer; refusing it (as before) made the device silent for the round, and with it the 11 to 45
+     * refusals of each SimulatedLorawanFleetTest run, where real-time jitter delays answers by a minute of session time.
+     */
+    @Test
+    void aStatusAnswerAfterItsDeadlineCountsWhileTheRoundIsOpen() throws FuotaCodecException {
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+        String other = "8899aabbccddeeff";
+        List<String> refused = new ArrayList<>();
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 5, G1).withMaxAttempts(1);
+        FuotaSession session = new FuotaSession(plan, new byte[500], List.of(new Participant(DEV, null),
+                new Participant(other, null)), new DutyCycleBudget(Region.EU868), refusals(refused));
+        byte[] setupAns = ts004.encode(new FragSessionSetupAns(0, false, false, false, false, false));
+        // each device answers its setup at once; then the fragments, then a status request to each
+        List<Transmission> statusRequests = new ArrayList<>();
+        Instant at = T0;
+        while (statusRequests.size() < 2) {
+            for (Transmission t : session.poll(at)) {
+                Object command = ts004.decode(Direction.DOWNLINK, t.frame()).get(0);
+                if (command instanceof FragSessionSetupReq) {
+                    session.onUplink(t.devEui(), 0, Fragmentation.PORT, setupAns, at);
+                } else if (t.fragmentCounter() == 0) {
+                    statusRequests.add(t);
+                }
+            }
+            at = session.nextWake();
+        }
+        Transmission first = statusRequests.get(0);
+        String late = first.devEui();
+        String onTime = statusRequests.get(1).devEui();
+        Instant deadline = first.start().plus(Duration.ofNanos(first.airtimeMicros() * 1000)).plusSeconds(16 + 30);
+        assertEquals(deadline, session.nextWake());
+        assertEquals(List.of(), session.poll(deadline));
+        assertEquals(FuotaSession.Phase.STATUS, session.phase(), "the other device's answer is still awaited");
+        byte[] complete = ts004.encode(new FragSessionStatusAns(0, 4, 0, false, false, false));
+        session.onUplink(late, 1, Fragmentation.PORT, complete, deadline.plusSeconds(1));
+        session.onUplink(onTime, 1, Fragmentation.PORT, complete, deadline.plusSeconds(2));
+        assertEquals(List.of(), refused);
+        assertEquals(FuotaSession.Phase.FINISHED, session.phase());
+        assertEquals(List.of(DeviceResult.State.DONE, DeviceResult.State.DONE),
+                session.results().stream().map(DeviceResult::state).toList());
+    }
+
     @Test
     void repairAsksForWhatTheDeviceShouldReceiveAtTheShareItGot() {
         // 10 missing at 80% delivered: 12.5 expected, plus sqrt(12.5) = 3.54: 16.04 -> 17
