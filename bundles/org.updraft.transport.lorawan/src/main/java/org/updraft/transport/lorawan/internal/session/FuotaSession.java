@@ -755,9 +755,9 @@ public final class FuotaSession {
     /**
      * The repair for a device that answered this round. A device whose fragments arrived since its last repair (its
      * received count rose) without its missing count falling was sent rows that told it nothing new: TS004 v1.0.0's
-     * rows set some pairs of uncoded fragments together far more often than chance (the generator's shift makes
-     * position r and about 2r mod M follow each other), so a device that lost both of such a pair needs many coded
-     * fragments to tell them apart. Each such stalled round doubles what it is sent next, so it is repaired in a
+     * rows set some pairs of uncoded fragments together far more often than chance (each draw is the last one shifted
+     * by a bit, so a position is often followed by about half of it mod M: at M = 33, 29 by 18), so a device that
+     * lost both of such a pair needs many coded fragments to tell them apart. Each such stalled round doubles what it is sent next, so it is repaired in a
      * few rounds however unlucky its losses, rather than a fixed handful at a time until the rounds run out.
      */
     private int repairFor(Device d, int sent) {
