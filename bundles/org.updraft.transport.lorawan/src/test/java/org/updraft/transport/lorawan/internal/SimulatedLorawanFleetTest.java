@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.updraft.api.device.DeviceState;
@@ -27,7 +26,7 @@ import org.updraft.transport.lorawan.sim.SimulatedLorawanFleet.Summary;
 
 /**
  * The exported simulated fleet (what {@code updraft:demo --transport lorawan} runs) against the transport on the real
- * platform and a real mosquitto: 20 devices whose radios lose 20% of the frames each way all rebuild, verify and
+ * platform and a real mosquitto: 50 devices whose radios lose 20% of the frames each way all rebuild, verify and
  * install the release, and their reports reach the ledger; what went on air is counted.
  */
 class SimulatedLorawanFleetTest {
@@ -35,19 +34,20 @@ class SimulatedLorawanFleetTest {
     @TempDir
     Path dir;
 
-    // Failed in a full CI run on a loaded machine (passed in the runs before): one device of 20 ended "still missing 1
-    // fragments after 8 repair rounds (54 received)" with M = 33. A device one fragment short should be done after a
-    // few coded fragments, so 21 received beyond M without decoding points at duplicates (a frame sent again after a
-    // PUBACK without subscribers, or a repair round resending counters) rather than at the FEC; not yet found. The
-    // demo's IT (LorawanDemoIT) still runs this path in the distribution, counting only the devices that completed.
-    @Disabled("flaky: one device of 20 one fragment short after 8 repair rounds in a CI run; cause not yet found")
+    // Disabled for a while as flaky (issue 14): one device of 20 ended one fragment short after 8 repair rounds with 54
+    // received for M = 33. The cause was the engine's repairs against TS004 v1.0.0's rows, which at M = 33 rarely
+    // separate uncoded fragments 18 and 29; FuotaSessionTest and FuotaSimulationTest show it in simulated time.
+    // This is issue 14's case as the transport runs it: 50 devices at 20% loss, unicast (the transport opens no
+    // multicast session yet; FuotaSimulationTest runs 50 devices multicast).
     @Test
-    void twentyDevicesAtTwentyPercentLossInstallAndReport() throws Exception {
-        int n = Integer.getInteger("fleet.n", 20);
+    void fiftyDevicesAtTwentyPercentLossInstallAndReport() throws Exception {
+        int n = Integer.getInteger("fleet.n", 50);
+        // 50 devices' unicast sessions share the gateway's duty cycle: about 10,000 s of session time, 25 s at 400x
+        double speedup = Double.parseDouble(System.getProperty("fleet.speedup", "400"));
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
             SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "demo-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).speedup(Double.parseDouble(System.getProperty("fleet.speedup", "200"))).dataRate(5).loss(0.2).seed(7);
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(speedup).dataRate(5).loss(0.2).seed(7);
             for (int i = 0; i < n; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
                 SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
@@ -59,10 +59,13 @@ class SimulatedLorawanFleetTest {
             Release release = platform.publish(image, 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                // at 20% loss each way a status round trip fails 36% of the time: 8 tries, as the demo's docs advise
+                // at 20% loss each way a round trip fails 36% of the time: 8 tries leave each of 50 devices a 0.03%
+                // chance of ending failed at its setup and as much in its status rounds, 3% a run; 12 leave 0.05%.
+                // The answer timeout is scaled with the speedup: 30 s of session time would be 75 ms here, in which
+                // the broker, the simulated radio and the transport's thread must pass the frame and its answer
                 Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(),
-                        "application.id", "demo-app", "clock.speedup", Double.parseDouble(System.getProperty("fleet.speedup", "200")), "scan.interval.seconds", 3600,
-                        "max.attempts", 8, "repair.rounds", 8));
+                        "application.id", "demo-app", "clock.speedup", speedup, "scan.interval.seconds", 3600,
+                        "max.attempts", 12, "repair.rounds", 8, "answer.timeout.seconds", 60));
                 LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
                         platform.updates);
                 try {

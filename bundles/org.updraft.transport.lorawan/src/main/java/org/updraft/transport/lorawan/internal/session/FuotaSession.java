@@ -106,12 +106,18 @@ public final class FuotaSession {
         int received = -1;
         int missing = -1;
         boolean answeredThisRound;
+        // unicast: asked for its status this round and not answered yet; open until the round ends, past the deadline
+        boolean statusOpen;
         int silentRounds;
         // unicast: the fragments sent to this device, and how far to go
         int sentCounter;
         int targetCounter;
         // unicast: the rounds that sent this device more fragments
         int repairs;
+        // what it reported when it was last sent more fragments, and the repairs since that told it nothing new
+        int missingAtRepair = -1;
+        int receivedAtRepair = -1;
+        int stalls;
 
         Device(Participant participant) {
             this.participant = participant;
@@ -468,9 +474,12 @@ public final class FuotaSession {
             if (ans.fragIndex() != plan.fragIndex()) {
                 return "FragSessionStatusAns for session " + ans.fragIndex() + ", this one is " + plan.fragIndex();
             }
+            // unicast: an answer after its deadline still counts while the round is open (other devices' requests
+            // went out later): a slow network server or a busy gateway delays answers, and refusing one that came
+            // made the device silent for the round, sent it no repair and, round after round, failed it as silent
             boolean asked = plan.multicast() != null
                     ? phase == Phase.STATUS && statusSent && !now.isAfter(statusUntil)
-                    : d.awaiting == Step.STATUS;
+                    : d.awaiting == Step.STATUS || phase == Phase.STATUS && d.statusOpen;
             if (!asked) {
                 return "FragSessionStatusAns while no status request is open";
             }
@@ -480,6 +489,7 @@ public final class FuotaSession {
             d.received = ans.nbFragReceived();
             d.missing = ans.missingFrag();
             d.answeredThisRound = true;
+            d.statusOpen = false;
             d.silentRounds = 0;
             if (plan.multicast() == null) {
                 d.awaiting = null;
@@ -653,6 +663,7 @@ public final class FuotaSession {
             d.answeredThisRound = false;
             if (plan.multicast() == null && d.state == State.ACTIVE) {
                 d.attempts = 0;
+                d.statusOpen = true;
                 request(d, Step.STATUS);
             }
         }
@@ -661,6 +672,7 @@ public final class FuotaSession {
     private void endRound() {
         List<Device> incomplete = new ArrayList<>();
         for (Device d : devices.values()) {
+            d.statusOpen = false;
             if (d.state != State.ACTIVE) {
                 continue;
             }
@@ -696,7 +708,7 @@ public final class FuotaSession {
                 }
                 d.repairs++;
                 repaired = true;
-                d.targetCounter = Math.min(d.sentCounter + repair(d.missing, d.received, d.sentCounter),
+                d.targetCounter = Math.min(d.sentCounter + repairFor(d, d.sentCounter),
                         Fragmentation.MAX_FRAGMENTS);
             }
             if (repaired) {
@@ -724,7 +736,7 @@ public final class FuotaSession {
         // only this round's answers: an older one overstates what a device lacks now
         for (Device d : incomplete) {
             if (d.answeredThisRound) {
-                extra = Math.max(extra, repair(d.missing, d.received, sentCounter));
+                extra = Math.max(extra, repairFor(d, sentCounter));
             }
         }
         targetCounter = Math.min(sentCounter + extra, Fragmentation.MAX_FRAGMENTS);
@@ -741,19 +753,43 @@ public final class FuotaSession {
     }
 
     /**
+     * The repair for a device that answered this round. A device whose fragments arrived since its last repair (its
+     * received count rose) without its missing count falling was sent rows that told it nothing new: TS004 v1.0.0's
+     * rows set some pairs of uncoded fragments together far more often than chance (each draw is the last one shifted
+     * by a bit, so a position is often followed by about half of it mod M: at M = 33, 29 by 18), so a device that
+     * lost both of such a pair needs many coded fragments to tell them apart. Each such stalled round doubles what it is sent next, so it is repaired in a
+     * few rounds however unlucky its losses, rather than a fixed handful at a time until the rounds run out.
+     */
+    private int repairFor(Device d, int sent) {
+        if (d.missingAtRepair >= 0) {
+            if (d.missing < d.missingAtRepair) {
+                d.stalls = 0;
+            } else if (d.received > d.receivedAtRepair) {
+                d.stalls++;
+            }
+        }
+        d.missingAtRepair = d.missing;
+        d.receivedAtRepair = d.received;
+        return repair(d.missing, d.received, sent, d.stalls);
+    }
+
+    /**
      * More fragments for a device that lacks {@code missing} after receiving {@code received} of {@code sent}: enough
      * that, at the share it received, it should receive what it lacks, plus a margin for bad luck. The share counts
      * as at least a half: a device that joined late or sat in a long burst received less than its link delivers,
-     * and one more round costs less than sending it several times what it lacks.
+     * and one more round costs less than sending it several times what it lacks. After {@code stalls} rounds whose
+     * fragments reached it but did not help, it gets 2^stalls times that (at most 2^{@value #MAX_STALL_DOUBLINGS}).
      */
-    static int repair(int missing, int received, int sent) {
+    static int repair(int missing, int received, int sent, int stalls) {
         if (missing <= 0) {
             return 0;
         }
         double delivered = received <= 0 || sent <= 0 ? 0.5 : Math.min(1.0, (double) received / sent);
         double expected = missing / Math.max(delivered, 0.5);
-        return (int) Math.ceil(expected + Math.sqrt(expected));
+        return (int) Math.ceil(expected + Math.sqrt(expected)) << Math.min(Math.max(stalls, 0), MAX_STALL_DOUBLINGS);
     }
+
+    private static final int MAX_STALL_DOUBLINGS = 4;
 
     private void finish() {
         phase = Phase.FINISHED;

@@ -16,6 +16,7 @@ import org.updraft.transport.lorawan.internal.fuota.Direction;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusAns;
 import org.updraft.transport.lorawan.internal.fuota.FuotaCodecException;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
@@ -110,12 +111,107 @@ class FuotaSessionTest {
         assertTrue(e.getMessage().contains("more than a TS005 session's 2^15 s"), e.getMessage());
     }
 
+    /**
+     * Issue 14's flaky fleet: a device one fragment short whose repairs reached it but told it nothing new (TS004
+     * v1.0.0's rows rarely separate some pairs of lost fragments) was sent the same three fragments a round until
+     * its rounds ran out. Now each round whose fragments arrived without helping doubles the next repair; a round
+     * whose fragments were lost on the air (its received count did not rise) does not.
+     */
+    @Test
+    void aDeviceTheLastRepairDidNotHelpIsSentTwiceAsMuchNext() throws FuotaCodecException {
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 5, G1).withRepairRounds(8);
+        FuotaSession session = new FuotaSession(plan, new byte[7118], List.of(new Participant(DEV, null)),
+                new DutyCycleBudget(Region.EU868), refusals(new ArrayList<>()));
+        assertEquals(33, session.nbFrag());
+        Instant at = T0;
+        session.poll(at);
+        session.onUplink(DEV, 0, Fragmentation.PORT, ts004.encode(new FragSessionSetupAns(0, false, false, false,
+                false, false)), at.plusSeconds(2));
+        // what the device says after each batch of fragments: received, missing
+        int[][] answers = {{30, 1}, {33, 1}, {39, 1}, {39, 1}, {45, 0}};
+        List<Integer> batches = new ArrayList<>();
+        long fCnt = 1;
+        for (int[] answer : answers) {
+            int fragments = 0;
+            while (true) {
+                at = session.nextWake();
+                List<Transmission> sent = session.poll(at);
+                if (sent.isEmpty()) {
+                    continue;
+                }
+                if (sent.get(0).fragmentCounter() > 0) {
+                    fragments++;
+                    continue;
+                }
+                break;
+            }
+            batches.add(fragments);
+            session.onUplink(DEV, fCnt++, Fragmentation.PORT, ts004.encode(new FragSessionStatusAns(0, answer[0],
+                    answer[1], false, false, false)), at.plusSeconds(5));
+        }
+        // 33 + 10%, then 3 for one missing fragment at 80% delivered; then 6 and 12 as the device stalls on it; 12
+        // again after a round it heard nothing of
+        assertEquals(List.of(37, 3, 6, 12, 12), batches);
+        assertEquals(FuotaSession.Phase.FINISHED, session.phase());
+        assertEquals(DeviceResult.State.DONE, session.results().get(0).state());
+        assertEquals(37 + 3 + 6 + 12 + 12, session.report().fragmentsSent());
+    }
+
+    /**
+     * Unicast: a status answer that comes after its own deadline, while the round still waits for another device's,
+     * is this round's answer; refusing it (as before) made the device silent for the round, and with it the 11 to 45
+     * refusals of each SimulatedLorawanFleetTest run, where real-time jitter delays answers by a minute of session time.
+     */
+    @Test
+    void aStatusAnswerAfterItsDeadlineCountsWhileTheRoundIsOpen() throws FuotaCodecException {
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+        String other = "8899aabbccddeeff";
+        List<String> refused = new ArrayList<>();
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 5, G1).withMaxAttempts(1);
+        FuotaSession session = new FuotaSession(plan, new byte[500], List.of(new Participant(DEV, null),
+                new Participant(other, null)), new DutyCycleBudget(Region.EU868), refusals(refused));
+        byte[] setupAns = ts004.encode(new FragSessionSetupAns(0, false, false, false, false, false));
+        // each device answers its setup at once; then the fragments, then a status request to each
+        List<Transmission> statusRequests = new ArrayList<>();
+        Instant at = T0;
+        while (statusRequests.size() < 2) {
+            for (Transmission t : session.poll(at)) {
+                Object command = ts004.decode(Direction.DOWNLINK, t.frame()).get(0);
+                if (command instanceof FragSessionSetupReq) {
+                    session.onUplink(t.devEui(), 0, Fragmentation.PORT, setupAns, at);
+                } else if (t.fragmentCounter() == 0) {
+                    statusRequests.add(t);
+                }
+            }
+            at = session.nextWake();
+        }
+        Transmission first = statusRequests.get(0);
+        String late = first.devEui();
+        String onTime = statusRequests.get(1).devEui();
+        Instant deadline = first.start().plus(Duration.ofNanos(first.airtimeMicros() * 1000)).plusSeconds(16 + 30);
+        assertEquals(deadline, session.nextWake());
+        assertEquals(List.of(), session.poll(deadline));
+        assertEquals(FuotaSession.Phase.STATUS, session.phase(), "the other device's answer is still awaited");
+        byte[] complete = ts004.encode(new FragSessionStatusAns(0, 4, 0, false, false, false));
+        session.onUplink(late, 1, Fragmentation.PORT, complete, deadline.plusSeconds(1));
+        session.onUplink(onTime, 1, Fragmentation.PORT, complete, deadline.plusSeconds(2));
+        assertEquals(List.of(), refused);
+        assertEquals(FuotaSession.Phase.FINISHED, session.phase());
+        assertEquals(List.of(DeviceResult.State.DONE, DeviceResult.State.DONE),
+                session.results().stream().map(DeviceResult::state).toList());
+    }
+
     @Test
     void repairAsksForWhatTheDeviceShouldReceiveAtTheShareItGot() {
         // 10 missing at 80% delivered: 12.5 expected, plus sqrt(12.5) = 3.54: 16.04 -> 17
-        assertEquals(17, FuotaSession.repair(10, 80, 100));
+        assertEquals(17, FuotaSession.repair(10, 80, 100, 0));
         // a device that got a tenth counts as getting half: 20 + sqrt(20) = 24.47 -> 25
-        assertEquals(25, FuotaSession.repair(10, 10, 100));
-        assertEquals(0, FuotaSession.repair(0, 100, 100));
+        assertEquals(25, FuotaSession.repair(10, 10, 100, 0));
+        assertEquals(0, FuotaSession.repair(0, 100, 100, 0));
+        // doubled for each round that reached the device without helping, at most 16 times
+        assertEquals(34, FuotaSession.repair(10, 80, 100, 1));
+        assertEquals(17 * 16, FuotaSession.repair(10, 80, 100, 9));
+        assertEquals(0, FuotaSession.repair(0, 80, 100, 3));
     }
 }

@@ -157,6 +157,52 @@ class FuotaSimulationTest {
         assertEquals(Map.of(), r.refused(), "nothing but the session's own traffic");
     }
 
+    /**
+     * Issue 14's flaky fleet test, without the broker: at M = 33 a device that lost both uncoded fragments 18 and 29
+     * can rebuild them only from coded rows that hold exactly one of the two, and TS004 v1.0.0's generator sets the
+     * two together or not at all in three rows of four (the shift register makes a position and its neighbours in
+     * the next draw follow each other). Repairs of a fixed few fragments a round then ran out of rounds with the
+     * device one fragment short and twenty redundant ones received: 16% of these sessions failed before repairs
+     * grew for a device the last one did not help. Seeded, so it replays exactly.
+     */
+    @Test
+    void sessionsAtTwentyPercentLossRepairEveryDeviceWithinTheDefaultRounds() throws Exception {
+        int separating = 0;
+        for (int n = 1; n <= 100; n++) {
+            int[] row = org.updraft.transport.lorawan.internal.fec.ParityRows.indices(Ts004Version.V1_0_0, n, 33);
+            boolean has18 = java.util.Arrays.stream(row).anyMatch(i -> i == 18);
+            boolean has29 = java.util.Arrays.stream(row).anyMatch(i -> i == 29);
+            separating += has18 != has29 ? 1 : 0;
+        }
+        assertEquals(25, separating, "rows of the first 100 that tell fragments 18 and 29 of 33 apart");
+        List<String> failed = new ArrayList<>();
+        int sessions = 0;
+        for (long seed = 1; seed <= 40; seed++) {
+            for (boolean multicast : new boolean[] {false, true}) {
+                Fleet fleet = new Fleet(seed, 7118);
+                for (int i = 0; i < 20; i++) {
+                    fleet.add(i, Duration.ZERO, LossModel.random(0.2), LossModel.random(0.2));
+                }
+                // the default 5 repair rounds; attempts enough that no device ends for silence
+                SessionPlan plan = multicast ? SessionPlan.multicast(Region.EU868, 5, CLASS_C_FREQUENCY, MC_ADDR)
+                        .withMaxAttempts(30) : SessionPlan.unicast(Region.EU868, 5, CLASS_C_FREQUENCY).withMaxAttempts(30);
+                Run run = fleet.run(plan, 0.1, n -> { });
+                assertEquals(33, run.session.nbFrag());
+                sessions++;
+                for (DeviceResult r : run.session.results()) {
+                    if (r.state() != State.DONE) {
+                        failed.add("seed " + seed + (multicast ? " multicast: " : " unicast: ") + r + "; the device: "
+                                + run.network.device(r.devEui()).status());
+                    }
+                }
+                if (failed.isEmpty()) {
+                    assertEveryDeviceRebuiltTheImage(run);
+                }
+            }
+        }
+        assertEquals(List.of(), failed, "of " + sessions + " sessions");
+    }
+
     @Test
     void tooLittleRedundancyEndsTheLossyDevicesFailedWithTheReason() throws Exception {
         Fleet fleet = new Fleet(7L, 8 * 1024);
