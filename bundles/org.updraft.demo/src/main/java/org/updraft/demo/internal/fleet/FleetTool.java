@@ -72,7 +72,8 @@ public final class FleetTool {
                        updraft:device-add line per device, at version 0.0.0, sequence 0). Ids are PREFIX and a
                        five-digit number (default prefix fleet-); regions are dealt out in turn.
             run        runs every device of DIR through one update over CoAP with DTLS, each presenting its own key and
-                       pinning --dtls-key (the same key on every node). Devices are dealt out over the nodes in turn;
+                       pinning --dtls-key (the same key on every node). Devices are dealt out over the nodes in turn,
+                       in an order shuffled by --seed;
                        one whose node stops answering moves to the next. Devices check every --poll seconds (default
                        2) until a release is offered; the manifest must be signed by --trust. Progress every
                        --progress-every seconds (default 2); --progress-file is rewritten atomically with the line
