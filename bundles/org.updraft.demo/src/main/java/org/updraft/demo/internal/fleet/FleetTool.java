@@ -58,6 +58,9 @@ public final class FleetTool {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Pattern ID_PREFIX = Pattern.compile("[A-Za-z0-9._-]*");
 
+    /** Distinct reasons a summary names, the most frequent first: a refusal names its device, so each is its own. */
+    static final int REASONS_SHOWN = 5;
+
     static final String USAGE = """
             usage: updraft-fleet provision --devices N --vendor VENDOR --class CLASS [--regions R1,R2,...]
                                            [--id-prefix PREFIX] --out DIR
@@ -406,10 +409,10 @@ public final class FleetTool {
                 summary.devices(), summary.elapsed().toMillis() / 1000.0, summary.updated(), summary.rolledBack(),
                 summary.failed() + refused, timedOut == 0 ? "" : ", " + timedOut + " still at it at the timeout");
         if (!summary.reasons().isEmpty()) {
-            out.println("  reasons: " + summary.reasons());
+            out.println("  reasons: " + mostFrequent(summary.reasons(), REASONS_SHOWN));
         }
         if (!summary.problems().isEmpty()) {
-            out.println("  not finished: " + summary.problems());
+            out.println("  not finished: " + mostFrequent(summary.problems(), REASONS_SHOWN));
         }
         StringBuilder perNode = new StringBuilder("  ended on:");
         endedOn.forEach((node, count) -> perNode.append(' ').append(hostPort(node)).append(' ').append(count)
@@ -629,5 +632,22 @@ public final class FleetTool {
             throw new UsageException("option --" + option + ": a share from 0 to " + (oneAllowed ? "1" : "below 1")
                     + " (0.05 is 5%), not '" + value.get() + "'");
         }
+    }
+
+    /** The {@code shown} most frequent of {@code counts} with their counts, then how many other kinds there were. */
+    static String mostFrequent(Map<String, Integer> counts, int shown) {
+        List<Map.Entry<String, Integer>> byCount = new ArrayList<>(counts.entrySet());
+        byCount.sort(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        StringBuilder line = new StringBuilder("{");
+        for (Map.Entry<String, Integer> e : byCount.subList(0, Math.min(shown, byCount.size()))) {
+            line.append(line.length() > 1 ? ", " : "").append(e.getKey()).append('=').append(e.getValue());
+        }
+        line.append('}');
+        if (byCount.size() > shown) {
+            int others = byCount.subList(shown, byCount.size()).stream().mapToInt(Map.Entry::getValue).sum();
+            line.append(" and ").append(byCount.size() - shown).append(" other reasons (").append(others)
+                    .append(" devices)");
+        }
+        return line.toString();
     }
 }

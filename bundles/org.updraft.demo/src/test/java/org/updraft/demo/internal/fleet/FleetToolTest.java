@@ -13,6 +13,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -33,6 +35,19 @@ import org.updraft.testing.platform.DeviceApi;
  * halfway.
  */
 class FleetToolTest {
+
+    @Test
+    void aSummaryNamesTheMostFrequentReasonsAndCountsTheRest() {
+        Map<String, Integer> reasons = new TreeMap<>();
+        reasons.put("boot-failed", 7);
+        for (int i = 0; i < 1000; i++) {
+            reasons.put("4.03 the DTLS peer's key is not the key of device fleet-" + i, 1);
+        }
+        String line = FleetTool.mostFrequent(reasons, 2);
+        assertTrue(line.startsWith("{boot-failed=7, 4.03 the DTLS peer's key is not the key of device fleet-0=1}"), line);
+        assertTrue(line.endsWith(" and 999 other reasons (999 devices)"), line);
+        assertEquals("{boot-failed=7}", FleetTool.mostFrequent(Map.of("boot-failed", 7), 5));
+    }
 
     private static final Pattern REGISTER_LINE = Pattern.compile(
             "updraft:device-add --key (did:key:z\\w+) --vendor acme --class thermo-v2 --region (eu|us) (fleet-\\d{5})");
