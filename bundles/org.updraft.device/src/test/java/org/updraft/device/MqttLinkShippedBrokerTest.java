@@ -57,9 +57,9 @@ class MqttLinkShippedBrokerTest {
         pki = Files.createDirectories(dir.resolve("pki"));
         makeCertificates();
         Path passwords = dir.resolve("passwords");
-        passwd(passwords, "updraft-platform", "platform-secret", true);
+        Mosquitto.addUser(passwords, "updraft-platform", "platform-secret");
         for (Map.Entry<String, String> device : PASSWORDS.entrySet()) {
-            passwd(passwords, device.getKey(), device.getValue(), false);
+            Mosquitto.addUser(passwords, device.getKey(), device.getValue());
         }
         tlsPort = freePort();
         List<String> config = new ArrayList<>(shippedConfig(passwords));
@@ -277,18 +277,6 @@ class MqttLinkShippedBrokerTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
-    }
-
-    private static void passwd(Path file, String user, String password, boolean create) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Mosquitto.program("mosquitto_passwd")));
-        if (create) {
-            command.add("-c");
-        }
-        command.addAll(List.of("-b", file.toString(), user, password));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "mosquitto_passwd: " + out);
     }
 
     private static int freePort() throws Exception {

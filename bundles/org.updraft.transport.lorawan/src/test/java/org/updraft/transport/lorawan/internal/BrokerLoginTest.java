@@ -1,10 +1,8 @@
 package org.updraft.transport.lorawan.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -39,11 +37,7 @@ class BrokerLoginTest {
     @BeforeEach
     void start() throws Exception {
         Path passwords = dir.resolve("passwords");
-        Process p = new ProcessBuilder(Mosquitto.program("mosquitto_passwd"), "-c", "-b", passwords.toString(),
-                "updraft-fuota", PASSWORD).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "mosquitto_passwd: " + out);
+        Mosquitto.addUser(passwords, "updraft-fuota", PASSWORD);
         broker = Mosquitto.start(dir.resolve("broker"), List.of("allow_anonymous false", "password_file " + passwords));
         platform = new FuotaPlatform(dir.resolve("platform"));
     }

@@ -52,9 +52,9 @@ class BrokerAclTest {
     void start() throws Exception {
         assertTrue(Files.isRegularFile(SHIPPED_ACL), SHIPPED_ACL.toAbsolutePath() + " is missing");
         Path passwords = dir.resolve("passwords");
-        passwd("-c", passwords, "updraft-platform", "platform-secret");
-        passwd(null, passwords, "dev-1", "secret-1");
-        passwd(null, passwords, "dev-2", "secret-2");
+        Mosquitto.addUser(passwords, "updraft-platform", "platform-secret");
+        Mosquitto.addUser(passwords, "dev-1", "secret-1");
+        Mosquitto.addUser(passwords, "dev-2", "secret-2");
         broker = Mosquitto.start(dir.resolve("broker"), List.of("password_file " + passwords,
                 "acl_file " + SHIPPED_ACL.toAbsolutePath().normalize()));
 
@@ -170,15 +170,5 @@ class BrokerAclTest {
         options.setConnectionTimeout(5);
         client.connect(options);
         return client;
-    }
-
-    private static void passwd(String create, Path file, String user, String password) throws Exception {
-        List<String> command = create == null
-                ? List.of(Mosquitto.program("mosquitto_passwd"), "-b", file.toString(), user, password)
-                : List.of(Mosquitto.program("mosquitto_passwd"), create, "-b", file.toString(), user, password);
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "mosquitto_passwd: " + out);
     }
 }
