@@ -83,11 +83,7 @@ public class DdiTransportIT extends UpdraftTestSupport {
         Files.writeString(tokens, device + "=" + token + "\n");
         Files.setPosixFilePermissions(tokens, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         // as an operator does it: edit the file the feature wrote
-        Path cfg = etc.resolve(PID + ".cfg");
-        await("the feature's " + cfg, Duration.ofSeconds(30), () -> Files.exists(cfg));
-        Files.writeString(cfg, Files.readString(cfg).replaceAll("(?m)^target\\.tokens\\.file\\s*=.*$",
-                "target.tokens.file = ddi-tokens.properties").replaceAll("(?m)^polling\\.sleep\\s*=.*$",
-                "polling.sleep = 00:00:02"));
+        editConfigFile(PID, Map.of("target.tokens.file", "ddi-tokens.properties", "polling.sleep", "00:00:02"));
         String did = executeCommand("updraft:ddi-device-key " + device).strip();
         assertTrue(did, did.startsWith("did:key:z6Mk"));
         DeviceRegistry registry = waitForService(DeviceRegistry.class);

@@ -4,10 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,16 +47,10 @@ public class LorawanDemoIT extends UpdraftTestSupport {
             assertTrue(missing, missing.contains("feature:install updraft-transport-lorawan"));
 
             installFeatures("updraft-transport-lorawan");
-            Path cfg = Path.of(System.getProperty("karaf.etc"), PID + ".cfg");
-            await("the feature's " + cfg, Duration.ofSeconds(30), () -> Files.exists(cfg));
-            String text = Files.readString(cfg);
             // 500 times faster than real: the demo's network is simulated; at 20% loss each way a status round trip
             // fails a third of the time, so each device gets 8 tries
-            Files.writeString(cfg, text.replaceAll("(?m)^broker\\.uri\\s*=.*$", "broker.uri = " + broker.uri())
-                    .replaceAll("(?m)^application\\.id\\s*=.*$", "application.id = updraft-demo")
-                    .replaceAll("(?m)^max\\.attempts\\s*=.*$", "")
-                    .replaceAll("(?m)^repair\\.rounds\\s*=.*$", "")
-                    + "\nclock.speedup = 500\nmax.attempts = 8\nrepair.rounds = 8\n");
+            editConfigFile(PID, Map.of("broker.uri", broker.uri(), "application.id", "updraft-demo",
+                    "clock.speedup", "500", "max.attempts", "8", "repair.rounds", "8"));
             await("the LoRaWAN transport connected", Duration.ofSeconds(60),
                     () -> executeCommand("updraft:status").contains("connected to " + broker.uri()));
 

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -68,14 +69,9 @@ public class LorawanTransportIT extends UpdraftTestSupport {
         Process downlinks = null;
         try {
             installFeatures("updraft-transport-lorawan");
-            Path cfg = Path.of(System.getProperty("karaf.etc"), PID + ".cfg");
-            await("the feature's " + cfg, Duration.ofSeconds(30), () -> Files.exists(cfg));
-            String text = Files.readString(cfg);
-            Files.writeString(cfg, text.replaceAll("(?m)^broker\\.uri\\s*=.*$", "broker.uri = tcp://127.0.0.1:" + port)
-                    .replaceAll("(?m)^client\\.id\\s*=.*$", "client.id = updraft-lorawan-it")
-                    .replaceAll("(?m)^application\\.id\\s*=.*$", "application.id = " + APP)
-                    // the session's answer timeouts pass 50 times faster: nobody answers but the report
-                    + "\nclock.speedup = 50\n");
+            // the session's answer timeouts pass 50 times faster: nobody answers but the report
+            editConfigFile(PID, Map.of("broker.uri", "tcp://127.0.0.1:" + port, "client.id", "updraft-lorawan-it",
+                    "application.id", APP, "clock.speedup", "50"));
             // the new configuration replaces the component (and its service) that the feature's defaults started
             await("the LoRaWAN transport connected", Duration.ofSeconds(60),
                     () -> status().startsWith("connected to tcp://127.0.0.1:" + port), this::status);

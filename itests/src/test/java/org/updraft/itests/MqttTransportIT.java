@@ -56,11 +56,7 @@ public class MqttTransportIT extends UpdraftTestSupport {
             }
             // as an operator does it: edit the file the feature wrote (a Configuration Admin update made before
             // Karaf's file watcher has read that file would be overwritten by its defaults)
-            Path cfg = Path.of(System.getProperty("karaf.etc"), PID + ".cfg");
-            await("the feature's " + cfg, Duration.ofSeconds(30), () -> Files.exists(cfg));
-            String text = Files.readString(cfg);
-            Files.writeString(cfg, text.replaceAll("(?m)^broker\\.uri\\s*=.*$", "broker.uri = tcp://127.0.0.1:" + port)
-                    .replaceAll("(?m)^client\\.id\\s*=.*$", "client.id = updraft-it"));
+            editConfigFile(PID, Map.of("broker.uri", "tcp://127.0.0.1:" + port, "client.id", "updraft-it"));
 
             String device = "mqtt-it-1";
             DeviceRegistry registry = waitForService(DeviceRegistry.class);

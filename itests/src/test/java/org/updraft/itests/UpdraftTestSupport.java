@@ -464,6 +464,54 @@ public abstract class UpdraftTestSupport {
 
     private static final String FILE_INSTALL_NAME = "felix.fileinstall.filename";
 
+    /**
+     * Sets properties in etc/{@code pid}.cfg, as an operator edits the file a feature wrote, and waits until Config
+     * Admin has them. File install handles its configuration events after the fact: when the file changes while it
+     * still handles its own last read of it, it writes Config Admin's state back over the edit (MqttTransportIT and
+     * LorawanDemoIT found their broker settings gone, once, in the same CI run). So the edit is made again until it
+     * holds.
+     */
+    protected void editConfigFile(String pid, Map<String, String> values) throws Exception {
+        Path cfg = Paths.get(System.getProperty("karaf.etc"), pid + ".cfg");
+        await("the feature's " + cfg, Duration.ofSeconds(30), () -> Files.exists(cfg));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            String text = Files.readString(cfg);
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                String line = e.getKey() + " = " + e.getValue();
+                java.util.regex.Pattern setting = java.util.regex.Pattern.compile(
+                        "(?m)^" + java.util.regex.Pattern.quote(e.getKey()) + "\\s*=.*$");
+                text = setting.matcher(text).find()
+                        ? setting.matcher(text).replaceAll(java.util.regex.Matcher.quoteReplacement(line))
+                        : text + (text.endsWith("\n") ? "" : "\n") + line + "\n";
+            }
+            Files.writeString(cfg, text);
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < until) {
+                if (configurationHas(pid, values)) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            if (System.nanoTime() > deadline) {
+                fail("Config Admin never took up " + values + " from " + cfg + ":\n" + Files.readString(cfg));
+            }
+        }
+    }
+
+    private boolean configurationHas(String pid, Map<String, String> values) throws Exception {
+        org.osgi.service.cm.Configuration[] found = configurationAdmin.listConfigurations("(service.pid=" + pid + ")");
+        if (found == null || found[0].getProperties() == null) {
+            return false;
+        }
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            if (!e.getValue().equals(String.valueOf(found[0].getProperties().get(e.getKey())))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Whether every component configured by {@code pid} has its configuration as file install left it, and runs. */
     private boolean componentsHave(String pid) {
         ServiceComponentRuntime scr = waitForService(ServiceComponentRuntime.class);
