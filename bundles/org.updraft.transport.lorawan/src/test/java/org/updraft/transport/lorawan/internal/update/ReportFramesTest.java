@@ -90,7 +90,7 @@ class ReportFramesTest {
         byte[] block = UpdateBlock.encode(new byte[] {1, 2, 3}, new byte[] {4, 5});
         UpdateBlock parts = UpdateBlock.decode(block);
         assertArrayEquals(new byte[] {1, 2, 3}, parts.answer());
-        assertArrayEquals(new byte[] {4, 5}, parts.image());
+        assertArrayEquals(new byte[] {4, 5}, parts.payload());
         assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {1, 0, 0}));
         assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {2, 0, 0, 0, 0}));
         assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {1, 0, 0, 0, 9, 1}));
