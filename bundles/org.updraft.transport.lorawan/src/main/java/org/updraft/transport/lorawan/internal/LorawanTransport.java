@@ -396,13 +396,16 @@ public final class LorawanTransport implements TransportStatus {
         // base, so it shares a block with them only
         Delta delta = offer.delta();
         String key = offer.rolloutId() + " " + offer.release().id() + (delta == null ? "" : " " + delta.patch());
-        byte[] encoded = groups.containsKey(key) ? null : UpdateAnswers.encode(new UpdateAnswer.Offer(
-                offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(), offer.checkpoint(),
-                offer.anchor(), offer.tag(), delta, offer.trustChanges()));
-        Group g = groups.computeIfAbsent(key, k -> new Group(offer, encoded));
+        Group g = groups.computeIfAbsent(key, k -> new Group(offer, UpdateAnswers.encode(withDelta(offer, delta))));
         if (g.devices.size() < Math.max(1, config.max_devices())) {
             g.devices.add(new Member(d, d.id().toLowerCase(Locale.ROOT)));
         }
+    }
+
+    /** The offer as a session's block carries it: with the delta sent (or none), and without a statement. */
+    private static UpdateAnswer.Offer withDelta(UpdateAnswer.Offer offer, Delta delta) {
+        return new UpdateAnswer.Offer(offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(),
+                offer.checkpoint(), offer.anchor(), offer.tag(), delta, offer.trustChanges());
     }
 
     private void runSession(Group group, FirmwareStore images) throws InterruptedException {
@@ -501,9 +504,7 @@ public final class LorawanTransport implements TransportStatus {
     private byte[] imageBlock(Group group, FirmwareStore images) {
         UpdateAnswer.Offer offer = group.offer;
         String releaseId = offer.release().id();
-        byte[] answer = offer.delta() == null ? group.answer : UpdateAnswers.encode(new UpdateAnswer.Offer(
-                offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(), offer.checkpoint(),
-                offer.anchor(), offer.tag(), null, offer.trustChanges()));
+        byte[] answer = offer.delta() == null ? group.answer : UpdateAnswers.encode(withDelta(offer, null));
         // TS004 counts at most 2^14-1 fragments, uncoded and coded: refused before a byte is read into memory
         long largest = (long) Fragmentation.MAX_FRAGMENTS * plan().effectiveFragSize() / 2;
         if (answer.length + offer.release().size() > largest) {

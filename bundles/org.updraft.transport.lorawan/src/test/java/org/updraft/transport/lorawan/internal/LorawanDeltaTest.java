@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +38,8 @@ import org.updraft.api.store.ObjectStat;
 import org.updraft.api.store.StoreException;
 import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
+import org.updraft.core.delta.BsdiffCodec;
+import org.updraft.core.delta.Deltas;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.platform.internal.PlatformReleaseDeltas;
@@ -200,7 +205,13 @@ class LorawanDeltaTest {
         platform.rollout(two);
         ChirpstackRadio net = network();
 
-        LorawanTransport t = transport(new Corrupting(platform.store, delta.patch()));
+        LorawanTransport t = transport(new Corrupting(platform.store, delta.patch(), bytes -> {
+            byte[] flipped = bytes.clone();
+            for (int i = flipped.length / 3; i < flipped.length; i += 7) {
+                flipped[i] ^= 0x5A;
+            }
+            return flipped;
+        }));
         await("both devices' reports", Duration.ofSeconds(60), () -> settled(t, 2));
 
         assertEquals(List.of(), net.problems);
@@ -217,9 +228,38 @@ class LorawanDeltaTest {
             assertEquals(DeviceState.FAILED, d.state());
             assertEquals(1, d.installedSequence());
         }
-        assertTrue(net.nbFrag(onBase.get(0)) * 3 < IMAGE_FRAGMENTS, "the patch was sent, not the image: "
-                + net.nbFrag(onBase.get(0)) + " fragments");
+        int patchFragments = net.nbFrag(onBase.get(0));
+        assertTrue(patchFragments * 3 < IMAGE_FRAGMENTS, "the patch was sent, not the image: " + patchFragments
+                + " fragments");
         System.out.println("corrupted patch: refused as " + t.deliveries().get(onBase.get(0)).reason());
+    }
+
+    @Test
+    void aPatchThatAppliesButBuildsAnotherImageIsRefusedByTheDevicesCheckOfTheRebuiltImage() throws Exception {
+        // a well-formed patch from the same base to an image nobody signed, of the recorded patch's size: only the
+        // device's check of what it built against the signed manifest stands between it and that image
+        byte[] forged = null;
+        for (int attempt = 0; attempt < 500 && forged == null; attempt++) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new BsdiffCodec().create(Deltas.channel(base), Deltas.channel(changed(base)), out, Long.MAX_VALUE);
+            if (out.size() == delta.patchSize()) {
+                forged = out.toByteArray();
+            }
+        }
+        assertNotNull(forged, "no patch of " + delta.patchSize() + " bytes to another image");
+        byte[] swapped = forged;
+        String device = lorawanDevice(1, "2.0.1", 1, base);
+        platform.rollout(two);
+        network();
+
+        LorawanTransport t = transport(new Corrupting(platform.store, delta.patch(), bytes -> swapped));
+        await("the device's report", Duration.ofSeconds(60), () -> settled(t, 1));
+
+        Delivery refused = t.deliveries().get(device);
+        assertEquals(Stage.REPORTED_FAILURE, refused.stage(), t.deliveries().toString());
+        assertEquals("delta-mismatch: digest-mismatch", refused.reason());
+        assertArrayEquals(base, firmware.get(device).image(), "nothing installed");
+        assertEquals(1, platform.device(device).installedSequence());
     }
 
     @Test
@@ -249,7 +289,8 @@ class LorawanDeltaTest {
         platform.rollout(two);
         ChirpstackRadio net = network();
 
-        LorawanTransport t = transport(new Corrupting(platform.store, delta.patch()).truncating());
+        LorawanTransport t = transport(new Corrupting(platform.store, delta.patch(),
+                bytes -> Arrays.copyOf(bytes, bytes.length / 2)));
         await("both devices' reports", Duration.ofSeconds(60), () -> settled(t, 2));
 
         for (String id : onBase) {
@@ -259,20 +300,16 @@ class LorawanDeltaTest {
         }
     }
 
-    /** The local store, but the patch comes back damaged: same size with bytes flipped, or cut short. */
+    /** The local store, but the patch comes back as {@code damage} makes it. */
     private static final class Corrupting implements FirmwareStore {
         private final FirmwareStore store;
         private final Cid patch;
-        private boolean truncate;
+        private final UnaryOperator<byte[]> damage;
 
-        Corrupting(FirmwareStore store, Cid patch) {
+        Corrupting(FirmwareStore store, Cid patch, UnaryOperator<byte[]> damage) {
             this.store = store;
             this.patch = patch;
-        }
-
-        Corrupting truncating() {
-            truncate = true;
-            return this;
+            this.damage = damage;
         }
 
         @Override
@@ -291,13 +328,7 @@ class LorawanDeltaTest {
             } catch (IOException e) {
                 throw new StoreException(e.getMessage(), e);
             }
-            if (truncate) {
-                return new ByteArrayInputStream(bytes, 0, bytes.length / 2);
-            }
-            for (int i = bytes.length / 3; i < bytes.length; i += 7) {
-                bytes[i] ^= 0x5A;
-            }
-            return new ByteArrayInputStream(bytes);
+            return new ByteArrayInputStream(damage.apply(bytes));
         }
 
         @Override

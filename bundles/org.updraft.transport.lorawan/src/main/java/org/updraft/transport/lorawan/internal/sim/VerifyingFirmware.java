@@ -42,8 +42,9 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * with the platform's own delta code ({@link Deltas#apply}: the image it runs must be the patch's base, the output is
  * bounded by the manifest's size), and the rebuilt image is verified against the signed manifest exactly as a
  * received one. A patch that does not apply, or builds another image, ends {@code failed} with reason
- * {@code delta-mismatch: <code>} (the codec's refusal or the image check's failure): over LoRaWAN the device cannot
- * fall back to downloading the image itself, so the platform has to send it.
+ * {@code delta-mismatch: <code>} (the codec's refusal, {@code base-mismatch} when it runs another image than the
+ * patch's base, or the image check's failure such as {@code digest-mismatch}), and it keeps running what it ran. A
+ * CoAP device would download the full image instead; a LoRaWAN device cannot ask for it.
  *
  * <p>What it cannot do over LoRaWAN: ask for a consistency proof between checkpoints (it keeps none), and check an
  * answer statement (a block shared by a session carries none).
