@@ -76,8 +76,9 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * The LoRaWAN transport: LoRaWAN devices cannot ask for updates as CoAP and MQTT devices do, so the platform asks
  * for them. Every scan it lists the registry's devices carrying the configured tag (their device id is their DevEUI),
  * asks the {@link UpdateService} what each should install, exactly as a device's check would, and runs one unicast
- * FUOTA session through ChirpStack's MQTT integration for the largest group of devices offered the same rollout's
- * release. The session's data block ({@link UpdateBlock}) is the offer and the image: each device verifies both
+ * FUOTA session through ChirpStack's MQTT integration for a group of devices offered the same rollout's release and
+ * the same payload: the image, or one recorded delta (the group whose block is smallest per device first). The session's
+ * data block ({@link UpdateBlock}) is the offer and the image or patch: each device verifies both
  * itself before it installs. A device that rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed
  * report arrives as uplinks ({@link ReportFrames}) and the update service records it on the ledger. A device that
  * does not report in time, or whose session failed, is offered again after the retry interval.
