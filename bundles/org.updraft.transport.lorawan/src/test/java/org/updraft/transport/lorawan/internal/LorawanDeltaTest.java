@@ -200,6 +200,30 @@ class LorawanDeltaTest {
     }
 
     @Test
+    void theDeltaSessionGoesFirstThoughTheFullImageGroupIsLarger() throws Exception {
+        // a unicast session costs its devices times its block: the one device of the delta waits 8 fragments' time
+        // behind nobody, instead of 160 behind the two devices of the full image
+        String onBase = lorawanDevice(1, "2.0.1", 1, base);
+        List<String> full = List.of(lorawanDevice(2, "0.9.0", 0, new byte[0]), lorawanDevice(3, "0.9.0", 0,
+                new byte[0]));
+        platform.rollout(two);
+        ChirpstackRadio net = network();
+
+        LorawanTransport t = transport(platform.store);
+        await("every device's report", Duration.ofSeconds(120), () -> settled(t, 3));
+
+        Delivery first = t.deliveries().get(onBase);
+        assertEquals(Stage.INSTALLED, first.stage(), t.deliveries().toString());
+        for (String id : full) {
+            Delivery later = t.deliveries().get(id);
+            assertEquals(Stage.INSTALLED, later.stage(), t.deliveries().toString());
+            assertTrue(first.at().isBefore(later.at()), "the delta device reported first: " + t.deliveries());
+            assertTrue(net.nbFrag(id) >= IMAGE_FRAGMENTS);
+        }
+        assertTrue(net.nbFrag(onBase) * 3 < IMAGE_FRAGMENTS);
+    }
+
+    @Test
     void aPatchTheStoreCorruptsEndsFailedWithItsReasonAndNothingIsInstalled() throws Exception {
         List<String> onBase = List.of(lorawanDevice(1, "2.0.1", 1, base), lorawanDevice(2, "2.0.1", 1, base));
         platform.rollout(two);
