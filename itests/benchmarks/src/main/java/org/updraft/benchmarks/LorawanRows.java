@@ -265,10 +265,11 @@ final class LorawanRows {
             Delta delta = new Delta("acme/thermo/1", release.id(), sha256(base), sha256(image), BsdiffCodec.ID,
                     cid(patch), patch.length, applyMemory, index + 1);
             byte[] eventBytes = LedgerEventCodec.encode(event);
-            byte[] full = UpdateBlock.encode(UpdateAnswers.encode(new UpdateAnswer.Offer("r-14f", release, eventBytes,
-                    proof, checkpoint, null, new byte[0], null)), image);
-            byte[] viaDelta = UpdateBlock.encodeDelta(UpdateAnswers.encode(new UpdateAnswer.Offer("r-14f", release,
-                    eventBytes, proof, checkpoint, null, new byte[0], delta)), patch);
+            // no session statement in either block: it is the same bytes in both (about 200 for a few devices)
+            byte[] full = UpdateBlock.encode(UpdateBlock.Payload.IMAGE, UpdateAnswers.encode(new UpdateAnswer.Offer(
+                    "r-14f", release, eventBytes, proof, checkpoint, null, new byte[0], null)), new byte[0], image);
+            byte[] viaDelta = UpdateBlock.encode(UpdateBlock.Payload.DELTA, UpdateAnswers.encode(new UpdateAnswer.Offer(
+                    "r-14f", release, eventBytes, proof, checkpoint, null, new byte[0], delta)), new byte[0], patch);
             return new byte[][] {full, viaDelta};
         } finally {
             try (var files = Files.walk(dir)) {

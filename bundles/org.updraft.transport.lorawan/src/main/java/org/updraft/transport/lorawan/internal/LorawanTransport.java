@@ -411,9 +411,13 @@ public final class LorawanTransport implements TransportStatus {
 
     private void runSession(Group group, FirmwareStore images) throws InterruptedException {
         String releaseId = group.offer.release().id();
-        byte[] block = group.delta() == null ? null : deltaBlock(group, images);
+        byte[] statement = statement(group);
+        if (statement == null) {
+            return;
+        }
+        byte[] block = group.delta() == null ? null : deltaBlock(group, images, statement);
         if (block == null) {
-            block = imageBlock(group, images);
+            block = imageBlock(group, images, statement);
             if (block == null) {
                 return;
             }
@@ -479,11 +483,31 @@ public final class LorawanTransport implements TransportStatus {
     }
 
     /**
+     * The platform's statement that the group's offer is for exactly its devices, in this session, for as long as a
+     * session may take: the block carries it instead of an answer's statement, which names one device and its
+     * request. Null (the devices held for a retry) when the update service cannot sign it.
+     */
+    private byte[] statement(Group group) {
+        byte[] sessionId = new byte[8];
+        ThreadLocalRandom.current().nextBytes(sessionId);
+        try {
+            return updates.sessionStatement(group.devices.stream().map(m -> m.device.id()).toList(), group.offer,
+                    sessionId, Duration.ofHours(config.session_timeout_hours()));
+        } catch (UpdateException e) {
+            String releaseId = group.offer.release().id();
+            LOG.warn("LoRaWAN: no session for {}: the platform signs no statement for it ({})", releaseId,
+                    e.getMessage());
+            hold(group.devices, releaseId, "no session statement: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
      * The block of a delta group: its offer with the delta, and the patch read from the store by CID as CoAP serves
      * it. Null when the store cannot produce the patch (missing, unreadable, another size than recorded): the group
      * then gets the full image.
      */
-    private byte[] deltaBlock(Group group, FirmwareStore images) {
+    private byte[] deltaBlock(Group group, FirmwareStore images, byte[] statement) {
         Delta delta = group.delta();
         byte[] patch;
         try (InputStream in = images.get(delta.patch())) {
@@ -498,11 +522,11 @@ public final class LorawanTransport implements TransportStatus {
                     + "the full image", patch.length, delta.label(), delta.patchSize(), group.devices.size());
             return null;
         }
-        return UpdateBlock.encodeDelta(group.answer, patch);
+        return UpdateBlock.encode(UpdateBlock.Payload.DELTA, group.answer, statement, patch);
     }
 
     /** The block of the full image: the offer without a delta, then the image. Null when it cannot be sent. */
-    private byte[] imageBlock(Group group, FirmwareStore images) {
+    private byte[] imageBlock(Group group, FirmwareStore images, byte[] statement) {
         UpdateAnswer.Offer offer = group.offer;
         String releaseId = offer.release().id();
         byte[] answer = offer.delta() == null ? group.answer : UpdateAnswers.encode(withDelta(offer, null));
@@ -526,7 +550,7 @@ public final class LorawanTransport implements TransportStatus {
                     offer.release().size());
             return null;
         }
-        return UpdateBlock.encode(answer, image);
+        return UpdateBlock.encode(UpdateBlock.Payload.IMAGE, answer, statement, image);
     }
 
     private void hold(Collection<Member> members, String releaseId, String why) {

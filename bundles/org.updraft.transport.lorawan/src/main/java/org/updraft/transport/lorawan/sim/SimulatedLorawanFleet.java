@@ -137,6 +137,7 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         private final Map<String, Object[]> devices = new LinkedHashMap<>();
         private String logKey;
         private TrustLookup trust;
+        private String statementKey;
         private double speedup = 1;
         private int dataRate = 5;
         private double loss;
@@ -152,6 +153,15 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         public Builder trust(String logKeyDid, TrustLookup manufacturers) {
             this.logKey = logKeyDid;
             this.trust = manufacturers;
+            return this;
+        }
+
+        /**
+         * The platform's statement key the devices were provisioned with ({@code UpdateService.statementKey()}): a
+         * device then acts on no block whose session statement does not name it. Without it they check none.
+         */
+        public Builder statementKey(String did) {
+            this.statementKey = did;
             return this;
         }
 
@@ -218,6 +228,9 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
                 Object[] d = e.getValue();
                 VerifyingFirmware fw = new VerifyingFirmware(e.getKey(), (SigningKey) d[0], (String) d[1],
                         (String) d[2], null, logKey, trust, (String) d[3], (Long) d[4], reportPort, 51);
+                if (statementKey != null) {
+                    fw.statementKey(statementKey);
+                }
                 fws.put(e.getKey(), fw);
                 sims.put(e.getKey(), new SimulatedDevice(e.getKey(), fw, Duration.ZERO, 1 << 20,
                         new Random(random.nextLong())));

@@ -125,6 +125,7 @@ class LorawanDeltaTest {
         platform.register(devEui, key, Set.of("lorawan"), version, sequence);
         VerifyingFirmware fw = new VerifyingFirmware(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null,
                 platform.logKey(), platform.deviceTrust(), version, sequence, 203, 51).running(running);
+        fw.statementKey(platform.updates.statementKey());
         firmware.put(devEui, fw);
         radios.put(devEui, new SimulatedDevice(devEui, fw, Duration.ZERO, 1 << 16, random));
         return devEui;

@@ -14,6 +14,7 @@ import org.updraft.api.device.DeviceState;
 import org.updraft.core.delta.DeltaCodecs;
 import org.updraft.core.delta.Deltas;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.manifest.Expectations;
 import org.updraft.core.manifest.Failure;
 import org.updraft.core.manifest.MeasuredImage;
@@ -24,6 +25,7 @@ import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.OfferVerifier;
+import org.updraft.core.update.SessionStatements;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.transport.lorawan.internal.update.ReportFrames;
@@ -46,8 +48,12 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * patch's base, or the image check's failure such as {@code digest-mismatch}), and it keeps running what it ran. A
  * CoAP device would download the full image instead; a LoRaWAN device cannot ask for it.
  *
- * <p>What it cannot do over LoRaWAN: ask for a consistency proof between checkpoints (it keeps none), and check an
- * answer statement (a block shared by a session carries none).
+ * <p>Provisioned with the platform's statement key ({@link #statementKey}), it acts on no block whose session
+ * statement ({@link SessionStatements}) does not name it, vouch for the block's offer, or has expired by its clock:
+ * such a block is dropped unreported (state {@code failed}, reason {@code unvouched: ...}), as a CoAP device drops an
+ * answer the platform did not vouch for, since whoever sent it may not be the platform.
+ *
+ * <p>What it cannot do over LoRaWAN: ask for a consistency proof between checkpoints (it keeps none).
  */
 public final class VerifyingFirmware implements SimulatedDevice.Firmware {
 
@@ -68,6 +74,8 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
     /** The image it runs, or null when the simulation does not say (a delta then cannot be applied). */
     private byte[] image;
     private long deltaMemory = DEFAULT_DELTA_MEMORY;
+    /** The platform's statement key it was provisioned with, or null: then it checks no statement. */
+    private VerificationKey statementKey;
 
     /** The working memory it gives a delta codec: the platform's default for classes without a profile. */
     public static final long DEFAULT_DELTA_MEMORY = 4L * 1024 * 1024;
@@ -105,6 +113,12 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
     /** The image it runs (the one of {@code version} and {@code sequence}): the base a delta is applied to. */
     public synchronized VerifyingFirmware running(byte[] installed) {
         this.image = installed.clone();
+        return this;
+    }
+
+    /** Provisions the platform's statement key: from now on a block must carry a statement naming this device. */
+    public synchronized VerifyingFirmware statementKey(String did) {
+        this.statementKey = VerificationKey.fromDid(did);
         return this;
     }
 
@@ -148,6 +162,17 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
                 return List.of();
             }
             offer = o;
+            if (statementKey != null) {
+                byte[] statement = parts.statement();
+                try {
+                    SessionStatements.check(statement.length == 0 ? null : statement, statementKey, deviceId,
+                            offer.rolloutId(), offer.releaseId(), at);
+                } catch (UpdateFormatException e) {
+                    state = DeviceState.FAILED;
+                    reason = "unvouched: " + e.getMessage();
+                    return List.of();
+                }
+            }
             VerifiedManifest verified = verifier.verifyOffer(offer, Expectations.none().vendor(vendor)
                     .deviceClass(deviceClass).profile(profile).installedSequence(sequence).installedVersion(version))
                     .manifest();

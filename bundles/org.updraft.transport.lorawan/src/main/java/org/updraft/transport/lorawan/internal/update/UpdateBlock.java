@@ -3,6 +3,8 @@ package org.updraft.transport.lorawan.internal.update;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
+import org.updraft.core.update.SessionStatement;
+import org.updraft.core.update.SessionStatements;
 import org.updraft.core.update.UpdateAnswers;
 
 /**
@@ -14,17 +16,18 @@ import org.updraft.core.update.UpdateAnswers;
  * in the block.
  *
  * <pre>
+ * version 3: version u8 (3) | payload u8 (0 image, 1 delta) | answer length u32 big-endian | answer bytes
+ *            | statement length u16 big-endian | statement bytes | payload bytes (to the end)
+ * version 2: version u8 (2) | payload u8 | answer length u32 big-endian | answer bytes | payload bytes (to the end)
  * version 1: version u8 (1) | answer length u32 big-endian | answer bytes | image bytes (to the end)
- * version 2: version u8 (2) | payload u8 (0 image, 1 delta) | answer length u32 big-endian | answer bytes
- *            | payload bytes (to the end)
  * </pre>
  *
- * A full image is still encoded as version 1: firmware that predates deltas reads version 1 only, and the platform
- * offers deltas only to classes whose devices apply them, so such firmware never sees a version 2 block. Version 2
- * says outright what the payload is, so that a device never mistakes a patch for an image or the other way round.
- *
- * <p>The offer carries no answer statement: one block goes to every device of the session, and a statement names one
- * device and its request.
+ * The platform writes version 3. Its statement is the platform's {@link SessionStatement}: one block goes to every
+ * device of the session, so instead of an answer's statement (which names one device and its request) it carries one
+ * naming every device of the session, signed by the platform's statement key and expiring with the session. A device
+ * provisioned with that key acts on no block whose statement does not name it. The payload byte says outright what
+ * follows, so that a device never mistakes a patch for an image or the other way round. Versions 1 and 2 (without a
+ * statement; version 1 without the payload byte) are still read.
  */
 public final class UpdateBlock {
 
@@ -36,42 +39,43 @@ public final class UpdateBlock {
         DELTA
     }
 
-    /** The version of a block that carries a full image (the first one, which every device reads). */
-    public static final int VERSION = 1;
-    /** The version of a block that says which payload it carries. */
+    /** The first version: an image, no payload byte, no statement. */
+    public static final int VERSION_IMAGE = 1;
+    /** The version that says which payload it carries, without a statement. */
     public static final int VERSION_PAYLOAD = 2;
-    private static final int HEADER = 5;
+    /** The version the platform writes: payload byte and the session's statement. */
+    public static final int VERSION = 3;
+    private static final int HEADER_1 = 5;
     private static final int HEADER_2 = 6;
 
     private final Payload kind;
     private final byte[] answer;
+    private final byte[] statement;
     private final byte[] payload;
 
-    private UpdateBlock(Payload kind, byte[] answer, byte[] payload) {
+    private UpdateBlock(Payload kind, byte[] answer, byte[] statement, byte[] payload) {
         this.kind = kind;
         this.answer = answer;
+        this.statement = statement;
         this.payload = payload;
     }
 
-    /** The block of an encoded offer ({@link UpdateAnswers#encode}) and its image: version 1. */
-    public static byte[] encode(byte[] answer, byte[] image) {
-        checkAnswer(answer);
-        return ByteBuffer.allocate(HEADER + answer.length + image.length).put((byte) VERSION).putInt(answer.length)
-                .put(answer).put(image).array();
-    }
-
-    /** The block of an encoded offer that carries a delta, and that delta's patch: version 2. */
-    public static byte[] encodeDelta(byte[] answer, byte[] patch) {
-        checkAnswer(answer);
-        return ByteBuffer.allocate(HEADER_2 + answer.length + patch.length).put((byte) VERSION_PAYLOAD)
-                .put((byte) Payload.DELTA.ordinal()).putInt(answer.length).put(answer).put(patch).array();
-    }
-
-    private static void checkAnswer(byte[] answer) {
+    /**
+     * The block of an encoded offer ({@link UpdateAnswers#encode}), the session's signed statement
+     * ({@link SessionStatements}; empty for none) and the payload: the image, or the patch of the offer's delta.
+     */
+    public static byte[] encode(Payload kind, byte[] answer, byte[] statement, byte[] payload) {
         if (answer.length > UpdateAnswers.MAX_ANSWER_BYTES) {
             throw new IllegalArgumentException("an offer of " + answer.length + " bytes is larger than any answer ("
                     + UpdateAnswers.MAX_ANSWER_BYTES + ")");
         }
+        if (statement.length > SessionStatements.MAX_STATEMENT_BYTES) {
+            throw new IllegalArgumentException("a statement of " + statement.length + " bytes is larger than any ("
+                    + SessionStatements.MAX_STATEMENT_BYTES + ")");
+        }
+        return ByteBuffer.allocate(HEADER_2 + answer.length + 2 + statement.length + payload.length)
+                .put((byte) VERSION).put((byte) kind.ordinal()).putInt(answer.length).put(answer)
+                .putShort((short) statement.length).put(statement).put(payload).array();
     }
 
     /**
@@ -84,17 +88,17 @@ public final class UpdateBlock {
             throw new IllegalArgumentException("an empty block has no header");
         }
         int version = block[0] & 0xFF;
-        int header = version == VERSION ? HEADER : version == VERSION_PAYLOAD ? HEADER_2 : -1;
+        int header = version == VERSION_IMAGE ? HEADER_1 : version == VERSION_PAYLOAD || version == VERSION ? HEADER_2
+                : -1;
         if (header < 0) {
-            throw new IllegalArgumentException("block version " + version + ", expected " + VERSION + " or "
-                    + VERSION_PAYLOAD);
+            throw new IllegalArgumentException("block version " + version + ", expected 1 to " + VERSION);
         }
         if (block.length < header) {
             throw new IllegalArgumentException("a block of " + block.length + " bytes has no header");
         }
         ByteBuffer in = ByteBuffer.wrap(block, 1, block.length - 1);
         Payload kind = Payload.IMAGE;
-        if (version == VERSION_PAYLOAD) {
+        if (version != VERSION_IMAGE) {
             int k = in.get() & 0xFF;
             if (k >= Payload.values().length) {
                 throw new IllegalArgumentException("block payload " + k + ", expected 0 (image) or 1 (delta)");
@@ -106,8 +110,25 @@ public final class UpdateBlock {
             throw new IllegalArgumentException("an answer of " + length + " bytes in a block of " + block.length);
         }
         int end = header + (int) length;
-        return new UpdateBlock(kind, Arrays.copyOfRange(block, header, end),
-                Arrays.copyOfRange(block, end, block.length));
+        byte[] answer = Arrays.copyOfRange(block, header, end);
+        byte[] statement = new byte[0];
+        if (version == VERSION) {
+            if (block.length - end < 2) {
+                throw new IllegalArgumentException("a block of " + block.length + " bytes ends before its statement");
+            }
+            int size = ((block[end] & 0xFF) << 8) | (block[end + 1] & 0xFF);
+            if (size > block.length - end - 2) {
+                throw new IllegalArgumentException("a statement of " + size + " bytes in a block of " + block.length);
+            }
+            statement = Arrays.copyOfRange(block, end + 2, end + 2 + size);
+            end += 2 + size;
+        }
+        return new UpdateBlock(kind, answer, statement, Arrays.copyOfRange(block, end, block.length));
+    }
+
+    /** The session's signed statement; empty in a version 1 or 2 block, or when the platform sent none. */
+    public byte[] statement() {
+        return statement.clone();
     }
 
     /** Whether the payload is the image or a patch. */
