@@ -125,6 +125,9 @@ public final class FuotaSession {
         // multicast: the start its last McClassCSessionReq gave, and the one it accepted (null: not yet)
         Instant offeredStart;
         Instant listensFrom;
+        // the last start it answered StartMissed to, and how many times it did
+        Instant missedStart;
+        int startsMissed;
 
         Device(Participant participant) {
             this.participant = participant;
@@ -476,13 +479,18 @@ public final class FuotaSession {
                         + " nobody asked for";
             }
             if (ans.accepted() && ans.startMissed()) {
-                // TS005 v2.0.0: the start had passed when the request came; a new one gives a later start
-                d.awaiting = null;
-                d.deadline = null;
-                if (d.attempts >= plan.maxAttempts()) {
-                    d.fail("missed the Class C session's start " + d.attempts + " times (StartMissed)");
+                // TS005 v2.0.0: by the device's clock the start had passed when the request came, though the session
+                // gives only starts ahead: its clock is checked again (if the plan checks clocks) and it gets a start
+                // of its own, later
+                stepDone(d);
+                if (++d.startsMissed >= plan.maxAttempts()) {
+                    d.fail("missed the Class C session's start " + d.startsMissed + " times (StartMissed)");
                 } else {
+                    d.missedStart = d.offeredStart;
                     d.steps.addFirst(Step.MC_SESSION);
+                    if (plan.clockSync()) {
+                        d.steps.addFirst(Step.CLOCK);
+                    }
                 }
             } else if (ans.accepted()) {
                 d.listensFrom = d.offeredStart;
@@ -654,8 +662,12 @@ public final class FuotaSession {
             windowEnd = sessionStart.plusSeconds(1L << classCTimeout);
         }
         Instant start = sessionStart;
-        if (reaches.plus(JOIN_MARGIN).isAfter(sessionStart)) {
+        if (d.missedStart != null || reaches.plus(JOIN_MARGIN).isAfter(sessionStart)) {
             start = GpsTime.instant(GpsTime.seconds(reaches.plus(JOIN_MARGIN)) + 1);
+        }
+        if (d.missedStart != null && start.isBefore(d.missedStart.plus(plan.answerTimeout()))) {
+            // what put it behind (its clock, a slow network server) is unknown: half a minute more than last time
+            start = d.missedStart.plus(plan.answerTimeout());
         }
         long left = Duration.between(start, windowEnd).toSeconds();
         if (left <= 0) {

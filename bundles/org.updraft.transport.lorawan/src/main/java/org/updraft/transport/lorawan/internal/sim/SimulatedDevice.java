@@ -154,6 +154,11 @@ public final class SimulatedDevice {
         return windowOpens;
     }
 
+    /** When its Class C window closes (SessionTimeOut after it opens), in true time; null before one. */
+    public Instant classCWindowCloses() {
+        return windowCloses;
+    }
+
     public byte[] block() {
         return block == null ? null : block.clone();
     }
