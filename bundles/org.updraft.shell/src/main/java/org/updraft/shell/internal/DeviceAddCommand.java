@@ -47,7 +47,7 @@ public class DeviceAddCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        DeviceRegistry devices = selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
+        DeviceRegistry devices = selectedRegistry();
         Device added = devices.register(new Device(id, TrustAddCommand.did(key), vendor, deviceClass, profile,
                 splitTags(tags), region, version, sequence, DeviceState.IDLE, null, Instant.now()));
         System.out.println("Registered device " + added.id());

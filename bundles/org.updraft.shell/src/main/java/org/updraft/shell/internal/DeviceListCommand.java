@@ -39,9 +39,12 @@ public class DeviceListCommand extends UpdraftCommand {
     int limit = 50;
 
 
+    /** A registry of the caller's own (the benchmarks'); null in the shell, where the command uses the selected one. */
+    DeviceRegistry registry;
+
     @Override
     protected Object run() throws Exception {
-        DeviceRegistry devices = selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
+        DeviceRegistry devices = registry != null ? registry : selectedRegistry();
         DeviceFilter filter = new DeviceFilter(vendor, deviceClass, profile, DeviceAddCommand.splitTags(tags), region,
                 versions);
         List<Device> page = devices.list(filter, after, limit);

@@ -3,7 +3,6 @@ package org.updraft.shell.internal;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.updraft.api.device.DeviceRegistry;
 
 @Command(scope = "updraft", name = "device-remove", description = "Removes a device from the registry (its reports "
         + "stay on the ledger)")
@@ -16,7 +15,7 @@ public class DeviceRemoveCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        if (!selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc").remove(id)) {
+        if (!selectedRegistry().remove(id)) {
             throw new IllegalArgumentException("no device " + id + " is registered");
         }
         System.out.println("Removed device " + id);

@@ -17,7 +17,7 @@ public class DeviceShowCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        DeviceRegistry devices = selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
+        DeviceRegistry devices = selectedRegistry();
         print(devices.find(id).orElseThrow(() -> new IllegalArgumentException("no device " + id + " is registered")));
         return null;
     }

@@ -35,7 +35,7 @@ public class LedgerProofCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        Ledger log = selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
+        Ledger log = selectedLedger();
         if ((index == null) == (release == null)) {
             throw new IllegalArgumentException("give either an event index or --release ID");
         }

@@ -29,7 +29,7 @@ public class LedgerTailCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        Ledger log = selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
+        Ledger log = selectedLedger();
         if (count < 1) {
             throw new IllegalArgumentException("-n must be at least 1");
         }

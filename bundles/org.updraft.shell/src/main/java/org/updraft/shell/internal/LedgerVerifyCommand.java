@@ -43,7 +43,7 @@ public class LedgerVerifyCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        Ledger log = ledger != null ? ledger : selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
+        Ledger log = ledger != null ? ledger : selectedLedger();
         long total = log.size();
         ProgressBar bar = new ProgressBar(System.out, "Verifying", n -> n + " events");
         LedgerAudit.Result result;

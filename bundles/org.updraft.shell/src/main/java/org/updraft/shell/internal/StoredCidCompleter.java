@@ -23,7 +23,8 @@ public class StoredCidCompleter implements Completer {
     @Override
     public int complete(Session session, CommandLine commandLine, List<String> candidates) {
         StringsCompleter delegate = new StringsCompleter();
-        try (Selected<FirmwareStore> selected = Selected.find(bundleContext, FirmwareStore.class, FirmwareStore.SERVING)) {
+        try (Selected<FirmwareStore> selected = Selected.find(bundleContext, FirmwareStore.class,
+                FirmwareStore.SERVING)) {
             FirmwareStore store = selected.service();
             if (store != null) {
                 store.list().forEach(o -> delegate.getStrings().add(o.cid().toString()));

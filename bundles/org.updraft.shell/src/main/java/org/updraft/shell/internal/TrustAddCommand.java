@@ -36,7 +36,7 @@ public class TrustAddCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        TrustStore store = selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft");
+        TrustStore store = selectedTrust();
         TrustedKey added = store.register(did(key), vendor, parseClasses(classes), Operators.current());
         System.out.println("Trusted " + added.did());
         TrustListCommand.print(added);

@@ -3,7 +3,6 @@ package org.updraft.shell.internal;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
-import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 
 @Command(scope = "updraft", name = "trust-list", description = "Lists manufacturer keys and their status")
@@ -20,7 +19,7 @@ public class TrustListCommand extends UpdraftCommand {
         table.column("Status");
         table.column("Since");
         table.column("Note");
-        for (TrustedKey k : selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft").list()) {
+        for (TrustedKey k : selectedTrust().list()) {
             table.addRow().addContent(k.did(), k.vendor(), classes(k), k.status().name().toLowerCase(),
                     Format.time(k.changed()), note(k));
         }

@@ -5,7 +5,6 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 
 @Command(scope = "updraft", name = "trust-revoke", description = "Revokes a manufacturer key: everything it "
@@ -23,7 +22,7 @@ public class TrustRevokeCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        TrustedKey revoked = selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft").revoke(did, reason, Operators.current());
+        TrustedKey revoked = selectedTrust().revoke(did, reason, Operators.current());
         System.out.println("Revoked " + revoked.did());
         TrustListCommand.print(revoked);
         return null;

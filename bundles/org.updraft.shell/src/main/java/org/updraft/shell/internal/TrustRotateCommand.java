@@ -10,7 +10,6 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
-import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
 
 @Command(scope = "updraft", name = "trust-rotate", description = "Replaces a manufacturer key by a successor; "
@@ -45,7 +44,7 @@ public class TrustRotateCommand extends UpdraftCommand {
                 throw new IllegalArgumentException(proof + " does not hold a base64 rotation proof");
             }
         }
-        TrustedKey rotated = selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft").rotate(did,
+        TrustedKey rotated = selectedTrust().rotate(did,
                 TrustAddCommand.did(successor), signature, Operators.current());
         System.out.println("Rotated " + rotated.did() + " to " + rotated.successor());
         TrustListCommand.print(rotated);

@@ -12,6 +12,9 @@ import org.apache.karaf.shell.support.CommandException;
 import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.device.DeviceRegistry;
+import org.updraft.api.ledger.Ledger;
+import org.updraft.api.trust.TrustStore;
 
 /**
  * What every {@code updraft:} command does when it says no: the user gets one line ({@code Error executing command:
@@ -74,6 +77,21 @@ abstract class UpdraftCommand implements Action {
         Selected<T> found = Selected.find(bundleContext, type, filter);
         borrowed.add(found);
         return Services.require(found.service(), what, feature);
+    }
+
+    /** The selected device registry, or a refusal naming its feature. */
+    protected DeviceRegistry selectedRegistry() throws CommandException {
+        return selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
+    }
+
+    /** The selected ledger, or a refusal naming its feature. */
+    protected Ledger selectedLedger() throws CommandException {
+        return selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
+    }
+
+    /** The selected trust store, or a refusal naming its feature. */
+    protected TrustStore selectedTrust() throws CommandException {
+        return selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft");
     }
 
     /** A refusal: {@code message} is all the user sees, on one line. */
