@@ -17,8 +17,12 @@ import org.updraft.transport.lorawan.internal.fuota.ClockSync;
 import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeAns;
 import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeReq;
 import org.updraft.transport.lorawan.internal.fuota.ClockSync.ForceDeviceResyncReq;
+import org.updraft.transport.lorawan.internal.fuota.DataBlockMic;
 import org.updraft.transport.lorawan.internal.fuota.Direction;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.BlockIntegrity;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataBlockReceivedAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataBlockReceivedReq;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
@@ -31,6 +35,7 @@ import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McClassCSessi
 import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupAns;
 import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupReq;
 import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McSessionAns;
+import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.radio.DataRate;
 import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
 import org.updraft.transport.lorawan.internal.session.DeviceResult.State;
@@ -51,6 +56,13 @@ import org.updraft.transport.lorawan.internal.session.DeviceResult.State;
  * out (as many as the worst of them needs at the loss it showed) until every device is done or the rounds, the
  * attempts, the Class C window or TS004's fragment counters run out, and those devices end failed with the
  * reason.
+ *
+ * <p>In TS004 v2.0.0 each device's FragSessionSetupReq carries its SessionCnt and the block's MIC under its own
+ * DataBlockIntKey, the fragments are v2.0.0's FEC rows, and a device confirms the block it rebuilt with
+ * DataBlockReceivedReq, which the session answers with DataBlockReceivedAns; the device is done once that answer
+ * has gone out (or a status answer reports nothing missing). A device that reports a MIC error (in
+ * DataBlockReceivedReq or a status answer) rebuilt something other than the block: it ends failed, reason
+ * {@value #MIC_ERROR}.
  *
  * <p>Uplinks that do not belong (a device outside the session, a frame counter not above the device's last, a port
  * other than 200-202, a frame that does not decode, an answer nobody asked for or for another session) change
@@ -94,11 +106,22 @@ public final class FuotaSession {
         }
     }
 
-    private record Pending(Device device, int port, byte[] frame, Step step) {
+    // doneOnSend: the device is done once this frame (its DataBlockReceivedAns) has gone out
+    private record Pending(Device device, int port, byte[] frame, Step step, boolean doneOnSend) {
+        Pending(Device device, int port, byte[] frame, Step step) {
+            this(device, port, frame, step, false);
+        }
     }
+
+    /** The reason of a device that rebuilt a block whose MIC is wrong (TS004 v2.0.0). */
+    public static final String MIC_ERROR = "mic-error";
 
     private final class Device {
         final Participant participant;
+        // TS004 v2.0.0: this device's SessionCnt and the block's MIC under its key; null in v1.0.0
+        BlockIntegrity integrity;
+        // TS004 v2.0.0: its DataBlockReceivedAns is queued
+        boolean blockAcknowledged;
         final Deque<Step> steps = new ArrayDeque<>();
         Step awaiting;
         Instant deadline;
@@ -204,8 +227,8 @@ public final class FuotaSession {
      * @param participants the devices, each once; for multicast each with its encrypted McKey
      * @param budget the gateway's duty-cycle budget (shared with anything else it sends)
      * @param refusals where ignored uplinks are counted and reported
-     * @throws IllegalArgumentException for no device, a device twice, a multicast device without its key, or a
-     *     block the plan's fragments cannot carry
+     * @throws IllegalArgumentException for no device, a device twice, a multicast device without its key, a
+     *     device of a TS004 v2.0.0 session without its DataBlockIntKey, or a block the plan's fragments cannot carry
      */
     public FuotaSession(SessionPlan plan, byte[] block, List<Participant> participants, DutyCycleBudget budget,
             CountedRefusals refusals) {
@@ -228,6 +251,15 @@ public final class FuotaSession {
                 throw new IllegalArgumentException(p.devEui() + " has no McKey_encrypted for the multicast group");
             }
             Device d = new Device(p);
+            if (plan.version() == Ts004Version.V2_0_0) {
+                if (p.dataBlockIntKey() == null) {
+                    throw new IllegalArgumentException(p.devEui() + " has no DataBlockIntKey, which a TS004 v2.0.0 "
+                            + "session needs for the data block's MIC");
+                }
+                // over the block as sent: NbFrag x FragSize - Padding bytes, which is the block itself
+                d.integrity = new BlockIntegrity(p.sessionCnt(), DataBlockMic.mic(p.dataBlockIntKey(), p.sessionCnt(),
+                        plan.fragIndex(), plan.descriptor(), block));
+            }
             if (devices.putIfAbsent(p.devEui(), d) != null) {
                 throw new IllegalArgumentException(p.devEui() + " is listed twice");
             }
@@ -469,7 +501,9 @@ public final class FuotaSession {
                 d.fail("refused the fragmentation session:" + (ans.encodingUnsupported() ? " encoding unsupported" : "")
                         + (ans.notEnoughMemory() ? " not enough memory" : "")
                         + (ans.fragIndexNotSupported() ? " FragIndex not supported" : "")
-                        + (ans.wrongDescriptor() ? " wrong descriptor" : ""));
+                        + (ans.wrongDescriptor() ? " wrong descriptor" : "")
+                        + (ans.sessionCntReplay() ? " SessionCnt " + d.participant.sessionCnt()
+                                + " not above its last (replay)" : ""));
             }
             return null;
         }
@@ -526,11 +560,28 @@ public final class FuotaSession {
                 d.awaiting = null;
                 d.deadline = null;
             }
-            if (ans.notEnoughMatrixMemory()) {
+            if (ans.micError()) {
+                d.fail(MIC_ERROR);
+            } else if (ans.notEnoughMatrixMemory()) {
                 d.fail("not enough memory for the FEC matrix (" + ans.nbFragReceived() + " fragments received)");
             } else if (ans.missingFrag() == 0) {
                 d.done();
             }
+            return null;
+        }
+        if (c instanceof DataBlockReceivedReq req) {
+            if (req.fragIndex() != plan.fragIndex()) {
+                return "DataBlockReceivedReq for session " + req.fragIndex() + ", this one is " + plan.fragIndex();
+            }
+            if (req.micError()) {
+                d.fail(MIC_ERROR);
+                return null;
+            }
+            // answered each time: a device repeats its request when our answer was lost
+            boolean doneOnSend = d.state == State.ACTIVE && !d.blockAcknowledged;
+            d.blockAcknowledged = true;
+            queue.add(new Pending(d, Fragmentation.PORT, ts004.encode(new DataBlockReceivedAns(plan.fragIndex())),
+                    null, doneOnSend));
             return null;
         }
         return c.getClass().getSimpleName() + " nobody asked for";
@@ -632,10 +683,11 @@ public final class FuotaSession {
                 enqueue(d, MulticastSetup.PORT, ts005.encode(new McGroupSetupReq(mc.groupId(), mc.mcAddr(),
                         d.participant.mcKeyEncrypted(), mc.minMcFCount(), mc.maxMcFCount())), step);
             }
+            // v2.0.0: AckReception, so that the device confirms the block (DataBlockReceivedReq) once it has it
             case FRAG_SETUP -> enqueue(d, Fragmentation.PORT, ts004.encode(new FragSessionSetupReq(plan.fragIndex(),
                     plan.multicast() == null ? 0 : 1 << plan.multicast().groupId(), encoder.nbFrag(),
-                    encoder.fragSize(), 0, plan.blockAckDelay(), false, encoder.padding(), plan.descriptor(), null)),
-                    step);
+                    encoder.fragSize(), 0, plan.blockAckDelay(), d.integrity != null, encoder.padding(),
+                    plan.descriptor(), d.integrity)), step);
             case MC_SESSION -> requestClassCSession(d);
             case STATUS -> enqueue(d, Fragmentation.PORT,
                     ts004.encode(new FragSessionStatusReq(plan.fragIndex(), true)), step);
@@ -863,6 +915,9 @@ public final class FuotaSession {
                 continue;
             }
             Transmission t = transmit(p.device.participant.devEui(), p.port, p.frame, 0);
+            if (p.doneOnSend) {
+                p.device.done();
+            }
             if (p.step != null && p.device.awaiting == p.step) {
                 Duration wait = p.step == Step.STATUS ? Duration.ofSeconds(16L << plan.blockAckDelay())
                         : Duration.ZERO;

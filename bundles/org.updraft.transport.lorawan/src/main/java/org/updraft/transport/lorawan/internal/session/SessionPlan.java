@@ -1,6 +1,7 @@
 package org.updraft.transport.lorawan.internal.session;
 
 import java.time.Duration;
+import java.util.Objects;
 
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.radio.Region;
@@ -18,6 +19,7 @@ import org.updraft.transport.lorawan.internal.radio.Region;
  * @param maxAttempts tries of each setup request, and status requests a device may leave unanswered, before it
  *     ends failed
  * @param answerTimeout how long after a request's frame ends its answer may come (beyond BlockAckDelay's spread)
+ * @param version the TS004 version every device runs: its frames, FEC rows and, in v2.0.0, the block's MIC
  * @param clockSync whether devices' clocks are checked (TS003) before a multicast session is opened
  * @param multicast the TS005 group, or null for a unicast session
  */
@@ -47,11 +49,7 @@ public record SessionPlan(Region region, int dataRate, long frequencyHz, Ts004Ve
     public SessionPlan {
         region.dataRate(dataRate);
         region.subBand(frequencyHz);
-        if (version != Ts004Version.V1_0_0) {
-            // v2.0.0 sessions carry the data block's MIC under a key derived from McKEKey, not built yet
-            throw new IllegalArgumentException("the session engine runs TS004 v1.0.0 sessions; v2.0.0 needs the data "
-                    + "block's MIC, which it does not compute yet");
-        }
+        Objects.requireNonNull(version, "version");
         if (fragIndex < 0 || fragIndex > 3) {
             throw new IllegalArgumentException("FragIndex is 0 to 3, not " + fragIndex);
         }
@@ -111,6 +109,15 @@ public record SessionPlan(Region region, int dataRate, long frequencyHz, Ts004Ve
 
     public SessionPlan withFragSize(int size) {
         return new SessionPlan(region, dataRate, frequencyHz, version, fragIndex, size, descriptor, redundancy,
+                blockAckDelay, maxRepairRounds, maxAttempts, answerTimeout, clockSync, multicast);
+    }
+
+    /**
+     * This plan in TS004 {@code ts004}: v2.0.0 sessions need each participant's DataBlockIntKey and SessionCnt,
+     * use v2.0.0's FEC rows and have each device confirm the block it rebuilt (DataBlockReceivedReq).
+     */
+    public SessionPlan withVersion(Ts004Version ts004) {
+        return new SessionPlan(region, dataRate, frequencyHz, ts004, fragIndex, fragSize, descriptor, redundancy,
                 blockAckDelay, maxRepairRounds, maxAttempts, answerTimeout, clockSync, multicast);
     }
 

@@ -16,7 +16,9 @@ import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeAns;
 import org.updraft.transport.lorawan.internal.fuota.ClockSync.AppTimeReq;
 import org.updraft.transport.lorawan.internal.fuota.ClockSync.ForceDeviceResyncReq;
 import org.updraft.transport.lorawan.internal.fuota.Direction;
+import org.updraft.transport.lorawan.internal.fuota.DataBlockMic;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataBlockReceivedReq;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
@@ -39,6 +41,11 @@ import org.updraft.transport.lorawan.internal.session.GpsTime;
  * the rebuilt block's SHA-256 against the digest it was told to expect, or hands the block to its {@link Firmware},
  * which verifies and installs it and says what to send (its signed report). Its clock starts {@code clockOffset} off
  * GPS time.
+ *
+ * <p>It runs TS004 v1.0.0 unless {@link #runTs004V2} gives it a DataBlockIntKey: then it refuses a session setup
+ * whose SessionCnt is not above the last it accepted, rebuilds with v2.0.0's FEC rows, checks the rebuilt block's
+ * MIC with its own key before anything else sees the block, and reports a MIC error (DataBlockReceivedReq and status
+ * answers) instead of handing over a block whose MIC is wrong.
  */
 public final class SimulatedDevice {
 
@@ -63,7 +70,12 @@ public final class SimulatedDevice {
     private final Random random;
     private final int maxBlockBytes;
     private final MulticastSetup ts005 = MulticastSetup.of(1);
-    private final Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+    private Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+    // TS004 v2.0.0: its key, the last SessionCnt it accepted (-1: none yet), and whether the rebuilt block's MIC was
+    // wrong
+    private byte[] dataBlockIntKey;
+    private int lastSessionCnt = -1;
+    private boolean micError;
     private Duration clockOffset;
     private long fCnt;
     // multicast group 0..3: address, or -1
@@ -102,6 +114,30 @@ public final class SimulatedDevice {
         this.clockOffset = clockOffset;
         this.maxBlockBytes = maxBlockBytes;
         this.random = random;
+    }
+
+    /**
+     * Makes this device run TS004 v2.0.0 with {@code key} as its DataBlockIntKey; {@code lastSessionCnt} is the last
+     * SessionCnt it accepted before (-1 for none).
+     */
+    public SimulatedDevice runTs004V2(byte[] key, int lastSessionCnt) {
+        if (key == null || key.length != 16) {
+            throw new IllegalArgumentException("DataBlockIntKey is 16 bytes");
+        }
+        this.dataBlockIntKey = key.clone();
+        this.lastSessionCnt = lastSessionCnt;
+        this.ts004 = Fragmentation.of(Ts004Version.V2_0_0);
+        return this;
+    }
+
+    /** The last SessionCnt it accepted (TS004 v2.0.0), -1 for none. */
+    public int lastSessionCnt() {
+        return lastSessionCnt;
+    }
+
+    /** Whether the block it rebuilt last failed its MIC check (TS004 v2.0.0); such a block is never handed on. */
+    public boolean micError() {
+        return micError;
     }
 
     public String devEui() {
@@ -159,6 +195,7 @@ public final class SimulatedDevice {
         return windowCloses;
     }
 
+    /** The block it rebuilt and handed on; null before, and for a block whose MIC was wrong. */
     public byte[] block() {
         return block == null ? null : block.clone();
     }
@@ -250,21 +287,42 @@ public final class SimulatedDevice {
     private void fragmentation(FuotaCommand c, Instant at, List<Sent> out) {
         if (c instanceof FragSessionSetupReq req) {
             boolean tooBig = req.blockSize() > maxBlockBytes;
-            if (!tooBig) {
+            boolean v2 = ts004.version() == Ts004Version.V2_0_0;
+            // a retry of the setup it accepted (its answer was lost) is answered again, the session kept
+            boolean retry = v2 && req.equals(session);
+            boolean replay = v2 && !retry && req.integrity().sessionCnt() <= lastSessionCnt;
+            if (!tooBig && !replay && !retry) {
                 session = req;
-                decoder = new FragmentDecoder(req.nbFrag(), req.fragSize(), Ts004Version.V1_0_0);
+                decoder = new FragmentDecoder(req.nbFrag(), req.fragSize(), ts004.version());
                 block = null;
                 verified = false;
+                micError = false;
+                if (v2) {
+                    lastSessionCnt = req.integrity().sessionCnt();
+                }
             }
             out.add(new Sent(soon(at), Fragmentation.PORT, ts004.encode(
-                    new FragSessionSetupAns(req.fragIndex(), false, tooBig, false, false, false))));
+                    new FragSessionSetupAns(req.fragIndex(), false, tooBig, false, false, replay))));
         } else if (c instanceof DataFragment f) {
             if (decoder == null || f.fragIndex() != session.fragIndex()) {
                 return;
             }
             fragmentsHeard++;
             if (decoder.accept(f.counter(), f.payload()) == FragmentDecoder.Outcome.COMPLETED) {
-                block = decoder.block(session.padding());
+                byte[] rebuilt = decoder.block(session.padding());
+                if (session.integrity() != null) {
+                    micError = DataBlockMic.mic(dataBlockIntKey, session.integrity().sessionCnt(), session.fragIndex(),
+                            session.descriptor(), rebuilt) != session.integrity().mic();
+                    if (session.ackReception()) {
+                        out.add(new Sent(soon(at), Fragmentation.PORT, ts004.encode(
+                                new DataBlockReceivedReq(session.fragIndex(), micError))));
+                    }
+                    if (micError) {
+                        // not what the server sent: nothing of it goes further
+                        return;
+                    }
+                }
+                block = rebuilt;
                 if (firmware != null) {
                     out.addAll(firmware.rebuilt(block.clone(), at));
                 } else {
@@ -283,7 +341,7 @@ public final class SimulatedDevice {
             Instant when = at.plusMillis(1 + (long) (random.nextDouble() * spread));
             FragmentDecoder.Status s = decoder.status();
             out.add(new Sent(when, Fragmentation.PORT, ts004.encode(new FragSessionStatusAns(req.fragIndex(),
-                    Math.min(s.received(), Fragmentation.MAX_FRAGMENTS), Math.min(s.missing(), 255), false, false,
+                    Math.min(s.received(), Fragmentation.MAX_FRAGMENTS), Math.min(s.missing(), 255), false, micError,
                     false))));
         }
     }
