@@ -545,6 +545,11 @@ public final class FuotaSession {
             boolean asked = plan.multicast() != null
                     ? phase == Phase.STATUS && statusSent && !now.isAfter(statusUntil)
                     : d.awaiting == Step.STATUS || phase == Phase.STATUS && d.statusOpen;
+            if (!asked && d.state == State.DONE && d.blockAcknowledged) {
+                // v2.0.0: done by its DataBlockReceivedReq, it still answers the status request it heard, maybe after
+                // the round ended without waiting for it
+                return null;
+            }
             if (!asked) {
                 return "FragSessionStatusAns while no status request is open";
             }

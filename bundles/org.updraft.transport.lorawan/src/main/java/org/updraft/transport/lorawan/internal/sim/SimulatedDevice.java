@@ -76,6 +76,7 @@ public final class SimulatedDevice {
     private byte[] dataBlockIntKey;
     private int lastSessionCnt = -1;
     private boolean micError;
+    private boolean micChecked;
     private Duration clockOffset;
     private long fCnt;
     // multicast group 0..3: address, or -1
@@ -138,6 +139,11 @@ public final class SimulatedDevice {
     /** Whether the block it rebuilt last failed its MIC check (TS004 v2.0.0); such a block is never handed on. */
     public boolean micError() {
         return micError;
+    }
+
+    /** Whether it checked the MIC of the block it rebuilt last (TS004 v2.0.0), whatever the check found. */
+    public boolean micChecked() {
+        return micChecked;
     }
 
     public String devEui() {
@@ -288,8 +294,9 @@ public final class SimulatedDevice {
         if (c instanceof FragSessionSetupReq req) {
             boolean tooBig = req.blockSize() > maxBlockBytes;
             boolean v2 = ts004.version() == Ts004Version.V2_0_0;
-            // a retry of the setup it accepted (its answer was lost) is answered again, the session kept
-            boolean retry = v2 && req.equals(session);
+            // a retry of the setup it accepted (its answer was lost) is answered again and the session kept, while
+            // the block is still being rebuilt; afterwards the same setup is a replay like any other
+            boolean retry = v2 && req.equals(session) && !decoder.complete();
             boolean replay = v2 && !retry && req.integrity().sessionCnt() <= lastSessionCnt;
             if (!tooBig && !replay && !retry) {
                 session = req;
@@ -297,6 +304,7 @@ public final class SimulatedDevice {
                 block = null;
                 verified = false;
                 micError = false;
+                micChecked = false;
                 if (v2) {
                     lastSessionCnt = req.integrity().sessionCnt();
                 }
@@ -313,6 +321,7 @@ public final class SimulatedDevice {
                 if (session.integrity() != null) {
                     micError = DataBlockMic.mic(dataBlockIntKey, session.integrity().sessionCnt(), session.fragIndex(),
                             session.descriptor(), rebuilt) != session.integrity().mic();
+                    micChecked = true;
                     if (session.ackReception()) {
                         out.add(new Sent(soon(at), Fragmentation.PORT, ts004.encode(
                                 new DataBlockReceivedReq(session.fragIndex(), micError))));
