@@ -13,8 +13,13 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.updraft.core.serving.CountedRefusals;
+import org.updraft.transport.lorawan.internal.fec.FragmentEncoder;
+import org.updraft.transport.lorawan.internal.fuota.DataBlockMic;
 import org.updraft.transport.lorawan.internal.fuota.Direction;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataBlockReceivedAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataBlockReceivedReq;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusAns;
@@ -110,9 +115,17 @@ class FuotaSessionTest {
         e = assertThrows(IllegalArgumentException.class, () -> SessionPlan.unicast(Region.EU868, 0, G1)
                 .withFragSize(49));
         assertEquals("DR0 carries fragments of at most 48 bytes, not 49", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new SessionPlan(Region.EU868, 5, G1,
-                Ts004Version.V2_0_0, 0, 0, 0, 0.1, 0, 5, 3, Duration.ofSeconds(30), false, null));
-        assertTrue(e.getMessage().contains("v2.0.0 needs the data block's MIC"), e.getMessage());
+        SessionPlan v2 = new SessionPlan(Region.EU868, 5, G1, Ts004Version.V2_0_0, 0, 0, 0, 0.1, 0, 5, 3,
+                Duration.ofSeconds(30), false, null);
+        e = assertThrows(IllegalArgumentException.class, () -> new FuotaSession(v2, new byte[10],
+                List.of(new Participant(DEV, null)), budget, r));
+        assertEquals(DEV + " has no DataBlockIntKey, which a TS004 v2.0.0 session needs for the data block's MIC",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Participant(DEV, null).withBlockIntegrity(
+                new byte[16], 0x10000));
+        assertEquals("SessionCnt is 16 bits, not 65536", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Participant(DEV, null).withBlockIntegrity(
+                new byte[15], 1));
         // 16383 fragments of 48 bytes at DR0 and 1% do not fit a Class C session of 2^15 s
         e = assertThrows(IllegalArgumentException.class, () -> new FuotaSession(SessionPlan.multicast(Region.EU868,
                 0, 869_525_000L, 1), new byte[100_000], List.of(new Participant(DEV, new byte[16])), budget, r));
@@ -283,5 +296,134 @@ class FuotaSessionTest {
         assertEquals(34, FuotaSession.repair(10, 80, 100, 1));
         assertEquals(17 * 16, FuotaSession.repair(10, 80, 100, 9));
         assertEquals(0, FuotaSession.repair(0, 80, 100, 3));
+    }
+
+    private static final String OTHER = "8899aabbccddeeff";
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** A TS004 v2.0.0 unicast plan at DR3: FragIndex 1, a descriptor, 50% redundancy. */
+    private static SessionPlan v2Plan() {
+        return new SessionPlan(Region.EU868, 3, G1, Ts004Version.V2_0_0, 1, 0, 0xCAFE_BABEL, 0.5, 0, 5, 3,
+                Duration.ofSeconds(30), false, null);
+    }
+
+    /**
+     * TS004 v2.0.0: each device's setup carries its own SessionCnt and the MIC of exactly the block under its own
+     * DataBlockIntKey, with AckReception; the coded fragments are v2.0.0's rows; a DataBlockReceivedReq is answered
+     * and makes the device done, one saying MIC error makes it fail.
+     */
+    @Test
+    void aV2SessionGivesEachDeviceItsMicAndAnswersDataBlockReceived() throws FuotaCodecException {
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V2_0_0);
+        byte[] block = bytes(2200, 1);
+        byte[] devKey = DataBlockMic.dataBlockIntKey(bytes(16, 2));
+        byte[] otherKey = DataBlockMic.dataBlockIntKey(bytes(16, 3));
+        List<String> refused = new ArrayList<>();
+        FuotaSession session = new FuotaSession(v2Plan(), block, List.of(
+                new Participant(DEV, null).withBlockIntegrity(devKey, 7),
+                new Participant(OTHER, null).withBlockIntegrity(otherKey, 300)), new DutyCycleBudget(Region.EU868),
+                refusals(refused));
+        Map<String, FragSessionSetupReq> setups = new java.util.HashMap<>();
+        List<DataFragment> fragments = new ArrayList<>();
+        Instant at = T0;
+        while (session.phase() != FuotaSession.Phase.STATUS) {
+            for (Transmission t : session.poll(at)) {
+                FuotaCommand command = ts004.decode(Direction.DOWNLINK, t.frame()).get(0);
+                if (command instanceof FragSessionSetupReq req) {
+                    setups.put(t.devEui(), req);
+                    session.onUplink(t.devEui(), 0, Fragmentation.PORT, ts004.encode(new FragSessionSetupAns(1, false,
+                            false, false, false, false)), at.plusSeconds(2));
+                } else if (command instanceof DataFragment f && t.devEui().equals(DEV)) {
+                    fragments.add(f);
+                }
+            }
+            at = session.nextWake();
+        }
+        // 2200 bytes in 112-byte fragments: 20 of them, 40 bytes of padding; the MIC is over the 2200 bytes alone
+        FragSessionSetupReq mine = setups.get(DEV);
+        assertEquals(20, mine.nbFrag());
+        assertEquals(40, mine.padding());
+        assertEquals(2200, mine.blockSize());
+        assertTrue(mine.ackReception());
+        assertEquals(0xCAFE_BABEL, mine.descriptor());
+        assertEquals(new Fragmentation.BlockIntegrity(7, DataBlockMic.mic(devKey, 7, 1, 0xCAFE_BABEL, block)),
+                mine.integrity());
+        assertEquals(new Fragmentation.BlockIntegrity(300, DataBlockMic.mic(otherKey, 300, 1, 0xCAFE_BABEL, block)),
+                setups.get(OTHER).integrity());
+        // 20 + 10 coded, each v2.0.0's row, which for some of these counters is not v1.0.0's
+        FragmentEncoder v2 = new FragmentEncoder(block, 112, Ts004Version.V2_0_0);
+        FragmentEncoder v1 = new FragmentEncoder(block, 112, Ts004Version.V1_0_0);
+        assertEquals(30, fragments.size());
+        boolean differsFromV1 = false;
+        for (DataFragment f : fragments) {
+            assertEquals(1, f.fragIndex());
+            assertTrue(java.util.Arrays.equals(v2.fragment(f.counter()), f.payload()), "fragment " + f.counter());
+            differsFromV1 |= !java.util.Arrays.equals(v1.fragment(f.counter()), f.payload());
+        }
+        assertTrue(differsFromV1, "the coded fragments are v2.0.0's rows");
+
+        // DEV rebuilt the block and its MIC held: answered, then done; OTHER's MIC failed
+        session.onUplink(DEV, 1, Fragmentation.PORT, ts004.encode(new DataBlockReceivedReq(1, false)), at);
+        session.onUplink(OTHER, 1, Fragmentation.PORT, ts004.encode(new DataBlockReceivedReq(1, true)), at);
+        assertEquals(DeviceResult.State.FAILED, session.results().get(1).state());
+        assertEquals(FuotaSession.MIC_ERROR, session.results().get(1).reason());
+        List<Transmission> acks = new ArrayList<>();
+        for (Instant wake = session.nextWake(); wake != null && acks.isEmpty(); wake = session.nextWake()) {
+            for (Transmission t : session.poll(wake)) {
+                if (ts004.decode(Direction.DOWNLINK, t.frame()).get(0) instanceof DataBlockReceivedAns ans) {
+                    assertEquals(1, ans.fragIndex());
+                    acks.add(t);
+                }
+            }
+        }
+        assertEquals(DEV, acks.get(0).devEui());
+        assertEquals(DeviceResult.State.DONE, session.results().get(0).state());
+        assertEquals(FuotaSession.Phase.FINISHED, session.phase());
+        assertEquals(List.of(), refused);
+    }
+
+    /**
+     * v2.0.0 status answers are read with v2.0.0's layout (status byte first), and one whose MIC error bit is set ends
+     * the device failed though it misses nothing; a setup refused for its SessionCnt ends the device with that reason.
+     */
+    @Test
+    void aV2StatusAnswerWithMicErrorAndAReplayedSessionCntEndDevicesFailed() throws FuotaCodecException {
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V2_0_0);
+        List<String> refused = new ArrayList<>();
+        FuotaSession session = new FuotaSession(v2Plan(), bytes(500, 4), List.of(
+                new Participant(DEV, null).withBlockIntegrity(new byte[16], 1),
+                new Participant(OTHER, null).withBlockIntegrity(new byte[16], 1)), new DutyCycleBudget(Region.EU868),
+                refusals(refused));
+        Instant at = T0;
+        long fCnt = 0;
+        while (session.phase() != FuotaSession.Phase.FINISHED) {
+            for (Transmission t : session.poll(at)) {
+                FuotaCommand command = ts004.decode(Direction.DOWNLINK, t.frame()).get(0);
+                if (command instanceof FragSessionSetupReq) {
+                    boolean replay = t.devEui().equals(OTHER);
+                    session.onUplink(t.devEui(), fCnt++, Fragmentation.PORT, ts004.encode(new FragSessionSetupAns(1,
+                            false, false, false, false, replay)), at.plusSeconds(2));
+                } else if (command instanceof FragSessionStatusReq) {
+                    // DEV rebuilt the block (8 received, none missing), but its MIC did not hold
+                    session.onUplink(t.devEui(), fCnt++, Fragmentation.PORT, ts004.encode(new FragSessionStatusAns(1,
+                            8, 0, false, true, false)), at.plusSeconds(5));
+                }
+            }
+            at = session.nextWake();
+        }
+        DeviceResult dev = session.results().get(0);
+        assertEquals(DeviceResult.State.FAILED, dev.state());
+        assertEquals(FuotaSession.MIC_ERROR, dev.reason());
+        assertEquals(8, dev.fragmentsReceived(), "read with v2.0.0's layout");
+        assertEquals(0, dev.missing());
+        DeviceResult other = session.results().get(1);
+        assertEquals(DeviceResult.State.FAILED, other.state());
+        assertEquals("refused the fragmentation session: SessionCnt 1 not above its last (replay)", other.reason());
+        assertEquals(List.of(), refused);
     }
 }
