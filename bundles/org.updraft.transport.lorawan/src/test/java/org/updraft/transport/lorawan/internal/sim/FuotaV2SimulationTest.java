@@ -86,6 +86,10 @@ class FuotaV2SimulationTest {
         }
 
         SimulatedNetwork run(SessionPlan plan, double loss) {
+            return run(plan, loss, n -> { });
+        }
+
+        SimulatedNetwork run(SessionPlan plan, double loss, java.util.function.Consumer<SimulatedNetwork> before) {
             FuotaSession session = new FuotaSession(plan, image, participants,
                     new DutyCycleBudget(Region.EU868, 0.01, Map.of("g3", 0.1)),
                     new CountedRefusals(Duration.ZERO, () -> 0,
@@ -94,12 +98,15 @@ class FuotaV2SimulationTest {
             for (SimulatedDevice d : devices) {
                 network.add(d, LossModel.random(loss), LossModel.random(loss));
             }
+            before.accept(network);
             assertTrue(network.run(Duration.ofDays(2)), "the session finishes");
             results = session.results();
+            report = session.report();
             return network;
         }
 
         List<DeviceResult> results;
+        FuotaSession.Report report;
     }
 
     private static void assertEveryDeviceCheckedTheMicAndHasTheImage(Fleet fleet, int sessionCnt) {
@@ -200,5 +207,27 @@ class FuotaV2SimulationTest {
         assertEquals(State.FAILED, again.results.get(0).state());
         assertTrue(again.results.get(0).reason().contains("replay"), again.results.get(0).reason());
         assertArrayEquals(fleet.image, device.block(), "it kept the block of the session it accepted");
+    }
+
+    /**
+     * v2.0.0's rows each set exactly M/2 distinct fragments; at M = 33 that is 16, an even number, so no number of
+     * coded fragments tells the XOR of all 33: a device that heard none of the uncoded ones (it joined late, or lost
+     * them) stays one fragment short. The session sends it uncoded fragments again.
+     */
+    @Test
+    void aMulticastDeviceThatHeardNoUncodedFragmentIsSentSomeAgain() throws Exception {
+        Fleet fleet = new Fleet(2026_09L, 7118);
+        for (int i = 0; i < 4; i++) {
+            byte[] root = fleet.rootKey();
+            fleet.add(fleet.device(i), root, root, -1, 1, true);
+        }
+        java.util.Set<Integer> heardOnce = new java.util.HashSet<>();
+        fleet.run(multicast(), 0, network -> network.lose((devEui, t) -> devEui.equals(devEui(0))
+                && t.fragmentCounter() >= 1 && t.fragmentCounter() <= 33 && heardOnce.add(t.fragmentCounter())));
+        assertEquals(33, fleet.report.nbFrag());
+        assertEquals(33, heardOnce.size(), "device 0 lost the first copy of every uncoded fragment");
+        assertEveryDeviceCheckedTheMicAndHasTheImage(fleet, 1);
+        assertTrue(fleet.report.fragmentsSent() > fleet.report.nbFrag() + fleet.report.codedSent(),
+                "uncoded fragments went out again: " + fleet.report);
     }
 }
