@@ -139,6 +139,8 @@ public final class FuotaSession {
         // unicast: the fragments sent to this device, and how far to go
         int sentCounter;
         int targetCounter;
+        // unicast, TS004 v2.0.0: uncoded fragments to send it again first (see needsUncoded)
+        final Deque<Integer> uncodedAgain = new ArrayDeque<>();
         // unicast: the rounds that sent this device more fragments
         int repairs;
         // what it reported when it was last sent more fragments, and the repairs since that told it nothing new
@@ -767,7 +769,7 @@ public final class FuotaSession {
     }
 
     private boolean unicastFragmentDue(Device d) {
-        return d.state == State.ACTIVE && d.sentCounter < d.targetCounter;
+        return d.state == State.ACTIVE && (d.sentCounter < d.targetCounter || !d.uncodedAgain.isEmpty());
     }
 
     private void askStatus() {
@@ -825,6 +827,9 @@ public final class FuotaSession {
                 repaired = true;
                 d.targetCounter = Math.min(d.sentCounter + repairFor(d, d.sentCounter),
                         Fragmentation.MAX_FRAGMENTS);
+                if (needsUncoded(d)) {
+                    againUncoded(d.uncodedAgain);
+                }
             }
             if (repaired) {
                 repairRounds++;
@@ -859,10 +864,7 @@ public final class FuotaSession {
         }
         for (Device d : incomplete) {
             if (d.answeredThisRound && needsUncoded(d)) {
-                for (int i = 0; i < UNCODED_AGAIN; i++) {
-                    uncodedAgain.add(uncodedCursor % encoder.nbFrag() + 1);
-                    uncodedCursor++;
-                }
+                againUncoded(uncodedAgain);
                 break;
             }
         }
@@ -926,9 +928,17 @@ public final class FuotaSession {
      * rows each set exactly M/2 distinct fragments; when M/2 is even every row has an even number of bits, so the XOR
      * of all M fragments lies outside what any number of coded fragments can tell: a device that received no uncoded
      * fragment stays one short for ever (in a sweep of 60 seeds of 20 devices at 20% loss and M = 33, 29 of 1200
-     * multicast devices failed so; they had joined late, after the uncoded fragments). That is a device that joined
-     * after the last uncoded fragment, or one whose repairs reached it without helping.
+     * multicast devices failed so; they had joined late, after the uncoded fragments). That is a multicast device that
+     * joined after the last uncoded fragment, or any device whose repairs reached it without helping.
      */
+    // the next few uncoded fragments, in turn, so that rounds that need them again send others
+    private void againUncoded(Deque<Integer> counters) {
+        for (int i = 0; i < UNCODED_AGAIN; i++) {
+            counters.add(uncodedCursor % encoder.nbFrag() + 1);
+            uncodedCursor++;
+        }
+    }
+
     private boolean needsUncoded(Device d) {
         if (plan.version() != Ts004Version.V2_0_0 || encoder.nbFrag() / 2 % 2 != 0 || d.missing <= 0) {
             return false;
@@ -981,7 +991,8 @@ public final class FuotaSession {
                 Device d = list.get((unicastCursor + i) % list.size());
                 if (unicastFragmentDue(d)) {
                     unicastCursor = (unicastCursor + i + 1) % list.size();
-                    return sendFragment(d.participant.devEui(), ++d.sentCounter);
+                    return sendFragment(d.participant.devEui(), d.uncodedAgain.isEmpty() ? ++d.sentCounter
+                            : d.uncodedAgain.poll());
                 }
             }
             return null;

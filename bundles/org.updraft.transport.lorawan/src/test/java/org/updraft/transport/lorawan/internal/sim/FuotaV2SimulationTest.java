@@ -215,19 +215,22 @@ class FuotaV2SimulationTest {
      * them) stays one fragment short. The session sends it uncoded fragments again.
      */
     @Test
-    void aMulticastDeviceThatHeardNoUncodedFragmentIsSentSomeAgain() throws Exception {
-        Fleet fleet = new Fleet(2026_09L, 7118);
-        for (int i = 0; i < 4; i++) {
-            byte[] root = fleet.rootKey();
-            fleet.add(fleet.device(i), root, root, -1, 1, true);
+    void aDeviceThatHeardNoUncodedFragmentIsSentSomeAgain() throws Exception {
+        for (boolean multicast : new boolean[] {true, false}) {
+            Fleet fleet = new Fleet(2026_09L, 7118);
+            for (int i = 0; i < 4; i++) {
+                byte[] root = fleet.rootKey();
+                fleet.add(fleet.device(i), root, root, -1, 1, multicast);
+            }
+            java.util.Set<Integer> heardOnce = new java.util.HashSet<>();
+            fleet.run(multicast ? multicast() : unicast(), 0, network -> network.lose((devEui, t) -> devEui.equals(
+                    devEui(0)) && t.fragmentCounter() >= 1 && t.fragmentCounter() <= 33
+                    && heardOnce.add(t.fragmentCounter())));
+            assertEquals(33, fleet.report.nbFrag());
+            assertEquals(33, heardOnce.size(), "device 0 lost the first copy of every uncoded fragment");
+            assertEveryDeviceCheckedTheMicAndHasTheImage(fleet, 1);
+            assertTrue(fleet.report.fragmentsSent() > fleet.report.nbFrag() * (multicast ? 1 : 4)
+                    + fleet.report.codedSent(), "uncoded fragments went out again: " + fleet.report);
         }
-        java.util.Set<Integer> heardOnce = new java.util.HashSet<>();
-        fleet.run(multicast(), 0, network -> network.lose((devEui, t) -> devEui.equals(devEui(0))
-                && t.fragmentCounter() >= 1 && t.fragmentCounter() <= 33 && heardOnce.add(t.fragmentCounter())));
-        assertEquals(33, fleet.report.nbFrag());
-        assertEquals(33, heardOnce.size(), "device 0 lost the first copy of every uncoded fragment");
-        assertEveryDeviceCheckedTheMicAndHasTheImage(fleet, 1);
-        assertTrue(fleet.report.fragmentsSent() > fleet.report.nbFrag() + fleet.report.codedSent(),
-                "uncoded fragments went out again: " + fleet.report);
     }
 }
