@@ -108,6 +108,29 @@ public @interface LorawanTransportConfig {
             + "for a real network; more only against a simulated one.")
     double clock_speedup() default 1;
 
+    @AttributeDefinition(name = "Multicast", description = "Run sessions to a TS005 multicast group through "
+            + "ChirpStack's multicast-group API (api.uri, api.token.file): setup by unicast, then each fragment sent "
+            + "once to the group in a Class C session on data.rate and frequency.hz. Devices without a key in "
+            + "multicast.keys.file are left to a unicast session.")
+    boolean multicast_enabled() default false;
+
+    @AttributeDefinition(name = "ChirpStack API", description = "ChirpStack v4's REST API (chirpstack-rest-api), "
+            + "http://host:8090, for multicast groups.")
+    String api_uri() default "http://localhost:8090";
+
+    @AttributeDefinition(name = "API token file", description = "A file holding a ChirpStack API token (one line), "
+            + "read at each call; never logged.")
+    String api_token_file() default "";
+
+    @AttributeDefinition(name = "Multicast keys file", description = "Lines 'DevEUI McRootKey' (16 and 32 hex "
+            + "digits): each device's TS005 McRootKey, read at each session start. Refused when its group or others "
+            + "may read it (chmod 600).")
+    String multicast_keys_file() default "";
+
+    @AttributeDefinition(name = "Multicast address", description = "The group's McAddr, 8 hex digits (a DevAddr "
+            + "no device of the network uses).")
+    String multicast_address() default "";
+
     @AttributeDefinition(name = "Registry", description = "Filter of the device registry the transport lists "
             + "devices from.")
     String registry_target() default DeviceRegistry.SELECTED;
