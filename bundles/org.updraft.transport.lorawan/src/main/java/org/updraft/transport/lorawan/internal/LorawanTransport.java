@@ -240,7 +240,8 @@ public final class LorawanTransport implements TransportStatus {
         } else {
             link = "disconnected from " + config.broker_uri() + "; reconnecting";
         }
-        return link + (state == null ? "" : "; " + state)
+        String mc = multicastFailure;
+        return link + (state == null ? "" : "; " + state) + (mc == null ? "" : "; " + mc)
                 + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
     }
 
@@ -549,6 +550,7 @@ public final class LorawanTransport implements TransportStatus {
             LOG.warn("LoRaWAN: no multicast session for {}: {}", releaseId, e.getMessage());
             hold(group.devices, releaseId, "no multicast session: " + e.getMessage());
             state = "no multicast session for " + releaseId + ": " + e.getMessage();
+            multicastFailure = state;
             group.devices.clear();
             return null;
         }
@@ -569,15 +571,19 @@ public final class LorawanTransport implements TransportStatus {
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
     private volatile String groupLeft;
+    /** Why the last multicast session could not start, until one does: the status shows it past later scans. */
+    private volatile String multicastFailure;
 
     /** Creates the session's group in ChirpStack; null (its devices held, the state saying why) when that fails. */
     private MulticastGroup openGroup(SessionPlan plan, byte[] mcKey, Group group, String releaseId)
             throws InterruptedException {
         long mcAddr = plan.multicast().mcAddr();
         try {
-            return MulticastGroup.open(multicastApi, new ChirpstackApi.Group(config.application_id().strip(),
+            MulticastGroup opened = MulticastGroup.open(multicastApi, new ChirpstackApi.Group(config.application_id().strip(),
                     "updraft-fuota-" + releaseId, mcAddr, McKeys.sessionKeys(mcKey, mcAddr), config.data_rate(),
                     config.frequency_hz(), region.name()), group.devices.stream().map(m -> m.devEui).toList());
+            multicastFailure = null;
+            return opened;
         } catch (ChirpstackApi.ApiException e) {
             LOG.warn("LoRaWAN: no multicast session for {}: {}", releaseId, e.getMessage());
             for (Member m : group.devices) {
@@ -585,6 +591,7 @@ public final class LorawanTransport implements TransportStatus {
             }
             hold(group.devices, releaseId, "no multicast session: " + e.getMessage());
             state = "multicast session for " + releaseId + " not started: " + e.getMessage();
+            multicastFailure = state;
             return null;
         }
     }

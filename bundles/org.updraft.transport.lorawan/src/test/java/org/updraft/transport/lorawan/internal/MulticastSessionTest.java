@@ -1,0 +1,202 @@
+package org.updraft.transport.lorawan.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.release.Release;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.testing.Configs;
+import org.updraft.testing.Mosquitto;
+import org.updraft.transport.lorawan.internal.LorawanTransport.Delivery;
+import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
+import org.updraft.transport.lorawan.sim.SimulatedLorawanFleet;
+import org.updraft.transport.lorawan.sim.SimulatedLorawanFleet.DeviceOutcome;
+import org.updraft.transport.lorawan.sim.SimulatedLorawanFleet.MulticastCounts;
+import org.updraft.transport.lorawan.sim.SimulatedLorawanFleet.Summary;
+
+/**
+ * Multicast sessions of the transport on the real platform, a real mosquitto and a simulated ChirpStack serving its
+ * multicast-group REST API: setup frames go by MQTT to each device, fragments once to the group through the API,
+ * and a device hears a group frame only when the keys it derived from its own McRootKey are the group's.
+ */
+class MulticastSessionTest {
+
+    private static final String TOKEN = "cs-api-token-7f3a";
+    private static final String ADDRESS = "0a0b0c0d";
+
+    @TempDir
+    Path dir;
+
+    /**
+     * 20 devices at 20% loss each way with the right McRootKey in the key file install and report; a 21st whose
+     * line in the file holds another key than the one it was provisioned with answers its setup but drops every
+     * group frame (fragments and status requests alike), and ends failed for its silence; the group is deleted at
+     * the end.
+     */
+    @Test
+    void multicastSessionToTwentyDevicesAtTwentyPercentLoss() throws Exception {
+        int n = 20;
+        double speedup = 100;
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
+            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(speedup).dataRate(5).loss(0.2).seed(11)
+                    .multicastApi(TOKEN);
+            Random random = new Random(13);
+            StringBuilder keyFile = new StringBuilder("# DevEUI McRootKey\n");
+            String wrong = String.format("70b3d5000000%04x", n);
+            for (int i = 0; i <= n; i++) {
+                String devEui = String.format("70b3d5000000%04x", i);
+                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+                platform.register(devEui, key, Set.of("lorawan"));
+                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                byte[] root = new byte[16];
+                random.nextBytes(root);
+                builder.mcRootKey(devEui, root);
+                if (devEui.equals(wrong)) {
+                    root = root.clone();
+                    root[0] ^= 0x55;
+                }
+                keyFile.append(devEui.toUpperCase()).append(' ').append(HexFormat.of().formatHex(root)).append('\n');
+            }
+            Path keys = secret("mc-keys", keyFile.toString());
+            Path token = secret("api-token", TOKEN + "\n");
+            byte[] image = new byte[6000];
+            new Random(3).nextBytes(image);
+            Release release = platform.publish(image, 2);
+            try (SimulatedLorawanFleet fleet = builder.start()) {
+                platform.rollout(release);
+                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
+                        settings(broker, speedup, fleet, token, keys)), platform.updates);
+                try {
+                    t.bindRegistry(platform.registry);
+                    t.bindStore(platform.store);
+                    long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+                    while (System.nanoTime() < until && !(installed(t) == n
+                            && t.deliveries().containsKey(wrong)
+                            && t.deliveries().get(wrong).stage() == Stage.UNDELIVERED)) {
+                        Thread.sleep(200);
+                    }
+                    Summary s = fleet.summary();
+                    MulticastCounts mc = fleet.multicast();
+                    System.out.println("multicast fleet: " + s.fragments() + " fragments (" + s.codedFragments()
+                            + " coded), " + s.downlinks() + " downlinks, " + s.downlinksLostOnAir()
+                            + " lost on air, airtime " + s.airtimeMicros() / 1e6 + " s; " + mc + "; transport "
+                            + t.status());
+                    for (DeviceOutcome d : s.devices()) {
+                        if (d.devEui().equals(wrong)) {
+                            assertNotEquals(DeviceState.INSTALLED, d.state(), d.toString());
+                            assertEquals(0, d.received(), "the wrong-key device passed on no group frame: " + d);
+                            continue;
+                        }
+                        assertEquals(DeviceState.INSTALLED, d.state(), d + "; " + t.deliveries());
+                        assertEquals("2.0.2", d.version());
+                        assertEquals(Stage.INSTALLED, t.deliveries().get(d.devEui()).stage());
+                        assertEquals(2, platform.device(d.devEui()).installedSequence());
+                    }
+                    Delivery failed = t.deliveries().get(wrong);
+                    assertEquals(Stage.UNDELIVERED, failed.stage(), failed.toString());
+                    // status requests go to the group too: it hears none of them
+                    assertTrue(failed.reason() != null && failed.reason().contains("no FragSessionStatusAns"),
+                            failed.toString());
+                    assertEquals(1, platform.device(wrong).installedSequence());
+                    // one group, set up and deleted; fragments went to it once each, not once per device
+                    assertEquals(1, mc.created(), mc.toString());
+                    assertEquals(1, mc.deleted(), mc.toString());
+                    assertEquals(0, mc.existing(), mc.toString());
+                    assertEquals(0, mc.unauthorized(), mc.toString());
+                    assertTrue(mc.keyMismatches() > 0, mc.toString());
+                    assertTrue(mc.enqueued() >= s.fragments() && s.fragments() > 0, mc + " " + s);
+                    assertTrue(s.fragments() < 4 * (s.devices().get(0).nbFrag()), "fragments to the group: " + s);
+                    assertTrue(s.downlinksLostOnAir() > 0, "the radios lost frames");
+                    assertEquals(List.of(), s.problems());
+                } finally {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    /** A token ChirpStack refuses: no session starts, no group is left, and the status says why. */
+    @Test
+    void refusedTokenGivesAClearStatus() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
+            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(100).multicastApi(TOKEN);
+            String devEui = "70b3d50000000001";
+            SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+            platform.register(devEui, key, Set.of("lorawan"));
+            builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+            byte[] root = new byte[16];
+            builder.mcRootKey(devEui, root);
+            Path keys = secret("mc-keys", devEui + " " + HexFormat.of().formatHex(root) + "\n");
+            Path token = secret("api-token", "not-the-token\n");
+            Release release = platform.publish(new byte[500], 2);
+            try (SimulatedLorawanFleet fleet = builder.start()) {
+                platform.rollout(release);
+                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
+                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                try {
+                    t.bindRegistry(platform.registry);
+                    t.bindStore(platform.store);
+                    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (System.nanoTime() < until && !t.deliveries().containsKey(devEui)) {
+                        Thread.sleep(100);
+                    }
+                    Delivery d = t.deliveries().get(devEui);
+                    assertEquals(Stage.UNDELIVERED, d.stage(), String.valueOf(d));
+                    assertTrue(d.reason().contains("HTTP 401"), d.reason());
+                    String status = t.status();
+                    assertTrue(status.contains("not started") && status.contains("HTTP 401")
+                            && status.contains("api.token.file"), status);
+                    assertTrue(!status.contains("not-the-token") && !status.contains(TOKEN), status);
+                    MulticastCounts mc = fleet.multicast();
+                    assertEquals(0, mc.created(), mc.toString());
+                    assertEquals(0, mc.existing(), mc.toString());
+                    assertTrue(mc.unauthorized() >= 1, mc.toString());
+                    assertEquals(0, fleet.summary().downlinks(), "nothing was sent to the device");
+                } finally {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    private Map<String, Object> settings(Mosquitto broker, double speedup, SimulatedLorawanFleet fleet, Path token,
+            Path keys) {
+        Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "application.id",
+                "mc-app", "clock.speedup", speedup, "scan.interval.seconds", 3600, "max.attempts", 12,
+                "repair.rounds", 8, "answer.timeout.seconds", 60));
+        settings.putAll(Map.of("multicast.enabled", true, "api.uri", fleet.apiUri().toString(), "api.token.file",
+                token.toString(), "multicast.keys.file", keys.toString(), "multicast.address", ADDRESS));
+        return settings;
+    }
+
+    private Path secret(String name, String content) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    private static long installed(LorawanTransport t) {
+        return t.deliveries().values().stream().filter(d -> d.stage() == Stage.INSTALLED).count();
+    }
+}
