@@ -179,6 +179,120 @@ class MulticastSessionTest {
         }
     }
 
+    /**
+     * The API refuses the token in the middle of the session (the operator replaced it with a wrong one): the session
+     * pauses with the reason in its status line, and goes on when the right token is back; the group is deleted at
+     * the end.
+     */
+    @Test
+    void tokenRefusedMidSessionPausesUntilItIsBack() throws Exception {
+        int n = 4;
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
+            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(100).multicastApi(TOKEN);
+            StringBuilder keyFile = new StringBuilder();
+            for (int i = 0; i < n; i++) {
+                String devEui = String.format("70b3d5000000%04x", i);
+                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+                platform.register(devEui, key, Set.of("lorawan"));
+                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                byte[] root = new byte[16];
+                root[15] = (byte) i;
+                builder.mcRootKey(devEui, root);
+                keyFile.append(devEui).append(' ').append(HexFormat.of().formatHex(root)).append('\n');
+            }
+            Path keys = secret("mc-keys", keyFile.toString());
+            Path token = secret("api-token", TOKEN + "\n");
+            byte[] image = new byte[4000];
+            new Random(4).nextBytes(image);
+            Release release = platform.publish(image, 2);
+            try (SimulatedLorawanFleet fleet = builder.start()) {
+                platform.rollout(release);
+                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
+                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                try {
+                    t.bindRegistry(platform.registry);
+                    t.bindStore(platform.store);
+                    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (System.nanoTime() < until && fleet.multicast().enqueued() < 3) {
+                        Thread.sleep(5);
+                    }
+                    assertTrue(fleet.multicast().enqueued() >= 3, fleet.multicast().toString());
+                    Files.writeString(token, "replaced-by-mistake\n");
+                    String paused = null;
+                    until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (System.nanoTime() < until && paused == null) {
+                        String status = t.status();
+                        if (status.contains("paused:")) {
+                            paused = status;
+                        }
+                        Thread.sleep(5);
+                    }
+                    int enqueuedWhilePaused = fleet.multicast().enqueued();
+                    Thread.sleep(300);
+                    assertEquals(enqueuedWhilePaused, fleet.multicast().enqueued(), "nothing went to the group");
+                    Files.writeString(token, TOKEN + "\n");
+                    assertTrue(paused != null && paused.contains("HTTP 401") && paused.contains("api.token.file")
+                            && !paused.contains(TOKEN) && !paused.contains("replaced-by-mistake"), paused);
+                    until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+                    // the devices report once they rebuilt the block; the session ends with its status round
+                    while (System.nanoTime() < until && (installed(t) < n || fleet.multicast().existing() > 0)) {
+                        Thread.sleep(100);
+                    }
+                    MulticastCounts mc = fleet.multicast();
+                    assertEquals(n, installed(t), t.deliveries() + "; " + t.status());
+                    assertTrue(t.pauses() >= 1, "the session paused");
+                    assertTrue(mc.unauthorized() >= 1, mc.toString());
+                    assertEquals(1, mc.created(), mc.toString());
+                    assertEquals(1, mc.deleted(), mc.toString());
+                    assertEquals(0, mc.existing(), mc.toString());
+                } finally {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    /** A key file others may read is refused: no session, no group, and the status says to chmod it. */
+    @Test
+    void keyFileOthersMayReadIsRefused() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
+            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(100).multicastApi(TOKEN);
+            String devEui = "70b3d50000000001";
+            SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+            platform.register(devEui, key, Set.of("lorawan"));
+            builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+            Path keys = secret("mc-keys", devEui + " " + "00".repeat(16) + "\n");
+            Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-r--r--"));
+            Path token = secret("api-token", TOKEN + "\n");
+            Release release = platform.publish(new byte[500], 2);
+            try (SimulatedLorawanFleet fleet = builder.start()) {
+                platform.rollout(release);
+                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
+                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                try {
+                    t.bindRegistry(platform.registry);
+                    t.bindStore(platform.store);
+                    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    while (System.nanoTime() < until && !t.deliveries().containsKey(devEui)) {
+                        Thread.sleep(100);
+                    }
+                    Delivery d = t.deliveries().get(devEui);
+                    assertEquals(Stage.UNDELIVERED, d.stage(), String.valueOf(d));
+                    assertTrue(d.reason().contains("chmod 600"), d.reason());
+                    assertTrue(t.status().contains("chmod 600"), t.status());
+                    assertEquals(0, fleet.multicast().created());
+                    assertEquals(0, fleet.summary().downlinks(), "nothing was sent to the device");
+                } finally {
+                    t.close();
+                }
+            }
+        }
+    }
+
     private Map<String, Object> settings(Mosquitto broker, double speedup, SimulatedLorawanFleet fleet, Path token,
             Path keys) {
         Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "application.id",

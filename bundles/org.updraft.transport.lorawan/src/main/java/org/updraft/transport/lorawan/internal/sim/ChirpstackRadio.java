@@ -85,6 +85,8 @@ public final class ChirpstackRadio implements AutoCloseable {
     /** Multicast frames on air, and how often a device of the group dropped one for keys not its own. */
     public final AtomicInteger multicastFrames = new AtomicInteger();
     public final AtomicInteger multicastKeyMismatches = new AtomicInteger();
+    /** Receptions of multicast frames lost on air: a frame to a group of 20 may be lost for several of them. */
+    public final AtomicInteger multicastReceptionsLost = new AtomicInteger();
     private volatile Duration absentAfterReconnect = Duration.ZERO;
 
     /** A lossless radio at EU868 DR5. */
@@ -240,7 +242,7 @@ public final class ChirpstackRadio implements AutoCloseable {
                     continue;
                 }
                 if (downLoss.getOrDefault(devEui, NO_LOSS).lost(random, at)) {
-                    downlinksLostOnAir.incrementAndGet();
+                    multicastReceptionsLost.incrementAndGet();
                     continue;
                 }
                 if (!keys.matches(device.multicastKeys(mcAddr))) {
