@@ -439,13 +439,13 @@ public final class LorawanTransport implements TransportStatus {
             return;
         }
         byte[] block = UpdateBlock.encode(group.answer, image);
-        Map<String, byte[]> mcKeys = multicastParticipants(group, releaseId);
+        GroupKeys mcKeys = multicastParticipants(group, releaseId);
         if (mcKeys == null && multicastApi != null && group.devices.isEmpty()) {
             return;
         }
         List<Participant> participants = new ArrayList<>();
         for (Member m : group.devices) {
-            participants.add(new Participant(m.devEui, mcKeys == null ? null : mcKeys.get(m.devEui)));
+            participants.add(new Participant(m.devEui, mcKeys == null ? null : mcKeys.encrypted().get(m.devEui)));
             deviceIds.put(m.devEui, m.device.id());
         }
         SessionPlan plan = mcKeys == null ? plan() : multicastPlan();
@@ -466,7 +466,7 @@ public final class LorawanTransport implements TransportStatus {
         ChirpstackBridge link = bridge;
         MulticastGroup mcGroup = null;
         if (plan.multicast() != null) {
-            mcGroup = openGroup(plan, mcKeys.remove(GROUP_KEY), group, releaseId);
+            mcGroup = openGroup(plan, mcKeys.mcKey(), group, releaseId);
             if (mcGroup == null) {
                 return;
             }
@@ -529,17 +529,23 @@ public final class LorawanTransport implements TransportStatus {
                 + (groupFailure == null ? "" : " (" + groupFailure + ")") + (groupLeft == null ? "" : "; " + groupLeft);
     }
 
-    /** Marks the McKey among the participants' keys that {@link #multicastParticipants} returns. */
-    private static final String GROUP_KEY = "mckey";
+    /** A multicast session's McKey, and McKey_encrypted for each device by DevEUI. */
+    private record GroupKeys(byte[] mcKey, Map<String, byte[]> encrypted) {
+        // key material stays out of logs
+        @Override
+        public String toString() {
+            return "GroupKeys[" + encrypted.keySet() + "]";
+        }
+    }
 
     /**
      * For a multicast configuration: McKey_encrypted by DevEUI for the group's devices that have a McRootKey in
-     * multicast.keys.file, a fresh random McKey under {@link #GROUP_KEY}; the devices without one are taken out of the
+     * multicast.keys.file, and the session's fresh random McKey; the devices without one are taken out of the
      * group, left to a later unicast session. Null for a unicast session: multicast is off, or no device has a key.
      * A key file that cannot be used ends the scan's session before it starts (fail closed): its devices are held
      * and the group emptied.
      */
-    private Map<String, byte[]> multicastParticipants(Group group, String releaseId) {
+    private GroupKeys multicastParticipants(Group group, String releaseId) {
         if (multicastApi == null) {
             return null;
         }
@@ -565,8 +571,7 @@ public final class LorawanTransport implements TransportStatus {
         for (Member m : keyed) {
             out.put(m.devEui, McKeys.encryptedMcKey(McKeys.keyEncryptionKey(rootKeys.get(m.devEui)), mcKey));
         }
-        out.put(GROUP_KEY, mcKey);
-        return out;
+        return new GroupKeys(mcKey, out);
     }
 
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
@@ -597,16 +602,26 @@ public final class LorawanTransport implements TransportStatus {
     }
 
     /** Deletes the session's group; when ChirpStack does not, the state says which group is left. */
-    private void closeGroup(MulticastGroup g) throws InterruptedException {
+    private void closeGroup(MulticastGroup g) {
         if (g == null) {
             return;
         }
+        // a session ended by the component stopping (its thread interrupted) still deletes its group
+        boolean interrupted = Thread.interrupted();
         try {
             g.close();
             groupLeft = null;
         } catch (ChirpstackApi.ApiException e) {
             groupLeft = "multicast group " + g.id() + " left in ChirpStack: " + e.getMessage();
             LOG.warn("LoRaWAN: {}", groupLeft);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            groupLeft = "multicast group " + g.id() + " left in ChirpStack: stopped while deleting it";
+            LOG.warn("LoRaWAN: {}", groupLeft);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

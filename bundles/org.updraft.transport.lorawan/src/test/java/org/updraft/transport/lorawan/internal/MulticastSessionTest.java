@@ -254,6 +254,50 @@ class MulticastSessionTest {
         }
     }
 
+    /** The transport stopped in the middle of a multicast session (its bundle stopping) deletes the group. */
+    @Test
+    void stoppingMidSessionDeletesTheGroup() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
+            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(100).multicastApi(TOKEN);
+            StringBuilder keyFile = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                String devEui = String.format("70b3d5000000%04x", i);
+                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+                platform.register(devEui, key, Set.of("lorawan"));
+                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                byte[] root = new byte[16];
+                root[0] = (byte) (i + 1);
+                builder.mcRootKey(devEui, root);
+                keyFile.append(devEui).append(' ').append(HexFormat.of().formatHex(root)).append('\n');
+            }
+            Path keys = secret("mc-keys", keyFile.toString());
+            Path token = secret("api-token", TOKEN + "\n");
+            Release release = platform.publish(new byte[20_000], 2);
+            try (SimulatedLorawanFleet fleet = builder.start()) {
+                platform.rollout(release);
+                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
+                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                try {
+                    t.bindRegistry(platform.registry);
+                    t.bindStore(platform.store);
+                    long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                    while (System.nanoTime() < until && fleet.multicast().enqueued() < 3) {
+                        Thread.sleep(5);
+                    }
+                    assertEquals(1, fleet.multicast().existing(), fleet.multicast().toString());
+                } finally {
+                    t.close();
+                }
+                MulticastCounts mc = fleet.multicast();
+                assertEquals(1, mc.created(), mc.toString());
+                assertEquals(1, mc.deleted(), mc.toString());
+                assertEquals(0, mc.existing(), mc.toString());
+            }
+        }
+    }
+
     /** A key file others may read is refused: no session, no group, and the status says to chmod it. */
     @Test
     void keyFileOthersMayReadIsRefused() throws Exception {
