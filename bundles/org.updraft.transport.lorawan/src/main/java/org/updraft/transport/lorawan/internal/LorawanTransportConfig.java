@@ -96,8 +96,8 @@ public @interface LorawanTransportConfig {
             + "who did not report is offered again.")
     int retry_minutes() default 60;
 
-    @AttributeDefinition(name = "Largest session", description = "Devices in one session at most (each gets its own "
-            + "copy of every frame).")
+    @AttributeDefinition(name = "Largest session", description = "Devices in one session at most (in a unicast "
+            + "session each gets its own copy of every frame; in a multicast session each its own setup frames).")
     int max_devices() default 50;
 
     @AttributeDefinition(name = "Outage patience", description = "Minutes a session waits paused for the broker "

@@ -110,8 +110,10 @@ public final class ChirpstackApi {
                 + fPort + ",\"data\":" + quote(Base64.getEncoder().encodeToString(data)) + "}}";
         Map<String, Object> answer = call("POST", "/api/multicast-groups/" + path(groupId) + "/queue", body,
                 "enqueueing a frame for multicast group " + groupId);
-        return answer.get("fCnt") instanceof Number n ? n.longValue()
-                : answer.get("fCnt") instanceof String s && s.matches("[0-9]{1,10}") ? Long.parseLong(s) : fCnt;
+        // the gateway writes JSON names in lower camel case unless configured for the proto names
+        Object given = answer.containsKey("fCnt") ? answer.get("fCnt") : answer.get("f_cnt");
+        return given instanceof Number n ? n.longValue()
+                : given instanceof String s && s.matches("[0-9]{1,10}") ? Long.parseLong(s) : fCnt;
     }
 
     public void deleteGroup(String groupId) throws ApiException, InterruptedException {
