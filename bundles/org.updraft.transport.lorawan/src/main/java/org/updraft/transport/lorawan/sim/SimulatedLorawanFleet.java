@@ -99,18 +99,19 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
 
     /**
      * What the simulated ChirpStack's multicast API saw: groups created, deleted and existing now, calls refused for
-     * their token, frames enqueued for groups; and on the radio, group frames lost on air for one device (a frame
+     * their token, frames enqueued for groups, devices added to groups; and on the radio, group frames lost on air for one device (a frame
      * to the group counts once per device that lost it; {@link Summary#downlinksLostOnAir} counts unicast frames),
      * and group frames dropped by a device whose own TS005 keys were not the group's.
      */
     public record MulticastCounts(int created, int deleted, int existing, int unauthorized, int enqueued,
-            int receptionsLost, int keyMismatches) {
+            int devicesAdded, int receptionsLost, int keyMismatches) {
     }
 
     public MulticastCounts multicast() {
         return new MulticastCounts(api == null ? 0 : api.created.get(), api == null ? 0 : api.deleted.get(),
                 api == null ? 0 : api.groups(), api == null ? 0 : api.unauthorized.get(),
-                api == null ? 0 : api.enqueued.get(), radio.multicastReceptionsLost.get(),
+                api == null ? 0 : api.enqueued.get(), api == null ? 0 : api.added.get(),
+                radio.multicastReceptionsLost.get(),
                 radio.multicastKeyMismatches.get());
     }
 

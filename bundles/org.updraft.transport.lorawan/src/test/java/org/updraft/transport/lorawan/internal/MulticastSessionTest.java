@@ -254,6 +254,61 @@ class MulticastSessionTest {
         }
     }
 
+    /**
+     * A device without a line in the key file is left out of the group: the keyed devices get their multicast
+     * session, and it gets a unicast session after them.
+     */
+    @Test
+    void deviceWithoutKeyIsLeftToAUnicastSession() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
+                FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
+            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
+                    .trust(platform.logKey(), platform.deviceTrust()).speedup(100).multicastApi(TOKEN);
+            StringBuilder keyFile = new StringBuilder();
+            String unkeyed = "70b3d50000000002";
+            for (int i = 0; i < 3; i++) {
+                String devEui = String.format("70b3d5000000%04x", i);
+                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+                platform.register(devEui, key, Set.of("lorawan"));
+                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                if (!devEui.equals(unkeyed)) {
+                    byte[] root = new byte[16];
+                    root[3] = (byte) (i + 7);
+                    builder.mcRootKey(devEui, root);
+                    keyFile.append(devEui).append(' ').append(HexFormat.of().formatHex(root)).append('\n');
+                }
+            }
+            Path keys = secret("mc-keys", keyFile.toString());
+            Path token = secret("api-token", TOKEN + "\n");
+            byte[] image = new byte[3000];
+            new Random(6).nextBytes(image);
+            Release release = platform.publish(image, 2);
+            try (SimulatedLorawanFleet fleet = builder.start()) {
+                platform.rollout(release);
+                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
+                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                try {
+                    t.bindRegistry(platform.registry);
+                    t.bindStore(platform.store);
+                    long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                    while (System.nanoTime() < until && installed(t) < 3) {
+                        Thread.sleep(100);
+                    }
+                    assertEquals(3, installed(t), t.deliveries() + "; " + t.status());
+                    MulticastCounts mc = fleet.multicast();
+                    assertEquals(1, mc.created(), mc.toString());
+                    assertEquals(2, mc.devicesAdded(), "only the keyed devices joined the group: " + mc);
+                    for (DeviceOutcome d : fleet.summary().devices()) {
+                        assertEquals(DeviceState.INSTALLED, d.state(), d.toString());
+                    }
+                } finally {
+                    t.close();
+                }
+                assertEquals(0, fleet.multicast().existing());
+            }
+        }
+    }
+
     /** The transport stopped in the middle of a multicast session (its bundle stopping) deletes the group. */
     @Test
     void stoppingMidSessionDeletesTheGroup() throws Exception {

@@ -47,6 +47,8 @@ public final class SimulatedChirpstackApi implements AutoCloseable {
     public final AtomicInteger deleted = new AtomicInteger();
     public final AtomicInteger unauthorized = new AtomicInteger();
     public final AtomicInteger enqueued = new AtomicInteger();
+    /** Devices added to a group, each time. */
+    public final AtomicInteger added = new AtomicInteger();
 
     /**
      * @param token the API token every call must carry
@@ -105,6 +107,7 @@ public final class SimulatedChirpstackApi implements AutoCloseable {
                     answer(x, 404, error(5, "object does not exist"));
                 } else {
                     g.devices.add(devEui);
+                    added.incrementAndGet();
                     answer(x, 200, "{}");
                 }
             } else if (parts.length == 5 && method.equals("POST") && parts[4].equals("queue")) {
