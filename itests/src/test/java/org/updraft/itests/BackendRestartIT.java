@@ -28,6 +28,8 @@ import org.updraft.api.rollout.RolloutState;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.update.UpdateService;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
 
 /**
  * Restarting a backend in a running platform ({@code bundle:restart} of the ledger's or the registry's bundle, as an
@@ -70,6 +72,37 @@ public class BackendRestartIT extends UpdraftTestSupport {
         assertTrue(out, out.contains("consistent: "));
         assertEquals("the services devices and operators use were not restarted", front, frontServices());
         assertEquals(RolloutState.COMPLETED, rollouts.find(rollout.id()).orElseThrow().state());
+    }
+
+    /**
+     * The shell's commands use the platform's selected ledger whichever bundle started first. Here the shell starts
+     * while the platform is stopped, so the only ledger registered is the local backend itself; then the backend is
+     * restarted and an event appended. When commands were handed their services by type (Karaf's shell does that,
+     * whatever the filter), every command kept the first ledger it saw: after the restart a closed one, which did not
+     * hold the new event.
+     */
+    @Test
+    public void shellCommandsUseTheSelectedLedgerWhicheverBundleStartedFirst() throws Exception {
+        Bundle platform = findBundle("org.updraft.platform");
+        Bundle shell = findBundle("org.updraft.shell");
+        platform.stop();
+        await("the selected ledger to go", SERVICE_TIMEOUT,
+                () -> serviceReferences(Ledger.class.getName(), Ledger.SELECTED).isEmpty());
+        shell.stop();
+        shell.start();
+        platform.start();
+        Ledger selected = waitForService(Ledger.class, Ledger.SELECTED, SERVICE_TIMEOUT);
+        waitForService(TrustStore.class, TrustStore.SELECTED, SERVICE_TIMEOUT);
+        restart("org.updraft.ledger.local", Ledger.class.getName(), "(ledger.kind=local)");
+
+        SigningKey vendor = SigningKey.generate(KeyAlgorithm.ED25519);
+        String added = executeCommand("updraft:trust-add --vendor shell-order " + vendor.did());
+        assertTrue(added, added.contains(vendor.did()));
+        long events = selected.size();
+        String verified = executeCommand("updraft:ledger-verify");
+        assertTrue(verified, verified.contains("Ledger consistent: " + events + " events"));
+        String tail = executeCommand("updraft:ledger-tail -n 1");
+        assertTrue(tail, tail.contains(events + " events in the ledger"));
     }
 
     /** Stops the bundle while devices download, waits a moment with it gone, starts it again. */

@@ -1,14 +1,41 @@
 package org.updraft.benchmarks;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
+import org.updraft.api.delta.Delta;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.EventTypes;
+import org.updraft.api.ledger.InclusionProof;
+import org.updraft.api.ledger.LedgerEvent;
+import org.updraft.api.multiformats.Cid;
+import org.updraft.api.release.Release;
+import org.updraft.api.store.CidOptions;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.core.delta.BsdiffCodec;
+import org.updraft.core.delta.Deltas;
+import org.updraft.core.event.ReleaseEvents;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.log.LedgerEventCodec;
+import org.updraft.core.manifest.Manifest;
+import org.updraft.core.manifest.ManifestCodec;
+import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.serving.CountedRefusals;
+import org.updraft.core.update.UpdateAnswers;
+import org.updraft.ledger.local.internal.FileLedger;
 import org.updraft.transport.lorawan.internal.fec.FragmentDecoder;
 import org.updraft.transport.lorawan.internal.fec.FragmentEncoder;
 import org.updraft.transport.lorawan.internal.fec.ParityRows;
@@ -23,13 +50,17 @@ import org.updraft.transport.lorawan.internal.session.SessionPlan;
 import org.updraft.transport.lorawan.internal.sim.LossModel;
 import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 import org.updraft.transport.lorawan.internal.sim.SimulatedNetwork;
+import org.updraft.transport.lorawan.internal.update.UpdateBlock;
 
 /**
  * Rows 14a-e, issue 14's: (a-c) fragments a device needed to decode against M, TS004's bound, at 0%, 10% and 30% random
  * loss (TS004 v1.0.0 FEC, the transport's); (d) the FEC encoder's coded fragments against a bare XOR of the same rows'
  * fragments (rows computed beforehand), one thread; (e) a 100 KiB image at DR5 with a 10% duty cycle, a multicast
  * session to 10 devices at 10% loss in the simulator: the duty-cycle bound (the image's least airtime over the duty
- * cycle) against the simulated session's time.
+ * cycle) against the simulated session's time; (f) a delta update of a realistic change (the shared fixture pair: 64
+ * KiB, 300 scattered byte changes and a 2 KiB insertion) against the full image, to one device by a unicast session at
+ * DR5 with a 10% duty cycle, in the simulator: fragments and airtime of the block with the platform's bsdiff patch
+ * against those of the block with the image, each block carrying the same real offer.
  */
 final class LorawanRows {
 
@@ -47,6 +78,7 @@ final class LorawanRows {
         }
         rows.add(encode(quick));
         rows.add(session());
+        rows.add(delta(BenchmarkRun.repositoryRoot()));
         return rows;
     }
 
@@ -160,11 +192,11 @@ final class LorawanRows {
             network.add(d, LossModel.random(0.1), LossModel.random(0.1));
         }
         if (!network.run(Duration.ofDays(2))) {
-            throw new IllegalStateException("row 14c: the session did not finish");
+            throw new IllegalStateException("row 14e: the session did not finish");
         }
         long done = session.results().stream().filter(r -> r.state() == DeviceResult.State.DONE).count();
         if (done != devices.size() || devices.stream().anyMatch(d -> !d.verified())) {
-            throw new IllegalStateException("row 14c: not every device rebuilt the image: " + session.results());
+            throw new IllegalStateException("row 14e: not every device rebuilt the image: " + session.results());
         }
         FuotaSession.Report r = session.report();
         DataRate dr5 = Region.EU868.dataRate(5);
@@ -174,9 +206,108 @@ final class LorawanRows {
         return new Row("14e", "LoRaWAN session, 100 KiB at DR5 with a 10% duty cycle, multicast to 10 devices at 10% "
                 + "loss (simulated)", bound, "s (duty-cycle bound)", "the simulated session's time", took, "s", 0.8,
                 "≥ 0.8", false, String.format(Locale.ROOT, "M=%d; %d fragments sent (%d coded), %d repair rounds; "
-                        + "the session's setup (unicast TS005/TS004 setup of each device with 30 s answer timeouts, "
-                        + "then the Class C start margin) took %.0f s, fragments and repair %.0f s (%.2f of the bound "
-                        + "alone)", r.nbFrag(), r.fragmentsSent(), r.codedSent(), r.repairRounds(), took - fragments,
+                        + "until the first fragment (unicast TS003/TS005/TS004 setup of the first device, then one 30 s "
+                        + "answer timeout; a device set up later joins with a Class C start of its own) %.0f s, "
+                        + "fragments and repair %.0f s (%.2f of the bound alone)", r.nbFrag(), r.fragmentsSent(), r.codedSent(), r.repairRounds(), took - fragments,
                         fragments, bound / fragments));
+    }
+
+    /** The fixture pair's delta block against its full block, each in a unicast session to one device. */
+    private static Row delta(Path root) throws Exception {
+        DeltaRow.Pair pair = DeltaRow.fixture(root);
+        byte[] base = Files.readAllBytes(pair.from());
+        byte[] image = Files.readAllBytes(pair.to());
+        long memory = 4L << 20;
+        BsdiffCodec bsdiff = new BsdiffCodec();
+        ByteArrayOutputStream made = new ByteArrayOutputStream();
+        bsdiff.create(Deltas.channel(base), Deltas.channel(image), made, memory);
+        byte[] patch = made.toByteArray();
+        byte[] rebuilt = Deltas.apply(bsdiff, Deltas.channel(base), sha256(base), Deltas.channel(patch),
+                OutputStream.nullOutputStream(), image.length, memory);
+        if (!Arrays.equals(rebuilt, sha256(image))) {
+            throw new IllegalStateException("row 14f: the patch does not rebuild the fixture's new.bin");
+        }
+        byte[][] blocks = blocks(base, image, patch, bsdiff.inspect(Deltas.channel(patch)).applyMemory());
+        FuotaSession.Report full = unicast(blocks[0]);
+        FuotaSession.Report viaDelta = unicast(blocks[1]);
+        double hour = 3600e6;
+        return new Row("14f", "LoRaWAN delta update, fixture pair (64 KiB, 300 byte changes and a 2 KiB insertion), "
+                + "unicast at DR5 with a 10% duty cycle, 1 device (simulated)", hour / viaDelta.airtimeMicros(),
+                "updates per hour of airtime (delta)", "the full image, same offer and session", hour
+                / full.airtimeMicros(), "updates per hour of airtime", 5.0, "≥ 5", false, String.format(Locale.ROOT,
+                        "delta block %,d bytes (bsdiff patch %,d) in %d fragments, %.1f s of airtime, session %.0f s; "
+                                + "full block %,d bytes in %d fragments, %.1f s of airtime, session %.0f s; the offer "
+                                + "(%,d bytes) is in both", blocks[1].length, patch.length, viaDelta.fragmentsSent(),
+                        viaDelta.airtimeMicros() / 1e6, seconds(viaDelta), blocks[0].length, full.fragmentsSent(),
+                        full.airtimeMicros() / 1e6, seconds(full), blocks[0].length - image.length - 5));
+    }
+
+    /**
+     * The full block and the delta block of a release of {@code image}, with the offer the platform would make: the
+     * signed manifest's release event on a file ledger, its inclusion proof and the signed checkpoint.
+     */
+    private static byte[][] blocks(byte[] base, byte[] image, byte[] patch, long applyMemory) throws Exception {
+        Path dir = Files.createTempDirectory("updraft-row14f");
+        try (FileLedger ledger = FileLedger.open(dir.resolve("ledger"), dir.resolve("log-key.pem"), "row-14f",
+                false)) {
+            SigningKey vendor = SigningKey.generate(KeyAlgorithm.ED25519);
+            Instant now = Instant.now();
+            Manifest m = new Manifest("acme", "thermo", null, "2.0.2", 2, image.length, sha256(image), cid(image),
+                    null, now, vendor.did());
+            byte[] signed = ManifestCodec.sign(m, vendor);
+            LedgerEvent event = new LedgerEvent(EventTypes.RELEASE_PUBLISHED, now, vendor.did(),
+                    ReleaseEvents.published(ManifestCodec.parse(signed)), null);
+            long index = ledger.append(event).index();
+            Checkpoint checkpoint = ledger.checkpoint();
+            InclusionProof proof = ledger.inclusionProof(index, checkpoint.treeSize());
+            Release release = new Release(m.releaseId(), "acme", "thermo", null, "2.0.2", 2, image.length,
+                    sha256(image), m.cid(), vendor.did(), now, now, index, signed);
+            Delta delta = new Delta("acme/thermo/1", release.id(), sha256(base), sha256(image), BsdiffCodec.ID,
+                    cid(patch), patch.length, applyMemory, index + 1);
+            byte[] eventBytes = LedgerEventCodec.encode(event);
+            // no session statement in either block: it is the same bytes in both (about 200 for a few devices)
+            byte[] full = UpdateBlock.encode(UpdateBlock.Payload.IMAGE, UpdateAnswers.encode(new UpdateAnswer.Offer(
+                    "r-14f", release, eventBytes, proof, checkpoint, null, new byte[0], null)), new byte[0], image);
+            byte[] viaDelta = UpdateBlock.encode(UpdateBlock.Payload.DELTA, UpdateAnswers.encode(new UpdateAnswer.Offer(
+                    "r-14f", release, eventBytes, proof, checkpoint, null, new byte[0], delta)), new byte[0], patch);
+            return new byte[][] {full, viaDelta};
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    /** A unicast session of {@code block} to one device at DR5, 10% duty cycle, no loss; checked rebuilt. */
+    private static FuotaSession.Report unicast(byte[] block) throws Exception {
+        Random random = new Random(17);
+        String devEui = "70b3d57ed0000f14";
+        SimulatedDevice device = new SimulatedDevice(devEui, sha256(block), Duration.ZERO, 1 << 20, random);
+        SessionPlan plan = SessionPlan.unicast(Region.EU868, 5, FREQUENCY).withMaxAttempts(8);
+        CountedRefusals refusals = new CountedRefusals(Duration.ofMinutes(1), () -> 0L, (kind, since, total, d) -> {
+        });
+        FuotaSession session = new FuotaSession(plan, block, List.of(new Participant(devEui, null)),
+                new DutyCycleBudget(Region.EU868, 0.01, Map.of("g3", 0.1)), refusals);
+        SimulatedNetwork network = new SimulatedNetwork(session, Instant.parse("2026-12-07T00:00:00Z"), random);
+        network.add(device, LossModel.none(), LossModel.none());
+        if (!network.run(Duration.ofDays(2)) || !device.verified()) {
+            throw new IllegalStateException("row 14f: the device did not rebuild the block: " + session.results());
+        }
+        return session.report();
+    }
+
+    private static double seconds(FuotaSession.Report r) {
+        return Duration.between(r.started(), r.finished()).toMillis() / 1000.0;
+    }
+
+    private static Cid cid(byte[] bytes) throws IOException {
+        return MeasuredImage.of(new ByteArrayInputStream(bytes), List.of(CidOptions.DEFAULT)).cids()
+                .get(CidOptions.DEFAULT);
+    }
+
+    private static byte[] sha256(byte[] bytes) throws IOException {
+        return Deltas.sha256(Deltas.channel(bytes));
     }
 }

@@ -1,5 +1,8 @@
 package org.updraft.api.update;
 
+import java.time.Duration;
+import java.util.Collection;
+
 import org.osgi.annotation.versioning.ProviderType;
 import org.updraft.api.device.Device;
 import org.updraft.api.ledger.ConsistencyProof;
@@ -74,6 +77,23 @@ public interface UpdateService {
      * @throws UpdateException {@code malformed} for a longer nonce
      */
     byte[] statement(String deviceId, UpdateAnswer answer, byte[] nonce) throws UpdateException;
+
+    /**
+     * The platform's signed statement about one offer a transport sends to several devices at once, in a session
+     * that carries the same bytes to all of them (a LoRaWAN FUOTA session's data block, which no device asked for):
+     * that the offer is for exactly these devices, in this session, until {@code lifetime} has passed
+     * ({@code org.updraft.core.update.SessionStatements}). A device checks that it is named, so that a captured
+     * block cannot be passed on to a device it was not for, nor after the session.
+     *
+     * @param sessionId the transport's id of the session, at most 32 bytes
+     * @param lifetime how long the session may take; the statement expires then
+     * @throws UpdateException {@code malformed} for a longer session id, no device, or more devices than a statement
+     *         holds; {@code unsupported} when this service signs no session statements
+     */
+    default byte[] sessionStatement(Collection<String> deviceIds, UpdateAnswer.Offer offer, byte[] sessionId,
+            Duration lifetime) throws UpdateException {
+        throw new UpdateException("unsupported", "this update service signs no session statements");
+    }
 
     /** The did:key of the platform's statement key, which devices are provisioned with to check statements. */
     String statementKey();

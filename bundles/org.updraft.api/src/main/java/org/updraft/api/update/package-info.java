@@ -3,7 +3,7 @@
  * enrollment. The payloads' bytes are defined in {@code org.updraft.core.update} and shared by every transport.
  */
 @Export
-@Version("3.3.0")
+@Version("3.4.0")
 package org.updraft.api.update;
 
 import org.osgi.annotation.bundle.Export;

@@ -5,7 +5,7 @@
  * ({@link Enrollments}). docs/coap-api.md describes the bytes for firmware engineers.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package org.updraft.core.update;
 
 import org.osgi.annotation.bundle.Export;

@@ -908,9 +908,10 @@ public class DemoCommand implements Action {
         detail("published " + release.id() + " at ledger #" + release.ledgerIndex());
 
         try {
+            String statementKey = updates == null ? null : updates.statementKey();
             LorawanDemo.run(new LorawanDemo.Run(settings, VENDOR, deviceClass, manufacturer, trusted, log.logKey(),
-                    devices, loss, success, timeoutSeconds, quiet, actor, started, dir), release, deviceRegistry,
-                    rolloutService, this::lorawanStatus);
+                    statementKey, devices, loss, success, timeoutSeconds, quiet, actor, started, dir), release,
+                    deviceRegistry, rolloutService, this::lorawanStatus);
         } catch (NoClassDefFoundError e) {
             throw new IllegalStateException("the LoRaWAN transport's simulated network (package "
                     + "org.updraft.transport.lorawan.sim) cannot be loaded: " + e.getMessage() + "; release "

@@ -58,7 +58,7 @@ final class LorawanDemo {
 
     /** What the run needs from the platform and the command line. */
     record Run(LorawanSettings settings, String vendor, String deviceClass, SigningKey manufacturer,
-            TrustedKey trusted, String logKey, int devices, double loss, double success, int timeoutSeconds,
+            TrustedKey trusted, String logKey, String statementKey, int devices, double loss, double success, int timeoutSeconds,
             boolean quiet, String actor, Instant started, Path dir) {
     }
 
@@ -76,7 +76,7 @@ final class LorawanDemo {
         TrustLookup manufacturers = did -> did.equals(run.manufacturer().did()) ? Optional.of(run.trusted())
                 : Optional.empty();
         SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(s.broker(), s.applicationId())
-                .trust(run.logKey(), manufacturers).speedup(s.speedup()).dataRate(s.dataRate()).loss(run.loss())
+                .trust(run.logKey(), manufacturers).statementKey(run.statementKey()).speedup(s.speedup()).dataRate(s.dataRate()).loss(run.loss())
                 .seed(run.started().toEpochMilli()).reportPort(s.reportPort());
         List<Device> devices = new ArrayList<>();
         // a DevEUI of its own per run: 70b3d5 (an OUI used for LoRaWAN devices), then the run's and the device's number

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,6 +43,8 @@ import org.updraft.core.identity.KeyFileException;
 import org.updraft.core.identity.KeyFiles;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.update.AnswerStatement;
+import org.updraft.core.update.SessionStatement;
+import org.updraft.core.update.SessionStatements;
 import org.updraft.core.update.AnswerStatements;
 
 /**
@@ -215,6 +219,21 @@ public final class PlatformUpdateService implements UpdateService {
         UpdateAnswer.Offer offer = answer instanceof UpdateAnswer.Offer o ? o : null;
         return AnswerStatements.sign(new AnswerStatement(deviceId, offer == null ? null : offer.rolloutId(),
                 offer == null ? null : offer.release().id(), nonce, now, now.plus(statementLifetime)), statementKey);
+    }
+
+    @Override
+    public byte[] sessionStatement(Collection<String> deviceIds, UpdateAnswer.Offer offer, byte[] sessionId,
+            Duration lifetime) throws UpdateException {
+        if (lifetime == null || lifetime.isNegative() || lifetime.isZero()) {
+            throw new UpdateException("malformed", "a session statement's lifetime must be positive, not " + lifetime);
+        }
+        Instant now = clock.instant();
+        try {
+            return SessionStatements.sign(new SessionStatement(List.copyOf(deviceIds), offer.rolloutId(),
+                    offer.release().id(), sessionId, now, now.plus(lifetime)), statementKey);
+        } catch (IllegalArgumentException e) {
+            throw new UpdateException("malformed", e.getMessage());
+        }
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.util.stream.Collectors;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceRegistry;
@@ -45,12 +44,10 @@ public class DeviceAddCommand extends UpdraftCommand {
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
 
-    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
-    DeviceRegistry registry;
 
     @Override
     protected Object run() throws Exception {
-        DeviceRegistry devices = Services.require(registry, "device registry", "updraft-registry-jdbc");
+        DeviceRegistry devices = selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
         Device added = devices.register(new Device(id, TrustAddCommand.did(key), vendor, deviceClass, profile,
                 splitTags(tags), region, version, sequence, DeviceState.IDLE, null, Instant.now()));
         System.out.println("Registered device " + added.id());

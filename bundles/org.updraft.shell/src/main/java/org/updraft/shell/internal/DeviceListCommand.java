@@ -4,7 +4,6 @@ import java.util.List;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.updraft.api.device.Device;
@@ -39,12 +38,10 @@ public class DeviceListCommand extends UpdraftCommand {
     @Option(name = "--limit", description = "At most this many rows (default 50)")
     int limit = 50;
 
-    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
-    DeviceRegistry registry;
 
     @Override
     protected Object run() throws Exception {
-        DeviceRegistry devices = Services.require(registry, "device registry", "updraft-registry-jdbc");
+        DeviceRegistry devices = selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
         DeviceFilter filter = new DeviceFilter(vendor, deviceClass, profile, DeviceAddCommand.splitTags(tags), region,
                 versions);
         List<Device> page = devices.list(filter, after, limit);

@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.updraft.api.device.DeviceRegistry;
 
@@ -14,12 +13,10 @@ public class DeviceRemoveCommand extends UpdraftCommand {
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
 
-    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
-    DeviceRegistry registry;
 
     @Override
     protected Object run() throws Exception {
-        if (!Services.require(registry, "device registry", "updraft-registry-jdbc").remove(id)) {
+        if (!selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc").remove(id)) {
             throw new IllegalArgumentException("no device " + id + " is registered");
         }
         System.out.println("Removed device " + id);

@@ -2,7 +2,6 @@ package org.updraft.shell.internal;
 
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceRegistry;
@@ -15,12 +14,10 @@ public class DeviceShowCommand extends UpdraftCommand {
     @Argument(index = 0, name = "id", description = "The device id", required = true)
     String id;
 
-    @Reference(optional = true, filter = DeviceRegistry.SELECTED)
-    DeviceRegistry registry;
 
     @Override
     protected Object run() throws Exception {
-        DeviceRegistry devices = Services.require(registry, "device registry", "updraft-registry-jdbc");
+        DeviceRegistry devices = selected(DeviceRegistry.class, DeviceRegistry.SELECTED, "device registry", "updraft-registry-jdbc");
         print(devices.find(id).orElseThrow(() -> new IllegalArgumentException("no device " + id + " is registered")));
         return null;
     }

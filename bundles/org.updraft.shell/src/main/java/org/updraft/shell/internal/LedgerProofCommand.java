@@ -29,15 +29,13 @@ public class LedgerProofCommand extends UpdraftCommand {
     @Completion(ReleaseIdCompleter.class)
     String release;
 
-    @Reference(optional = true, filter = Ledger.SELECTED)
-    Ledger ledger;
 
     @Reference(optional = true)
     ReleaseService releases;
 
     @Override
     protected Object run() throws Exception {
-        Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
+        Ledger log = selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
         if ((index == null) == (release == null)) {
             throw new IllegalArgumentException("give either an event index or --release ID");
         }

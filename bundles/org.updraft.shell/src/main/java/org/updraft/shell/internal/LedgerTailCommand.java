@@ -4,7 +4,6 @@ import java.util.List;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.updraft.api.delta.Delta;
@@ -27,12 +26,10 @@ public class LedgerTailCommand extends UpdraftCommand {
     @Option(name = "--from", description = "Show events from this index on, instead of the last ones")
     long from = -1;
 
-    @Reference(optional = true, filter = Ledger.SELECTED)
-    Ledger ledger;
 
     @Override
     protected Object run() throws Exception {
-        Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
+        Ledger log = selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
         if (count < 1) {
             throw new IllegalArgumentException("-n must be at least 1");
         }

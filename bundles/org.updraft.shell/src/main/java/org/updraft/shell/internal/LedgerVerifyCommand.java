@@ -23,8 +23,8 @@ public class LedgerVerifyCommand extends UpdraftCommand {
             + "log with consistency proofs, and name the first the local log no longer extends (updraft-ledger-evm)")
     boolean chain;
 
-    @Reference(optional = true, filter = Ledger.SELECTED)
-    Ledger ledger;
+    /** A ledger of the test's own; null in the shell, where the command uses the selected one. */
+    private Ledger ledger;
 
     /** The checkpoints a ledger backend anchored on a chain (the EVM ledger's). */
     @Reference(optional = true)
@@ -43,7 +43,7 @@ public class LedgerVerifyCommand extends UpdraftCommand {
 
     @Override
     protected Object run() throws Exception {
-        Ledger log = Services.require(ledger, "ledger", "updraft-ledger-local");
+        Ledger log = ledger != null ? ledger : selected(Ledger.class, Ledger.SELECTED, "ledger", "updraft-ledger-local");
         long total = log.size();
         ProgressBar bar = new ProgressBar(System.out, "Verifying", n -> n + " events");
         LedgerAudit.Result result;

@@ -7,9 +7,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.profile.DeviceProfile;
 import org.updraft.api.profile.ProfileLimits;
@@ -21,8 +19,6 @@ import org.updraft.api.profile.ProfileLimits;
 public class ProfileListCommand extends UpdraftCommand {
 
     // every profile service, looked up at each run: profiles come and go with their features
-    @Reference
-    BundleContext bundleContext;
 
     @Override
     protected Object run() throws Exception {

@@ -9,9 +9,7 @@ import java.util.TreeMap;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.backend.BackendChoice;
@@ -54,8 +52,6 @@ public class StatusCommand extends UpdraftCommand {
             + "scripts that run right after start-up)")
     int waitSeconds;
 
-    @Reference
-    BundleContext bundleContext;
 
     @Override
     protected Object run() throws Exception {

@@ -8,10 +8,8 @@ import java.util.regex.Pattern;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.CommandException;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.store.FirmwareStore;
@@ -42,8 +40,6 @@ public class StoreMigrateCommand extends UpdraftCommand {
     @Option(name = "--quiet", aliases = "-q", description = "No progress line")
     boolean quiet;
 
-    @Reference
-    BundleContext bundleContext;
 
     @Override
     protected Object run() throws Exception {

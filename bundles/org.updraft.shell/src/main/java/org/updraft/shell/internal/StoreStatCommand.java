@@ -6,9 +6,7 @@ import java.util.List;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.updraft.api.multiformats.Cid;
 import org.updraft.api.release.Release;
@@ -35,8 +33,6 @@ public class StoreStatCommand extends UpdraftCommand {
     @Completion(StoredCidCompleter.class)
     String cid;
 
-    @Reference
-    BundleContext bundleContext;
 
     @Override
     protected Object run() throws Exception {

@@ -10,7 +10,6 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.updraft.api.trust.TrustStore;
@@ -34,12 +33,10 @@ public class TrustAddCommand extends UpdraftCommand {
             + "vendor's when omitted")
     String classes;
 
-    @Reference(optional = true, filter = TrustStore.SELECTED)
-    TrustStore trust;
 
     @Override
     protected Object run() throws Exception {
-        TrustStore store = Services.require(trust, "trust store", "updraft");
+        TrustStore store = selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft");
         TrustedKey added = store.register(did(key), vendor, parseClasses(classes), Operators.current());
         System.out.println("Trusted " + added.did());
         TrustListCommand.print(added);

@@ -1,7 +1,6 @@
 package org.updraft.shell.internal;
 
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
 import org.updraft.api.trust.TrustStore;
@@ -11,8 +10,6 @@ import org.updraft.api.trust.TrustedKey;
 @Service
 public class TrustListCommand extends UpdraftCommand {
 
-    @Reference(optional = true, filter = TrustStore.SELECTED)
-    TrustStore trust;
 
     @Override
     protected Object run() throws Exception {
@@ -23,7 +20,7 @@ public class TrustListCommand extends UpdraftCommand {
         table.column("Status");
         table.column("Since");
         table.column("Note");
-        for (TrustedKey k : Services.require(trust, "trust store", "updraft").list()) {
+        for (TrustedKey k : selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft").list()) {
             table.addRow().addContent(k.did(), k.vendor(), classes(k), k.status().name().toLowerCase(),
                     Format.time(k.changed()), note(k));
         }

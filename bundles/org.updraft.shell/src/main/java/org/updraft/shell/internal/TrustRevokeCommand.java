@@ -4,7 +4,6 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.updraft.api.trust.TrustStore;
 import org.updraft.api.trust.TrustedKey;
@@ -21,12 +20,10 @@ public class TrustRevokeCommand extends UpdraftCommand {
     @Option(name = "--reason", description = "Why, for the ledger and for operators")
     String reason = "";
 
-    @Reference(optional = true, filter = TrustStore.SELECTED)
-    TrustStore trust;
 
     @Override
     protected Object run() throws Exception {
-        TrustedKey revoked = Services.require(trust, "trust store", "updraft").revoke(did, reason, Operators.current());
+        TrustedKey revoked = selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft").revoke(did, reason, Operators.current());
         System.out.println("Revoked " + revoked.did());
         TrustListCommand.print(revoked);
         return null;

@@ -8,7 +8,6 @@ import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.completers.FileCompleter;
 import org.updraft.api.trust.TrustStore;
@@ -34,8 +33,6 @@ public class TrustRotateCommand extends UpdraftCommand {
     @Completion(FileCompleter.class)
     String proof;
 
-    @Reference(optional = true, filter = TrustStore.SELECTED)
-    TrustStore trust;
 
     @Override
     protected Object run() throws Exception {
@@ -48,7 +45,7 @@ public class TrustRotateCommand extends UpdraftCommand {
                 throw new IllegalArgumentException(proof + " does not hold a base64 rotation proof");
             }
         }
-        TrustedKey rotated = Services.require(trust, "trust store", "updraft").rotate(did,
+        TrustedKey rotated = selected(TrustStore.class, TrustStore.SELECTED, "trust store", "updraft").rotate(did,
                 TrustAddCommand.did(successor), signature, Operators.current());
         System.out.println("Rotated " + rotated.did() + " to " + rotated.successor());
         TrustListCommand.print(rotated);

@@ -2,10 +2,14 @@ package org.updraft.shell.internal;
 
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.support.CommandException;
+import org.osgi.framework.BundleContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +33,23 @@ abstract class UpdraftCommand implements Action {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpdraftCommand.class);
 
+    /** The shell bundle's context, where {@link #selected} looks services up. */
+    @Reference
+    BundleContext bundleContext;
+
+    private final List<Selected<?>> borrowed = new ArrayList<>();
+
     @Override
     public final Object execute() throws Exception {
+        try {
+            return runAndTell();
+        } finally {
+            borrowed.forEach(Selected::close);
+            borrowed.clear();
+        }
+    }
+
+    private Object runAndTell() throws Exception {
         try {
             return run();
         } catch (CommandException | InterruptedException e) {
@@ -46,6 +65,16 @@ abstract class UpdraftCommand implements Action {
 
     /** The command's work; see the class description for what its exceptions become. */
     protected abstract Object run() throws Exception;
+
+    /**
+     * The platform's service of {@code type} that {@code filter} names, as it is now ({@link Selected} says why it is
+     * not injected), held until the command ends; a refusal naming {@code feature} when none runs.
+     */
+    protected <T> T selected(Class<T> type, String filter, String what, String feature) throws CommandException {
+        Selected<T> found = Selected.find(bundleContext, type, filter);
+        borrowed.add(found);
+        return Services.require(found.service(), what, feature);
+    }
 
     /** A refusal: {@code message} is all the user sees, on one line. */
     static CommandException refused(String message) {

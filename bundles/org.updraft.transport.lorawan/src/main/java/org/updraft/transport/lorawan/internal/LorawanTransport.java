@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +37,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.updraft.api.delta.Delta;
 import org.updraft.api.device.Device;
 import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
@@ -78,8 +80,9 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * The LoRaWAN transport: LoRaWAN devices cannot ask for updates as CoAP and MQTT devices do, so the platform asks
  * for them. Every scan it lists the registry's devices carrying the configured tag (their device id is their DevEUI),
  * asks the {@link UpdateService} what each should install, exactly as a device's check would, and runs one unicast
- * FUOTA session through ChirpStack's MQTT integration for the largest group of devices offered the same rollout's
- * release. The session's data block ({@link UpdateBlock}) is the offer and the image: each device verifies both
+ * FUOTA session through ChirpStack's MQTT integration for a group of devices offered the same rollout's release and
+ * the same payload: the image, or one recorded delta (the group whose block is smallest per device first). The session's
+ * data block ({@link UpdateBlock}) is the offer and the image or patch: each device verifies both
  * itself before it installs. A device that rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed
  * report arrives as uplinks ({@link ReportFrames}) and the update service records it on the ledger. A device that
  * does not report in time, or whose session failed, is offered again after the retry interval.
@@ -355,19 +358,29 @@ public final class LorawanTransport implements TransportStatus {
             LOG.warn("LoRaWAN scan: the device registry failed: {}", e.getMessage());
             return;
         }
-        Group largest = groups.values().stream().max((a, b) -> Integer.compare(a.devices.size(), b.devices.size()))
-                .orElse(null);
-        if (largest == null) {
+        Group next = groups.values().stream().min(Group.CHEAPEST_FIRST).orElse(null);
+        if (next == null) {
             state = "no LoRaWAN device has an offer";
             return;
         }
-        runSession(largest, images);
+        runSession(next, images);
     }
 
     private record Member(Device device, String devEui) {
     }
 
+    /**
+     * Devices offered the same rollout's release and the same payload: the full image, or one recorded delta (so one
+     * base image). A unicast session sends each device every fragment of the block, so a session's air time is its
+     * devices times its block: the order of sessions changes not the total but who waits. The group whose devices
+     * cost the least air time each goes first (a delta group before a full one; among equals, the larger group), which
+     * gives the shortest mean wait until a device is updated (Smith's rule) and never runs a full-image session of few
+     * devices before a delta session of many.
+     */
     private static final class Group {
+        static final Comparator<Group> CHEAPEST_FIRST = Comparator
+                .comparingLong(Group::payloadBytes).thenComparing(g -> -g.devices.size());
+
         final UpdateAnswer.Offer offer;
         final byte[] answer;
         final List<Member> devices = new ArrayList<>();
@@ -375,6 +388,15 @@ public final class LorawanTransport implements TransportStatus {
         Group(UpdateAnswer.Offer offer, byte[] answer) {
             this.offer = offer;
             this.answer = answer;
+        }
+
+        /** The recorded delta its devices share, or null for the full image. */
+        Delta delta() {
+            return offer.delta();
+        }
+
+        long payloadBytes() {
+            return answer.length + (offer.delta() != null ? offer.delta().patchSize() : offer.release().size());
         }
     }
 
@@ -403,45 +425,41 @@ public final class LorawanTransport implements TransportStatus {
             // racing the report would otherwise send the device the block again, which it refuses as not newer)
             return;
         }
-        // devices offered one rollout's release share a session and its block: the release event, its proof and the
-        // checkpoint are the same facts for each of them, whichever device's answer carries them (a later answer may
-        // carry a later checkpoint, no more true); a patch is per device, so the block carries the full image
-        String key = offer.rolloutId() + " " + offer.release().id();
-        byte[] encoded = groups.containsKey(key) ? null : UpdateAnswers.encode(new UpdateAnswer.Offer(
-                offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(), offer.checkpoint(),
-                offer.anchor(), offer.tag(), null, offer.trustChanges()));
-        Group g = groups.computeIfAbsent(key, k -> new Group(offer, encoded));
+        // devices offered one rollout's release and the same payload share a session and its block: the release event,
+        // its proof and the checkpoint are the same facts for each of them, whichever device's answer carries them (a
+        // later answer may carry a later checkpoint, no more true); a delta is the same for every device running its
+        // base, so it shares a block with them only
+        Delta delta = offer.delta();
+        String key = offer.rolloutId() + " " + offer.release().id() + (delta == null ? "" : " " + delta.patch());
+        Group g = groups.computeIfAbsent(key, k -> new Group(offer, UpdateAnswers.encode(withDelta(offer, delta))));
         if (g.devices.size() < Math.max(1, config.max_devices())) {
             g.devices.add(new Member(d, d.id().toLowerCase(Locale.ROOT)));
         }
     }
 
+    /** The offer as a session's block carries it: with the delta sent (or none), and without a statement. */
+    private static UpdateAnswer.Offer withDelta(UpdateAnswer.Offer offer, Delta delta) {
+        return new UpdateAnswer.Offer(offer.rolloutId(), offer.release(), offer.releaseEvent(), offer.proof(),
+                offer.checkpoint(), offer.anchor(), offer.tag(), delta, offer.trustChanges());
+    }
+
     private void runSession(Group group, FirmwareStore images) throws InterruptedException {
         String releaseId = group.offer.release().id();
-        // TS004 counts at most 2^14-1 fragments, uncoded and coded: refused before a byte is read into memory
-        long largest = (long) Fragmentation.MAX_FRAGMENTS * plan().effectiveFragSize() / 2;
-        if (group.answer.length + group.offer.release().size() > largest) {
-            LOG.warn("LoRaWAN: {} ({} bytes) is too large for a FUOTA session at DR{} (at most {} bytes with room for "
-                    + "redundancy)", releaseId, group.offer.release().size(), config.data_rate(), largest);
-            hold(group.devices, releaseId, "image too large for a FUOTA session");
-            return;
-        }
-        byte[] image;
-        try (InputStream in = images.get(group.offer.release().cid())) {
-            image = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, group.offer.release().size() + 1));
-        } catch (Exception e) {
-            LOG.warn("LoRaWAN: cannot read the image of {} from the store: {}", releaseId, e.toString());
-            return;
-        }
-        if (image.length != group.offer.release().size()) {
-            LOG.warn("LoRaWAN: the store holds {} bytes for {}, the release says {}", image.length, releaseId,
-                    group.offer.release().size());
-            return;
-        }
-        byte[] block = UpdateBlock.encode(group.answer, image);
+        // first, so that the statement names exactly the devices of the session
         GroupKeys mcKeys = multicastParticipants(group, releaseId);
         if (mcKeys == null && multicastApi != null && group.devices.isEmpty()) {
             return;
+        }
+        byte[] statement = statement(group);
+        if (statement == null) {
+            return;
+        }
+        byte[] block = group.delta() == null ? null : deltaBlock(group, images, statement);
+        if (block == null) {
+            block = imageBlock(group, images, statement);
+            if (block == null) {
+                return;
+            }
         }
         List<Participant> participants = new ArrayList<>();
         for (Member m : group.devices) {
@@ -623,6 +641,77 @@ public final class LorawanTransport implements TransportStatus {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The platform's statement that the group's offer is for exactly its devices, in this session, for as long as a
+     * session may take: the block carries it instead of an answer's statement, which names one device and its
+     * request. Null (the devices held for a retry) when the update service cannot sign it.
+     */
+    private byte[] statement(Group group) {
+        byte[] sessionId = new byte[8];
+        ThreadLocalRandom.current().nextBytes(sessionId);
+        try {
+            return updates.sessionStatement(group.devices.stream().map(m -> m.device.id()).toList(), group.offer,
+                    sessionId, Duration.ofHours(config.session_timeout_hours()));
+        } catch (UpdateException e) {
+            String releaseId = group.offer.release().id();
+            LOG.warn("LoRaWAN: no session for {}: the platform signs no statement for it ({})", releaseId,
+                    e.getMessage());
+            hold(group.devices, releaseId, "no session statement: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The block of a delta group: its offer with the delta, and the patch read from the store by CID as CoAP serves
+     * it. Null when the store cannot produce the patch (missing, unreadable, another size than recorded): the group
+     * then gets the full image.
+     */
+    private byte[] deltaBlock(Group group, FirmwareStore images, byte[] statement) {
+        Delta delta = group.delta();
+        byte[] patch;
+        try (InputStream in = images.get(delta.patch())) {
+            patch = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, delta.patchSize() + 1));
+        } catch (Exception e) {
+            LOG.warn("LoRaWAN: cannot read the patch of {} from the store ({}); its {} devices get the full image",
+                    delta.label(), e.toString(), group.devices.size());
+            return null;
+        }
+        if (patch.length != delta.patchSize()) {
+            LOG.warn("LoRaWAN: the store holds {} bytes for the patch of {}, the ledger says {}; its {} devices get "
+                    + "the full image", patch.length, delta.label(), delta.patchSize(), group.devices.size());
+            return null;
+        }
+        return UpdateBlock.encode(UpdateBlock.Payload.DELTA, group.answer, statement, patch);
+    }
+
+    /** The block of the full image: the offer without a delta, then the image. Null when it cannot be sent. */
+    private byte[] imageBlock(Group group, FirmwareStore images, byte[] statement) {
+        UpdateAnswer.Offer offer = group.offer;
+        String releaseId = offer.release().id();
+        byte[] answer = offer.delta() == null ? group.answer : UpdateAnswers.encode(withDelta(offer, null));
+        // TS004 counts at most 2^14-1 fragments, uncoded and coded: refused before a byte is read into memory
+        long largest = (long) Fragmentation.MAX_FRAGMENTS * plan().effectiveFragSize() / 2;
+        if (answer.length + offer.release().size() > largest) {
+            LOG.warn("LoRaWAN: {} ({} bytes) is too large for a FUOTA session at DR{} (at most {} bytes with room for "
+                    + "redundancy)", releaseId, offer.release().size(), config.data_rate(), largest);
+            hold(group.devices, releaseId, "image too large for a FUOTA session");
+            return null;
+        }
+        byte[] image;
+        try (InputStream in = images.get(offer.release().cid())) {
+            image = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, offer.release().size() + 1));
+        } catch (Exception e) {
+            LOG.warn("LoRaWAN: cannot read the image of {} from the store: {}", releaseId, e.toString());
+            return null;
+        }
+        if (image.length != offer.release().size()) {
+            LOG.warn("LoRaWAN: the store holds {} bytes for {}, the release says {}", image.length, releaseId,
+                    offer.release().size());
+            return null;
+        }
+        return UpdateBlock.encode(UpdateBlock.Payload.IMAGE, answer, statement, image);
     }
 
     private void hold(Collection<Member> members, String releaseId, String why) {

@@ -101,17 +101,18 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
      * What the simulated ChirpStack's multicast API saw: groups created, deleted and existing now, calls refused for
      * their token, frames enqueued for groups, devices added to groups; and on the radio, group frames lost on air for one device (a frame
      * to the group counts once per device that lost it; {@link Summary#downlinksLostOnAir} counts unicast frames),
-     * and group frames dropped by a device whose own TS005 keys were not the group's.
+     * group frames that reached a device not yet set up for the group, and group frames dropped by a device whose
+     * own TS005 keys were not the group's.
      */
     public record MulticastCounts(int created, int deleted, int existing, int unauthorized, int enqueued,
-            int devicesAdded, int receptionsLost, int keyMismatches) {
+            int devicesAdded, int receptionsLost, int notSetUp, int keyMismatches) {
     }
 
     public MulticastCounts multicast() {
         return new MulticastCounts(api == null ? 0 : api.created.get(), api == null ? 0 : api.deleted.get(),
                 api == null ? 0 : api.groups(), api == null ? 0 : api.unauthorized.get(),
                 api == null ? 0 : api.enqueued.get(), api == null ? 0 : api.added.get(),
-                radio.multicastReceptionsLost.get(),
+                radio.multicastReceptionsLost.get(), radio.multicastNotSetUp.get(),
                 radio.multicastKeyMismatches.get());
     }
 
@@ -167,6 +168,7 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         private final Map<String, Object[]> devices = new LinkedHashMap<>();
         private String logKey;
         private TrustLookup trust;
+        private String statementKey;
         private double speedup = 1;
         private int dataRate = 5;
         private double loss;
@@ -184,6 +186,15 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         public Builder trust(String logKeyDid, TrustLookup manufacturers) {
             this.logKey = logKeyDid;
             this.trust = manufacturers;
+            return this;
+        }
+
+        /**
+         * The platform's statement key the devices were provisioned with ({@code UpdateService.statementKey()}): a
+         * device then acts on no block whose session statement does not name it. Without it they check none.
+         */
+        public Builder statementKey(String did) {
+            this.statementKey = did;
             return this;
         }
 
@@ -271,6 +282,9 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
                 Object[] d = e.getValue();
                 VerifyingFirmware fw = new VerifyingFirmware(e.getKey(), (SigningKey) d[0], (String) d[1],
                         (String) d[2], null, logKey, trust, (String) d[3], (Long) d[4], reportPort, 51);
+                if (statementKey != null) {
+                    fw.statementKey(statementKey);
+                }
                 fws.put(e.getKey(), fw);
                 SimulatedDevice sim = new SimulatedDevice(e.getKey(), fw, Duration.ZERO, 1 << 20,
                         new Random(random.nextLong()));

@@ -97,7 +97,12 @@ final class FuotaPlatform implements AutoCloseable {
 
     /** Registers a device of the vendor's class running 1.0.0 (sequence 1) with {@code key}. */
     void register(String deviceId, SigningKey key, Set<String> tags) throws Exception {
-        registry.register(new Device(deviceId, key.did(), VENDOR, CLASS, null, tags, null, "1.0.0", 1,
+        register(deviceId, key, tags, "1.0.0", 1);
+    }
+
+    /** Registers a device of the vendor's class running {@code version} (sequence {@code sequence}). */
+    void register(String deviceId, SigningKey key, Set<String> tags, String version, long sequence) throws Exception {
+        registry.register(new Device(deviceId, key.did(), VENDOR, CLASS, null, tags, null, version, sequence,
                 DeviceState.IDLE, null, Instant.now()));
     }
 

@@ -1,6 +1,7 @@
 package org.updraft.transport.lorawan.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -84,6 +86,7 @@ class LorawanTransportTest {
         platform.register(devEui, key, Set.of("lorawan"));
         VerifyingFirmware fw = new VerifyingFirmware(devEui, key, vendor, FuotaPlatform.CLASS, null,
                 platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, REPORT_FRAME);
+        fw.statementKey(platform.updates.statementKey());
         firmware.put(devEui, fw);
         radios.put(devEui, new SimulatedDevice(devEui, fw, Duration.ZERO, 1 << 16, random));
         return devEui;
@@ -157,6 +160,52 @@ class LorawanTransportTest {
         assertEquals(DeviceState.IDLE, coap.state());
         assertNull(t.deliveries().get("thermo-coap-1"));
         System.out.println("LoRaWAN transport: " + t.status() + "; refused " + t.refused());
+    }
+
+    @Test
+    void aBlockPassedOnToADeviceItWasNotForOrAfterTheSessionIsRefusedUnreported() throws Exception {
+        String member = lorawanDevice(1);
+        lorawanDevice(2);
+        AtomicReference<byte[]> captured = new AtomicReference<>();
+        VerifyingFirmware memberFirmware = firmware.get(member);
+        radios.put(member, new SimulatedDevice(member, (block, at) -> {
+            captured.set(block);
+            return memberFirmware.rebuilt(block, at);
+        }, Duration.ZERO, 1 << 16, random));
+        Release release = platform.publish(image(1500), 2);
+        platform.rollout(release);
+        network();
+        LorawanTransport t = transport(Map.of());
+        await("both devices' reports", Duration.ofSeconds(60), () -> settled(t, 2));
+        assertEquals(Stage.INSTALLED, t.deliveries().get(member).stage(), t.deliveries().toString());
+        byte[] block = captured.get();
+
+        // a network server passes the block on to a device of the same class that was not in the session
+        String outsider = String.format("70b3d57ed0%06x", 9);
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        platform.register(outsider, key, Set.of());
+        VerifyingFirmware other = new VerifyingFirmware(outsider, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS,
+                null, platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, REPORT_FRAME)
+                .statementKey(platform.updates.statementKey());
+        assertEquals(List.of(), other.rebuilt(block, Instant.now()), "nothing reported to whoever sent it");
+        assertEquals(DeviceState.FAILED, other.state());
+        assertTrue(other.reason().startsWith("unvouched: ") && other.reason().contains("does not name device "
+                + outsider), other.reason());
+        assertEquals(1, other.sequence(), "it runs what it ran");
+
+        // the member's own block, kept and replayed after the session's statement expired (the transport's
+        // session.timeout.hours, 48 by default)
+        VerifyingFirmware later = new VerifyingFirmware(member, SigningKey.generate(KeyAlgorithm.ED25519),
+                FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null, platform.logKey(), platform.deviceTrust(), "1.0.0",
+                1, 203, REPORT_FRAME).statementKey(platform.updates.statementKey());
+        assertEquals(List.of(), later.rebuilt(block, Instant.now().plus(Duration.ofHours(49))));
+        assertTrue(later.reason().startsWith("unvouched: ") && later.reason().contains("expired"), later.reason());
+        // and while it holds, the same block is what a member installs
+        VerifyingFirmware inTime = new VerifyingFirmware(member, SigningKey.generate(KeyAlgorithm.ED25519),
+                FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null, platform.logKey(), platform.deviceTrust(), "1.0.0",
+                1, 203, REPORT_FRAME).statementKey(platform.updates.statementKey());
+        assertFalse(inTime.rebuilt(block, Instant.now()).isEmpty());
+        assertEquals(DeviceState.INSTALLED, inTime.state(), inTime.reason());
     }
 
     @Test

@@ -47,7 +47,7 @@ class SimulatedLorawanFleetTest {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
             SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "demo-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).speedup(speedup).dataRate(5).loss(0.2).seed(7);
+                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey()).speedup(speedup).dataRate(5).loss(0.2).seed(7);
             for (int i = 0; i < n; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
                 SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);

@@ -42,8 +42,11 @@ import org.updraft.transport.lorawan.internal.session.DeviceResult.State;
  * session in milliseconds and a network-server bridge runs it in real time.
  *
  * <p>The session: each device's clock checked (TS003, multicast only, if asked), the multicast group set up
- * (TS005), the fragmentation session set up (TS004), then for multicast a Class C session opened at a common GPS
- * time; then the M fragments plus the planned redundancy, paced by the duty cycle; then rounds of
+ * (TS005), the fragmentation session set up (TS004), then for multicast its Class C session opened. The first
+ * device through its setup fixes the multicast's start a short lead ahead; every device set up in time is asked to
+ * open its window then, and one whose setup or McClassCSessionAns comes later gets a start of its own, as soon as
+ * its request can reach it, and joins the fragments already under way (the repair rounds make up what it missed).
+ * Then the M fragments plus the planned redundancy, paced by the duty cycle; then rounds of
  * FragSessionStatusReq: a device reporting nothing missing is done, and for the others more coded fragments go
  * out (as many as the worst of them needs at the loss it showed) until every device is done or the rounds, the
  * attempts, the Class C window or TS004's fragment counters run out, and those devices end failed with the
@@ -58,11 +61,12 @@ public final class FuotaSession {
 
     /** Where the session stands. */
     public enum Phase {
-        /** Clock checks, group and fragmentation setup, one device at a time. */
+        /** Clock checks, group and fragmentation setup, each device's steps one after another. */
         SETUP,
-        /** Opening the Class C session at a common time (multicast). */
-        SESSION_START,
-        /** Sending fragments. */
+        /**
+         * Sending fragments; for multicast from the Class C session's start, while devices still in setup finish
+         * it and join.
+         */
         FRAGMENTS,
         /** Asking devices what they miss. */
         STATUS,
@@ -118,6 +122,12 @@ public final class FuotaSession {
         int missingAtRepair = -1;
         int receivedAtRepair = -1;
         int stalls;
+        // multicast: the start its last McClassCSessionReq gave, and the one it accepted (null: not yet)
+        Instant offeredStart;
+        Instant listensFrom;
+        // the last start it answered StartMissed to, and how many times it did
+        Instant missedStart;
+        int startsMissed;
 
         Device(Participant participant) {
             this.participant = participant;
@@ -148,8 +158,10 @@ public final class FuotaSession {
     }
 
     private static final Duration CLOCK_TOLERANCE = Duration.ofSeconds(1);
-    // McClassCSessionReq is 1 + 10 bytes; the lead before the session leaves each device two tries and a margin
-    private static final Duration START_MARGIN = Duration.ofSeconds(30);
+    // between a McClassCSessionReq's expected end and the start it gives: a device needs a moment to open its window
+    private static final Duration JOIN_MARGIN = Duration.ofSeconds(2);
+    // McGroupSetupReq, the longest setup frame: 1 + 29 bytes
+    private static final int LONGEST_SETUP_FRAME = 30;
     private static final int CLASS_C_MAX_TIMEOUT = 15;
 
     private final SessionPlan plan;
@@ -167,14 +179,15 @@ public final class FuotaSession {
     private Instant started;
     private Instant finished;
     private Instant firstFragment;
-    // multicast session timing
-    private long sessionTimeGps;
+    // multicast session timing: the common start, null until the first device is set up
     private Instant sessionStart;
     private Instant windowEnd;
     private int classCTimeout;
     // multicast fragments: sent so far, and how far to go
     private int sentCounter;
     private int targetCounter;
+    // multicast: when each fragment went out, by counter - 1, for which of them a late device could hear
+    private final List<Instant> fragmentTimes = new ArrayList<>();
     private boolean statusSent;
     private Instant statusUntil;
     private int repairRounds;
@@ -225,6 +238,9 @@ public final class FuotaSession {
                 d.steps.add(Step.MC_GROUP);
             }
             d.steps.add(Step.FRAG_SETUP);
+            if (plan.multicast() != null) {
+                d.steps.add(Step.MC_SESSION);
+            }
         }
         int initial = encoder.nbFrag() + (int) Math.ceil(encoder.nbFrag() * plan.redundancy());
         this.targetCounter = Math.min(initial, Fragmentation.MAX_FRAGMENTS);
@@ -462,7 +478,22 @@ public final class FuotaSession {
                 return (ans.classB() ? "McClassBSessionAns" : "McClassCSessionAns") + " for group " + ans.groupId()
                         + " nobody asked for";
             }
-            if (ans.accepted()) {
+            if (ans.accepted() && ans.startMissed()) {
+                // TS005 v2.0.0: by the device's clock the start had passed when the request came, though the session
+                // gives only starts ahead: its clock is checked again (if the plan checks clocks) and it gets a start
+                // of its own, later
+                stepDone(d);
+                if (++d.startsMissed >= plan.maxAttempts()) {
+                    d.fail("missed the Class C session's start " + d.startsMissed + " times (StartMissed)");
+                } else {
+                    d.missedStart = d.offeredStart;
+                    d.steps.addFirst(Step.MC_SESSION);
+                    if (plan.clockSync()) {
+                        d.steps.addFirst(Step.CLOCK);
+                    }
+                }
+            } else if (ans.accepted()) {
+                d.listensFrom = d.offeredStart;
                 stepDone(d);
             } else {
                 d.fail("refused the Class C session:" + (ans.groupUndefined() ? " group undefined" : "")
@@ -532,9 +563,7 @@ public final class FuotaSession {
                 // silence is judged when the round ends
                 continue;
             }
-            if (step == Step.MC_SESSION && !now.plus(START_MARGIN).isBefore(sessionStart)) {
-                d.fail("no McClassCSessionAns before the Class C session started");
-            } else if (d.attempts >= plan.maxAttempts()) {
+            if (d.attempts >= plan.maxAttempts()) {
                 d.fail("no " + step.answer + " after " + d.attempts + " attempts");
             } else {
                 d.steps.addFirst(step);
@@ -546,44 +575,32 @@ public final class FuotaSession {
     private void progress() {
         switch (phase) {
             case SETUP -> {
-                for (Device d : devices.values()) {
-                    if (d.state == State.ACTIVE && d.awaiting == null && !d.steps.isEmpty()) {
-                        request(d, d.steps.poll());
-                    }
-                }
-                if (devices.values().stream().allMatch(Device::ready)) {
-                    if (allEnded()) {
-                        finish();
-                    } else if (plan.multicast() != null) {
-                        openClassCSession();
-                    } else {
-                        startFragments();
-                    }
-                }
-            }
-            case SESSION_START -> {
-                for (Device d : devices.values()) {
-                    if (d.state == State.ACTIVE && d.awaiting == null && !d.steps.isEmpty()) {
-                        request(d, d.steps.poll());
-                    }
-                }
-                if (devices.values().stream().allMatch(Device::ready)) {
-                    if (allEnded()) {
-                        finish();
-                    } else {
-                        startFragments();
-                    }
+                requestNextSteps();
+                if (allEnded()) {
+                    finish();
+                } else if (plan.multicast() != null ? sessionStart != null
+                        : devices.values().stream().allMatch(Device::ready)) {
+                    startFragments();
                 }
             }
             case FRAGMENTS -> {
-                if (plan.multicast() != null ? sentCounter >= targetCounter
+                // multicast: a device still in setup goes on with it while the fragments go out
+                requestNextSteps();
+                if (allEnded()) {
+                    finish();
+                } else if (plan.multicast() != null ? sentCounter >= targetCounter
+                        && devices.values().stream().allMatch(Device::ready)
                         : devices.values().stream().noneMatch(this::unicastFragmentDue)) {
                     askStatus();
                 }
             }
             case STATUS -> {
+                requestNextSteps();
+                // multicast: over at its deadline, or once every device still active has answered (waiting out the
+                // answer timeout after the last answer only delayed the repair, or the end, by half a minute)
                 boolean over = plan.multicast() != null
-                        ? statusSent && !now.isBefore(statusUntil)
+                        ? statusSent && (!now.isBefore(statusUntil) || devices.values().stream()
+                                .allMatch(d -> d.state != State.ACTIVE || d.answeredThisRound))
                         : devices.values().stream().allMatch(d -> d.state != State.ACTIVE || d.awaiting == null)
                                 && queue.stream().noneMatch(p -> p.step == Step.STATUS);
                 if (over) {
@@ -591,6 +608,14 @@ public final class FuotaSession {
                 }
             }
             case FINISHED -> {
+            }
+        }
+    }
+
+    private void requestNextSteps() {
+        for (Device d : devices.values()) {
+            if (d.state == State.ACTIVE && d.awaiting == null && !d.steps.isEmpty()) {
+                request(d, d.steps.poll());
             }
         }
     }
@@ -611,35 +636,64 @@ public final class FuotaSession {
                     plan.multicast() == null ? 0 : 1 << plan.multicast().groupId(), encoder.nbFrag(),
                     encoder.fragSize(), 0, plan.blockAckDelay(), false, encoder.padding(), plan.descriptor(), null)),
                     step);
-            case MC_SESSION -> enqueue(d, MulticastSetup.PORT, ts005.encode(new McClassCSessionReq(
-                    plan.multicast().groupId(), sessionTimeGps, classCTimeout, plan.frequencyHz(), plan.dataRate())),
-                    step);
+            case MC_SESSION -> requestClassCSession(d);
             case STATUS -> enqueue(d, Fragmentation.PORT,
                     ts004.encode(new FragSessionStatusReq(plan.fragIndex(), true)), step);
         }
     }
 
-    private void openClassCSession() {
-        phase = Phase.SESSION_START;
-        long active = devices.values().stream().filter(d -> d.state == State.ACTIVE).count();
-        // room for every device's McClassCSessionReq, paced, and for each to be tried maxAttempts times (tries of
-        // different devices overlap), then a margin
-        long cycle = (long) Math.ceil(dataRate.airtimeMicros(11) / budget.dutyCycle(plan.frequencyHz()));
-        Instant queueClear = budget.earliest(plan.frequencyHz(), now).plus(Duration.ofNanos(
-                (queue.size() + active) * cycle * 1000));
-        Duration retries = plan.answerTimeout().plusSeconds(5).plus(Duration.ofNanos(cycle * 1000))
-                .multipliedBy(plan.maxAttempts());
-        Instant start = queueClear.plus(retries).plus(START_MARGIN);
-        sessionTimeGps = GpsTime.seconds(start) + 1;
-        sessionStart = GpsTime.instant(sessionTimeGps);
-        windowEnd = sessionStart.plusSeconds(1L << classCTimeout);
-        for (Device d : devices.values()) {
-            if (d.state == State.ACTIVE) {
-                d.steps.add(Step.MC_SESSION);
-                d.attempts = 0;
+    /**
+     * Asks {@code d} to open its Class C window. The first device to get here fixes the multicast's start: one answer
+     * timeout after its request can have gone out behind the frames already queued, so the devices still in setup
+     * have that long to catch up. A device whose request can reach it before that start is given it; one later
+     * (its setup took retries, its answer was lost, it missed the start) gets a start of its own just after its
+     * request ends, and a window that still lasts to the session's end.
+     */
+    private void requestClassCSession(Device d) {
+        long setupCycle = (long) Math.ceil(dataRate.airtimeMicros(LONGEST_SETUP_FRAME)
+                / budget.dutyCycle(plan.frequencyHz()));
+        long fragmentCycle = (long) Math.ceil(dataRate.airtimeMicros(DataRate.DATA_FRAGMENT_HEADER
+                + encoder.fragSize()) / budget.dutyCycle(plan.frequencyHz()));
+        // behind the frames queued, and a fragment that may be on the air first
+        Instant reaches = budget.earliest(plan.frequencyHz(), now)
+                .plus(Duration.ofNanos(((queue.size() + 1) * setupCycle + fragmentCycle) * 1000));
+        if (sessionStart == null) {
+            sessionStart = GpsTime.instant(GpsTime.seconds(reaches.plus(plan.answerTimeout())) + 1);
+            windowEnd = sessionStart.plusSeconds(1L << classCTimeout);
+        }
+        Instant start = sessionStart;
+        if (d.missedStart != null || reaches.plus(JOIN_MARGIN).isAfter(sessionStart)) {
+            start = GpsTime.instant(GpsTime.seconds(reaches.plus(JOIN_MARGIN)) + 1);
+        }
+        if (d.missedStart != null && start.isBefore(d.missedStart.plus(plan.answerTimeout()))) {
+            // what put it behind (its clock, a slow network server) is unknown: half a minute more than last time
+            start = d.missedStart.plus(plan.answerTimeout());
+        }
+        long left = Duration.between(start, windowEnd).toSeconds();
+        if (left <= 0) {
+            d.fail("no McClassCSessionAns before the Class C session ended");
+            return;
+        }
+        // the smallest SessionTimeOut whose window reaches the session's end
+        int timeOut = 64 - Long.numberOfLeadingZeros(Math.max(left - 1, 1));
+        d.offeredStart = start;
+        enqueue(d, MulticastSetup.PORT, ts005.encode(new McClassCSessionReq(plan.multicast().groupId(),
+                GpsTime.seconds(start), timeOut, plan.frequencyHz(), plan.dataRate())), Step.MC_SESSION);
+    }
+
+    /** The first multicast fragment sent at or after {@code from}, or the next to be sent. */
+    private int firstCounterFrom(Instant from) {
+        int lo = 0;
+        int hi = fragmentTimes.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (fragmentTimes.get(mid).isBefore(from)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        progress();
+        return lo + 1;
     }
 
     private void startFragments() {
@@ -736,7 +790,10 @@ public final class FuotaSession {
         // only this round's answers: an older one overstates what a device lacks now
         for (Device d : incomplete) {
             if (d.answeredThisRound) {
-                extra = Math.max(extra, repairFor(d, sentCounter));
+                // a device that joined late was sent only what went out since its start
+                int since = d.listensFrom == null ? sentCounter
+                        : sentCounter - firstCounterFrom(d.listensFrom) + 1;
+                extra = Math.max(extra, repairFor(d, since));
             }
         }
         targetCounter = Math.min(sentCounter + extra, Fragmentation.MAX_FRAGMENTS);
@@ -875,6 +932,9 @@ public final class FuotaSession {
         Transmission t = transmit(devEui, Fragmentation.PORT, frame, counter);
         if (firstFragment == null) {
             firstFragment = t.start();
+        }
+        if (devEui == null) {
+            fragmentTimes.add(t.start());
         }
         fragmentsSent++;
         fragmentAirtimeMicros += t.airtimeMicros();

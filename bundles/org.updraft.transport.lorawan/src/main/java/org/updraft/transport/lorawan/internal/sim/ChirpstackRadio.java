@@ -85,6 +85,8 @@ public final class ChirpstackRadio implements AutoCloseable {
     /** Multicast frames on air, and how often a device of the group dropped one for keys not its own. */
     public final AtomicInteger multicastFrames = new AtomicInteger();
     public final AtomicInteger multicastKeyMismatches = new AtomicInteger();
+    /** Group frames that reached a device of the group before its McGroupSetupReq did. */
+    public final AtomicInteger multicastNotSetUp = new AtomicInteger();
     /** Receptions of multicast frames lost on air: a frame to a group of 20 may be lost for several of them. */
     public final AtomicInteger multicastReceptionsLost = new AtomicInteger();
     private volatile Duration absentAfterReconnect = Duration.ZERO;
@@ -245,7 +247,13 @@ public final class ChirpstackRadio implements AutoCloseable {
                     multicastReceptionsLost.incrementAndGet();
                     continue;
                 }
-                if (!keys.matches(device.multicastKeys(mcAddr))) {
+                McKeys.SessionKeys own = device.multicastKeys(mcAddr);
+                if (own == null) {
+                    // not set up for the group yet (a late joiner): the frame is not addressed to it
+                    multicastNotSetUp.incrementAndGet();
+                    continue;
+                }
+                if (!keys.matches(own)) {
                     multicastKeyMismatches.incrementAndGet();
                     continue;
                 }

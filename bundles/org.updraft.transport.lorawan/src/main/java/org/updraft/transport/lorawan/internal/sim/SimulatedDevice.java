@@ -74,6 +74,8 @@ public final class SimulatedDevice {
     private byte[] mcRootKey;
     private Instant windowOpens;
     private Instant windowCloses;
+    // the start its last McClassCSessionReq gave, in true time (its clock may put windowOpens elsewhere)
+    private Instant sessionStart;
     private long windowAddr = -1;
     private FragSessionSetupReq session;
     private FragmentDecoder decoder;
@@ -81,6 +83,7 @@ public final class SimulatedDevice {
     private boolean verified;
     private int fragmentsHeard;
     private int fragmentsMissedClosed;
+    private int fragmentsBeforeStart;
 
     /**
      * @param maxBlockBytes the largest block its flash can take: a bigger session is refused (not enough memory)
@@ -158,9 +161,27 @@ public final class SimulatedDevice {
         return decoder == null ? null : decoder.status();
     }
 
-    /** Fragments that reached the radio while its Class C window was closed by its clock. */
+    /**
+     * Fragments that reached the radio after the start its McClassCSessionReq gave while its Class C window was
+     * closed by its clock (or already over).
+     */
     public int fragmentsMissedWindowClosed() {
         return fragmentsMissedClosed;
+    }
+
+    /** Fragments of its multicast that reached the radio before the start its McClassCSessionReq gave. */
+    public int fragmentsBeforeStart() {
+        return fragmentsBeforeStart;
+    }
+
+    /** When its Class C window opens by its own clock, in true time; null before a McClassCSessionReq. */
+    public Instant classCWindowOpens() {
+        return windowOpens;
+    }
+
+    /** When its Class C window closes (SessionTimeOut after it opens), in true time; null before one. */
+    public Instant classCWindowCloses() {
+        return windowCloses;
     }
 
     public byte[] block() {
@@ -188,7 +209,11 @@ public final class SimulatedDevice {
                 case Fragmentation.PORT -> {
                     if (multicast && !listening(mcAddr, at)) {
                         if (decoder != null && frame.length > 0 && frame[0] == 0x08) {
-                            fragmentsMissedClosed++;
+                            if (sessionStart == null || at.isBefore(sessionStart)) {
+                                fragmentsBeforeStart++;
+                            } else {
+                                fragmentsMissedClosed++;
+                            }
                         }
                         return out;
                     }
@@ -241,7 +266,8 @@ public final class SimulatedDevice {
                 return;
             }
             // the window opens when this device's clock reads SessionTime
-            windowOpens = GpsTime.instant(req.sessionTime()).minus(clockOffset);
+            sessionStart = GpsTime.instant(req.sessionTime());
+            windowOpens = sessionStart.minus(clockOffset);
             windowCloses = windowOpens.plusSeconds(1L << req.timeOut());
             windowAddr = groupAddr[req.groupId()];
             long toStart = Math.max(0, req.sessionTime() - gpsSeconds(when));

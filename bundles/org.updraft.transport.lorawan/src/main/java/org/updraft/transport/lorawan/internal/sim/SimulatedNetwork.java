@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.function.BiPredicate;
 
 import org.updraft.transport.lorawan.internal.radio.DataRate;
 import org.updraft.transport.lorawan.internal.session.FuotaSession;
@@ -34,6 +35,7 @@ public final class SimulatedNetwork {
     private long order;
     private Instant now;
     private boolean replayUplinks;
+    private BiPredicate<String, Transmission> lose = (devEui, t) -> false;
     private int downlinksLost;
     private int uplinksSent;
     private int uplinksLost;
@@ -51,6 +53,14 @@ public final class SimulatedNetwork {
         devices.put(device.devEui(), device);
         downlinkLoss.put(device.devEui(), downlink);
         uplinkLoss.put(device.devEui(), uplink);
+    }
+
+    /**
+     * Downlinks lost on top of each device's loss: those {@code rule} picks, given the device and the frame (a test
+     * losing one device's particular requests).
+     */
+    public void lose(BiPredicate<String, Transmission> rule) {
+        this.lose = rule;
     }
 
     /** An attacker, or a confused radio, sends every uplink the session hears a second time, unchanged. */
@@ -168,7 +178,7 @@ public final class SimulatedNetwork {
     }
 
     private void deliverTo(SimulatedDevice d, Transmission t, Instant arrives) {
-        if (downlinkLoss.get(d.devEui()).lost(random, t.start())) {
+        if (downlinkLoss.get(d.devEui()).lost(random, t.start()) || lose.test(d.devEui(), t)) {
             downlinksLost++;
             return;
         }

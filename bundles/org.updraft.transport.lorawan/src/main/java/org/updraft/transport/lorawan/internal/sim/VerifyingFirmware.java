@@ -1,15 +1,22 @@
 package org.updraft.transport.lorawan.internal.sim;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.updraft.api.delta.DeltaCodec;
+import org.updraft.api.delta.DeltaException;
 import org.updraft.api.device.DeviceState;
+import org.updraft.core.delta.DeltaCodecs;
+import org.updraft.core.delta.Deltas;
 import org.updraft.core.identity.SigningKey;
+import org.updraft.core.identity.VerificationKey;
 import org.updraft.core.manifest.Expectations;
+import org.updraft.core.manifest.Failure;
 import org.updraft.core.manifest.MeasuredImage;
 import org.updraft.core.manifest.TrustLookup;
 import org.updraft.core.manifest.VerificationException;
@@ -18,6 +25,7 @@ import org.updraft.core.update.DeviceAnswer;
 import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.OfferVerifier;
+import org.updraft.core.update.SessionStatements;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.transport.lorawan.internal.update.ReportFrames;
@@ -32,8 +40,20 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * report frames ({@link ReportFrames}). A refused offer or image is reported {@code failed} with the failure's code,
  * and the device keeps running what it ran.
  *
- * <p>What it cannot do over LoRaWAN: ask for a consistency proof between checkpoints (it keeps none), and check an
- * answer statement (a block shared by a session carries none).
+ * <p>A block whose payload is a delta ({@link UpdateBlock.Payload#DELTA}) is applied as the device agent applies one,
+ * with the platform's own delta code ({@link Deltas#apply}: the image it runs must be the patch's base, the output is
+ * bounded by the manifest's size), and the rebuilt image is verified against the signed manifest exactly as a
+ * received one. A patch that does not apply, or builds another image, ends {@code failed} with reason
+ * {@code delta-mismatch: <code>} (the codec's refusal, {@code base-mismatch} when it runs another image than the
+ * patch's base, or the image check's failure such as {@code digest-mismatch}), and it keeps running what it ran. A
+ * CoAP device would download the full image instead; a LoRaWAN device cannot ask for it.
+ *
+ * <p>Provisioned with the platform's statement key ({@link #statementKey}), it acts on no block whose session
+ * statement ({@link SessionStatements}) does not name it, vouch for the block's offer, or has expired by its clock:
+ * such a block is dropped unreported (state {@code failed}, reason {@code unvouched: ...}), as a CoAP device drops an
+ * answer the platform did not vouch for, since whoever sent it may not be the platform.
+ *
+ * <p>What it cannot do over LoRaWAN: ask for a consistency proof between checkpoints (it keeps none).
  */
 public final class VerifyingFirmware implements SimulatedDevice.Firmware {
 
@@ -51,6 +71,14 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
     private DeviceState state = DeviceState.IDLE;
     private String reason;
     private boolean reporting = true;
+    /** The image it runs, or null when the simulation does not say (a delta then cannot be applied). */
+    private byte[] image;
+    private long deltaMemory = DEFAULT_DELTA_MEMORY;
+    /** The platform's statement key it was provisioned with, or null: then it checks no statement. */
+    private VerificationKey statementKey;
+
+    /** The working memory it gives a delta codec: the platform's default for classes without a profile. */
+    public static final long DEFAULT_DELTA_MEMORY = 4L * 1024 * 1024;
 
     /**
      * @param deviceId its id in the platform's registry
@@ -82,6 +110,29 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
         return this;
     }
 
+    /** The image it runs (the one of {@code version} and {@code sequence}): the base a delta is applied to. */
+    public synchronized VerifyingFirmware running(byte[] installed) {
+        this.image = installed.clone();
+        return this;
+    }
+
+    /** Provisions the platform's statement key: from now on a block must carry a statement naming this device. */
+    public synchronized VerifyingFirmware statementKey(String did) {
+        this.statementKey = VerificationKey.fromDid(did);
+        return this;
+    }
+
+    /** The working memory it gives a delta codec; a patch that needs more is refused. */
+    public synchronized VerifyingFirmware deltaMemory(long bytes) {
+        this.deltaMemory = bytes;
+        return this;
+    }
+
+    /** The image it runs, or null when unknown. */
+    public synchronized byte[] image() {
+        return image == null ? null : image.clone();
+    }
+
     /** What it last did with a block: {@code installed}, {@code failed}, or {@code idle} before any. */
     public DeviceState state() {
         return state;
@@ -111,14 +162,36 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
                 return List.of();
             }
             offer = o;
+            if (statementKey != null) {
+                byte[] statement = parts.statement();
+                try {
+                    SessionStatements.check(statement.length == 0 ? null : statement, statementKey, deviceId,
+                            offer.rolloutId(), offer.releaseId(), at);
+                } catch (UpdateFormatException e) {
+                    state = DeviceState.FAILED;
+                    reason = "unvouched: " + e.getMessage();
+                    return List.of();
+                }
+            }
             VerifiedManifest verified = verifier.verifyOffer(offer, Expectations.none().vendor(vendor)
                     .deviceClass(deviceClass).profile(profile).installedSequence(sequence).installedVersion(version))
                     .manifest();
-            verified.checkImage(MeasuredImage.of(new ByteArrayInputStream(parts.image()),
-                    MeasuredImage.cidOptionsFor(verified.manifest().cid())));
+            byte[] built = parts.kind() == UpdateBlock.Payload.DELTA ? rebuild(offer, verified, parts.payload())
+                    : parts.payload();
+            try {
+                verified.checkImage(MeasuredImage.of(new ByteArrayInputStream(built),
+                        MeasuredImage.cidOptionsFor(verified.manifest().cid())));
+            } catch (VerificationException e) {
+                if (parts.kind() == UpdateBlock.Payload.DELTA) {
+                    // the patch is never trusted: what it built is not the signed image
+                    throw new DeltaRefused(e.failure().code());
+                }
+                throw e;
+            }
             // installed into the other slot, booted, confirmed
             version = verified.manifest().version();
             sequence = verified.manifest().sequence();
+            image = built;
             state = DeviceState.INSTALLED;
             reason = null;
         } catch (IllegalArgumentException | UpdateFormatException | IOException e) {
@@ -129,6 +202,9 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
         } catch (VerificationException e) {
             state = DeviceState.FAILED;
             reason = e.failure().code();
+        } catch (DeltaRefused e) {
+            state = DeviceState.FAILED;
+            reason = Failure.DELTA_MISMATCH.code() + ": " + e.getMessage();
         }
         if (!reporting) {
             return List.of();
@@ -143,5 +219,47 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
             when = when.plusSeconds(3);
         }
         return out;
+    }
+
+    /**
+     * Applies the block's patch to the image it runs, into memory (the other slot): the offer must carry the delta,
+     * the patch be the size it states, the codec one this firmware has; the base's digest and the output's size are
+     * checked by {@link Deltas#apply}.
+     */
+    private byte[] rebuild(DeviceAnswer.Offer offer, VerifiedManifest verified, byte[] patch) throws DeltaRefused {
+        DeviceAnswer.OfferedDelta delta = offer.delta();
+        if (delta == null) {
+            throw new DeltaRefused("no-delta-offered");
+        }
+        if (image == null) {
+            throw new DeltaRefused("no-base");
+        }
+        if (patch.length != delta.size()) {
+            throw new DeltaRefused("patch-size");
+        }
+        DeltaCodec codec = DeltaCodecs.find(delta.codec()).orElse(null);
+        if (codec == null) {
+            throw new DeltaRefused(DeltaException.Reason.UNSUPPORTED.code());
+        }
+        long size = verified.manifest().size();
+        ByteArrayOutputStream slot = new ByteArrayOutputStream((int) Math.min(size, 1 << 24));
+        try {
+            Deltas.apply(codec, Deltas.channel(image), delta.baseSha256(), Deltas.channel(patch), slot, size,
+                    deltaMemory);
+        } catch (DeltaException e) {
+            throw new DeltaRefused(e.reason().code());
+        } catch (IOException e) {
+            throw new DeltaRefused("apply-failed");
+        }
+        return slot.toByteArray();
+    }
+
+    /** A delta the device gave up, with the short code its report gives. */
+    private static final class DeltaRefused extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DeltaRefused(String code) {
+            super(code, null, false, false);
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.updraft.core.serving.CountedRefusals;
@@ -17,7 +18,14 @@ import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupAns;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusAns;
+import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionStatusReq;
 import org.updraft.transport.lorawan.internal.fuota.FuotaCodecException;
+import org.updraft.transport.lorawan.internal.fuota.FuotaCommand;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McClassCSessionReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupAns;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupReq;
+import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McSessionAns;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
 import org.updraft.transport.lorawan.internal.radio.Region;
@@ -200,6 +208,68 @@ class FuotaSessionTest {
         assertEquals(FuotaSession.Phase.FINISHED, session.phase());
         assertEquals(List.of(DeviceResult.State.DONE, DeviceResult.State.DONE),
                 session.results().stream().map(DeviceResult::state).toList());
+    }
+
+    /**
+     * TS005 v2.0.0: a device answering StartMissed (its clock put the start behind it) is not counted as listening; it
+     * is asked again with a start of its own, half a minute past the one it missed. And a multicast status round
+     * ends as soon as every active device has answered, not at its deadline half a minute later.
+     */
+    @Test
+    void aStartMissedDeviceGetsALaterStartAndARoundEndsOnceEveryDeviceAnswered() throws FuotaCodecException {
+        List<String> refused = new ArrayList<>();
+        MulticastSetup ts005 = MulticastSetup.of(2);
+        Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+        SessionPlan plan = new SessionPlan(Region.EU868, 5, 869_525_000L, Ts004Version.V1_0_0, 0, 0, 0, 0, 0, 5, 3,
+                Duration.ofSeconds(30), false, new SessionPlan.Multicast(0, 0x0123_4567L, 0, 0xFFFF_FFFFL, 2));
+        FuotaSession session = new FuotaSession(plan, new byte[500], List.of(new Participant(DEV, new byte[16])),
+                new DutyCycleBudget(Region.EU868, 0.01, Map.of("g3", 0.1)), refusals(refused));
+        List<McClassCSessionReq> classC = new ArrayList<>();
+        Transmission status = null;
+        long fCnt = 0;
+        Instant at = T0;
+        while (status == null) {
+            for (Transmission t : session.poll(at)) {
+                Instant answer = t.start().plus(Duration.ofNanos(t.airtimeMicros() * 1000)).plusSeconds(1);
+                if (t.fPort() == MulticastSetup.PORT) {
+                    FuotaCommand c = ts005.decode(Direction.DOWNLINK, t.frame()).get(0);
+                    if (c instanceof McGroupSetupReq) {
+                        session.onUplink(DEV, fCnt++, MulticastSetup.PORT, ts005.encode(new McGroupSetupAns(0,
+                                false)), answer);
+                    } else {
+                        McClassCSessionReq req = (McClassCSessionReq) c;
+                        classC.add(req);
+                        // the first start, by the device's clock, has passed
+                        boolean missed = classC.size() == 1;
+                        long toStart = missed ? 0 : req.sessionTime() - GpsTime.seconds(answer);
+                        session.onUplink(DEV, fCnt++, MulticastSetup.PORT, ts005.encode(new McSessionAns(false, 0,
+                                false, false, false, missed, toStart)), answer);
+                    }
+                } else if (t.fragmentCounter() == 0) {
+                    FuotaCommand c = ts004.decode(Direction.DOWNLINK, t.frame()).get(0);
+                    if (c instanceof FragSessionSetupReq) {
+                        session.onUplink(DEV, fCnt++, Fragmentation.PORT, ts004.encode(new FragSessionSetupAns(0,
+                                false, false, false, false, false)), answer);
+                    } else if (c instanceof FragSessionStatusReq) {
+                        status = t;
+                    }
+                }
+            }
+            at = session.nextWake();
+        }
+        assertEquals(2, classC.size(), "asked again after StartMissed");
+        long first = classC.get(0).sessionTime();
+        assertEquals(first + 30, classC.get(1).sessionTime(), "half a minute past the start it missed");
+        // its window (2^TimeOut s) still lasts as long past its start as the session needs
+        assertTrue(classC.get(1).timeOut() <= classC.get(0).timeOut());
+        assertEquals(FuotaSession.Phase.STATUS, session.phase());
+        Instant answered = status.start().plusSeconds(5);
+        session.onUplink(DEV, fCnt, Fragmentation.PORT, ts004.encode(new FragSessionStatusAns(0, 3, 0, false, false,
+                false)), answered);
+        assertEquals(FuotaSession.Phase.FINISHED, session.phase(), "no waiting out the round's deadline");
+        assertEquals(answered, session.report().finished());
+        assertEquals(DeviceResult.State.DONE, session.results().get(0).state());
+        assertEquals(List.of(), refused);
     }
 
     @Test

@@ -84,16 +84,4 @@ class ReportFramesTest {
         assertThrows(IllegalArgumentException.class, () -> ReportFrames.split(new byte[1025], 1, 51));
         assertThrows(IllegalArgumentException.class, () -> ReportFrames.split(new byte[10], 1, 3));
     }
-
-    @Test
-    void aBlockSplitsIntoItsOfferAndImageAndRefusesWhatItCannotHold() {
-        byte[] block = UpdateBlock.encode(new byte[] {1, 2, 3}, new byte[] {4, 5});
-        UpdateBlock parts = UpdateBlock.decode(block);
-        assertArrayEquals(new byte[] {1, 2, 3}, parts.answer());
-        assertArrayEquals(new byte[] {4, 5}, parts.image());
-        assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {1, 0, 0}));
-        assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {2, 0, 0, 0, 0}));
-        assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {1, 0, 0, 0, 9, 1}));
-        assertThrows(IllegalArgumentException.class, () -> UpdateBlock.decode(new byte[] {1, (byte) 0xFF, 0, 0, 0}));
-    }
 }
