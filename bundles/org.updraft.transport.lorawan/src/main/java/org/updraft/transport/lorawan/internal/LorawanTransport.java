@@ -57,10 +57,14 @@ import org.updraft.core.update.SignedReport;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.core.work.Workers;
+import org.updraft.transport.lorawan.internal.chirpstack.ChirpstackApi;
 import org.updraft.transport.lorawan.internal.chirpstack.ChirpstackBridge;
+import org.updraft.transport.lorawan.internal.chirpstack.MulticastGroup;
 import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.multicast.McKeys;
+import org.updraft.transport.lorawan.internal.multicast.MulticastKeyFile;
 import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
 import org.updraft.transport.lorawan.internal.radio.Region;
 import org.updraft.transport.lorawan.internal.session.DeviceResult;
@@ -130,6 +134,8 @@ public final class LorawanTransport implements TransportStatus {
     /** Devices not to offer again before the instant: waiting for a report, or after a failure. */
     private final Map<String, Instant> holdUntil = new ConcurrentHashMap<>();
     private volatile ChirpstackBridge bridge;
+    /** ChirpStack's API for multicast groups; null when multicast.enabled is false. */
+    private final ChirpstackApi multicastApi;
     private volatile SessionRunner running;
     private volatile String state;
     private volatile boolean closed;
@@ -150,6 +156,7 @@ public final class LorawanTransport implements TransportStatus {
             throw new IllegalArgumentException("report.port of " + PID + " must be an application port (1-223) "
                     + "other than FUOTA's 200-202, not " + config.report_port());
         }
+        this.multicastApi = multicastApi(config);
         this.clientId = config.client_id() == null || config.client_id().isBlank()
                 ? "updraft-fuota-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())
                 : config.client_id().strip();
@@ -236,7 +243,8 @@ public final class LorawanTransport implements TransportStatus {
         } else {
             link = "disconnected from " + config.broker_uri() + "; reconnecting";
         }
-        return link + (state == null ? "" : "; " + state)
+        String mc = multicastFailure;
+        return link + (state == null ? "" : "; " + state) + (mc == null ? "" : "; " + mc)
                 + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
     }
 
@@ -281,6 +289,32 @@ public final class LorawanTransport implements TransportStatus {
                 Ts004Version.V1_0_0, 0, config.fragment_size(), 0,
                 config.redundancy(), 0, config.repair_rounds(), config.max_attempts(),
                 Duration.ofSeconds(config.answer_timeout_seconds()), false, null);
+    }
+
+    /** The API client of a multicast configuration, checked whole at activation; null without multicast. */
+    private static ChirpstackApi multicastApi(LorawanTransportConfig config) {
+        if (!config.multicast_enabled()) {
+            return null;
+        }
+        if (!config.multicast_address().strip().matches("[0-9a-fA-F]{8}")) {
+            throw new IllegalArgumentException("multicast.address of " + PID + " must be a McAddr of 8 hex digits, not '"
+                    + config.multicast_address() + "'");
+        }
+        if (config.api_token_file().isBlank() || config.multicast_keys_file().isBlank()) {
+            throw new IllegalArgumentException("multicast.enabled in " + PID + " needs api.token.file and "
+                    + "multicast.keys.file");
+        }
+        return new ChirpstackApi(java.net.URI.create(config.api_uri().strip()), Path.of(config.api_token_file()
+                .strip()));
+    }
+
+    /** The plan of a multicast session: the unicast plan's settings, group 0 at multicast.address, clocks checked. */
+    private SessionPlan multicastPlan() {
+        SessionPlan p = plan();
+        return new SessionPlan(p.region(), p.dataRate(), p.frequencyHz(), p.version(), p.fragIndex(), p.fragSize(),
+                p.descriptor(), p.redundancy(), p.blockAckDelay(), p.maxRepairRounds(), p.maxAttempts(),
+                p.answerTimeout(), true, new SessionPlan.Multicast(0, Long.parseLong(config.multicast_address()
+                        .strip(), 16), 0, 0xFFFF_FFFFL, 1));
     }
 
     // ---- sessions, on the sessions thread ----
@@ -411,6 +445,11 @@ public final class LorawanTransport implements TransportStatus {
 
     private void runSession(Group group, FirmwareStore images) throws InterruptedException {
         String releaseId = group.offer.release().id();
+        // first, so that the statement names exactly the devices of the session
+        GroupKeys mcKeys = multicastParticipants(group, releaseId);
+        if (mcKeys == null && multicastApi != null && group.devices.isEmpty()) {
+            return;
+        }
         byte[] statement = statement(group);
         if (statement == null) {
             return;
@@ -424,12 +463,13 @@ public final class LorawanTransport implements TransportStatus {
         }
         List<Participant> participants = new ArrayList<>();
         for (Member m : group.devices) {
-            participants.add(new Participant(m.devEui, null));
+            participants.add(new Participant(m.devEui, mcKeys == null ? null : mcKeys.encrypted().get(m.devEui)));
             deviceIds.put(m.devEui, m.device.id());
         }
+        SessionPlan plan = mcKeys == null ? plan() : multicastPlan();
         FuotaSession session;
         try {
-            session = new FuotaSession(plan(), block, participants, new DutyCycleBudget(region,
+            session = new FuotaSession(plan, block, participants, new DutyCycleBudget(region,
                     DutyCycleBudget.DEFAULT_DUTY_CYCLE, Map.of(region.subBand(config.frequency_hz()).name(),
                             config.duty_cycle())), refusals);
         } catch (IllegalArgumentException e) {
@@ -442,11 +482,33 @@ public final class LorawanTransport implements TransportStatus {
             deliveries.put(m.device.id(), new Delivery(m.device.id(), releaseId, Stage.SENDING, null, now));
         }
         ChirpstackBridge link = bridge;
-        ScaledClock clock = new ScaledClock(Instant.now(), Math.max(1, config.clock_speedup()));
-        SessionRunner runner = new SessionRunner(session, clock, link::send, link::connected,
-                Duration.ofMinutes(config.max_outage_minutes()));
-        state = "session for " + releaseId + ": " + participants.size() + " devices, " + block.length + " bytes in "
+        MulticastGroup mcGroup = null;
+        if (plan.multicast() != null) {
+            mcGroup = openGroup(plan, mcKeys.mcKey(), group, releaseId);
+            if (mcGroup == null) {
+                return;
+            }
+        }
+        MulticastGroup toGroup = mcGroup;
+        String running0 = (mcGroup == null ? "session for " : "multicast session (group " + mcGroup.id() + ") for ")
+                + releaseId + ": " + participants.size() + " devices, " + block.length + " bytes in "
                 + session.nbFrag() + " fragments";
+        ScaledClock clock = new ScaledClock(Instant.now(), Math.max(1, config.clock_speedup()));
+        SessionRunner runner = new SessionRunner(session, clock, t -> {
+            if (!t.multicast()) {
+                link.send(t);
+                return;
+            }
+            try {
+                toGroup.send(t);
+                state = running0;
+            } catch (SessionRunner.NotTaken e) {
+                // the session pauses and sends the frame again; the operator sees why
+                state = running0 + "; paused: " + e.getMessage();
+                throw e;
+            }
+        }, link::connected, Duration.ofMinutes(config.max_outage_minutes()));
+        state = running0;
         LOG.info("LoRaWAN: {}", state);
         running = runner;
         boolean finished;
@@ -455,7 +517,9 @@ public final class LorawanTransport implements TransportStatus {
         } finally {
             running = null;
             pauses += runner.pauses();
+            closeGroup(mcGroup);
         }
+        String groupFailure = mcGroup == null ? null : mcGroup.failure();
         FuotaSession.Report r = session.report();
         LOG.info("LoRaWAN session for {} {}: {} fragments sent ({} coded), {} repair rounds, paused {} times, {}",
                 releaseId, finished ? "finished" : "ended unfinished", r.fragmentsSent(), r.codedSent(),
@@ -479,7 +543,104 @@ public final class LorawanTransport implements TransportStatus {
                 return new Delivery(id, releaseId, Stage.UNDELIVERED, why, end);
             });
         }
-        state = "last session for " + releaseId + " " + (finished ? "finished" : "ended unfinished");
+        state = "last session for " + releaseId + " " + (finished ? "finished" : "ended unfinished")
+                + (groupFailure == null ? "" : " (" + groupFailure + ")") + (groupLeft == null ? "" : "; " + groupLeft);
+    }
+
+    /** A multicast session's McKey, and McKey_encrypted for each device by DevEUI. */
+    private record GroupKeys(byte[] mcKey, Map<String, byte[]> encrypted) {
+        // key material stays out of logs
+        @Override
+        public String toString() {
+            return "GroupKeys[" + encrypted.keySet() + "]";
+        }
+    }
+
+    /**
+     * For a multicast configuration: McKey_encrypted by DevEUI for the group's devices that have a McRootKey in
+     * multicast.keys.file, and the session's fresh random McKey; the devices without one are taken out of the
+     * group, left to a later unicast session. Null for a unicast session: multicast is off, or no device has a key.
+     * A key file that cannot be used ends the scan's session before it starts (fail closed): its devices are held
+     * and the group emptied.
+     */
+    private GroupKeys multicastParticipants(Group group, String releaseId) {
+        if (multicastApi == null) {
+            return null;
+        }
+        Map<String, byte[]> rootKeys;
+        try {
+            rootKeys = MulticastKeyFile.read(Path.of(config.multicast_keys_file().strip()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("LoRaWAN: no multicast session for {}: {}", releaseId, e.getMessage());
+            hold(group.devices, releaseId, "no multicast session: " + e.getMessage());
+            state = "no multicast session for " + releaseId + ": " + e.getMessage();
+            multicastFailure = state;
+            group.devices.clear();
+            return null;
+        }
+        List<Member> keyed = group.devices.stream().filter(m -> rootKeys.containsKey(m.devEui)).toList();
+        if (keyed.isEmpty()) {
+            return null;
+        }
+        group.devices.retainAll(keyed);
+        byte[] mcKey = new byte[16];
+        RANDOM.nextBytes(mcKey);
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (Member m : keyed) {
+            out.put(m.devEui, McKeys.encryptedMcKey(McKeys.keyEncryptionKey(rootKeys.get(m.devEui)), mcKey));
+        }
+        return new GroupKeys(mcKey, out);
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    private volatile String groupLeft;
+    /** Why the last multicast session could not start, until one does: the status shows it past later scans. */
+    private volatile String multicastFailure;
+
+    /** Creates the session's group in ChirpStack; null (its devices held, the state saying why) when that fails. */
+    private MulticastGroup openGroup(SessionPlan plan, byte[] mcKey, Group group, String releaseId)
+            throws InterruptedException {
+        long mcAddr = plan.multicast().mcAddr();
+        try {
+            MulticastGroup opened = MulticastGroup.open(multicastApi, new ChirpstackApi.Group(config.application_id().strip(),
+                    "updraft-fuota-" + releaseId, mcAddr, McKeys.sessionKeys(mcKey, mcAddr), config.data_rate(),
+                    config.frequency_hz(), region.name()), group.devices.stream().map(m -> m.devEui).toList());
+            multicastFailure = null;
+            return opened;
+        } catch (ChirpstackApi.ApiException e) {
+            LOG.warn("LoRaWAN: no multicast session for {}: {}", releaseId, e.getMessage());
+            for (Member m : group.devices) {
+                deliveries.remove(m.device.id());
+            }
+            hold(group.devices, releaseId, "no multicast session: " + e.getMessage());
+            state = "multicast session for " + releaseId + " not started: " + e.getMessage();
+            multicastFailure = state;
+            return null;
+        }
+    }
+
+    /** Deletes the session's group; when ChirpStack does not, the state says which group is left. */
+    private void closeGroup(MulticastGroup g) {
+        if (g == null) {
+            return;
+        }
+        // a session ended by the component stopping (its thread interrupted) still deletes its group
+        boolean interrupted = Thread.interrupted();
+        try {
+            g.close();
+            groupLeft = null;
+        } catch (ChirpstackApi.ApiException e) {
+            groupLeft = "multicast group " + g.id() + " left in ChirpStack: " + e.getMessage();
+            LOG.warn("LoRaWAN: {}", groupLeft);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            groupLeft = "multicast group " + g.id() + " left in ChirpStack: stopped while deleting it";
+            LOG.warn("LoRaWAN: {}", groupLeft);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**

@@ -96,8 +96,8 @@ public @interface LorawanTransportConfig {
             + "who did not report is offered again.")
     int retry_minutes() default 60;
 
-    @AttributeDefinition(name = "Largest session", description = "Devices in one session at most (each gets its own "
-            + "copy of every frame).")
+    @AttributeDefinition(name = "Largest session", description = "Devices in one session at most (in a unicast "
+            + "session each gets its own copy of every frame; in a multicast session each its own setup frames).")
     int max_devices() default 50;
 
     @AttributeDefinition(name = "Outage patience", description = "Minutes a session waits paused for the broker "
@@ -107,6 +107,29 @@ public @interface LorawanTransportConfig {
     @AttributeDefinition(name = "Clock speed-up", description = "How much faster than real time sessions run: 1 "
             + "for a real network; more only against a simulated one.")
     double clock_speedup() default 1;
+
+    @AttributeDefinition(name = "Multicast", description = "Run sessions to a TS005 multicast group through "
+            + "ChirpStack's multicast-group API (api.uri, api.token.file): setup by unicast, then each fragment sent "
+            + "once to the group in a Class C session on data.rate and frequency.hz. Devices without a key in "
+            + "multicast.keys.file are left to a unicast session.")
+    boolean multicast_enabled() default false;
+
+    @AttributeDefinition(name = "ChirpStack API", description = "ChirpStack v4's REST API (chirpstack-rest-api), "
+            + "http://host:8090, for multicast groups.")
+    String api_uri() default "http://localhost:8090";
+
+    @AttributeDefinition(name = "API token file", description = "A file holding a ChirpStack API token (one line), "
+            + "read at each call; never logged.")
+    String api_token_file() default "";
+
+    @AttributeDefinition(name = "Multicast keys file", description = "Lines 'DevEUI McRootKey' (16 and 32 hex "
+            + "digits): each device's TS005 McRootKey, read at each session start. Refused when its group or others "
+            + "may read it (chmod 600).")
+    String multicast_keys_file() default "";
+
+    @AttributeDefinition(name = "Multicast address", description = "The group's McAddr, 8 hex digits (a DevAddr "
+            + "no device of the network uses).")
+    String multicast_address() default "";
 
     @AttributeDefinition(name = "Registry", description = "Filter of the device registry the transport lists "
             + "devices from.")

@@ -1,6 +1,7 @@
 package org.updraft.transport.lorawan.sim;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import org.updraft.transport.lorawan.internal.session.FuotaSession;
 import org.updraft.transport.lorawan.internal.session.ScaledClock;
 import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
 import org.updraft.transport.lorawan.internal.sim.LossModel;
+import org.updraft.transport.lorawan.internal.sim.SimulatedChirpstackApi;
 import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
 import org.updraft.transport.lorawan.internal.update.ReportFrames;
@@ -57,10 +59,12 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
     private final Map<String, SimulatedDevice> devices;
     private final Map<String, VerifyingFirmware> firmware;
     private final DataRate dataRate;
+    private final SimulatedChirpstackApi api;
 
-    private SimulatedLorawanFleet(ChirpstackRadio radio, Map<String, SimulatedDevice> devices,
-            Map<String, VerifyingFirmware> firmware, DataRate dataRate) {
+    private SimulatedLorawanFleet(ChirpstackRadio radio, SimulatedChirpstackApi api,
+            Map<String, SimulatedDevice> devices, Map<String, VerifyingFirmware> firmware, DataRate dataRate) {
         this.radio = radio;
+        this.api = api;
         this.devices = devices;
         this.firmware = firmware;
         this.dataRate = dataRate;
@@ -86,6 +90,30 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
 
     public String dataRateName() {
         return dataRate.toString();
+    }
+
+    /** Where the simulated ChirpStack's REST API for multicast groups answers; null when it was not asked for. */
+    public URI apiUri() {
+        return api == null ? null : api.uri();
+    }
+
+    /**
+     * What the simulated ChirpStack's multicast API saw: groups created, deleted and existing now, calls refused for
+     * their token, frames enqueued for groups, devices added to groups; and on the radio, group frames lost on air for one device (a frame
+     * to the group counts once per device that lost it; {@link Summary#downlinksLostOnAir} counts unicast frames),
+     * group frames that reached a device not yet set up for the group, and group frames dropped by a device whose
+     * own TS005 keys were not the group's.
+     */
+    public record MulticastCounts(int created, int deleted, int existing, int unauthorized, int enqueued,
+            int devicesAdded, int receptionsLost, int notSetUp, int keyMismatches) {
+    }
+
+    public MulticastCounts multicast() {
+        return new MulticastCounts(api == null ? 0 : api.created.get(), api == null ? 0 : api.deleted.get(),
+                api == null ? 0 : api.groups(), api == null ? 0 : api.unauthorized.get(),
+                api == null ? 0 : api.enqueued.get(), api == null ? 0 : api.added.get(),
+                radio.multicastReceptionsLost.get(), radio.multicastNotSetUp.get(),
+                radio.multicastKeyMismatches.get());
     }
 
     /** Where every device stands now, and what went on air so far. */
@@ -123,6 +151,9 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (api != null) {
+            api.close();
+        }
         try {
             radio.close();
         } catch (Exception e) {
@@ -143,6 +174,8 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         private double loss;
         private long seed = 1;
         private int reportPort = ReportFrames.DEFAULT_PORT;
+        private String apiToken;
+        private final Map<String, byte[]> mcRootKeys = new LinkedHashMap<>();
 
         private Builder(String brokerUri, String applicationId) {
             this.brokerUri = Objects.requireNonNull(brokerUri, "brokerUri");
@@ -212,6 +245,27 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         }
 
         /**
+         * The simulated ChirpStack also serves its REST API for multicast groups ({@link #apiUri()}), accepting only
+         * {@code token}: the transport's multicast sessions go through it.
+         */
+        public Builder multicastApi(String token) {
+            if (token == null || token.isBlank()) {
+                throw new IllegalArgumentException("the API needs a token");
+            }
+            this.apiToken = token;
+            return this;
+        }
+
+        /** The TS005 McRootKey {@code devEui} was provisioned with (16 bytes); without one it drops group frames. */
+        public Builder mcRootKey(String devEui, byte[] key) {
+            if (key.length != 16) {
+                throw new IllegalArgumentException("McRootKey is 16 bytes, not " + key.length);
+            }
+            mcRootKeys.put(devEui, key.clone());
+            return this;
+        }
+
+        /**
          * Connects the simulated network server to the broker and subscribes to the application's downlinks.
          *
          * @throws IOException when the broker cannot be reached
@@ -232,8 +286,12 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
                     fw.statementKey(statementKey);
                 }
                 fws.put(e.getKey(), fw);
-                sims.put(e.getKey(), new SimulatedDevice(e.getKey(), fw, Duration.ZERO, 1 << 20,
-                        new Random(random.nextLong())));
+                SimulatedDevice sim = new SimulatedDevice(e.getKey(), fw, Duration.ZERO, 1 << 20,
+                        new Random(random.nextLong()));
+                if (mcRootKeys.containsKey(e.getKey())) {
+                    sim.mcRootKey(mcRootKeys.get(e.getKey()));
+                }
+                sims.put(e.getKey(), sim);
             }
             DataRate dr = Region.EU868.dataRate(dataRate);
             ChirpstackRadio radio;
@@ -246,7 +304,20 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
             for (String devEui : sims.keySet()) {
                 radio.loss(devEui, LossModel.random(loss), LossModel.random(loss));
             }
-            return new SimulatedLorawanFleet(radio, sims, fws, dr);
+            SimulatedChirpstackApi api = null;
+            if (apiToken != null) {
+                try {
+                    api = new SimulatedChirpstackApi(apiToken, applicationId, radio, sims.keySet());
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    try {
+                        radio.close();
+                    } catch (Exception c) {
+                        e.addSuppressed(c);
+                    }
+                    throw new IOException("the simulated ChirpStack cannot serve its API: " + e, e);
+                }
+            }
+            return new SimulatedLorawanFleet(radio, api, sims, fws, dr);
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,7 @@ import org.updraft.transport.lorawan.internal.fuota.Fragmentation.DataFragment;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation.FragSessionSetupReq;
 import org.updraft.transport.lorawan.internal.fuota.MulticastSetup;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.multicast.McKeys;
 import org.updraft.transport.lorawan.internal.radio.DataRate;
 import org.updraft.transport.lorawan.internal.session.ScaledClock;
 
@@ -80,6 +82,13 @@ public final class ChirpstackRadio implements AutoCloseable {
     /** Airtime of every downlink, and of the fragments alone, at the data rate. */
     public final AtomicLong airtimeMicros = new AtomicLong();
     public final AtomicLong fragmentAirtimeMicros = new AtomicLong();
+    /** Multicast frames on air, and how often a device of the group dropped one for keys not its own. */
+    public final AtomicInteger multicastFrames = new AtomicInteger();
+    public final AtomicInteger multicastKeyMismatches = new AtomicInteger();
+    /** Group frames that reached a device of the group before its McGroupSetupReq did. */
+    public final AtomicInteger multicastNotSetUp = new AtomicInteger();
+    /** Receptions of multicast frames lost on air: a frame to a group of 20 may be lost for several of them. */
+    public final AtomicInteger multicastReceptionsLost = new AtomicInteger();
     private volatile Duration absentAfterReconnect = Duration.ZERO;
 
     /** A lossless radio at EU868 DR5. */
@@ -210,6 +219,52 @@ public final class ChirpstackRadio implements AutoCloseable {
     }
 
     private static final LossModel NO_LOSS = LossModel.none();
+
+    /**
+     * A frame the network server sends once to the multicast group at {@code mcAddr} with the group's session keys:
+     * every device of the group that is in range hears it, but only one that derived the same keys from its own
+     * McRootKey and the McKey of its McGroupSetupReq passes it on (for the others its MIC fails), and only inside its
+     * Class C window. On the radio's thread, as the unicast downlinks.
+     */
+    public void multicast(long mcAddr, McKeys.SessionKeys keys, Collection<String> group, int port, byte[] frame) {
+        List<String> members = List.copyOf(group);
+        radio.execute(() -> {
+            downlinks.incrementAndGet();
+            multicastFrames.incrementAndGet();
+            long airtime = dataRate.airtimeMicros(frame.length);
+            airtimeMicros.addAndGet(airtime);
+            if (port == Fragmentation.PORT && !members.isEmpty()) {
+                count(members.get(0), frame, airtime);
+            }
+            Instant at = clock.instant();
+            for (String devEui : members) {
+                SimulatedDevice device = devices.get(devEui);
+                if (device == null) {
+                    problems.add("multicast group member " + devEui + " is no simulated device");
+                    continue;
+                }
+                if (downLoss.getOrDefault(devEui, NO_LOSS).lost(random, at)) {
+                    multicastReceptionsLost.incrementAndGet();
+                    continue;
+                }
+                McKeys.SessionKeys own = device.multicastKeys(mcAddr);
+                if (own == null) {
+                    // not set up for the group yet (a late joiner): the frame is not addressed to it
+                    multicastNotSetUp.incrementAndGet();
+                    continue;
+                }
+                if (!keys.matches(own)) {
+                    multicastKeyMismatches.incrementAndGet();
+                    continue;
+                }
+                for (SimulatedDevice.Sent s : device.receive(port, frame, true, mcAddr, at)) {
+                    long delayNanos = (long) (Duration.between(at, s.at()).toNanos() / clock.speedup());
+                    radio.schedule(() -> publishUplink(device, s.fPort(), s.frame(), 1), delayNanos,
+                            TimeUnit.NANOSECONDS);
+                }
+            }
+        });
+    }
 
     // what a fragmentation downlink is: a session's setup (its M), or a fragment, coded when its counter is above M
     private void count(String devEui, byte[] frame, long airtime) {

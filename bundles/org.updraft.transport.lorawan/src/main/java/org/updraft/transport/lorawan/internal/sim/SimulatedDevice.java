@@ -32,6 +32,7 @@ import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupA
 import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McGroupSetupReq;
 import org.updraft.transport.lorawan.internal.fuota.MulticastSetup.McSessionAns;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
+import org.updraft.transport.lorawan.internal.multicast.McKeys;
 import org.updraft.transport.lorawan.internal.session.GpsTime;
 
 /**
@@ -81,6 +82,9 @@ public final class SimulatedDevice {
     private long fCnt;
     // multicast group 0..3: address, or -1
     private final long[] groupAddr = {-1, -1, -1, -1};
+    // the session keys each group's McGroupSetupReq gave it, derived from its McRootKey as TS005 says; null without
+    private final McKeys.SessionKeys[] groupKeys = new McKeys.SessionKeys[4];
+    private byte[] mcRootKey;
     private Instant windowOpens;
     private Instant windowCloses;
     // the start its last McClassCSessionReq gave, in true time (its clock may put windowOpens elsewhere)
@@ -148,6 +152,27 @@ public final class SimulatedDevice {
 
     public String devEui() {
         return devEui;
+    }
+
+    /** The McRootKey the device was provisioned with: it derives each group's keys from it (TS005). */
+    public synchronized void mcRootKey(byte[] key) {
+        if (key.length != 16) {
+            throw new IllegalArgumentException("McRootKey is 16 bytes, not " + key.length);
+        }
+        mcRootKey = key.clone();
+    }
+
+    /**
+     * The session keys the device derived for its group at {@code mcAddr}, null when it has none: a network server's
+     * frame for the group reaches the application only when the group's keys are these (its MIC checks out).
+     */
+    public synchronized McKeys.SessionKeys multicastKeys(long mcAddr) {
+        for (int g = 0; g < groupAddr.length; g++) {
+            if (groupAddr[g] == mcAddr && groupKeys[g] != null) {
+                return groupKeys[g];
+            }
+        }
+        return null;
     }
 
     /** The frame counter the next uplink carries. */
@@ -270,6 +295,10 @@ public final class SimulatedDevice {
     private void multicast(FuotaCommand c, Instant at, List<Sent> out) {
         if (c instanceof McGroupSetupReq req) {
             groupAddr[req.groupId()] = req.mcAddr();
+            synchronized (this) {
+                groupKeys[req.groupId()] = mcRootKey == null ? null : McKeys.sessionKeys(McKeys.mcKeyFromEncrypted(
+                        McKeys.keyEncryptionKey(mcRootKey), req.mcKeyEncrypted()), req.mcAddr());
+            }
             out.add(new Sent(soon(at), MulticastSetup.PORT, ts005.encode(new McGroupSetupAns(req.groupId(), false))));
         } else if (c instanceof McClassCSessionReq req) {
             boolean undefined = groupAddr[req.groupId()] < 0;
