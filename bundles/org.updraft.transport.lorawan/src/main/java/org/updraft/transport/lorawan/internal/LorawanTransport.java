@@ -511,19 +511,35 @@ public final class LorawanTransport implements TransportStatus {
         state = running0;
         LOG.info("LoRaWAN: {}", state);
         running = runner;
-        boolean finished;
+        boolean finished = false;
+        String broke = null;
         try {
             finished = runner.run(Duration.ofHours(config.session_timeout_hours()));
+        } catch (InterruptedException e) {
+            broke = "the transport stopped during the session";
+            throw e;
+        } catch (RuntimeException | Error e) {
+            broke = "the session failed: " + e;
+            LOG.error("LoRaWAN session for {} failed", releaseId, e);
+            throw e;
         } finally {
             running = null;
             pauses += runner.pauses();
             closeGroup(mcGroup);
+            // however the session ended, no device stays SENDING: those not done are offered again after the retry
+            settle(session, runner, releaseId, finished, broke, mcGroup);
         }
+    }
+
+    /** Records how the session ended for each of its devices, and what the status shows of it. */
+    private void settle(FuotaSession session, SessionRunner runner, String releaseId, boolean finished, String broke,
+            MulticastGroup mcGroup) {
         String groupFailure = mcGroup == null ? null : mcGroup.failure();
         FuotaSession.Report r = session.report();
+        String ended = broke != null ? "ended: " + broke : finished ? "finished" : "ended unfinished";
         LOG.info("LoRaWAN session for {} {}: {} fragments sent ({} coded), {} repair rounds, paused {} times, {}",
-                releaseId, finished ? "finished" : "ended unfinished", r.fragmentsSent(), r.codedSent(),
-                r.repairRounds(), runner.pauses(), session.results());
+                releaseId, ended, r.fragmentsSent(), r.codedSent(), r.repairRounds(), runner.pauses(),
+                session.results());
         Instant end = Instant.now();
         Instant reportBy = end.plus(Duration.ofMinutes(config.report_timeout_minutes()));
         for (DeviceResult result : session.results()) {
@@ -537,13 +553,14 @@ public final class LorawanTransport implements TransportStatus {
                     holdUntil.put(id, reportBy);
                     return new Delivery(id, releaseId, Stage.AWAITING_REPORT, null, end);
                 }
-                String why = result.reason() != null ? result.reason() : "the session ended before the device did";
+                String why = result.reason() != null ? result.reason()
+                        : broke != null ? broke : "the session ended before the device did";
                 LOG.warn("LoRaWAN: {} did not get {}: {}", id, releaseId, why);
                 holdUntil.put(id, end.plus(Duration.ofMinutes(config.retry_minutes())));
                 return new Delivery(id, releaseId, Stage.UNDELIVERED, why, end);
             });
         }
-        state = "last session for " + releaseId + " " + (finished ? "finished" : "ended unfinished")
+        state = "last session for " + releaseId + " " + ended
                 + (groupFailure == null ? "" : " (" + groupFailure + ")") + (groupLeft == null ? "" : "; " + groupLeft);
     }
 

@@ -355,6 +355,12 @@ class MulticastSessionTest {
                 assertEquals(1, mc.created(), mc.toString());
                 assertEquals(1, mc.deleted(), mc.toString());
                 assertEquals(0, mc.existing(), mc.toString());
+                // its devices are not left SENDING for good: the next session offers them again
+                assertEquals(2, t.deliveries().size(), t.deliveries().toString());
+                for (Delivery d : t.deliveries().values()) {
+                    assertEquals(Stage.UNDELIVERED, d.stage(), t.deliveries().toString());
+                    assertEquals("the transport stopped during the session", d.reason());
+                }
             }
         }
     }
