@@ -55,18 +55,13 @@ class MulticastSessionTest {
         double speedup = 100;
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
-            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
-                    .speedup(speedup).dataRate(5).loss(0.2).seed(11)
-                    .multicastApi(TOKEN);
+            SimulatedLorawanFleet.Builder builder = fleet(broker, platform, speedup).dataRate(5).loss(0.2).seed(11);
             Random random = new Random(13);
             StringBuilder keyFile = new StringBuilder("# DevEUI McRootKey\n");
             String wrong = String.format("70b3d5000000%04x", n);
             for (int i = 0; i <= n; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
-                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-                platform.register(devEui, key, Set.of("lorawan"));
-                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                device(platform, builder, devEui);
                 byte[] root = new byte[16];
                 random.nextBytes(root);
                 builder.mcRootKey(devEui, root);
@@ -83,11 +78,8 @@ class MulticastSessionTest {
             Release release = platform.publish(image, 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
-                        settings(broker, speedup, fleet, token, keys)), platform.updates);
+                LorawanTransport t = transport(platform, settings(broker, speedup, fleet, token, keys));
                 try {
-                    t.bindRegistry(platform.registry);
-                    t.bindStore(platform.store);
                     long until = System.nanoTime() + Duration.ofSeconds(180).toNanos();
                     while (System.nanoTime() < until && !(installed(t) == n
                             && t.deliveries().containsKey(wrong)
@@ -140,13 +132,9 @@ class MulticastSessionTest {
     void refusedTokenGivesAClearStatus() throws Exception {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
-            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
-                    .speedup(100).multicastApi(TOKEN);
+            SimulatedLorawanFleet.Builder builder = fleet(broker, platform, 100);
             String devEui = "70b3d50000000001";
-            SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-            platform.register(devEui, key, Set.of("lorawan"));
-            builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+            device(platform, builder, devEui);
             byte[] root = new byte[16];
             builder.mcRootKey(devEui, root);
             Path keys = secret("mc-keys", devEui + " " + HexFormat.of().formatHex(root) + "\n");
@@ -154,11 +142,8 @@ class MulticastSessionTest {
             Release release = platform.publish(new byte[500], 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
-                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                LorawanTransport t = transport(platform, settings(broker, 100, fleet, token, keys));
                 try {
-                    t.bindRegistry(platform.registry);
-                    t.bindStore(platform.store);
                     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                     while (System.nanoTime() < until && !t.deliveries().containsKey(devEui)) {
                         Thread.sleep(100);
@@ -192,15 +177,11 @@ class MulticastSessionTest {
         int n = 4;
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
-            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
-                    .speedup(100).multicastApi(TOKEN);
+            SimulatedLorawanFleet.Builder builder = fleet(broker, platform, 100);
             StringBuilder keyFile = new StringBuilder();
             for (int i = 0; i < n; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
-                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-                platform.register(devEui, key, Set.of("lorawan"));
-                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                device(platform, builder, devEui);
                 byte[] root = new byte[16];
                 root[15] = (byte) i;
                 builder.mcRootKey(devEui, root);
@@ -213,11 +194,8 @@ class MulticastSessionTest {
             Release release = platform.publish(image, 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
-                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                LorawanTransport t = transport(platform, settings(broker, 100, fleet, token, keys));
                 try {
-                    t.bindRegistry(platform.registry);
-                    t.bindStore(platform.store);
                     long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                     while (System.nanoTime() < until && fleet.multicast().enqueued() < 3) {
                         Thread.sleep(5);
@@ -266,16 +244,12 @@ class MulticastSessionTest {
     void deviceWithoutKeyIsLeftToAUnicastSession() throws Exception {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
-            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
-                    .speedup(100).multicastApi(TOKEN);
+            SimulatedLorawanFleet.Builder builder = fleet(broker, platform, 100);
             StringBuilder keyFile = new StringBuilder();
             String unkeyed = "70b3d50000000002";
             for (int i = 0; i < 3; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
-                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-                platform.register(devEui, key, Set.of("lorawan"));
-                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                device(platform, builder, devEui);
                 if (!devEui.equals(unkeyed)) {
                     byte[] root = new byte[16];
                     root[3] = (byte) (i + 7);
@@ -290,11 +264,8 @@ class MulticastSessionTest {
             Release release = platform.publish(image, 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
-                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                LorawanTransport t = transport(platform, settings(broker, 100, fleet, token, keys));
                 try {
-                    t.bindRegistry(platform.registry);
-                    t.bindStore(platform.store);
                     long until = System.nanoTime() + Duration.ofSeconds(120).toNanos();
                     while (System.nanoTime() < until && installed(t) < 3) {
                         Thread.sleep(100);
@@ -319,15 +290,11 @@ class MulticastSessionTest {
     void stoppingMidSessionDeletesTheGroup() throws Exception {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
-            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
-                    .speedup(100).multicastApi(TOKEN);
+            SimulatedLorawanFleet.Builder builder = fleet(broker, platform, 100);
             StringBuilder keyFile = new StringBuilder();
             for (int i = 0; i < 2; i++) {
                 String devEui = String.format("70b3d5000000%04x", i);
-                SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-                platform.register(devEui, key, Set.of("lorawan"));
-                builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+                device(platform, builder, devEui);
                 byte[] root = new byte[16];
                 root[0] = (byte) (i + 1);
                 builder.mcRootKey(devEui, root);
@@ -338,11 +305,8 @@ class MulticastSessionTest {
             Release release = platform.publish(new byte[20_000], 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
-                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                LorawanTransport t = transport(platform, settings(broker, 100, fleet, token, keys));
                 try {
-                    t.bindRegistry(platform.registry);
-                    t.bindStore(platform.store);
                     long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                     while (System.nanoTime() < until && fleet.multicast().enqueued() < 3) {
                         Thread.sleep(5);
@@ -370,24 +334,17 @@ class MulticastSessionTest {
     void keyFileOthersMayReadIsRefused() throws Exception {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"));
                 FuotaPlatform platform = new FuotaPlatform(dir.resolve("platform"))) {
-            SimulatedLorawanFleet.Builder builder = SimulatedLorawanFleet.builder(broker.uri(), "mc-app")
-                    .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
-                    .speedup(100).multicastApi(TOKEN);
+            SimulatedLorawanFleet.Builder builder = fleet(broker, platform, 100);
             String devEui = "70b3d50000000001";
-            SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-            platform.register(devEui, key, Set.of("lorawan"));
-            builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+            device(platform, builder, devEui);
             Path keys = secret("mc-keys", devEui + " " + "00".repeat(16) + "\n");
             Files.setPosixFilePermissions(keys, PosixFilePermissions.fromString("rw-r--r--"));
             Path token = secret("api-token", TOKEN + "\n");
             Release release = platform.publish(new byte[500], 2);
             try (SimulatedLorawanFleet fleet = builder.start()) {
                 platform.rollout(release);
-                LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class,
-                        settings(broker, 100, fleet, token, keys)), platform.updates);
+                LorawanTransport t = transport(platform, settings(broker, 100, fleet, token, keys));
                 try {
-                    t.bindRegistry(platform.registry);
-                    t.bindStore(platform.store);
                     long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                     while (System.nanoTime() < until && !t.deliveries().containsKey(devEui)) {
                         Thread.sleep(100);
@@ -403,6 +360,28 @@ class MulticastSessionTest {
                 }
             }
         }
+    }
+
+    /** The simulated fleet's builder: devices provisioned with the platform's keys, the REST API on. */
+    private static SimulatedLorawanFleet.Builder fleet(Mosquitto broker, FuotaPlatform platform, double speedup) {
+        return SimulatedLorawanFleet.builder(broker.uri(), "mc-app").trust(platform.logKey(), platform.deviceTrust())
+                .statementKey(platform.updates.statementKey()).speedup(speedup).multicastApi(TOKEN);
+    }
+
+    /** A device of the vendor's class running 1.0.0, registered with a tag lorawan and added to the fleet. */
+    private static void device(FuotaPlatform platform, SimulatedLorawanFleet.Builder builder, String devEui)
+            throws Exception {
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        platform.register(devEui, key, Set.of("lorawan"));
+        builder.device(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, "1.0.0", 1);
+    }
+
+    /** The transport with the settings, bound to the platform's registry and store: its first scan starts. */
+    private static LorawanTransport transport(FuotaPlatform platform, Map<String, Object> settings) {
+        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings), platform.updates);
+        t.bindRegistry(platform.registry);
+        t.bindStore(platform.store);
+        return t;
     }
 
     private Map<String, Object> settings(Mosquitto broker, double speedup, SimulatedLorawanFleet fleet, Path token,
