@@ -47,9 +47,19 @@ abstract class UpdraftCommand implements Action {
         try {
             return runAndTell();
         } finally {
-            borrowed.forEach(Selected::close);
-            borrowed.clear();
+            // only when something was looked up: a command run outside Karaf (tests, benchmarks, given its services)
+            // then needs no OSGi classes
+            if (!borrowed.isEmpty()) {
+                release();
+            }
         }
+    }
+
+    private void release() {
+        for (Selected<?> s : borrowed) {
+            s.close();
+        }
+        borrowed.clear();
     }
 
     private Object runAndTell() throws Exception {

@@ -50,6 +50,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
+import org.updraft.core.manifest.Failure;
 import org.updraft.core.net.BrokerAccess;
 import org.updraft.core.serving.CountedRefusals;
 import org.updraft.core.update.DeviceReports;
@@ -131,6 +132,11 @@ public final class LorawanTransport implements TransportStatus {
     private final Region region;
     private final Map<String, String> deviceIds = new ConcurrentHashMap<>();
     private final Map<String, Delivery> deliveries = new ConcurrentHashMap<>();
+    /**
+     * Devices that gave up the patch of a release's delta (they reported {@code downloading} with reason
+     * {@code delta-mismatch}), by device id: the release whose full image their next session carries.
+     */
+    private final Map<String, String> fullImageOnly = new ConcurrentHashMap<>();
     /** Devices not to offer again before the instant: waiting for a report, or after a failure. */
     private final Map<String, Instant> holdUntil = new ConcurrentHashMap<>();
     private volatile ChirpstackBridge bridge;
@@ -429,9 +435,11 @@ public final class LorawanTransport implements TransportStatus {
         // its proof and the checkpoint are the same facts for each of them, whichever device's answer carries them (a
         // later answer may carry a later checkpoint, no more true); a delta is the same for every device running its
         // base, so it shares a block with them only
-        Delta delta = offer.delta();
+        // a device that gave up this release's patch gets the image, as a CoAP device downloads it after a mismatch
+        Delta delta = offer.release().id().equals(fullImageOnly.get(d.id())) ? null : offer.delta();
         String key = offer.rolloutId() + " " + offer.release().id() + (delta == null ? "" : " " + delta.patch());
-        Group g = groups.computeIfAbsent(key, k -> new Group(offer, UpdateAnswers.encode(withDelta(offer, delta))));
+        Group g = groups.computeIfAbsent(key, k -> new Group(withDelta(offer, delta),
+                UpdateAnswers.encode(withDelta(offer, delta))));
         if (g.devices.size() < Math.max(1, config.max_devices())) {
             g.devices.add(new Member(d, d.id().toLowerCase(Locale.ROOT)));
         }
@@ -892,10 +900,26 @@ public final class LorawanTransport implements TransportStatus {
             return;
         }
         DeviceState said = parsed.report().state();
+        String reason = parsed.report().reason();
+        if (said == DeviceState.DOWNLOADING && reason != null
+                && reason.startsWith(Failure.DELTA_MISMATCH.code())) {
+            // it gave the patch up and still wants the release: the next session carries the full image
+            String releaseId = parsed.report().releaseId();
+            fullImageOnly.put(deviceId, releaseId);
+            deliveries.put(deviceId, new Delivery(deviceId, releaseId, Stage.UNDELIVERED, reason, Instant.now()));
+            holdUntil.remove(deviceId);
+            LOG.info("LoRaWAN: {} gave up the patch of {} ({}); its next session carries the full image", deviceId,
+                    releaseId, reason);
+            scanSoon();
+            return;
+        }
         Stage stage = said == DeviceState.INSTALLED ? Stage.INSTALLED
                 : said == DeviceState.FAILED || said == DeviceState.ROLLED_BACK ? Stage.REPORTED_FAILURE : null;
         if (stage == null) {
             return;
+        }
+        if (stage == Stage.INSTALLED) {
+            fullImageOnly.remove(deviceId);
         }
         deliveries.compute(deviceId, (k, before) -> {
             holdUntil.remove(deviceId);

@@ -139,6 +139,19 @@ final class FuotaPlatform implements AutoCloseable {
         return n;
     }
 
+    /** Whether a device.reported event on the ledger carries {@code text} (a device id, a reason). */
+    boolean reportOnLedgerSays(String... text) throws Exception {
+        for (long i = 0; i < ledger.size(); i++) {
+            LedgerEvent e = ledger.get(i).event();
+            String payload = new String(e.payload(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (e.type().equals(EventTypes.DEVICE_REPORTED)
+                    && java.util.Arrays.stream(text).allMatch(payload::contains)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() throws Exception {
         deactivate(updates, "deactivate");

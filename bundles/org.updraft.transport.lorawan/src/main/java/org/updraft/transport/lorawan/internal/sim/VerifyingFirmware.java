@@ -43,10 +43,11 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * <p>A block whose payload is a delta ({@link UpdateBlock.Payload#DELTA}) is applied as the device agent applies one,
  * with the platform's own delta code ({@link Deltas#apply}: the image it runs must be the patch's base, the output is
  * bounded by the manifest's size), and the rebuilt image is verified against the signed manifest exactly as a
- * received one. A patch that does not apply, or builds another image, ends {@code failed} with reason
+ * received one. A patch that does not apply, or builds another image, is given up with reason
  * {@code delta-mismatch: <code>} (the codec's refusal, {@code base-mismatch} when it runs another image than the
- * patch's base, or the image check's failure such as {@code digest-mismatch}), and it keeps running what it ran. A
- * CoAP device would download the full image instead; a LoRaWAN device cannot ask for it.
+ * patch's base, or the image check's failure such as {@code digest-mismatch}): it keeps running what it ran and
+ * reports {@code downloading} with that reason, as the CoAP device agent does before it downloads the full image; a
+ * LoRaWAN device cannot fetch the image itself, so the transport sends it in a later session.
  *
  * <p>Provisioned with the platform's statement key ({@link #statementKey}), it acts on no block whose session
  * statement ({@link SessionStatements}) does not name it, vouch for the block's offer, or has expired by its clock:
@@ -133,7 +134,10 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
         return image == null ? null : image.clone();
     }
 
-    /** What it last did with a block: {@code installed}, {@code failed}, or {@code idle} before any. */
+    /**
+     * What it last did with a block: {@code installed}, {@code failed}, {@code downloading} after it gave up a patch
+     * (waiting for the full image), or {@code idle} before any.
+     */
     public DeviceState state() {
         return state;
     }
@@ -203,7 +207,9 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
             state = DeviceState.FAILED;
             reason = e.failure().code();
         } catch (DeltaRefused e) {
-            state = DeviceState.FAILED;
+            // as the CoAP device agent does: the update goes on, by the full image (which it cannot fetch itself
+            // over LoRaWAN: its report tells the transport to send the image in a later session)
+            state = DeviceState.DOWNLOADING;
             reason = Failure.DELTA_MISMATCH.code() + ": " + e.getMessage();
         }
         if (!reporting) {
