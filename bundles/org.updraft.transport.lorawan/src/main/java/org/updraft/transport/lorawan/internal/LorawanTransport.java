@@ -1,7 +1,9 @@
 package org.updraft.transport.lorawan.internal;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +45,7 @@ import org.updraft.api.device.DeviceFilter;
 import org.updraft.api.device.DeviceRegistry;
 import org.updraft.api.device.DeviceState;
 import org.updraft.api.device.RegistryException;
+import org.updraft.api.multiformats.Cid;
 import org.updraft.api.store.FirmwareStore;
 import org.updraft.api.transport.TransportStatus;
 import org.updraft.api.update.ReportReceipt;
@@ -80,13 +83,15 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
 /**
  * The LoRaWAN transport: LoRaWAN devices cannot ask for updates as CoAP and MQTT devices do, so the platform asks
  * for them. Every scan it lists the registry's devices carrying the configured tag (their device id is their DevEUI),
- * asks the {@link UpdateService} what each should install, exactly as a device's check would, and runs one unicast
- * FUOTA session through ChirpStack's MQTT integration for a group of devices offered the same rollout's release and
- * the same payload: the image, or one recorded delta (the group whose block is smallest per device first). The session's
- * data block ({@link UpdateBlock}) is the offer and the image or patch: each device verifies both
- * itself before it installs. A device that rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed
- * report arrives as uplinks ({@link ReportFrames}) and the update service records it on the ledger. A device that
- * does not report in time, or whose session failed, is offered again after the retry interval.
+ * asks the {@link UpdateService} what each should install, exactly as a device's check would, and runs one FUOTA
+ * session for a group of devices offered the same rollout's release and the same payload: the image, or one recorded
+ * delta (the group whose block is smallest per device first). The session is unicast through ChirpStack's MQTT
+ * integration, or, with {@code multicast.enabled}, multicast to a group made through ChirpStack's API for the devices
+ * that have a McRootKey. The session's data block ({@link UpdateBlock}) is the offer, the platform's statement naming
+ * the session's devices, and the image or patch: each device verifies them itself before it installs. A device that
+ * rebuilt the block is only <em>delivered</em>; it counts as updated when its own signed report arrives as uplinks
+ * ({@link ReportFrames}) and the update service records it on the ledger. A device that does not report in time, or
+ * whose session failed, is offered again after the retry interval.
  *
  * <p>A broker outage pauses the running session (nothing sent, its clock stopped) until Paho has reconnected.
  */
@@ -100,6 +105,8 @@ public final class LorawanTransport implements TransportStatus {
     private static final Logger LOG = LoggerFactory.getLogger(LorawanTransport.class);
     private static final String DEV_EUI = "[0-9a-fA-F]{16}";
     private static final int PAGE = 500;
+    /** Draws each multicast session's McKey. */
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** What became of one device's delivery, as far as this node knows. */
     public record Delivery(String deviceId, String releaseId, Stage stage, String reason, Instant at) {
@@ -142,6 +149,10 @@ public final class LorawanTransport implements TransportStatus {
     private volatile ChirpstackBridge bridge;
     /** ChirpStack's API for multicast groups; null when multicast.enabled is false. */
     private final ChirpstackApi multicastApi;
+    /** A multicast group ChirpStack did not delete, for the status; null when none is left. */
+    private volatile String groupLeft;
+    /** Why the last multicast session could not start, until one does: the status shows it past later scans. */
+    private volatile String multicastFailure;
     private volatile SessionRunner running;
     private volatile String state;
     private volatile boolean closed;
@@ -303,8 +314,8 @@ public final class LorawanTransport implements TransportStatus {
             return null;
         }
         if (!config.multicast_address().strip().matches("[0-9a-fA-F]{8}")) {
-            throw new IllegalArgumentException("multicast.address of " + PID + " must be a McAddr of 8 hex digits, not '"
-                    + config.multicast_address() + "'");
+            throw new IllegalArgumentException("multicast.address of " + PID + " must be a McAddr of 8 hex digits, "
+                    + "not '" + config.multicast_address() + "'");
         }
         if (config.api_token_file().isBlank() || config.multicast_keys_file().isBlank()) {
             throw new IllegalArgumentException("multicast.enabled in " + PID + " needs api.token.file and "
@@ -387,13 +398,14 @@ public final class LorawanTransport implements TransportStatus {
         static final Comparator<Group> CHEAPEST_FIRST = Comparator
                 .comparingLong(Group::payloadBytes).thenComparing(g -> -g.devices.size());
 
+        /** The offer as its block carries it: with the delta sent, or none. */
         final UpdateAnswer.Offer offer;
         final byte[] answer;
         final List<Member> devices = new ArrayList<>();
 
-        Group(UpdateAnswer.Offer offer, byte[] answer) {
+        Group(UpdateAnswer.Offer offer) {
             this.offer = offer;
-            this.answer = answer;
+            this.answer = UpdateAnswers.encode(offer);
         }
 
         /** The recorded delta its devices share, or null for the full image. */
@@ -438,8 +450,7 @@ public final class LorawanTransport implements TransportStatus {
         // a device that gave up this release's patch gets the image, as a CoAP device downloads it after a mismatch
         Delta delta = offer.release().id().equals(fullImageOnly.get(d.id())) ? null : offer.delta();
         String key = offer.rolloutId() + " " + offer.release().id() + (delta == null ? "" : " " + delta.patch());
-        Group g = groups.computeIfAbsent(key, k -> new Group(withDelta(offer, delta),
-                UpdateAnswers.encode(withDelta(offer, delta))));
+        Group g = groups.computeIfAbsent(key, k -> new Group(withDelta(offer, delta)));
         if (g.devices.size() < Math.max(1, config.max_devices())) {
             g.devices.add(new Member(d, d.id().toLowerCase(Locale.ROOT)));
         }
@@ -617,19 +628,15 @@ public final class LorawanTransport implements TransportStatus {
         return new GroupKeys(mcKey, out);
     }
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-    private volatile String groupLeft;
-    /** Why the last multicast session could not start, until one does: the status shows it past later scans. */
-    private volatile String multicastFailure;
-
     /** Creates the session's group in ChirpStack; null (its devices held, the state saying why) when that fails. */
     private MulticastGroup openGroup(SessionPlan plan, byte[] mcKey, Group group, String releaseId)
             throws InterruptedException {
         long mcAddr = plan.multicast().mcAddr();
         try {
-            MulticastGroup opened = MulticastGroup.open(multicastApi, new ChirpstackApi.Group(config.application_id().strip(),
-                    "updraft-fuota-" + releaseId, mcAddr, McKeys.sessionKeys(mcKey, mcAddr), config.data_rate(),
-                    config.frequency_hz(), region.name()), group.devices.stream().map(m -> m.devEui).toList());
+            MulticastGroup opened = MulticastGroup.open(multicastApi, new ChirpstackApi.Group(
+                    config.application_id().strip(), "updraft-fuota-" + releaseId, mcAddr,
+                    McKeys.sessionKeys(mcKey, mcAddr), config.data_rate(), config.frequency_hz(), region.name()),
+                    group.devices.stream().map(m -> m.devEui).toList());
             multicastFailure = null;
             return opened;
         } catch (ChirpstackApi.ApiException e) {
@@ -696,16 +703,11 @@ public final class LorawanTransport implements TransportStatus {
     private byte[] deltaBlock(Group group, FirmwareStore images, byte[] statement) {
         Delta delta = group.delta();
         byte[] patch;
-        try (InputStream in = images.get(delta.patch())) {
-            patch = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, delta.patchSize() + 1));
+        try {
+            patch = stored(images, delta.patch(), delta.patchSize());
         } catch (Exception e) {
             LOG.warn("LoRaWAN: cannot read the patch of {} from the store ({}); its {} devices get the full image",
-                    delta.label(), e.toString(), group.devices.size());
-            return null;
-        }
-        if (patch.length != delta.patchSize()) {
-            LOG.warn("LoRaWAN: the store holds {} bytes for the patch of {}, the ledger says {}; its {} devices get "
-                    + "the full image", patch.length, delta.label(), delta.patchSize(), group.devices.size());
+                    delta.label(), e.getMessage(), group.devices.size());
             return null;
         }
         return UpdateBlock.encode(UpdateBlock.Payload.DELTA, group.answer, statement, patch);
@@ -725,18 +727,31 @@ public final class LorawanTransport implements TransportStatus {
             return null;
         }
         byte[] image;
-        try (InputStream in = images.get(offer.release().cid())) {
-            image = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, offer.release().size() + 1));
+        try {
+            image = stored(images, offer.release().cid(), offer.release().size());
         } catch (Exception e) {
-            LOG.warn("LoRaWAN: cannot read the image of {} from the store: {}", releaseId, e.toString());
-            return null;
-        }
-        if (image.length != offer.release().size()) {
-            LOG.warn("LoRaWAN: the store holds {} bytes for {}, the release says {}", image.length, releaseId,
-                    offer.release().size());
+            LOG.warn("LoRaWAN: cannot read the image of {} from the store: {}", releaseId, e.getMessage());
             return null;
         }
         return UpdateBlock.encode(UpdateBlock.Payload.IMAGE, answer, statement, image);
+    }
+
+    /**
+     * The object {@code cid} of the store, which the ledger records as {@code size} bytes: read whole into memory (a
+     * session's block is), never more than one byte past that size.
+     *
+     * @throws IOException when the store holds another size
+     */
+    private static byte[] stored(FirmwareStore images, Cid cid, long size) throws Exception {
+        byte[] bytes;
+        try (InputStream in = images.get(cid)) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, size + 1));
+        }
+        if (bytes.length != size) {
+            throw new IOException("the store holds " + bytes.length + " bytes for " + cid + ", the ledger says "
+                    + size);
+        }
+        return bytes;
     }
 
     private void hold(Collection<Member> members, String releaseId, String why) {
