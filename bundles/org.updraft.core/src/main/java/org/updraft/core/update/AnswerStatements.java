@@ -6,9 +6,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.updraft.core.cbor.Cbor;
-import org.updraft.core.cbor.CborException;
-import org.updraft.core.cbor.CborMap;
-import org.updraft.core.cose.CoseException;
 import org.updraft.core.cose.CoseSign1;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.identity.VerificationKey;
@@ -60,28 +57,16 @@ public final class AnswerStatements {
      * @throws UpdateFormatException when it is malformed, or not signed by that key
      */
     public static AnswerStatement verify(byte[] bytes, VerificationKey statementKey) throws UpdateFormatException {
-        if (bytes.length > MAX_STATEMENT_BYTES) {
-            throw new UpdateFormatException("the statement has " + bytes.length + " bytes, more than the "
-                    + MAX_STATEMENT_BYTES + " allowed");
-        }
-        try {
-            CoseSign1 envelope = CoseSign1.decode(bytes, CONTENT_TYPE);
-            if (!envelope.verify(statementKey)) {
-                throw new UpdateFormatException("the statement is not signed by the platform's statement key "
-                        + statementKey.did());
-            }
-            CborMap map = CborMap.decode("statement", envelope.payload()).onlyKeys(FIELDS);
-            byte[] nonce = map.bytes("nonce");
-            if (nonce.length > MAX_NONCE_BYTES) {
-                throw new UpdateFormatException("statement: a nonce of " + nonce.length + " bytes");
-            }
-            return new AnswerStatement(map.text("device"), map.optionalText("rollout"), map.optionalText("release"),
-                    nonce, Instant.ofEpochMilli(map.unsigned("issued")), Instant.ofEpochMilli(map.unsigned("expires")));
-        } catch (CoseException | CborException e) {
-            throw new UpdateFormatException("statement: " + e.getMessage());
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
-            throw new UpdateFormatException("statement: " + e.getMessage());
-        }
+        return SignedStatements.open("statement", bytes, MAX_STATEMENT_BYTES, CONTENT_TYPE, FIELDS, statementKey,
+                map -> {
+                    byte[] nonce = map.bytes("nonce");
+                    if (nonce.length > MAX_NONCE_BYTES) {
+                        throw new UpdateFormatException("statement: a nonce of " + nonce.length + " bytes");
+                    }
+                    return new AnswerStatement(map.text("device"), map.optionalText("rollout"),
+                            map.optionalText("release"), nonce, Instant.ofEpochMilli(map.unsigned("issued")),
+                            Instant.ofEpochMilli(map.unsigned("expires")));
+                });
     }
 
     /**

@@ -7,9 +7,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.updraft.core.cbor.Cbor;
-import org.updraft.core.cbor.CborException;
-import org.updraft.core.cbor.CborMap;
-import org.updraft.core.cose.CoseException;
 import org.updraft.core.cose.CoseSign1;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.identity.VerificationKey;
@@ -66,31 +63,19 @@ public final class SessionStatements {
      * @throws UpdateFormatException when it is malformed, too large, or not signed by that key
      */
     public static SessionStatement verify(byte[] bytes, VerificationKey statementKey) throws UpdateFormatException {
-        if (bytes.length > MAX_STATEMENT_BYTES) {
-            throw new UpdateFormatException("the session statement has " + bytes.length + " bytes, more than the "
-                    + MAX_STATEMENT_BYTES + " allowed");
-        }
-        try {
-            CoseSign1 envelope = CoseSign1.decode(bytes, CONTENT_TYPE);
-            if (!envelope.verify(statementKey)) {
-                throw new UpdateFormatException("the session statement is not signed by the platform's statement key "
-                        + statementKey.did());
-            }
-            CborMap map = CborMap.decode("session statement", envelope.payload()).onlyKeys(FIELDS);
-            List<String> devices = new ArrayList<>();
-            for (Object d : map.list("devices")) {
-                if (!(d instanceof String id)) {
-                    throw new UpdateFormatException("session statement: a device id that is no text");
-                }
-                devices.add(id);
-            }
-            return new SessionStatement(devices, map.text("rollout"), map.text("release"), map.bytes("session"),
-                    Instant.ofEpochMilli(map.unsigned("issued")), Instant.ofEpochMilli(map.unsigned("expires")));
-        } catch (CoseException | CborException e) {
-            throw new UpdateFormatException("session statement: " + e.getMessage());
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
-            throw new UpdateFormatException("session statement: " + e.getMessage());
-        }
+        return SignedStatements.open("session statement", bytes, MAX_STATEMENT_BYTES, CONTENT_TYPE, FIELDS,
+                statementKey, map -> {
+                    List<String> devices = new ArrayList<>();
+                    for (Object d : map.list("devices")) {
+                        if (!(d instanceof String id)) {
+                            throw new UpdateFormatException("session statement: a device id that is no text");
+                        }
+                        devices.add(id);
+                    }
+                    return new SessionStatement(devices, map.text("rollout"), map.text("release"),
+                            map.bytes("session"), Instant.ofEpochMilli(map.unsigned("issued")),
+                            Instant.ofEpochMilli(map.unsigned("expires")));
+                });
     }
 
     /**
