@@ -2,15 +2,12 @@ package org.updraft.transport.lorawan.internal.fuota;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.security.GeneralSecurityException;
 import java.util.Objects;
-
-import javax.crypto.Cipher;
-import javax.crypto.spec.SecretKeySpec;
 
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.macs.CMac;
 import org.bouncycastle.crypto.params.KeyParameter;
+import org.updraft.transport.lorawan.internal.multicast.McKeys;
 
 /**
  * TS004 v2.0.0's integrity check of a data block (§3.3): the session setup carries a MIC over the whole block, under a
@@ -38,19 +35,7 @@ public final class DataBlockMic {
     /** The device's DataBlockIntKey from its 16-byte root key. */
     public static byte[] dataBlockIntKey(byte[] rootKey) {
         Objects.requireNonNull(rootKey, "rootKey");
-        if (rootKey.length != 16) {
-            throw new IllegalArgumentException("a LoRaWAN root key is 16 bytes, not " + rootKey.length);
-        }
-        byte[] block = new byte[16];
-        block[0] = KEY_TAG;
-        try {
-            Cipher aes = Cipher.getInstance("AES/ECB/NoPadding");
-            aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(rootKey, "AES"));
-            return aes.doFinal(block);
-        } catch (GeneralSecurityException e) {
-            // AES/ECB/NoPadding is in every JDK
-            throw new IllegalStateException("AES is not available", e);
-        }
+        return McKeys.derive(rootKey, KEY_TAG);
     }
 
     /**

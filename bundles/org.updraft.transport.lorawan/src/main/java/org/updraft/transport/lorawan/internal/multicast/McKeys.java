@@ -64,19 +64,27 @@ public final class McKeys {
     private McKeys() {
     }
 
+    /**
+     * The application packages' key derivation, {@code aes128_encrypt(key, tag | 0x00 × 15)}: TS005's McRootKey and
+     * McKEKey, and TS004 v2.0.0's DataBlockIntKey ({@code tag} 0x30).
+     */
+    public static byte[] derive(byte[] key, int tag) {
+        return encrypt(key, block(tag));
+    }
+
     /** McRootKey of a LoRaWAN 1.0.x device from its GenAppKey. */
     public static byte[] rootKeyFromGenAppKey(byte[] genAppKey) {
-        return encrypt(genAppKey, block(0x00));
+        return derive(genAppKey, 0x00);
     }
 
     /** McRootKey of a LoRaWAN 1.1 device from its AppKey. */
     public static byte[] rootKeyFromAppKey(byte[] appKey) {
-        return encrypt(appKey, block(0x20));
+        return derive(appKey, 0x20);
     }
 
     /** McKEKey from McRootKey. */
     public static byte[] keyEncryptionKey(byte[] mcRootKey) {
-        return encrypt(mcRootKey, block(0x00));
+        return derive(mcRootKey, 0x00);
     }
 
     /** McKey_encrypted for McGroupSetupReq: McKey under the device's McKEKey. */
@@ -119,7 +127,7 @@ public final class McKeys {
 
     private static byte[] aes(int mode, byte[] key, byte[] block) {
         if (key.length != 16 || block.length != 16) {
-            throw new IllegalArgumentException("TS005 keys and blocks are 16 bytes, not " + key.length + " and "
+            throw new IllegalArgumentException("LoRaWAN keys and blocks are 16 bytes, not " + key.length + " and "
                     + block.length);
         }
         try {
