@@ -4,11 +4,13 @@ import java.io.ByteArrayInputStream;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 import org.h2.Driver;
 import org.h2.util.OsgiDataSourceFactory;
@@ -137,6 +139,24 @@ final class FuotaPlatform implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Waits until {@code done}, checking every 50 ms; fails the test after {@code timeout}. */
+    static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Whether the transport knows {@code devices} deliveries and none is still sending or awaiting its report. */
+    static boolean settled(LorawanTransport t, int devices) {
+        Map<String, LorawanTransport.Delivery> d = t.deliveries();
+        return d.size() == devices && d.values().stream().noneMatch(x -> x.stage() == LorawanTransport.Stage.SENDING
+                || x.stage() == LorawanTransport.Stage.AWAITING_REPORT);
     }
 
     /** Whether a device.reported event on the ledger carries {@code text} (a device id, a reason). */

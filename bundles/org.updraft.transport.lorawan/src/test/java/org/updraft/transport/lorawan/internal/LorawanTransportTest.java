@@ -1,5 +1,7 @@
 package org.updraft.transport.lorawan.internal;
 
+import static org.updraft.transport.lorawan.internal.FuotaPlatform.await;
+import static org.updraft.transport.lorawan.internal.FuotaPlatform.settled;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,7 +18,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,22 +116,6 @@ class LorawanTransportTest {
         t.bindRegistry(platform.registry);
         t.bindStore(platform.store);
         return t;
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
-        long until = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > until) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static boolean settled(LorawanTransport t, int devices) {
-        Map<String, Delivery> d = t.deliveries();
-        return d.size() == devices && d.values().stream().noneMatch(x -> x.stage() == Stage.SENDING
-                || x.stage() == Stage.AWAITING_REPORT);
     }
 
     @Test
