@@ -53,6 +53,7 @@ import org.updraft.api.update.UpdateAnswer;
 import org.updraft.api.update.UpdateException;
 import org.updraft.api.update.UpdateService;
 import org.updraft.api.update.listener.UpdateListener;
+import org.updraft.core.config.DataPaths;
 import org.updraft.core.manifest.Failure;
 import org.updraft.core.net.BrokerAccess;
 import org.updraft.core.serving.CountedRefusals;
@@ -139,11 +140,8 @@ public final class LorawanTransport implements TransportStatus {
     private final Region region;
     private final Map<String, String> deviceIds = new ConcurrentHashMap<>();
     private final Map<String, Delivery> deliveries = new ConcurrentHashMap<>();
-    /**
-     * Devices that gave up the patch of a release's delta (they reported {@code downloading} with reason
-     * {@code delta-mismatch}), by device id: the release whose full image their next session carries.
-     */
-    private final Map<String, String> fullImageOnly = new ConcurrentHashMap<>();
+    /** What is kept of each device across restarts (state.file). */
+    private final DeviceMemory memory;
     /** Devices not to offer again before the instant: waiting for a report, or after a failure. */
     private final Map<String, Instant> holdUntil = new ConcurrentHashMap<>();
     private volatile ChirpstackBridge bridge;
@@ -174,6 +172,15 @@ public final class LorawanTransport implements TransportStatus {
                     + "other than FUOTA's 200-202, not " + config.report_port());
         }
         this.multicastApi = multicastApi(config);
+        Path stateFile;
+        try {
+            stateFile = DataPaths.resolve(config.state_file());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("state.file of " + PID + " '" + config.state_file() + "' "
+                    + e.getMessage(), e);
+        }
+        // a file it cannot read stops the transport: counters that went back would lock v2 devices out
+        this.memory = DeviceMemory.open(stateFile);
         this.clientId = config.client_id() == null || config.client_id().isBlank()
                 ? "updraft-fuota-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())
                 : config.client_id().strip();
@@ -448,7 +455,7 @@ public final class LorawanTransport implements TransportStatus {
         // later answer may carry a later checkpoint, no more true); a delta is the same for every device running its
         // base, so it shares a block with them only
         // a device that gave up this release's patch gets the image, as a CoAP device downloads it after a mismatch
-        Delta delta = offer.release().id().equals(fullImageOnly.get(d.id())) ? null : offer.delta();
+        Delta delta = offer.release().id().equals(memory.of(d.id()).fullImageOnly()) ? null : offer.delta();
         String key = offer.rolloutId() + " " + offer.release().id() + (delta == null ? "" : " " + delta.patch());
         Group g = groups.computeIfAbsent(key, k -> new Group(withDelta(offer, delta)));
         if (g.devices.size() < Math.max(1, config.max_devices())) {
@@ -920,7 +927,7 @@ public final class LorawanTransport implements TransportStatus {
                 && reason.startsWith(Failure.DELTA_MISMATCH.code())) {
             // it gave the patch up and still wants the release: the next session carries the full image
             String releaseId = parsed.report().releaseId();
-            fullImageOnly.put(deviceId, releaseId);
+            remember(deviceId, m -> m.fullImageOnly(u.devEui(), releaseId));
             deliveries.put(deviceId, new Delivery(deviceId, releaseId, Stage.UNDELIVERED, reason, Instant.now()));
             holdUntil.remove(deviceId);
             LOG.info("LoRaWAN: {} gave up the patch of {} ({}); its next session carries the full image", deviceId,
@@ -934,7 +941,7 @@ public final class LorawanTransport implements TransportStatus {
             return;
         }
         if (stage == Stage.INSTALLED) {
-            fullImageOnly.remove(deviceId);
+            remember(deviceId, m -> m.fullImageOnly(u.devEui(), null));
         }
         deliveries.compute(deviceId, (k, before) -> {
             holdUntil.remove(deviceId);
@@ -944,6 +951,19 @@ public final class LorawanTransport implements TransportStatus {
                 parsed.report().releaseId(), receipt.ledgerIndex());
         if (stage == Stage.INSTALLED) {
             scanSoon();
+        }
+    }
+
+    private interface Change {
+        void apply(DeviceMemory m) throws IOException;
+    }
+
+    /** Records a change of what is kept of a device; a state file that cannot be written is logged, not fatal. */
+    private void remember(String deviceId, Change change) {
+        try {
+            change.apply(memory);
+        } catch (IOException e) {
+            LOG.warn("LoRaWAN: cannot write state.file {} for {}: {}", config.state_file(), deviceId, e.toString());
         }
     }
 }

@@ -131,6 +131,12 @@ public @interface LorawanTransportConfig {
             + "no device of the network uses).")
     String multicast_address() default "";
 
+    @AttributeDefinition(name = "State file", description = "Where the transport remembers each device across "
+            + "restarts: its last TS004 v2.0.0 SessionCnt, the size of the checkpoint it verified last, and a patch "
+            + "it gave up. Written by the transport only; a file it cannot read stops the transport with the line "
+            + "named. ${karaf.data} stands for Karaf's data directory.")
+    String state_file() default "${karaf.data}/updraft/lorawan/devices.state";
+
     @AttributeDefinition(name = "Registry", description = "Filter of the device registry the transport lists "
             + "devices from.")
     String registry_target() default DeviceRegistry.SELECTED;

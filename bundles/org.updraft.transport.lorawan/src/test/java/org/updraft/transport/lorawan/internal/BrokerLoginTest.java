@@ -54,6 +54,7 @@ class BrokerLoginTest {
     private LorawanTransport transport(String credentialsFile) {
         Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
                 "updraft-fuota-login", "application.id", "fuota-app", "credentials.file", credentialsFile));
+        settings.put("state.file", dir.resolve("devices.state").toString());
         LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
                 platform.updates);
         t.bindRegistry(platform.registry);

@@ -142,6 +142,7 @@ class LorawanDeltaTest {
         Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
                 "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
                 "max.attempts", 6));
+        settings.put("state.file", dir.resolve("devices.state").toString());
         LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
                 platform.updates);
         open.add(t::close);

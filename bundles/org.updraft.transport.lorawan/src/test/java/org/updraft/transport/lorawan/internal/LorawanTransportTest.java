@@ -110,6 +110,7 @@ class LorawanTransportTest {
                 "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
                 "max.attempts", 6));
         settings.putAll(extra);
+        settings.put("state.file", dir.resolve("devices.state").toString());
         LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
                 platform.updates);
         open.add(t::close);

@@ -391,6 +391,7 @@ class MulticastSessionTest {
                 "repair.rounds", 8, "answer.timeout.seconds", 60));
         settings.putAll(Map.of("multicast.enabled", true, "api.uri", fleet.apiUri().toString(), "api.token.file",
                 token.toString(), "multicast.keys.file", keys.toString(), "multicast.address", ADDRESS));
+        settings.put("state.file", dir.resolve("devices.state").toString());
         return settings;
     }
 

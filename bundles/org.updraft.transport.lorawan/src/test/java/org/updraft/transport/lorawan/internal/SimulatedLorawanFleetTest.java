@@ -67,6 +67,7 @@ class SimulatedLorawanFleetTest {
                 Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(),
                         "application.id", "demo-app", "clock.speedup", speedup, "scan.interval.seconds", 3600,
                         "max.attempts", 12, "repair.rounds", 8, "answer.timeout.seconds", 60));
+                settings.put("state.file", dir.resolve("devices.state").toString());
                 LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
                         platform.updates);
                 try {
