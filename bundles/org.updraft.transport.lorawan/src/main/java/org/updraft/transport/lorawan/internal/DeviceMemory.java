@@ -120,6 +120,31 @@ final class DeviceMemory {
         return next;
     }
 
+    /**
+     * Records that a device refused {@code refused} as not above the last SessionCnt it accepted: its counter is ahead
+     * of this file's (the file was lost or restored from an old copy). Its next SessionCnt doubles the refused one, so
+     * a device whose counter stands at L is reached again within about log2(L) + 1 sessions, each refused one costing a
+     * setup frame, and the counter never overshoots beyond twice L. A counter never goes back here.
+     *
+     * @return the SessionCnt its next session carries, or -1 when none is left (a refused 65535: it accepts no further
+     *         v2.0.0 session)
+     * @throws IOException when the file cannot be written; nothing is recorded then
+     */
+    synchronized int sessionCntRefused(String devEui, int refused) throws IOException {
+        if (refused < 0 || refused > MAX_SESSION_CNT) {
+            throw new IllegalArgumentException("SessionCnt is 16 bits, not " + refused);
+        }
+        Remembered r = of(devEui);
+        // recorded as the last one given, so that nextSessionCnts hands out the doubled one
+        int last = refused == MAX_SESSION_CNT ? MAX_SESSION_CNT
+                : Math.min(MAX_SESSION_CNT, 2 * Math.max(1, refused)) - 1;
+        if (last > r.sessionCnt()) {
+            put(devEui, new Remembered(last, r.checkpointSize(), r.fullImageOnly()));
+        }
+        int now = Math.max(last, r.sessionCnt());
+        return now >= MAX_SESSION_CNT ? -1 : now + 1;
+    }
+
     /** Records the size of the checkpoint a device verified last. */
     synchronized void checkpointSize(String devEui, long size) throws IOException {
         Remembered r = of(devEui);

@@ -69,7 +69,7 @@ import org.updraft.transport.lorawan.internal.chirpstack.Uplink;
 import org.updraft.transport.lorawan.internal.fuota.Fragmentation;
 import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.multicast.McKeys;
-import org.updraft.transport.lorawan.internal.multicast.MulticastKeyFile;
+import org.updraft.transport.lorawan.internal.multicast.DeviceKeyFile;
 import org.updraft.transport.lorawan.internal.radio.DutyCycleBudget;
 import org.updraft.transport.lorawan.internal.radio.Region;
 import org.updraft.transport.lorawan.internal.session.DeviceResult;
@@ -94,6 +94,10 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * ({@link ReportFrames}) and the update service records it on the ledger. A device that does not report in time, or
  * whose session failed, is offered again after the retry interval.
  *
+ * <p>Sessions run TS004 v1.0.0, or v2.0.0 for the device classes of {@code ts004.v2.classes}: then each device's
+ * setup carries the block's MIC under its DataBlockIntKey ({@code ts004.keys.file}) and a SessionCnt kept in
+ * {@code state.file}.
+ *
  * <p>A broker outage pauses the running session (nothing sent, its clock stopped) until Paho has reconnected.
  */
 @Component(service = TransportStatus.class, configurationPid = LorawanTransport.PID, immediate = true)
@@ -108,6 +112,10 @@ public final class LorawanTransport implements TransportStatus {
     private static final int PAGE = 500;
     /** Draws each multicast session's McKey. */
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** In ts004.v2.classes: every device class. */
+    private static final String ALL_CLASSES = "*";
+    /** How FuotaSession names a device's refusal of its SessionCnt as not above its last. */
+    private static final String SESSION_CNT_REPLAY = "not above its last (replay)";
 
     /** What became of one device's delivery, as far as this node knows. */
     public record Delivery(String deviceId, String releaseId, Stage stage, String reason, Instant at) {
@@ -151,6 +159,10 @@ public final class LorawanTransport implements TransportStatus {
     private volatile String groupLeft;
     /** Why the last multicast session could not start, until one does: the status shows it past later scans. */
     private volatile String multicastFailure;
+    /** The device classes whose sessions run TS004 v2.0.0 (ts004.v2.classes); {@link #ALL_CLASSES} for all. */
+    private final Set<String> v2Classes;
+    /** Why devices were held from a TS004 v2.0.0 session for their keys, until a v2.0.0 session holds none. */
+    private volatile String blockIntegrityFailure;
     private volatile SessionRunner running;
     private volatile String state;
     private volatile boolean closed;
@@ -172,6 +184,7 @@ public final class LorawanTransport implements TransportStatus {
                     + "other than FUOTA's 200-202, not " + config.report_port());
         }
         this.multicastApi = multicastApi(config);
+        this.v2Classes = v2Classes(config);
         Path stateFile;
         try {
             stateFile = DataPaths.resolve(config.state_file());
@@ -268,7 +281,9 @@ public final class LorawanTransport implements TransportStatus {
             link = "disconnected from " + config.broker_uri() + "; reconnecting";
         }
         String mc = multicastFailure;
+        String keys = blockIntegrityFailure;
         return link + (state == null ? "" : "; " + state) + (mc == null ? "" : "; " + mc)
+                + (keys == null ? "" : "; " + keys)
                 + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
     }
 
@@ -313,6 +328,27 @@ public final class LorawanTransport implements TransportStatus {
                 Ts004Version.V1_0_0, 0, config.fragment_size(), 0,
                 config.redundancy(), 0, config.repair_rounds(), config.max_attempts(),
                 Duration.ofSeconds(config.answer_timeout_seconds()), false, null);
+    }
+
+    /** The classes of ts004.v2.classes, checked at activation: they need ts004.keys.file. */
+    private static Set<String> v2Classes(LorawanTransportConfig config) {
+        Set<String> classes = new java.util.HashSet<>();
+        for (String c : config.ts004_v2_classes().split(",")) {
+            if (!c.isBlank()) {
+                classes.add(c.strip());
+            }
+        }
+        if (!classes.isEmpty() && config.ts004_keys_file().isBlank()) {
+            throw new IllegalArgumentException("ts004.v2.classes of " + PID + " needs ts004.keys.file (each device's "
+                    + "DataBlockIntKey)");
+        }
+        return Set.copyOf(classes);
+    }
+
+    /** The TS004 version of a group's session: its devices share the release, so its device class. */
+    private Ts004Version version(Group group) {
+        return v2Classes.contains(ALL_CLASSES) || v2Classes.contains(group.offer.release().deviceClass())
+                ? Ts004Version.V2_0_0 : Ts004Version.V1_0_0;
     }
 
     /** The API client of a multicast configuration, checked whole at activation; null without multicast. */
@@ -471,7 +507,15 @@ public final class LorawanTransport implements TransportStatus {
 
     private void runSession(Group group, FirmwareStore images) throws InterruptedException {
         String releaseId = group.offer.release().id();
+        Ts004Version version = version(group);
         // first, so that the statement names exactly the devices of the session
+        Map<String, byte[]> intKeys = null;
+        if (version == Ts004Version.V2_0_0) {
+            intKeys = blockIntegrityKeys(group, releaseId);
+            if (group.devices.isEmpty()) {
+                return;
+            }
+        }
         GroupKeys mcKeys = multicastParticipants(group, releaseId);
         if (mcKeys == null && multicastApi != null && group.devices.isEmpty()) {
             return;
@@ -487,12 +531,19 @@ public final class LorawanTransport implements TransportStatus {
                 return;
             }
         }
+        // taken last, just before the session: a counter taken for a session that never starts is only skipped
+        Map<String, Integer> counters = intKeys == null ? null : sessionCnts(group, releaseId);
+        if (intKeys != null && counters == null) {
+            return;
+        }
         List<Participant> participants = new ArrayList<>();
         for (Member m : group.devices) {
-            participants.add(new Participant(m.devEui, mcKeys == null ? null : mcKeys.encrypted().get(m.devEui)));
+            Participant p = new Participant(m.devEui, mcKeys == null ? null : mcKeys.encrypted().get(m.devEui));
+            participants.add(counters == null ? p : p.withBlockIntegrity(intKeys.get(m.devEui),
+                    counters.get(m.devEui)));
             deviceIds.put(m.devEui, m.device.id());
         }
-        SessionPlan plan = mcKeys == null ? plan() : multicastPlan();
+        SessionPlan plan = (mcKeys == null ? plan() : multicastPlan()).withVersion(version);
         FuotaSession session;
         try {
             session = new FuotaSession(plan, block, participants, new DutyCycleBudget(region,
@@ -516,7 +567,8 @@ public final class LorawanTransport implements TransportStatus {
             }
         }
         MulticastGroup toGroup = mcGroup;
-        String running0 = (mcGroup == null ? "session for " : "multicast session (group " + mcGroup.id() + ") for ")
+        String running0 = (version == Ts004Version.V2_0_0 ? "TS004 v2.0.0 " : "")
+                + (mcGroup == null ? "session for " : "multicast session (group " + mcGroup.id() + ") for ")
                 + releaseId + ": " + participants.size() + " devices, " + block.length + " bytes in "
                 + session.nbFrag() + " fragments";
         ScaledClock clock = new ScaledClock(Instant.now(), Math.max(1, config.clock_speedup()));
@@ -553,13 +605,16 @@ public final class LorawanTransport implements TransportStatus {
             pauses += runner.pauses();
             closeGroup(mcGroup);
             // however the session ended, no device stays SENDING: those not done are offered again after the retry
-            settle(session, runner, releaseId, finished, broke, mcGroup);
+            settle(session, runner, releaseId, finished, broke, mcGroup, counters);
         }
     }
 
-    /** Records how the session ended for each of its devices, and what the status shows of it. */
+    /**
+     * Records how the session ended for each of its devices, and what the status shows of it. {@code counters}: each
+     * device's SessionCnt in a TS004 v2.0.0 session, null in v1.0.0.
+     */
     private void settle(FuotaSession session, SessionRunner runner, String releaseId, boolean finished, String broke,
-            MulticastGroup mcGroup) {
+            MulticastGroup mcGroup, Map<String, Integer> counters) {
         String groupFailure = mcGroup == null ? null : mcGroup.failure();
         FuotaSession.Report r = session.report();
         String ended = broke != null ? "ended: " + broke : finished ? "finished" : "ended unfinished";
@@ -568,8 +623,13 @@ public final class LorawanTransport implements TransportStatus {
                 session.results());
         Instant end = Instant.now();
         Instant reportBy = end.plus(Duration.ofMinutes(config.report_timeout_minutes()));
+        boolean jumped = false;
         for (DeviceResult result : session.results()) {
             String id = deviceIds.get(result.devEui());
+            String jump = counters == null || result.state() != DeviceResult.State.FAILED || result.reason() == null
+                    || !result.reason().endsWith(SESSION_CNT_REPLAY) ? null
+                    : jumpSessionCnt(id, result.devEui(), counters.get(result.devEui()));
+            jumped |= jump != null;
             // a report that came before the session's last status round ended stands
             deliveries.computeIfPresent(id, (k, before) -> {
                 if (before.stage() != Stage.SENDING) {
@@ -579,15 +639,100 @@ public final class LorawanTransport implements TransportStatus {
                     holdUntil.put(id, reportBy);
                     return new Delivery(id, releaseId, Stage.AWAITING_REPORT, null, end);
                 }
-                String why = result.reason() != null ? result.reason()
-                        : broke != null ? broke : "the session ended before the device did";
+                String why = (result.reason() != null ? result.reason()
+                        : broke != null ? broke : "the session ended before the device did")
+                        + (jump == null ? "" : "; " + jump);
                 LOG.warn("LoRaWAN: {} did not get {}: {}", id, releaseId, why);
-                holdUntil.put(id, end.plus(Duration.ofMinutes(config.retry_minutes())));
+                // a device whose counter was jumped is offered again at once: its refusal cost one setup frame
+                holdUntil.put(id, jump != null && jump.startsWith(JUMPED) ? end
+                        : end.plus(Duration.ofMinutes(config.retry_minutes())));
                 return new Delivery(id, releaseId, Stage.UNDELIVERED, why, end);
             });
         }
+        if (jumped) {
+            scanSoon();
+        }
         state = "last session for " + releaseId + " " + ended
                 + (groupFailure == null ? "" : " (" + groupFailure + ")") + (groupLeft == null ? "" : "; " + groupLeft);
+    }
+
+    private static final String JUMPED = "its next session carries SessionCnt ";
+
+    /**
+     * A device refused its SessionCnt as not above the last it accepted: its counter is ahead of state.file's (the
+     * file was lost or restored). The next session carries the refused counter doubled ({@link
+     * DeviceMemory#sessionCntRefused}), so the device is reached again without an operator. What its delivery says.
+     */
+    private String jumpSessionCnt(String deviceId, String devEui, int refused) {
+        try {
+            int next = memory.sessionCntRefused(devEui, refused);
+            if (next < 0) {
+                return "its SessionCnt is used up (65535 sessions): no further TS004 v2.0.0 session";
+            }
+            LOG.info("LoRaWAN: {} refused SessionCnt {}; its next session carries {}", deviceId, refused, next);
+            return JUMPED + next;
+        } catch (IOException e) {
+            LOG.warn("LoRaWAN: cannot write state.file {} for {}: {}", config.state_file(), deviceId, e.toString());
+            return "state.file " + config.state_file() + " cannot be written (" + e.getMessage()
+                    + "): its SessionCnt could not be raised";
+        }
+    }
+
+    /**
+     * For a TS004 v2.0.0 session: each device's DataBlockIntKey by DevEUI, from ts004.keys.file, read at each session
+     * start. A device without a line, or whose SessionCnt is used up, is taken out of the group and held, its delivery
+     * saying why: no device is sent a v2.0.0 session without a MIC. A file that cannot be used holds every device of
+     * the group and empties it (fail closed); null then.
+     */
+    private Map<String, byte[]> blockIntegrityKeys(Group group, String releaseId) {
+        String file = config.ts004_keys_file().strip();
+        Map<String, byte[]> keys;
+        try {
+            keys = DeviceKeyFile.read(Path.of(file), DeviceKeyFile.Kind.DATA_BLOCK_INT_KEY);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("LoRaWAN: no TS004 v2.0.0 session for {}: {}", releaseId, e.getMessage());
+            hold(group.devices, releaseId, "no TS004 v2.0.0 session: " + e.getMessage());
+            blockIntegrityFailure = "no TS004 v2.0.0 session for " + releaseId + ": " + e.getMessage();
+            group.devices.clear();
+            return null;
+        }
+        List<Member> unkeyed = group.devices.stream().filter(m -> !keys.containsKey(m.devEui)).toList();
+        List<Member> spent = group.devices.stream().filter(m -> keys.containsKey(m.devEui)
+                && memory.of(m.devEui).sessionCnt() >= DeviceMemory.MAX_SESSION_CNT).toList();
+        if (!unkeyed.isEmpty()) {
+            String why = "no DataBlockIntKey in ts004.keys.file " + file;
+            LOG.warn("LoRaWAN: {} held from the TS004 v2.0.0 session for {}: {}",
+                    unkeyed.stream().map(m -> m.device.id()).toList(), releaseId, why);
+            hold(unkeyed, releaseId, "no TS004 v2.0.0 session: " + why);
+            blockIntegrityFailure = unkeyed.size() + " device(s) of " + releaseId + " held: " + why;
+        } else {
+            blockIntegrityFailure = null;
+        }
+        if (!spent.isEmpty()) {
+            LOG.warn("LoRaWAN: {} held from the TS004 v2.0.0 session for {}: SessionCnt used up",
+                    spent.stream().map(m -> m.device.id()).toList(), releaseId);
+            hold(spent, releaseId, "no TS004 v2.0.0 session: its SessionCnt is used up (65535 sessions)");
+        }
+        group.devices.removeAll(unkeyed);
+        group.devices.removeAll(spent);
+        return keys;
+    }
+
+    /**
+     * The next SessionCnt of each of the session's devices, recorded in state.file before it is returned; null (the
+     * devices held with the reason) when the file cannot be written: a counter the file does not keep could go back.
+     */
+    private Map<String, Integer> sessionCnts(Group group, String releaseId) {
+        try {
+            return memory.nextSessionCnts(group.devices.stream().map(Member::devEui).toList());
+        } catch (IOException | IllegalStateException e) {
+            String why = e instanceof IOException ? "state.file " + config.state_file() + " cannot be written: "
+                    + e.getMessage() : e.getMessage();
+            LOG.warn("LoRaWAN: no TS004 v2.0.0 session for {}: {}", releaseId, why);
+            hold(group.devices, releaseId, "no TS004 v2.0.0 session: " + why);
+            state = "TS004 v2.0.0 session for " + releaseId + " not started: " + why;
+            return null;
+        }
     }
 
     /** A multicast session's McKey, and McKey_encrypted for each device by DevEUI. */
@@ -612,7 +757,8 @@ public final class LorawanTransport implements TransportStatus {
         }
         Map<String, byte[]> rootKeys;
         try {
-            rootKeys = MulticastKeyFile.read(Path.of(config.multicast_keys_file().strip()));
+            rootKeys = DeviceKeyFile.read(Path.of(config.multicast_keys_file().strip()),
+                    DeviceKeyFile.Kind.MC_ROOT_KEY);
         } catch (IllegalArgumentException e) {
             LOG.warn("LoRaWAN: no multicast session for {}: {}", releaseId, e.getMessage());
             hold(group.devices, releaseId, "no multicast session: " + e.getMessage());

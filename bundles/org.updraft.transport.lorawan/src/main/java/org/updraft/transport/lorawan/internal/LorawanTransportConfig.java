@@ -131,6 +131,18 @@ public @interface LorawanTransportConfig {
             + "no device of the network uses).")
     String multicast_address() default "";
 
+    @AttributeDefinition(name = "TS004 v2.0.0 classes", description = "Device classes, comma-separated, whose "
+            + "devices run TS004 v2.0.0 sessions (the block's MIC under each device's DataBlockIntKey, a SessionCnt "
+            + "kept in state.file); * for every class. Empty: every session runs TS004 v1.0.0. A session's devices "
+            + "share its release, so its class and its version.")
+    String ts004_v2_classes() default "";
+
+    @AttributeDefinition(name = "TS004 keys file", description = "Lines 'DevEUI DataBlockIntKey' (16 and 32 hex "
+            + "digits): each TS004 v2.0.0 device's DataBlockIntKey, derived offline from its root key, read at each "
+            + "v2.0.0 session start. Refused when its group or others may read it (chmod 600). A v2.0.0 device "
+            + "without a line is held, never sent a session without a MIC. Required with ts004.v2.classes.")
+    String ts004_keys_file() default "";
+
     @AttributeDefinition(name = "State file", description = "Where the transport remembers each device across "
             + "restarts: its last TS004 v2.0.0 SessionCnt, the size of the checkpoint it verified last, and a patch "
             + "it gave up. Written by the transport only; a file it cannot read stops the transport with the line "

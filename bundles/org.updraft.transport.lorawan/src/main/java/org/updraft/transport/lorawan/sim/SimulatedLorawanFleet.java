@@ -17,6 +17,7 @@ import org.updraft.api.device.DeviceState;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.manifest.TrustLookup;
 import org.updraft.transport.lorawan.internal.fec.FragmentDecoder;
+import org.updraft.transport.lorawan.internal.fuota.Ts004Version;
 import org.updraft.transport.lorawan.internal.radio.DataRate;
 import org.updraft.transport.lorawan.internal.radio.Region;
 import org.updraft.transport.lorawan.internal.session.FuotaSession;
@@ -108,6 +109,26 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
             int devicesAdded, int receptionsLost, int notSetUp, int keyMismatches) {
     }
 
+    /**
+     * What a TS004 v2.0.0 device saw of its last fragmentation session: the last SessionCnt it accepted (-1 for none),
+     * whether it checked the MIC of a block it rebuilt (so it was set up with a BlockIntegrity), and whether that MIC
+     * was wrong (the block then never reached its firmware).
+     */
+    public record Ts004V2State(int lastSessionCnt, boolean micChecked, boolean micError) {
+    }
+
+    /** What {@code devEui} saw as a TS004 v2.0.0 device; null for a device that runs v1.0.0. */
+    public Ts004V2State ts004V2(String devEui) {
+        SimulatedDevice d = devices.get(devEui);
+        if (d == null) {
+            throw new IllegalArgumentException("no simulated device " + devEui);
+        }
+        if (d.ts004Version() != Ts004Version.V2_0_0) {
+            return null;
+        }
+        return new Ts004V2State(d.lastSessionCnt(), d.micChecked(), d.micError());
+    }
+
     public MulticastCounts multicast() {
         return new MulticastCounts(api == null ? 0 : api.created.get(), api == null ? 0 : api.deleted.get(),
                 api == null ? 0 : api.groups(), api == null ? 0 : api.unauthorized.get(),
@@ -176,6 +197,8 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         private int reportPort = ReportFrames.DEFAULT_PORT;
         private String apiToken;
         private final Map<String, byte[]> mcRootKeys = new LinkedHashMap<>();
+        private final Map<String, byte[]> dataBlockIntKeys = new LinkedHashMap<>();
+        private final Map<String, Integer> lastSessionCnts = new LinkedHashMap<>();
 
         private Builder(String brokerUri, String applicationId) {
             this.brokerUri = Objects.requireNonNull(brokerUri, "brokerUri");
@@ -266,6 +289,25 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         }
 
         /**
+         * Makes {@code devEui} a TS004 v2.0.0 device provisioned with {@code dataBlockIntKey} (16 bytes, derived from
+         * its root key as {@code DataBlockMic.dataBlockIntKey} does), which last accepted SessionCnt
+         * {@code lastSessionCnt} (-1 for none): it refuses a session whose SessionCnt is not above it, and checks the
+         * MIC of the block it rebuilds before its firmware sees it. Without this a device runs v1.0.0.
+         */
+        public Builder ts004V2(String devEui, byte[] dataBlockIntKey, int lastSessionCnt) {
+            if (dataBlockIntKey == null || dataBlockIntKey.length != 16) {
+                throw new IllegalArgumentException("DataBlockIntKey is 16 bytes");
+            }
+            if (lastSessionCnt < -1 || lastSessionCnt > 0xFFFF) {
+                throw new IllegalArgumentException("the last SessionCnt is -1 (none) or 16 bits, not "
+                        + lastSessionCnt);
+            }
+            dataBlockIntKeys.put(devEui, dataBlockIntKey.clone());
+            lastSessionCnts.put(devEui, lastSessionCnt);
+            return this;
+        }
+
+        /**
          * Connects the simulated network server to the broker and subscribes to the application's downlinks.
          *
          * @throws IOException when the broker cannot be reached
@@ -290,6 +332,9 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
                         new Random(random.nextLong()));
                 if (mcRootKeys.containsKey(e.getKey())) {
                     sim.mcRootKey(mcRootKeys.get(e.getKey()));
+                }
+                if (dataBlockIntKeys.containsKey(e.getKey())) {
+                    sim.runTs004V2(dataBlockIntKeys.get(e.getKey()), lastSessionCnts.get(e.getKey()));
                 }
                 sims.put(e.getKey(), sim);
             }

@@ -53,6 +53,54 @@ class DeviceMemoryTest {
         assertEquals(7, DeviceMemory.open(file).of(B).sessionCnt());
     }
 
+    /**
+     * A device whose counter is ahead (the file was lost): each refusal doubles the counter its next session carries,
+     * so a device at 5 is reached at 8 after refusals of 1, 2 and 4; the jump is kept across a reopen; a counter never
+     * goes back; a refused 65535 leaves none.
+     */
+    @Test
+    void aRefusedCounterDoublesForTheNextSessionAndNeverGoesBack() throws Exception {
+        Path file = dir.resolve("devices.state");
+        DeviceMemory m = DeviceMemory.open(file);
+        int deviceLast = 5;
+        List<Integer> tried = new java.util.ArrayList<>();
+        int cnt = m.nextSessionCnts(List.of(A)).get(A);
+        while (cnt <= deviceLast) {
+            tried.add(cnt);
+            assertEquals(cnt * 2, m.sessionCntRefused(A, cnt));
+            cnt = m.nextSessionCnts(List.of(A)).get(A);
+        }
+        assertEquals(List.of(1, 2, 4), tried);
+        assertEquals(8, cnt);
+        assertEquals(8, DeviceMemory.open(file).of(A).sessionCnt());
+
+        // a late refusal of an older counter moves nothing back
+        assertEquals(9, m.sessionCntRefused(A, 2));
+        assertEquals(Map.of(A, 9), DeviceMemory.open(file).nextSessionCnts(List.of(A)));
+
+        // near the end of the 16 bits: the jump stops at 65535, and a refused 65535 leaves nothing
+        assertEquals(DeviceMemory.MAX_SESSION_CNT, m.sessionCntRefused(B, 40_000));
+        assertEquals(-1, m.sessionCntRefused(B, DeviceMemory.MAX_SESSION_CNT));
+        assertThrows(IllegalStateException.class, () -> DeviceMemory.open(file).nextSessionCnts(List.of(B)));
+        assertThrows(IllegalArgumentException.class, () -> m.sessionCntRefused(A, 65_536));
+    }
+
+    /** A state file that cannot be written changes nothing, in memory or on disk. */
+    @Test
+    void aFailedWriteRecordsNothing() throws Exception {
+        Path file = dir.resolve("state/devices.state");
+        DeviceMemory m = DeviceMemory.open(file);
+        assertEquals(Map.of(A, 1), m.nextSessionCnts(List.of(A)));
+        Path stateDir = file.getParent();
+        Files.delete(file);
+        Files.delete(stateDir);
+        // a plain file where the directory was: even root cannot write through it
+        Files.writeString(stateDir, "not a directory");
+        assertThrows(java.io.IOException.class, () -> m.nextSessionCnts(List.of(A)));
+        assertThrows(java.io.IOException.class, () -> m.sessionCntRefused(A, 3));
+        assertEquals(1, m.of(A).sessionCnt());
+    }
+
     @Test
     void aFileThatCannotBeReadIsRefusedNamingTheLineAndIsLeftAsItWas() throws Exception {
         Path file = dir.resolve("devices.state");

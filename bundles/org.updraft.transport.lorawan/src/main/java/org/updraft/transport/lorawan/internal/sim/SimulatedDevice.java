@@ -73,11 +73,11 @@ public final class SimulatedDevice {
     private final MulticastSetup ts005 = MulticastSetup.of(1);
     private Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
     // TS004 v2.0.0: its key, the last SessionCnt it accepted (-1: none yet), and whether the rebuilt block's MIC was
-    // wrong
+    // wrong (volatile: a fleet's test reads them while the radio's thread runs the device)
     private byte[] dataBlockIntKey;
-    private int lastSessionCnt = -1;
-    private boolean micError;
-    private boolean micChecked;
+    private volatile int lastSessionCnt = -1;
+    private volatile boolean micError;
+    private volatile boolean micChecked;
     private Duration clockOffset;
     private long fCnt;
     // multicast group 0..3: address, or -1
@@ -133,6 +133,11 @@ public final class SimulatedDevice {
         this.lastSessionCnt = lastSessionCnt;
         this.ts004 = Fragmentation.of(Ts004Version.V2_0_0);
         return this;
+    }
+
+    /** The TS004 version it runs. */
+    public Ts004Version ts004Version() {
+        return ts004.version();
     }
 
     /** The last SessionCnt it accepted (TS004 v2.0.0), -1 for none. */
