@@ -161,8 +161,10 @@ public final class LorawanTransport implements TransportStatus {
     private volatile String multicastFailure;
     /** The device classes whose sessions run TS004 v2.0.0 (ts004.v2.classes); {@link #ALL_CLASSES} for all. */
     private final Set<String> v2Classes;
-    /** Why devices were held from a TS004 v2.0.0 session for their keys, until a v2.0.0 session holds none. */
-    private volatile String blockIntegrityFailure;
+    /** Why ts004.keys.file could not be used, until it can: the status shows it past later scans. */
+    private volatile String keyFileFailure;
+    /** The devices held for want of a line in ts004.keys.file, until a session finds one: the status counts them. */
+    private final Set<String> unkeyed = ConcurrentHashMap.newKeySet();
     private volatile SessionRunner running;
     private volatile String state;
     private volatile boolean closed;
@@ -281,9 +283,11 @@ public final class LorawanTransport implements TransportStatus {
             link = "disconnected from " + config.broker_uri() + "; reconnecting";
         }
         String mc = multicastFailure;
-        String keys = blockIntegrityFailure;
+        String keys = keyFileFailure;
+        int held = unkeyed.size();
         return link + (state == null ? "" : "; " + state) + (mc == null ? "" : "; " + mc)
-                + (keys == null ? "" : "; " + keys)
+                + (keys == null ? "" : "; " + keys) + (held == 0 ? "" : "; " + held + " TS004 v2.0.0 device(s) held: "
+                        + "no DataBlockIntKey in ts004.keys.file " + config.ts004_keys_file().strip())
                 + (refusals.total() == 0 ? "" : "; refused " + refusals.counts());
     }
 
@@ -692,28 +696,33 @@ public final class LorawanTransport implements TransportStatus {
         } catch (IllegalArgumentException e) {
             LOG.warn("LoRaWAN: no TS004 v2.0.0 session for {}: {}", releaseId, e.getMessage());
             hold(group.devices, releaseId, "no TS004 v2.0.0 session: " + e.getMessage());
-            blockIntegrityFailure = "no TS004 v2.0.0 session for " + releaseId + ": " + e.getMessage();
+            keyFileFailure = "no TS004 v2.0.0 session for " + releaseId + ": " + e.getMessage();
             group.devices.clear();
             return null;
         }
-        List<Member> unkeyed = group.devices.stream().filter(m -> !keys.containsKey(m.devEui)).toList();
+        keyFileFailure = null;
+        List<Member> missing = group.devices.stream().filter(m -> !keys.containsKey(m.devEui)).toList();
         List<Member> spent = group.devices.stream().filter(m -> keys.containsKey(m.devEui)
                 && memory.of(m.devEui).sessionCnt() >= DeviceMemory.MAX_SESSION_CNT).toList();
-        if (!unkeyed.isEmpty()) {
+        if (!missing.isEmpty()) {
             String why = "no DataBlockIntKey in ts004.keys.file " + file;
             LOG.warn("LoRaWAN: {} held from the TS004 v2.0.0 session for {}: {}",
-                    unkeyed.stream().map(m -> m.device.id()).toList(), releaseId, why);
-            hold(unkeyed, releaseId, "no TS004 v2.0.0 session: " + why);
-            blockIntegrityFailure = unkeyed.size() + " device(s) of " + releaseId + " held: " + why;
-        } else {
-            blockIntegrityFailure = null;
+                    missing.stream().map(m -> m.device.id()).toList(), releaseId, why);
+            hold(missing, releaseId, "no TS004 v2.0.0 session: " + why);
+        }
+        for (Member m : group.devices) {
+            if (keys.containsKey(m.devEui)) {
+                unkeyed.remove(m.device.id());
+            } else {
+                unkeyed.add(m.device.id());
+            }
         }
         if (!spent.isEmpty()) {
             LOG.warn("LoRaWAN: {} held from the TS004 v2.0.0 session for {}: SessionCnt used up",
                     spent.stream().map(m -> m.device.id()).toList(), releaseId);
             hold(spent, releaseId, "no TS004 v2.0.0 session: its SessionCnt is used up (65535 sessions)");
         }
-        group.devices.removeAll(unkeyed);
+        group.devices.removeAll(missing);
         group.devices.removeAll(spent);
         return keys;
     }

@@ -82,10 +82,20 @@ final class FuotaPlatform implements AutoCloseable {
 
     /** Publishes {@code image} as release {@code vendor/thermo/sequence}, signed by {@code key}. */
     Release publish(byte[] image, long sequence, String vendor, SigningKey key) throws Exception {
+        return publish(image, sequence, vendor, CLASS, key);
+    }
+
+    /** Publishes {@code image} as the vendor's release {@code vendor/deviceClass/sequence}. */
+    Release publish(byte[] image, long sequence, String deviceClass) throws Exception {
+        return publish(image, sequence, VENDOR, deviceClass, vendorKey);
+    }
+
+    private Release publish(byte[] image, long sequence, String vendor, String deviceClass, SigningKey key)
+            throws Exception {
         Cid cid = store.put(new ByteArrayInputStream(image)).cid();
         byte[] sha = MessageDigest.getInstance("SHA-256").digest(image);
         Instant now = Instant.now();
-        Manifest m = new Manifest(vendor, CLASS, null, "2.0." + sequence, sequence, image.length, sha, cid, null, now,
+        Manifest m = new Manifest(vendor, deviceClass, null, "2.0." + sequence, sequence, image.length, sha, cid, null, now,
                 key.did());
         byte[] signed = ManifestCodec.sign(m, key);
         ledger.append(new LedgerEvent(EventTypes.RELEASE_PUBLISHED, now, key.did(),
@@ -104,7 +114,13 @@ final class FuotaPlatform implements AutoCloseable {
 
     /** Registers a device of the vendor's class running {@code version} (sequence {@code sequence}). */
     void register(String deviceId, SigningKey key, Set<String> tags, String version, long sequence) throws Exception {
-        registry.register(new Device(deviceId, key.did(), VENDOR, CLASS, null, tags, null, version, sequence,
+        register(deviceId, key, tags, CLASS, version, sequence);
+    }
+
+    /** Registers a device of the vendor's {@code deviceClass} running {@code version} ({@code sequence}). */
+    void register(String deviceId, SigningKey key, Set<String> tags, String deviceClass, String version,
+            long sequence) throws Exception {
+        registry.register(new Device(deviceId, key.did(), VENDOR, deviceClass, null, tags, null, version, sequence,
                 DeviceState.IDLE, null, Instant.now()));
     }
 

@@ -269,7 +269,7 @@ public final class ChirpstackRadio implements AutoCloseable {
     // what a fragmentation downlink is: a session's setup (its M), or a fragment, coded when its counter is above M
     private void count(String devEui, byte[] frame, long airtime) {
         try {
-            List<FuotaCommand> commands = Fragmentation.of(Ts004Version.V1_0_0).decode(Direction.DOWNLINK, frame);
+            List<FuotaCommand> commands = ts004(devEui).decode(Direction.DOWNLINK, frame);
             for (FuotaCommand c : commands) {
                 if (c instanceof FragSessionSetupReq setup) {
                     m.put(devEui, setup.nbFrag());
@@ -286,13 +286,19 @@ public final class ChirpstackRadio implements AutoCloseable {
         }
     }
 
+    // a v2.0.0 device's setups are longer: read with v1.0.0's codec they look like two commands, the second unknown
+    private Fragmentation ts004(String devEui) {
+        SimulatedDevice d = devices.get(devEui);
+        return Fragmentation.of(d == null ? Ts004Version.V1_0_0 : d.ts004Version());
+    }
+
     /** The M of {@code devEui}'s fragmentation session, 0 before its setup. */
     public int nbFrag(String devEui) {
         return m.getOrDefault(devEui, 0);
     }
 
     private byte[] tampered(String devEui, byte[] frame) {
-        Fragmentation ts004 = Fragmentation.of(Ts004Version.V1_0_0);
+        Fragmentation ts004 = ts004(devEui);
         try {
             List<FuotaCommand> commands = ts004.decode(Direction.DOWNLINK, frame);
             if (commands.size() == 1 && commands.get(0) instanceof FragSessionSetupReq setup) {
