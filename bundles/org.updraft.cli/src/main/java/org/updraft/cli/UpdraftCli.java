@@ -108,7 +108,8 @@ public final class UpdraftCli {
         return List.of(new KeygenCommand(), new SignCommand(), new VerifyCommand(), new CidCommand(),
                 new McubootSignCommand(), new McubootVerifyCommand(),
                 new InspectCommand(), new RotateProofCommand(), new AttestCommand(),
-                new DeltaCommand(), new SwuBuildCommand(), new LorawanFragmentsCommand());
+                new DeltaCommand(), new SwuBuildCommand(), new LorawanFragmentsCommand(),
+                new LorawanKeysCommand());
     }
 
     private static Command command(String name) throws UsageException {

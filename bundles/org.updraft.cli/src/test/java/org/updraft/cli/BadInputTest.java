@@ -141,7 +141,8 @@ class BadInputTest {
     @Test
     void helpGoesToStdoutWithStatus0() {
         String overview = Cli.run("help").ok();
-        for (String command : new String[] {"keygen", "sign", "verify", "cid", "inspect", "rotate-proof", "lorawan-fragments"}) {
+        for (String command : new String[] {"keygen", "sign", "verify", "cid", "inspect", "rotate-proof", "lorawan-fragments",
+                "lorawan-keys"}) {
             assertTrue(overview.contains("  " + command + " "), overview);
             String usage = Cli.run(command, "--help").ok();
             assertTrue(usage.startsWith("usage: updraft " + command + " "), usage);

@@ -24,6 +24,8 @@ import java.util.Set;
  * <li>{@link Kind#DATA_BLOCK_INT_KEY}: TS004 v2.0.0's DataBlockIntKey ({@code ts004.keys.file}), derived as
  * {@code DataBlockMic.dataBlockIntKey} does.</li>
  * </ul>
+ * The offline CLI ({@code updraft lorawan-keys}) reads a file of root keys under the same rule ({@link Kind#ROOT_KEY})
+ * and writes both kinds.
  *
  * <p>Fail closed, the same rule for both: a file its group or others may read is refused, as is the whole file when
  * one line is malformed (the message names the setting, the file and the line, never a key).
@@ -33,7 +35,9 @@ public final class DeviceKeyFile {
     /** What a key file holds, and the setting that names it (for messages). */
     public enum Kind {
         MC_ROOT_KEY("multicast.keys.file", "McRootKey"),
-        DATA_BLOCK_INT_KEY("ts004.keys.file", "DataBlockIntKey");
+        DATA_BLOCK_INT_KEY("ts004.keys.file", "DataBlockIntKey"),
+        /** The devices' root keys (GenAppKey or AppKey), which only the CLI reads, offline, to derive the others. */
+        ROOT_KEY("root key file", "root key");
 
         private final String setting;
         private final String key;
@@ -43,7 +47,7 @@ public final class DeviceKeyFile {
             this.key = key;
         }
 
-        /** The configuration setting that names such a file. */
+        /** The configuration setting that names such a file (what messages call it). */
         public String setting() {
             return setting;
         }
