@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -336,7 +337,7 @@ public final class LorawanTransport implements TransportStatus {
 
     /** The classes of ts004.v2.classes, checked at activation: they need ts004.keys.file. */
     private static Set<String> v2Classes(LorawanTransportConfig config) {
-        Set<String> classes = new java.util.HashSet<>();
+        Set<String> classes = new HashSet<>();
         for (String c : config.ts004_v2_classes().split(",")) {
             if (!c.isBlank()) {
                 classes.add(c.strip());

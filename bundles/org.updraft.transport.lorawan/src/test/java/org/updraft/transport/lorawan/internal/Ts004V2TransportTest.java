@@ -323,4 +323,53 @@ class Ts004V2TransportTest {
             }
         }
     }
+
+    /**
+     * Multicast in TS004 v2.0.0: four devices of the v2 class with a McRootKey and a DataBlockIntKey each join one
+     * group through the simulated ChirpStack's API, get their v2.0.0 setups by unicast and the fragments once to the
+     * group, check the block's MIC with their own keys and install.
+     */
+    @Test
+    void aMulticastSessionOfAV2ClassRunsV2() throws Exception {
+        String token = "cs-api-token-v2";
+        builder.multicastApi(token);
+        StringBuilder mcLines = new StringBuilder();
+        List<String> v2 = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            String devEui = v2Device(i, true);
+            byte[] mcRoot = new byte[16];
+            random.nextBytes(mcRoot);
+            builder.mcRootKey(devEui, mcRoot);
+            mcLines.append(devEui).append(' ').append(HexFormat.of().formatHex(mcRoot)).append('\n');
+            v2.add(devEui);
+        }
+        Path keys = keyFile();
+        Path mcKeys = dir.resolve("mc-keys");
+        Files.writeString(mcKeys, mcLines);
+        Files.setPosixFilePermissions(mcKeys, PosixFilePermissions.fromString("rw-------"));
+        Path tokenFile = dir.resolve("api-token");
+        Files.writeString(tokenFile, token + "\n");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        Release release = platform.publish(image(3000), 2, V2_CLASS);
+        try (SimulatedLorawanFleet fleet = builder.start()) {
+            platform.rollout(release);
+            Map<String, Object> settings = settings(keys, dir.resolve("devices.state"));
+            settings.putAll(Map.of("multicast.enabled", true, "api.uri", fleet.apiUri().toString(), "api.token.file",
+                    tokenFile.toString(), "multicast.keys.file", mcKeys.toString(), "multicast.address", "0a0b0c0d",
+                    "answer.timeout.seconds", 60, "max.attempts", 12));
+            LorawanTransport t = transport(settings);
+            // the session, and with it the group, ends after the reports came
+            await("every device's report and the group's deletion", Duration.ofSeconds(180), () -> settled(t, 4)
+                    && installed(t, v2, release.id()) && fleet.multicast().deleted() == 1);
+            for (String d : v2) {
+                assertEquals(new Ts004V2State(1, true, false), fleet.ts004V2(d), d);
+                assertEquals(2, platform.device(d).installedSequence(), d);
+            }
+            SimulatedLorawanFleet.MulticastCounts mc = fleet.multicast();
+            assertEquals(1, mc.created(), mc.toString());
+            assertEquals(1, mc.deleted(), mc.toString());
+            assertTrue(mc.enqueued() > 0, mc.toString());
+            assertEquals(List.of(), fleet.summary().problems());
+        }
+    }
 }
