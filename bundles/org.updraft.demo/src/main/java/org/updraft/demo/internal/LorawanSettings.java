@@ -31,6 +31,12 @@ record LorawanSettings(String broker, String applicationId, String tag, double s
     static final String BUNDLE = "org.updraft.transport.lorawan";
     /** Below this, a session of a few devices takes hours: the demo's network is simulated, and can run faster. */
     static final double MIN_SPEEDUP = 10;
+    /**
+     * Above this, a multicast session fails: the transport sizes the group's Class C window in simulated time, but
+     * the unicast setup before it waits on real round trips through the broker (about 20 ms a frame here), which at
+     * 500 times real time took longer than the whole window for 20 devices (LorawanDemoIT).
+     */
+    static final double MAX_MULTICAST_SPEEDUP = 100;
 
     /**
      * The transport's multicast settings a {@code --multicast} run serves and writes: the simulated ChirpStack's REST
@@ -126,6 +132,14 @@ record LorawanSettings(String broker, String applicationId, String tag, double s
                     + "multicast.keys.file (a file of the demo's own, absent at first, e.g. "
                     + "${karaf.data}/updraft/demo/mc-root-keys: the demo writes its devices' McRootKeys there) and "
                     + "multicast.address (the group's McAddr, 8 hex digits, e.g. 0a0b0c0d)");
+        }
+        double speedup = number(p, "clock.speedup", 1).doubleValue();
+        if (speedup > MAX_MULTICAST_SPEEDUP) {
+            throw new IllegalStateException("--multicast needs clock.speedup of at most " + (int) MAX_MULTICAST_SPEEDUP
+                    + " (it is " + speedup + "): the transport sizes the group's Class C window in simulated time, "
+                    + "while the unicast setup of each device before it waits on real round trips through the broker; "
+                    + "faster, the window closes before the devices are set up; set clock.speedup in etc/" + PID
+                    + ".cfg to " + (int) MAX_MULTICAST_SPEEDUP);
         }
         String address = string(p, "multicast.address", "");
         if (!address.matches("[0-9a-fA-F]{8}")) {

@@ -67,6 +67,16 @@ class LorawanMulticastSettingsTest {
     }
 
     @Test
+    void aClockTooFastForTheClassCWindowIsRefused() throws Exception {
+        Hashtable<String, Object> p = good();
+        p.put("clock.speedup", "500");
+        String why = refused(p, true);
+        assertTrue(why.contains("clock.speedup") && why.contains("Class C window"), why);
+        p.put("clock.speedup", 100.0);
+        LorawanSettings.multicast(p, true);
+    }
+
+    @Test
     void anApiUriTheDemoCannotServeIsRefused() throws Exception {
         Hashtable<String, Object> p = good();
         p.put("api.uri", "http://192.0.2.10:8090");
