@@ -119,10 +119,11 @@ public class LorawanDemoIT extends UpdraftTestSupport {
         try {
             installFeatures(FEATURE);
             before = settings(Files.readString(cfg));
-            // 100 times faster than real, not 500: the transport sizes the group's Class C window in simulated time,
-            // and the unicast setup before it waits on real broker round trips, which at 500 eat the window
+            // 50 times faster than real, not 500: the transport sizes the group's Class C window in simulated time,
+            // and the unicast setup before it waits on real broker round trips, which at 500 outlast the window (at
+            // 100, 1 of 20 devices and 9 of 50 were still in setup when it closed)
             editConfigFile(PID, Map.of("broker.uri", broker.uri(), "application.id", "updraft-demo",
-                    "clock.speedup", "100", "max.attempts", "8", "repair.rounds", "8", "multicast.enabled", "false"));
+                    "clock.speedup", "50", "max.attempts", "8", "repair.rounds", "8", "multicast.enabled", "false"));
             awaitTransport(broker, false);
             String demo = "updraft:demo --transport lorawan --multicast --devices 20 --loss 0.2 --broker " + broker.uri();
 
@@ -159,7 +160,7 @@ public class LorawanDemoIT extends UpdraftTestSupport {
             Matcher devices = Pattern.compile("devices    20: (\\d+) completed").matcher(out);
             assertTrue(out, devices.find());
             int completed = Integer.parseInt(devices.group(1));
-            assertTrue(out, completed >= 16);
+            assertTrue(out, completed >= 18);
             assertTrue(out, out.contains("multicast-group REST API at http://127.0.0.1:" + apiPort));
             assertTrue(out, out.contains("multicast  groups created 1, deleted 1 (the group was deleted"));
             Matcher enqueued = Pattern.compile("(\\d+) frames enqueued for the group").matcher(out);
