@@ -131,9 +131,12 @@ final class LorawanDemo {
                     + "multicast group through the API, and sends the offer and the image once to the group (TS004 "
                     + "fragments and redundancy at DR" + s.dataRate() + ", paced by the duty cycle); the group is "
                     + "deleted when the session ends") + ", and passes their signed reports to the platform");
+            // the one wave advances on its own: at the success threshold the rollout completes (a completed rollout
+            // still serves the devices whose session has not ended); without it the rollout stayed running and the
+            // demo cancelled it at the end
             Rollout rollout = rollouts.create(new RolloutSpec(release.id(), DeviceFilter.ALL
                     .withDeviceClass(run.deviceClass()).withTags(Set.of(s.tag())), List.of(new WaveSpec("lorawan",
-                            new WaveSelector.Percent(100), run.success(), 100, false, null, 0))), run.actor());
+                            new WaveSelector.Percent(100), run.success(), 100, true, null, 0))), run.actor());
             rollout = rollouts.start(rollout.id(), run.actor());
             DemoCommand.detail("rollout " + rollout.id() + " started (success " + DemoCommand.trim(run.success()) + "%)");
 
