@@ -157,6 +157,12 @@ public class DemoCommand implements Action {
             + "(default: that one)")
     String broker;
 
+    @Option(name = "--multicast", description = "With --transport lorawan: the LoRaWAN transport runs a multicast "
+            + "session (its multicast.enabled set, api.uri on a free loopback port where the demo serves its simulated "
+            + "ChirpStack's REST API, api.token.file, multicast.keys.file, which the demo fills with its devices' "
+            + "random McRootKeys, multicast.address); the group is created, fed and deleted through that API")
+    boolean multicast;
+
     @Option(name = "--delta", description = "A delta rollout with this codec (bsdiff): the fleet runs a first "
             + "release, flashed at the factory; the new release is published with a delta from it, and devices "
             + "download the patch instead of the image")
@@ -243,6 +249,9 @@ public class DemoCommand implements Action {
     private Object demo() throws Exception {
         if (LORAWAN.equalsIgnoreCase(transport.strip())) {
             return lorawanDemo();
+        }
+        if (multicast) {
+            throw new IllegalArgumentException("--multicast is for --transport lorawan: a LoRaWAN multicast session");
         }
         FleetTransport fleetTransport = FleetTransport.of(transport);
         String brokerUri = fleetTransport == FleetTransport.COAP ? null : mqttBroker();
@@ -858,7 +867,8 @@ public class DemoCommand implements Action {
 
     /**
      * The LoRaWAN demo ({@link LorawanDemo}): refused before anything is recorded when the LoRaWAN transport is not
-     * installed, not configured for the broker, runs in real time, or no broker answers.
+     * installed, not configured for the broker, runs in real time, or no broker answers; with {@code --multicast}, when
+     * its multicast settings do not let the demo serve the simulated ChirpStack's API and write the devices' keys.
      */
     private Object lorawanDemo() throws Exception {
         if (delta != null || profile != null) {
@@ -868,7 +878,7 @@ public class DemoCommand implements Action {
             throw new IllegalArgumentException("--loss must be below 1");
         }
         LorawanSettings settings;
-        settings = LorawanSettings.of(bundleContext, configurations, broker, devices);
+        settings = LorawanSettings.of(bundleContext, configurations, broker, devices, multicast);
         int kib = imageKib != null ? imageKib : LORAWAN_DEFAULT_KIB;
         TrustStore trustStore = require(selected(TrustStore.class, TrustStore.SELECTED), "trust store", "updraft");
         ReleaseService releaseService = require(releases, "release service", "updraft");

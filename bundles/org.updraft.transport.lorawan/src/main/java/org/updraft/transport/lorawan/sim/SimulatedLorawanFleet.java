@@ -1,6 +1,8 @@
 package org.updraft.transport.lorawan.sim;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,6 +198,7 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
         private long seed = 1;
         private int reportPort = ReportFrames.DEFAULT_PORT;
         private String apiToken;
+        private InetSocketAddress apiAddress;
         private final Map<String, byte[]> mcRootKeys = new LinkedHashMap<>();
         private final Map<String, byte[]> dataBlockIntKeys = new LinkedHashMap<>();
         private final Map<String, Integer> lastSessionCnts = new LinkedHashMap<>();
@@ -279,6 +282,21 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Where the REST API of {@link #multicastApi} listens: a loopback address and a port, as the transport's
+         * {@code api.uri} names them (port 0: a free one, the default on the loopback address). {@link #start} fails,
+         * naming it, when the port is taken.
+         */
+        public Builder apiAddress(InetSocketAddress address) {
+            Objects.requireNonNull(address, "address");
+            if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
+                throw new IllegalArgumentException("the simulated ChirpStack API listens on a loopback address only, "
+                        + "not " + address);
+            }
+            this.apiAddress = address;
+            return this;
+        }
+
         /** The TS005 McRootKey {@code devEui} was provisioned with (16 bytes); without one it drops group frames. */
         public Builder mcRootKey(String devEui, byte[] key) {
             if (key.length != 16) {
@@ -352,14 +370,17 @@ public final class SimulatedLorawanFleet implements AutoCloseable {
             SimulatedChirpstackApi api = null;
             if (apiToken != null) {
                 try {
-                    api = new SimulatedChirpstackApi(apiToken, applicationId, radio, sims.keySet());
+                    api = apiAddress == null ? new SimulatedChirpstackApi(apiToken, applicationId, radio, sims.keySet())
+                            : new SimulatedChirpstackApi(apiToken, applicationId, radio, sims.keySet(), apiAddress);
                 } catch (IOException | RuntimeException | LinkageError e) {
                     try {
                         radio.close();
                     } catch (Exception c) {
                         e.addSuppressed(c);
                     }
-                    throw new IOException("the simulated ChirpStack cannot serve its API: " + e, e);
+                    // a taken port says so itself; anything else is named with its kind
+                    throw new IOException(e instanceof BindException ? e.getMessage()
+                            : "the simulated ChirpStack cannot serve its API: " + e, e);
                 }
             }
             return new SimulatedLorawanFleet(radio, api, sims, fws, dr);

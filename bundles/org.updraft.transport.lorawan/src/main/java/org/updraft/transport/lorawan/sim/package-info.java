@@ -5,7 +5,7 @@
  * report back as uplinks.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.updraft.transport.lorawan.sim;
 
 import org.osgi.annotation.bundle.Export;

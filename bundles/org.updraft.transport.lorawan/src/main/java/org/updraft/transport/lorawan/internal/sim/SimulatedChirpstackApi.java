@@ -3,6 +3,7 @@ package org.updraft.transport.lorawan.internal.sim;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -25,9 +26,9 @@ import org.updraft.transport.lorawan.internal.multicast.McKeys;
 
 /**
  * ChirpStack v4's REST API for multicast groups, as far as a FUOTA session uses it, in front of a simulated
- * {@link ChirpstackRadio}: an HTTP server on a free loopback port that accepts only its bearer token, keeps Class C
- * groups (address, session keys, devices) and sends each enqueued frame once over the radio to the group's devices,
- * which pass it on only when their own TS005 keys are the group's. Refusals are answered as ChirpStack's gateway
+ * {@link ChirpstackRadio}: an HTTP server on a loopback port (a free one, or the one asked for) that accepts only its
+ * bearer token, keeps Class C groups (address, session keys, devices) and sends each enqueued frame once over the
+ * radio to the group's devices, which pass it on only when their own TS005 keys are the group's. Refusals are answered as ChirpStack's gateway
  * answers them: an HTTP status and {@code {"code":..,"message":..}}.
  */
 public final class SimulatedChirpstackApi implements AutoCloseable {
@@ -56,18 +57,47 @@ public final class SimulatedChirpstackApi implements AutoCloseable {
      */
     public SimulatedChirpstackApi(String token, String applicationId, ChirpstackRadio radio, Set<String> knownDevices)
             throws IOException {
+        this(token, applicationId, radio, knownDevices, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /**
+     * @param address where to listen: a loopback address (the API accepts a token, and a simulated network server
+     *     has no business outside this machine), its port 0 for a free one
+     * @throws IOException when the port is taken (the message names address and port) or cannot be bound
+     */
+    public SimulatedChirpstackApi(String token, String applicationId, ChirpstackRadio radio, Set<String> knownDevices,
+            InetSocketAddress address) throws IOException {
+        if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("the simulated ChirpStack API listens on a loopback address only, not "
+                    + address);
+        }
         this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.applicationId = applicationId;
         this.radio = radio;
         this.knownDevices = Set.copyOf(knownDevices);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        try {
+            server = HttpServer.create(address, 0);
+        } catch (BindException e) {
+            throw new BindException("the simulated ChirpStack API cannot listen on " + hostPort(address)
+                    + ": the port is in use (" + e.getMessage() + ")");
+        }
         server.createContext("/api/multicast-groups", this::handle);
         server.start();
     }
 
-    /** Where the API answers: {@code http://127.0.0.1:port}. */
+    /** Where the API answers: {@code http://127.0.0.1:port}, or {@code http://[::1]:port}. */
     public URI uri() {
-        return URI.create("http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort());
+        return URI.create("http://" + hostPort(server.getAddress()));
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
+        // an IPv6 literal goes in brackets in a URI; a scope (%lo) does not belong in one
+        if (host.contains(":")) {
+            int scope = host.indexOf('%');
+            host = "[" + (scope < 0 ? host : host.substring(0, scope)) + "]";
+        }
+        return host + ":" + address.getPort();
     }
 
     /** Groups that exist now. */
@@ -76,7 +106,15 @@ public final class SimulatedChirpstackApi implements AutoCloseable {
     }
 
     private void handle(HttpExchange x) throws IOException {
+        // the exchange is closed after the answer to a bad request too: a try-with-resources on it would close it
+        // before its catch could answer, and the client would see the connection dropped
         try (x) {
+            serve(x);
+        }
+    }
+
+    private void serve(HttpExchange x) throws IOException {
+        try {
             String auth = x.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !MessageDigest.isEqual(auth.getBytes(StandardCharsets.UTF_8), token)) {
                 unauthorized.incrementAndGet();
