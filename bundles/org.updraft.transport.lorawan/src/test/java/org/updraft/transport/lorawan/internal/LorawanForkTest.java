@@ -1,0 +1,268 @@
+package org.updraft.transport.lorawan.internal;
+
+import static org.updraft.transport.lorawan.internal.FuotaPlatform.await;
+import static org.updraft.transport.lorawan.internal.FuotaPlatform.settled;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.updraft.api.device.DeviceState;
+import org.updraft.api.ledger.ConsistencyProof;
+import org.updraft.api.release.Release;
+import org.updraft.api.rollout.Rollout;
+import org.updraft.api.update.UpdateAnswer;
+import org.updraft.core.identity.KeyAlgorithm;
+import org.updraft.core.identity.SigningKey;
+import org.updraft.core.update.TrustedCheckpoint;
+import org.updraft.core.update.UpdateAnswers;
+import org.updraft.testing.Configs;
+import org.updraft.testing.Mosquitto;
+import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
+import org.updraft.transport.lorawan.internal.session.ScaledClock;
+import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
+import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
+import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
+import org.updraft.transport.lorawan.internal.update.UpdateBlock;
+
+/**
+ * A LoRaWAN device cannot be shown a forked log, on the real platform (ledger, rollout engine, update service, JDBC
+ * registry, local store), a real mosquitto and the simulated ChirpStack: the devices keep the checkpoint they verified,
+ * the transport remembers its size and puts the consistency proof from it into the next release's block, and a
+ * device whose proof fails reports {@code log-fork} and keeps its image; a device whose size the transport does not
+ * know says so ({@code log-unproven}) and gets the proof in its next session.
+ */
+class LorawanForkTest {
+
+    private static final String APP = "fuota-app";
+    private static final double SPEEDUP = 50;
+
+    @TempDir
+    Path dir;
+
+    private Mosquitto broker;
+    private FuotaPlatform platform;
+    private ScaledClock clock;
+    private final Map<String, SimulatedDevice> radios = new LinkedHashMap<>();
+    private final Map<String, VerifyingFirmware> firmware = new LinkedHashMap<>();
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final Random random = new Random(2026_12_07L);
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = Mosquitto.start(dir.resolve("broker"));
+        platform = new FuotaPlatform(dir.resolve("platform"));
+        clock = new ScaledClock(Instant.now(), SPEEDUP);
+        network();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+        platform.close();
+        broker.close();
+    }
+
+    /** A device running 1.0.0 whose radio hands the rebuilt block to its firmware through {@code radio}. */
+    private String lorawanDevice(int n, UnaryOperator<byte[]> radio) throws Exception {
+        String devEui = String.format("70b3d57ed2%06x", n);
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        platform.register(devEui, key, Set.of("lorawan"));
+        VerifyingFirmware fw = new VerifyingFirmware(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null,
+                platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, 51).running(new byte[0]);
+        fw.statementKey(platform.updates.statementKey());
+        firmware.put(devEui, fw);
+        radios.put(devEui, new SimulatedDevice(devEui, (block, at) -> fw.rebuilt(radio.apply(block), at),
+                Duration.ZERO, 1 << 16, random));
+        return devEui;
+    }
+
+    private String lorawanDevice(int n) throws Exception {
+        return lorawanDevice(n, UnaryOperator.identity());
+    }
+
+    private void network() throws Exception {
+        ChirpstackRadio net = new ChirpstackRadio(broker.uri(), APP, radios, clock);
+        open.add(net);
+    }
+
+    private LorawanTransport transport(String stateFile) {
+        Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
+                "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
+                "max.attempts", 6));
+        settings.put("state.file", dir.resolve(stateFile).toString());
+        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
+                platform.updates);
+        open.add(t::close);
+        t.bindRegistry(platform.registry);
+        t.bindStore(platform.store);
+        return t;
+    }
+
+    private byte[] image() {
+        byte[] image = new byte[3000];
+        random.nextBytes(image);
+        return image;
+    }
+
+    private Rollout current;
+
+    /** Publishes a release of {@code sequence} and rolls it out (the one before completed); returns the release. */
+    private Release rollOut(LorawanTransport t, long sequence, byte[] image) throws Exception {
+        Release r = platform.publish(image, sequence);
+        start(r);
+        t.scanSoon();
+        return r;
+    }
+
+    /** Completes the rollout before (its one wave reported), then starts one of {@code r}. */
+    private void start(Release r) throws Exception {
+        if (current != null) {
+            platform.rollouts.advance(current.id(), "test");
+        }
+        current = platform.rollout(r);
+    }
+
+    private boolean installed(LorawanTransport t, String id, Release r) {
+        LorawanTransport.Delivery d = t.deliveries().get(id);
+        return d != null && d.stage() == Stage.INSTALLED && d.releaseId().equals(r.id());
+    }
+
+    /** The checkpoint size of the offer a device running {@code sequence} gets now. */
+    private long offeredCheckpoint(String id, long sequence) throws Exception {
+        return ((UpdateAnswer.Offer) platform.updates.check(id, sequence)).checkpoint().treeSize();
+    }
+
+    @Test
+    void theNextReleasesBlockCarriesTheProofFromTheCheckpointEachDeviceKeptAndEveryDeviceInstalls() throws Exception {
+        List<String> ids = List.of(lorawanDevice(1), lorawanDevice(2), lorawanDevice(3));
+        LorawanTransport t = transport("devices.state");
+        byte[] first = image();
+        Release one = rollOut(t, 2, first);
+        await("the first release installed", Duration.ofSeconds(90),
+                () -> ids.stream().allMatch(id -> installed(t, id, one)));
+        long kept = firmware.get(ids.get(0)).trustedCheckpoint().treeSize();
+        for (String id : ids) {
+            assertEquals(kept, firmware.get(id).trustedCheckpoint().treeSize(), id);
+        }
+
+        byte[] second = image();
+        Release two = platform.publish(second, 3);
+        start(two);
+        long offered = offeredCheckpoint(ids.get(0), 2);
+        assertTrue(offered > kept, offered + " events after " + kept);
+        t.scanSoon();
+        await("the second release installed", Duration.ofSeconds(90),
+                () -> ids.stream().allMatch(id -> installed(t, id, two)));
+
+        for (String id : ids) {
+            VerifyingFirmware fw = firmware.get(id);
+            assertEquals(DeviceState.INSTALLED, fw.state(), id + ": " + fw.reason());
+            assertArrayEquals(second, fw.image(), id);
+            // it verified the proof from what it kept and keeps the larger checkpoint now
+            assertEquals(offered, fw.trustedCheckpoint().treeSize(), id);
+            assertEquals(3, platform.device(id).installedSequence(), id);
+        }
+        // the proof was in the first block the devices got: none had to say it lacked one
+        assertFalse(platform.reportOnLedgerSays(UpdateBlock.LOG_UNPROVEN));
+        assertFalse(platform.reportOnLedgerSays("log-fork"));
+    }
+
+    @Test
+    void aDeviceWhoseProofIsCorruptedReportsLogForkAndKeepsItsImageWhileTheOthersInstall() throws Exception {
+        String honest = lorawanDevice(1);
+        String other = lorawanDevice(2);
+        String forked = lorawanDevice(3, LorawanForkTest::corruptProofs);
+        LorawanTransport t = transport("devices.state");
+        byte[] first = image();
+        Release one = rollOut(t, 2, first);
+        await("the first release installed", Duration.ofSeconds(90),
+                () -> firmware.keySet().stream().allMatch(id -> installed(t, id, one)));
+        TrustedCheckpoint kept = firmware.get(forked).trustedCheckpoint();
+
+        Release two = rollOut(t, 3, image());
+        await("every device's report of the second release", Duration.ofSeconds(90), () -> installed(t, honest, two)
+                && installed(t, other, two) && t.deliveries().get(forked).stage() == Stage.REPORTED_FAILURE);
+
+        VerifyingFirmware fw = firmware.get(forked);
+        assertEquals(DeviceState.FAILED, fw.state());
+        assertEquals("log-fork", fw.reason());
+        assertArrayEquals(first, fw.image(), "it runs what it ran");
+        assertEquals(2, fw.sequence());
+        assertEquals(kept, fw.trustedCheckpoint(), "it keeps the checkpoint it had");
+        assertTrue(platform.reportOnLedgerSays(forked, "failed", "log-fork"));
+        assertEquals(2, platform.device(forked).installedSequence());
+        for (String id : List.of(honest, other)) {
+            assertEquals(DeviceState.INSTALLED, firmware.get(id).state(), firmware.get(id).reason());
+            assertEquals(3, platform.device(id).installedSequence(), id);
+        }
+    }
+
+    @Test
+    void aDeviceWhoseCheckpointTheTransportDoesNotKnowSaysSoAndGetsTheProofInItsNextSession() throws Exception {
+        List<String> ids = List.of(lorawanDevice(1), lorawanDevice(2));
+        LorawanTransport before = transport("before.state");
+        Release one = rollOut(before, 2, image());
+        await("the first release installed", Duration.ofSeconds(90),
+                () -> ids.stream().allMatch(id -> installed(before, id, one)));
+        long kept = firmware.get(ids.get(0)).trustedCheckpoint().treeSize();
+        before.close();
+
+        // another state file: the transport knows no device's checkpoint
+        LorawanTransport t = transport("fresh.state");
+        byte[] second = image();
+        Release two = rollOut(t, 3, second);
+        await("the second release installed", Duration.ofSeconds(120),
+                () -> ids.stream().allMatch(id -> installed(t, id, two)));
+
+        for (String id : ids) {
+            // first session: no proof, nothing installed, the device named the size it holds
+            assertTrue(platform.reportOnLedgerSays(id, "downloading", UpdateBlock.LOG_UNPROVEN + ": " + kept), id);
+            VerifyingFirmware fw = firmware.get(id);
+            assertEquals(DeviceState.INSTALLED, fw.state(), fw.reason());
+            assertArrayEquals(second, fw.image());
+            assertTrue(fw.trustedCheckpoint().treeSize() > kept);
+            assertEquals(3, platform.device(id).installedSequence());
+        }
+        assertTrue(settled(t, ids.size()));
+    }
+
+    /** The block as a radio error would leave it: every proof's first hash changed, its CBOR still well-formed. */
+    private static byte[] corruptProofs(byte[] block) {
+        UpdateBlock parts = UpdateBlock.decode(block);
+        List<byte[]> proofs = new ArrayList<>();
+        for (byte[] bytes : parts.proofs()) {
+            try {
+                ConsistencyProof p = UpdateAnswers.decodeConsistency(bytes);
+                List<byte[]> path = new ArrayList<>(p.path());
+                assertNotNull(path.isEmpty() ? null : path, "a proof between two sizes has hashes");
+                byte[] hash = path.get(0).clone();
+                hash[7] ^= 0x01;
+                path.set(0, hash);
+                proofs.add(UpdateAnswers.encodeConsistency(new ConsistencyProof(p.firstSize(), p.secondSize(),
+                        path)));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }
+        return UpdateBlock.encode(parts.kind(), parts.answer(), parts.statement(), proofs, parts.payload());
+    }
+}
