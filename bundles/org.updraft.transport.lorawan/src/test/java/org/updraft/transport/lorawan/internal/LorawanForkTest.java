@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -243,6 +244,55 @@ class LorawanForkTest {
             assertEquals(3, platform.device(id).installedSequence());
         }
         assertTrue(settled(t, ids.size()));
+    }
+
+    @Test
+    void aBlockFromAnotherLogUnderTheSameLogKeyWithThatLogsProofIsRefusedAsLogFork() throws Exception {
+        String id = "70b3d57ed2000009";
+        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
+        platform.register(id, key, Set.of("lorawan"));
+        VerifyingFirmware fw = new VerifyingFirmware(id, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null,
+                platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, 51).running(new byte[0]);
+        byte[] first = image();
+        start(platform.publish(first, 2));
+        UpdateAnswer.Offer offer = (UpdateAnswer.Offer) platform.updates.check(id, 1);
+        fw.rebuilt(UpdateBlock.encode(UpdateBlock.Payload.IMAGE, UpdateAnswers.encode(offer), new byte[0], first),
+                Instant.now());
+        assertEquals(DeviceState.INSTALLED, fw.state(), fw.reason());
+        TrustedCheckpoint kept = fw.trustedCheckpoint();
+        assertEquals(offer.checkpoint().treeSize(), kept.treeSize());
+
+        // whoever holds the log key keeps a second log, made for this device: it records a release (signed by the
+        // manufacturer) that the platform's own log, the one auditors see, never shows
+        Path forkDir = dir.resolve("fork");
+        Files.createDirectories(forkDir);
+        Files.copy(dir.resolve("platform").resolve("log-key.pem"), forkDir.resolve("log-key.pem"));
+        try (FuotaPlatform fork = new FuotaPlatform(forkDir)) {
+            assertEquals(platform.logKey(), fork.logKey());
+            fork.trust.register(platform.vendorKey.did(), FuotaPlatform.VENDOR, Set.of());
+            fork.register(id, key, Set.of("lorawan"), "2.0.2", 2);
+            fork.publish(image(), 3, FuotaPlatform.VENDOR, platform.vendorKey);
+            byte[] second = image();
+            fork.rollout(fork.publish(second, 4, FuotaPlatform.VENDOR, platform.vendorKey));
+            UpdateAnswer.Offer forked = (UpdateAnswer.Offer) fork.updates.check(id, 2);
+            long size = forked.checkpoint().treeSize();
+            assertTrue(size > kept.treeSize(), size + " events in the fork, " + kept.treeSize() + " kept");
+            ConsistencyProof proof = fork.updates.consistency(kept.treeSize(), size);
+            byte[] forkedOffer = UpdateAnswers.encode(forked);
+
+            // without a proof it installs nothing and says what it lacks
+            fw.rebuilt(UpdateBlock.encode(UpdateBlock.Payload.IMAGE, forkedOffer, new byte[0], second), Instant.now());
+            assertEquals(DeviceState.DOWNLOADING, fw.state());
+            assertEquals(UpdateBlock.LOG_UNPROVEN + ": " + kept.treeSize(), fw.reason());
+            // with the fork's own proof: the fork's first events are not the ones the device verified
+            fw.rebuilt(UpdateBlock.encode(UpdateBlock.Payload.IMAGE, forkedOffer, new byte[0],
+                    List.of(UpdateAnswers.encodeConsistency(proof)), second), Instant.now());
+            assertEquals(DeviceState.FAILED, fw.state());
+            assertEquals("log-fork", fw.reason());
+            assertArrayEquals(first, fw.image(), "it runs what it ran");
+            assertEquals(2, fw.sequence());
+            assertEquals(kept, fw.trustedCheckpoint());
+        }
     }
 
     /** The block as a radio error would leave it: every proof's first hash changed, its CBOR still well-formed. */
