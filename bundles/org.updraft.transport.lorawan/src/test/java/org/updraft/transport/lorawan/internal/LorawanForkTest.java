@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,8 @@ import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.api.update.UpdateAnswer;
+import org.updraft.api.update.UpdateException;
+import org.updraft.api.update.UpdateService;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.update.TrustedCheckpoint;
@@ -82,6 +86,105 @@ class LorawanForkTest {
         broker.close();
     }
 
+    @Test
+    void aBlockCarriesTheProofsOfTheEightSizesMostDevicesHoldAndNoMore() throws Exception {
+        // ten devices whose remembered checkpoints have nine sizes (two devices hold the largest): one size too many
+        StringBuilder state = new StringBuilder();
+        List<String> ids = new ArrayList<>();
+        Map<String, List<Integer>> proofCounts = new LinkedHashMap<>();
+        Map<String, List<Long>> provenFrom = new LinkedHashMap<>();
+        for (int n = 1; n <= 10; n++) {
+            String id = lorawanDevice(n, UnaryOperator.identity());
+            ids.add(id);
+            long size = n <= 2 ? 9 : n - 2;
+            state.append(id).append(" 0 ").append(size).append(" -\n");
+            VerifyingFirmware fw = firmware.get(id);
+            List<Integer> counts = new ArrayList<>();
+            List<Long> firsts = new ArrayList<>();
+            proofCounts.put(id, counts);
+            provenFrom.put(id, firsts);
+            // what reached the device: it holds no checkpoint yet, so it needs none of them
+            radios.put(id, new SimulatedDevice(id, (block, at) -> {
+                List<byte[]> proofs = UpdateBlock.decode(block).proofs();
+                counts.add(proofs.size());
+                for (byte[] p : proofs) {
+                    try {
+                        firsts.add(UpdateAnswers.decodeConsistency(p).firstSize());
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                return fw.rebuilt(block, at);
+            }, Duration.ZERO, 1 << 16, random));
+        }
+        Files.writeString(dir.resolve("many.state"), state);
+        for (int s = 2; s <= 11; s++) {
+            platform.publish(image(), s);
+        }
+        LorawanTransport t = transport("many.state");
+        Release r = rollOut(t, 12, image());
+        long offered = offeredCheckpoint(ids.get(0), 1);
+        assertTrue(offered > 9, offered + " events");
+        await("every device installed", Duration.ofSeconds(120),
+                () -> ids.stream().allMatch(id -> installed(t, id, r)));
+        for (String id : ids) {
+            assertEquals(List.of(UpdateBlock.MAX_PROOFS), proofCounts.get(id), id);
+            // the size two devices hold first, then the others smallest first: the largest held by one is left out
+            assertEquals(List.of(9L, 1L, 2L, 3L, 4L, 5L, 6L, 7L), provenFrom.get(id), id);
+        }
+    }
+
+    @Test
+    void aDeviceWhoseProofTheUpdateServiceCannotGiveWaitsForTheRetryInsteadOfCostingASessionEachScan()
+            throws Exception {
+        Map<String, List<Integer>> blocks = new LinkedHashMap<>();
+        List<String> ids = new ArrayList<>();
+        for (int n = 1; n <= 2; n++) {
+            List<Integer> seen = new ArrayList<>();
+            String id = lorawanDevice(n, block -> {
+                seen.add(UpdateBlock.decode(block).proofs().size());
+                return block;
+            });
+            blocks.put(id, seen);
+            ids.add(id);
+        }
+        LorawanTransport before = transport("devices.state");
+        Release one = rollOut(before, 2, image());
+        await("the first release installed", Duration.ofSeconds(90),
+                () -> ids.stream().allMatch(id -> installed(before, id, one)));
+        before.close();
+
+        // the same state file: the transport knows each device's size, but gets no proof from it
+        UpdateService real = platform.updates;
+        UpdateService refusing = (UpdateService) Proxy.newProxyInstance(UpdateService.class.getClassLoader(),
+                new Class<?>[] {UpdateService.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("consistency")) {
+                        throw new UpdateException("unavailable", "the ledger is down");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        LorawanTransport t = transport("devices.state", refusing);
+        Release two = rollOut(t, 3, image());
+        await("both devices lacking their proof", Duration.ofSeconds(90), () -> ids.stream().allMatch(id -> {
+            LorawanTransport.Delivery d = t.deliveries().get(id);
+            return d != null && d.releaseId().equals(two.id()) && d.stage() == Stage.UNDELIVERED;
+        }));
+        t.scanSoon();
+        await("a scan that finds no device to offer", Duration.ofSeconds(30),
+                () -> t.status().contains("no LoRaWAN device has an offer"));
+
+        for (String id : ids) {
+            assertTrue(t.deliveries().get(id).reason().startsWith(UpdateBlock.LOG_UNPROVEN + ": "), id);
+            // one block each release: the second without its proof, and none again before retry.minutes
+            assertEquals(List.of(0, 0), blocks.get(id), id);
+            assertEquals(2, firmware.get(id).sequence(), id);
+        }
+    }
+
     /** A device running 1.0.0 whose radio hands the rebuilt block to its firmware through {@code radio}. */
     private String lorawanDevice(int n, UnaryOperator<byte[]> radio) throws Exception {
         String devEui = String.format("70b3d57ed2%06x", n);
@@ -106,12 +209,15 @@ class LorawanForkTest {
     }
 
     private LorawanTransport transport(String stateFile) {
+        return transport(stateFile, platform.updates);
+    }
+
+    private LorawanTransport transport(String stateFile, UpdateService updates) {
         Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
                 "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
                 "max.attempts", 6));
         settings.put("state.file", dir.resolve(stateFile).toString());
-        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
-                platform.updates);
+        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings), updates);
         open.add(t::close);
         t.bindRegistry(platform.registry);
         t.bindStore(platform.store);
