@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.updraft.transport.lorawan.internal.update.UpdateBlock.Payload;
@@ -113,5 +115,39 @@ class UpdateBlockTest {
                     () -> UpdateBlock.decode(HexFormat.of().parseHex(bad)), bad);
             assertTrue(e.getMessage() != null && !e.getMessage().isEmpty(), bad);
         }
+    }
+
+    @Test
+    void mutatedVersionFourBlocksDecodeToWhatEncodesBackOrAreRefusedWithAMessage() {
+        byte[] valid = UpdateBlock.encode(Payload.DELTA, new byte[] {1, 2, 3}, new byte[] {8, 9},
+                List.of(new byte[] {(byte) 0xa1, 0x10, 0x11}, new byte[] {0x20}, new byte[] {0x30, 0x31}),
+                new byte[] {4, 5, 6});
+        Random random = new Random(Long.getLong("updraft.fuzz.seed", 20261207L));
+        int decoded = 0;
+        for (int i = 0; i < 20_000; i++) {
+            int cut = random.nextInt(4) == 0 ? random.nextInt(valid.length + 1) : valid.length;
+            byte[] block = java.util.Arrays.copyOf(valid, cut);
+            for (int flips = 1 + random.nextInt(2); flips > 0 && block.length > 0; flips--) {
+                block[random.nextInt(block.length)] ^= (byte) (1 << random.nextInt(8));
+            }
+            UpdateBlock parts;
+            try {
+                parts = UpdateBlock.decode(block);
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage() != null && !e.getMessage().isBlank());
+                continue;
+            } catch (RuntimeException e) {
+                fail("block " + HexFormat.of().formatHex(block) + " threw " + e, e);
+                return;
+            }
+            decoded++;
+            if (parts.version() == UpdateBlock.VERSION) {
+                // what a device reads is what the platform would have written: nothing skipped, nothing added
+                assertArrayEquals(block, UpdateBlock.encode(parts.kind(), parts.answer(), parts.statement(),
+                        parts.proofs(), parts.payload()), HexFormat.of().formatHex(block));
+            }
+        }
+        // worth something only if some of the mutations still decode and so go through the encoder
+        assertTrue(decoded > 1000, decoded + " decoded");
     }
 }
