@@ -16,7 +16,7 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.updraft.transport.lorawan.internal.multicast.MulticastKeyFile;
+import org.updraft.transport.lorawan.internal.multicast.DeviceKeyFile;
 
 /**
  * The multicast demo's McRootKey file: written whole, mode 600, in the format the LoRaWAN transport reads; replaced
@@ -39,7 +39,7 @@ class DemoMcRootKeysTest {
         assertEquals(DemoMcRootKeys.MARK, lines.get(0));
         assertEquals(21, lines.size());
         // the transport's own reader: it refuses a file others may read, and any bad line
-        Map<String, byte[]> read = MulticastKeyFile.read(file);
+        Map<String, byte[]> read = DeviceKeyFile.read(file, DeviceKeyFile.Kind.MC_ROOT_KEY);
         assertEquals(keys.keySet(), read.keySet());
         keys.forEach((devEui, key) -> assertArrayEquals(key, read.get(devEui), devEui));
         assertEquals(List.of(file), listed(), "no temporary file left beside it");
@@ -51,7 +51,7 @@ class DemoMcRootKeysTest {
         DemoMcRootKeys.write(file, keys(5, 1));
         Map<String, byte[]> next = keys(3, 2);
         DemoMcRootKeys.write(file, next);
-        Map<String, byte[]> read = MulticastKeyFile.read(file);
+        Map<String, byte[]> read = DeviceKeyFile.read(file, DeviceKeyFile.Kind.MC_ROOT_KEY);
         assertEquals(next.keySet(), read.keySet());
         assertEquals(List.of(file), listed());
     }

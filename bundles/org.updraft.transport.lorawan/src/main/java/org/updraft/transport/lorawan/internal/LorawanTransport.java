@@ -151,6 +151,11 @@ public final class LorawanTransport implements TransportStatus {
     private final Map<String, Delivery> deliveries = new ConcurrentHashMap<>();
     /** What is kept of each device across restarts (state.file). */
     private final DeviceMemory memory;
+    /**
+     * Per device id, the checkpoint size of the block its last session sent and the size the transport knew it held
+     * then: its report says whether it verified the one (installed) or lacked the proof from another.
+     */
+    private final Map<String, SentCheckpoint> sentCheckpoints = new ConcurrentHashMap<>();
     /** Devices not to offer again before the instant: waiting for a report, or after a failure. */
     private final Map<String, Instant> holdUntil = new ConcurrentHashMap<>();
     private volatile ChirpstackBridge bridge;
@@ -873,7 +878,7 @@ public final class LorawanTransport implements TransportStatus {
                     delta.label(), e.getMessage(), group.devices.size());
             return null;
         }
-        return UpdateBlock.encode(UpdateBlock.Payload.DELTA, group.answer, statement, patch);
+        return UpdateBlock.encode(UpdateBlock.Payload.DELTA, group.answer, statement, proofs(group), patch);
     }
 
     /** The block of the full image: the offer without a delta, then the image. Null when it cannot be sent. */
@@ -896,7 +901,52 @@ public final class LorawanTransport implements TransportStatus {
             LOG.warn("LoRaWAN: cannot read the image of {} from the store: {}", releaseId, e.getMessage());
             return null;
         }
-        return UpdateBlock.encode(UpdateBlock.Payload.IMAGE, answer, statement, image);
+        return UpdateBlock.encode(UpdateBlock.Payload.IMAGE, answer, statement, proofs(group), image);
+    }
+
+    /** The checkpoint size a device's block carried, and the size the transport knew it held (0: none). */
+    private record SentCheckpoint(long sent, long known) {
+    }
+
+    /**
+     * The consistency proofs the group's devices need to accept the offer's checkpoint (a LoRaWAN device cannot ask
+     * for one): for each distinct checkpoint size remembered for them other than the offer's, the proof between the
+     * two, from the smaller to the larger. At most {@link UpdateBlock#MAX_PROOFS}, the sizes most devices hold first;
+     * a device whose proof is left out, or whose size is not known, reports {@code log-unproven} and installs nothing.
+     * A proof the update service cannot give is left out and logged. Remembers what each device was sent.
+     */
+    private List<byte[]> proofs(Group group) {
+        long offered = group.offer.checkpoint().treeSize();
+        Map<Long, Integer> devicesBySize = new LinkedHashMap<>();
+        for (Member m : group.devices) {
+            long known = memory.of(m.devEui).checkpointSize();
+            sentCheckpoints.put(m.device.id(), new SentCheckpoint(offered, known));
+            if (known > 0 && known != offered) {
+                devicesBySize.merge(known, 1, Integer::sum);
+            }
+        }
+        List<Long> sizes = devicesBySize.keySet().stream()
+                .sorted(Comparator.comparing((Long size) -> -devicesBySize.get(size)).thenComparing(size -> size))
+                .toList();
+        if (sizes.size() > UpdateBlock.MAX_PROOFS) {
+            LOG.warn("LoRaWAN: the devices of {} hold checkpoints of {} sizes; the block proves the {} most held, the "
+                    + "devices of the others ({}) are offered again after retry.minutes", group.offer.release().id(),
+                    sizes.size(), UpdateBlock.MAX_PROOFS, sizes.subList(UpdateBlock.MAX_PROOFS, sizes.size()));
+            sizes = sizes.subList(0, UpdateBlock.MAX_PROOFS);
+        }
+        List<byte[]> proofs = new ArrayList<>();
+        for (long size : sizes) {
+            long from = Math.min(size, offered);
+            long to = Math.max(size, offered);
+            try {
+                proofs.add(UpdateAnswers.encodeConsistency(updates.consistency(from, to)));
+            } catch (UpdateException e) {
+                LOG.warn("LoRaWAN: no consistency proof from {} to {} events for the block of {} ({} {}); its "
+                        + "devices report log-unproven", from, to, group.offer.release().id(), e.code(),
+                        e.getMessage());
+            }
+        }
+        return proofs;
     }
 
     /**
@@ -1079,10 +1129,16 @@ public final class LorawanTransport implements TransportStatus {
         }
         DeviceState said = parsed.report().state();
         String reason = parsed.report().reason();
+        if (said == DeviceState.DOWNLOADING && reason != null && reason.startsWith(UpdateBlock.LOG_UNPROVEN + ":")) {
+            logUnproven(deviceId, u.devEui(), parsed.report().releaseId(), reason);
+            return;
+        }
         if (said == DeviceState.DOWNLOADING && reason != null
                 && reason.startsWith(Failure.DELTA_MISMATCH.code())) {
             // it gave the patch up and still wants the release: the next session carries the full image
             String releaseId = parsed.report().releaseId();
+            // it verified the block's checkpoint before it tried the patch
+            rememberVerified(deviceId, u.devEui());
             remember(deviceId, m -> m.fullImageOnly(u.devEui(), releaseId));
             deliveries.put(deviceId, new Delivery(deviceId, releaseId, Stage.UNDELIVERED, reason, Instant.now()));
             holdUntil.remove(deviceId);
@@ -1097,8 +1153,10 @@ public final class LorawanTransport implements TransportStatus {
             return;
         }
         if (stage == Stage.INSTALLED) {
+            rememberVerified(deviceId, u.devEui());
             remember(deviceId, m -> m.fullImageOnly(u.devEui(), null));
         }
+        sentCheckpoints.remove(deviceId);
         deliveries.compute(deviceId, (k, before) -> {
             holdUntil.remove(deviceId);
             return new Delivery(deviceId, parsed.report().releaseId(), stage, parsed.report().reason(), Instant.now());
@@ -1107,6 +1165,52 @@ public final class LorawanTransport implements TransportStatus {
                 parsed.report().releaseId(), receipt.ledgerIndex());
         if (stage == Stage.INSTALLED) {
             scanSoon();
+        }
+    }
+
+    /**
+     * A device that holds a checkpoint its block had no proof from: the size it names (its word, inside its signed
+     * report) is remembered, and the next block carries the proof. When the transport knew that size already (the
+     * update service gave no proof, or the block had no room for it) the device waits for retry.minutes instead of
+     * the next scan, so that an unprovable size does not cost a session each scan.
+     */
+    private void logUnproven(String deviceId, String devEui, String releaseId, String reason) {
+        long size;
+        try {
+            size = Long.parseLong(reason.substring(UpdateBlock.LOG_UNPROVEN.length() + 1).strip());
+        } catch (NumberFormatException e) {
+            size = -1;
+        }
+        if (size <= 0) {
+            refusals.refused("bad-log-unproven", deviceId + " reported '" + reason + "', not a checkpoint size");
+            return;
+        }
+        SentCheckpoint sent = sentCheckpoints.remove(deviceId);
+        boolean knewIt = sent != null && sent.known() == size;
+        long holds = size;
+        remember(deviceId, m -> m.checkpointSize(devEui, holds));
+        deliveries.put(deviceId, new Delivery(deviceId, releaseId, Stage.UNDELIVERED, reason, Instant.now()));
+        if (knewIt) {
+            holdUntil.put(deviceId, Instant.now().plus(Duration.ofMinutes(config.retry_minutes())));
+            LOG.warn("LoRaWAN: {} still lacks the consistency proof from its checkpoint of {} events for {}; offered "
+                    + "again in {} minutes", deviceId, size, releaseId, config.retry_minutes());
+            return;
+        }
+        holdUntil.remove(deviceId);
+        LOG.info("LoRaWAN: {} holds a checkpoint of {} events and had no proof from it for {}; its next session "
+                + "carries the proof", deviceId, size, releaseId);
+        scanSoon();
+    }
+
+    /**
+     * Remembers the checkpoint a device verified in its last block: the device keeps the larger of the one it held
+     * and the block's.
+     */
+    private void rememberVerified(String deviceId, String devEui) {
+        SentCheckpoint sent = sentCheckpoints.get(deviceId);
+        if (sent != null) {
+            long size = Math.max(sent.sent(), memory.of(devEui).checkpointSize());
+            remember(deviceId, m -> m.checkpointSize(devEui, size));
         }
     }
 

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Objects;
 
 import org.updraft.api.delta.DeltaCodec;
+import org.updraft.api.ledger.Checkpoint;
+import org.updraft.api.ledger.ConsistencyProof;
 import org.updraft.api.delta.DeltaException;
 import org.updraft.api.device.DeviceState;
 import org.updraft.core.delta.DeltaCodecs;
@@ -26,6 +28,7 @@ import org.updraft.core.update.DeviceReport;
 import org.updraft.core.update.DeviceReports;
 import org.updraft.core.update.OfferVerifier;
 import org.updraft.core.update.SessionStatements;
+import org.updraft.core.update.TrustedCheckpoint;
 import org.updraft.core.update.UpdateAnswers;
 import org.updraft.core.update.UpdateFormatException;
 import org.updraft.transport.lorawan.internal.update.ReportFrames;
@@ -54,7 +57,15 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  * such a block is dropped unreported (state {@code failed}, reason {@code unvouched: ...}), as a CoAP device drops an
  * answer the platform did not vouch for, since whoever sent it may not be the platform.
  *
- * <p>What it cannot do over LoRaWAN: ask for a consistency proof between checkpoints (it keeps none).
+ * <p>It keeps the largest checkpoint it verified ({@link TrustedCheckpoint}), as the CoAP device agent does, and acts
+ * on no offer whose checkpoint it cannot link to it. It cannot ask for the consistency proof over LoRaWAN: the block
+ * carries the proofs the session's devices need ({@link UpdateBlock} version 4). The first checkpoint it verifies under
+ * its log key is kept as it is; a later one of the same size must have the same root, one of another size needs the
+ * proof from the smaller size to the larger in the block. A proof that fails (or is malformed when its own is not
+ * there), or another root at the same size, is {@code log-fork}: reported {@code failed}, nothing installed, the kept
+ * checkpoint unchanged. A block without its proof (an older version, or a transport that did not know the size it
+ * holds) is reported {@code downloading} with reason {@code log-unproven: <size it holds>}, nothing installed, so
+ * that the transport sends the proof in a later session.
  */
 public final class VerifyingFirmware implements SimulatedDevice.Firmware {
 
@@ -77,6 +88,8 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
     private long deltaMemory = DEFAULT_DELTA_MEMORY;
     /** The platform's statement key it was provisioned with, or null: then it checks no statement. */
     private VerificationKey statementKey;
+    /** The largest checkpoint it verified, or null before its first. */
+    private TrustedCheckpoint checkpoint;
 
     /** The working memory it gives a delta codec: the platform's default for classes without a profile. */
     public static final long DEFAULT_DELTA_MEMORY = 4L * 1024 * 1024;
@@ -129,6 +142,11 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
         return this;
     }
 
+    /** The largest checkpoint of the log it verified, or null before any. */
+    public synchronized TrustedCheckpoint trustedCheckpoint() {
+        return checkpoint;
+    }
+
     /** The image it runs, or null when unknown. */
     public synchronized byte[] image() {
         return image == null ? null : image.clone();
@@ -177,9 +195,11 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
                     return List.of();
                 }
             }
-            VerifiedManifest verified = verifier.verifyOffer(offer, Expectations.none().vendor(vendor)
-                    .deviceClass(deviceClass).profile(profile).installedSequence(sequence).installedVersion(version))
-                    .manifest();
+            OfferVerifier.VerifiedOffer checked = verifier.verifyOffer(offer, Expectations.none().vendor(vendor)
+                    .deviceClass(deviceClass).profile(profile).installedSequence(sequence).installedVersion(version));
+            VerifiedManifest verified = checked.manifest();
+            // before a byte of the payload is used: the offer must be of the log it knows
+            checkpoint = extendLog(checked.checkpoint(), parts.proofs());
             byte[] built = parts.kind() == UpdateBlock.Payload.DELTA ? rebuild(offer, verified, parts.payload())
                     : parts.payload();
             try {
@@ -206,6 +226,10 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
         } catch (VerificationException e) {
             state = DeviceState.FAILED;
             reason = e.failure().code();
+        } catch (LogUnproven e) {
+            // not a fork, and nothing proven either: it waits for a block with the proof
+            state = DeviceState.DOWNLOADING;
+            reason = UpdateBlock.LOG_UNPROVEN + ": " + e.treeSize;
         } catch (DeltaRefused e) {
             // as the CoAP device agent does: the update goes on, by the full image (which it cannot fetch itself
             // over LoRaWAN: its report tells the transport to send the image in a later session)
@@ -225,6 +249,45 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
             when = when.plusSeconds(3);
         }
         return out;
+    }
+
+    /**
+     * The checkpoint to keep after {@code seen} (verified under the log key): the first one as it is, later ones
+     * linked to the kept one by the block's proof between their sizes.
+     *
+     * @throws VerificationException {@link Failure#LOG_FORK} for another root at the same size, a proof that fails,
+     *         or a malformed proof where its own is missing
+     * @throws LogUnproven when the block carries no proof from the size it keeps
+     */
+    private TrustedCheckpoint extendLog(Checkpoint seen, List<byte[]> proofs)
+            throws VerificationException, LogUnproven {
+        if (checkpoint == null) {
+            return TrustedCheckpoint.of(seen);
+        }
+        if (!checkpoint.needsProof(seen)) {
+            return checkpoint.extend(seen, null);
+        }
+        long from = checkpoint.proofFrom(seen);
+        long to = checkpoint.proofTo(seen);
+        String malformed = null;
+        for (byte[] bytes : proofs) {
+            ConsistencyProof proof;
+            try {
+                proof = UpdateAnswers.decodeConsistency(bytes);
+            } catch (UpdateFormatException | IllegalArgumentException e) {
+                malformed = e.getMessage();
+                continue;
+            }
+            if (proof.firstSize() == from && proof.secondSize() == to) {
+                return checkpoint.extend(seen, proof);
+            }
+        }
+        if (malformed != null) {
+            // garbled where a proof was sent: as the CoAP device agent treats a malformed proof
+            throw new VerificationException(Failure.LOG_FORK, "a malformed consistency proof in the block, none from "
+                    + from + " to " + to + " events: " + malformed);
+        }
+        throw new LogUnproven(checkpoint.treeSize());
     }
 
     /**
@@ -258,6 +321,17 @@ public final class VerifyingFirmware implements SimulatedDevice.Firmware {
             throw new DeltaRefused("apply-failed");
         }
         return slot.toByteArray();
+    }
+
+    /** A block without the consistency proof from the checkpoint the device keeps. */
+    private static final class LogUnproven extends Exception {
+        private static final long serialVersionUID = 1L;
+        final long treeSize;
+
+        LogUnproven(long treeSize) {
+            super(null, null, false, false);
+            this.treeSize = treeSize;
+        }
     }
 
     /** A delta the device gave up, with the short code its report gives. */
