@@ -115,8 +115,6 @@ public final class LorawanTransport implements TransportStatus {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** In ts004.v2.classes: every device class. */
     private static final String ALL_CLASSES = "*";
-    /** How FuotaSession names a device's refusal of its SessionCnt as not above its last. */
-    private static final String SESSION_CNT_REPLAY = "not above its last (replay)";
 
     /** What became of one device's delivery, as far as this node knows. */
     public record Delivery(String deviceId, String releaseId, Stage stage, String reason, Instant at) {
@@ -637,7 +635,7 @@ public final class LorawanTransport implements TransportStatus {
         for (DeviceResult result : session.results()) {
             String id = deviceIds.get(result.devEui());
             String jump = counters == null || result.state() != DeviceResult.State.FAILED || result.reason() == null
-                    || !result.reason().endsWith(SESSION_CNT_REPLAY) ? null
+                    || !result.reason().endsWith(FuotaSession.SESSION_CNT_REPLAY) ? null
                     : jumpSessionCnt(id, result.devEui(), counters.get(result.devEui()));
             jumped |= jump != null;
             // a report that came before the session's last status round ended stands

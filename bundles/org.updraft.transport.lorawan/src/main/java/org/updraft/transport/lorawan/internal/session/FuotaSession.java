@@ -182,6 +182,9 @@ public final class FuotaSession {
         }
     }
 
+    /** How a failed device's reason ends when it refused its SessionCnt as not above its last (TS004 v2.0.0). */
+    public static final String SESSION_CNT_REPLAY = "not above its last (replay)";
+
     private static final Duration CLOCK_TOLERANCE = Duration.ofSeconds(1);
     // between a McClassCSessionReq's expected end and the start it gives: a device needs a moment to open its window
     private static final Duration JOIN_MARGIN = Duration.ofSeconds(2);
@@ -509,7 +512,7 @@ public final class FuotaSession {
                         + (ans.fragIndexNotSupported() ? " FragIndex not supported" : "")
                         + (ans.wrongDescriptor() ? " wrong descriptor" : "")
                         + (ans.sessionCntReplay() ? " SessionCnt " + d.participant.sessionCnt()
-                                + " not above its last (replay)" : ""));
+                                + " " + SESSION_CNT_REPLAY : ""));
             }
             return null;
         }
