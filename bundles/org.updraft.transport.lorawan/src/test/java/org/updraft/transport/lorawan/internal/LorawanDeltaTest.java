@@ -13,15 +13,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
@@ -41,16 +37,11 @@ import org.updraft.api.store.StoreStatus;
 import org.updraft.api.store.StoredObject;
 import org.updraft.core.delta.BsdiffCodec;
 import org.updraft.core.delta.Deltas;
-import org.updraft.core.identity.KeyAlgorithm;
-import org.updraft.core.identity.SigningKey;
 import org.updraft.platform.internal.PlatformReleaseDeltas;
 import org.updraft.testing.Configs;
-import org.updraft.testing.Mosquitto;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Delivery;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
-import org.updraft.transport.lorawan.internal.session.ScaledClock;
 import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
-import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
 
 /**
@@ -61,7 +52,6 @@ import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
  */
 class LorawanDeltaTest {
 
-    private static final String APP = "fuota-app";
     private static final double SPEEDUP = 50;
     private static final int IMAGE = 16_000;
     /** Fewer fragments than the image alone fills at DR5 (219 bytes of data each, the offer not counted). */
@@ -70,13 +60,10 @@ class LorawanDeltaTest {
     @TempDir
     Path dir;
 
-    private Mosquitto broker;
+    private RadioBench bench;
     private FuotaPlatform platform;
-    private ScaledClock clock;
-    private final Map<String, SimulatedDevice> radios = new LinkedHashMap<>();
-    private final Map<String, VerifyingFirmware> firmware = new LinkedHashMap<>();
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private final Random random = new Random(2026_12_07L);
+    private Map<String, VerifyingFirmware> firmware;
+    private Random random;
     private byte[] base;
     private byte[] target;
     private Release one;
@@ -85,9 +72,10 @@ class LorawanDeltaTest {
 
     @BeforeEach
     void start() throws Exception {
-        broker = Mosquitto.start(dir.resolve("broker"));
-        platform = new FuotaPlatform(dir.resolve("platform"));
-        clock = new ScaledClock(Instant.now(), SPEEDUP);
+        bench = new RadioBench(dir, SPEEDUP);
+        platform = bench.platform;
+        firmware = bench.firmware;
+        random = bench.random;
         base = new byte[IMAGE];
         random.nextBytes(base);
         target = changed(base);
@@ -100,11 +88,7 @@ class LorawanDeltaTest {
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        platform.close();
-        broker.close();
+        bench.close();
     }
 
     /** 1% of the bytes replaced in runs of 64, as a rebuild changes a few functions. */
@@ -122,33 +106,16 @@ class LorawanDeltaTest {
     /** A device the registry knows as running {@code sequence}, whose flash holds {@code running}. */
     private String lorawanDevice(int n, String version, long sequence, byte[] running) throws Exception {
         String devEui = String.format("70b3d57ed1%06x", n);
-        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-        platform.register(devEui, key, Set.of("lorawan"), version, sequence);
-        VerifyingFirmware fw = new VerifyingFirmware(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null,
-                platform.logKey(), platform.deviceTrust(), version, sequence, 203, 51).running(running);
-        fw.statementKey(platform.updates.statementKey());
-        firmware.put(devEui, fw);
-        radios.put(devEui, new SimulatedDevice(devEui, fw, Duration.ZERO, 1 << 16, random));
+        bench.device(devEui, FuotaPlatform.VENDOR, version, sequence, UnaryOperator.identity()).running(running);
         return devEui;
     }
 
     private ChirpstackRadio network() throws Exception {
-        ChirpstackRadio net = new ChirpstackRadio(broker.uri(), APP, radios, clock);
-        open.add(net);
-        return net;
+        return bench.network();
     }
 
     private LorawanTransport transport(FirmwareStore store) {
-        Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
-                "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
-                "max.attempts", 6));
-        settings.put("state.file", dir.resolve("devices.state").toString());
-        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
-                platform.updates);
-        open.add(t::close);
-        t.bindRegistry(platform.registry);
-        t.bindStore(store);
-        return t;
+        return bench.transport(Map.of(), platform.updates, store);
     }
 
     @Test

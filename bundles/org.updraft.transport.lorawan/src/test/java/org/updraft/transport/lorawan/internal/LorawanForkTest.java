@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -37,11 +36,7 @@ import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
 import org.updraft.core.update.TrustedCheckpoint;
 import org.updraft.core.update.UpdateAnswers;
-import org.updraft.testing.Configs;
-import org.updraft.testing.Mosquitto;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
-import org.updraft.transport.lorawan.internal.session.ScaledClock;
-import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
 import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
 import org.updraft.transport.lorawan.internal.update.UpdateBlock;
@@ -55,35 +50,26 @@ import org.updraft.transport.lorawan.internal.update.UpdateBlock;
  */
 class LorawanForkTest {
 
-    private static final String APP = "fuota-app";
     private static final double SPEEDUP = 50;
 
     @TempDir
     Path dir;
 
-    private Mosquitto broker;
+    private RadioBench bench;
     private FuotaPlatform platform;
-    private ScaledClock clock;
-    private final Map<String, SimulatedDevice> radios = new LinkedHashMap<>();
-    private final Map<String, VerifyingFirmware> firmware = new LinkedHashMap<>();
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private final Random random = new Random(2026_12_07L);
+    private Map<String, VerifyingFirmware> firmware;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Mosquitto.start(dir.resolve("broker"));
-        platform = new FuotaPlatform(dir.resolve("platform"));
-        clock = new ScaledClock(Instant.now(), SPEEDUP);
-        network();
+        bench = new RadioBench(dir, SPEEDUP);
+        platform = bench.platform;
+        firmware = bench.firmware;
+        bench.network();
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        platform.close();
-        broker.close();
+        bench.close();
     }
 
     @Test
@@ -104,7 +90,7 @@ class LorawanForkTest {
             proofCounts.put(id, counts);
             provenFrom.put(id, firsts);
             // what reached the device: it holds no checkpoint yet, so it needs none of them
-            radios.put(id, new SimulatedDevice(id, (block, at) -> {
+            bench.radios.put(id, new SimulatedDevice(id, (block, at) -> {
                 List<byte[]> proofs = UpdateBlock.decode(block).proofs();
                 counts.add(proofs.size());
                 for (byte[] p : proofs) {
@@ -115,7 +101,7 @@ class LorawanForkTest {
                     }
                 }
                 return fw.rebuilt(block, at);
-            }, Duration.ZERO, 1 << 16, random));
+            }, Duration.ZERO, 1 << 16, bench.random));
         }
         Files.writeString(dir.resolve("many.state"), state);
         for (int s = 2; s <= 11; s++) {
@@ -188,14 +174,7 @@ class LorawanForkTest {
     /** A device running 1.0.0 whose radio hands the rebuilt block to its firmware through {@code radio}. */
     private String lorawanDevice(int n, UnaryOperator<byte[]> radio) throws Exception {
         String devEui = String.format("70b3d57ed2%06x", n);
-        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-        platform.register(devEui, key, Set.of("lorawan"));
-        VerifyingFirmware fw = new VerifyingFirmware(devEui, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null,
-                platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, 51).running(new byte[0]);
-        fw.statementKey(platform.updates.statementKey());
-        firmware.put(devEui, fw);
-        radios.put(devEui, new SimulatedDevice(devEui, (block, at) -> fw.rebuilt(radio.apply(block), at),
-                Duration.ZERO, 1 << 16, random));
+        bench.device(devEui, FuotaPlatform.VENDOR, "1.0.0", 1, radio).running(new byte[0]);
         return devEui;
     }
 
@@ -203,30 +182,17 @@ class LorawanForkTest {
         return lorawanDevice(n, UnaryOperator.identity());
     }
 
-    private void network() throws Exception {
-        ChirpstackRadio net = new ChirpstackRadio(broker.uri(), APP, radios, clock);
-        open.add(net);
-    }
-
     private LorawanTransport transport(String stateFile) {
         return transport(stateFile, platform.updates);
     }
 
     private LorawanTransport transport(String stateFile, UpdateService updates) {
-        Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
-                "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
-                "max.attempts", 6));
-        settings.put("state.file", dir.resolve(stateFile).toString());
-        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings), updates);
-        open.add(t::close);
-        t.bindRegistry(platform.registry);
-        t.bindStore(platform.store);
-        return t;
+        return bench.transport(Map.of("state.file", dir.resolve(stateFile).toString()), updates, platform.store);
     }
 
     private byte[] image() {
         byte[] image = new byte[3000];
-        random.nextBytes(image);
+        bench.random.nextBytes(image);
         return image;
     }
 

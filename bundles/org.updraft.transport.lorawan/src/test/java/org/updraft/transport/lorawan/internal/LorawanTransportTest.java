@@ -11,13 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,11 +26,8 @@ import org.updraft.api.device.DeviceState;
 import org.updraft.api.release.Release;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.testing.Configs;
-import org.updraft.testing.Mosquitto;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Delivery;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
-import org.updraft.transport.lorawan.internal.session.ScaledClock;
 import org.updraft.transport.lorawan.internal.sim.ChirpstackRadio;
 import org.updraft.transport.lorawan.internal.sim.SimulatedDevice;
 import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
@@ -45,35 +40,25 @@ import org.updraft.transport.lorawan.internal.sim.VerifyingFirmware;
  */
 class LorawanTransportTest {
 
-    private static final String APP = "fuota-app";
     private static final double SPEEDUP = 50;
-    private static final int REPORT_FRAME = 51;
 
     @TempDir
     Path dir;
 
-    private Mosquitto broker;
+    private RadioBench bench;
     private FuotaPlatform platform;
-    private ScaledClock clock;
-    private final Map<String, SimulatedDevice> radios = new LinkedHashMap<>();
-    private final Map<String, VerifyingFirmware> firmware = new LinkedHashMap<>();
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private final Random random = new Random(2026_12_07L);
+    private Map<String, VerifyingFirmware> firmware;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Mosquitto.start(dir.resolve("broker"));
-        platform = new FuotaPlatform(dir.resolve("platform"));
-        clock = new ScaledClock(Instant.now(), SPEEDUP);
+        bench = new RadioBench(dir, SPEEDUP);
+        platform = bench.platform;
+        firmware = bench.firmware;
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        platform.close();
-        broker.close();
+        bench.close();
     }
 
     private String lorawanDevice(int n) throws Exception {
@@ -83,40 +68,22 @@ class LorawanTransportTest {
     /** A device the registry knows as acme's thermo, whose firmware is {@code vendor}'s. */
     private String lorawanDevice(int n, String vendor) throws Exception {
         String devEui = String.format("70b3d57ed0%06x", n);
-        SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
-        platform.register(devEui, key, Set.of("lorawan"));
-        VerifyingFirmware fw = new VerifyingFirmware(devEui, key, vendor, FuotaPlatform.CLASS, null,
-                platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, REPORT_FRAME);
-        fw.statementKey(platform.updates.statementKey());
-        firmware.put(devEui, fw);
-        radios.put(devEui, new SimulatedDevice(devEui, fw, Duration.ZERO, 1 << 16, random));
+        bench.device(devEui, vendor, "1.0.0", 1, UnaryOperator.identity());
         return devEui;
     }
 
     private byte[] image(int size) {
         byte[] image = new byte[size];
-        random.nextBytes(image);
+        bench.random.nextBytes(image);
         return image;
     }
 
     private ChirpstackRadio network() throws Exception {
-        ChirpstackRadio net = new ChirpstackRadio(broker.uri(), APP, radios, clock);
-        open.add(net);
-        return net;
+        return bench.network();
     }
 
     private LorawanTransport transport(Map<String, Object> extra) {
-        Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
-                "updraft-fuota-test", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
-                "max.attempts", 6));
-        settings.putAll(extra);
-        settings.put("state.file", dir.resolve("devices.state").toString());
-        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings),
-                platform.updates);
-        open.add(t::close);
-        t.bindRegistry(platform.registry);
-        t.bindStore(platform.store);
-        return t;
+        return bench.transport(extra);
     }
 
     @Test
@@ -154,10 +121,10 @@ class LorawanTransportTest {
         lorawanDevice(2);
         AtomicReference<byte[]> captured = new AtomicReference<>();
         VerifyingFirmware memberFirmware = firmware.get(member);
-        radios.put(member, new SimulatedDevice(member, (block, at) -> {
+        bench.radios.put(member, new SimulatedDevice(member, (block, at) -> {
             captured.set(block);
             return memberFirmware.rebuilt(block, at);
-        }, Duration.ZERO, 1 << 16, random));
+        }, Duration.ZERO, 1 << 16, bench.random));
         Release release = platform.publish(image(1500), 2);
         platform.rollout(release);
         network();
@@ -171,7 +138,7 @@ class LorawanTransportTest {
         SigningKey key = SigningKey.generate(KeyAlgorithm.ED25519);
         platform.register(outsider, key, Set.of());
         VerifyingFirmware other = new VerifyingFirmware(outsider, key, FuotaPlatform.VENDOR, FuotaPlatform.CLASS,
-                null, platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, REPORT_FRAME)
+                null, platform.logKey(), platform.deviceTrust(), "1.0.0", 1, 203, RadioBench.REPORT_FRAME)
                 .statementKey(platform.updates.statementKey());
         assertEquals(List.of(), other.rebuilt(block, Instant.now()), "nothing reported to whoever sent it");
         assertEquals(DeviceState.FAILED, other.state());
@@ -183,13 +150,13 @@ class LorawanTransportTest {
         // session.timeout.hours, 48 by default)
         VerifyingFirmware later = new VerifyingFirmware(member, SigningKey.generate(KeyAlgorithm.ED25519),
                 FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null, platform.logKey(), platform.deviceTrust(), "1.0.0",
-                1, 203, REPORT_FRAME).statementKey(platform.updates.statementKey());
+                1, 203, RadioBench.REPORT_FRAME).statementKey(platform.updates.statementKey());
         assertEquals(List.of(), later.rebuilt(block, Instant.now().plus(Duration.ofHours(49))));
         assertTrue(later.reason().startsWith("unvouched: ") && later.reason().contains("expired"), later.reason());
         // and while it holds, the same block is what a member installs
         VerifyingFirmware inTime = new VerifyingFirmware(member, SigningKey.generate(KeyAlgorithm.ED25519),
                 FuotaPlatform.VENDOR, FuotaPlatform.CLASS, null, platform.logKey(), platform.deviceTrust(), "1.0.0",
-                1, 203, REPORT_FRAME).statementKey(platform.updates.statementKey());
+                1, 203, RadioBench.REPORT_FRAME).statementKey(platform.updates.statementKey());
         assertFalse(inTime.rebuilt(block, Instant.now()).isEmpty());
         assertEquals(DeviceState.INSTALLED, inTime.state(), inTime.reason());
     }
@@ -319,9 +286,9 @@ class LorawanTransportTest {
         transport = t;
         // in the middle of the fragments
         await("fragments flowing", Duration.ofSeconds(30), () -> net.downlinks.get() >= 12);
-        broker.stop();
+        bench.broker.stop();
         Thread.sleep(3000);
-        broker.start();
+        bench.broker.start();
         await("every device's report", Duration.ofSeconds(90), () -> settled(t, 2));
 
         for (String id : lorawan) {

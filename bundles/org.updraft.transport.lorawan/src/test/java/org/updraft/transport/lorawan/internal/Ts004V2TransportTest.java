@@ -28,8 +28,6 @@ import org.updraft.api.release.Release;
 import org.updraft.api.rollout.Rollout;
 import org.updraft.core.identity.KeyAlgorithm;
 import org.updraft.core.identity.SigningKey;
-import org.updraft.testing.Configs;
-import org.updraft.testing.Mosquitto;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Delivery;
 import org.updraft.transport.lorawan.internal.LorawanTransport.Stage;
 import org.updraft.transport.lorawan.internal.fuota.DataBlockMic;
@@ -48,35 +46,31 @@ import org.updraft.transport.lorawan.sim.SimulatedLorawanFleet.Ts004V2State;
  */
 class Ts004V2TransportTest {
 
-    private static final String APP = "v2-app";
     private static final String V2_CLASS = "valve";
     private static final double SPEEDUP = 100;
 
     @TempDir
     Path dir;
 
-    private Mosquitto broker;
+    private RadioBench bench;
     private FuotaPlatform platform;
+    private Random random;
     private SimulatedLorawanFleet.Builder builder;
-    private final Random random = new Random(2026_12_07L);
     private final StringBuilder keyLines = new StringBuilder("# DevEUI DataBlockIntKey\n");
-    private final List<AutoCloseable> open = new ArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
-        broker = Mosquitto.start(dir.resolve("broker"));
-        platform = new FuotaPlatform(dir.resolve("platform"));
-        builder = SimulatedLorawanFleet.builder(broker.uri(), APP).trust(platform.logKey(), platform.deviceTrust())
-                .statementKey(platform.updates.statementKey()).speedup(SPEEDUP).loss(0.1).seed(5);
+        bench = new RadioBench(dir, SPEEDUP);
+        platform = bench.platform;
+        random = bench.random;
+        builder = SimulatedLorawanFleet.builder(bench.broker.uri(), RadioBench.APP)
+                .trust(platform.logKey(), platform.deviceTrust()).statementKey(platform.updates.statementKey())
+                .speedup(SPEEDUP).loss(0.1).seed(5);
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            open.get(i).close();
-        }
-        platform.close();
-        broker.close();
+        bench.close();
     }
 
     /** A device of {@code deviceClass} running 1.0.0, registered (tag lorawan) and in the fleet. */
@@ -120,21 +114,16 @@ class Ts004V2TransportTest {
         return file;
     }
 
+    /** Over the bench's: more attempts, repair rounds and redundancy at 10% loss; v2 for the v2 class and boilers. */
     private Map<String, Object> settings(Path keys, Path stateFile) {
-        Map<String, Object> settings = new LinkedHashMap<>(Map.of("broker.uri", broker.uri(), "client.id",
-                "updraft-fuota-v2", "application.id", APP, "clock.speedup", SPEEDUP, "scan.interval.seconds", 3600,
-                "max.attempts", 8, "repair.rounds", 8, "redundancy", 0.3));
-        settings.putAll(Map.of("ts004.v2.classes", "boiler, " + V2_CLASS, "ts004.keys.file", keys.toString(),
-                "state.file", stateFile.toString(), "retry.minutes", 0));
+        Map<String, Object> settings = new LinkedHashMap<>(Map.of("max.attempts", 8, "repair.rounds", 8, "redundancy",
+                0.3, "ts004.v2.classes", "boiler, " + V2_CLASS, "ts004.keys.file", keys.toString(), "state.file",
+                stateFile.toString(), "retry.minutes", 0));
         return settings;
     }
 
     private LorawanTransport transport(Map<String, Object> settings) {
-        LorawanTransport t = new LorawanTransport(Configs.of(LorawanTransportConfig.class, settings), platform.updates);
-        open.add(t::close);
-        t.bindRegistry(platform.registry);
-        t.bindStore(platform.store);
-        return t;
+        return bench.transport(settings);
     }
 
     private byte[] image(int size) {
