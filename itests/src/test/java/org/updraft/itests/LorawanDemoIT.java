@@ -85,18 +85,7 @@ public class LorawanDemoIT extends UpdraftTestSupport {
             assertTrue(out, out.contains("consistent: "));
 
             // the ledger and registry: every device the demo counts as completed reported, and is installed
-            Matcher cls = Pattern.compile("updraft-demo/(demo-[0-9-]+)/2").matcher(out);
-            assertTrue(out, cls.find());
-            DeviceRegistry registry = waitForService(DeviceRegistry.class);
-            List<Device> fleet = registry.list(DeviceFilter.ALL.withDeviceClass(cls.group(1))
-                    .withTags(Set.of("lorawan")), null, 100);
-            assertEquals(50, fleet.size());
-            long installed = fleet.stream().filter(d -> d.state() == DeviceState.INSTALLED
-                    && d.installedSequence() == 2).count();
-            assertEquals(out, completed, installed);
-            long reported = ledgerEvents(EventTypes.DEVICE_REPORTED).stream().filter(e -> fleet.stream().anyMatch(
-                    d -> new String(e.event().payload(), StandardCharsets.ISO_8859_1).contains(d.id()))).count();
-            assertTrue("device.reported events of the demo's devices: " + reported, reported >= installed);
+            assertCompletedDevicesInstalledAndReported(out, 50, completed);
         } finally {
             uninstallFeatures("updraft-transport-lorawan");
             broker.close();
@@ -182,18 +171,7 @@ public class LorawanDemoIT extends UpdraftTestSupport {
             assertTrue("the token in karaf.log", !Files.readString(data.resolve("log/karaf.log")).contains(token));
 
             // the ledger and registry: every device the demo counts as completed reported, and is installed
-            Matcher cls = Pattern.compile("updraft-demo/(demo-[0-9-]+)/2").matcher(out);
-            assertTrue(out, cls.find());
-            DeviceRegistry registry = waitForService(DeviceRegistry.class);
-            List<Device> fleet = registry.list(DeviceFilter.ALL.withDeviceClass(cls.group(1))
-                    .withTags(Set.of("lorawan")), null, 100);
-            assertEquals(20, fleet.size());
-            long installed = fleet.stream().filter(d -> d.state() == DeviceState.INSTALLED
-                    && d.installedSequence() == 2).count();
-            assertEquals(out, completed, installed);
-            long reported = ledgerEvents(EventTypes.DEVICE_REPORTED).stream().filter(e -> fleet.stream().anyMatch(
-                    d -> new String(e.event().payload(), StandardCharsets.ISO_8859_1).contains(d.id()))).count();
-            assertTrue("device.reported events of the demo's devices: " + reported, reported >= installed);
+            assertCompletedDevicesInstalledAndReported(out, 20, completed);
         } finally {
             try {
                 if (before != null) {
@@ -272,5 +250,25 @@ public class LorawanDemoIT extends UpdraftTestSupport {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         return Files.writeString(file, content);
+    }
+
+    /**
+     * The ledger and registry after a demo run: the demo's {@code devices} devices (their class read from its output)
+     * are registered, the {@code completed} it counts are installed at the new sequence, each with its signed report on
+     * the ledger.
+     */
+    private void assertCompletedDevicesInstalledAndReported(String out, int devices, int completed) throws Exception {
+        Matcher cls = Pattern.compile("updraft-demo/(demo-[0-9-]+)/2").matcher(out);
+        assertTrue(out, cls.find());
+        DeviceRegistry registry = waitForService(DeviceRegistry.class);
+        List<Device> fleet = registry.list(DeviceFilter.ALL.withDeviceClass(cls.group(1))
+                .withTags(Set.of("lorawan")), null, 100);
+        assertEquals(devices, fleet.size());
+        long installed = fleet.stream().filter(d -> d.state() == DeviceState.INSTALLED
+                && d.installedSequence() == 2).count();
+        assertEquals(out, completed, installed);
+        long reported = ledgerEvents(EventTypes.DEVICE_REPORTED).stream().filter(e -> fleet.stream().anyMatch(
+                d -> new String(e.event().payload(), StandardCharsets.ISO_8859_1).contains(d.id()))).count();
+        assertTrue("device.reported events of the demo's devices: " + reported, reported >= installed);
     }
 }
